@@ -1,0 +1,2 @@
+/* Keeps the test helper library non-empty before any helper exists. */
+int gefstest_none;
