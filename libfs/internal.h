@@ -138,4 +138,66 @@ HIDDEN void cacheinval(Cache *c, uint64_t addr);
 HIDDEN void cachestats(Cache *c, CacheStats *st);
 HIDDEN Dev *cachedev(Cache *c);
 
+/* ------------------------------------------------------------------ */
+/* The open file system.  Owned by load.c (open/close, superblock,    */
+/* arenas); tree/snap/fs add their state in the marked section.       */
+/* ------------------------------------------------------------------ */
+
+typedef struct Range Range;
+typedef struct FreeSet FreeSet;	/* arena.c: free ranges of one arena */
+
+typedef struct Arena {
+	uint64_t	addr;		/* header block address (H) */
+	uint64_t	size;		/* S, from the header used */
+	uint64_t	used;		/* recomputed by replay */
+	GefsArenaHdr	hdr;		/* as decoded from the copy used */
+	int		hdrcopy;	/* 0 header, 1 footer */
+	FreeSet		*free;
+	uint64_t	logtail;	/* address of the tail log block */
+	uint16_t	tailsz;		/* its logsz, truncated at the barrier */
+	uint64_t	nlog;		/* log blocks replayed */
+} Arena;
+
+struct Gefs {
+	GefsErr		err;
+	GefsOpts	opts;
+	Dev		*dev;
+	Cache		*cache;
+	GefsSb		sb;		/* the superblock in use */
+	int		sbcopy;		/* 0 or 1 */
+	Arena		*arena;		/* sb.narena entries */
+	GefsXrec	xrec;
+	bool		hasxrec;
+	uint64_t	nwarn;		/* warnings reported through opts.warn */
+	/* --- tree / snap / fs state below --- */
+	struct Users	*users;		/* parsed /users of adm (fs.c) */
+};
+
+/* Report a non-fatal finding (e.g. "arena 3: header hash mismatch, using
+ * footer") through opts.warn; counts it. */
+HIDDEN void fswarn(Gefs *fs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------ */
+/* blk — typed block reads with verification (blk.c)                  */
+/* ------------------------------------------------------------------ */
+
+/* Read the block bp points to through the cache and check it: the type
+ * (want = GEFS_TPIVOT, GEFS_TLEAF, GEFS_TARENA, or -1 for "pivot or leaf",
+ * GEFS_TDAT for raw data: no type check) and blkhash == bp.hash (unless
+ * fs->opts.ignhash, in which case a mismatch is reported with fswarn and
+ * the block returned).  The address must be block-aligned and inside an
+ * arena's data area or be a superblock/arena block as appropriate.  A
+ * verified block is marked BLK_VERIFIED and not hashed again.  Errors name
+ * the address, the expected type and the field. */
+HIDDEN Blk *getblk(Gefs *fs, const GefsBptr *bp, int want);
+/* Read a Tlog or Tdlist block at addr (no pointer hash: §1.3) and check its
+ * type and logh; hdr receives the decoded header. */
+HIDDEN Blk *getlogblk(Gefs *fs, uint64_t addr, int want, GefsLogHdr *hdr);
+/* Read and decode a tree node; *out is filled, the Blk stays referenced
+ * until putblk. */
+HIDDEN Blk *getnode(Gefs *fs, const GefsBptr *bp, GefsNode *out);
+HIDDEN void putblk(Gefs *fs, Blk *b);
+/* Which arena holds addr; -1 if none. */
+HIDDEN int arenaof(Gefs *fs, uint64_t addr);
+
 #endif

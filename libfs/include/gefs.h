@@ -461,6 +461,26 @@ GEFS_API int gefs_layout(GefsLayout *lay, uint64_t size, GefsErr *e);
 
 GEFS_API const char *gefs_version(void);
 
+/* ------------------------------------------------------------------ */
+/* Opening a file system (load.c, §15.4)                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct Gefs Gefs;
+
+typedef struct GefsOpts {
+	size_t		cachesz;	/* bytes; 0 = 64 MiB */
+	int		sbcopy;		/* -1: choose (copy 0, else 1); 0 or 1: force */
+	bool		rdwr;		/* open for writing (exclusive lock) */
+	bool		ignhash;	/* read on despite hash mismatches (recovery) */
+	/* Non-fatal findings while loading/reading (may be NULL). */
+	void		(*warn)(void *arg, const char *msg);
+	void		*warnarg;
+} GefsOpts;
+
+GEFS_API void gefs_defopts(GefsOpts *o);
+GEFS_API const char *gefs_errmsg(Gefs *fs);
+GEFS_API int gefs_errcode(Gefs *fs);
+
 /* ==== Later sections (open/load, trees, files, snapshots, check) are  ====
  * ==== added below by their layers; each keeps to the error contract. ==== */
 
