@@ -1,0 +1,43 @@
+/*
+ * json.h — a small streaming JSON writer for the tools' --json output.
+ * One JSON value per run; the writer tracks nesting so callers never emit
+ * commas by hand.  Output is deterministic (no floats, keys in call order).
+ */
+#ifndef GEFS_CMD_JSON_H
+#define GEFS_CMD_JSON_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stddef.h>
+
+enum { JSON_MAXDEPTH = 64 };
+
+typedef struct Json {
+	FILE	*f;
+	int	depth;
+	int	first[JSON_MAXDEPTH];	/* no member written yet at this level */
+	int	inobj[JSON_MAXDEPTH];	/* level is an object (keys expected) */
+	int	pretty;
+} Json;
+
+void jsoninit(Json *j, FILE *f, int pretty);
+/* Open the top-level object with the versioned header every tool writes:
+ * {"format":"gefs-progs","version":V,"tool":TOOL,"command":CMD, ... */
+void jsonheader(Json *j, const char *tool, const char *cmd);
+void jsonobj(Json *j, const char *key);		/* key NULL inside arrays / at top */
+void jsonarr(Json *j, const char *key);
+void jsonend(Json *j);				/* close the innermost object/array */
+void jsonstr(Json *j, const char *key, const char *s);
+void jsonmem(Json *j, const char *key, const void *s, size_t n);	/* bytes, escaped */
+void jsonu64(Json *j, const char *key, uint64_t v);
+void jsoni64(Json *j, const char *key, int64_t v);
+void jsonhex(Json *j, const char *key, uint64_t v);	/* "0x…" string */
+void jsonbool(Json *j, const char *key, int v);
+void jsonnull(Json *j, const char *key);
+/* Close every open level and end the line. */
+void jsonfinish(Json *j);
+
+/* Version of the JSON output layout; bump on incompatible changes. */
+#define GEFS_JSON_VERSION 1
+
+#endif
