@@ -93,6 +93,7 @@ struct Blk {
 	uint64_t	addr;
 	uint8_t		*buf;		/* GEFS_BLKSZ bytes, owned by the cache */
 	uint32_t	flags;		/* for layers above: BLK_VERIFIED, ... */
+	uint64_t	vhash;		/* blk.c: blkhash of buf, valid while BLK_VERIFIED */
 	/* cache-private below */
 	int		ref;
 	int		dirty;
@@ -103,7 +104,9 @@ struct Blk {
 };
 
 enum {
-	BLK_VERIFIED	= 1 << 0,	/* hash checked against the pointer used */
+	BLK_VERIFIED	= 1 << 0,	/* vhash holds blkhash(buf), computed once when
+					 * read; getblk compares it with each pointer's
+					 * hash (whoever changes buf clears the flag) */
 	BLK_BADHASH	= 1 << 1,	/* hash known not to match */
 };
 
@@ -156,6 +159,15 @@ typedef struct Arena {
 	uint64_t	logtail;	/* address of the tail log block */
 	uint16_t	tailsz;		/* its logsz, truncated at the barrier */
 	uint64_t	nlog;		/* log blocks replayed */
+	/* --- load.c / arena.c additions --- */
+	uint64_t	tblhash;	/* the superblock's arena-table hash (NONE: unverified) */
+	int8_t		copyok[2];	/* header, footer: -1 does not decode, 0 decodes but
+					 * its blkhash differs from tblhash, 1 verifies
+					 * (or decodes, when tblhash is NONE) */
+	bool		agree;		/* header and footer byte-identical */
+	uint64_t	stopoff;	/* offset of the barrier replay stopped at in
+					 * logtail; GEFS_NONE: replayed to the end */
+	uint64_t	nent;		/* alloc/free entries replayed */
 } Arena;
 
 struct Gefs {
@@ -199,5 +211,91 @@ HIDDEN Blk *getnode(Gefs *fs, const GefsBptr *bp, GefsNode *out);
 HIDDEN void putblk(Gefs *fs, Blk *b);
 /* Which arena holds addr; -1 if none. */
 HIDDEN int arenaof(Gefs *fs, uint64_t addr);
+
+/* ---- blk / arena / load additions (load's layer) ---- */
+
+/* Read a Tlog or Tdlist block at addr and decode its header (type must be
+ * want) without judging logh: *hashok tells whether logh matches the body.
+ * getlogblk is this plus the verdict.  NULL with fs->err on a bad address,
+ * an I/O error or a header that does not decode. */
+HIDDEN Blk *readlogblk(Gefs *fs, uint64_t addr, int want, GefsLogHdr *hdr, bool *hashok);
+/* 0 if [addr, addr+16K) is a block-aligned block inside arena ai's data
+ * area [H+32K, H+32K+S); else -1. */
+HIDDEN int indata(Gefs *fs, int ai, uint64_t addr);
+
+/* Free-range sets (arena.c): disjoint, coalesced ranges [start, start+len)
+ * in an AVL tree keyed by start; memory grows with the number of ranges
+ * only.  Lengths are bytes; nothing here requires block alignment.
+ * Errors return -1 with errno: EINVAL (empty or wrapping range), EEXIST
+ * (insert overlapping free space), ENOENT (remove of a range not entirely
+ * free), ENOMEM; the set is unchanged on error. */
+typedef int (*FsetFn)(void *arg, uint64_t start, uint64_t len);
+HIDDEN FreeSet *fsetnew(void);				/* NULL: out of memory */
+HIDDEN void fsetfree(FreeSet *s);
+/* Add a free range: must not overlap; merged with touching neighbours. */
+HIDDEN int fsetins(FreeSet *s, uint64_t start, uint64_t len);
+/* Take a range out: must lie entirely inside free space; may split one. */
+HIDDEN int fsetrm(FreeSet *s, uint64_t start, uint64_t len);
+HIDDEN bool fsetisfree(const FreeSet *s, uint64_t addr);
+/* The range holding addr, else the first one after it: 0, or -1 if none. */
+HIDDEN int fsetfind(const FreeSet *s, uint64_t addr, uint64_t *start, uint64_t *len);
+/* The highest range: 0, or -1 when the set is empty. */
+HIDDEN int fsetlast(const FreeSet *s, uint64_t *start, uint64_t *len);
+/* In address order; a non-zero return of fn stops the walk and is returned. */
+HIDDEN int fsetwalk(const FreeSet *s, FsetFn fn, void *arg);
+HIDDEN uint64_t fsetcount(const FreeSet *s);		/* ranges */
+HIDDEN uint64_t fsetbytes(const FreeSet *s);		/* total free bytes */
+
+/* Rebuild arena ai's free set, used, logtail, tailsz, stopoff, nlog and
+ * nent from its log (§6.4), given addr, size and hdr.  Fails (EBADMSG)
+ * naming the log block and entry offset on: a block that is not Tlog, a
+ * bad entry, an alloc of space not entirely free, a free overlapping free
+ * space or outside the data area, a chain leaving the arena's data area,
+ * a cycle or a chain longer than the arena; a logh mismatch unless the
+ * barrier that ends replay lies in that block (then reported) or
+ * opts.ignhash.  Warns when the header's used differs from the result. */
+HIDDEN int replay(Gefs *fs, int ai);
+
+/* ------------------------------------------------------------------ */
+/* tree / snap / fs — reading trees and files (tree.c, snap.c, fs.c,  */
+/* sha256.c)                                                          */
+/* ------------------------------------------------------------------ */
+
+/* An opened tree: a file-system tree (its snapshot record) or the
+ * snapshot tree (a record synthesized from the superblock, gen -1). */
+struct GefsTree {
+	Gefs		*fs;
+	GefsSnap	snap;		/* root, ht, gen, ... */
+	bool		snaptree;
+};
+
+/* Make t a tree over root/ht; checks 1 <= ht <= GEFS_MAXHT and that
+ * root.addr is not NONE (EBADMSG naming what). */
+HIDDEN int treeinit(GefsTree *t, Gefs *fs, const GefsBptr *root, int ht, const char *what);
+/* Point lookup (§11.2) into v (GEFS_INLMAX bytes): 0 found, 1 absent
+ * (no error set), -1 error in fs->err. */
+HIDDEN int treeget(GefsTree *t, const uint8_t *k, size_t nk, uint8_t *v, uint16_t *nv);
+/* Apply message m, buffered in node addr, to the value (*found, v, *nv),
+ * §10.1–§10.3; v holds GEFS_INLMAX bytes.  -1 (EBADMSG) on an invalid
+ * sequence or operand, naming the key and the node. */
+HIDDEN int applymsg(Gefs *fs, const GefsMsg *m, uint64_t addr, bool *found, uint8_t *v, uint16_t *nv);
+/* A printable rendering of key k for messages ("Kent(0x3, \"x\")"); buf
+ * should hold 96 bytes or more (longer names are cut). */
+HIDDEN const char *fmtkey(char *buf, size_t n, const uint8_t *k, size_t nk);
+
+/* fs.c: free the parsed users table (gefs_close calls it). */
+HIDDEN void usersfree(Gefs *fs);
+
+/* sha256.c: FIPS 180-4 SHA-256. */
+typedef struct Sha256 {
+	uint32_t	h[8];
+	uint64_t	len;
+	uint8_t		buf[64];
+	size_t		nbuf;
+} Sha256;
+HIDDEN void sha256init(Sha256 *s);
+HIDDEN void sha256update(Sha256 *s, const void *p, size_t n);
+HIDDEN void sha256final(Sha256 *s, uint8_t out[32]);
+HIDDEN void sha256hex(const uint8_t d[32], char hex[65]);
 
 #endif

@@ -26,6 +26,7 @@
 #define GEFS_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdbool.h>
 
@@ -455,6 +456,85 @@ typedef struct GefsLayout {
 /* -1 (EINVAL) when size < GEFS_MINSIZE. */
 GEFS_API int gefs_layout(GefsLayout *lay, uint64_t size, GefsErr *e);
 
+/* ---- ream.c: the formatter (§18, §22) ---- */
+
+/* Where the volume UUID of the extension record comes from. */
+enum {
+	GEFS_UUIDRANDOM	= 0,	/* version 4, random (the default) */
+	GEFS_UUIDTIME	= 1,	/* version 1, time-based */
+	GEFS_UUIDGIVEN	= 2,	/* GefsFormatOpts.uuid as given */
+	GEFS_UUIDDERIVE	= 3,	/* version 5 (SHA-1, namespace GEFS_UUIDNS) of
+				 * "ctime:size:user:label", ctime in ns: the same
+				 * inputs give the same UUID (reproducible builds) */
+};
+/* The name space of GEFS_UUIDDERIVE UUIDs. */
+#define GEFS_UUIDNS	"96cfe4fe-272a-4eb0-bca4-9643e6a0776c"
+#define GEFS_DEFUSER	"glenda"
+
+typedef struct GefsFormatOpts {
+	const char	*user;		/* admin user (§16); NULL = GEFS_DEFUSER */
+	const char	*label;		/* volume label (§22.2); NULL or "" = none */
+	bool		noxrec;		/* write no extension record: the 2025-09
+					 * reference's bytes exactly (§18.7) */
+	int		uuidmode;	/* GEFS_UUID* */
+	uint8_t		uuid[16];	/* for GEFS_UUIDGIVEN */
+	bool		ctimeset;	/* use ctime, else the current time */
+	int64_t		ctime;		/* ns since the epoch */
+	bool		force;		/* format over a recognised file system */
+} GefsFormatOpts;
+
+/* What gefs_format did. */
+typedef struct GefsFormatStats {
+	GefsLayout	lay;
+	bool		xrec;		/* an extension record was written */
+	uint8_t		uuid[16];	/* its UUID and ctime */
+	int64_t		ctime;
+	uint64_t	nblocks;	/* 16 KiB blocks written */
+	uint64_t	nwrite;		/* write calls */
+	uint64_t	nsync;		/* syncs */
+	uint64_t	byteswritten;
+} GefsFormatStats;
+
+/* Defaults: user glenda, no label, an extension record with a random
+ * UUID and the current time, no force. */
+GEFS_API void gefs_defformatopts(GefsFormatOpts *o);
+/* 0 if user is a valid admin user name for the users file (§16):
+ * 1..127 bytes, no ':', ',', newline or other control character, not one
+ * of the built-in names adm, none, nogroup; else -1 (EINVAL). */
+GEFS_API int gefs_usercheck(const char *user, GefsErr *e);
+/* 0 if label is a valid volume label (§22.2): at most 255 bytes of valid
+ * UTF-8, no '/' and no control character (C0, DEL, C1); else -1 (EINVAL). */
+GEFS_API int gefs_labelcheck(const char *label, GefsErr *e);
+/* The GEFS_UUIDDERIVE UUID of these inputs (user NULL = glenda, label
+ * NULL = ""). */
+GEFS_API void gefs_deriveuuid(uint8_t uuid[16], int64_t ctime, uint64_t size, const char *user,
+	const char *label);
+/* The size formatting path would use without a SIZE: a block device's
+ * size or a regular file's length.  -1: ENOENT, EISDIR, EINVAL (neither a
+ * regular file nor a block device), EIO. */
+GEFS_API int gefs_imagesize(const char *path, uint64_t *size, bool *isblk, GefsErr *e);
+/* Whether path holds data that formatting would destroy: 1, with a short
+ * description in what ("a gefs file system", "an ext4 file system", "a
+ * dos partition table"), when block 0 holds the gefs magic, the backup
+ * superblock is valid, or libblkid recognises a file system, RAID member
+ * or partition table; 0 when nothing is recognised (what = ""); -1 on
+ * error (ENOENT, EIO, ...).  what may be NULL. */
+GEFS_API int gefs_probe(const char *path, char *what, size_t n, GefsErr *e);
+/* Format path (§5.3, §18, §22): a regular file, created or resized to
+ * exactly size bytes (sparse) when size is non-zero, else formatted at its
+ * length; or a block device, formatted whole (a non-zero size must equal
+ * its size).  Only the blocks §18.2 lists are written: the arena blocks and
+ * logs, the tree blocks, sync, superblock 0, sync, superblock 1, sync;
+ * both superblock blocks carry the extension record at 8192 unless
+ * o->noxrec.  Takes the image's exclusive flock (EWOULDBLOCK when another
+ * process holds it).  Refuses (EEXIST) what gefs_probe recognises unless
+ * o->force.  Errors: EINVAL (bad user or label, size below GEFS_MINSIZE
+ * or not the device's size), ENOENT (no file and no size), EISDIR, EEXIST,
+ * EWOULDBLOCK, EIO, ENOSPC.  A file created here is removed again on
+ * failure.  o may be NULL (defaults); st may be NULL. */
+GEFS_API int gefs_format(const char *path, uint64_t size, const GefsFormatOpts *o,
+	GefsFormatStats *st, GefsErr *e);
+
 /* ------------------------------------------------------------------ */
 /* Version                                                            */
 /* ------------------------------------------------------------------ */
@@ -477,12 +557,353 @@ typedef struct GefsOpts {
 	void		*warnarg;
 } GefsOpts;
 
+/* Defaults: cachesz 64 MiB, sbcopy -1, read-only, hashes verified, no
+ * warning callback. */
 GEFS_API void gefs_defopts(GefsOpts *o);
+/* The last error left in the handle ("" and 0 when none). */
 GEFS_API const char *gefs_errmsg(Gefs *fs);
 GEFS_API int gefs_errcode(Gefs *fs);
 
+/* Open and load the file system in the image at path (§15.4): choose a
+ * superblock, read every arena's header or footer, replay every
+ * allocation log.  o may be NULL (defaults).  A gzip image (.img.gz) opens
+ * read-only only.  opts.rdwr takes the image's exclusive lock.
+ *
+ * Superblock choice: copy 0 (block 0) if it is valid, else copy 1 (the
+ * last whole block), else failure (EBADMSG) naming what is wrong with
+ * each; opts.sbcopy 0 or 1 forces that copy (failing if it is invalid).
+ * Valid means: magic, sbhash, blksz 16384, bufspc 8187, 1 <= narena < 256,
+ * arena table block-aligned, ordered, headers and footers not overlapping
+ * and inside the device before the backup superblock.  With
+ * opts.ignhash a copy whose only fault is its sbhash is used (reported)
+ * when no copy is fully valid.  Reported through opts.warn, not fatal: the
+ * copy not used being invalid or its written prefix differing, non-zero
+ * flag, an arena table hash of NONE (header unverified), a header that
+ * fails its hash (the footer is used), header and footer differing, neither
+ * verifying (the header is used if it decodes, else the footer), a header
+ * `used` different from replay's, a tolerated logh mismatch (§6.4).
+ * Fatal (EBADMSG): no valid superblock, an arena whose header and footer
+ * both fail to decode, arena sizes that overlap the next arena or the
+ * backup superblock, any replay error (log block and entry offset named).
+ * Memory: the cache budget plus the free-range sets. */
+GEFS_API Gefs *gefs_open(const char *path, const GefsOpts *o, GefsErr *e);
+/* Release everything (no writes: nothing is committed).  NULL is a no-op. */
+GEFS_API void gefs_close(Gefs *fs);
+
+/* Inspection of what was loaded (for gefs-dump and tests). */
+
+/* The superblock in use; *copy (may be NULL) receives 0 or 1. */
+GEFS_API const GefsSb *gefs_super(Gefs *fs, int *copy);
+/* Device size in bytes, as opened (L; superblock 1 is at L' - 16384). */
+GEFS_API uint64_t gefs_devsize(Gefs *fs);
+/* Read superblock copy 0 or 1 afresh and judge it as loading does.
+ * Returns 0 when its prefix decodes (*sb filled; *valid tells whether it
+ * passes every check), 1 when it does not decode (bad magic, narena >=
+ * 256: *sb zeroed, *valid false), -1 on error (EINVAL copy, EIO).  why
+ * (nwhy bytes, may be NULL/0) receives the reason ("" when valid). */
+GEFS_API int gefs_readsb(Gefs *fs, int copy, GefsSb *sb, bool *valid, char *why, size_t nwhy);
+GEFS_API int gefs_narena(Gefs *fs);
+
+/* What loading found for one arena. */
+typedef struct GefsArenaInfo {
+	uint64_t	addr;		/* header block H (footer at H + 16384) */
+	uint64_t	size;		/* S: the arena spans [H, H + 32768 + S) */
+	uint64_t	used;		/* recomputed by replay: size - freebytes */
+	uint64_t	tblhash;	/* superblock arena-table hash; NONE: unverified */
+	GefsArenaHdr	hdr;		/* as decoded from the copy used (hdr.used as stored) */
+	int		hdrcopy;	/* copy used: 0 header, 1 footer */
+	int		copyok[2];	/* header, footer: -1 does not decode, 0 hash
+					 * differs from tblhash, 1 verifies (or decodes
+					 * when tblhash is NONE) */
+	bool		agree;		/* header and footer byte-identical */
+	uint64_t	loghead;	/* first log block (hdr.loghdaddr) */
+	uint64_t	logtail;	/* block where replay stopped (NONE: no log) */
+	uint32_t	tailsz;		/* its logsz, truncated at the barrier */
+	uint64_t	stopoff;	/* body offset of the barrier replay stopped at,
+					 * NONE when the log was replayed to its end */
+	uint64_t	nlog;		/* log blocks replayed */
+	uint64_t	nent;		/* alloc/free entries replayed */
+	uint64_t	nfree;		/* free ranges */
+	uint64_t	freebytes;	/* total free bytes */
+} GefsArenaInfo;
+/* 0, or -1 (EINVAL) when i is not an arena index. */
+GEFS_API int gefs_arenainfo(Gefs *fs, int i, GefsArenaInfo *ai);
+
+/* One item of an allocation-log walk. */
+enum {
+	GEFS_LOGBLOCK,		/* a log block starts: blk, seq, hdr, hashok */
+	GEFS_LOGAPPLIED,	/* an entry replay applied (or a barrier it skipped) */
+	GEFS_LOGSTOP,		/* the barrier >= sb.qgen where replay stopped */
+	GEFS_LOGIGNORED,	/* an entry after it, in the same block */
+	GEFS_LOGBAD,		/* an undecodable entry after the stop; the walk ends */
+};
+typedef struct GefsLogItem {
+	int		kind;		/* GEFS_LOG* above */
+	uint64_t	blk;		/* log block address */
+	uint64_t	seq;		/* its position in the chain, 0 = head */
+	GefsLogHdr	hdr;		/* its header as stored */
+	bool		hashok;		/* logh matches the body */
+	size_t		off;		/* entry offset in the body (0 for GEFS_LOGBLOCK) */
+	GefsLogEnt	ent;		/* the entry (zero for GEFS_LOGBLOCK, GEFS_LOGBAD) */
+} GefsLogItem;
+typedef int (*GefsLogFn)(void *arg, const GefsLogItem *it);
+/* Walk arena i's log as replay does, from its head to the block where
+ * replay stops (the stale chain pointer of that block is not followed),
+ * listing the entries after the barrier as ignored.  A non-zero return of
+ * fn stops the walk and is returned; 0 when done; -1 on error (EINVAL bad
+ * index; EBADMSG, EIO as replay). */
+GEFS_API int gefs_walklog(Gefs *fs, int i, GefsLogFn fn, void *arg);
+/* Arena i's free ranges in address order: fn(arg, start, len) in bytes;
+ * a non-zero return stops the walk and is returned; -1 (EINVAL). */
+typedef int (*GefsFreeFn)(void *arg, uint64_t start, uint64_t len);
+GEFS_API int gefs_walkfree(Gefs *fs, int i, GefsFreeFn fn, void *arg);
+/* Copy the raw 16 KiB block at addr into buf, through the cache, without
+ * any check but the address: -1 with EINVAL (unaligned) or ENOENT (outside
+ * the device), EIO. */
+GEFS_API int gefs_readblk(Gefs *fs, uint64_t addr, uint8_t *buf);
+/* The extension record (§22.2): from superblock 0 if valid there, else
+ * from superblock 1 (both valid and different: 0, reported); NULL when
+ * neither holds a valid record (no error is set). */
+GEFS_API const GefsXrec *gefs_xrec(Gefs *fs);
+
 /* ==== Later sections (open/load, trees, files, snapshots, check) are  ====
  * ==== added below by their layers; each keeps to the error contract. ==== */
+
+/* ------------------------------------------------------------------ */
+/* Trees, snapshots and files: reading (tree.c, snap.c, fs.c)         */
+/*                                                                    */
+/* A GefsTree is one opened tree: a snapshot's file-system tree, or   */
+/* the snapshot tree itself.  Lookups and scans apply the messages    */
+/* buffered in pivots (§10, §11), so they see the logical contents.   */
+/* Every node and data block is verified against its pointer's hash   */
+/* when read (fs->opts.ignhash reads on with a warning).  Errors go   */
+/* to the Gefs handle; damaged trees fail with EBADMSG naming the     */
+/* block, the key and the field.  Trees stay valid until closed; a    */
+/* tree must be closed before its Gefs.                               */
+/* ------------------------------------------------------------------ */
+
+#define GEFS_MAXHT	32	/* tallest tree read; taller fails as damaged */
+#define GEFS_USERMAX	127	/* user name bytes kept (reference limit) */
+
+typedef struct GefsTree GefsTree;
+typedef struct GefsScan GefsScan;
+
+/* The snapshot tree: root and height from the superblock.  Its record
+ * (gefs_treesnap) has gen, pred, succ, base -1 and root.gen NONE. */
+GEFS_API GefsTree *gefs_snaptree(Gefs *fs);
+/* The file-system tree of snapshot gen (its Ksnap record); ENOENT when
+ * there is no such record. */
+GEFS_API GefsTree *gefs_opensnap(Gefs *fs, uint64_t gen);
+/* The file-system tree of the snapshot label names; ENOENT if absent. */
+GEFS_API GefsTree *gefs_opentree(Gefs *fs, const char *label);
+GEFS_API void gefs_closetree(GefsTree *t);
+/* The tree's record: root pointer, height, generation, links. */
+GEFS_API const GefsSnap *gefs_treesnap(const GefsTree *t);
+
+/* Point lookup of key k (§11.2).  *nv is the size of v on entry (values
+ * are at most GEFS_INLMAX bytes) and the value's length on return.
+ * Returns 0 when found, 1 when absent (code ENOENT left in the handle),
+ * -1 on error (EINVAL also when the value does not fit in v). */
+GEFS_API int gefs_lookup(GefsTree *t, const uint8_t *k, size_t nk, uint8_t *v, size_t *nv);
+
+/* Range scan over [lo, hi) in key order (§11.3); lo NULL (or nlo 0)
+ * starts at the first key, hi NULL means no upper bound.  Memory is
+ * O(tree height): one node per level is held.  NULL on error. */
+GEFS_API GefsScan *gefs_scan(GefsTree *t, const uint8_t *lo, size_t nlo, const uint8_t *hi, size_t nhi);
+/* Every key that starts with the nk bytes of prefix. */
+GEFS_API GefsScan *gefs_scanprefix(GefsTree *t, const uint8_t *prefix, size_t nk);
+/* Next logical pair: 1 with *kv filled (pointing into the scan, valid
+ * until the next call), 0 at the end, -1 on error (then always -1). */
+GEFS_API int gefs_scannext(GefsScan *s, GefsKv *kv);
+GEFS_API void gefs_scanfree(GefsScan *s);
+
+/* Raw node walk, pre-order, children in key order, down to maxdepth
+ * (0 = the root only; negative = every level).  fn gets the depth (root
+ * 0), the decoded node (valid during the call) and the pointer it was
+ * reached by; a non-zero return stops the walk and is returned.
+ * 0 when done, -1 on error. */
+typedef int (*GefsNodeFn)(void *arg, int depth, const GefsNode *n, const GefsBptr *bp);
+GEFS_API int gefs_walktree(GefsTree *t, int maxdepth, GefsNodeFn fn, void *arg);
+
+/* Shape of a tree, from a full node walk. */
+typedef struct GefsTreeStats {
+	int		ht;
+	uint64_t	nodes[GEFS_MAXHT];	/* nodes per depth */
+	uint64_t	npivot, nleaf;
+	uint64_t	nval;			/* leaf entries */
+	uint64_t	nptr;			/* pivot entries (child pointers) */
+	uint64_t	nmsg;			/* buffered messages */
+	uint64_t	msgbytes;		/* 2·nbuf + bufsz, summed */
+	uint64_t	fill;			/* §8.4 fill, summed over all nodes */
+	uint64_t	bytes;			/* 16384 · nodes */
+} GefsTreeStats;
+GEFS_API int gefs_treestats(GefsTree *t, GefsTreeStats *st);
+
+/* Snapshot tree contents (snap.c).  Each walk scans one key type in key
+ * order; a non-zero return of fn stops it and is returned; 0 when done,
+ * -1 on error (a value that does not decode fails with EBADMSG). */
+typedef int (*GefsLabelFn)(void *arg, const char *name, size_t nlen, const GefsLabel *l);
+typedef int (*GefsSnapFn)(void *arg, const GefsSnap *s);
+typedef int (*GefsDlistFn)(void *arg, uint64_t gen, uint64_t bgen, const GefsDlist *d);
+GEFS_API int gefs_walklabels(Gefs *fs, GefsLabelFn fn, void *arg);	/* name NUL-terminated */
+GEFS_API int gefs_walksnaps(Gefs *fs, GefsSnapFn fn, void *arg);
+GEFS_API int gefs_walkdlists(Gefs *fs, GefsDlistFn fn, void *arg);
+/* One label or record: 0, or -1 (ENOENT when absent). */
+GEFS_API int gefs_getlabel(Gefs *fs, const char *name, GefsLabel *l);
+GEFS_API int gefs_getsnap(Gefs *fs, uint64_t gen, GefsSnap *s);
+
+/* Files (fs.c, §12).  Paths are absolute or relative to the tree's root
+ * ("/a/b", "a/b"); empty elements and "." are skipped, ".." goes to the
+ * parent through Kup (§9.8).  Errors: ENOENT, ENOTDIR, EINVAL (an element
+ * longer than 244 bytes), EBADMSG. */
+GEFS_API int gefs_walk(GefsTree *t, const char *path, GefsXdir *d);
+
+/* What stat reports (as the reference's 9P stat does). */
+typedef struct GefsStat {
+	GefsXdir	d;
+	char		name[GEFS_NAMEMAX + 1];	/* last element; "/" for the root */
+	char		uid[GEFS_USERMAX + 1];	/* names, see gefs_username */
+	char		gid[GEFS_USERMAX + 1];
+	char		muid[GEFS_USERMAX + 1];
+	int64_t		mtime;			/* seconds: (ns + 500000000) / 1000000000 */
+	int64_t		atime;
+} GefsStat;
+GEFS_API int gefs_stat(GefsTree *t, const char *path, GefsStat *st);
+
+/* Directory listing: fn(arg, name, nlen, xdir) for every child; name is
+ * NUL-terminated.  gefs_readdir lists in byte-wise (strcmp) order of
+ * names, holding one directory's names in memory to sort them;
+ * gefs_readdirqid with sorted false streams the on-disk order (name
+ * length first, §9.1) in O(tree height) memory.  A non-zero return of
+ * fn stops the listing and is returned; 0 when done, -1 on error. */
+typedef int (*GefsDirFn)(void *arg, const char *name, size_t nlen, const GefsXdir *d);
+GEFS_API int gefs_readdir(GefsTree *t, const char *path, GefsDirFn fn, void *arg);
+GEFS_API int gefs_readdirqid(GefsTree *t, uint64_t qid, bool sorted, GefsDirFn fn, void *arg);
+
+/* Read up to n bytes of file f from off: holes read as zeros, nothing
+ * past f->length (Kdat keys beyond it are ignored, §12.4).  Returns the
+ * byte count (0 at or past the end), -1 on error (EISDIR for a
+ * directory). */
+GEFS_API int64_t gefs_read(GefsTree *t, const GefsXdir *f, uint64_t off, void *buf, size_t n);
+
+/* The name of user id from /users in the adm label (§16), parsed on
+ * first use.  When the users file has no name for id, or cannot be read
+ * (reported once through opts.warn), the decimal id is written instead.
+ * Always NUL-terminates buf (n >= 1; names are cut to fit).  Returns 0
+ * for a name, 1 for the numeric form. */
+GEFS_API int gefs_username(Gefs *fs, int32_t id, char *buf, size_t n);
+
+/* Print the manifest of path and everything below it, in the format of
+ * the reference images' manifests: one line per entry, TAB-separated
+ *	path type mode length uid gid muid mtime qid.path qid.vers sha256
+ * depth first, each directory before its children, children in strcmp
+ * order; mode in octal, qid.path in lower-case hex, sha256 of the
+ * contents in lower-case hex ("-" for directories).  Paths are absolute
+ * from the tree's root.  0, or -1 (EIO when writing out fails). */
+GEFS_API int gefs_manifest(GefsTree *t, const char *path, FILE *out);
+
+/* ------------------------------------------------------------------ */
+/* Checking (check.c, checktree.c, problem.c)                         */
+/*                                                                    */
+/* gefs_check verifies everything FORMAT.md §20 lists: superblocks,   */
+/* arenas, allocation logs, every block hash, every tree, messages,   */
+/* reachability of every block, snapshots, labels, deadlists, the     */
+/* namespace of every tree and the users file.  Every finding is one  */
+/* row of the problem table (gefs_problems): a stable code such as    */
+/* "SB0001", a severity and flags.  Only errors make an image unclean; */
+/* notes and warnings describe what the reference routinely leaves.   */
+/* ------------------------------------------------------------------ */
+
+enum {
+	GEFS_SEVNOTE	= 0,
+	GEFS_SEVWARN	= 1,
+	GEFS_SEVERR	= 2,
+};
+
+/* Problem flags. */
+enum {
+	GEFS_PRPREEN	= 1 << 0,	/* -p may repair it without asking */
+	GEFS_PRFATAL	= 1 << 1,	/* the check cannot go on past it */
+	GEFS_PRNOFIX	= 1 << 2,	/* no repair exists */
+};
+
+typedef struct GefsProblem {
+	const char	*code;		/* "SB0001": two letters of area, 4 digits */
+	int		sev;		/* GEFS_SEV* */
+	unsigned	flags;		/* GEFS_PR* */
+	const char	*desc;		/* one line: what was found */
+} GefsProblem;
+
+/* The whole table, in code order; *n receives its length. */
+GEFS_API const GefsProblem *gefs_problems(size_t *n);
+GEFS_API const char *gefs_sevname(int sev);	/* "note", "warning", "error" */
+
+/* Modes (fsck -n, -p, -y). */
+enum {
+	GEFS_CKNONE	= 0,	/* change nothing (the default) */
+	GEFS_CKPREEN	= 1,	/* repair what is flagged GEFS_PRPREEN */
+	GEFS_CKYES	= 2,	/* repair everything that has a repair */
+};
+
+/* Passes, numbered from 1 for progress lines. */
+enum {
+	GEFS_CKPSUPER	= 1,	/* superblocks and arena headers */
+	GEFS_CKPLOG	= 2,	/* allocation logs */
+	GEFS_CKPSNAP	= 3,	/* the snapshot tree, labels, records */
+	GEFS_CKPTREE	= 4,	/* file-system trees and data blocks */
+	GEFS_CKPDLIST	= 5,	/* deadlists */
+	GEFS_CKPREACH	= 6,	/* reachability, leaks, counters */
+	GEFS_CKPFIX	= 7,	/* repairs */
+	GEFS_CKNPASS	= 8	/* array bound (index 0 unused) */
+};
+GEFS_API const char *gefs_passname(int pass);
+
+typedef struct GefsFinding {
+	const GefsProblem *p;
+	const char	*msg;		/* complete message, naming block, tree, key or path */
+	uint64_t	addr;		/* the block concerned, or GEFS_NONE */
+	int		pass;
+	bool		fixed;		/* the repair was (or will be, at the end) made */
+} GefsFinding;
+
+typedef struct GefsCheckOpts {
+	int		mode;		/* GEFS_CK* */
+	int		sbcopy;		/* -1 choose, 0 or 1 force that superblock copy */
+	size_t		cachesz;	/* bytes; 0 = 64 MiB */
+	/* Every finding, in the order found (may be NULL). */
+	void		(*report)(void *arg, const GefsFinding *f);
+	/* Progress: cur of max units of pass done (may be NULL). */
+	void		(*progress)(void *arg, int pass, uint64_t cur, uint64_t max);
+	/* When *cancel becomes non-zero the check stops at the next safe
+	 * point (before any repair is written). */
+	volatile int	*cancel;
+	void		*arg;
+} GefsCheckOpts;
+
+typedef struct GefsCheckStats {
+	uint64_t	nfound[3];	/* findings by severity */
+	uint64_t	nfixed;		/* findings repaired */
+	uint64_t	nerrleft;	/* errors not repaired */
+	uint64_t	nblocks;	/* device blocks */
+	uint64_t	nalloc;		/* allocated per the logs */
+	uint64_t	nref;		/* referenced by anything */
+	uint64_t	nleak;		/* allocated, unreferenced */
+	uint64_t	nnode, ndata, nlog, ndlist;	/* distinct blocks seen */
+	uint64_t	nsnap, nlabel, nfile, ndir;
+	double		passtime[GEFS_CKNPASS];	/* seconds */
+	long		passrss[GEFS_CKNPASS];	/* peak RSS (KiB) after the pass */
+	bool		cancelled;
+	bool		fatal;		/* stopped early on a GEFS_PRFATAL problem */
+} GefsCheckStats;
+
+GEFS_API void gefs_defcheckopts(GefsCheckOpts *o);
+/* Check the image at path.  Returns 0 when the check ran (whatever it
+ * found: see st), -1 on an operational failure (cannot open or read the
+ * image, out of memory; EWOULDBLOCK when another process holds it). */
+GEFS_API int gefs_check(const char *path, const GefsCheckOpts *o, GefsCheckStats *st, GefsErr *e);
+/* The fsck(8) exit status for a finished check: 0 clean, 1 corrected,
+ * 4 errors left, 32 cancelled (bits combined). */
+GEFS_API int gefs_checkstatus(const GefsCheckStats *st);
 
 #ifdef __cplusplus
 }

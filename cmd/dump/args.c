@@ -1,0 +1,102 @@
+/*
+ * args — parsing command arguments: addresses, numbers, sizes, and paths
+ * of the form LABEL:/PATH.  Malformed arguments are usage errors (exit 2).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dump.h"
+
+/* Unsigned number: 0x… hex or plain decimal, the whole string. */
+static int
+number(const char *s, uint64_t *v)
+{
+	char *end;
+	int base;
+
+	base = 10;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!isxdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, base);
+	if (errno != 0 || *end != 0)
+		return -1;
+	return 0;
+}
+
+uint64_t
+parseaddr(const char *s)
+{
+	uint64_t v;
+
+	if (number(s, &v) < 0)
+		usagefail("bad address '%s' (expected 0x… hex or decimal)", s);
+	if (v % GEFS_BLKSZ != 0)
+		usagefail("address %s is not a multiple of %d", s, GEFS_BLKSZ);
+	return v;
+}
+
+uint64_t
+parseuint(const char *s, const char *what)
+{
+	uint64_t v;
+
+	if (number(s, &v) < 0)
+		usagefail("bad %s '%s'", what, s);
+	return v;
+}
+
+/* N with an optional binary-unit suffix K, M, G, T (also KiB, MB, ...). */
+uint64_t
+parsesize(const char *s)
+{
+	uint64_t v;
+	char *end;
+	int shift;
+
+	errno = 0;
+	if (!isdigit((unsigned char)s[0]))
+		usagefail("bad size '%s'", s);
+	v = strtoull(s, &end, 10);
+	shift = 0;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': shift = 10; break;
+	case 'M': shift = 20; break;
+	case 'G': shift = 30; break;
+	case 'T': shift = 40; break;
+	case 0: break;
+	default: usagefail("bad size '%s'", s);
+	}
+	if (*end != 0) {
+		end++;
+		if (strcasecmp(end, "") != 0 && strcasecmp(end, "iB") != 0
+		&& strcasecmp(end, "B") != 0)
+			usagefail("bad size '%s'", s);
+	}
+	if (errno != 0 || (shift && v > (UINT64_MAX >> shift)))
+		usagefail("size '%s' too large", s);
+	return v << shift;
+}
+
+void
+parsepath(const char *s, char **label, const char **path)
+{
+	const char *p;
+	size_t n;
+
+	p = strstr(s, ":/");
+	n = p ? (size_t)(p - s) : strlen(s);
+	if (n == 0)
+		usagefail("'%s': missing LABEL (expected LABEL:/PATH)", s);
+	if (n > GEFS_LABELMAX)
+		usagefail("'%.20s…': label longer than %d bytes", s, GEFS_LABELMAX);
+	*label = strndup(s, n);
+	if (*label == NULL)
+		usagefail("out of memory");
+	*path = p ? p + 1 : "/";
+}

@@ -1,0 +1,493 @@
+/*
+ * fmt — rendering keys, values and messages (§9, §10) as text and JSON,
+ * shared by the tree, block and snaps commands.  Everything is decoded
+ * through the pack API; what does not decode is shown as hex, never
+ * trusted.
+ */
+#include <string.h>
+#include "dump.h"
+
+static const char *opnames[] = {
+	"Onop", "Oinsert", "Odelete", "Oclearb", "Oclobber",
+	"Owstat", "Orelink", "Oreprev", "Oincref",
+};
+
+static const char *keynames[] = {
+	"Kdat", "Kent", "Kup", "Klabel", "Ksnap", "Kdlist", "Kconf",
+};
+
+static void
+hexbytes(FILE *f, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+}
+
+static void
+jsonhexbytes(Dump *d, const char *key, const uint8_t *p, size_t n)
+{
+	char buf[2 * (GEFS_INLMAX + GEFS_KEYMAX) + 1];
+	size_t i;
+
+	if (n > GEFS_INLMAX + GEFS_KEYMAX)
+		n = GEFS_INLMAX + GEFS_KEYMAX;
+	for (i = 0; i < n; i++)
+		snprintf(buf + 2 * i, 3, "%02x", p[i]);
+	buf[2 * n] = 0;
+	jsonstr(&d->j, key, buf);
+}
+
+/* Time as 1970-01-01T00:00:00[.fffffffff]Z (one word). */
+static const char *
+isotime(char *buf, size_t n, int64_t ns)
+{
+	char *sp;
+
+	fmttime(buf, n, ns);
+	if ((sp = strchr(buf, ' ')) != NULL)
+		*sp = 'T';
+	if (strlen(buf) + 1 < n)
+		strcat(buf, "Z");
+	return buf;
+}
+
+static void
+fmtkey(Dump *d, FILE *f, const uint8_t *k, size_t nk)
+{
+	char name[4 * GEFS_KEYMAX + 8], q[24];
+	GefsKey key;
+
+	if (gefs_unpackkey(&key, k, nk, NULL) < 0) {
+		fprintf(f, "key[%zu]:", nk);
+		hexbytes(f, k, nk);
+		return;
+	}
+	switch (key.type) {
+	case GEFS_KDAT:
+		fprintf(f, "Kdat(0x%llx, 0x%llx)", (unsigned long long)key.qid,
+			(unsigned long long)key.off);
+		break;
+	case GEFS_KENT:
+		fprintf(f, "Kent(%s, \"%s\")", fmtnone(q, sizeof q, key.qid),
+			showname(d, name, sizeof name, key.name, key.nlen, 'f'));
+		break;
+	case GEFS_KUP:
+		fprintf(f, "Kup(%s)", fmtnone(q, sizeof q, key.qid));
+		break;
+	case GEFS_KLABEL:
+		fprintf(f, "Klabel(\"%s\")", showname(d, name, sizeof name, key.name, key.nlen, 'l'));
+		break;
+	case GEFS_KSNAP:
+		fprintf(f, "Ksnap(%lld)", (long long)key.gen);
+		break;
+	case GEFS_KDLIST:
+		fprintf(f, "Kdlist(%lld, %lld)", (long long)key.gen, (long long)key.bgen);
+		break;
+	case GEFS_KCONF:
+		fprintf(f, "Kconf(\"%s\")", showname(d, name, sizeof name, key.name, key.nlen, 'c'));
+		break;
+	}
+}
+
+static void
+fmtbptr(FILE *f, const GefsBptr *bp)
+{
+	char a[24], h[24], g[24];
+
+	fprintf(f, "addr=%s hash=%s gen=%s", fmtnone(a, sizeof a, bp->addr),
+		fmtnone(h, sizeof h, bp->hash),
+		bp->gen == GEFS_NONE ? "NONE" : (snprintf(g, sizeof g, "%llu",
+			(unsigned long long)bp->gen), g));
+}
+
+static void
+fmtxdir(FILE *f, const GefsXdir *x)
+{
+	char at[48], mt[48];
+
+	fprintf(f, "qid=0x%llx.%u type=0x%02x mode=%o length=%llu uid=%d gid=%d muid=%d"
+		" mtime=%s atime=%s", (unsigned long long)x->qpath, x->qvers, x->qtype,
+		x->mode, (unsigned long long)x->length, x->uid, x->gid, x->muid,
+		isotime(mt, sizeof mt, x->mtime), isotime(at, sizeof at, x->atime));
+	if (x->flag != 0)
+		fprintf(f, " flag=0x%llx", (unsigned long long)x->flag);
+}
+
+static void
+fmtsnap(FILE *f, const GefsSnap *s)
+{
+	fprintf(f, "gen=%lld nref=%d nlbl=%d ht=%d flag=0x%x pred=%lld succ=%lld base=%lld root=[",
+		(long long)s->gen, s->nref, s->nlbl, s->ht, s->flag, (long long)s->pred,
+		(long long)s->succ, (long long)s->base);
+	fmtbptr(f, &s->root);
+	fputc(']', f);
+}
+
+/* A value whose key type is known to decode; -1 if the value does not. */
+static int
+fmtval1(Dump *d, FILE *f, int ktype, const uint8_t *v, size_t nv)
+{
+	GefsBptr bp;
+	GefsXdir x;
+	GefsLabel l;
+	GefsSnap s;
+	GefsDlist dl;
+	char a[24], b[24], name[4 * GEFS_INLMAX + 8];
+
+	switch (ktype) {
+	case GEFS_KDAT:
+		if (nv != GEFS_PTRSZ)
+			return -1;
+		gefs_unpackbptr(&bp, v);
+		fmtbptr(f, &bp);
+		return 0;
+	case GEFS_KENT:
+		if (gefs_unpackxdir(&x, v, nv, NULL) < 0)
+			return -1;
+		fmtxdir(f, &x);
+		return 0;
+	case GEFS_KUP:
+		fputs("-> ", f);
+		fmtkey(d, f, v, nv);
+		return 0;
+	case GEFS_KLABEL:
+		if (gefs_unpacklabel(&l, v, nv, NULL) < 0)
+			return -1;
+		fprintf(f, "gen=%lld flags=0x%x%s", (long long)l.gen, l.flags,
+			(l.flags & GEFS_LMUT) ? " (mutable)" : "");
+		return 0;
+	case GEFS_KSNAP:
+		if (gefs_unpacksnap(&s, v, nv, NULL) < 0)
+			return -1;
+		fmtsnap(f, &s);
+		return 0;
+	case GEFS_KDLIST:
+		if (gefs_unpackdlist(&dl, v, nv, NULL) < 0)
+			return -1;
+		fprintf(f, "hd=%s tl=%s", fmtnone(a, sizeof a, dl.hd.addr),
+			fmtnone(b, sizeof b, dl.tl.addr));
+		return 0;
+	case GEFS_KCONF:
+		fprintf(f, "\"%s\"", showname(d, name, sizeof name, v, nv, 'c'));
+		return 0;
+	}
+	return -1;
+}
+
+void
+fmtkv(Dump *d, FILE *f, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv, bool pivot)
+{
+	GefsBptr bp;
+	uint16_t fill;
+
+	fmtkey(d, f, k, nk);
+	fputs("  ", f);
+	if (pivot) {
+		if (gefs_unpackpivval(&bp, &fill, v, nv, NULL) == 0) {
+			fputs("-> ", f);
+			fmtbptr(f, &bp);
+			fprintf(f, " fill=%u", fill);
+		} else {
+			fprintf(f, "value[%zu]:", nv);
+			hexbytes(f, v, nv);
+		}
+		return;
+	}
+	if (nk == 0 || fmtval1(d, f, k[0], v, nv) < 0) {
+		fprintf(f, "value[%zu]:", nv);
+		hexbytes(f, v, nv);
+	}
+}
+
+/* An Owstat operand: the flags and the fields they set. */
+static void
+fmtwstat(FILE *f, const uint8_t *v, size_t nv)
+{
+	GefsXdir x;
+	char t[48];
+	int qp;
+	uint8_t fl;
+
+	memset(&x, 0, sizeof x);
+	if (nv < 1 || gefs_applywstat(&x, v, nv, &qp, NULL) < 0) {
+		fprintf(f, "malformed[%zu]:", nv);
+		hexbytes(f, v, nv);
+		return;
+	}
+	fl = v[0];
+	fprintf(f, "flags=0x%02x", fl);
+	if (fl & GEFS_OWSIZE)	fprintf(f, " size=%llu", (unsigned long long)x.length);
+	if (fl & GEFS_OWMODE)	fprintf(f, " mode=%o", x.mode);
+	if (fl & GEFS_OWMTIME)	fprintf(f, " mtime=%s", isotime(t, sizeof t, x.mtime));
+	if (fl & GEFS_OWATIME)	fprintf(f, " atime=%s", isotime(t, sizeof t, x.atime));
+	if (fl & GEFS_OWUID)	fprintf(f, " uid=%d", x.uid);
+	if (fl & GEFS_OWGID)	fprintf(f, " gid=%d", x.gid);
+	if (fl & GEFS_OWMUID)	fprintf(f, " muid=%d", x.muid);
+	if (fl & GEFS_OWQPATH)
+		fprintf(f, qp ? " qpath=0x%llx" : " qpath(no field)", (unsigned long long)x.qpath);
+	if (fl == 0)
+		fputs(" (touch)", f);
+}
+
+void
+fmtmsg(Dump *d, FILE *f, const GefsMsg *m)
+{
+	GefsRelink r;
+
+	fprintf(f, "%s ", m->op < 9 ? opnames[m->op] : "O?");
+	fmtkey(d, f, m->k, m->nk);
+	switch (m->op) {
+	case GEFS_OINSERT:
+		fputs("  ", f);
+		if (m->nk == 0 || fmtval1(d, f, m->k[0], m->v, m->nv) < 0) {
+			fprintf(f, "value[%u]:", m->nv);
+			hexbytes(f, m->v, m->nv);
+		}
+		break;
+	case GEFS_OWSTAT:
+		fputs("  ", f);
+		fmtwstat(f, m->v, m->nv);
+		break;
+	case GEFS_ORELINK:
+	case GEFS_OREPREV:
+	case GEFS_OINCREF:
+		if (gefs_unpackrelink(&r, m->v, m->nv, NULL) == 0)
+			fprintf(f, "  link=%lld dlbl=%+d dref=%+d", (long long)r.link, r.dlbl, r.dref);
+		else {
+			fprintf(f, "  malformed[%u]:", m->nv);
+			hexbytes(f, m->v, m->nv);
+		}
+		break;
+	default:
+		if (m->nv > 0) {
+			fprintf(f, "  operand[%u]:", m->nv);
+			hexbytes(f, m->v, m->nv);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON                                                               */
+/* ------------------------------------------------------------------ */
+
+void
+jsonkey(Dump *d, const char *name, const uint8_t *k, size_t nk)
+{
+	GefsKey key;
+
+	jsonobj(&d->j, name);
+	if (gefs_unpackkey(&key, k, nk, NULL) < 0) {
+		jsonstr(&d->j, "type", "invalid");
+		jsonhexbytes(d, "hex", k, nk);
+		jsonend(&d->j);
+		return;
+	}
+	jsonstr(&d->j, "type", keynames[key.type]);
+	switch (key.type) {
+	case GEFS_KDAT:
+		jsonhex(&d->j, "qid", key.qid);
+		jsonhex(&d->j, "off", key.off);
+		break;
+	case GEFS_KENT:
+		jsonhex(&d->j, "pqid", key.qid);
+		jsonname(d, "name", key.name, key.nlen, 'f');
+		break;
+	case GEFS_KUP:
+		jsonhex(&d->j, "qid", key.qid);
+		break;
+	case GEFS_KLABEL:
+		jsonname(d, "name", key.name, key.nlen, 'l');
+		break;
+	case GEFS_KCONF:
+		jsonmem(&d->j, "name", key.name, key.nlen);
+		break;
+	case GEFS_KSNAP:
+		jsoni64(&d->j, "gen", (int64_t)key.gen);
+		break;
+	case GEFS_KDLIST:
+		jsoni64(&d->j, "gen", (int64_t)key.gen);
+		jsoni64(&d->j, "bgen", (int64_t)key.bgen);
+		break;
+	}
+	jsonend(&d->j);
+}
+
+void
+jsonbptr(Dump *d, const char *key, const GefsBptr *bp)
+{
+	jsonobj(&d->j, key);
+	jsonhex(&d->j, "addr", bp->addr);
+	jsonhex(&d->j, "hash", bp->hash);
+	if (bp->gen == GEFS_NONE)
+		jsonnull(&d->j, "gen");
+	else
+		jsonu64(&d->j, "gen", bp->gen);
+	jsonend(&d->j);
+}
+
+void
+jsonxdir(Dump *d, const char *key, const GefsXdir *x)
+{
+	jsonobj(&d->j, key);
+	jsonhex(&d->j, "qid_path", x->qpath);
+	jsonu64(&d->j, "qid_vers", x->qvers);
+	jsonu64(&d->j, "qid_type", x->qtype);
+	jsonu64(&d->j, "mode", x->mode);
+	jsoni64(&d->j, "atime_ns", x->atime);
+	jsoni64(&d->j, "mtime_ns", x->mtime);
+	jsonu64(&d->j, "length", x->length);
+	jsoni64(&d->j, "uid", x->uid);
+	jsoni64(&d->j, "gid", x->gid);
+	jsoni64(&d->j, "muid", x->muid);
+	jsonhex(&d->j, "flag", x->flag);
+	jsonend(&d->j);
+}
+
+void
+jsonsnap(Dump *d, const char *key, const GefsSnap *s)
+{
+	jsonobj(&d->j, key);
+	jsoni64(&d->j, "gen", s->gen);
+	jsoni64(&d->j, "nref", s->nref);
+	jsoni64(&d->j, "nlbl", s->nlbl);
+	jsoni64(&d->j, "ht", s->ht);
+	jsonu64(&d->j, "flag", s->flag);
+	jsoni64(&d->j, "pred", s->pred);
+	jsoni64(&d->j, "succ", s->succ);
+	jsoni64(&d->j, "base", s->base);
+	jsonbptr(d, "root", &s->root);
+	jsonend(&d->j);
+}
+
+/* The value decoded by key type into members of the current object;
+ * -1 when it does not decode. */
+static int
+jsonval1(Dump *d, int ktype, const uint8_t *v, size_t nv)
+{
+	GefsBptr bp;
+	GefsXdir x;
+	GefsLabel l;
+	GefsSnap s;
+	GefsDlist dl;
+
+	switch (ktype) {
+	case GEFS_KDAT:
+		if (nv != GEFS_PTRSZ)
+			return -1;
+		gefs_unpackbptr(&bp, v);
+		jsonbptr(d, "bptr", &bp);
+		return 0;
+	case GEFS_KENT:
+		if (gefs_unpackxdir(&x, v, nv, NULL) < 0)
+			return -1;
+		jsonxdir(d, "xdir", &x);
+		return 0;
+	case GEFS_KUP:
+		jsonkey(d, "parent", v, nv);
+		return 0;
+	case GEFS_KLABEL:
+		if (gefs_unpacklabel(&l, v, nv, NULL) < 0)
+			return -1;
+		jsoni64(&d->j, "gen", (int64_t)l.gen);
+		jsonu64(&d->j, "flags", l.flags);
+		return 0;
+	case GEFS_KSNAP:
+		if (gefs_unpacksnap(&s, v, nv, NULL) < 0)
+			return -1;
+		jsonsnap(d, "snap", &s);
+		return 0;
+	case GEFS_KDLIST:
+		if (gefs_unpackdlist(&dl, v, nv, NULL) < 0)
+			return -1;
+		jsonhex(&d->j, "hd", dl.hd.addr);
+		jsonhex(&d->j, "tl", dl.tl.addr);
+		return 0;
+	case GEFS_KCONF:
+		jsonmem(&d->j, "text", v, nv);
+		return 0;
+	}
+	return -1;
+}
+
+void
+jsonval(Dump *d, const char *key, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv, bool pivot)
+{
+	GefsBptr bp;
+	uint16_t fill;
+
+	jsonobj(&d->j, key);
+	jsonu64(&d->j, "len", nv);
+	if (pivot) {
+		if (gefs_unpackpivval(&bp, &fill, v, nv, NULL) == 0) {
+			jsonbptr(d, "child", &bp);
+			jsonu64(&d->j, "fill", fill);
+		} else
+			jsonhexbytes(d, "hex", v, nv);
+	} else if (nk == 0 || jsonval1(d, k[0], v, nv) < 0)
+		jsonhexbytes(d, "hex", v, nv);
+	jsonend(&d->j);
+}
+
+static void
+jsonwstat(Dump *d, const uint8_t *v, size_t nv)
+{
+	GefsXdir x;
+	int qp;
+	uint8_t fl;
+
+	memset(&x, 0, sizeof x);
+	if (nv < 1 || gefs_applywstat(&x, v, nv, &qp, NULL) < 0) {
+		jsonbool(&d->j, "malformed", 1);
+		jsonhexbytes(d, "hex", v, nv);
+		return;
+	}
+	fl = v[0];
+	jsonu64(&d->j, "flags", fl);
+	if (fl & GEFS_OWSIZE)	jsonu64(&d->j, "size", x.length);
+	if (fl & GEFS_OWMODE)	jsonu64(&d->j, "mode", x.mode);
+	if (fl & GEFS_OWMTIME)	jsoni64(&d->j, "mtime_ns", x.mtime);
+	if (fl & GEFS_OWATIME)	jsoni64(&d->j, "atime_ns", x.atime);
+	if (fl & GEFS_OWUID)	jsoni64(&d->j, "uid", x.uid);
+	if (fl & GEFS_OWGID)	jsoni64(&d->j, "gid", x.gid);
+	if (fl & GEFS_OWMUID)	jsoni64(&d->j, "muid", x.muid);
+	if ((fl & GEFS_OWQPATH) && qp)
+		jsonhex(&d->j, "qpath", x.qpath);
+}
+
+/* One message as a JSON object (inside an array). */
+void
+jsonmsg(Dump *d, const GefsMsg *m)
+{
+	GefsRelink r;
+
+	jsonobj(&d->j, NULL);
+	jsonstr(&d->j, "op", m->op < 9 ? opnames[m->op] : "invalid");
+	jsonu64(&d->j, "opcode", m->op);
+	jsonkey(d, "key", m->k, m->nk);
+	switch (m->op) {
+	case GEFS_OINSERT:
+		jsonval(d, "value", m->k, m->nk, m->v, m->nv, false);
+		break;
+	case GEFS_OWSTAT:
+		jsonobj(&d->j, "wstat");
+		jsonwstat(d, m->v, m->nv);
+		jsonend(&d->j);
+		break;
+	case GEFS_ORELINK:
+	case GEFS_OREPREV:
+	case GEFS_OINCREF:
+		if (gefs_unpackrelink(&r, m->v, m->nv, NULL) == 0) {
+			jsoni64(&d->j, "link", r.link);
+			jsoni64(&d->j, "dlbl", r.dlbl);
+			jsoni64(&d->j, "dref", r.dref);
+		} else
+			jsonhexbytes(d, "hex", m->v, m->nv);
+		break;
+	default:
+		if (m->nv > 0)
+			jsonhexbytes(d, "hex", m->v, m->nv);
+	}
+	jsonend(&d->j);
+}

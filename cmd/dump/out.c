@@ -1,0 +1,427 @@
+/*
+ * out — output helpers of gefs-dump: humanised units, times, modes, hex
+ * dumps, aligned tables, and the name hiding of --hide-names.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "dump.h"
+
+/* Bytes as an exact count (raw) or in binary units with one decimal,
+ * the decimal dropped when it is zero: "512 B", "16 KiB", "31.9 MiB". */
+const char *
+fmtsize(char *buf, size_t n, uint64_t bytes, bool raw)
+{
+	static const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	uint64_t whole, tenths;
+	int u;
+
+	if (raw || bytes < 1024) {
+		snprintf(buf, n, raw ? "%llu" : "%llu B", (unsigned long long)bytes);
+		return buf;
+	}
+	for (u = 0; u < 6 && bytes >> (10 * (u + 1)) >= 1024; u++)
+		;
+	u++;
+	whole = bytes >> (10 * u);
+	/* tenths, rounded half up, from the remainder */
+	tenths = ((bytes & ((1ull << (10 * u)) - 1)) * 10 + (1ull << (10 * u - 1))) >> (10 * u);
+	if (tenths == 10) {
+		whole++;
+		tenths = 0;
+	}
+	if (tenths == 0)
+		snprintf(buf, n, "%llu %s", (unsigned long long)whole, unit[u]);
+	else
+		snprintf(buf, n, "%llu.%llu %s", (unsigned long long)whole,
+			(unsigned long long)tenths, unit[u]);
+	return buf;
+}
+
+/* A 64-bit field that may hold NONE. */
+const char *
+fmtnone(char *buf, size_t n, uint64_t v)
+{
+	if (v == GEFS_NONE)
+		snprintf(buf, n, "NONE");
+	else
+		snprintf(buf, n, "0x%llx", (unsigned long long)v);
+	return buf;
+}
+
+/* Nanoseconds since the epoch as UTC "YYYY-MM-DD hh:mm:ss[.fffffffff]". */
+const char *
+fmttime(char *buf, size_t n, int64_t ns)
+{
+	struct tm tm;
+	time_t s;
+	int64_t frac;
+
+	s = (time_t)(ns / 1000000000);
+	frac = ns % 1000000000;
+	if (frac < 0) {
+		frac += 1000000000;
+		s--;
+	}
+	if (gmtime_r(&s, &tm) == NULL) {
+		snprintf(buf, n, "%lldns", (long long)ns);
+		return buf;
+	}
+	if (frac == 0)
+		snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900,
+			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	else
+		snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d.%09lld", tm.tm_year + 1900,
+			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			(long long)frac);
+	return buf;
+}
+
+/* Plan 9 style mode string: d (dir), a (append), l (exclusive), t (tmp)
+ * flags, then rwx triplets; unknown bits are shown as '?'. */
+const char *
+fmtmode(char *buf, size_t n, uint32_t mode)
+{
+	char s[16];
+	int i;
+
+	s[0] = (mode & GEFS_DMDIR) ? 'd' : '-';
+	s[1] = (mode & GEFS_DMAPPEND) ? 'a' : '-';
+	s[2] = (mode & GEFS_DMEXCL) ? 'l' : '-';
+	s[3] = (mode & GEFS_DMTMP) ? 't' : '-';
+	for (i = 0; i < 9; i++)
+		s[4 + i] = (mode & (0400u >> i)) ? "rwx"[i % 3] : '-';
+	s[13] = (mode & ~GEFS_MODEBITS) ? '?' : 0;
+	s[14] = 0;
+	snprintf(buf, n, "%s", s);
+	return buf;
+}
+
+/* One hex dump line: offset, 16 bytes, ASCII. */
+static void
+hexline(FILE *f, const uint8_t *p, size_t n, uint64_t off)
+{
+	size_t i;
+
+	fprintf(f, "%08llx ", (unsigned long long)off);
+	for (i = 0; i < 16; i++) {
+		if (i == 8)
+			fputc(' ', f);
+		if (i < n)
+			fprintf(f, " %02x", p[i]);
+		else
+			fputs("   ", f);
+	}
+	fputs("  |", f);
+	for (i = 0; i < n; i++)
+		fputc(p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '.', f);
+	fputs("|\n", f);
+}
+
+/* hexdump -C style; runs of identical lines collapse into "*". */
+void
+hexdump(FILE *f, const uint8_t *p, size_t n, uint64_t base)
+{
+	size_t i, l;
+	bool star;
+
+	star = false;
+	for (i = 0; i < n; i += 16) {
+		l = n - i < 16 ? n - i : 16;
+		if (i > 0 && l == 16 && memcmp(p + i, p + i - 16, 16) == 0 && i + 16 < n) {
+			if (!star)
+				fputs("*\n", f);
+			star = true;
+			continue;
+		}
+		star = false;
+		hexline(f, p + i, l, base + i);
+	}
+	fprintf(f, "%08llx\n", (unsigned long long)(base + n));
+}
+
+void
+jsonsize(Dump *d, const char *key, uint64_t v)
+{
+	jsonu64(&d->j, key, v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Names                                                              */
+/* ------------------------------------------------------------------ */
+
+/* --hide-names: every distinct (kind, name) gets the next number of its
+ * kind, in order of first appearance in this run's output. */
+typedef struct Hidden {
+	uint8_t		*s;
+	size_t		n;
+	int		kind;
+	char		ph[24];
+} Hidden;
+
+static Hidden *htab;
+static size_t hcap, hlen;
+static unsigned nfile, nlabel;
+
+static uint64_t
+hkey(const uint8_t *s, size_t n, int kind)
+{
+	return gefs_metrohash64(s, n, (uint64_t)kind);
+}
+
+static void
+hgrow(void)
+{
+	Hidden *old;
+	size_t ocap, i, j;
+
+	old = htab;
+	ocap = hcap;
+	hcap = hcap ? 2 * hcap : 256;
+	htab = calloc(hcap, sizeof *htab);
+	if (htab == NULL) {
+		fprintf(stderr, "%s: out of memory\n", argv0);
+		exit(EXIT_DAMAGED);
+	}
+	for (i = 0; i < ocap; i++) {
+		if (old[i].s == NULL)
+			continue;
+		j = hkey(old[i].s, old[i].n, old[i].kind) & (hcap - 1);
+		while (htab[j].s != NULL)
+			j = (j + 1) & (hcap - 1);
+		htab[j] = old[i];
+	}
+	free(old);
+}
+
+const char *
+hidename(Dump *d, const uint8_t *s, size_t ns, int kind)
+{
+	static const char *keep[] = { "adm", "main", "empty" };
+	Hidden *h;
+	size_t i, j;
+
+	if (!d->hide || kind == 'c')
+		return NULL;
+	if (kind == 'l')
+		for (i = 0; i < 3; i++)
+			if (ns == strlen(keep[i]) && memcmp(s, keep[i], ns) == 0)
+				return NULL;
+	if (2 * (hlen + 1) > hcap)
+		hgrow();
+	j = hkey(s, ns, kind) & (hcap - 1);
+	for (; htab[j].s != NULL; j = (j + 1) & (hcap - 1)) {
+		h = &htab[j];
+		if (h->kind == kind && h->n == ns && memcmp(h->s, s, ns) == 0)
+			return h->ph;
+	}
+	h = &htab[j];
+	h->s = malloc(ns ? ns : 1);
+	if (h->s == NULL) {
+		fprintf(stderr, "%s: out of memory\n", argv0);
+		exit(EXIT_DAMAGED);
+	}
+	memcpy(h->s, s, ns);
+	h->n = ns;
+	h->kind = kind;
+	if (kind == 'l')
+		snprintf(h->ph, sizeof h->ph, "label-%u", ++nlabel);
+	else
+		snprintf(h->ph, sizeof h->ph, "name-%u", ++nfile);
+	hlen++;
+	return h->ph;
+}
+
+void
+hidefree(void)
+{
+	size_t i;
+
+	for (i = 0; i < hcap; i++)
+		free(htab[i].s);
+	free(htab);
+	htab = NULL;
+	hcap = hlen = 0;
+}
+
+/* Length of a valid UTF-8 sequence of 2..4 bytes at s, else 0. */
+static size_t
+utf8seq(const uint8_t *s, size_t n)
+{
+	size_t len, i;
+	uint32_t c;
+
+	if ((s[0] & 0xe0) == 0xc0) { len = 2; c = s[0] & 0x1f; }
+	else if ((s[0] & 0xf0) == 0xe0) { len = 3; c = s[0] & 0x0f; }
+	else if ((s[0] & 0xf8) == 0xf0) { len = 4; c = s[0] & 0x07; }
+	else return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000)
+	|| c > 0x10ffff || (c >= 0xd800 && c < 0xe000))
+		return 0;
+	return len;
+}
+
+const char *
+showname(Dump *d, char *buf, size_t n, const uint8_t *s, size_t ns, int kind)
+{
+	const char *ph;
+	size_t i, o, l;
+
+	if ((ph = hidename(d, s, ns, kind)) != NULL) {
+		snprintf(buf, n, "%s", ph);
+		return buf;
+	}
+	for (i = 0, o = 0; i < ns && o + 5 < n; i += l) {
+		l = s[i] >= 0x80 ? utf8seq(s + i, ns - i) : 1;
+		if (l > 1 && o + l < n) {
+			memcpy(buf + o, s + i, l);
+			o += l;
+		} else if (l > 1) {
+			break;
+		} else if (s[i] < 0x20 || s[i] == 0x7f || s[i] >= 0x80 || s[i] == '\\') {
+			o += (size_t)snprintf(buf + o, n - o, "\\x%02x", s[i]);
+			l = 1;
+		} else
+			buf[o++] = (char)s[i];
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+void
+jsonname(Dump *d, const char *key, const uint8_t *s, size_t ns, int kind)
+{
+	const char *ph;
+
+	if ((ph = hidename(d, s, ns, kind)) != NULL)
+		jsonstr(&d->j, key, ph);
+	else
+		jsonmem(&d->j, key, s, ns);
+}
+
+/* ------------------------------------------------------------------ */
+/* Tables                                                             */
+/* ------------------------------------------------------------------ */
+
+struct Table {
+	char	align[32];
+	int	ncol;
+	char	**cell;		/* row-major, ncol per row */
+	size_t	ncell, cap;
+	int	col;		/* next column of the current row */
+};
+
+Table *
+tabnew(const char *align)
+{
+	Table *t;
+
+	t = calloc(1, sizeof *t);
+	if (t == NULL)
+		return NULL;
+	snprintf(t->align, sizeof t->align, "%s", align);
+	t->ncol = (int)strlen(t->align);
+	return t;
+}
+
+void
+tabcell(Table *t, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (t == NULL)
+		return;
+	if (t->ncell == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 64;
+		t->cell = realloc(t->cell, t->cap * sizeof *t->cell);
+		if (t->cell == NULL) {
+			fprintf(stderr, "%s: out of memory\n", argv0);
+			exit(EXIT_DAMAGED);
+		}
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	t->cell[t->ncell++] = s;
+	if (++t->col == t->ncol)
+		t->col = 0;
+}
+
+/* Pad the current row with empty cells. */
+void
+tabendrow(Table *t)
+{
+	while (t != NULL && t->col != 0)
+		tabcell(t, "%s", "");
+}
+
+/* Display width of a UTF-8 string: code points, not bytes. */
+static size_t
+width(const char *s)
+{
+	size_t w;
+
+	for (w = 0; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+void
+tabprint(Table *t, FILE *f, const char *indent)
+{
+	size_t w[32], i, r, nrow, cw;
+	const char *s;
+	int c;
+
+	if (t == NULL)
+		return;
+	tabendrow(t);
+	nrow = t->ncell / (size_t)t->ncol;
+	memset(w, 0, sizeof w);
+	for (i = 0; i < t->ncell; i++) {
+		cw = width(t->cell[i] ? t->cell[i] : "");
+		if (cw > w[i % (size_t)t->ncol])
+			w[i % (size_t)t->ncol] = cw;
+	}
+	for (r = 0; r < nrow; r++) {
+		fputs(indent, f);
+		for (c = 0; c < t->ncol; c++) {
+			s = t->cell[r * (size_t)t->ncol + (size_t)c];
+			s = s ? s : "";
+			cw = width(s);
+			if (t->align[c] == 'r')
+				fprintf(f, "%*s%s", (int)(w[c] - cw), "", s);
+			else if (c == t->ncol - 1)
+				fputs(s, f);
+			else
+				fprintf(f, "%s%*s", s, (int)(w[c] - cw), "");
+			if (c < t->ncol - 1)
+				fputs("  ", f);
+		}
+		fputc('\n', f);
+	}
+}
+
+void
+tabfree(Table *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->ncell; i++)
+		free(t->cell[i]);
+	free(t->cell);
+	free(t);
+}

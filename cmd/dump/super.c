@@ -1,0 +1,312 @@
+/*
+ * super — the super command: both superblock copies side by side (§4),
+ * whether each verifies, which one is in use, the extension record
+ * (§22.2), and the fields in which the copies differ.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dump.h"
+
+typedef struct Copy {
+	uint64_t	addr;
+	bool		read;		/* the block could be read */
+	bool		decoded;	/* magic and narena acceptable */
+	bool		hashok;
+	bool		valid;		/* passes every check of loading */
+	GefsSb		sb;
+	char		err[512];
+	bool		hasx;
+	GefsXrec	x;
+	uint8_t		*blk;
+} Copy;
+
+/* Field rows: name and the value in each copy, as text. */
+typedef struct Row {
+	char	name[24];
+	char	v[2][80];
+	bool	num;		/* a JSON number (else a string) */
+} Row;
+
+enum { MAXROWS = 32 + 2 * GEFS_MAXARENA };
+
+/* Read copy i, judged as loading judges it (gefs_readsb), and its raw
+ * block for the tail and the extension record. */
+static void
+readcopy(Dump *d, Copy *c, int i, uint64_t addr)
+{
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	c->addr = addr;
+	c->blk = calloc(1, GEFS_BLKSZ);
+	if (c->blk == NULL || gefs_readblk(d->fs, addr, c->blk) < 0) {
+		snprintf(c->err, sizeof c->err, "%s", c->blk ? gefs_errmsg(d->fs) : "out of memory");
+		return;
+	}
+	c->read = true;
+	rc = gefs_readsb(d->fs, i, &c->sb, &c->valid, c->err, sizeof c->err);
+	if (rc < 0)
+		snprintf(c->err, sizeof c->err, "%s", gefs_errmsg(d->fs));
+	c->decoded = rc == 0;
+	if (c->decoded)
+		c->hashok = gefs_sbhashok(c->blk, c->sb.narena);
+	c->hasx = gefs_unpackxrec(&c->x, c->blk + GEFS_XRECOFF, NULL) == 0;
+}
+
+static Row *
+row(Row *r, int *n, const char *name, bool num)
+{
+	Row *p;
+
+	p = &r[(*n)++];
+	snprintf(p->name, sizeof p->name, "%s", name);
+	p->num = num;
+	return p;
+}
+
+static void
+set(Row *r, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void
+set(Row *r, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->v[col], sizeof r->v[col], fmt, ap);
+	va_end(ap);
+}
+
+static void
+uuidstr(char *buf, size_t n, const uint8_t u[16])
+{
+	snprintf(buf, n, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
+		u[12], u[13], u[14], u[15]);
+}
+
+/* Fill the rows of the fields every superblock has; values only for a
+ * copy that decoded. */
+static int
+fixedrows(Row *r, const Copy *c, int col)
+{
+	static const GefsSb zero;
+	const GefsSb *s;
+	char a[24];
+	int k;
+
+	s = c->decoded ? &c->sb : &zero;
+	k = 0;
+	set(row(r, &k, "blksz", true), col, "%u", s->blksz);
+	set(row(r, &k, "bufspc", true), col, "%u", s->bufspc);
+	set(row(r, &k, "narena", true), col, "%u", s->narena);
+	set(row(r, &k, "snap.ht", true), col, "%u", s->snapht);
+	set(row(r, &k, "snap.addr", false), col, "%s", fmtnone(a, sizeof a, s->snapaddr));
+	set(row(r, &k, "snap.hash", false), col, "%s", fmtnone(a, sizeof a, s->snaphash));
+	set(row(r, &k, "snapdl.hd.addr", false), col, "%s", fmtnone(a, sizeof a, s->dlhdaddr));
+	set(row(r, &k, "snapdl.hd.hash", false), col, "%s", fmtnone(a, sizeof a, s->dlhdhash));
+	set(row(r, &k, "snapdl.tl.addr", false), col, "%s", fmtnone(a, sizeof a, s->dltladdr));
+	set(row(r, &k, "snapdl.tl.hash", false), col, "%s", fmtnone(a, sizeof a, s->dltlhash));
+	set(row(r, &k, "flag", false), col, "0x%llx", (unsigned long long)s->flag);
+	set(row(r, &k, "nextqid", false), col, "0x%llx", (unsigned long long)s->nextqid);
+	set(row(r, &k, "nextgen", true), col, "%llu", (unsigned long long)s->nextgen);
+	set(row(r, &k, "qgen", true), col, "%llu", (unsigned long long)s->qgen);
+	set(row(r, &k, "sbhash", false), col, "0x%016llx", (unsigned long long)s->sbhash);
+	if (!c->decoded)
+		for (int i = 0; i < k; i++)
+			r[i].v[col][0] = 0;
+	return k;
+}
+
+/* Hash of the tail: everything after the written prefix but the record. */
+static uint64_t
+tailhash(const Copy *c)
+{
+	size_t p;
+
+	p = gefs_sbhashlen(c->sb.narena) + 8;
+	if (p > GEFS_XRECOFF)
+		return 0;
+	return gefs_bufhash(c->blk + p, GEFS_XRECOFF - p)
+		^ gefs_bufhash(c->blk + GEFS_XRECOFF + GEFS_XRECSZ,
+			GEFS_BLKSZ - GEFS_XRECOFF - GEFS_XRECSZ);
+}
+
+/* All rows of both copies; returns the count. */
+static int
+allrows(Dump *d, Row *r, const Copy *c)
+{
+	char name[24], t[48];
+	uint32_t na;
+	int n, i, col;
+
+	memset(r, 0, MAXROWS * sizeof *r);
+	n = fixedrows(r, &c[0], 0);
+	fixedrows(r, &c[1], 1);
+	na = 0;
+	for (col = 0; col < 2; col++)
+		if (c[col].decoded && c[col].sb.narena > na)
+			na = c[col].sb.narena;
+	for (i = 0; i < (int)na && i < GEFS_MAXARENA; i++) {
+		snprintf(name, sizeof name, "arena[%d].addr", i);
+		row(r, &n, name, false);
+		snprintf(name, sizeof name, "arena[%d].hash", i);
+		row(r, &n, name, false);
+		for (col = 0; col < 2; col++) {
+			if (!c[col].decoded || (uint32_t)i >= c[col].sb.narena)
+				continue;
+			set(&r[n - 2], col, "0x%llx", (unsigned long long)c[col].sb.arenaaddr[i]);
+			fmtnone(r[n - 1].v[col], sizeof r[n - 1].v[col], c[col].sb.arenahash[i]);
+		}
+	}
+	if (c[0].hasx || c[1].hasx) {
+		row(r, &n, "xrec.uuid", false);
+		row(r, &n, "xrec.label", false);
+		row(r, &n, "xrec.flags", false);
+		row(r, &n, "xrec.ctime", false);
+		for (col = 0; col < 2; col++) {
+			if (!c[col].hasx)
+				continue;
+			uuidstr(r[n - 4].v[col], sizeof r[n - 4].v[col], c[col].x.uuid);
+			showname(d, r[n - 3].v[col], sizeof r[n - 3].v[col], c[col].x.label,
+				c[col].x.labellen, 'c');
+			set(&r[n - 2], col, "0x%x", c[col].x.flags);
+			set(&r[n - 1], col, "%s", fmttime(t, sizeof t, c[col].x.ctime));
+		}
+	}
+	row(r, &n, "tail.hash", false);
+	for (col = 0; col < 2; col++)
+		if (c[col].decoded)
+			set(&r[n - 1], col, "0x%016llx", (unsigned long long)tailhash(&c[col]));
+	return n;
+}
+
+static const char *
+status(const Copy *c, int col, int inuse, char *buf, size_t n)
+{
+	if (!c->read || !c->decoded)
+		snprintf(buf, n, "unusable: %s", c->err);
+	else if (!c->valid)
+		snprintf(buf, n, "invalid%s: %s", col == inuse ? " (in use)" : "", c->err);
+	else
+		snprintf(buf, n, "valid%s", col == inuse ? ", in use" : "");
+	return buf;
+}
+
+static void
+supertext(Dump *d, const Copy *c, Row *r, int n, int inuse)
+{
+	Table *tab;
+	char st[600];
+	int i, ndiff;
+
+	(void)d;
+	tab = tabnew("llll");
+	tabcell(tab, "field");
+	tabcell(tab, "copy 0 (0x%llx)", (unsigned long long)c[0].addr);
+	tabcell(tab, "copy 1 (0x%llx)", (unsigned long long)c[1].addr);
+	tabcell(tab, "%s", "");
+	tabcell(tab, "status");
+	tabcell(tab, "%s", status(&c[0], 0, inuse, st, sizeof st));
+	tabcell(tab, "%s", status(&c[1], 1, inuse, st, sizeof st));
+	tabcell(tab, "%s", "");
+	tabcell(tab, "magic");
+	tabcell(tab, "%s", c[0].decoded ? GEFS_MAGIC : "-");
+	tabcell(tab, "%s", c[1].decoded ? GEFS_MAGIC : "-");
+	tabcell(tab, "%s", "");
+	for (i = 0, ndiff = 0; i < n; i++) {
+		tabcell(tab, "%s", r[i].name);
+		tabcell(tab, "%s", r[i].v[0][0] ? r[i].v[0] : "-");
+		tabcell(tab, "%s", r[i].v[1][0] ? r[i].v[1] : "-");
+		tabcell(tab, "%s", strcmp(r[i].v[0], r[i].v[1]) != 0 ? "*" : "");
+		ndiff += strcmp(r[i].v[0], r[i].v[1]) != 0;
+	}
+	tabprint(tab, stdout, "");
+	tabfree(tab);
+	if (ndiff == 0) {
+		printf("\ncopies: identical\n");
+		return;
+	}
+	printf("\ncopies differ in %d field%s:", ndiff, ndiff == 1 ? "" : "s");
+	for (i = 0; i < n; i++)
+		if (strcmp(r[i].v[0], r[i].v[1]) != 0)
+			printf(" %s", r[i].name);
+	putchar('\n');
+}
+
+static void
+superjson(Dump *d, const Copy *c, Row *r, int n, int inuse)
+{
+	int i, col;
+
+	jsonu64(&d->j, "in_use", (uint64_t)inuse);
+	jsonarr(&d->j, "superblocks");
+	for (col = 0; col < 2; col++) {
+		jsonobj(&d->j, NULL);
+		jsonu64(&d->j, "copy", (uint64_t)col);
+		jsonhex(&d->j, "addr", c[col].addr);
+		jsonbool(&d->j, "usable", c[col].decoded);
+		if (!c[col].decoded)
+			jsonstr(&d->j, "error", c[col].err);
+		else {
+			jsonbool(&d->j, "sbhash_ok", c[col].hashok);
+			jsonbool(&d->j, "valid", c[col].valid);
+			if (!c[col].valid)
+				jsonstr(&d->j, "error", c[col].err);
+			jsonobj(&d->j, "fields");
+			for (i = 0; i < n; i++) {
+				if (r[i].v[col][0] == 0)
+					continue;
+				if (r[i].num)
+					jsonu64(&d->j, r[i].name, strtoull(r[i].v[col], NULL, 10));
+				else
+					jsonstr(&d->j, r[i].name, r[i].v[col]);
+			}
+			jsonend(&d->j);
+		}
+		jsonend(&d->j);
+	}
+	jsonend(&d->j);
+	jsonarr(&d->j, "differences");
+	for (i = 0; i < n; i++)
+		if (strcmp(r[i].v[0], r[i].v[1]) != 0)
+			jsonstr(&d->j, NULL, r[i].name);
+	jsonend(&d->j);
+}
+
+int
+cmdsuper(Dump *d, int argc, char **argv)
+{
+	Copy c[2];
+	Row *r;
+	uint64_t last;
+	int n, inuse;
+
+	(void)argv;
+	if (argc != 1)
+		usagefail("super: no arguments expected");
+	dumpopen(d);
+	dumpbegin(d);
+	last = (gefs_devsize(d->fs) / GEFS_BLKSZ - 1) * GEFS_BLKSZ;
+	readcopy(d, &c[0], 0, 0);
+	readcopy(d, &c[1], 1, last);
+	gefs_super(d->fs, &inuse);
+	r = calloc(MAXROWS, sizeof *r);
+	if (r == NULL)
+		fail(d, "out of memory");
+	else {
+		n = allrows(d, r, c);
+		if (d->json)
+			superjson(d, c, r, n, inuse);
+		else
+			supertext(d, c, r, n, inuse);
+	}
+	for (n = 0; n < 2; n++)
+		if (!c[n].valid)
+			fail(d, "superblock %d at 0x%llx: %s", n, (unsigned long long)c[n].addr,
+				c[n].err[0] ? c[n].err : "invalid");
+	free(r);
+	free(c[0].blk);
+	free(c[1].blk);
+	return dumpend(d);
+}

@@ -1,0 +1,326 @@
+/*
+ * gefs-mkfs — format an image file or block device as GEFS.  Argument
+ * parsing and output only; the formatter is gefs_format in libgefs.
+ *
+ * Exit status: 0 formatted (or, with -n, layout printed), 1 operational
+ * error, 2 usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uuid/uuid.h>
+#include "gefs.h"
+#include "common.h"
+
+enum {
+	EXIT_OK		= 0,
+	EXIT_OPERR	= 1,
+	EXIT_USAGE	= 2,
+};
+
+enum { OPT_NOXREC = 256 };
+
+static const char *argv0 = "gefs-mkfs";
+
+typedef struct Args {
+	GefsFormatOpts	fo;
+	const char	*image;
+	uint64_t	size;		/* 0: not given */
+	bool		havesize;
+	bool		dryrun;
+	bool		uuidopt;	/* -U given */
+	int		verbose;	/* -1 quiet, 0 normal, 1 verbose */
+} Args;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: gefs-mkfs [-FnqvV] [-u user] [-L label] [-U uuid] [--no-xrecord] image [size]\n"
+		"  -u, --user USER     admin user written into the users file (default glenda)\n"
+		"  -L, --label LABEL   volume label: at most 255 bytes of UTF-8, no '/'\n"
+		"  -U, --uuid UUID     volume UUID: a UUID, \"random\" or \"time\"\n"
+		"      --no-xrecord    write no extension record (no UUID, label or time):\n"
+		"                      the image is byte-identical to the reference's\n"
+		"  -F, --force         format over an existing file system or partition table\n"
+		"  -n, --dry-run       print the layout and write nothing\n"
+		"  -q, --quiet         print only errors\n"
+		"  -v, --verbose       also print the arena table and what was written\n"
+		"  -V, --version       print the version\n"
+		"  -h, --help          print this help\n"
+		"size: bytes, or with a suffix K, M, G or T (powers of 1024); a regular\n"
+		"file is created or resized to it, a block device is formatted whole.\n");
+}
+
+/* Print "gefs-mkfs: msg" and return status. */
+static int __attribute__((format(printf, 2, 3)))
+fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", argv0);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+/* Parse a size: decimal digits, optionally one of K M G T (1024-based,
+ * either case, optionally followed by "iB" or "B").  -1 when malformed
+ * or too large. */
+static int
+parsesize(const char *s, uint64_t *size)
+{
+	static const char units[] = "KMGT";
+	const char *p, *u;
+	uint64_t v = 0, d;
+	int shift;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		d = (uint64_t)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	shift = 0;
+	if (*p != 0) {
+		if ((u = strchr(units, *p & ~0x20)) == NULL)
+			return -1;
+		shift = 10 * (int)(u - units + 1);
+		p++;
+		if (strcmp(p, "") != 0 && strcmp(p, "iB") != 0 && strcmp(p, "B") != 0)
+			return -1;
+	}
+	if (shift > 0 && v > UINT64_MAX >> shift)
+		return -1;
+	*size = v << shift;
+	return 0;
+}
+
+/* -U: a UUID, "random" or "time". */
+static int
+parseuuid(Args *a, const char *s)
+{
+	a->uuidopt = true;
+	if (strcmp(s, "random") == 0)
+		a->fo.uuidmode = GEFS_UUIDRANDOM;
+	else if (strcmp(s, "time") == 0)
+		a->fo.uuidmode = GEFS_UUIDTIME;
+	else if (uuid_parse(s, a->fo.uuid) == 0)
+		a->fo.uuidmode = GEFS_UUIDGIVEN;
+	else
+		return -1;
+	return 0;
+}
+
+/* SOURCE_DATE_EPOCH (reproducible builds): the creation time, and unless
+ * -U was given a UUID derived from the inputs.  -1 when malformed. */
+static int
+sourcedate(Args *a)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	if (s == NULL)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s == 0 || *end != 0 || errno != 0 || v < 0 || v > INT64_MAX / 1000000000)
+		return -1;
+	a->fo.ctimeset = true;
+	a->fo.ctime = (int64_t)v * 1000000000;
+	if (!a->uuidopt)
+		a->fo.uuidmode = GEFS_UUIDDERIVE;
+	return 0;
+}
+
+/* Parse the command line into a; an exit status, or -1 to go on. */
+static int
+parseargs(Args *a, int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{"user", required_argument, NULL, 'u'},
+		{"label", required_argument, NULL, 'L'},
+		{"uuid", required_argument, NULL, 'U'},
+		{"no-xrecord", no_argument, NULL, OPT_NOXREC},
+		{"force", no_argument, NULL, 'F'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	GefsErr e;
+	int c;
+
+	gefs_defformatopts(&a->fo);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":u:L:U:FnqvVh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'u':	a->fo.user = optarg; break;
+		case 'L':	a->fo.label = optarg; break;
+		case 'U':
+			if (parseuuid(a, optarg) < 0)
+				return fail(EXIT_USAGE, "-U: \"%s\" is not a UUID, \"random\" or \"time\"", optarg);
+			break;
+		case OPT_NOXREC: a->fo.noxrec = true; break;
+		case 'F':	a->fo.force = true; break;
+		case 'n':	a->dryrun = true; break;
+		case 'q':	a->verbose = -1; break;
+		case 'v':	a->verbose = 1; break;
+		case 'V':	printversion("gefs-mkfs"); return EXIT_OK;
+		case 'h':	usage(stdout); return EXIT_OK;
+		case ':':
+			return fail(EXIT_USAGE, "option %s needs an argument (see --help)", argv[optind - 1]);
+		default:
+			if (optopt)
+				return fail(EXIT_USAGE, "unknown option -%c (see --help)", optopt);
+			return fail(EXIT_USAGE, "unknown option %s (see --help)", argv[optind - 1]);
+		}
+	}
+	if (argc - optind < 1 || argc - optind > 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	a->image = argv[optind];
+	if (argc - optind == 2) {
+		if (parsesize(argv[optind + 1], &a->size) < 0)
+			return fail(EXIT_USAGE, "cannot parse size \"%s\"", argv[optind + 1]);
+		a->havesize = true;
+	}
+	if (gefs_usercheck(a->fo.user, &e) < 0 || gefs_labelcheck(a->fo.label, &e) < 0)
+		return fail(EXIT_USAGE, "%s", e.msg);
+	if (a->fo.noxrec && (a->uuidopt || (a->fo.label && a->fo.label[0])))
+		return fail(EXIT_USAGE, "-U and -L need the extension record (not --no-xrecord)");
+	if (sourcedate(a) < 0)
+		return fail(EXIT_USAGE, "SOURCE_DATE_EPOCH is not a number of seconds");
+	return -1;
+}
+
+static double
+mib(uint64_t n)
+{
+	return (double)n / 1048576.0;
+}
+
+/* The arena table and superblock locations of lay. */
+static void
+printlayout(const GefsLayout *lay)
+{
+	uint64_t i;
+
+	printf("size        %" PRIu64 " bytes (%.2f MiB)\n", lay->devsize, mib(lay->devsize));
+	printf("minimum     %d bytes (%.2f MiB)\n", GEFS_MINSIZE, mib(GEFS_MINSIZE));
+	printf("superblocks 0x%" PRIx64 " 0x%" PRIx64 "\n", lay->sb0, lay->sb1);
+	printf("arenas      %" PRIu64 " of %" PRIu64 " bytes (%" PRIu64 " blocks) + 2 blocks header and footer\n",
+		lay->narena, lay->arenasz, lay->arenasz / GEFS_BLKSZ);
+	printf("unused tail %" PRIu64 " bytes\n", lay->tail);
+	printf("arena  %18s  %18s\n", "start", "size");
+	for (i = 0; i < lay->narena; i++)
+		printf("%5" PRIu64 "  %#18" PRIx64 "  %18" PRIu64 "\n", i, lay->arenastart[i], lay->arenasz);
+}
+
+/* The size a run would format: SIZE, else the image's own. */
+static int
+imagesize(Args *a, uint64_t *size)
+{
+	GefsErr e;
+	bool isblk;
+
+	if (a->havesize) {
+		*size = a->size;
+		return 0;
+	}
+	if (gefs_imagesize(a->image, size, &isblk, &e) < 0) {
+		if (e.code == ENOENT)
+			fail(EXIT_OPERR, "%s: no such file (give a size to create it)", a->image);
+		else
+			fail(EXIT_OPERR, "%s", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* -n: print what a run would write, write nothing. */
+static int
+dryrun(Args *a)
+{
+	GefsLayout lay;
+	GefsErr e;
+	uint64_t size;
+	char what[128];
+
+	if (imagesize(a, &size) < 0)
+		return EXIT_OPERR;
+	if (size < GEFS_MINSIZE)
+		return fail(EXIT_OPERR, "%s: size %" PRIu64 " bytes is below the minimum of %d bytes (%.2f MiB)",
+			a->image, size, GEFS_MINSIZE, mib(GEFS_MINSIZE));
+	if (gefs_layout(&lay, size, &e) < 0)
+		return fail(EXIT_OPERR, "%s", e.msg);
+	printf("image       %s\n", a->image);
+	if (gefs_probe(a->image, what, sizeof what, NULL) > 0)
+		printf("contains    %s%s\n", what, a->fo.force ? "" : " (needs -F)");
+	printlayout(&lay);
+	printf("nothing written (-n)\n");
+	return EXIT_OK;
+}
+
+/* What a successful run reports. */
+static void
+report(Args *a, const GefsFormatStats *st)
+{
+	char u[37];
+
+	if (a->verbose < 0)
+		return;
+	printf("%s: %" PRIu64 " bytes (%.2f MiB), %" PRIu64 " arenas of %" PRIu64 " bytes, admin user %s\n",
+		a->image, st->lay.devsize, mib(st->lay.devsize), st->lay.narena, st->lay.arenasz,
+		a->fo.user);
+	if (st->xrec) {
+		uuid_unparse_lower(st->uuid, u);
+		printf("uuid %s, label \"%s\", created %" PRId64 ".%09" PRId64 "\n", u,
+			a->fo.label ? a->fo.label : "", st->ctime / 1000000000, st->ctime % 1000000000);
+	} else
+		printf("no extension record: no uuid, label or creation time\n");
+	if (a->verbose > 0) {
+		printlayout(&st->lay);
+		printf("wrote %" PRIu64 " blocks, %" PRIu64 " bytes in %" PRIu64 " writes, %" PRIu64 " syncs\n",
+			st->nblocks, st->byteswritten, st->nwrite, st->nsync);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	GefsFormatStats st;
+	GefsErr e;
+	Args a;
+	int rc;
+
+	memset(&a, 0, sizeof a);
+	if ((rc = parseargs(&a, argc, argv)) >= 0)
+		return rc;
+	if (a.dryrun)
+		return dryrun(&a);
+	if (a.havesize && a.size < GEFS_MINSIZE)
+		return fail(EXIT_OPERR, "%s: size %" PRIu64 " bytes is below the minimum of %d bytes (%.2f MiB)",
+			a.image, a.size, GEFS_MINSIZE, mib(GEFS_MINSIZE));
+	if (gefs_format(a.image, a.size, &a.fo, &st, &e) < 0) {
+		if (e.code == EEXIST)
+			return fail(EXIT_OPERR, "%s (use -F to format anyway)", e.msg);
+		if (e.code == EWOULDBLOCK)
+			return fail(EXIT_OPERR, "%s (is another program using it?)", e.msg);
+		return fail(EXIT_OPERR, "%s", e.msg);
+	}
+	report(&a, &st);
+	return EXIT_OK;
+}

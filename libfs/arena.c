@@ -1,0 +1,714 @@
+/*
+ * arena — free space of an arena (§6): a set of disjoint, coalesced free
+ * ranges, and the replay of the allocation log that rebuilds it at load
+ * time (§6.4).
+ *
+ * The set is an AVL tree of ranges keyed by start address, so memory grows
+ * with the number of ranges, never with the number of blocks.  Adjacent
+ * ranges are always merged, which makes "entirely free" the same as "inside
+ * one range".
+ *
+ * Replay trusts nothing in a log block: the chain is bounded by the arena's
+ * block count and checked for cycles with a set of visited blocks, every
+ * range is checked against the arena's data area and the free set, and a
+ * logh mismatch is tolerated only where a crash could have caused it (in
+ * the block holding the barrier that ends replay).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+enum { B = GEFS_BLKSZ };
+
+struct Range {
+	uint64_t	start;
+	uint64_t	end;		/* exclusive */
+	Range		*l, *r;
+	int		ht;
+};
+
+struct FreeSet {
+	Range		*root;
+	uint64_t	n;		/* ranges */
+	uint64_t	bytes;		/* sum of their lengths */
+};
+
+/* ------------------------------------------------------------------ */
+/* AVL tree of ranges                                                 */
+/* ------------------------------------------------------------------ */
+
+static int
+height(const Range *r)
+{
+	return r != NULL ? r->ht : 0;
+}
+
+static void
+fixht(Range *r)
+{
+	int hl, hr;
+
+	hl = height(r->l);
+	hr = height(r->r);
+	r->ht = 1 + (hl > hr ? hl : hr);
+}
+
+static Range *
+rotright(Range *y)
+{
+	Range *x;
+
+	x = y->l;
+	y->l = x->r;
+	x->r = y;
+	fixht(y);
+	fixht(x);
+	return x;
+}
+
+static Range *
+rotleft(Range *x)
+{
+	Range *y;
+
+	y = x->r;
+	x->r = y->l;
+	y->l = x;
+	fixht(x);
+	fixht(y);
+	return y;
+}
+
+/* Restore the AVL balance at n after one of its subtrees changed height by
+ * at most one; returns the new subtree root. */
+static Range *
+rebalance(Range *n)
+{
+	int bf;
+
+	fixht(n);
+	bf = height(n->l) - height(n->r);
+	if (bf > 1) {
+		if (height(n->l->l) < height(n->l->r))
+			n->l = rotleft(n->l);
+		return rotright(n);
+	}
+	if (bf < -1) {
+		if (height(n->r->r) < height(n->r->l))
+			n->r = rotright(n->r);
+		return rotleft(n);
+	}
+	return n;
+}
+
+static Range *
+avlinsert(Range *t, Range *n)
+{
+	if (t == NULL)
+		return n;
+	if (n->start < t->start)
+		t->l = avlinsert(t->l, n);
+	else
+		t->r = avlinsert(t->r, n);
+	return rebalance(t);
+}
+
+/* Unlink the smallest node of t into *min; returns the new subtree. */
+static Range *
+avlunlinkmin(Range *t, Range **min)
+{
+	if (t->l == NULL) {
+		*min = t;
+		return t->r;
+	}
+	t->l = avlunlinkmin(t->l, min);
+	return rebalance(t);
+}
+
+/* Unlink the node whose start is key (it must exist) and free it. */
+static Range *
+avldelete(Range *t, uint64_t key)
+{
+	Range *m, *rest;
+
+	if (t == NULL)
+		return NULL;
+	if (key < t->start)
+		t->l = avldelete(t->l, key);
+	else if (key > t->start)
+		t->r = avldelete(t->r, key);
+	else {
+		if (t->l == NULL || t->r == NULL) {
+			m = t->l != NULL ? t->l : t->r;
+			free(t);
+			return m;
+		}
+		rest = avlunlinkmin(t->r, &m);
+		m->l = t->l;
+		m->r = rest;
+		free(t);
+		return rebalance(m);
+	}
+	return rebalance(t);
+}
+
+/* The range with the greatest start <= a, or NULL. */
+static Range *
+floorof(const FreeSet *s, uint64_t a)
+{
+	Range *t, *best;
+
+	best = NULL;
+	for (t = s->root; t != NULL;)
+		if (t->start <= a) {
+			best = t;
+			t = t->r;
+		} else
+			t = t->l;
+	return best;
+}
+
+/* The range with the smallest start > a, or NULL. */
+static Range *
+above(const FreeSet *s, uint64_t a)
+{
+	Range *t, *best;
+
+	best = NULL;
+	for (t = s->root; t != NULL;)
+		if (t->start > a) {
+			best = t;
+			t = t->l;
+		} else
+			t = t->r;
+	return best;
+}
+
+static void
+freetree(Range *t)
+{
+	Range *l;
+
+	/* iterative on the right spine keeps the recursion at tree height */
+	while (t != NULL) {
+		freetree(t->l);
+		l = t->r;
+		free(t);
+		t = l;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Free-range sets                                                    */
+/* ------------------------------------------------------------------ */
+
+FreeSet *
+fsetnew(void)
+{
+	return calloc(1, sizeof(FreeSet));
+}
+
+void
+fsetfree(FreeSet *s)
+{
+	if (s == NULL)
+		return;
+	freetree(s->root);
+	free(s);
+}
+
+/* A range [start, start+len) is well formed when non-empty and not
+ * wrapping past 2^64. */
+static int
+rangeok(uint64_t start, uint64_t len)
+{
+	if (len == 0 || start + len < start) {
+		errno = EINVAL;
+		return 0;
+	}
+	return 1;
+}
+
+int
+fsetins(FreeSet *s, uint64_t start, uint64_t len)
+{
+	Range *p, *q, *n;
+	uint64_t end;
+
+	if (!rangeok(start, len))
+		return -1;
+	end = start + len;
+	p = floorof(s, start);
+	q = above(s, start);
+	if ((p != NULL && p->end > start) || (q != NULL && q->start < end)) {
+		errno = EEXIST;
+		return -1;
+	}
+	if (p != NULL && p->end == start) {
+		p->end = end;
+		if (q != NULL && q->start == end) {
+			/* bridges two ranges: p absorbs q */
+			p->end = q->end;
+			s->root = avldelete(s->root, q->start);
+			s->n--;
+		}
+	} else if (q != NULL && q->start == end) {
+		/* key changes but keeps its place: nothing lies between p and q */
+		q->start = start;
+	} else {
+		n = calloc(1, sizeof *n);
+		if (n == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		n->start = start;
+		n->end = end;
+		n->ht = 1;
+		s->root = avlinsert(s->root, n);
+		s->n++;
+	}
+	s->bytes += len;
+	return 0;
+}
+
+int
+fsetrm(FreeSet *s, uint64_t start, uint64_t len)
+{
+	Range *p, *n;
+	uint64_t end;
+
+	if (!rangeok(start, len))
+		return -1;
+	end = start + len;
+	p = floorof(s, start);
+	if (p == NULL || p->end < end) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (p->start == start && p->end == end) {
+		s->root = avldelete(s->root, start);
+		s->n--;
+	} else if (p->start == start)
+		p->start = end;
+	else if (p->end == end)
+		p->end = start;
+	else {
+		n = calloc(1, sizeof *n);
+		if (n == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		n->start = end;
+		n->end = p->end;
+		n->ht = 1;
+		p->end = start;
+		s->root = avlinsert(s->root, n);
+		s->n++;
+	}
+	s->bytes -= len;
+	return 0;
+}
+
+bool
+fsetisfree(const FreeSet *s, uint64_t addr)
+{
+	Range *p;
+
+	p = floorof(s, addr);
+	return p != NULL && addr < p->end;
+}
+
+int
+fsetfind(const FreeSet *s, uint64_t addr, uint64_t *start, uint64_t *len)
+{
+	Range *p;
+
+	p = floorof(s, addr);
+	if (p == NULL || addr >= p->end)
+		p = above(s, addr);
+	if (p == NULL)
+		return -1;
+	*start = p->start;
+	*len = p->end - p->start;
+	return 0;
+}
+
+int
+fsetlast(const FreeSet *s, uint64_t *start, uint64_t *len)
+{
+	Range *t;
+
+	if (s->root == NULL)
+		return -1;
+	for (t = s->root; t->r != NULL; t = t->r)
+		;
+	*start = t->start;
+	*len = t->end - t->start;
+	return 0;
+}
+
+static int
+walkrange(const Range *t, FsetFn fn, void *arg)
+{
+	int rc;
+
+	for (; t != NULL; t = t->r) {
+		if ((rc = walkrange(t->l, fn, arg)) != 0)
+			return rc;
+		if ((rc = fn(arg, t->start, t->end - t->start)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+fsetwalk(const FreeSet *s, FsetFn fn, void *arg)
+{
+	return walkrange(s->root, fn, arg);
+}
+
+uint64_t
+fsetcount(const FreeSet *s)
+{
+	return s->n;
+}
+
+uint64_t
+fsetbytes(const FreeSet *s)
+{
+	return s->bytes;
+}
+
+/* ------------------------------------------------------------------ */
+/* Walking an allocation-log chain                                    */
+/* ------------------------------------------------------------------ */
+
+/* What one walk of a chain found: where replay stops. */
+typedef struct LogEnd {
+	uint64_t	tail;		/* block where replay stopped */
+	uint16_t	tailsz;		/* its logsz, truncated at the barrier */
+	uint64_t	stopoff;	/* barrier offset, GEFS_NONE when none */
+	uint64_t	nlog;		/* blocks replayed */
+} LogEnd;
+
+typedef int (*ItemFn)(Gefs *fs, void *arg, const GefsLogItem *it);
+
+/* Where an arena's data area lies: [H + 2B, H + 2B + S). */
+static void
+dataarea(const Arena *a, uint64_t *lo, uint64_t *hi)
+{
+	*lo = a->addr + 2 * B;
+	*hi = *lo + a->size;
+	if (*hi < *lo)
+		*hi = GEFS_NONE;
+}
+
+/* Scan the body of a log block up to logsz: *stop is the offset of the
+ * first barrier >= qgen, or -1.  -1 (error in fs->err) if an entry before
+ * that point does not decode. */
+static int
+scanblock(Gefs *fs, const uint8_t *blk, const GefsLogHdr *h, uint64_t addr, long *stop)
+{
+	const uint8_t *body, *end;
+	GefsLogEnt le;
+	size_t off;
+	int w;
+
+	body = blk + GEFS_LOGHDSZ;
+	end = body + h->logsz;
+	*stop = -1;
+	for (off = 0; off < h->logsz; off += (size_t)w) {
+		w = gefs_unpacklogent(&le, body + off, end, addr, off, &fs->err);
+		if (w < 0)
+			return -1;
+		if (le.op == GEFS_LOGSYNC && le.qgen >= fs->sb.qgen) {
+			*stop = (long)off;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Check a chain link before following it: aligned, in this arena's data
+ * area (§5.5: log blocks come from their own arena), not seen before. */
+static int
+checklink(Gefs *fs, int ai, FreeSet *seen, uint64_t addr, uint64_t from)
+{
+	uint64_t lo, hi;
+
+	dataarea(&fs->arena[ai], &lo, &hi);
+	if (addr % B != 0 || addr < lo || addr >= hi)
+		return gefs_seterr(&fs->err, EBADMSG,
+			"arena %d: log block 0x%llx (%s 0x%llx): outside the arena's data area [0x%llx, 0x%llx)",
+			ai, (unsigned long long)addr, from == GEFS_NONE ? "head, from the arena header at" : "chain of",
+			(unsigned long long)(from == GEFS_NONE ? fs->arena[ai].addr : from),
+			(unsigned long long)lo, (unsigned long long)hi);
+	if (fsetins(seen, addr, B) < 0) {
+		if (errno == ENOMEM)
+			return gefs_seterr(&fs->err, ENOMEM, "arena %d: out of memory", ai);
+		return gefs_seterr(&fs->err, EBADMSG,
+			"arena %d: log block 0x%llx: chain: cycle: block 0x%llx is reached twice",
+			ai, (unsigned long long)from, (unsigned long long)addr);
+	}
+	return 0;
+}
+
+/* Decide what a logh mismatch means (§6.4): tolerated, reported, when the
+ * barrier that ends replay lies in this block; else corruption (a warning
+ * with ignhash). */
+static int
+judgelogh(Gefs *fs, int ai, uint64_t addr, const GefsLogHdr *h, long stop)
+{
+	if (stop >= 0) {
+		fswarn(fs, "arena %d: log block 0x%llx: logh mismatch, tolerated: replay stops at the barrier at offset %ld in this block",
+			ai, (unsigned long long)addr, stop);
+		return 0;
+	}
+	if (fs->opts.ignhash) {
+		fswarn(fs, "arena %d: log block 0x%llx: logh mismatch (stored %016llx), read on",
+			ai, (unsigned long long)addr, (unsigned long long)h->logh);
+		return 0;
+	}
+	return gefs_seterr(&fs->err, EBADMSG,
+		"arena %d: log block 0x%llx (log): logh %016llx does not match the body (logsz %u)",
+		ai, (unsigned long long)addr, (unsigned long long)h->logh, h->logsz);
+}
+
+/* Report every entry of one log block to fn.  Entries after the barrier
+ * (stop >= 0) are reported only when all is set, as ignored, up to the
+ * first that does not decode. */
+static int
+emitblock(Gefs *fs, GefsLogItem *it, const uint8_t *blk, long stop, bool all, ItemFn fn, void *arg)
+{
+	const uint8_t *body, *end;
+	size_t off;
+	int w, rc;
+
+	body = blk + GEFS_LOGHDSZ;
+	end = body + it->hdr.logsz;
+	it->kind = GEFS_LOGBLOCK;
+	it->off = 0;
+	memset(&it->ent, 0, sizeof it->ent);
+	if ((rc = fn(fs, arg, it)) != 0)
+		return rc;
+	for (off = 0; off < it->hdr.logsz; off += (size_t)w) {
+		if (stop >= 0 && (long)off > stop && !all)
+			break;
+		it->off = off;
+		w = gefs_unpacklogent(&it->ent, body + off, end, it->blk, off, NULL);
+		if (w < 0) {
+			/* only possible after the barrier: scanblock checked the rest */
+			it->kind = GEFS_LOGBAD;
+			memset(&it->ent, 0, sizeof it->ent);
+			return fn(fs, arg, it);
+		}
+		if (stop < 0 || (long)off < stop)
+			it->kind = GEFS_LOGAPPLIED;
+		else
+			it->kind = (long)off == stop ? GEFS_LOGSTOP : GEFS_LOGIGNORED;
+		if ((rc = fn(fs, arg, it)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* One block of the chain: read, scan, judge logh, emit.  *next gets the
+ * chain pointer, NONE once replay stops here. */
+static int
+walkblock(Gefs *fs, int ai, GefsLogItem *it, bool all, ItemFn fn, void *arg, LogEnd *end, uint64_t *next)
+{
+	GefsLogHdr h;
+	bool hashok;
+	long stop;
+	Blk *b;
+	int rc;
+
+	*next = GEFS_NONE;
+	b = readlogblk(fs, it->blk, GEFS_TLOG, &h, &hashok);
+	if (b == NULL)
+		return gefs_wraperr(&fs->err, "arena %d: allocation log", ai);
+	rc = scanblock(fs, b->buf, &h, it->blk, &stop);
+	/* a bad logh explains a bad entry better than the entry does */
+	if (!hashok && judgelogh(fs, ai, it->blk, &h, stop) < 0) {
+		putblk(fs, b);
+		return -1;
+	}
+	if (rc < 0) {
+		gefs_wraperr(&fs->err, "arena %d: allocation log", ai);
+		putblk(fs, b);
+		return -1;
+	}
+	it->hdr = h;
+	it->hashok = hashok;
+	rc = emitblock(fs, it, b->buf, stop, all, fn, arg);
+	putblk(fs, b);
+	end->nlog++;
+	end->tail = it->blk;
+	end->tailsz = stop >= 0 ? (uint16_t)stop : h.logsz;
+	end->stopoff = stop >= 0 ? (uint64_t)stop : GEFS_NONE;
+	*next = stop >= 0 ? GEFS_NONE : h.chain.addr;
+	return rc;
+}
+
+/* Walk arena ai's log chain from the header's loghd, stopping at the first
+ * barrier >= sb.qgen (§6.4).  Non-zero returns of fn stop the walk and are
+ * returned; -1 with fs->err on damage. */
+static int
+walkchain(Gefs *fs, int ai, bool all, ItemFn fn, void *arg, LogEnd *end)
+{
+	GefsLogItem it;
+	FreeSet *seen;
+	uint64_t addr, prev, next, maxblk;
+	int rc;
+
+	memset(end, 0, sizeof *end);
+	end->tail = GEFS_NONE;
+	end->stopoff = GEFS_NONE;
+	seen = fsetnew();
+	if (seen == NULL)
+		return gefs_seterr(&fs->err, ENOMEM, "arena %d: out of memory", ai);
+	memset(&it, 0, sizeof it);
+	maxblk = fs->arena[ai].size / B;
+	rc = 0;
+	prev = next = GEFS_NONE;
+	for (addr = fs->arena[ai].hdr.loghdaddr; addr != GEFS_NONE; addr = next) {
+		if (it.seq >= maxblk) {
+			rc = gefs_seterr(&fs->err, EBADMSG,
+				"arena %d: log block 0x%llx: chain longer than the arena's %llu blocks",
+				ai, (unsigned long long)prev, (unsigned long long)maxblk);
+			break;
+		}
+		if ((rc = checklink(fs, ai, seen, addr, prev)) != 0)
+			break;
+		it.blk = addr;
+		if ((rc = walkblock(fs, ai, &it, all, fn, arg, end, &next)) != 0)
+			break;
+		prev = addr;
+		it.seq++;
+	}
+	fsetfree(seen);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Replay                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Apply one entry to arena ai's free set (§6.4). */
+static int
+applyent(Gefs *fs, void *arg, const GefsLogItem *it)
+{
+	Arena *a;
+	const GefsLogEnt *le;
+	uint64_t lo, hi;
+	bool alloc;
+
+	a = &fs->arena[*(int *)arg];
+	le = &it->ent;
+	if (it->kind != GEFS_LOGAPPLIED || le->op == GEFS_LOGSYNC)
+		return 0;
+	alloc = le->op == GEFS_LOGALLOC1 || le->op == GEFS_LOGALLOC;
+	dataarea(a, &lo, &hi);
+	if (le->addr < lo || le->addr >= hi || le->len > hi - le->addr)
+		return gefs_seterr(&fs->err, EBADMSG,
+			"arena %d: log block 0x%llx (log): entry at offset %zu: %s of [0x%llx, +0x%llx) outside the data area [0x%llx, 0x%llx)",
+			*(int *)arg, (unsigned long long)it->blk, it->off, alloc ? "alloc" : "free",
+			(unsigned long long)le->addr, (unsigned long long)le->len,
+			(unsigned long long)lo, (unsigned long long)hi);
+	if ((alloc ? fsetrm : fsetins)(a->free, le->addr, le->len) < 0) {
+		if (errno == ENOMEM)
+			return gefs_seterr(&fs->err, ENOMEM, "arena %d: out of memory", *(int *)arg);
+		return gefs_seterr(&fs->err, EBADMSG,
+			"arena %d: log block 0x%llx (log): entry at offset %zu: %s",
+			*(int *)arg, (unsigned long long)it->blk, it->off,
+			alloc ? "alloc of a range that is not entirely free" : "free of a range that overlaps free space");
+	}
+	if (alloc)
+		a->used += le->len;
+	else
+		a->used -= le->len;
+	a->nent++;
+	return 0;
+}
+
+int
+replay(Gefs *fs, int ai)
+{
+	Arena *a;
+	LogEnd end;
+
+	a = &fs->arena[ai];
+	fsetfree(a->free);
+	a->free = fsetnew();
+	if (a->free == NULL)
+		return gefs_seterr(&fs->err, ENOMEM, "arena %d: out of memory", ai);
+	a->used = a->size;		/* nothing is free until the log says so */
+	a->nent = 0;
+	if (walkchain(fs, ai, false, applyent, &ai, &end) != 0)
+		return -1;
+	a->logtail = end.tail;
+	a->tailsz = end.tailsz;
+	a->stopoff = end.stopoff;
+	a->nlog = end.nlog;
+	if (a->used != a->size - fsetbytes(a->free))
+		return gefs_seterr(&fs->err, EBADMSG,
+			"arena %d: after replay used 0x%llx != size 0x%llx - free 0x%llx",
+			ai, (unsigned long long)a->used, (unsigned long long)a->size,
+			(unsigned long long)fsetbytes(a->free));
+	if (a->used != a->hdr.used)
+		fswarn(fs, "arena %d: header 0x%llx: used 0x%llx, but replay gives 0x%llx",
+			ai, (unsigned long long)(a->addr + (uint64_t)a->hdrcopy * B),
+			(unsigned long long)a->hdr.used, (unsigned long long)a->used);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public inspection                                                  */
+/* ------------------------------------------------------------------ */
+
+typedef struct UserWalk {
+	GefsLogFn	fn;
+	void		*arg;
+} UserWalk;
+
+static int
+useritem(Gefs *fs, void *arg, const GefsLogItem *it)
+{
+	UserWalk *w;
+
+	(void)fs;
+	w = arg;
+	return w->fn(w->arg, it);
+}
+
+static int
+arenaarg(Gefs *fs, int ai)
+{
+	if (ai < 0 || fs->arena == NULL || (uint32_t)ai >= fs->sb.narena)
+		return gefs_seterr(&fs->err, EINVAL, "no arena %d (the file system has %u)", ai, fs->sb.narena);
+	return 0;
+}
+
+int
+gefs_walklog(Gefs *fs, int ai, GefsLogFn fn, void *arg)
+{
+	UserWalk w;
+	LogEnd end;
+
+	if (arenaarg(fs, ai) < 0)
+		return -1;
+	w.fn = fn;
+	w.arg = arg;
+	return walkchain(fs, ai, true, useritem, &w, &end);
+}
+
+int
+gefs_walkfree(Gefs *fs, int ai, GefsFreeFn fn, void *arg)
+{
+	if (arenaarg(fs, ai) < 0)
+		return -1;
+	if (fs->arena[ai].free == NULL)
+		return 0;
+	return fsetwalk(fs->arena[ai].free, fn, arg);
+}

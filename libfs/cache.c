@@ -1,0 +1,377 @@
+/*
+ * cache — the block cache, after venti's disk cache: a fixed budget of
+ * block buffers allocated up front, hash chains on the address, reference
+ * counts, and a victim heap ordered by each block's second-to-last use
+ * (LRU-2), so a long scan, whose blocks are used once, evicts its own
+ * blocks before the working set.  Only clean, unreferenced blocks are in
+ * the heap: dirty and referenced blocks are never evicted.  Dirty blocks
+ * carry a write stage; a flush writes one stage sorted by address with
+ * adjacent blocks coalesced into one vectored write, then syncs.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+struct Cache {
+	Dev		*dev;
+	uint8_t		*mem;		/* nblk * GEFS_BLKSZ */
+	Blk		*blk;
+	size_t		nblk;
+	Blk		**hash;
+	size_t		nhash;		/* power of two */
+	Blk		**heap;		/* clean, unreferenced blocks */
+	size_t		nheap;
+	uint64_t	tick;
+	CacheStats	st;
+};
+
+enum { MINBLK = 16 };
+
+static size_t
+hashof(Cache *c, uint64_t addr)
+{
+	uint64_t h = (addr >> GEFS_BLKSHIFT) * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h >> 20) & (c->nhash - 1);
+}
+
+/* Heap order: older second-to-last use first, then older last use. */
+static bool
+before(const Blk *a, const Blk *b)
+{
+	if (a->used[1] != b->used[1])
+		return a->used[1] < b->used[1];
+	return a->used[0] < b->used[0];
+}
+
+static void
+heapset(Cache *c, size_t i, Blk *b)
+{
+	c->heap[i] = b;
+	b->heapidx = (int)i;
+}
+
+static void
+siftup(Cache *c, size_t i)
+{
+	Blk *b = c->heap[i];
+
+	while (i > 0 && before(b, c->heap[(i - 1) / 2])) {
+		heapset(c, i, c->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heapset(c, i, b);
+}
+
+static void
+siftdown(Cache *c, size_t i)
+{
+	Blk *b = c->heap[i];
+	size_t k;
+
+	for (;;) {
+		k = 2 * i + 1;
+		if (k >= c->nheap)
+			break;
+		if (k + 1 < c->nheap && before(c->heap[k + 1], c->heap[k]))
+			k++;
+		if (!before(c->heap[k], b))
+			break;
+		heapset(c, i, c->heap[k]);
+		i = k;
+	}
+	heapset(c, i, b);
+}
+
+static void
+heapadd(Cache *c, Blk *b)
+{
+	if (b->heapidx >= 0)
+		return;
+	c->heap[c->nheap] = b;
+	b->heapidx = (int)c->nheap++;
+	siftup(c, c->nheap - 1);
+}
+
+static void
+heapdel(Cache *c, Blk *b)
+{
+	size_t i = (size_t)b->heapidx;
+	Blk *last;
+
+	if (b->heapidx < 0)
+		return;
+	b->heapidx = -1;
+	last = c->heap[--c->nheap];
+	if (last == b)
+		return;
+	heapset(c, i, last);
+	siftup(c, i);
+	siftdown(c, (size_t)last->heapidx);
+}
+
+static Blk *
+lookup(Cache *c, uint64_t addr)
+{
+	Blk *b;
+
+	for (b = c->hash[hashof(c, addr)]; b != NULL; b = b->hnext)
+		if (b->addr == addr)
+			return b;
+	return NULL;
+}
+
+static void
+unhash(Cache *c, Blk *b)
+{
+	Blk **pp;
+
+	if (b->addr == GEFS_NONE)
+		return;
+	for (pp = &c->hash[hashof(c, b->addr)]; *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == b) {
+			*pp = b->hnext;
+			break;
+		}
+	b->hnext = NULL;
+	b->addr = GEFS_NONE;
+}
+
+static void
+inhash(Cache *c, Blk *b, uint64_t addr)
+{
+	size_t h = hashof(c, addr);
+
+	b->addr = addr;
+	b->hnext = c->hash[h];
+	c->hash[h] = b;
+}
+
+Cache *
+cachenew(Dev *d, size_t budget, GefsErr *e)
+{
+	Cache *c;
+	size_t i, n = budget / GEFS_BLKSZ;
+
+	if (n < MINBLK)
+		n = MINBLK;
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		goto nomem;
+	c->dev = d;
+	c->nblk = n;
+	for (c->nhash = 64; c->nhash < n; c->nhash <<= 1)
+		;
+	c->mem = aligned_alloc(4096, n * GEFS_BLKSZ);
+	c->blk = calloc(n, sizeof *c->blk);
+	c->hash = calloc(c->nhash, sizeof *c->hash);
+	c->heap = calloc(n, sizeof *c->heap);
+	if (c->mem == NULL || c->blk == NULL || c->hash == NULL || c->heap == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		c->blk[i].buf = c->mem + i * GEFS_BLKSZ;
+		c->blk[i].addr = GEFS_NONE;
+		c->blk[i].heapidx = -1;
+		heapadd(c, &c->blk[i]);
+	}
+	return c;
+nomem:
+	cachefree(c);
+	gefs_seterr(e, ENOMEM, "cannot allocate a block cache of %zu blocks", n);
+	return NULL;
+}
+
+void
+cachefree(Cache *c)
+{
+	if (c == NULL)
+		return;
+	free(c->mem);
+	free(c->blk);
+	free(c->hash);
+	free(c->heap);
+	free(c);
+}
+
+/* A block to load into: the heap's minimum, flushing the data stage once
+ * when every clean block is referenced. */
+static Blk *
+victim(Cache *c, GefsErr *e)
+{
+	Blk *b;
+
+	if (c->nheap == 0 && c->st.ndirty > 0 && cacheflushstage(c, STAGE_DATA, e) < 0)
+		return NULL;
+	if (c->nheap == 0) {
+		gefs_seterr(e, ENOMEM, "cache full: all %zu blocks referenced or dirty", c->nblk);
+		return NULL;
+	}
+	b = c->heap[0];
+	heapdel(c, b);
+	if (b->addr != GEFS_NONE) {
+		c->st.evictions++;
+		unhash(c, b);
+	}
+	return b;
+}
+
+static void
+touch(Cache *c, Blk *b)
+{
+	b->used[1] = b->used[0];
+	b->used[0] = ++c->tick;
+}
+
+Blk *
+cacheget(Cache *c, uint64_t addr, int flags, GefsErr *e)
+{
+	Blk *b;
+
+	if (addr % GEFS_BLKSZ != 0 || addr > devsize(c->dev) || devsize(c->dev) - addr < GEFS_BLKSZ) {
+		gefs_seterr(e, EINVAL, "block 0x%llx outside the device (%llu bytes)",
+			(unsigned long long)addr, (unsigned long long)devsize(c->dev));
+		return NULL;
+	}
+	if ((b = lookup(c, addr)) != NULL) {
+		c->st.hits++;
+		heapdel(c, b);
+		b->ref++;
+		touch(c, b);
+		return b;
+	}
+	c->st.misses++;
+	if ((b = victim(c, e)) == NULL)
+		return NULL;
+	b->flags = 0;
+	b->used[0] = b->used[1] = 0;
+	if (flags & CACHE_NOREAD)
+		memset(b->buf, 0, GEFS_BLKSZ);
+	else if (devread(c->dev, b->buf, GEFS_BLKSZ, addr, e) < 0) {
+		heapadd(c, b);
+		return NULL;
+	}
+	inhash(c, b, addr);
+	b->ref = 1;
+	touch(c, b);
+	return b;
+}
+
+void
+cacheput(Cache *c, Blk *b)
+{
+	if (b == NULL || b->ref <= 0)
+		return;
+	if (--b->ref == 0 && !b->dirty)
+		heapadd(c, b);
+}
+
+void
+cachedirty(Cache *c, Blk *b, int s)
+{
+	if (!b->dirty)
+		c->st.ndirty++;
+	b->dirty = 1;
+	b->stage = s;
+	heapdel(c, b);
+}
+
+static int
+addrcmp(const void *a, const void *b)
+{
+	const Blk *x = *(Blk *const *)a, *y = *(Blk *const *)b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Write v[0,n) (sorted), coalescing runs of adjacent addresses. */
+static int
+writeruns(Cache *c, Blk **v, size_t n, GefsErr *e)
+{
+	struct iovec iov[64];
+	size_t i = 0, k;
+
+	while (i < n) {
+		for (k = 0; i + k < n && k < nelem(iov) && (k == 0
+		|| v[i + k]->addr == v[i + k - 1]->addr + GEFS_BLKSZ); k++) {
+			iov[k].iov_base = v[i + k]->buf;
+			iov[k].iov_len = GEFS_BLKSZ;
+		}
+		if (devwritev(c->dev, iov, (int)k, v[i]->addr, e) < 0)
+			return -1;
+		for (; k > 0; k--, i++) {
+			v[i]->dirty = 0;
+			c->st.ndirty--;
+			c->st.byteswritten += GEFS_BLKSZ;
+			if (v[i]->ref == 0)
+				heapadd(c, v[i]);
+		}
+	}
+	return 0;
+}
+
+int
+cacheflushstage(Cache *c, int s, GefsErr *e)
+{
+	Blk **v;
+	size_t i, n = 0;
+	int rc;
+
+	if (c->st.ndirty == 0)
+		return 0;
+	if ((v = malloc(sizeof *v * c->nblk)) == NULL)
+		return gefs_seterr(e, ENOMEM, "cache flush: out of memory");
+	for (i = 0; i < c->nblk; i++)
+		if (c->blk[i].dirty && c->blk[i].stage == s && c->blk[i].addr != GEFS_NONE)
+			v[n++] = &c->blk[i];
+	qsort(v, n, sizeof *v, addrcmp);
+	rc = n == 0 ? 0 : writeruns(c, v, n, e);
+	free(v);
+	if (rc == 0 && n > 0) {
+		c->st.flushes++;
+		rc = devsync(c->dev, e);
+	}
+	return rc;
+}
+
+int
+cacheflush(Cache *c, GefsErr *e)
+{
+	int s;
+
+	for (s = 0; s < NSTAGE; s++)
+		if (cacheflushstage(c, s, e) < 0)
+			return -1;
+	return 0;
+}
+
+void
+cacheinval(Cache *c, uint64_t addr)
+{
+	Blk *b = lookup(c, addr);
+
+	if (b == NULL)
+		return;
+	if (b->dirty) {
+		b->dirty = 0;
+		c->st.ndirty--;
+	}
+	heapdel(c, b);
+	unhash(c, b);
+	b->used[0] = b->used[1] = 0;
+	if (b->ref == 0)
+		heapadd(c, b);
+}
+
+void
+cachestats(Cache *c, CacheStats *st)
+{
+	*st = c->st;
+	st->nblk = c->nblk;
+}
+
+Dev *
+cachedev(Cache *c)
+{
+	return c->dev;
+}

@@ -1,0 +1,870 @@
+/*
+ * check.c — the checker (FORMAT.md §20): driver, reporting and repair
+ * plumbing, superblocks, arena headers, allocation-log replay into the
+ * block map, deadlists and reachability.  Trees, snapshots and the
+ * namespace are in checktree.c.
+ *
+ * The checker opens the image itself, read-only, and builds its own Gefs
+ * handle instead of calling the loader: it must go on where the loader
+ * would stop (a broken log, a bad header copy).  Its own replay fills a
+ * map of one byte per block (kind, allocated, listed in a deadlist, inside
+ * an arena); with one more bit per block for "reached in the current tree"
+ * that is all the memory that grows with the device, besides the cache and
+ * per-file state of one tree at a time.  Repairs are planned while
+ * checking and written at the end, each a single-block rewrite followed
+ * by a sync, after reopening the image for writing.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/resource.h>
+#include "internal.h"
+#include "check.h"
+
+enum { B = GEFS_BLKSZ };
+
+/* ---- reporting ---- */
+
+static void
+emit(Check *ck, int pr, uint64_t addr, bool fixed, const char *fmt, va_list ap)
+{
+	const GefsProblem *p = problemof(pr);
+	GefsFinding f;
+	char msg[1024];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	ck->st->nfound[p->sev]++;
+	if (fixed)
+		ck->st->nfixed++;
+	else if (p->sev == GEFS_SEVERR)
+		ck->st->nerrleft++;
+	if (p->flags & GEFS_PRFATAL) {
+		ck->st->fatal = true;
+		ck->stop = true;
+	}
+	if (ck->o.report == NULL)
+		return;
+	f.p = p;
+	f.msg = msg;
+	f.addr = addr;
+	f.pass = ck->pass;
+	f.fixed = fixed;
+	ck->o.report(ck->o.arg, &f);
+}
+
+void
+ckreport(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(ck, pr, addr, false, fmt, ap);
+	va_end(ap);
+}
+
+/* The e2fsck fix_problem rule: -n never, -p only PREEN problems, -y all
+ * that have a repair. */
+bool
+ckfixproblem(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
+{
+	const GefsProblem *p = problemof(pr);
+	va_list ap;
+	bool fix;
+
+	if (p->flags & GEFS_PRNOFIX)
+		fix = false;
+	else if (ck->o.mode == GEFS_CKYES)
+		fix = true;
+	else if (ck->o.mode == GEFS_CKPREEN)
+		fix = (p->flags & GEFS_PRPREEN) != 0;
+	else
+		fix = false;
+	va_start(ap, fmt);
+	emit(ck, pr, addr, fix, fmt, ap);
+	va_end(ap);
+	return fix;
+}
+
+int
+ckplanfix(Check *ck, int pr, uint64_t dst, const uint8_t *src)
+{
+	Fix *nf;
+
+	nf = realloc(ck->fix, (ck->nfix + 1) * sizeof *nf);
+	if (nf == NULL)
+		return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
+	ck->fix = nf;
+	nf[ck->nfix].dst = dst;
+	nf[ck->nfix].pr = pr;
+	nf[ck->nfix].buf = malloc(B);
+	if (nf[ck->nfix].buf == NULL)
+		return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
+	memcpy(nf[ck->nfix].buf, src, B);
+	ck->nfix++;
+	return 0;
+}
+
+bool
+ckcancelled(Check *ck)
+{
+	if (ck->o.cancel != NULL && *ck->o.cancel) {
+		ck->st->cancelled = true;
+		ck->stop = true;
+	}
+	return ck->stop;
+}
+
+void
+ckprogress(Check *ck, uint64_t cur, uint64_t max)
+{
+	if (ck->o.progress != NULL)
+		ck->o.progress(ck->o.arg, ck->pass, cur, max);
+}
+
+const char *
+ckkindname(int k)
+{
+	static const char *name[] = {
+		"unused", "superblock", "arena header", "log block",
+		"deadlist block", "snapshot-tree node", "tree node", "data block",
+	};
+
+	return name[k & KMASK];
+}
+
+bool
+ckinarea(Check *ck, uint64_t addr)
+{
+	if (addr % B != 0 || addr / B >= ck->nblk)
+		return false;
+	return (ck->map[addr / B] & MAREA) != 0;
+}
+
+void
+cksetcur(Check *ck, uint64_t addr)
+{
+	uint64_t b = addr / B;
+
+	ck->cur[b / 8] |= (uint8_t)(1u << (b % 8));
+}
+
+bool
+ckgetcur(Check *ck, uint64_t addr)
+{
+	uint64_t b = addr / B;
+
+	return (ck->cur[b / 8] >> (b % 8)) & 1;
+}
+
+void
+ckclearcur(Check *ck)
+{
+	memset(ck->cur, 0, (ck->nblk + 7) / 8);
+}
+
+int
+ckreadraw(Check *ck, uint64_t addr, uint8_t *buf)
+{
+	if (addr % B != 0 || addr / B >= ck->nblk)
+		return gefs_seterr(&ck->fs->err, EINVAL, "address 0x%llx outside the device",
+			(unsigned long long)addr);
+	return devread(ck->fs->dev, buf, B, addr, &ck->fs->err);
+}
+
+/* ---- pass 1: superblocks ---- */
+
+/* Why copy i is unusable (NULL if it is usable); sets *pr. */
+static const char *
+sbwhy(Check *ck, int i, int *pr)
+{
+	GefsErr e;
+	GefsSb sb;
+
+	if (memcmp(ck->sbblk[i], GEFS_MAGIC, 8) != 0) {
+		*pr = PR_SBMAGIC;
+		return "bad magic";
+	}
+	e.code = 0;
+	if (gefs_unpacksb(&sb, ck->sbblk[i], ck->sbaddr[i], &e) < 0 || sb.narena == 0) {
+		*pr = PR_SBNARENA;
+		return "narena is 0 or 256 or more";
+	}
+	if (!gefs_sbhashok(ck->sbblk[i], sb.narena)) {
+		*pr = PR_SBHASH;
+		return "sbhash mismatch";
+	}
+	return NULL;
+}
+
+/* Read both copies, choose one, plan restores of a bad or differing copy. */
+static int
+choosesb(Check *ck)
+{
+	const char *why[2];
+	int pr[2] = {0, 0}, i, use;
+	bool ok[2];
+	GefsSb sb;
+
+	for (i = 0; i < 2; i++) {
+		why[i] = NULL;
+		if (ckreadraw(ck, ck->sbaddr[i], ck->sbblk[i]) < 0) {
+			memset(ck->sbblk[i], 0, B);
+			ckreport(ck, PR_SBREAD, ck->sbaddr[i], "superblock copy %d at 0x%llx: %s", i,
+				(unsigned long long)ck->sbaddr[i], ck->fs->err.msg);
+			why[i] = "unreadable";
+			pr[i] = -1;
+		} else
+			why[i] = sbwhy(ck, i, &pr[i]);
+		ok[i] = why[i] == NULL;
+	}
+	if (ck->o.sbcopy == 0 || ck->o.sbcopy == 1)
+		use = ck->o.sbcopy;
+	else
+		use = ok[0] ? 0 : 1;
+	for (i = 0; i < 2; i++) {
+		if (ok[i] || pr[i] < 0)
+			continue;
+		if (ok[use] && i != use) {
+			if (ckfixproblem(ck, pr[i], ck->sbaddr[i], "superblock copy %d at 0x%llx: %s (restore from copy %d)",
+				i, (unsigned long long)ck->sbaddr[i], why[i], use) && ckplanfix(ck, pr[i], ck->sbaddr[i], ck->sbblk[use]) < 0)
+				return -1;
+		} else
+			ckreport(ck, pr[i], ck->sbaddr[i], "superblock copy %d at 0x%llx: %s", i,
+				(unsigned long long)ck->sbaddr[i], why[i]);
+	}
+	if (!ok[use]) {
+		ckreport(ck, PR_SBNONE, ck->sbaddr[use], "no usable superblock (copy %d%s)", use,
+			ck->o.sbcopy == use ? ", chosen with -b" : "");
+		return 1;
+	}
+	if (use == 1)
+		ckreport(ck, PR_SBBACKUP, ck->sbaddr[1], "using superblock copy 1 at 0x%llx",
+			(unsigned long long)ck->sbaddr[1]);
+	gefs_unpacksb(&ck->fs->sb, ck->sbblk[use], ck->sbaddr[use], NULL);
+	ck->fs->sbcopy = use;
+	sb = ck->fs->sb;
+	if (ok[0] && ok[1] && memcmp(ck->sbblk[0], ck->sbblk[1], gefs_sbhashlen(sb.narena) + 8) != 0) {
+		if (ckfixproblem(ck, PR_SBDIFFER, ck->sbaddr[1 - use], "superblock copies 0 and 1 differ (copy %d at 0x%llx rewritten from copy %d)",
+			1 - use, (unsigned long long)ck->sbaddr[1 - use], use) && ckplanfix(ck, PR_SBDIFFER, ck->sbaddr[1 - use], ck->sbblk[use]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The fields of the superblock in use (§4, §15.4, §20.2). */
+static void
+checksbfields(Check *ck)
+{
+	GefsSb *sb = &ck->fs->sb;
+	uint64_t a = ck->sbaddr[ck->fs->sbcopy];
+	GefsXrec x0, x1;
+
+	if (sb->blksz != GEFS_BLKSZ)
+		ckreport(ck, PR_SBBLKSZ, a, "superblock: blksz %u, not 16384", sb->blksz);
+	if (sb->bufspc != GEFS_BUFSPC)
+		ckreport(ck, PR_SBBUFSPC, a, "superblock: bufspc %u, not 8187", sb->bufspc);
+	if (sb->flag != 0)
+		ckreport(ck, PR_SBFLAG, a, "superblock: flag 0x%llx, not 0", (unsigned long long)sb->flag);
+	if (sb->dlhdaddr != GEFS_NONE || sb->dltladdr != GEFS_NONE)
+		ckreport(ck, PR_SBSNAPDL, a, "superblock: snapshot-tree deadlist head 0x%llx tail 0x%llx, not NONE (its blocks are not checked)",
+			(unsigned long long)sb->dlhdaddr, (unsigned long long)sb->dltladdr);
+	if (sb->snapht < 1 || sb->snapht > GEFS_MAXHT || sb->snapaddr == GEFS_NONE)
+		ckreport(ck, PR_SBSNAPHT, a, "superblock: snapshot tree height %u, root 0x%llx", sb->snapht,
+			(unsigned long long)sb->snapaddr);
+	if (gefs_unpackxrec(&x0, ck->sbblk[0] + GEFS_XRECOFF, NULL) == 0
+	&& gefs_unpackxrec(&x1, ck->sbblk[1] + GEFS_XRECOFF, NULL) == 0
+	&& memcmp(ck->sbblk[0] + GEFS_XRECOFF, ck->sbblk[1] + GEFS_XRECOFF, GEFS_XRECSZ) != 0)
+		ckreport(ck, PR_SBXREC, 0, "superblock: extension records of copies 0 and 1 differ");
+}
+
+/* The arena table: ordered, aligned, inside the device (§4, §5.2). */
+static int
+checktable(Check *ck)
+{
+	GefsSb *sb = &ck->fs->sb;
+	uint64_t prev = 0, a;
+	uint32_t i;
+
+	for (i = 0; i < sb->narena; i++) {
+		a = sb->arenaaddr[i];
+		if (a % B != 0 || a < B || (i > 0 && a <= prev)) {
+			ckreport(ck, PR_SBORDER, a, "superblock: arena %u at 0x%llx: unaligned, in block 0 or not after arena %u",
+				i, (unsigned long long)a, i ? i - 1 : 0);
+			return -1;
+		}
+		if (a > ck->sbaddr[1] || ck->sbaddr[1] - a < 2 * B) {
+			ckreport(ck, PR_SBOUTSIDE, a, "superblock: arena %u at 0x%llx lies beyond the backup superblock at 0x%llx",
+				i, (unsigned long long)a, (unsigned long long)ck->sbaddr[1]);
+			return -1;
+		}
+		prev = a;
+	}
+	return 0;
+}
+
+/* ---- pass 1: arena headers and footers (§5.1, §15.4) ---- */
+
+typedef struct Copy {
+	uint8_t		*blk;
+	bool		dec;		/* type 5 and decodes */
+	bool		hashok;
+	GefsArenaHdr	h;
+	char		why[600];
+} Copy;
+
+static void
+readcopy(Check *ck, uint64_t addr, uint64_t want, Copy *c)
+{
+	GefsErr e;
+
+	c->dec = c->hashok = false;
+	c->why[0] = 0;
+	e.code = 0;
+	if (ckreadraw(ck, addr, c->blk) < 0) {
+		snprintf(c->why, sizeof c->why, "%s", ck->fs->err.msg);
+		return;
+	}
+	if (gefs_unpackarena(&c->h, c->blk, addr, &e) < 0) {
+		snprintf(c->why, sizeof c->why, "%s", e.msg);
+		return;
+	}
+	c->dec = true;
+	c->hashok = want != GEFS_NONE && gefs_blkhash(c->blk) == want;
+}
+
+/* Choose the copy to use, report the other; -1 when none decodes. */
+static int
+pickcopy(Check *ck, uint32_t i, Copy c[2])
+{
+	static const char *cname[2] = {"header", "footer"};
+	uint64_t a = ck->fs->sb.arenaaddr[i], want = ck->fs->sb.arenahash[i];
+	int use, j;
+
+	if (want == GEFS_NONE) {
+		ckreport(ck, PR_ARNONE, a, "arena %u at 0x%llx: table hash is NONE; header not verified", i, (unsigned long long)a);
+		use = c[0].dec ? 0 : c[1].dec ? 1 : -1;
+		if (c[0].dec && c[1].dec && memcmp(c[0].blk, c[1].blk, B) != 0)
+			ckreport(ck, PR_ARDIFFER, a, "arena %u at 0x%llx: header and footer differ", i, (unsigned long long)a);
+	} else {
+		use = c[0].hashok ? 0 : c[1].hashok ? 1 : -1;
+		if (use < 0) {
+			for (j = 0; j < 2; j++)
+				ckreport(ck, c[j].dec ? PR_ARHASH : PR_ARTYPE, a + (uint64_t)j * B,
+					"arena %u %s at 0x%llx: %s", i, cname[j], (unsigned long long)(a + (uint64_t)j * B),
+					c[j].dec ? "hash differs from the superblock's arena table" : c[j].why);
+			use = c[0].dec ? 0 : c[1].dec ? 1 : -1;
+		} else {
+			j = 1 - use;
+			if (!c[j].hashok && ckfixproblem(ck, c[j].dec ? PR_ARHASH : PR_ARTYPE, a + (uint64_t)j * B,
+				"arena %u %s at 0x%llx: %s (restore from the %s)", i, cname[j], (unsigned long long)(a + (uint64_t)j * B),
+				c[j].dec ? "hash differs from the superblock's arena table" : c[j].why, cname[use])
+			&& ckplanfix(ck, c[j].dec ? PR_ARHASH : PR_ARTYPE, a + (uint64_t)j * B, c[use].blk) < 0)
+				return -2;
+		}
+	}
+	if (use < 0)
+		ckreport(ck, PR_ARNOCOPY, a, "arena %u at 0x%llx: neither header nor footer is usable", i, (unsigned long long)a);
+	else if (use == 1)
+		ckreport(ck, PR_ARFOOTER, a + B, "arena %u at 0x%llx: using the footer", i, (unsigned long long)a);
+	return use;
+}
+
+/* Mark the arena's blocks in the map: header, footer, data area (all
+ * allocated: replay starts from "everything used", §6.4). */
+static int
+markarena(Check *ck, uint32_t i, const GefsArenaHdr *h)
+{
+	uint64_t a = ck->fs->sb.arenaaddr[i], end, lim, b;
+
+	lim = i + 1 < ck->fs->sb.narena ? ck->fs->sb.arenaaddr[i + 1] : ck->sbaddr[1];
+	if (lim < a + 2 * B || h->size % B != 0 || h->size < 2 * B || h->size > lim - a - 2 * B) {
+		ckreport(ck, PR_ARSIZE, a, "arena %u at 0x%llx: size 0x%llx is not a whole number of blocks or reaches past 0x%llx",
+			i, (unsigned long long)a, (unsigned long long)h->size, (unsigned long long)lim);
+		return -1;
+	}
+	end = a + 2 * B + h->size;
+	ck->map[a / B] = KHDR | MALLOC;
+	ck->map[a / B + 1] = KHDR | MALLOC;
+	for (b = a / B + 2; b < end / B; b++)
+		ck->map[b] = MAREA | MALLOC;
+	/* the last two blocks of the data area are never freed (§5.3) */
+	ck->map[end / B - 1] |= MTAIL;
+	ck->map[end / B - 2] |= MTAIL;
+	return 0;
+}
+
+static int
+checkarenas(Check *ck)
+{
+	Gefs *fs = ck->fs;
+	Copy c[2];
+	uint32_t i;
+	int use, rc = 0;
+
+	fs->arena = calloc(fs->sb.narena, sizeof *fs->arena);
+	c[0].blk = malloc(B);
+	c[1].blk = malloc(B);
+	if (fs->arena == NULL || c[0].blk == NULL || c[1].blk == NULL) {
+		rc = gefs_seterr(ck->e, ENOMEM, "check: out of memory");
+		goto out;
+	}
+	for (i = 0; i < fs->sb.narena && !ckcancelled(ck); i++) {
+		ckprogress(ck, i, fs->sb.narena);
+		fs->arena[i].addr = fs->sb.arenaaddr[i];
+		readcopy(ck, fs->arena[i].addr, fs->sb.arenahash[i], &c[0]);
+		readcopy(ck, fs->arena[i].addr + B, fs->sb.arenahash[i], &c[1]);
+		use = pickcopy(ck, i, c);
+		if (use == -2) {
+			rc = -1;
+			goto out;
+		}
+		if (use < 0) {
+			ck->arbad = true;
+			fs->arena[i].size = GEFS_NONE;
+			continue;
+		}
+		fs->arena[i].hdr = c[use].h;
+		fs->arena[i].hdrcopy = use;
+		fs->arena[i].size = c[use].h.size;
+		if (markarena(ck, i, &c[use].h) < 0) {
+			ck->stop = true;
+			ck->st->fatal = true;
+			break;
+		}
+	}
+out:
+	free(c[0].blk);
+	free(c[1].blk);
+	return rc;
+}
+
+/* ---- pass 2: allocation logs (§6.4) ---- */
+
+typedef struct Replay {
+	Check		*ck;
+	uint32_t	arena;
+	uint64_t	lo, hi;		/* data area [lo, hi) */
+	uint64_t	blk;		/* log block being replayed */
+	uint64_t	*logs;		/* chain blocks walked */
+	size_t		nlogs;
+	bool		barrier;
+} Replay;
+
+/* Apply one entry to the map; reports once per entry. */
+static void
+applyent(Replay *r, const GefsLogEnt *le, size_t off)
+{
+	Check *ck = r->ck;
+	uint64_t a, end = le->addr + le->len;
+	bool alloc = le->op == GEFS_LOGALLOC1 || le->op == GEFS_LOGALLOC;
+	bool bad = false;
+
+	if (end < le->addr || le->addr < r->lo || end > r->hi) {
+		ckreport(ck, (le->addr < r->lo && end > r->lo - 2 * B) ? PR_LGHDRFREE : PR_LGRANGE, r->blk,
+			"arena %u log block 0x%llx offset %zu: %s [0x%llx, +0x%llx) outside the data area [0x%llx, 0x%llx)",
+			r->arena, (unsigned long long)r->blk, off, alloc ? "alloc" : "free",
+			(unsigned long long)le->addr, (unsigned long long)le->len,
+			(unsigned long long)r->lo, (unsigned long long)r->hi);
+		return;
+	}
+	for (a = le->addr; a < end; a += B) {
+		uint8_t *m = &ck->map[a / B];
+
+		if (alloc == ((*m & MALLOC) != 0))
+			bad = true;
+		if (alloc)
+			*m |= MALLOC;
+		else
+			*m &= (uint8_t)~MALLOC;
+	}
+	if (bad)
+		ckreport(ck, alloc ? PR_LGDALLOC : PR_LGDFREE, r->blk,
+			"arena %u log block 0x%llx offset %zu: %s of [0x%llx, +0x%llx) %s",
+			r->arena, (unsigned long long)r->blk, off, alloc ? "alloc" : "free",
+			(unsigned long long)le->addr, (unsigned long long)le->len,
+			alloc ? "covers blocks that are not free" : "covers blocks already free");
+}
+
+/* Replay the body of one log block; false on a malformed entry. */
+static bool
+replayblk(Replay *r, const uint8_t *blk, uint16_t logsz)
+{
+	const uint8_t *p = blk + GEFS_LOGHDSZ, *end = p + logsz;
+	GefsLogEnt le;
+	GefsErr e;
+	int w;
+
+	while (p < end) {
+		e.code = 0;
+		w = gefs_unpacklogent(&le, p, end, r->blk, (size_t)(p - blk - GEFS_LOGHDSZ), &e);
+		if (w < 0) {
+			ckreport(r->ck, PR_LGENTRY, r->blk, "arena %u: %s", r->arena, e.msg);
+			return false;
+		}
+		if (le.op == GEFS_LOGSYNC) {
+			if (le.qgen >= r->ck->fs->sb.qgen) {
+				r->barrier = true;
+				return true;
+			}
+		} else
+			applyent(r, &le, (size_t)(p - blk - GEFS_LOGHDSZ));
+		p += w;
+	}
+	return true;
+}
+
+/* Follow one link of the chain; false to stop. */
+static bool
+logstep(Replay *r, uint64_t addr, uint8_t *blk, GefsLogHdr *h)
+{
+	Check *ck = r->ck;
+	uint64_t *nl;
+	GefsErr e;
+	bool ok;
+
+	r->blk = addr;
+	if (addr % B != 0 || addr < r->lo || addr >= r->hi) {
+		ckreport(ck, PR_LGADDR, addr, "arena %u: log chain points to 0x%llx, outside the arena's data area",
+			r->arena, (unsigned long long)addr);
+		return false;
+	}
+	if ((ck->map[addr / B] & KMASK) != KNONE) {
+		ckreport(ck, PR_LGCYCLE, addr, "arena %u: log block 0x%llx reached twice (chain loops or is shared)",
+			r->arena, (unsigned long long)addr);
+		return false;
+	}
+	ck->map[addr / B] |= KLOG;
+	ck->st->nlog++;
+	nl = realloc(r->logs, (r->nlogs + 1) * sizeof *nl);
+	if (nl != NULL) {
+		r->logs = nl;
+		r->logs[r->nlogs++] = addr;
+	}
+	e.code = 0;
+	if (ckreadraw(ck, addr, blk) < 0 || gefs_unpackloghdr(h, blk, GEFS_TLOG, addr, &e) < 0) {
+		ckreport(ck, PR_LGBLOCK, addr, "arena %u: log block 0x%llx: %s", r->arena, (unsigned long long)addr,
+			e.code ? e.msg : ck->fs->err.msg);
+		return false;
+	}
+	ok = replayblk(r, blk, h->logsz);
+	if (gefs_loghash(blk, h->logsz) != h->logh) {
+		if (r->barrier)
+			ckreport(ck, PR_LGHASHTAIL, addr, "arena %u: log block 0x%llx: body hash mismatch after the last barrier",
+				r->arena, (unsigned long long)addr);
+		else
+			ckreport(ck, PR_LGHASH, addr, "arena %u: log block 0x%llx: body hash mismatch",
+				r->arena, (unsigned long long)addr);
+	}
+	return ok && !r->barrier;
+}
+
+static void
+replayarena(Check *ck, uint32_t i)
+{
+	Arena *ar = &ck->fs->arena[i];
+	Replay r;
+	GefsLogHdr h;
+	uint64_t addr, b, nused = 0;
+	size_t j;
+
+	memset(&r, 0, sizeof r);
+	r.ck = ck;
+	r.arena = i;
+	r.lo = ar->addr + 2 * B;
+	r.hi = r.lo + ar->size;
+	for (addr = ar->hdr.loghdaddr; addr != GEFS_NONE && !ckcancelled(ck); addr = h.chain.addr)
+		if (!logstep(&r, addr, ck->buf, &h))
+			break;
+	if (!r.barrier && ck->fs->sb.qgen > 0 && addr == GEFS_NONE)
+		ckreport(ck, PR_LGNOBARRIER, ar->addr, "arena %u: allocation log has no barrier at or after qgen %llu; replayed to its end",
+			i, (unsigned long long)ck->fs->sb.qgen);
+	for (j = 0; j < r.nlogs; j++)
+		if (!(ck->map[r.logs[j] / B] & MALLOC))
+			ckreport(ck, PR_LGFREED, r.logs[j], "arena %u: log block 0x%llx is free according to the log",
+				i, (unsigned long long)r.logs[j]);
+	free(r.logs);
+	for (b = r.lo / B; b < r.hi / B; b++)
+		if (ck->map[b] & MALLOC)
+			nused++;
+	ar->used = nused * B;
+	if (ar->used != ar->hdr.used)
+		ckreport(ck, PR_ARUSED, ar->addr, "arena %u at 0x%llx: header says 0x%llx bytes used, the log 0x%llx",
+			i, (unsigned long long)ar->addr, (unsigned long long)ar->hdr.used, (unsigned long long)ar->used);
+}
+
+static void
+checklogs(Check *ck)
+{
+	uint32_t i;
+
+	for (i = 0; i < ck->fs->sb.narena && !ckcancelled(ck); i++) {
+		ckprogress(ck, i, ck->fs->sb.narena);
+		if (ck->fs->arena[i].size != GEFS_NONE)
+			replayarena(ck, i);
+	}
+}
+
+/* ---- pass 6: reachability ---- */
+
+static void
+leakrun(Check *ck, uint64_t first, uint64_t n)
+{
+	ckreport(ck, PR_RFLEAK, first * B, "blocks 0x%llx..0x%llx (%llu): allocated but referenced by nothing",
+		(unsigned long long)(first * B), (unsigned long long)((first + n - 1) * B), (unsigned long long)n);
+}
+
+static void
+checkreach(Check *ck)
+{
+	uint64_t b, run = 0, first = 0;
+	uint8_t m;
+
+	for (b = 0; b < ck->nblk; b++) {
+		if ((b & 0xffff) == 0)
+			ckprogress(ck, b, ck->nblk);
+		m = ck->map[b];
+		if (m & MALLOC)
+			ck->st->nalloc += (m & MAREA) != 0;
+		if ((m & KMASK) != KNONE || (m & MDLIST))
+			ck->st->nref++;
+		if ((m & MAREA) && (m & MALLOC) && (m & KMASK) == KNONE && !(m & MDLIST) && !(m & MTAIL)) {
+			ck->st->nleak++;
+			if (run == 0)
+				first = b;
+			run++;
+			continue;
+		}
+		if (run > 0)
+			leakrun(ck, first, run);
+		run = 0;
+	}
+	if (run > 0)
+		leakrun(ck, first, run);
+	if (ck->anygen && ck->maxgen >= ck->fs->sb.nextgen)
+		ckreport(ck, PR_GNNEXTGEN, ck->sbaddr[ck->fs->sbcopy], "superblock: nextgen %llu, but generation %llu is in use",
+			(unsigned long long)ck->fs->sb.nextgen, (unsigned long long)ck->maxgen);
+}
+
+/* ---- pass 7: repairs ---- */
+
+static int
+applyfixes(Check *ck)
+{
+	GefsErr e;
+	Dev *d;
+	size_t i;
+
+	if (ck->nfix == 0)
+		return 0;
+	if (ck->st->cancelled) {
+		/* nothing is written: the planned repairs become findings left */
+		for (i = 0; i < ck->nfix; i++) {
+			ck->st->nfixed--;
+			if (problemof(ck->fix[i].pr)->sev == GEFS_SEVERR)
+				ck->st->nerrleft++;
+		}
+		return 0;
+	}
+	ckprogress(ck, 0, ck->nfix);
+	cachefree(ck->fs->cache);
+	ck->fs->cache = NULL;
+	devclose(ck->fs->dev);
+	ck->fs->dev = NULL;
+	e.code = 0;
+	d = devopen(ck->path, 0, &e);
+	if (d == NULL)
+		return gefs_seterr(ck->e, e.code, "cannot write repairs: %s", e.msg);
+	for (i = 0; i < ck->nfix; i++) {
+		if (devwrite(d, ck->fix[i].buf, B, ck->fix[i].dst, &e) < 0 || devsync(d, &e) < 0) {
+			devclose(d);
+			return gefs_seterr(ck->e, e.code, "repair of block 0x%llx: %s", (unsigned long long)ck->fix[i].dst, e.msg);
+		}
+		ckprogress(ck, i + 1, ck->nfix);
+	}
+	devclose(d);
+	return 0;
+}
+
+/* ---- driver ---- */
+
+void
+gefs_defcheckopts(GefsCheckOpts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->mode = GEFS_CKNONE;
+	o->sbcopy = -1;
+}
+
+int
+gefs_checkstatus(const GefsCheckStats *st)
+{
+	int rc = 0;
+
+	if (st->nfixed > 0)
+		rc |= 1;
+	if (st->nerrleft > 0)
+		rc |= 4;
+	if (st->cancelled)
+		rc |= 32;
+	return rc;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Run pass p unless stopped; record its time and peak RSS. */
+static void
+runpass(Check *ck, int p, void (*fn)(Check *))
+{
+	struct rusage ru;
+	double t0;
+
+	if (ckcancelled(ck))
+		return;
+	ck->pass = p;
+	t0 = now();
+	ckprogress(ck, 0, 1);
+	fn(ck);
+	ckprogress(ck, 1, 1);
+	ck->st->passtime[p] = now() - t0;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		ck->st->passrss[p] = ru.ru_maxrss;
+}
+
+static void
+passsuper(Check *ck)
+{
+	int rc;
+
+	rc = choosesb(ck);
+	if (rc != 0) {
+		ck->stop = true;
+		if (rc < 0)
+			ck->st->fatal = true;
+		return;
+	}
+	checksbfields(ck);
+	if (checktable(ck) < 0 || checkarenas(ck) < 0)
+		ck->stop = true;
+}
+
+static int
+setup(Check *ck, const char *path)
+{
+	Gefs *fs;
+	uint64_t size;
+
+	fs = ck->fs = calloc(1, sizeof *fs);
+	if (fs == NULL)
+		return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
+	gefs_defopts(&fs->opts);
+	fs->opts.ignhash = true;	/* the checker reports hashes itself */
+	fs->opts.sbcopy = -1;
+	fs->dev = devopen(path, DEV_RDONLY, ck->e);
+	if (fs->dev == NULL)
+		return -1;
+	size = devsize(fs->dev) - devsize(fs->dev) % B;
+	if (size < 4 * B)
+		return gefs_seterr(ck->e, EINVAL, "%s: %llu bytes is too small for a file system", path,
+			(unsigned long long)devsize(fs->dev));
+	fs->cache = cachenew(fs->dev, ck->o.cachesz ? ck->o.cachesz : 64u << 20, ck->e);
+	if (fs->cache == NULL)
+		return -1;
+	ck->nblk = size / B;
+	ck->st->nblocks = ck->nblk;
+	ck->sbaddr[0] = 0;
+	ck->sbaddr[1] = size - B;
+	ck->map = calloc(ck->nblk, 1);
+	ck->cur = calloc((ck->nblk + 7) / 8, 1);
+	ck->sbblk[0] = malloc(B);
+	ck->sbblk[1] = malloc(B);
+	ck->buf = malloc(B);
+	if (ck->map == NULL || ck->cur == NULL || ck->sbblk[0] == NULL || ck->sbblk[1] == NULL || ck->buf == NULL)
+		return gefs_seterr(ck->e, ENOMEM, "check: out of memory for the block map of %llu blocks",
+			(unsigned long long)ck->nblk);
+	ck->map[0] = KSB;
+	ck->map[ck->nblk - 1] = KSB;
+	return 0;
+}
+
+static void
+teardown(Check *ck)
+{
+	size_t i;
+
+	if (ck->fs != NULL) {
+		usersfree(ck->fs);
+		if (ck->fs->cache != NULL)
+			cachefree(ck->fs->cache);
+		if (ck->fs->dev != NULL)
+			devclose(ck->fs->dev);
+		free(ck->fs->arena);
+		free(ck->fs);
+	}
+	for (i = 0; i < ck->nfix; i++)
+		free(ck->fix[i].buf);
+	free(ck->fix);
+	for (i = 0; i < ck->nsnap; i++)
+		free(ck->snap[i].name);
+	free(ck->snap);
+	for (i = 0; i < ck->nlabel; i++)
+		free(ck->label[i].name);
+	free(ck->label);
+	free(ck->dl);
+	free(ck->map);
+	free(ck->cur);
+	free(ck->sbblk[0]);
+	free(ck->sbblk[1]);
+	free(ck->buf);
+}
+
+int
+gefs_check(const char *path, const GefsCheckOpts *o, GefsCheckStats *st, GefsErr *e)
+{
+	Check ck;
+	GefsErr le;
+	int rc = -1;
+
+	if (e == NULL)
+		e = &le;
+	e->code = 0;
+	memset(&ck, 0, sizeof ck);
+	memset(st, 0, sizeof *st);
+	ck.o = *o;
+	ck.st = st;
+	ck.e = e;
+	ck.path = path;
+	if (setup(&ck, path) < 0)
+		goto out;
+	runpass(&ck, GEFS_CKPSUPER, passsuper);
+	runpass(&ck, GEFS_CKPLOG, checklogs);
+	runpass(&ck, GEFS_CKPSNAP, checksnaptree);
+	runpass(&ck, GEFS_CKPTREE, checktrees);
+	runpass(&ck, GEFS_CKPDLIST, checkfree);
+	runpass(&ck, GEFS_CKPREACH, checkreach);
+	if (e->code != 0)
+		goto out;	/* out of memory while planning a repair */
+	{
+		struct rusage ru;
+		double t0 = now();
+
+		ck.pass = GEFS_CKPFIX;
+		if (applyfixes(&ck) < 0)
+			goto out;
+		st->passtime[GEFS_CKPFIX] = now() - t0;
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			st->passrss[GEFS_CKPFIX] = ru.ru_maxrss;
+	}
+	rc = 0;
+out:
+	teardown(&ck);
+	return rc;
+}

@@ -1,0 +1,153 @@
+/*
+ * check.h — private to the checker (check.c, checktree.c, problem.c): the
+ * problem numbers.  Each names one row of the problem table in problem.c,
+ * whose code ("SB0001"), severity, flags and description are public
+ * (gefs_problems).  Codes are stable: never renumber, only append.
+ */
+#ifndef GEFS_CHECK_H
+#define GEFS_CHECK_H
+
+enum {
+	/* superblocks (§4, §15.4) */
+	PR_SBMAGIC, PR_SBHASH, PR_SBBLKSZ, PR_SBBUFSPC, PR_SBNARENA, PR_SBFLAG,
+	PR_SBSNAPDL, PR_SBORDER, PR_SBOUTSIDE, PR_SBDIFFER, PR_SBNONE,
+	PR_SBBACKUP, PR_SBSNAPHT, PR_SBXREC, PR_SBREAD,
+	/* arenas (§5) */
+	PR_ARTYPE, PR_ARHASH, PR_ARNONE, PR_ARDIFFER, PR_ARSIZE, PR_ARUSED,
+	PR_ARNOCOPY, PR_ARFOOTER,
+	/* allocation logs (§6) */
+	PR_LGBLOCK, PR_LGHASH, PR_LGHASHTAIL, PR_LGENTRY, PR_LGDALLOC,
+	PR_LGDFREE, PR_LGRANGE, PR_LGCYCLE, PR_LGADDR, PR_LGFREED,
+	PR_LGNOBARRIER, PR_LGHDRFREE,
+	/* tree nodes (§8) */
+	PR_NDREAD, PR_NDHASH, PR_NDDECODE, PR_NDLEVEL, PR_NDORDER, PR_NDLOW,
+	PR_NDHIGH, PR_NDFILL, PR_NDONE, PR_NDEMPTY, PR_NDMSGORDER, PR_NDMSGRANGE,
+	PR_NDHEIGHT, PR_NDSNAPGEN,
+	/* keys, values, messages (§9, §10) */
+	PR_KVKEY, PR_KVTYPE, PR_KVSIZE, PR_KVVALUE, PR_KVOP, PR_KVINCREF,
+	PR_KVQPATH, PR_KVWSTAT, PR_KVRELINK, PR_KVSEQ,
+	/* reachability (§14.6, §20.2) */
+	PR_RFFREE, PR_RFADDR, PR_RFTWICE, PR_RFKIND, PR_RFLEAK, PR_RFDATAHASH,
+	PR_RFDATAREAD,
+	/* generations and counters (§13.1, §12.2) */
+	PR_GNBLOCK, PR_GNNEXTGEN, PR_GNNEXTQID,
+	/* snapshots and labels (§13.8) */
+	PR_SNLABEL, PR_SNNOSNAP, PR_SNFLAGS, PR_SNKEYGEN, PR_SNNLBLHI,
+	PR_SNNLBLLO, PR_SNNEG, PR_SNNREF, PR_SNPRED, PR_SNSUCC, PR_SNORDER,
+	PR_SNREQUIRED, PR_SNROOT, PR_SNTREE,
+	/* deadlists (§7, §14) */
+	PR_DLBGEN, PR_DLNOSNAP, PR_DLBLOCK, PR_DLHASH, PR_DLCYCLE, PR_DLSHARED,
+	PR_DLCROSS, PR_DLFREE, PR_DLTWICE, PR_DLTAIL, PR_DLKIND,
+	/* file-system trees (§12) */
+	PR_FSNOROOT, PR_FSROOTTYPE, PR_FSNAME, PR_FSQTYPE, PR_FSMODE,
+	PR_FSDIRLEN, PR_FSQIDDUP, PR_FSNOKUP, PR_FSKUP, PR_FSPARENT,
+	PR_FSCYCLE, PR_FSDATALIGN, PR_FSDATAEOF, PR_FSDATAORPHAN, PR_FSQIDHI,
+	PR_FSDATADIR,
+	/* users file (§16) */
+	PR_USMISSING, PR_USTYPE, PR_USPARSE,
+	/* the checker itself */
+	PR_CKSKIP,
+	NPROBLEM
+};
+
+/* ---- the checker's state, shared by check.c and checktree.c ---- */
+
+/* Per-block map: one byte per device block. */
+enum {
+	KNONE	= 0,	/* nothing seen */
+	KSB	= 1,	/* superblock */
+	KHDR	= 2,	/* arena header or footer */
+	KLOG	= 3,	/* allocation-log block */
+	KDCHAIN	= 4,	/* deadlist chain block */
+	KSNODE	= 5,	/* snapshot-tree node */
+	KFNODE	= 6,	/* file-system tree node */
+	KDATA	= 7,	/* file data block */
+	KMASK	= 7,
+	MALLOC	= 1 << 3,	/* allocated according to the logs */
+	MDLIST	= 1 << 4,	/* listed in a deadlist */
+	MAREA	= 1 << 5,	/* inside an arena's data area */
+	MTAIL	= 1 << 6,	/* one of an arena's two never-freed last blocks */
+};
+
+typedef struct Snaprec {
+	GefsSnap	s;
+	uint32_t	nlabel;		/* labels pointing here */
+	char		*name;		/* first such label, or NULL */
+	bool		bad;		/* record unusable: tree not walked */
+	bool		treebad;	/* raw walk found structural errors */
+} Snaprec;
+
+typedef struct Labelrec {
+	char		*name;
+	uint64_t	gen;
+	uint32_t	flags;
+} Labelrec;
+
+typedef struct Dlrec {
+	uint64_t	gen, bgen;
+	GefsDlist	d;
+} Dlrec;
+
+typedef struct Fix {
+	uint64_t	dst;		/* block to overwrite */
+	int		pr;		/* the problem it repairs */
+	uint8_t		*buf;		/* its new contents (16 KiB, owned) */
+} Fix;
+
+typedef struct Check {
+	Gefs		*fs;
+	const char	*path;
+	GefsCheckOpts	o;
+	GefsCheckStats	*st;
+	GefsErr		*e;
+	int		pass;
+	uint64_t	nblk;		/* device blocks */
+	uint64_t	sbaddr[2];
+	uint8_t		*map;		/* nblk bytes */
+	uint8_t		*cur;		/* nblk bits: reached in the current tree */
+	uint8_t		*sbblk[2];	/* raw superblock blocks */
+	bool		arbad;		/* an arena could not be replayed */
+	bool		stop;		/* fatal problem or cancelled */
+	Fix		*fix;
+	size_t		nfix;
+	Snaprec		*snap;		/* by gen */
+	size_t		nsnap;
+	Labelrec	*label;
+	size_t		nlabel;
+	Dlrec		*dl;
+	size_t		ndl;
+	uint64_t	maxgen;		/* largest generation in use (or 0) */
+	bool		anygen;
+	uint8_t		*buf;		/* scratch block */
+} Check;
+
+/* problem.c */
+HIDDEN const GefsProblem *problemof(int pr);
+
+/* check.c */
+/* Report a problem that is never repaired here. */
+HIDDEN void ckreport(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Report a problem that has a repair at this point; true when the mode
+ * says to make it (the caller then plans it with planfix). */
+HIDDEN bool ckfixproblem(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+HIDDEN int ckplanfix(Check *ck, int pr, uint64_t dst, const uint8_t *src);
+HIDDEN bool ckcancelled(Check *ck);
+HIDDEN void ckprogress(Check *ck, uint64_t cur, uint64_t max);
+/* Is addr a block-aligned address inside an arena's data area? */
+HIDDEN bool ckinarea(Check *ck, uint64_t addr);
+HIDDEN void cksetcur(Check *ck, uint64_t addr);
+HIDDEN bool ckgetcur(Check *ck, uint64_t addr);
+HIDDEN void ckclearcur(Check *ck);
+HIDDEN const char *ckkindname(int k);
+/* Read block addr into buf straight from the device; -1 and PR_* reported
+ * by the caller on failure (message in ck->fs->err). */
+HIDDEN int ckreadraw(Check *ck, uint64_t addr, uint8_t *buf);
+
+/* checktree.c */
+HIDDEN void checksnaptree(Check *ck);
+HIDDEN void checktrees(Check *ck);
+HIDDEN void checkfree(Check *ck);
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * dev — the image: a regular file, a block device, or a gzip-compressed
+ * image inflated read-only into a sparse temporary file.  Full-length
+ * pread/pwrite loops (EINTR and short transfers), fsync, flock (writers
+ * exclusive, readers shared, both non-blocking), a write observer and a
+ * fault-injection hook for crash and fault tests.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <linux/fs.h>
+#include <zlib.h>
+#include "internal.h"
+
+struct Dev {
+	int		fd;
+	char		*path;
+	uint64_t	size;
+	int		flags;
+	bool		blk;
+	bool		gz;
+	DevObserver	obs;
+	void		*obsarg;
+	int		faultn;		/* write calls until the fault; 0 = none */
+	int		faultkind;
+	DevStats	st;
+};
+
+enum { GZCHUNK = 1 << 20 };
+
+/* True when the 16 KiB-aligned piece p[0,n) is all zero. */
+static bool
+iszero(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != 0)
+			return false;
+	return true;
+}
+
+/* Inflate the gzip stream in fd into a new unlinked temporary file,
+ * seeking over all-zero blocks so the copy is sparse.  Returns its fd. */
+static int
+inflatetmp(Dev *d, int fd, GefsErr *e)
+{
+	char tmpl[PATH_MAX];
+	const char *dir = getenv("TMPDIR");
+	uint8_t *buf = NULL;
+	uint64_t off = 0;
+	gzFile gz = NULL;
+	int n, t, gfd;
+	size_t i, m;
+
+	snprintf(tmpl, sizeof tmpl, "%s/gefs-gz-XXXXXX", dir && *dir ? dir : "/tmp");
+	if ((t = mkstemp(tmpl)) < 0)
+		return gefs_seterr(e, errno, "%s: cannot create temporary file in %s: %s",
+			d->path, dir && *dir ? dir : "/tmp", strerror(errno));
+	unlink(tmpl);
+	if ((gfd = dup(fd)) < 0 || (gz = gzdopen(gfd, "rb")) == NULL
+	|| (buf = malloc(GZCHUNK)) == NULL) {
+		gefs_seterr(e, ENOMEM, "%s: cannot start inflating", d->path);
+		goto fail;
+	}
+	gzbuffer(gz, 1 << 17);
+	while ((n = gzread(gz, buf, GZCHUNK)) > 0) {
+		for (i = 0; i < (size_t)n; i += m) {
+			m = (size_t)n - i < GEFS_BLKSZ ? (size_t)n - i : GEFS_BLKSZ;
+			if (!iszero(buf + i, m) && pwrite(t, buf + i, m, (off_t)(off + i)) != (ssize_t)m) {
+				gefs_seterr(e, EIO, "%s: writing inflated copy: %s", d->path, strerror(errno));
+				goto fail;
+			}
+		}
+		off += (uint64_t)n;
+	}
+	if (n < 0 || !gzeof(gz)) {
+		gefs_seterr(e, EBADMSG, "%s: corrupt gzip stream after %llu bytes", d->path,
+			(unsigned long long)off);
+		goto fail;
+	}
+	if (ftruncate(t, (off_t)off) < 0) {
+		gefs_seterr(e, errno, "%s: sizing inflated copy: %s", d->path, strerror(errno));
+		goto fail;
+	}
+	gzclose(gz);
+	free(buf);
+	return t;
+fail:
+	if (gz != NULL)
+		gzclose(gz);
+	else if (gfd >= 0)
+		close(gfd);
+	free(buf);
+	close(t);
+	return -1;
+}
+
+/* Take the flock the open mode asks for. */
+static int
+lockdev(Dev *d, GefsErr *e)
+{
+	int op = (d->flags & DEV_RDONLY) ? LOCK_SH : LOCK_EX;
+
+	if (d->flags & DEV_NOLOCK)
+		return 0;
+	if (flock(d->fd, op | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		return gefs_seterr(e, EWOULDBLOCK, "%s: in use by another process", d->path);
+	return gefs_seterr(e, errno, "%s: cannot lock: %s", d->path, strerror(errno));
+}
+
+/* Size and kind of the open file; inflate a gzip image. */
+static int
+probe(Dev *d, GefsErr *e)
+{
+	struct stat st;
+	uint8_t mag[2];
+	uint64_t sz;
+	int t;
+
+	if (fstat(d->fd, &st) < 0)
+		return gefs_seterr(e, errno, "%s: %s", d->path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return gefs_seterr(e, EISDIR, "%s: is a directory", d->path);
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(d->fd, BLKGETSIZE64, &sz) < 0)
+			return gefs_seterr(e, errno, "%s: cannot get device size: %s", d->path, strerror(errno));
+		d->blk = true;
+		d->size = sz;
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode))
+		return gefs_seterr(e, EINVAL, "%s: not a regular file or block device", d->path);
+	d->size = (uint64_t)st.st_size;
+	if (d->size < 2 || pread(d->fd, mag, 2, 0) != 2 || mag[0] != 0x1f || mag[1] != 0x8b)
+		return 0;
+	if (!(d->flags & DEV_RDONLY))
+		return gefs_seterr(e, EROFS, "%s: a gzip image can only be opened read-only", d->path);
+	if ((t = inflatetmp(d, d->fd, e)) < 0)
+		return -1;
+	if (fstat(t, &st) < 0) {
+		close(t);
+		return gefs_seterr(e, errno, "%s: %s", d->path, strerror(errno));
+	}
+	close(d->fd);
+	d->fd = t;
+	d->gz = true;
+	d->size = (uint64_t)st.st_size;
+	return 0;
+}
+
+Dev *
+devopen(const char *path, int flags, GefsErr *e)
+{
+	Dev *d;
+	int oflags;
+
+	if ((d = calloc(1, sizeof *d)) == NULL || (d->path = strdup(path)) == NULL) {
+		free(d);
+		gefs_seterr(e, ENOMEM, "%s: out of memory", path);
+		return NULL;
+	}
+	d->flags = flags;
+	oflags = (flags & DEV_RDONLY) ? O_RDONLY : O_RDWR;
+	if (flags & DEV_CREATE)
+		oflags |= O_CREAT;
+	if ((d->fd = open(path, oflags | O_CLOEXEC, 0666)) < 0) {
+		if (errno == EISDIR)
+			gefs_seterr(e, EISDIR, "%s: is a directory", path);
+		else
+			gefs_seterr(e, errno, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (lockdev(d, e) < 0 || probe(d, e) < 0)
+		goto fail;
+	return d;
+fail:
+	devclose(d);
+	return NULL;
+}
+
+void
+devclose(Dev *d)
+{
+	if (d == NULL)
+		return;
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d->path);
+	free(d);
+}
+
+uint64_t devsize(Dev *d) { return d->size; }
+const char *devpath(Dev *d) { return d->path; }
+bool devisblk(Dev *d) { return d->blk; }
+bool devrdonly(Dev *d) { return (d->flags & DEV_RDONLY) || d->gz; }
+bool devgzip(Dev *d) { return d->gz; }
+
+int
+devread(Dev *d, void *buf, size_t n, uint64_t off, GefsErr *e)
+{
+	uint8_t *p = buf;
+	ssize_t r;
+	size_t done = 0;
+
+	if (off > d->size || n > d->size - off)
+		return gefs_seterr(e, EIO, "%s: read past end of device at 0x%llx", d->path,
+			(unsigned long long)off);
+	while (done < n) {
+		r = pread(d->fd, p + done, n - done, (off_t)(off + done));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return gefs_seterr(e, EIO, "%s: read at 0x%llx: %s", d->path,
+				(unsigned long long)(off + done), r < 0 ? strerror(errno) : "unexpected end of file");
+		done += (size_t)r;
+	}
+	d->st.nread++;
+	d->st.bytesread += n;
+	return 0;
+}
+
+/* Check the fault hook before a write call: 0 = go on, else the fault. */
+static int
+fault(Dev *d)
+{
+	if (d->faultn == 0 || --d->faultn > 0)
+		return DEVFAULT_NONE;
+	return d->faultkind;
+}
+
+static int
+wrerr(Dev *d, uint64_t off, int code, GefsErr *e)
+{
+	return gefs_seterr(e, code, "%s: write at 0x%llx: %s", d->path, (unsigned long long)off,
+		strerror(code));
+}
+
+/* Write iov fully at off, looping on short writes and EINTR. */
+static int
+writeall(Dev *d, struct iovec *iov, int niov, uint64_t off, GefsErr *e)
+{
+	ssize_t r;
+	size_t left;
+
+	while (niov > 0) {
+		r = pwritev(d->fd, iov, niov > IOV_MAX ? IOV_MAX : niov, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return wrerr(d, off, r < 0 ? errno : EIO, e);
+		off += (uint64_t)r;
+		left = (size_t)r;
+		while (niov > 0 && left >= iov->iov_len) {
+			left -= iov->iov_len;
+			iov++;
+			niov--;
+		}
+		if (niov > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + left;
+			iov->iov_len -= left;
+		}
+	}
+	return 0;
+}
+
+/* Total length of an iovec array. */
+static size_t
+iovlen(const struct iovec *iov, int niov)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < niov; i++)
+		n += iov[i].iov_len;
+	return n;
+}
+
+/* Tell the observer about iov written at off. */
+static void
+observe(Dev *d, const struct iovec *iov, int niov, uint64_t off)
+{
+	int i;
+
+	if (d->obs == NULL)
+		return;
+	for (i = 0; i < niov; i++) {
+		d->obs(d->obsarg, off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+}
+
+/* A short-write fault: write the first half of iov, then fail. */
+static int
+shortwrite(Dev *d, const struct iovec *iov, int niov, uint64_t off, GefsErr *e)
+{
+	const uint8_t *p;
+	size_t half = iovlen(iov, niov) / 2, m;
+	uint64_t o = off;
+	int i;
+
+	for (i = 0; i < niov && half > 0; i++) {
+		m = iov[i].iov_len < half ? iov[i].iov_len : half;
+		p = iov[i].iov_base;
+		if (pwrite(d->fd, p, m, (off_t)o) == (ssize_t)m && d->obs != NULL)
+			d->obs(d->obsarg, o, p, m);
+		o += m;
+		half -= m;
+	}
+	return wrerr(d, off, EIO, e);
+}
+
+int
+devwritev(Dev *d, const struct iovec *iov, int niov, uint64_t off, GefsErr *e)
+{
+	struct iovec local[64], *v = local;
+	size_t n = iovlen(iov, niov);
+	int rc;
+
+	if (devrdonly(d))
+		return gefs_seterr(e, EROFS, "%s: opened read-only", d->path);
+	if (d->blk && (off > d->size || n > d->size - off))
+		return wrerr(d, off, ENOSPC, e);
+	switch (fault(d)) {
+	case DEVFAULT_EIO:	return wrerr(d, off, EIO, e);
+	case DEVFAULT_ENOSPC:	return wrerr(d, off, ENOSPC, e);
+	case DEVFAULT_SHORT:	return shortwrite(d, iov, niov, off, e);
+	}
+	if (niov > (int)nelem(local) && (v = malloc(sizeof *v * (size_t)niov)) == NULL)
+		return gefs_seterr(e, ENOMEM, "%s: out of memory", d->path);
+	memcpy(v, iov, sizeof *v * (size_t)niov);
+	rc = writeall(d, v, niov, off, e);
+	if (v != local)
+		free(v);
+	if (rc < 0)
+		return -1;
+	observe(d, iov, niov, off);
+	if (!d->blk && off + n > d->size)
+		d->size = off + n;
+	d->st.nwrite++;
+	d->st.byteswritten += n;
+	return 0;
+}
+
+int
+devwrite(Dev *d, const void *buf, size_t n, uint64_t off, GefsErr *e)
+{
+	struct iovec iov = { (void *)buf, n };
+
+	return devwritev(d, &iov, 1, off, e);
+}
+
+int
+devsync(Dev *d, GefsErr *e)
+{
+	if (devrdonly(d))
+		return 0;
+	while (fsync(d->fd) < 0) {
+		if (errno != EINTR)
+			return gefs_seterr(e, EIO, "%s: fsync: %s", d->path, strerror(errno));
+	}
+	d->st.nsync++;
+	return 0;
+}
+
+int
+devtruncate(Dev *d, uint64_t size, GefsErr *e)
+{
+	if (d->blk)
+		return gefs_seterr(e, EINVAL, "%s: cannot resize a block device", d->path);
+	if (devrdonly(d))
+		return gefs_seterr(e, EROFS, "%s: opened read-only", d->path);
+	if (ftruncate(d->fd, (off_t)size) < 0)
+		return gefs_seterr(e, errno, "%s: cannot resize to %llu bytes: %s", d->path,
+			(unsigned long long)size, strerror(errno));
+	d->size = size;
+	return 0;
+}
+
+void
+devobserve(Dev *d, DevObserver fn, void *arg)
+{
+	d->obs = fn;
+	d->obsarg = arg;
+}
+
+void
+devfault(Dev *d, int nth, int kind)
+{
+	d->faultn = kind == DEVFAULT_NONE ? 0 : nth;
+	d->faultkind = kind;
+}
+
+void
+devstats(Dev *d, DevStats *st)
+{
+	*st = d->st;
+}

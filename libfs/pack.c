@@ -1,0 +1,1007 @@
+/*
+ * pack — big-endian encoders and bounds-checked decoders for every on-disk
+ * structure of GEFS (FORMAT.md §1, §4–§10, §22.2).  Encoders trust their
+ * caller; decoders trust nothing and fail with EBADMSG naming the block,
+ * the structure and the field.
+ */
+#include <errno.h>
+#include <string.h>
+#include "gefs.h"
+
+typedef unsigned long long uvlong;
+
+/* "block 0x… (what): " or "" when the address is unknown. */
+static const char *
+blkpfx(char *buf, size_t n, uint64_t addr, const char *what)
+{
+	if (addr == GEFS_NONE)
+		snprintf(buf, n, "%s: ", what);
+	else
+		snprintf(buf, n, "block 0x%llx (%s): ", (uvlong)addr, what);
+	return buf;
+}
+
+/* ---- block pointers (§1.3) ---- */
+
+/* Encode bp as 24 bytes at p. */
+void
+gefs_packbptr(uint8_t *p, const GefsBptr *bp)
+{
+	gefs_put64(p, bp->addr);	p += 8;
+	gefs_put64(p, bp->hash);	p += 8;
+	gefs_put64(p, bp->gen);
+}
+
+/* Decode 24 bytes at p into bp; every value is representable. */
+void
+gefs_unpackbptr(GefsBptr *bp, const uint8_t *p)
+{
+	bp->addr = gefs_get64(p);	p += 8;
+	bp->hash = gefs_get64(p);	p += 8;
+	bp->gen = gefs_get64(p);
+}
+
+/* ---- superblock (§4) ---- */
+
+/* Length of the hashed region for narena arenas. */
+size_t
+gefs_sbhashlen(uint32_t narena)
+{
+	return GEFS_SBHDSZ + 16 * (size_t)narena;
+}
+
+/* Encode the written prefix into blk and compute sbhash (stored in both). */
+int
+gefs_packsb(uint8_t *blk, GefsSb *sb, GefsErr *e)
+{
+	uint8_t *p = blk;
+	uint32_t i;
+	size_t n;
+
+	if (sb->narena == 0 || sb->narena > GEFS_MAXARENA)
+		return gefs_seterr(e, EINVAL, "superblock: narena %u not in 1..%d",
+			sb->narena, GEFS_MAXARENA);
+	memcpy(p, GEFS_MAGIC, 8);	p += 8;
+	gefs_put32(p, sb->blksz);	p += 4;
+	gefs_put32(p, sb->bufspc);	p += 4;
+	gefs_put32(p, sb->narena);	p += 4;
+	gefs_put32(p, sb->snapht);	p += 4;
+	gefs_put64(p, sb->snapaddr);	p += 8;
+	gefs_put64(p, sb->snaphash);	p += 8;
+	gefs_put64(p, sb->dlhdaddr);	p += 8;
+	gefs_put64(p, sb->dlhdhash);	p += 8;
+	gefs_put64(p, sb->dltladdr);	p += 8;
+	gefs_put64(p, sb->dltlhash);	p += 8;
+	gefs_put64(p, sb->flag);	p += 8;
+	gefs_put64(p, sb->nextqid);	p += 8;
+	gefs_put64(p, sb->nextgen);	p += 8;
+	gefs_put64(p, sb->qgen);	p += 8;
+	for (i = 0; i < sb->narena; i++) {
+		gefs_put64(p, sb->arenaaddr[i]);	p += 8;
+		gefs_put64(p, sb->arenahash[i]);	p += 8;
+	}
+	n = gefs_sbhashlen(sb->narena);
+	sb->sbhash = gefs_bufhash(blk, n);
+	gefs_put64(p, sb->sbhash);
+	return 0;
+}
+
+/* Decode the written prefix; the hash is judged by gefs_sbhashok. */
+int
+gefs_unpacksb(GefsSb *sb, const uint8_t *blk, uint64_t addr, GefsErr *e)
+{
+	const uint8_t *p = blk;
+	char pfx[64];
+	uint32_t i;
+
+	memset(sb, 0, sizeof *sb);
+	blkpfx(pfx, sizeof pfx, addr, "superblock");
+	if (memcmp(p, GEFS_MAGIC, 8) != 0)
+		return gefs_seterr(e, EBADMSG, "%sbad magic", pfx);
+	p += 8;
+	sb->blksz = gefs_get32(p);	p += 4;
+	sb->bufspc = gefs_get32(p);	p += 4;
+	sb->narena = gefs_get32(p);	p += 4;
+	if (sb->narena > GEFS_MAXARENA)
+		return gefs_seterr(e, EBADMSG, "%snarena %u > %d", pfx,
+			sb->narena, GEFS_MAXARENA);
+	sb->snapht = gefs_get32(p);	p += 4;
+	sb->snapaddr = gefs_get64(p);	p += 8;
+	sb->snaphash = gefs_get64(p);	p += 8;
+	sb->dlhdaddr = gefs_get64(p);	p += 8;
+	sb->dlhdhash = gefs_get64(p);	p += 8;
+	sb->dltladdr = gefs_get64(p);	p += 8;
+	sb->dltlhash = gefs_get64(p);	p += 8;
+	sb->flag = gefs_get64(p);	p += 8;
+	sb->nextqid = gefs_get64(p);	p += 8;
+	sb->nextgen = gefs_get64(p);	p += 8;
+	sb->qgen = gefs_get64(p);	p += 8;
+	for (i = 0; i < sb->narena; i++) {
+		sb->arenaaddr[i] = gefs_get64(p);	p += 8;
+		sb->arenahash[i] = gefs_get64(p);	p += 8;
+	}
+	sb->sbhash = gefs_get64(p);
+	return 0;
+}
+
+/* True when the stored sbhash matches the hashed region. */
+bool
+gefs_sbhashok(const uint8_t *blk, uint32_t narena)
+{
+	size_t n;
+
+	if (narena > GEFS_MAXARENA)
+		return false;
+	n = gefs_sbhashlen(narena);
+	return gefs_get64(blk + n) == gefs_bufhash(blk, n);
+}
+
+/* ---- arena header (§5.1) ---- */
+
+/* Write bytes [0,34) of an arena header block. */
+void
+gefs_packarena(uint8_t *blk, const GefsArenaHdr *a)
+{
+	uint8_t *p = blk;
+
+	gefs_put16(p, GEFS_TARENA);	p += 2;
+	gefs_put64(p, a->loghdaddr);	p += 8;
+	gefs_put64(p, a->loghdhash);	p += 8;
+	gefs_put64(p, a->size);		p += 8;
+	gefs_put64(p, a->used);
+}
+
+/* Decode an arena header; only the type can be wrong at this level. */
+int
+gefs_unpackarena(GefsArenaHdr *a, const uint8_t *blk, uint64_t addr, GefsErr *e)
+{
+	const uint8_t *p = blk;
+	char pfx[64];
+	uint16_t type;
+
+	memset(a, 0, sizeof *a);
+	type = gefs_get16(p);		p += 2;
+	if (type != GEFS_TARENA)
+		return gefs_seterr(e, EBADMSG, "%stype %u, want %d",
+			blkpfx(pfx, sizeof pfx, addr, "arena"), type, GEFS_TARENA);
+	a->loghdaddr = gefs_get64(p);	p += 8;
+	a->loghdhash = gefs_get64(p);	p += 8;
+	a->size = gefs_get64(p);	p += 8;
+	a->used = gefs_get64(p);
+	return 0;
+}
+
+/* ---- log and deadlist headers (§6.1, §7) ---- */
+
+/* bufhash of the used body; logsz is clamped to the body capacity. */
+uint64_t
+gefs_loghash(const uint8_t *blk, uint16_t logsz)
+{
+	size_t n = logsz > GEFS_LOGSPC ? GEFS_LOGSPC : logsz;
+
+	return gefs_bufhash(blk + GEFS_LOGHDSZ, n);
+}
+
+/* Write the header, logh computed over the body already in blk. */
+void
+gefs_packloghdr(uint8_t *blk, GefsLogHdr *h)
+{
+	uint8_t *p = blk;
+
+	h->logh = gefs_loghash(blk, h->logsz);
+	gefs_put16(p, h->type);		p += 2;
+	gefs_put16(p, h->logsz);	p += 2;
+	gefs_put64(p, h->logh);		p += 8;
+	gefs_packbptr(p, &h->chain);
+}
+
+/* Decode a log or deadlist header, requiring type want. */
+int
+gefs_unpackloghdr(GefsLogHdr *h, const uint8_t *blk, int want, uint64_t addr, GefsErr *e)
+{
+	const uint8_t *p = blk;
+	char pfx[64];
+
+	memset(h, 0, sizeof *h);
+	blkpfx(pfx, sizeof pfx, addr, gefs_typename(want));
+	h->type = gefs_get16(p);	p += 2;
+	h->logsz = gefs_get16(p);	p += 2;
+	h->logh = gefs_get64(p);	p += 8;
+	gefs_unpackbptr(&h->chain, p);
+	if (h->type != want)
+		return gefs_seterr(e, EBADMSG, "%stype %u (%s), want %d", pfx,
+			h->type, gefs_typename(h->type), want);
+	if (h->logsz > GEFS_LOGSPC)
+		return gefs_seterr(e, EBADMSG, "%slogsz %u > %d", pfx,
+			h->logsz, GEFS_LOGSPC);
+	if (want == GEFS_TDLIST && h->logsz % 8 != 0)
+		return gefs_seterr(e, EBADMSG, "%slogsz %u not a multiple of 8",
+			pfx, h->logsz);
+	return 0;
+}
+
+/* ---- allocation-log entries (§6.2) ---- */
+
+/* Encode le at p; returns the width (8, or 16 for ops 4 and 5). */
+size_t
+gefs_packlogent(uint8_t *p, const GefsLogEnt *le)
+{
+	switch (le->op) {
+	case GEFS_LOGSYNC:
+		gefs_put64(p, le->qgen << 8 | GEFS_LOGSYNC);
+		return 8;
+	case GEFS_LOGALLOC:
+	case GEFS_LOGFREE:
+		gefs_put64(p, (le->addr & ~(uint64_t)0xff) | (uint8_t)le->op);
+		gefs_put64(p + 8, le->len);
+		return 16;
+	}
+	gefs_put64(p, (le->addr & ~(uint64_t)0xff) | (uint8_t)le->op);
+	return 8;
+}
+
+/* Decode the entry at p (not past end); returns its width or -1. */
+int
+gefs_unpacklogent(GefsLogEnt *le, const uint8_t *p, const uint8_t *end,
+	uint64_t addr, size_t off, GefsErr *e)
+{
+	char pfx[96];
+	uint64_t w;
+
+	memset(le, 0, sizeof *le);
+	if (addr == GEFS_NONE)
+		snprintf(pfx, sizeof pfx, "log: entry at body offset %zu", off);
+	else
+		snprintf(pfx, sizeof pfx, "block 0x%llx (log): entry at body offset %zu",
+			(uvlong)addr, off);
+	if (p > end || end - p < 8)
+		return gefs_seterr(e, EBADMSG, "%s: truncated", pfx);
+	w = gefs_get64(p);
+	le->op = w & 0xff;
+	if (le->op == GEFS_LOGSYNC) {
+		le->qgen = w >> 8;
+		return 8;
+	}
+	if (le->op < GEFS_LOGALLOC1 || le->op > GEFS_LOGFREE)
+		return gefs_seterr(e, EBADMSG, "%s: bad op %d", pfx, le->op);
+	le->addr = w & ~(uint64_t)0xff;
+	if (le->addr % GEFS_BLKSZ != 0)
+		return gefs_seterr(e, EBADMSG, "%s: address 0x%llx not block-aligned",
+			pfx, (uvlong)le->addr);
+	if (le->op <= GEFS_LOGFREE1) {
+		le->len = GEFS_BLKSZ;
+		return 8;
+	}
+	if (end - p < 16)
+		return gefs_seterr(e, EBADMSG, "%s: truncated 2-wide entry", pfx);
+	le->len = gefs_get64(p + 8);
+	if (le->len == 0 || le->len % GEFS_BLKSZ != 0)
+		return gefs_seterr(e, EBADMSG, "%s: length 0x%llx not a non-zero multiple of %d",
+			pfx, (uvlong)le->len, GEFS_BLKSZ);
+	return 16;
+}
+
+/* ---- keys (§9) ---- */
+
+/* Byte-string order: memcmp over the shorter, then the shorter first. */
+int
+gefs_keycmp(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+	int c;
+
+	c = memcmp(a, b, na < nb ? na : nb);
+	if (c != 0)
+		return c < 0 ? -1 : 1;
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	return 0;
+}
+
+/* Kdat: 0x00, qid, off — 17 bytes. */
+size_t
+gefs_packdatkey(uint8_t *k, uint64_t qid, uint64_t off)
+{
+	uint8_t *p = k;
+
+	*p = GEFS_KDAT;		p += 1;
+	gefs_put64(p, qid);	p += 8;
+	gefs_put64(p, off);	p += 8;
+	return p - k;
+}
+
+/* Kent: 0x01, pqid, nlen, name, NUL — 12 + nlen bytes (nlen <= 244). */
+size_t
+gefs_packentkey(uint8_t *k, uint64_t pqid, const char *name, size_t nlen)
+{
+	uint8_t *p = k;
+
+	if (nlen > GEFS_NAMEMAX)
+		nlen = GEFS_NAMEMAX;
+	*p = GEFS_KENT;			p += 1;
+	gefs_put64(p, pqid);		p += 8;
+	gefs_put16(p, (uint16_t)nlen);	p += 2;
+	memcpy(p, name, nlen);		p += nlen;
+	*p = 0;				p += 1;
+	return p - k;
+}
+
+/* Kup: 0x02, qid — 9 bytes. */
+size_t
+gefs_packupkey(uint8_t *k, uint64_t qid)
+{
+	k[0] = GEFS_KUP;
+	gefs_put64(k + 1, qid);
+	return 9;
+}
+
+/* A type byte followed by raw name bytes (Klabel, Kconf). */
+static size_t
+packnamekey(uint8_t *k, int type, const char *name, size_t n)
+{
+	if (n > GEFS_KEYMAX - 1)
+		n = GEFS_KEYMAX - 1;
+	k[0] = (uint8_t)type;
+	memcpy(k + 1, name, n);
+	return 1 + n;
+}
+
+/* Klabel: 0x03, name — 1 + n bytes (n <= 255). */
+size_t
+gefs_packlabelkey(uint8_t *k, const char *name, size_t n)
+{
+	return packnamekey(k, GEFS_KLABEL, name, n);
+}
+
+/* Ksnap: 0x04, gen — 9 bytes. */
+size_t
+gefs_packsnapkey(uint8_t *k, uint64_t gen)
+{
+	k[0] = GEFS_KSNAP;
+	gefs_put64(k + 1, gen);
+	return 9;
+}
+
+/* Kdlist: 0x05, gen, bgen — 17 bytes. */
+size_t
+gefs_packdlistkey(uint8_t *k, uint64_t gen, uint64_t bgen)
+{
+	uint8_t *p = k;
+
+	*p = GEFS_KDLIST;	p += 1;
+	gefs_put64(p, gen);	p += 8;
+	gefs_put64(p, bgen);	p += 8;
+	return p - k;
+}
+
+/* Kconf: 0x06, name — 1 + n bytes. */
+size_t
+gefs_packconfkey(uint8_t *k, const char *name, size_t n)
+{
+	return packnamekey(k, GEFS_KCONF, name, n);
+}
+
+/* Fixed-length key check: nk must equal want. */
+static int
+keylen(size_t nk, size_t want, const char *what, GefsErr *e)
+{
+	if (nk != want)
+		return gefs_seterr(e, EBADMSG, "%s key: length %zu, want %zu", what, nk, want);
+	return 0;
+}
+
+/* Decode a Kent key: the length field must match and the NUL be present. */
+static int
+unpackent(GefsKey *key, const uint8_t *k, size_t nk, GefsErr *e)
+{
+	size_t nlen;
+
+	if (nk < 12)
+		return gefs_seterr(e, EBADMSG, "Kent key: length %zu < 12", nk);
+	key->qid = gefs_get64(k + 1);
+	nlen = gefs_get16(k + 9);
+	if (nk != 12 + nlen)
+		return gefs_seterr(e, EBADMSG, "Kent key: name length %zu, key length %zu, want %zu",
+			nlen, nk, 12 + nlen);
+	if (k[nk - 1] != 0)
+		return gefs_seterr(e, EBADMSG, "Kent key: no trailing NUL");
+	key->name = k + 11;
+	key->nlen = nlen;
+	return 0;
+}
+
+/* Decode and validate key k of nk bytes per its type byte. */
+int
+gefs_unpackkey(GefsKey *key, const uint8_t *k, size_t nk, GefsErr *e)
+{
+	memset(key, 0, sizeof *key);
+	if (nk == 0)
+		return gefs_seterr(e, EBADMSG, "key: empty");
+	if (nk > GEFS_KEYMAX)
+		return gefs_seterr(e, EBADMSG, "key: length %zu > %d", nk, GEFS_KEYMAX);
+	key->type = k[0];
+	switch (k[0]) {
+	case GEFS_KDAT:
+		if (keylen(nk, 17, "Kdat", e) < 0)
+			return -1;
+		key->qid = gefs_get64(k + 1);
+		key->off = gefs_get64(k + 9);
+		return 0;
+	case GEFS_KENT:
+		return unpackent(key, k, nk, e);
+	case GEFS_KUP:
+		if (keylen(nk, 9, "Kup", e) < 0)
+			return -1;
+		key->qid = gefs_get64(k + 1);
+		return 0;
+	case GEFS_KSNAP:
+		if (keylen(nk, 9, "Ksnap", e) < 0)
+			return -1;
+		key->gen = gefs_get64(k + 1);
+		return 0;
+	case GEFS_KDLIST:
+		if (keylen(nk, 17, "Kdlist", e) < 0)
+			return -1;
+		key->gen = gefs_get64(k + 1);
+		key->bgen = gefs_get64(k + 9);
+		return 0;
+	case GEFS_KLABEL:
+	case GEFS_KCONF:
+		if (nk < 2)
+			return gefs_seterr(e, EBADMSG, "%s key: empty name",
+				k[0] == GEFS_KLABEL ? "Klabel" : "Kconf");
+		key->name = k + 1;
+		key->nlen = nk - 1;
+		return 0;
+	}
+	return gefs_seterr(e, EBADMSG, "key: type %u >= 7", k[0]);
+}
+
+/* A file name per §12.6: 1..244 bytes, no control byte, no '/', not . or .. */
+int
+gefs_namecheck(const uint8_t *name, size_t n, GefsErr *e)
+{
+	size_t i;
+
+	if (n == 0)
+		return gefs_seterr(e, EINVAL, "name: empty");
+	if (n > GEFS_NAMEMAX)
+		return gefs_seterr(e, EINVAL, "name: length %zu > %d", n, GEFS_NAMEMAX);
+	if ((n == 1 && name[0] == '.') || (n == 2 && name[0] == '.' && name[1] == '.'))
+		return gefs_seterr(e, EINVAL, "name: \"%.*s\" is reserved", (int)n, name);
+	for (i = 0; i < n; i++) {
+		if (name[i] < 0x20)
+			return gefs_seterr(e, EINVAL, "name: control byte 0x%02x at %zu", name[i], i);
+		if (name[i] == '/')
+			return gefs_seterr(e, EINVAL, "name: '/' at %zu", i);
+	}
+	return 0;
+}
+
+/* ---- values (§9.4–§9.7, §8.2, §10.4) ---- */
+
+/* Value length check: nv must equal want. */
+static int
+vallen(size_t nv, size_t want, const char *what, GefsErr *e)
+{
+	if (nv != want)
+		return gefs_seterr(e, EBADMSG, "%s value: length %zu, want %zu", what, nv, want);
+	return 0;
+}
+
+/* Xdir: 61 bytes. */
+void
+gefs_packxdir(uint8_t *v, const GefsXdir *d)
+{
+	uint8_t *p = v;
+
+	gefs_put64(p, d->flag);			p += 8;
+	gefs_put64(p, d->qpath);		p += 8;
+	gefs_put32(p, d->qvers);		p += 4;
+	*p = d->qtype;				p += 1;
+	gefs_put32(p, d->mode);			p += 4;
+	gefs_put64(p, (uint64_t)d->atime);	p += 8;
+	gefs_put64(p, (uint64_t)d->mtime);	p += 8;
+	gefs_put64(p, d->length);		p += 8;
+	gefs_put32(p, (uint32_t)d->uid);	p += 4;
+	gefs_put32(p, (uint32_t)d->gid);	p += 4;
+	gefs_put32(p, (uint32_t)d->muid);
+}
+
+/* Decode an Xdir; only the length is judged (mode bits are the checker's). */
+int
+gefs_unpackxdir(GefsXdir *d, const uint8_t *v, size_t nv, GefsErr *e)
+{
+	const uint8_t *p = v;
+
+	memset(d, 0, sizeof *d);
+	if (vallen(nv, GEFS_XDIRSZ, "Xdir", e) < 0)
+		return -1;
+	d->flag = gefs_get64(p);		p += 8;
+	d->qpath = gefs_get64(p);		p += 8;
+	d->qvers = gefs_get32(p);		p += 4;
+	d->qtype = *p;				p += 1;
+	d->mode = gefs_get32(p);		p += 4;
+	d->atime = (int64_t)gefs_get64(p);	p += 8;
+	d->mtime = (int64_t)gefs_get64(p);	p += 8;
+	d->length = gefs_get64(p);		p += 8;
+	d->uid = (int32_t)gefs_get32(p);	p += 4;
+	d->gid = (int32_t)gefs_get32(p);	p += 4;
+	d->muid = (int32_t)gefs_get32(p);
+	return 0;
+}
+
+/* Klabel value: 0x04, gen, flags — 13 bytes. */
+void
+gefs_packlabel(uint8_t *v, const GefsLabel *l)
+{
+	uint8_t *p = v;
+
+	*p = GEFS_KSNAP;		p += 1;
+	gefs_put64(p, l->gen);		p += 8;
+	gefs_put32(p, l->flags);
+}
+
+/* Decode a Klabel value; the tag must be the Ksnap type byte. */
+int
+gefs_unpacklabel(GefsLabel *l, const uint8_t *v, size_t nv, GefsErr *e)
+{
+	memset(l, 0, sizeof *l);
+	if (vallen(nv, GEFS_LABELVALSZ, "Klabel", e) < 0)
+		return -1;
+	if (v[0] != GEFS_KSNAP)
+		return gefs_seterr(e, EBADMSG, "Klabel value: tag 0x%02x, want 0x04", v[0]);
+	l->gen = gefs_get64(v + 1);
+	l->flags = gefs_get32(v + 9);
+	return 0;
+}
+
+/* Ksnap value, the tree record: 72 bytes. */
+void
+gefs_packsnap(uint8_t *v, const GefsSnap *s)
+{
+	uint8_t *p = v;
+
+	gefs_put32(p, (uint32_t)s->nref);	p += 4;
+	gefs_put32(p, (uint32_t)s->nlbl);	p += 4;
+	gefs_put32(p, (uint32_t)s->ht);		p += 4;
+	gefs_put32(p, s->flag);			p += 4;
+	gefs_put64(p, (uint64_t)s->gen);	p += 8;
+	gefs_put64(p, (uint64_t)s->pred);	p += 8;
+	gefs_put64(p, (uint64_t)s->succ);	p += 8;
+	gefs_put64(p, (uint64_t)s->base);	p += 8;
+	gefs_packbptr(p, &s->root);
+}
+
+/* Decode a tree record; only the length is judged here. */
+int
+gefs_unpacksnap(GefsSnap *s, const uint8_t *v, size_t nv, GefsErr *e)
+{
+	const uint8_t *p = v;
+
+	memset(s, 0, sizeof *s);
+	if (vallen(nv, GEFS_SNAPVALSZ, "Ksnap", e) < 0)
+		return -1;
+	s->nref = (int32_t)gefs_get32(p);	p += 4;
+	s->nlbl = (int32_t)gefs_get32(p);	p += 4;
+	s->ht = (int32_t)gefs_get32(p);		p += 4;
+	s->flag = gefs_get32(p);		p += 4;
+	s->gen = (int64_t)gefs_get64(p);	p += 8;
+	s->pred = (int64_t)gefs_get64(p);	p += 8;
+	s->succ = (int64_t)gefs_get64(p);	p += 8;
+	s->base = (int64_t)gefs_get64(p);	p += 8;
+	gefs_unpackbptr(&s->root, p);
+	return 0;
+}
+
+/* Kdlist value: hd, tl — 48 bytes. */
+void
+gefs_packdlist(uint8_t *v, const GefsDlist *d)
+{
+	gefs_packbptr(v, &d->hd);
+	gefs_packbptr(v + GEFS_PTRSZ, &d->tl);
+}
+
+int
+gefs_unpackdlist(GefsDlist *d, const uint8_t *v, size_t nv, GefsErr *e)
+{
+	memset(d, 0, sizeof *d);
+	if (vallen(nv, GEFS_DLISTVALSZ, "Kdlist", e) < 0)
+		return -1;
+	gefs_unpackbptr(&d->hd, v);
+	gefs_unpackbptr(&d->tl, v + GEFS_PTRSZ);
+	return 0;
+}
+
+/* Pivot entry value: child Bptr, fill — 26 bytes. */
+void
+gefs_packpivval(uint8_t *v, const GefsBptr *bp, uint16_t fill)
+{
+	gefs_packbptr(v, bp);
+	gefs_put16(v + GEFS_PTRSZ, fill);
+}
+
+int
+gefs_unpackpivval(GefsBptr *bp, uint16_t *fill, const uint8_t *v, size_t nv, GefsErr *e)
+{
+	memset(bp, 0, sizeof *bp);
+	*fill = 0;
+	if (vallen(nv, GEFS_PIVVALSZ, "pivot entry", e) < 0)
+		return -1;
+	gefs_unpackbptr(bp, v);
+	*fill = gefs_get16(v + GEFS_PTRSZ);
+	return 0;
+}
+
+/* Orelink / Oreprev / Oincref operand: link, dlbl, dref — 10 bytes. */
+void
+gefs_packrelink(uint8_t *v, const GefsRelink *r)
+{
+	gefs_put64(v, (uint64_t)r->link);
+	v[8] = (uint8_t)r->dlbl;
+	v[9] = (uint8_t)r->dref;
+}
+
+int
+gefs_unpackrelink(GefsRelink *r, const uint8_t *v, size_t nv, GefsErr *e)
+{
+	memset(r, 0, sizeof *r);
+	if (vallen(nv, GEFS_RELINKSZ, "relink operand", e) < 0)
+		return -1;
+	r->link = (int64_t)gefs_get64(v);
+	r->dlbl = (int8_t)v[8];
+	r->dref = (int8_t)v[9];
+	return 0;
+}
+
+/* ---- Owstat (§10.3) ---- */
+
+/* Field widths of flag bits 0x01..0x40, in bit order. */
+static const uint8_t wstatw[7] = { 8, 4, 8, 8, 4, 4, 4 };
+
+/* Encode an operand setting the fields named by flags (0x80 is dropped). */
+size_t
+gefs_packwstat(uint8_t *v, uint8_t flags, const GefsXdir *d)
+{
+	uint8_t *p = v;
+
+	flags &= 0x7f;
+	*p = flags;					p += 1;
+	if (flags & GEFS_OWSIZE) { gefs_put64(p, d->length);		p += 8; }
+	if (flags & GEFS_OWMODE) { gefs_put32(p, d->mode);		p += 4; }
+	if (flags & GEFS_OWMTIME) { gefs_put64(p, (uint64_t)d->mtime);	p += 8; }
+	if (flags & GEFS_OWATIME) { gefs_put64(p, (uint64_t)d->atime);	p += 8; }
+	if (flags & GEFS_OWUID) { gefs_put32(p, (uint32_t)d->uid);	p += 4; }
+	if (flags & GEFS_OWGID) { gefs_put32(p, (uint32_t)d->gid);	p += 4; }
+	if (flags & GEFS_OWMUID) { gefs_put32(p, (uint32_t)d->muid);	p += 4; }
+	return p - v;
+}
+
+/* Apply an Owstat operand to d (see gefs.h); d is unchanged on error. */
+int
+gefs_applywstat(GefsXdir *d, const uint8_t *v, size_t nv, int *qpathbit, GefsErr *e)
+{
+	const uint8_t *p;
+	GefsXdir x;
+	size_t n0;
+	uint8_t f;
+	int i, qbit;
+
+	if (nv == 0)
+		return gefs_seterr(e, EBADMSG, "Owstat operand: empty");
+	f = v[0];
+	n0 = 1;
+	for (i = 0; i < 7; i++)
+		if (f & (1 << i))
+			n0 += wstatw[i];
+	qbit = (f & GEFS_OWQPATH) && nv == n0 + 8;
+	if (nv != n0 && !qbit)
+		return gefs_seterr(e, EBADMSG, "Owstat operand: flags 0x%02x: length %zu, want %zu%s",
+			f, nv, n0, (f & GEFS_OWQPATH) ? " or +8" : "");
+	x = *d;
+	x.qvers++;
+	p = v + 1;
+	if (f & GEFS_OWSIZE) { x.length = gefs_get64(p);		p += 8; }
+	if (f & GEFS_OWMODE) { x.mode = gefs_get32(p); x.qtype = x.mode >> 24; p += 4; }
+	if (f & GEFS_OWMTIME) { x.mtime = (int64_t)gefs_get64(p);	p += 8; }
+	if (f & GEFS_OWATIME) { x.atime = (int64_t)gefs_get64(p);	p += 8; }
+	if (f & GEFS_OWUID) { x.uid = (int32_t)gefs_get32(p);	p += 4; }
+	if (f & GEFS_OWGID) { x.gid = (int32_t)gefs_get32(p);	p += 4; }
+	if (f & GEFS_OWMUID) { x.muid = (int32_t)gefs_get32(p);	p += 4; }
+	if (qbit)
+		x.qpath = gefs_get64(p);
+	*d = x;
+	if (qpathbit != NULL)
+		*qpathbit = qbit;
+	return 0;
+}
+
+/* ---- extension record (§22.2) ---- */
+
+#define XMAGIC	"GEFSXT01"
+enum { XVERSION = 1, XHASHOFF = 504 };
+
+/* Write the 512-byte record at rec, reserved bytes zero, xhash last. */
+void
+gefs_packxrec(uint8_t *rec, const GefsXrec *x)
+{
+	uint8_t *p = rec;
+	size_t n = x->labellen > GEFS_LABELMAX ? GEFS_LABELMAX : x->labellen;
+
+	memset(rec, 0, GEFS_XRECSZ);
+	memcpy(p, XMAGIC, 8);			p += 8;
+	gefs_put16(p, XVERSION);		p += 2;
+	gefs_put16(p, GEFS_XRECSZ);		p += 2;
+	gefs_put32(p, x->flags);		p += 4;
+	memcpy(p, x->uuid, 16);			p += 16;
+	gefs_put16(p, (uint16_t)n);		p += 2;
+	memcpy(p, x->label, n);			p += 256;
+	gefs_put64(p, (uint64_t)x->ctime);
+	gefs_put64(rec + XHASHOFF, gefs_bufhash(rec, XHASHOFF));
+}
+
+/* Decode a record; invalid unless magic, version, size, xhash agree. */
+int
+gefs_unpackxrec(GefsXrec *x, const uint8_t *rec, GefsErr *e)
+{
+	const uint8_t *p = rec;
+
+	memset(x, 0, sizeof *x);
+	if (memcmp(p, XMAGIC, 8) != 0)
+		return gefs_seterr(e, EBADMSG, "extension record: bad magic");
+	p += 8;
+	if (gefs_get16(p) != XVERSION)
+		return gefs_seterr(e, EBADMSG, "extension record: version %u, want 1", gefs_get16(p));
+	p += 2;
+	if (gefs_get16(p) != GEFS_XRECSZ)
+		return gefs_seterr(e, EBADMSG, "extension record: size %u, want %d",
+			gefs_get16(p), GEFS_XRECSZ);
+	p += 2;
+	if (gefs_get64(rec + XHASHOFF) != gefs_bufhash(rec, XHASHOFF))
+		return gefs_seterr(e, EBADMSG, "extension record: xhash mismatch");
+	x->flags = gefs_get32(p);		p += 4;
+	memcpy(x->uuid, p, 16);			p += 16;
+	x->labellen = gefs_get16(p);		p += 2;
+	if (x->labellen > GEFS_LABELMAX)
+		return gefs_seterr(e, EBADMSG, "extension record: label_len %u > %d",
+			x->labellen, GEFS_LABELMAX);
+	memcpy(x->label, p, x->labellen);	p += 256;
+	x->label[x->labellen] = 0;
+	x->ctime = (int64_t)gefs_get64(p);
+	return 0;
+}
+
+/* ---- tree nodes (§8) ---- */
+
+/* Geometry of one area of a node. */
+typedef struct Area {
+	int		base;	/* VA or MA */
+	int		space;	/* area size */
+	int		ismsg;	/* messages: 1-byte op before the key */
+	const char	*what;	/* "entry" or "message" */
+} Area;
+
+static const Area leafarea = { GEFS_LEAFVA, GEFS_LEAFSPC, 0, "entry" };
+static const Area pivarea = { GEFS_PIVVA, GEFS_PIVSPC, 0, "entry" };
+static const Area msgarea = { GEFS_PIVMA, GEFS_BUFSPC, 1, "message" };
+
+/* Mark bytes [lo, hi) of an area as used; -1 if any already was. */
+static int
+mark(uint8_t *used, int lo, int hi)
+{
+	int i;
+
+	for (i = lo; i < hi; i++) {
+		if (used[i >> 3] & (1 << (i & 7)))
+			return -1;
+		used[i >> 3] |= (uint8_t)(1 << (i & 7));
+	}
+	return 0;
+}
+
+/* Validate entry or message i at relative offset off; *sz gets its size. */
+static int
+checkent(const uint8_t *a, const Area *ar, int type, int i, int off, int *sz,
+	const char *pfx, GefsErr *e)
+{
+	int h = ar->ismsg, nk, nv, op;
+
+	if (off + h + 2 > ar->space)
+		return gefs_seterr(e, EBADMSG, "%s%s %d: offset %d: key length outside the area",
+			pfx, ar->what, i, off);
+	op = a[off];
+	if (ar->ismsg && (op < GEFS_OINSERT || op > GEFS_OINCREF))
+		return gefs_seterr(e, EBADMSG, "%s%s %d: op %d not in 1..8", pfx, ar->what, i, op);
+	nk = gefs_get16(a + off + h);
+	if (nk > GEFS_KEYMAX)
+		return gefs_seterr(e, EBADMSG, "%s%s %d: key length %d > %d",
+			pfx, ar->what, i, nk, GEFS_KEYMAX);
+	if (off + h + 4 + nk > ar->space)
+		return gefs_seterr(e, EBADMSG, "%s%s %d: offset %d: key of %d bytes runs past the area",
+			pfx, ar->what, i, off, nk);
+	nv = gefs_get16(a + off + h + 2 + nk);
+	if (nv > GEFS_INLMAX)
+		return gefs_seterr(e, EBADMSG, "%s%s %d: value length %d > %d",
+			pfx, ar->what, i, nv, GEFS_INLMAX);
+	if (type == GEFS_TPIVOT && !ar->ismsg && nv != GEFS_PIVVALSZ)
+		return gefs_seterr(e, EBADMSG, "%s%s %d: value length %d, want %d",
+			pfx, ar->what, i, nv, GEFS_PIVVALSZ);
+	*sz = h + 4 + nk + nv;
+	if (off + *sz > ar->space)
+		return gefs_seterr(e, EBADMSG, "%s%s %d: offset %d: %d bytes run past the area",
+			pfx, ar->what, i, off, *sz);
+	return 0;
+}
+
+/* Validate one area: n offsets, every entry inside, disjoint, sizes summing to sum. */
+static int
+checkarea(const uint8_t *blk, const Area *ar, int type, int n, int sum, const char *pfx, GefsErr *e)
+{
+	const uint8_t *a = blk + ar->base;
+	uint8_t used[GEFS_LEAFSPC / 8 + 1];
+	int i, off, sz = 0, tot;
+
+	if (2 * n + sum > ar->space)
+		return gefs_seterr(e, EBADMSG, "%s%d %ss (%d bytes) + %d offset bytes > %d",
+			pfx, n, ar->what, sum, 2 * n, ar->space);
+	memset(used, 0, sizeof used);
+	tot = 0;
+	for (i = 0; i < n; i++) {
+		off = gefs_get16(a + 2 * i);
+		if (off < 2 * n || off >= ar->space)
+			return gefs_seterr(e, EBADMSG, "%s%s %d: offset %d outside [%d, %d)",
+				pfx, ar->what, i, off, 2 * n, ar->space);
+		if (checkent(a, ar, type, i, off, &sz, pfx, e) < 0)
+			return -1;
+		if (mark(used, off, off + sz) < 0)
+			return gefs_seterr(e, EBADMSG, "%s%s %d: offset %d overlaps another %s",
+				pfx, ar->what, i, off, ar->what);
+		tot += sz;
+	}
+	if (tot != sum)
+		return gefs_seterr(e, EBADMSG, "%s%s bytes %d, header says %d",
+			pfx, ar->what, tot, sum);
+	return 0;
+}
+
+/* Decode and validate the node in blk (see gefs.h). */
+int
+gefs_unpacknode(GefsNode *n, const uint8_t *blk, uint64_t addr, GefsErr *e)
+{
+	char pfx[64];
+	int type;
+
+	memset(n, 0, sizeof *n);
+	type = gefs_get16(blk);
+	if (type != GEFS_TPIVOT && type != GEFS_TLEAF)
+		return gefs_seterr(e, EBADMSG, "%stype %d (%s), want pivot or leaf",
+			blkpfx(pfx, sizeof pfx, addr, "node"), type, gefs_typename(type));
+	blkpfx(pfx, sizeof pfx, addr, gefs_typename(type));
+	n->addr = addr;
+	n->type = type;
+	n->b = blk;
+	n->nval = gefs_get16(blk + 2);
+	n->valsz = gefs_get16(blk + 4);
+	if (type == GEFS_TLEAF)
+		return checkarea(blk, &leafarea, type, n->nval, n->valsz, pfx, e);
+	n->nbuf = gefs_get16(blk + 6);
+	n->bufsz = gefs_get16(blk + 8);
+	if (n->nval < 1)
+		return gefs_seterr(e, EBADMSG, "%snval 0, want >= 1", pfx);
+	if (checkarea(blk, &pivarea, type, n->nval, n->valsz, pfx, e) < 0)
+		return -1;
+	return checkarea(blk, &msgarea, type, n->nbuf, n->bufsz, pfx, e);
+}
+
+/* Entry i of a decoded node (0 <= i < nval). */
+void
+gefs_nodekv(const GefsNode *n, int i, GefsKv *kv)
+{
+	int base = n->type == GEFS_TLEAF ? GEFS_LEAFVA : GEFS_PIVVA;
+	const uint8_t *p;
+
+	p = n->b + base + gefs_get16(n->b + base + 2 * i);
+	kv->nk = gefs_get16(p);		p += 2;
+	kv->k = p;			p += kv->nk;
+	kv->nv = gefs_get16(p);		p += 2;
+	kv->v = p;
+}
+
+/* Message i of a decoded pivot (0 <= i < nbuf). */
+void
+gefs_nodemsg(const GefsNode *n, int i, GefsMsg *m)
+{
+	const uint8_t *p;
+
+	p = n->b + GEFS_PIVMA + gefs_get16(n->b + GEFS_PIVMA + 2 * i);
+	m->op = *p;			p += 1;
+	m->nk = gefs_get16(p);		p += 2;
+	m->k = p;			p += m->nk;
+	m->nv = gefs_get16(p);		p += 2;
+	m->v = p;
+}
+
+/* Bytes the node's contents occupy (§8.4). */
+int
+gefs_nodefill(const GefsNode *n)
+{
+	int fill = 2 * n->nval + n->valsz;
+
+	if (n->type == GEFS_TPIVOT)
+		fill += 2 * n->nbuf + n->bufsz;
+	return fill;
+}
+
+/* Start an empty node of type in blk (zeroed: slack stays zero). */
+void
+gefs_nodeinit(uint8_t *blk, int type)
+{
+	memset(blk, 0, GEFS_BLKSZ);
+	gefs_put16(blk, (uint16_t)type);
+}
+
+/* Place sz bytes below the packed ones of area ar; returns where, or NULL
+ * (ENOSPC).  cnt and tot are the area's header fields. */
+static uint8_t *
+place(uint8_t *blk, const Area *ar, uint8_t *cnt, uint8_t *tot, int sz, GefsErr *e)
+{
+	int n = gefs_get16(cnt), sum = gefs_get16(tot), off;
+
+	if (2 * (n + 1) + sum + sz > ar->space) {
+		gefs_seterr(e, ENOSPC, "node: %s of %d bytes does not fit (%d %ss, %d bytes)",
+			ar->what, sz, n, ar->what, sum);
+		return NULL;
+	}
+	off = ar->space - sum - sz;
+	gefs_put16(blk + ar->base + 2 * n, (uint16_t)off);
+	gefs_put16(cnt, (uint16_t)(n + 1));
+	gefs_put16(tot, (uint16_t)(sum + sz));
+	return blk + ar->base + off;
+}
+
+/* Append a key/value entry (see gefs.h). */
+int
+gefs_nodeadd(uint8_t *blk, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv, GefsErr *e)
+{
+	int type = gefs_get16(blk);
+	uint8_t *p;
+
+	if (type != GEFS_TLEAF && type != GEFS_TPIVOT)
+		return gefs_seterr(e, EINVAL, "node: type %d is not a tree node", type);
+	if (nk > GEFS_KEYMAX || nv > GEFS_INLMAX)
+		return gefs_seterr(e, EINVAL, "node: key %zu or value %zu bytes too long", nk, nv);
+	if (type == GEFS_TPIVOT && nv != GEFS_PIVVALSZ)
+		return gefs_seterr(e, EINVAL, "node: pivot value %zu bytes, want %d", nv, GEFS_PIVVALSZ);
+	p = place(blk, type == GEFS_TLEAF ? &leafarea : &pivarea, blk + 2, blk + 4,
+		(int)(4 + nk + nv), e);
+	if (p == NULL)
+		return -1;
+	gefs_put16(p, (uint16_t)nk);	p += 2;
+	memcpy(p, k, nk);		p += nk;
+	gefs_put16(p, (uint16_t)nv);	p += 2;
+	memcpy(p, v, nv);
+	return 0;
+}
+
+/* Append a message to a pivot's buffer (see gefs.h). */
+int
+gefs_nodeaddmsg(uint8_t *blk, const GefsMsg *m, GefsErr *e)
+{
+	uint8_t *p;
+
+	if (gefs_get16(blk) != GEFS_TPIVOT)
+		return gefs_seterr(e, EINVAL, "node: messages go in pivots only");
+	if (m->op < GEFS_OINSERT || m->op > GEFS_OINCREF)
+		return gefs_seterr(e, EINVAL, "node: message op %d not in 1..8", m->op);
+	if (m->nk > GEFS_KEYMAX || m->nv > GEFS_INLMAX)
+		return gefs_seterr(e, EINVAL, "node: message key %u or value %u bytes too long",
+			m->nk, m->nv);
+	p = place(blk, &msgarea, blk + 6, blk + 8, 5 + m->nk + m->nv, e);
+	if (p == NULL)
+		return -1;
+	*p = m->op;			p += 1;
+	gefs_put16(p, m->nk);		p += 2;
+	memcpy(p, m->k, m->nk);		p += m->nk;
+	gefs_put16(p, m->nv);		p += 2;
+	memcpy(p, m->v, m->nv);
+	return 0;
+}

@@ -1,0 +1,648 @@
+/*
+ * check suite: gefs_check on builder images — a healthy image is clean,
+ * and each corruption class (built with the builder, hashes carried up
+ * the chain so the decoders behind them are reached) yields its problem
+ * code and, under -n, exit status 4 without changing a byte.  Also the
+ * problem table itself, repairs (-p/-y then a clean second run) and the
+ * reference images when $GEFS_SHARED is present.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <CUnit/CUnit.h>
+#include "gefs.h"
+#include "builder.h"
+
+enum { B = GEFS_BLKSZ };
+
+static char dir[64];
+
+typedef struct Res {
+	int	status;
+	int	rc;
+	char	codes[8192];	/* " SB0001 AR0002 ..." */
+	char	first[512];	/* first error message */
+} Res;
+
+static void
+rep(void *arg, const GefsFinding *f)
+{
+	Res *r = arg;
+	size_t n = strlen(r->codes);
+
+	if (n + 8 < sizeof r->codes)
+		snprintf(r->codes + n, sizeof r->codes - n, " %s", f->p->code);
+	if (f->p->sev == GEFS_SEVERR && r->first[0] == 0)
+		snprintf(r->first, sizeof r->first, "%s %.400s", f->p->code, f->msg);
+}
+
+static int
+runcheck(const char *path, int mode, Res *r)
+{
+	GefsCheckOpts o;
+	GefsCheckStats st;
+	GefsErr e;
+
+	memset(r, 0, sizeof *r);
+	gefs_defcheckopts(&o);
+	o.mode = mode;
+	o.report = rep;
+	o.arg = r;
+	e.code = 0;
+	r->rc = gefs_check(path, &o, &st, &e);
+	r->status = r->rc < 0 ? 8 : gefs_checkstatus(&st);
+	if (r->rc < 0)
+		snprintf(r->first, sizeof r->first, "operational: %.400s", e.msg);
+	return r->status;
+}
+
+static bool
+has(const Res *r, const char *code)
+{
+	char pat[16];
+
+	snprintf(pat, sizeof pat, " %s", code);
+	return strstr(r->codes, pat) != NULL;
+}
+
+/* ---- the image every case starts from ---- */
+
+enum {
+	V_NONE,
+	V_NOROOT, V_NOKUP, V_PARENT, V_QIDDUP, V_DATALIGN, V_KEYTYPE, V_VALSIZE,
+	V_BADOP, V_BADSEQ, V_DATATWICE, V_NOEMPTY, V_GHOST, V_NLBLLO, V_DLBGEN,
+	V_DLFREE, V_DLTWICE, V_USERS, V_NOUSERS, V_NEXTGEN, V_NEXTQID, V_BLKSZ,
+	V_RELEASE, V_LEAK, V_DATAEOF,
+};
+
+typedef struct Img {
+	Bld		*b;
+	BldTree		*main, *adm, *st;
+	GefsBptr	data;		/* first data block of /a */
+} Img;
+
+static const char text[] = "hello, gefs";
+
+/* main: / (qid 0), /d (qid 3), /a (qid 4, 40000 bytes), /d/b (qid 5), /c (qid 7),
+ * height 2 with a touch message in the root pivot; adm; empty. */
+static int
+buildmain(Img *im, int v)
+{
+	BldTree *t = im->main;
+	static uint8_t big[40000];
+	uint8_t k[GEFS_KEYMAX], val[GEFS_INLMAX];
+	size_t nk;
+
+	memset(big, 'x', sizeof big);
+	if (v != V_NOROOT && bldfs_root(im->b, t, 0) < 0)
+		return -1;
+	if (bldfs_mkdir(im->b, t, 0, "d", 3, 0755) < 0)
+		return -1;
+	if (bldfs_file(im->b, t, 0, "a", 4, 0644, big, sizeof big) < 0)
+		return -1;
+	if (bldfs_file(im->b, t, 3, "b", 5, 0644, text, sizeof text - 1) < 0)
+		return -1;
+	/* /c (qid 7): one block, written apart (im->data) */
+	if (bldfs_filex(im->b, t, 0, "c", 7, 0644, NULL, sizeof text - 1, BLD_FHOLES) < 0
+	|| bldfs_dat(t, 7, 0, &im->data) < 0)
+		return -1;
+	nk = gefs_packentkey(k, 0, "a", 1);
+	val[0] = 0;	/* Owstat touch */
+	if (bldmsg(t, 0, GEFS_OWSTAT, k, nk, val, 1) < 0)
+		return -1;
+	switch (v) {
+	case V_NOKUP:
+		nk = gefs_packentkey(k, 0, "nokup", 5);
+		{
+			GefsXdir d;
+
+			memset(&d, 0, sizeof d);
+			d.qpath = 6;
+			d.qtype = GEFS_QTDIR;
+			d.mode = GEFS_DMDIR | 0755;
+			gefs_packxdir(val, &d);
+		}
+		return bldkv(t, k, nk, val, GEFS_XDIRSZ);
+	case V_PARENT:
+		return bldfs_file(im->b, t, 77, "lost", 6, 0644, NULL, 0);
+	case V_QIDDUP:
+		return bldfs_file(im->b, t, 0, "dup", 4, 0644, NULL, 0);
+	case V_DATALIGN:
+		return bldfs_dat(t, 5, 100, &im->data);
+	case V_DATAEOF:
+		{
+			GefsBptr bp;
+
+			if (blddata(im->b, text, sizeof text - 1, 6, &bp) < 0)
+				return -1;
+			return bldfs_dat(t, 5, 5 * B, &bp);
+		}
+	case V_KEYTYPE:
+		nk = gefs_packlabelkey(k, "x", 1);
+		return bldkv(t, k, nk, val, GEFS_LABELVALSZ);
+	case V_VALSIZE:
+		nk = gefs_packupkey(k, 99);
+		return bldkv(t, k, nk, val, 3);
+	case V_BADOP:
+		nk = gefs_packentkey(k, 3, "b", 1);
+		return bldmsg(t, 0, GEFS_OCLEARB, k, nk, NULL, 0);
+	case V_BADSEQ:
+		nk = gefs_packentkey(k, 3, "zz", 2);
+		return bldmsg(t, 0, GEFS_ODELETE, k, nk, NULL, 0);
+	case V_DATATWICE:
+		return bldfs_dat(t, 4, 3 * B, &im->data);
+	}
+	return 0;
+}
+
+/* Build the whole image with variant v; finished unless nofinish. */
+static Img *
+build(int v, bool nofinish)
+{
+	static Img im;
+	uint64_t addrs[2];
+
+	memset(&im, 0, sizeof im);
+	im.b = bldnew(NULL);
+	im.main = bldtnew(6);
+	im.adm = bldtnew(0);
+	im.st = bldtnew(0);
+	if (im.b == NULL || im.main == NULL || im.adm == NULL || im.st == NULL)
+		return NULL;
+	if (blddata(im.b, text, sizeof text - 1, 6, &im.data) < 0)
+		return NULL;
+	if (buildmain(&im, v) < 0 || bldtree(im.b, im.main, 2, 0) < 0)
+		return NULL;
+	if (v == V_NOUSERS) {
+		if (bldfs_root(im.b, im.adm, 1) < 0 || bldtree(im.b, im.adm, 1, 0) < 0)
+			return NULL;
+	} else if (bldfs_adm(im.b, im.adm, v == V_USERS ? "1:glenda:nobody:\n" : NULL) < 0)
+		return NULL;
+	bldsnap_label(im.st, "adm", 1, GEFS_LMUT);
+	bldsnap_label(im.st, "main", 6, GEFS_LMUT);
+	if (v != V_NOEMPTY)
+		bldsnap_label(im.st, "empty", 0, 0);
+	if (v == V_GHOST)
+		bldsnap_label(im.st, "ghost", 5, 0);
+	bldsnap_rec(im.st, 0, 2, v == V_NOEMPTY ? 0 : 1, 0, -1, 0, im.adm);
+	bldsnap_rec(im.st, 1, 0, 1, 0, -1, 0, im.adm);
+	bldsnap_rec(im.st, 6, 0, v == V_NLBLLO ? 0 : 1, 0, -1, 0, im.main);
+	addrs[0] = im.data.addr;
+	addrs[1] = im.data.addr;
+	if (v == V_DLBGEN && bldsnap_dlist(im.b, im.st, 6, 6, NULL, 0, 0, NULL) < 0)
+		return NULL;
+	if (v == V_DLFREE) {
+		/* the last block of arena 1 that can be free: never allocated */
+		addrs[0] = bldarenaaddr(im.b, 1) + bldarenasz(im.b) - B;
+		if (bldsnap_dlist(im.b, im.st, 6, 1, addrs, 1, 0, NULL) < 0)
+			return NULL;
+	}
+	if (v == V_DLTWICE && (bldsnap_dlist(im.b, im.st, 6, 1, addrs, 1, 0, NULL) < 0
+	|| bldsnap_dlist(im.b, im.st, 6, 0, addrs + 1, 1, 0, NULL) < 0))
+		return NULL;
+	if (bldsnaptree(im.b, im.st, 1, 0) < 0)
+		return NULL;
+	bldsb(im.b)->nextgen = v == V_NEXTGEN ? 6 : 8;
+	bldsb(im.b)->nextqid = v == V_NEXTQID ? 5 : 8;
+	if (v == V_BLKSZ)
+		bldsb(im.b)->blksz = 8192;
+	if (v == V_RELEASE)
+		bldrelease(im.b, im.data.addr);
+	if (v == V_LEAK)
+		bldalloc(im.b, BLD_BUSER, -1, 0);
+	if (!nofinish && bldfinish(im.b) < 0)
+		return NULL;
+	return &im;
+}
+
+static void
+done(Img *im)
+{
+	if (im == NULL)
+		return;
+	bldtfree(im->main);
+	bldtfree(im->adm);
+	bldtfree(im->st);
+	bldfree(im->b);
+}
+
+static void
+imgpath(char *p, size_t n, const char *name)
+{
+	snprintf(p, n, "%s/%s.img", dir, name);
+}
+
+/* Write im, check with -n; the image must not change. */
+static void
+checkimg(Img *im, const char *name, Res *r)
+{
+	char p[128];
+	uint8_t *before;
+	FILE *f;
+	size_t n = 0;
+
+	imgpath(p, sizeof p, name);
+	CU_ASSERT_FATAL(im != NULL);
+	CU_ASSERT_EQUAL_FATAL(bldwrite(im->b, p), 0);
+	runcheck(p, GEFS_CKNONE, r);
+	before = bldimg(im->b);
+	f = fopen(p, "rb");
+	CU_ASSERT_FATAL(f != NULL);
+	{
+		uint8_t buf[B];
+		uint64_t off = 0;
+		bool same = true;
+
+		while ((n = fread(buf, 1, B, f)) > 0) {
+			if (memcmp(buf, before + off, n) != 0)
+				same = false;
+			off += n;
+		}
+		CU_ASSERT(same);
+		CU_ASSERT_EQUAL(off, bldsize(im->b));
+	}
+	fclose(f);
+}
+
+/* Build variant v, expect code and status. */
+static void
+expectv(int v, const char *code, int status)
+{
+	Img *im = build(v, false);
+	Res r;
+
+	if (im == NULL) {
+		CU_FAIL("builder failed");
+		return;
+	}
+	checkimg(im, code, &r);
+	if (!has(&r, code) || r.status != status)
+		fprintf(stderr, "\n  variant %d: want %s status %d, got%s status %d (%s)\n", v, code, status,
+			r.codes, r.status, r.first);
+	CU_ASSERT(has(&r, code));
+	CU_ASSERT_EQUAL(r.status, status);
+	done(im);
+}
+
+/* Build the healthy image, poke (hashes carried up unless skip), expect. */
+static void
+expectpoke(uint64_t addr, size_t off, const void *p, size_t n, bool skip, const char *code, int status)
+{
+	Img *im = build(V_NONE, false);
+	Res r;
+
+	CU_ASSERT_FATAL(im != NULL);
+	bldhashmode(im->b, skip ? BLD_HASHSKIP : BLD_HASHFIX);
+	CU_ASSERT_EQUAL(bldpoke(im->b, addr, off, p, n), 0);
+	checkimg(im, code, &r);
+	if (!has(&r, code) || r.status != status)
+		fprintf(stderr, "\n  poke 0x%llx+%zu: want %s status %d, got%s status %d (%s)\n",
+			(unsigned long long)addr, off, code, status, r.codes, r.status, r.first);
+	CU_ASSERT(has(&r, code));
+	CU_ASSERT_EQUAL(r.status, status);
+	done(im);
+}
+
+/* ---- tests ---- */
+
+static void
+test_table(void)
+{
+	const GefsProblem *p;
+	size_t n, i, j;
+
+	p = gefs_problems(&n);
+	CU_ASSERT(n >= 100);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p[i].code);
+		CU_ASSERT_EQUAL(strlen(p[i].code), 6);
+		CU_ASSERT_PTR_NOT_NULL(p[i].desc);
+		CU_ASSERT(p[i].sev >= GEFS_SEVNOTE && p[i].sev <= GEFS_SEVERR);
+		/* notes never have a repair, nothing is both preen and nofix */
+		CU_ASSERT(p[i].sev != GEFS_SEVNOTE || (p[i].flags & GEFS_PRNOFIX));
+		CU_ASSERT(!((p[i].flags & GEFS_PRPREEN) && (p[i].flags & GEFS_PRNOFIX)));
+		for (j = 0; j < i; j++)
+			CU_ASSERT(strcmp(p[i].code, p[j].code) != 0);
+	}
+}
+
+static void
+test_clean(void)
+{
+	Img *im = build(V_NONE, false);
+	Res r;
+
+	CU_ASSERT_FATAL(im != NULL);
+	checkimg(im, "clean", &r);
+	if (r.status != 0)
+		fprintf(stderr, "\n  clean: status %d:%s (%s)\n", r.status, r.codes, r.first);
+	CU_ASSERT_EQUAL(r.status, 0);
+	CU_ASSERT_EQUAL(r.rc, 0);
+	done(im);
+}
+
+static void
+test_named(void)
+{
+	static const char *kind[] = {"std", "empty", "deep", "snaps", "logchain"};
+	BldStdOpts o;
+	GefsErr e;
+	Bld *b;
+	Res r;
+	char p[128];
+	size_t i;
+
+	for (i = 0; i < sizeof kind / sizeof kind[0]; i++) {
+		bldinitstd(&o);
+		b = bldnamed(kind[i], &o, &e);
+		if (b == NULL) {
+			fprintf(stderr, "\n  builder %s: %s\n", kind[i], e.msg);
+			CU_FAIL("bldnamed");
+			continue;
+		}
+		imgpath(p, sizeof p, kind[i]);
+		CU_ASSERT_EQUAL(bldwrite(b, p), 0);
+		runcheck(p, GEFS_CKNONE, &r);
+		if (r.status != 0)
+			fprintf(stderr, "\n  named %s: status %d:%s (%s)\n", kind[i], r.status, r.codes, r.first);
+		CU_ASSERT_EQUAL(r.status, 0);
+		bldfree(b);
+	}
+}
+
+static void
+test_super(void)
+{
+	uint8_t bad[8] = "XXXXXXXX", one = 1, z[8] = {0};
+	Img *im = build(V_NONE, false);
+	uint64_t last, arena;
+
+	CU_ASSERT_FATAL(im != NULL);
+	last = bldsize(im->b) - B;
+	arena = bldarenaaddr(im->b, 1);
+	done(im);
+	expectpoke(0, 0, bad, 8, true, "SB0001", 4);		/* magic of copy 0 */
+	expectpoke(last, 90, &one, 1, true, "SB0002", 4);	/* sbhash of copy 1 */
+	expectpoke(last, 87, &one, 1, false, "SB0010", 0);	/* copies differ */
+	expectv(V_BLKSZ, "SB0003", 4);
+	/* arena 1's table entry moved onto arena 0: out of order (fatal) */
+	expectpoke(0, 104 + 16, z, 8, false, "SB0008", 4);
+	(void)arena;
+}
+
+static void
+test_arena(void)
+{
+	uint8_t v[8] = {1, 2, 3, 4, 5, 6, 7, 8}, t = 9;
+	Img *im = build(V_NONE, false);
+	uint64_t h;
+
+	CU_ASSERT_FATAL(im != NULL);
+	h = bldarenaaddr(im->b, 0);
+	done(im);
+	expectpoke(h, 26, v, 8, true, "AR0002", 4);	/* header used, stale table hash */
+	expectpoke(h + B, 1, &t, 1, true, "AR0001", 4);	/* footer type */
+}
+
+static void
+test_log(void)
+{
+	Img *im = build(V_NONE, false);
+	uint64_t lb;
+	uint8_t op;
+
+	CU_ASSERT_FATAL(im != NULL);
+	lb = bldarenaaddr(im->b, 0) + 2 * B;
+	done(im);
+	/* entry 0 is LogFree(data area): as LogAlloc it allocates used blocks */
+	op = GEFS_LOGALLOC;
+	expectpoke(lb, 36 + 7, &op, 1, false, "LG0005", 4);
+	op = 9;
+	expectpoke(lb, 36 + 7, &op, 1, false, "LG0004", 4);
+	/* entry 1, LogAlloc of the log block, as a free: already free */
+	op = GEFS_LOGFREE;
+	expectpoke(lb, 36 + 16 + 7, &op, 1, false, "LG0006", 4);
+	op = 0x55;
+	expectpoke(lb, 36 + 20, &op, 1, true, "LG0002", 4);
+}
+
+static void
+test_nodes(void)
+{
+	Img *im = build(V_NONE, false);
+	uint64_t root, leaf, leaf2;
+	uint8_t x = 0x5a, big[2] = {0x7f, 0xff}, off[4];
+	GefsNode n;
+	GefsKv kv;
+	uint8_t *p;
+	size_t fo;
+
+	CU_ASSERT_FATAL(im != NULL);
+	CU_ASSERT_FATAL(im->main->nnode[1] >= 1);
+	root = im->main->root.addr;
+	leaf = im->main->node[1][0];
+	leaf2 = im->main->node[1][im->main->nnode[1] - 1];
+	p = bldblkp(im->b, root);
+	CU_ASSERT_FATAL(gefs_unpacknode(&n, p, root, NULL) == 0);
+	gefs_nodekv(&n, 0, &kv);
+	fo = (size_t)(kv.v - p) + GEFS_PTRSZ;
+	p = bldblkp(im->b, leaf);
+	memcpy(off, p + GEFS_LEAFVA, 4);
+	done(im);
+	expectpoke(leaf, 100, &x, 1, true, "ND0002", 4);		/* node hash */
+	expectpoke(leaf, 2, big, 2, false, "ND0003", 4);		/* nval huge */
+	big[0] = 0;
+	big[1] = 0x10;
+	expectpoke(root, fo, big, 2, false, "ND0008", 4);		/* fill */
+	{
+		uint8_t sw[4] = {off[2], off[3], off[0], off[1]};
+
+		expectpoke(leaf, GEFS_LEAFVA, sw, 4, false, "ND0005", 4);	/* key order */
+	}
+	x = GEFS_TPIVOT;
+	expectpoke(leaf2, 1, &x, 1, false, "ND0003", 4);		/* a leaf claiming to be a pivot */
+}
+
+static void
+test_kv(void)
+{
+	expectv(V_KEYTYPE, "KV0002", 4);
+	expectv(V_VALSIZE, "KV0003", 4);
+	expectv(V_BADOP, "KV0005", 4);
+	expectv(V_BADSEQ, "KV0010", 4);
+}
+
+static void
+test_reach(void)
+{
+	Img *im = build(V_NONE, false);
+	uint64_t data;
+	uint8_t x = 1;
+
+	CU_ASSERT_FATAL(im != NULL);
+	data = im->data.addr;
+	done(im);
+	expectpoke(data, 5, &x, 1, true, "RF0006", 4);	/* data hash */
+	expectv(V_RELEASE, "RF0001", 4);
+	expectv(V_DATATWICE, "RF0003", 4);
+	expectv(V_LEAK, "RF0005", 0);
+}
+
+static void
+test_gen(void)
+{
+	expectv(V_NEXTGEN, "GN0002", 4);
+	expectv(V_NEXTQID, "GN0003", 4);
+}
+
+static void
+test_snap(void)
+{
+	expectv(V_GHOST, "SN0002", 4);
+	expectv(V_NLBLLO, "SN0006", 4);
+	expectv(V_NOEMPTY, "SN0012", 4);
+}
+
+static void
+test_dlist(void)
+{
+	expectv(V_DLBGEN, "DL0001", 4);
+	expectv(V_DLFREE, "DL0008", 4);
+	expectv(V_DLTWICE, "DL0009", 4);
+}
+
+static void
+test_fs(void)
+{
+	expectv(V_NOROOT, "FS0001", 4);
+	expectv(V_NOKUP, "FS0008", 4);
+	expectv(V_PARENT, "FS0010", 4);
+	expectv(V_QIDDUP, "FS0007", 4);
+	expectv(V_DATALIGN, "FS0012", 4);
+	expectv(V_DATAEOF, "FS0013", 0);
+	expectv(V_USERS, "US0003", 4);
+	expectv(V_NOUSERS, "US0001", 4);
+}
+
+/* -p restores a damaged superblock copy and arena header; a second run is
+ * clean. */
+static void
+test_repair(void)
+{
+	uint8_t bad[8] = "XXXXXXXX", v[8] = {9, 9, 9, 9, 9, 9, 9, 9};
+	Img *im = build(V_NONE, false);
+	char p[128];
+	Res r;
+
+	CU_ASSERT_FATAL(im != NULL);
+	bldhashmode(im->b, BLD_HASHSKIP);
+	bldpoke(im->b, bldsize(im->b) - B, 0, bad, 8);
+	bldpoke(im->b, bldarenaaddr(im->b, 1) + B, 26, v, 8);
+	imgpath(p, sizeof p, "repair");
+	CU_ASSERT_EQUAL_FATAL(bldwrite(im->b, p), 0);
+	CU_ASSERT_EQUAL(runcheck(p, GEFS_CKNONE, &r), 4);
+	CU_ASSERT_EQUAL(runcheck(p, GEFS_CKPREEN, &r), 1);
+	CU_ASSERT(has(&r, "SB0001"));
+	CU_ASSERT(has(&r, "AR0002"));
+	CU_ASSERT_EQUAL(runcheck(p, GEFS_CKNONE, &r), 0);
+	if (r.status != 0)
+		fprintf(stderr, "\n  after repair:%s (%s)\n", r.codes, r.first);
+	done(im);
+}
+
+/* A check cancelled before it starts stops with status 32 and writes
+ * nothing, even under -y with a repair planned. */
+static void
+test_cancel(void)
+{
+	uint8_t bad[8] = "XXXXXXXX";
+	Img *im = build(V_NONE, false);
+	volatile int stop = 1;
+	GefsCheckOpts o;
+	GefsCheckStats st;
+	char p[128];
+	Res r;
+
+	CU_ASSERT_FATAL(im != NULL);
+	bldhashmode(im->b, BLD_HASHSKIP);
+	bldpoke(im->b, bldsize(im->b) - B, 0, bad, 8);
+	imgpath(p, sizeof p, "cancel");
+	CU_ASSERT_EQUAL_FATAL(bldwrite(im->b, p), 0);
+	gefs_defcheckopts(&o);
+	o.mode = GEFS_CKYES;
+	o.cancel = &stop;
+	CU_ASSERT_EQUAL(gefs_check(p, &o, &st, NULL), 0);
+	CU_ASSERT(gefs_checkstatus(&st) & 32);
+	CU_ASSERT_EQUAL(st.nfixed, 0);
+	stop = 0;
+	CU_ASSERT_EQUAL(runcheck(p, GEFS_CKNONE, &r), 4);	/* still damaged */
+	CU_ASSERT(has(&r, "SB0001"));
+	done(im);
+}
+
+/* Every reference image is clean (skipped without $GEFS_SHARED). */
+static void
+test_reference(void)
+{
+	static const char *img[] = {"ref-fresh-256M", "ref-small", "ref-many", "ref-deep"};
+	const char *sh = getenv("GEFS_SHARED");
+	char p[512];
+	Res r;
+	size_t i;
+
+	if (sh == NULL)
+		return;
+	for (i = 0; i < sizeof img / sizeof img[0]; i++) {
+		snprintf(p, sizeof p, "%s/reference-images/%s.img.gz", sh, img[i]);
+		if (access(p, R_OK) != 0)
+			continue;
+		runcheck(p, GEFS_CKNONE, &r);
+		if (r.status != 0)
+			fprintf(stderr, "\n  %s: status %d:%s (%s)\n", img[i], r.status, r.codes, r.first);
+		CU_ASSERT_EQUAL(r.status, 0);
+	}
+}
+
+static int
+setup(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/gefs-check-XXXXXX");
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int
+suite_check(void)
+{
+	CU_pSuite s = CU_add_suite("check", setup, teardown);
+
+	if (s == NULL)
+		return -1;
+	if (!CU_add_test(s, "problem table", test_table) ||
+	    !CU_add_test(s, "healthy builder image", test_clean) ||
+	    !CU_add_test(s, "named builder images", test_named) ||
+	    !CU_add_test(s, "superblocks", test_super) ||
+	    !CU_add_test(s, "arena headers", test_arena) ||
+	    !CU_add_test(s, "allocation logs", test_log) ||
+	    !CU_add_test(s, "tree nodes", test_nodes) ||
+	    !CU_add_test(s, "keys, values, messages", test_kv) ||
+	    !CU_add_test(s, "reachability", test_reach) ||
+	    !CU_add_test(s, "generations", test_gen) ||
+	    !CU_add_test(s, "snapshots and labels", test_snap) ||
+	    !CU_add_test(s, "deadlists", test_dlist) ||
+	    !CU_add_test(s, "namespace and users", test_fs) ||
+	    !CU_add_test(s, "repairs", test_repair) ||
+	    !CU_add_test(s, "cancel", test_cancel) ||
+	    !CU_add_test(s, "reference images", test_reference))
+		return -1;
+	return 0;
+}
