@@ -550,15 +550,25 @@ typedef struct Mf {
 	int		werr;			/* a write to out failed */
 } Mf;
 
-/* SHA-256 of the whole file, in hex. */
+/* SHA-256 of the whole file, in hex.  Holes hash like data, so the work
+ * is the file's length, not its allocated blocks: a length beyond
+ * HASHMAXDEV times the device size (almost all hole, or a damaged length
+ * field) is refused with EFBIG rather than hashed for hours. */
+enum { HASHMAXDEV = 16 };
+
 static int
 filesum(GefsTree *t, const GefsXdir *d, char hex[65])
 {
 	uint8_t buf[GEFS_BLKSZ], dg[32];
-	uint64_t off = 0;
+	uint64_t off = 0, max = gefs_devsize(t->fs);
 	int64_t r;
 	Sha256 s;
 
+	max = max > UINT64_MAX / HASHMAXDEV ? UINT64_MAX : max * HASHMAXDEV;
+	if (d->length > max)
+		return gefs_seterr(&t->fs->err, EFBIG, "qid 0x%llx: length %llu is more than %d times "
+			"the device size; not hashing it", (unsigned long long)d->qpath,
+			(unsigned long long)d->length, HASHMAXDEV);
 	sha256init(&s);
 	while (off < d->length) {
 		r = gefs_read(t, d, off, buf, sizeof buf);

@@ -8,6 +8,14 @@
 #include <string.h>
 #include "gefs.h"
 
+/* memcpy that accepts (NULL, 0): empty keys and values may come as NULL. */
+static inline void
+bcopyn(void *dst, const void *src, size_t n)
+{
+	if (n > 0)
+		memcpy(dst, src, n);
+}
+
 typedef unsigned long long uvlong;
 
 /* "block 0x… (what): " or "" when the address is unknown. */
@@ -23,7 +31,16 @@ blkpfx(char *buf, size_t n, uint64_t addr, const char *what)
 
 /* ---- block pointers (§1.3) ---- */
 
-/* Encode bp as 24 bytes at p. */
+/*
+ * Block pointer, 24 bytes (§1.3):
+ *
+ *	Offset	Size	Field
+ *	0	8	addr	target block address, or NONE
+ *	8	8	hash	blkhash of the target (not meaningful for some kinds)
+ *	16	8	gen	birth generation of the target
+ *
+ * Encode bp at p.
+ */
 void
 gefs_packbptr(uint8_t *p, const GefsBptr *bp)
 {
@@ -50,7 +67,32 @@ gefs_sbhashlen(uint32_t narena)
 	return GEFS_SBHDSZ + 16 * (size_t)narena;
 }
 
-/* Encode the written prefix into blk and compute sbhash (stored in both). */
+/*
+ * Superblock written prefix, 112 + 16·N bytes (§4):
+ *
+ *	Offset	Size	Field
+ *	0	8	magic		"gefs9.00" (its first 2 bytes are type 0x6765)
+ *	8	4	blksz		16384
+ *	12	4	bufspc		8187
+ *	16	4	narena		N, 1..255
+ *	20	4	snap.ht
+ *	24	8	snap.addr
+ *	32	8	snap.hash
+ *	40	8	snapdl.hd.addr
+ *	48	8	snapdl.hd.hash
+ *	56	8	snapdl.tl.addr
+ *	64	8	snapdl.tl.hash
+ *	72	8	flag
+ *	80	8	nextqid
+ *	88	8	nextgen
+ *	96	8	qgen
+ *	104+16i	8	arena[i].addr
+ *	112+16i	8	arena[i].hash
+ *	104+16N	8	sbhash		bufhash of [0, 104 + 16·N)
+ *
+ * Encode the prefix into blk (the tail is left alone: it is preserved, §22)
+ * and compute sbhash, stored in both blk and sb.
+ */
 int
 gefs_packsb(uint8_t *blk, GefsSb *sb, GefsErr *e)
 {
@@ -138,7 +180,19 @@ gefs_sbhashok(const uint8_t *blk, uint32_t narena)
 
 /* ---- arena header (§5.1) ---- */
 
-/* Write bytes [0,34) of an arena header block. */
+/*
+ * Arena header / footer, bytes [0, 34) of the block (§5.1):
+ *
+ *	Offset	Size	Field
+ *	0	2	type		5 (Tarena)
+ *	2	8	loghd.addr	first log block
+ *	10	8	loghd.hash	informational, never verified
+ *	18	8	size		S
+ *	26	8	used
+ *	34	16350	-		preserved (read-modify-write)
+ *
+ * Write the fields; the rest of blk is untouched.
+ */
 void
 gefs_packarena(uint8_t *blk, const GefsArenaHdr *a)
 {
@@ -182,7 +236,18 @@ gefs_loghash(const uint8_t *blk, uint16_t logsz)
 	return gefs_bufhash(blk + GEFS_LOGHDSZ, n);
 }
 
-/* Write the header, logh computed over the body already in blk. */
+/*
+ * Log (Tlog) and deadlist (Tdlist) block header, 36 bytes (§6.1, §7):
+ *
+ *	Offset	Size	Field
+ *	0	2	type	3 (Tlog) or 4 (Tdlist)
+ *	2	2	logsz	body bytes used, 0..16348
+ *	4	8	logh	bufhash of [36, 36 + logsz)
+ *	12	24	chain	Bptr to the next block; only addr is meaningful
+ *	36	16348	body
+ *
+ * Write the header; logh is computed over the body already in blk.
+ */
 void
 gefs_packloghdr(uint8_t *blk, GefsLogHdr *h)
 {
@@ -222,7 +287,15 @@ gefs_unpackloghdr(GefsLogHdr *h, const uint8_t *blk, int want, uint64_t addr, Ge
 
 /* ---- allocation-log entries (§6.2) ---- */
 
-/* Encode le at p; returns the width (8, or 16 for ops 4 and 5). */
+/*
+ * Allocation-log entry (§6.2): a u64 word whose low 8 bits are the op.
+ *
+ *	Offset	Size	Field
+ *	0	8	word	addr | op (ops 1, 2, 4, 5); qgen << 8 | 3 (LogSync)
+ *	8	8	len	ops 4 and 5 only: bytes, a multiple of 16384
+ *
+ * Encode le at p; returns the width (8, or 16 for ops 4 and 5).
+ */
 size_t
 gefs_packlogent(uint8_t *p, const GefsLogEnt *le)
 {
@@ -297,7 +370,19 @@ gefs_keycmp(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
 	return 0;
 }
 
-/* Kdat: 0x00, qid, off — 17 bytes. */
+/*
+ * Keys (§9.1).  Every key starts with its type byte.
+ *
+ *	Kdat	0:1 type 0	1:8 qid		9:8 off			17 bytes
+ *	Kent	0:1 type 1	1:8 pqid	9:2 nlen  11:nlen name	11+nlen:1 NUL
+ *	Kup	0:1 type 2	1:8 qid					9 bytes
+ *	Klabel	0:1 type 3	1:n name (no length, no NUL)		1+n bytes
+ *	Ksnap	0:1 type 4	1:8 gen					9 bytes
+ *	Kdlist	0:1 type 5	1:8 gen		9:8 bgen		17 bytes
+ *	Kconf	0:1 type 6	1:n name				1+n bytes
+ *
+ * (offset:size field.)  Kdat: 0x00, qid, off.
+ */
 size_t
 gefs_packdatkey(uint8_t *k, uint64_t qid, uint64_t off)
 {
@@ -320,7 +405,7 @@ gefs_packentkey(uint8_t *k, uint64_t pqid, const char *name, size_t nlen)
 	*p = GEFS_KENT;			p += 1;
 	gefs_put64(p, pqid);		p += 8;
 	gefs_put16(p, (uint16_t)nlen);	p += 2;
-	memcpy(p, name, nlen);		p += nlen;
+	bcopyn(p, name, nlen);		p += nlen;
 	*p = 0;				p += 1;
 	return p - k;
 }
@@ -329,9 +414,11 @@ gefs_packentkey(uint8_t *k, uint64_t pqid, const char *name, size_t nlen)
 size_t
 gefs_packupkey(uint8_t *k, uint64_t qid)
 {
-	k[0] = GEFS_KUP;
-	gefs_put64(k + 1, qid);
-	return 9;
+	uint8_t *p = k;
+
+	*p = GEFS_KUP;		p += 1;
+	gefs_put64(p, qid);	p += 8;
+	return p - k;
 }
 
 /* A type byte followed by raw name bytes (Klabel, Kconf). */
@@ -341,7 +428,7 @@ packnamekey(uint8_t *k, int type, const char *name, size_t n)
 	if (n > GEFS_KEYMAX - 1)
 		n = GEFS_KEYMAX - 1;
 	k[0] = (uint8_t)type;
-	memcpy(k + 1, name, n);
+	bcopyn(k + 1, name, n);
 	return 1 + n;
 }
 
@@ -356,9 +443,11 @@ gefs_packlabelkey(uint8_t *k, const char *name, size_t n)
 size_t
 gefs_packsnapkey(uint8_t *k, uint64_t gen)
 {
-	k[0] = GEFS_KSNAP;
-	gefs_put64(k + 1, gen);
-	return 9;
+	uint8_t *p = k;
+
+	*p = GEFS_KSNAP;	p += 1;
+	gefs_put64(p, gen);	p += 8;
+	return p - k;
 }
 
 /* Kdlist: 0x05, gen, bgen — 17 bytes. */
@@ -488,7 +577,22 @@ vallen(size_t nv, size_t want, const char *what, GefsErr *e)
 	return 0;
 }
 
-/* Xdir: 61 bytes. */
+/*
+ * Xdir, the Kent value, 61 bytes (§9.4):
+ *
+ *	Offset	Size	Field
+ *	0	8	flag		reserved, ignored on read
+ *	8	8	qid.path
+ *	16	4	qid.vers
+ *	20	1	qid.type
+ *	21	4	mode
+ *	25	8	atime		s64 ns
+ *	33	8	mtime		s64 ns
+ *	41	8	length
+ *	49	4	uid		s32
+ *	53	4	gid		s32
+ *	57	4	muid		s32
+ */
 void
 gefs_packxdir(uint8_t *v, const GefsXdir *d)
 {
@@ -530,7 +634,14 @@ gefs_unpackxdir(GefsXdir *d, const uint8_t *v, size_t nv, GefsErr *e)
 	return 0;
 }
 
-/* Klabel value: 0x04, gen, flags — 13 bytes. */
+/*
+ * Klabel value, 13 bytes (§9.5):
+ *
+ *	Offset	Size	Field
+ *	0	1	tag	0x04 (so bytes 0..8 are the Ksnap key)
+ *	1	8	gen
+ *	9	4	flags	bit 0 Lmut
+ */
 void
 gefs_packlabel(uint8_t *v, const GefsLabel *l)
 {
@@ -555,7 +666,20 @@ gefs_unpacklabel(GefsLabel *l, const uint8_t *v, size_t nv, GefsErr *e)
 	return 0;
 }
 
-/* Ksnap value, the tree record: 72 bytes. */
+/*
+ * Ksnap value, the tree record, 72 bytes (§9.6):
+ *
+ *	Offset	Size	Field
+ *	0	4	nref	s32
+ *	4	4	nlbl	s32
+ *	8	4	ht	s32
+ *	12	4	flag	u32, 0
+ *	16	8	gen	s64
+ *	24	8	pred	s64
+ *	32	8	succ	s64
+ *	40	8	base	s64
+ *	48	24	root	Bptr
+ */
 void
 gefs_packsnap(uint8_t *v, const GefsSnap *s)
 {
@@ -593,12 +717,20 @@ gefs_unpacksnap(GefsSnap *s, const uint8_t *v, size_t nv, GefsErr *e)
 	return 0;
 }
 
-/* Kdlist value: hd, tl — 48 bytes. */
+/*
+ * Kdlist value, 48 bytes (§9.7):
+ *
+ *	Offset	Size	Field
+ *	0	24	hd	Bptr (only addr meaningful)
+ *	24	24	tl	Bptr (only addr meaningful)
+ */
 void
 gefs_packdlist(uint8_t *v, const GefsDlist *d)
 {
-	gefs_packbptr(v, &d->hd);
-	gefs_packbptr(v + GEFS_PTRSZ, &d->tl);
+	uint8_t *p = v;
+
+	gefs_packbptr(p, &d->hd);	p += GEFS_PTRSZ;
+	gefs_packbptr(p, &d->tl);
 }
 
 int
@@ -612,12 +744,20 @@ gefs_unpackdlist(GefsDlist *d, const uint8_t *v, size_t nv, GefsErr *e)
 	return 0;
 }
 
-/* Pivot entry value: child Bptr, fill — 26 bytes. */
+/*
+ * Pivot entry value, 26 bytes (§8.2):
+ *
+ *	Offset	Size	Field
+ *	0	24	child	Bptr
+ *	24	2	fill	the child's fill (§8.4)
+ */
 void
 gefs_packpivval(uint8_t *v, const GefsBptr *bp, uint16_t fill)
 {
-	gefs_packbptr(v, bp);
-	gefs_put16(v + GEFS_PTRSZ, fill);
+	uint8_t *p = v;
+
+	gefs_packbptr(p, bp);		p += GEFS_PTRSZ;
+	gefs_put16(p, fill);
 }
 
 int
@@ -632,13 +772,22 @@ gefs_unpackpivval(GefsBptr *bp, uint16_t *fill, const uint8_t *v, size_t nv, Gef
 	return 0;
 }
 
-/* Orelink / Oreprev / Oincref operand: link, dlbl, dref — 10 bytes. */
+/*
+ * Orelink / Oreprev / Oincref operand, 10 bytes (§10.4, §27.1):
+ *
+ *	Offset	Size	Field
+ *	0	8	link	s64
+ *	8	1	dlbl	s8
+ *	9	1	dref	s8
+ */
 void
 gefs_packrelink(uint8_t *v, const GefsRelink *r)
 {
-	gefs_put64(v, (uint64_t)r->link);
-	v[8] = (uint8_t)r->dlbl;
-	v[9] = (uint8_t)r->dref;
+	uint8_t *p = v;
+
+	gefs_put64(p, (uint64_t)r->link);	p += 8;
+	*p = (uint8_t)r->dlbl;			p += 1;
+	*p = (uint8_t)r->dref;
 }
 
 int
@@ -658,7 +807,23 @@ gefs_unpackrelink(GefsRelink *r, const uint8_t *v, size_t nv, GefsErr *e)
 /* Field widths of flag bits 0x01..0x40, in bit order. */
 static const uint8_t wstatw[7] = { 8, 4, 8, 8, 4, 4, 4 };
 
-/* Encode an operand setting the fields named by flags (0x80 is dropped). */
+/*
+ * Owstat operand (§10.3): a flag byte, then one field per set bit in
+ * increasing bit order (offsets depend on the bits set):
+ *
+ *	Bit	Size	Field
+ *	-	1	flags
+ *	0x01	8	length
+ *	0x02	4	mode (qid.type := mode >> 24)
+ *	0x04	8	mtime
+ *	0x08	8	atime
+ *	0x10	4	uid
+ *	0x20	4	gid
+ *	0x40	4	muid
+ *	0x80	8 or 0	qid.path (never written; read per §10.3)
+ *
+ * Encode an operand setting the fields named by flags (0x80 is dropped).
+ */
 size_t
 gefs_packwstat(uint8_t *v, uint8_t flags, const GefsXdir *d)
 {
@@ -720,7 +885,23 @@ gefs_applywstat(GefsXdir *d, const uint8_t *v, size_t nv, int *qpathbit, GefsErr
 #define XMAGIC	"GEFSXT01"
 enum { XVERSION = 1, XHASHOFF = 504 };
 
-/* Write the 512-byte record at rec, reserved bytes zero, xhash last. */
+/*
+ * Extension record, 512 bytes at superblock offset 8192 (§22.2):
+ *
+ *	Offset	Size	Field
+ *	0	8	magic		"GEFSXT01"
+ *	8	2	version		1
+ *	10	2	size		512
+ *	12	4	flags
+ *	16	16	uuid
+ *	32	2	label_len	0..255
+ *	34	256	label		label_len bytes used, rest zero
+ *	290	8	ctime		s64 ns
+ *	298	206	reserved	zero
+ *	504	8	xhash		bufhash of [0, 504)
+ *
+ * Write the record at rec, reserved bytes zero, xhash last.
+ */
 void
 gefs_packxrec(uint8_t *rec, const GefsXrec *x)
 {
@@ -770,7 +951,30 @@ gefs_unpackxrec(GefsXrec *x, const uint8_t *rec, GefsErr *e)
 	return 0;
 }
 
-/* ---- tree nodes (§8) ---- */
+/* ---- tree nodes (§8) ----
+ *
+ * Pivot (§8.2):				Leaf (§8.3):
+ *	Offset	Size	Field			Offset	Size	Field
+ *	0	2	type 1			0	2	type 2
+ *	2	2	nval			2	2	nval
+ *	4	2	valsz			4	2	valsz
+ *	6	2	nbuf			6	16378	entry area, VA = 6
+ *	8	2	bufsz
+ *	10	8187	entry area, VA = 10
+ *	8197	8187	message area, MA = 8197
+ *
+ * An area starts with its offset table (u16 per item, sorted by key, each
+ * relative to the area base); items are packed from the area's end down.
+ *
+ *	Entry (rel.)			Message (rel.)
+ *	0	2	nk		0	1	op
+ *	2	nk	key		1	2	nk
+ *	2+nk	2	nv		3	nk	key
+ *	4+nk	nv	value		3+nk	2	nv
+ *					5+nk	nv	value
+ *
+ * A pivot entry's value is the 26-byte pivot value above.
+ */
 
 /* Geometry of one area of a node. */
 typedef struct Area {
@@ -976,9 +1180,9 @@ gefs_nodeadd(uint8_t *blk, const uint8_t *k, size_t nk, const uint8_t *v, size_t
 	if (p == NULL)
 		return -1;
 	gefs_put16(p, (uint16_t)nk);	p += 2;
-	memcpy(p, k, nk);		p += nk;
+	bcopyn(p, k, nk);		p += nk;
 	gefs_put16(p, (uint16_t)nv);	p += 2;
-	memcpy(p, v, nv);
+	bcopyn(p, v, nv);
 	return 0;
 }
 
@@ -1000,8 +1204,8 @@ gefs_nodeaddmsg(uint8_t *blk, const GefsMsg *m, GefsErr *e)
 		return -1;
 	*p = m->op;			p += 1;
 	gefs_put16(p, m->nk);		p += 2;
-	memcpy(p, m->k, m->nk);		p += m->nk;
+	bcopyn(p, m->k, m->nk);		p += m->nk;
 	gefs_put16(p, m->nv);		p += 2;
-	memcpy(p, m->v, m->nv);
+	bcopyn(p, m->v, m->nv);
 	return 0;
 }

@@ -217,6 +217,9 @@ logentry(Dump *d, const GefsLogItem *it)
 	else if (it->ent.op == GEFS_LOGSYNC)
 		printf("    %5zu  %-9s  qgen %llu%s%s\n", it->off, logops[it->ent.op],
 			(unsigned long long)it->ent.qgen, note ? "  " : "", note ? note : "");
+	else if (it->ent.op == GEFS_LOGALLOC1 || it->ent.op == GEFS_LOGFREE1)
+		printf("    %5zu  %-9s  0x%llx%s%s\n", it->off, logops[it->ent.op],
+			(unsigned long long)it->ent.addr, note ? "  " : "", note ? note : "");
 	else
 		printf("    %5zu  %-9s  0x%llx  len 0x%llx (%s)%s%s\n", it->off,
 			logops[it->ent.op % 6], (unsigned long long)it->ent.addr,

@@ -71,7 +71,6 @@ const char	*fmtnone(char *buf, size_t n, uint64_t v);	/* "0x…" or "NONE" */
 const char	*fmttime(char *buf, size_t n, int64_t ns);	/* UTC, ISO 8601 */
 const char	*fmtmode(char *buf, size_t n, uint32_t mode);	/* "d-rwxrwxr-x" */
 void		hexdump(FILE *f, const uint8_t *p, size_t n, uint64_t base);
-void		jsonsize(Dump *d, const char *key, uint64_t v);
 
 /* A name as shown: the bytes escaped for text (\xNN for bytes outside
  * printable ASCII unless they form UTF-8), or a placeholder with
@@ -90,6 +89,8 @@ typedef struct Table Table;
 Table	*tabnew(const char *align);
 void	tabcell(Table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void	tabendrow(Table *t);
+/* The first row is a header: a table with no other row prints "(none)". */
+void	tabheader(Table *t);
 void	tabprint(Table *t, FILE *f, const char *indent);
 void	tabfree(Table *t);
 

@@ -102,13 +102,19 @@ void
 fsfail(Dump *d, const char *fmt, ...)
 {
 	va_list ap;
+	char pre[512];
+	const char *msg;
 
-	fflush(stdout);
-	fprintf(stderr, "%s: ", argv0);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(pre, sizeof pre, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, ": %s\n", d->fs ? gefs_errmsg(d->fs) : "no file system");
+	msg = d->fs ? gefs_errmsg(d->fs) : "no file system";
+	fflush(stdout);
+	/* the library's message often names the thing already */
+	if (strncmp(msg, pre, strlen(pre)) == 0)
+		fprintf(stderr, "%s: %s\n", argv0, msg);
+	else
+		fprintf(stderr, "%s: %s: %s\n", argv0, pre, msg);
 	if (d->status < EXIT_DAMAGED)
 		d->status = EXIT_DAMAGED;
 }

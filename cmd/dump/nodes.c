@@ -67,9 +67,11 @@ shownode(Dump *d, int depth, const GefsNode *n, const GefsBptr *bp)
 	if (piv)
 		printf("  nbuf %u  bufsz %u", n->nbuf, n->bufsz);
 	printf("  fill %d/%d", fill, piv ? GEFS_PIVSPC + GEFS_BUFSPC : GEFS_LEAFSPC);
-	if (bp != NULL)
-		printf("  hash %s  gen %lld", fmtnone(a, sizeof a, bp->hash),
-			bp->gen == GEFS_NONE ? -1LL : (long long)bp->gen);
+	if (bp != NULL && bp->gen == GEFS_NONE)
+		printf("  hash %s  gen NONE", fmtnone(a, sizeof a, bp->hash));
+	else if (bp != NULL)
+		printf("  hash %s  gen %llu", fmtnone(a, sizeof a, bp->hash),
+			(unsigned long long)bp->gen);
 	putchar('\n');
 	for (i = 0; i < n->nval; i++) {
 		gefs_nodekv(n, i, &kv);
@@ -161,7 +163,9 @@ treehead(Dump *d, const char *what, const GefsSnap *s)
 		jsonend(&d->j);
 		return;
 	}
-	if (s != NULL)
+	if (s != NULL && s->gen < 0)
+		printf("%s: height %d  root %s\n", what, s->ht, fmtnone(a, sizeof a, s->root.addr));
+	else if (s != NULL)
 		printf("%s: gen %lld  height %d  root %s\n", what, (long long)s->gen, s->ht,
 			fmtnone(a, sizeof a, s->root.addr));
 	else

@@ -141,12 +141,6 @@ hexdump(FILE *f, const uint8_t *p, size_t n, uint64_t base)
 	fprintf(f, "%08llx\n", (unsigned long long)(base + n));
 }
 
-void
-jsonsize(Dump *d, const char *key, uint64_t v)
-{
-	jsonu64(&d->j, key, v);
-}
-
 /* ------------------------------------------------------------------ */
 /* Names                                                              */
 /* ------------------------------------------------------------------ */
@@ -312,6 +306,7 @@ jsonname(Dump *d, const char *key, const uint8_t *s, size_t ns, int kind)
 /* ------------------------------------------------------------------ */
 
 struct Table {
+	bool	header;		/* the first row is a header */
 	char	align[32];
 	int	ncol;
 	char	**cell;		/* row-major, ncol per row */
@@ -359,6 +354,13 @@ tabcell(Table *t, const char *fmt, ...)
 
 /* Pad the current row with empty cells. */
 void
+tabheader(Table *t)
+{
+	if (t != NULL)
+		t->header = true;
+}
+
+void
 tabendrow(Table *t)
 {
 	while (t != NULL && t->col != 0)
@@ -380,14 +382,20 @@ width(const char *s)
 void
 tabprint(Table *t, FILE *f, const char *indent)
 {
-	size_t w[32], i, r, nrow, cw;
+	size_t w[32], i, r, nrow, cw, len;
 	const char *s;
+	char *line;
+	FILE *m;
 	int c;
 
 	if (t == NULL)
 		return;
 	tabendrow(t);
 	nrow = t->ncell / (size_t)t->ncol;
+	if (t->header && nrow == 1) {
+		fprintf(f, "%s(none)\n", indent);
+		return;
+	}
 	memset(w, 0, sizeof w);
 	for (i = 0; i < t->ncell; i++) {
 		cw = width(t->cell[i] ? t->cell[i] : "");
@@ -395,21 +403,27 @@ tabprint(Table *t, FILE *f, const char *indent)
 			w[i % (size_t)t->ncol] = cw;
 	}
 	for (r = 0; r < nrow; r++) {
-		fputs(indent, f);
+		/* build the line, then drop the padding at its end */
+		m = open_memstream(&line, &len);
+		if (m == NULL)
+			return;
+		fputs(indent, m);
 		for (c = 0; c < t->ncol; c++) {
 			s = t->cell[r * (size_t)t->ncol + (size_t)c];
 			s = s ? s : "";
 			cw = width(s);
 			if (t->align[c] == 'r')
-				fprintf(f, "%*s%s", (int)(w[c] - cw), "", s);
-			else if (c == t->ncol - 1)
-				fputs(s, f);
+				fprintf(m, "%*s%s", (int)(w[c] - cw), "", s);
 			else
-				fprintf(f, "%s%*s", s, (int)(w[c] - cw), "");
+				fprintf(m, "%s%*s", s, (int)(w[c] - cw), "");
 			if (c < t->ncol - 1)
-				fputs("  ", f);
+				fputs("  ", m);
 		}
-		fputc('\n', f);
+		fclose(m);
+		while (len > 0 && line[len - 1] == ' ')
+			line[--len] = 0;
+		fprintf(f, "%s\n", line);
+		free(line);
 	}
 }
 

@@ -68,6 +68,7 @@ showlabels(Snaps *s)
 	}
 	printf("labels (%zu):\n", s->nlbl);
 	tab = tabnew("lrl");
+	tabheader(tab);
 	tabcell(tab, "name");
 	tabcell(tab, "gen");
 	tabcell(tab, "flags");
@@ -138,6 +139,7 @@ showsnaps(Snaps *s)
 	else {
 		printf("\nsnapshots:\n");
 		s->tab = tabnew("rlrrrrrrl");
+		tabheader(s->tab);
 		for (i = 0; i < 9; i++)
 			tabcell(s->tab, "%s", hd[i]);
 	}
@@ -245,6 +247,7 @@ showdlists(Snaps *s)
 	else {
 		printf("\ndeadlists:\n");
 		s->tab = tabnew("rrllrr");
+		tabheader(s->tab);
 		for (i = 0; i < 6; i++)
 			tabcell(s->tab, "%s", hd[i]);
 	}
@@ -268,9 +271,10 @@ showconf(Snaps *s)
 	GefsKv kv;
 	uint8_t pfx;
 	char k[1100], v[2100];
-	int rc;
+	int rc, n;
 
 	d = s->d;
+	n = 0;
 	if (d->json)
 		jsonarr(&d->j, "config");
 	else
@@ -278,7 +282,9 @@ showconf(Snaps *s)
 	pfx = GEFS_KCONF;
 	t = gefs_snaptree(d->fs);
 	sc = t ? gefs_scanprefix(t, &pfx, 1) : NULL;
+	rc = 0;
 	while (sc != NULL && (rc = gefs_scannext(sc, &kv)) == 1) {
+		n++;
 		if (d->json) {
 			jsonobj(&d->j, NULL);
 			jsonmem(&d->j, "name", kv.k + 1, kv.nk - 1u);
@@ -290,6 +296,8 @@ showconf(Snaps *s)
 	}
 	if (sc == NULL || rc < 0)
 		fsfail(d, "snapshot tree: config entries");
+	else if (n == 0 && !d->json)
+		printf("  (none)\n");
 	gefs_scanfree(sc);
 	if (t != NULL)
 		gefs_closetree(t);
@@ -312,10 +320,14 @@ cmdsnaps(Dump *d, int argc, char **argv)
 	s.d = d;
 	if (gefs_walklabels(d->fs, addlabel, &s) != 0)
 		fsfail(d, "labels");
+	/* a damaged snapshot tree fails every section alike: report it once */
 	showlabels(&s);
-	showsnaps(&s);
-	showdlists(&s);
-	showconf(&s);
+	if (d->status == 0)
+		showsnaps(&s);
+	if (d->status == 0)
+		showdlists(&s);
+	if (d->status == 0)
+		showconf(&s);
 	for (i = 0; i < s.nlbl; i++)
 		free(s.lbl[i].name);
 	free(s.lbl);

@@ -180,9 +180,10 @@ treestats(Stats *s)
 	}
 	if (t != NULL)
 		gefs_closetree(t);
-	if (gefs_walklabels(d->fs, addlabel, s) != 0)
+	/* without the snapshot tree there is nothing more to walk */
+	if (d->status == 0 && gefs_walklabels(d->fs, addlabel, s) != 0)
 		fsfail(d, "labels");
-	if (gefs_walksnaps(d->fs, eachsnap, s) != 0)
+	if (d->status == 0 && gefs_walksnaps(d->fs, eachsnap, s) != 0)
 		fsfail(d, "snapshot records");
 	if (d->json) {
 		jsonend(&d->j);

@@ -799,7 +799,10 @@ GEFS_API int gefs_username(Gefs *fs, int32_t id, char *buf, size_t n);
  * depth first, each directory before its children, children in strcmp
  * order; mode in octal, qid.path in lower-case hex, sha256 of the
  * contents in lower-case hex ("-" for directories).  Paths are absolute
- * from the tree's root.  0, or -1 (EIO when writing out fails). */
+ * from the tree's root.  Hashing reads every byte of every file, holes
+ * included; a file longer than 16 times the device size (almost all hole,
+ * or a damaged length) fails with EFBIG instead of hashing for hours.
+ * 0, or -1 (EIO when writing out fails; EBADMSG, EFBIG). */
 GEFS_API int gefs_manifest(GefsTree *t, const char *path, FILE *out);
 
 /* ------------------------------------------------------------------ */

@@ -104,7 +104,7 @@ arenas(Ctx *c)
 
 /* One tree: node walk, stats, scans, listing, manifest (reads all data). */
 static void
-tree(Ctx *c, GefsTree *t)
+tree(Ctx *c, GefsTree *t, bool files)
 {
 	GefsTreeStats ts;
 	GefsScan *s;
@@ -123,6 +123,8 @@ tree(Ctx *c, GefsTree *t)
 			c->nbad++;
 		gefs_scanfree(s);
 	}
+	if (!files)
+		return;
 	if (gefs_stat(t, "/", &st) < 0 || gefs_readdir(t, "/", dirfn, c) < 0
 	|| gefs_manifest(t, "/", c->null) < 0)
 		c->nbad++;
@@ -136,7 +138,7 @@ trees(Ctx *c)
 	int i;
 
 	if ((t = gefs_snaptree(c->fs)) != NULL) {
-		tree(c, t);
+		tree(c, t, false);
 		gefs_closetree(t);
 	} else
 		c->nbad++;
@@ -148,7 +150,7 @@ trees(Ctx *c)
 			c->nbad++;
 			continue;
 		}
-		tree(c, t);
+		tree(c, t, true);
 		gefs_closetree(t);
 	}
 	for (i = -1; i < 2; i++)

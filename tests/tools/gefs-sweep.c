@@ -80,6 +80,7 @@ mkbase(Base *bs, const char *kind)
 	uint64_t a, size;
 
 	bldinitstd(&o);
+	memset(bs, 0, sizeof *bs);
 	bs->kind = kind;
 	if ((bs->b = bldnamed(kind, &o, &e)) == NULL) {
 		fprintf(stderr, "gefs-sweep: %s: %s\n", kind, e.msg);
@@ -207,6 +208,15 @@ main(int argc, char **argv)
 	}
 	close(fd);
 	signal(SIGALRM, onalarm);
+	/* The sweep means something only if the unmutated images read cleanly. */
+	for (j = 0; j < nb; j++) {
+		memset(&st, 0, sizeof st);
+		if (bldwrite(bs[j].b, imgpath) < 0 || readall(imgpath, false, false, &st) < 0
+		|| st.opened != 1 || st.failed != 0) {
+			fprintf(stderr, "gefs-sweep: base image %s does not read cleanly\n", bs[j].kind);
+			return 1;
+		}
+	}
 	memset(&st, 0, sizeof st);
 	memset(nmut, 0, sizeof nmut);
 	clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -275,7 +275,7 @@ walk(V *v, const GefsBptr *bp, int ht, int depth, const GefsKv *lo, const GefsKv
 {
 	GefsNode n;
 	GefsErr e;
-	GefsKv kv, prev;
+	GefsKv kv, prev = { NULL, 0, NULL, 0 };
 	const uint8_t *mk;
 	size_t nmk;
 	int i;

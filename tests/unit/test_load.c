@@ -618,7 +618,7 @@ test_format256(void)
 		CU_ASSERT_EQUAL_FATAL(lttmp(path, sizeof path, ".img"), 0);
 		gefs_defformatopts(&fo);
 		fo.noxrec = k == 1;
-		fo.label = "fresh";
+		fo.label = k == 0 ? "fresh" : NULL;
 		fo.force = true;
 		if (gefs_format(path, F_L, &fo, NULL, &err) < 0) {
 			CU_FAIL("gefs_format");

@@ -809,6 +809,41 @@ test_pivotbad(void)
 	CU_ASSERT_EQUAL(gefs_unpacknode(&n, blk, 0x8000, &e), -1);
 }
 
+/* §5.3 invariants over many sizes: N in 8..32, arenas contiguous from
+ * 16384, tail of 0..N−1 blocks, backup superblock at the last whole block. */
+static void
+layoutsweep(void)
+{
+	GefsLayout l;
+	uint64_t size, i, x = 0x9e3779b97f4a7c15ULL;
+	int k, ok;
+
+	for (k = 0; k < 2000; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		size = GEFS_MINSIZE + x % (k < 1000 ? (64ULL << 30) : (1ULL << 62));
+		if (gefs_layout(&l, size, NULL) != 0) {
+			CU_FAIL("layout failed");
+			return;
+		}
+		ok = l.narena >= 8 && l.narena <= 32 && l.arenasz % B == 0
+			&& l.arenastart[0] == B && l.sb1 == size - size % B - B
+			&& l.tail % B == 0 && l.tail < l.narena * B
+			&& l.arenastart[l.narena - 1] + l.arenasz + 2 * B + l.tail == l.sb1
+			&& (size - B < (32ULL << 40) ? l.narena == 8 : 1);
+		for (i = 1; i < l.narena; i++)
+			ok = ok && l.arenastart[i] == l.arenastart[i - 1] + l.arenasz + 2 * B;
+		for (; i < 32; i++)
+			ok = ok && l.arenastart[i] == 0;
+		if (!ok) {
+			CU_FAIL("layout invariant");
+			return;
+		}
+	}
+	CU_PASS("layout sweep");
+}
+
 /* §5.3 examples. */
 static void
 test_layout(void)
@@ -852,6 +887,492 @@ test_layout(void)
 	CU_ASSERT_EQUAL(gefs_layout(&l, 0, NULL), -1);
 	CU_ASSERT_EQUAL(gefs_layout(&l, UINT64_MAX, &e), 0);
 	CU_ASSERT_EQUAL(l.narena, 32);
+	layoutsweep();
+}
+
+/* ---- field offsets against the FORMAT.md tables ---- */
+
+/* A value of n bytes unique to field f: bytes f·8+1 .. f·8+n. */
+static uint64_t
+pat(int f, int n)
+{
+	uint64_t v = 0;
+	int j;
+
+	for (j = 0; j < n; j++)
+		v = v << 8 | (uint8_t)(f * 8 + j + 1);
+	return v;
+}
+
+/* The n-byte big-endian field at off holds want, and no other field
+ * claimed its bytes before (cov marks them). */
+static bool
+field(const uint8_t *p, uint8_t *cov, size_t off, int n, uint64_t want)
+{
+	uint64_t v = 0;
+	bool fresh = true;
+	int j;
+
+	for (j = 0; j < n; j++) {
+		v = v << 8 | p[off + j];
+		fresh = fresh && cov[off + j] == 0;
+		cov[off + j] = 1;
+	}
+	return fresh && v == want;
+}
+
+/* Every byte of [0, n) was claimed by some field. */
+static bool
+covered(const uint8_t *cov, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!cov[i])
+			return false;
+	return true;
+}
+
+/* Bptr at off: addr, hash, gen at +0, +8, +16 (§1.3). */
+static bool
+bptrat(const uint8_t *p, uint8_t *cov, size_t off, const GefsBptr *bp)
+{
+	return field(p, cov, off, 8, bp->addr) && field(p, cov, off + 8, 8, bp->hash)
+		&& field(p, cov, off + 16, 8, bp->gen);
+}
+
+/* §4 superblock table, 3 arenas: every field where the table puts it. */
+static void
+test_sboffsets(void)
+{
+	static uint8_t blk[B], cov[B];
+	GefsSb sb;
+	int i;
+
+	memset(&sb, 0, sizeof sb);
+	sb.blksz = (uint32_t)pat(1, 4);
+	sb.bufspc = (uint32_t)pat(2, 4);
+	sb.narena = 3;
+	sb.snapht = (uint32_t)pat(3, 4);
+	sb.snapaddr = pat(4, 8);
+	sb.snaphash = pat(5, 8);
+	sb.dlhdaddr = pat(6, 8);
+	sb.dlhdhash = pat(7, 8);
+	sb.dltladdr = pat(8, 8);
+	sb.dltlhash = pat(9, 8);
+	sb.flag = pat(10, 8);
+	sb.nextqid = pat(11, 8);
+	sb.nextgen = pat(12, 8);
+	sb.qgen = pat(13, 8);
+	for (i = 0; i < 3; i++) {
+		sb.arenaaddr[i] = pat(14 + 2 * i, 8);
+		sb.arenahash[i] = pat(15 + 2 * i, 8);
+	}
+	memset(blk, 0x5a, sizeof blk);
+	memset(cov, 0, sizeof cov);
+	CU_ASSERT_EQUAL_FATAL(gefs_packsb(blk, &sb, NULL), 0);
+	CU_ASSERT(memcmp(blk, "gefs9.00", 8) == 0);
+	memset(cov, 1, 8);
+	CU_ASSERT(field(blk, cov, 8, 4, pat(1, 4)));
+	CU_ASSERT(field(blk, cov, 12, 4, pat(2, 4)));
+	CU_ASSERT(field(blk, cov, 16, 4, 3));
+	CU_ASSERT(field(blk, cov, 20, 4, pat(3, 4)));
+	CU_ASSERT(field(blk, cov, 24, 8, pat(4, 8)));
+	CU_ASSERT(field(blk, cov, 32, 8, pat(5, 8)));
+	CU_ASSERT(field(blk, cov, 40, 8, pat(6, 8)));
+	CU_ASSERT(field(blk, cov, 48, 8, pat(7, 8)));
+	CU_ASSERT(field(blk, cov, 56, 8, pat(8, 8)));
+	CU_ASSERT(field(blk, cov, 64, 8, pat(9, 8)));
+	CU_ASSERT(field(blk, cov, 72, 8, pat(10, 8)));
+	CU_ASSERT(field(blk, cov, 80, 8, pat(11, 8)));
+	CU_ASSERT(field(blk, cov, 88, 8, pat(12, 8)));
+	CU_ASSERT(field(blk, cov, 96, 8, pat(13, 8)));
+	for (i = 0; i < 3; i++) {
+		CU_ASSERT(field(blk, cov, 104 + 16 * i, 8, pat(14 + 2 * i, 8)));
+		CU_ASSERT(field(blk, cov, 112 + 16 * i, 8, pat(15 + 2 * i, 8)));
+	}
+	CU_ASSERT_EQUAL(gefs_sbhashlen(3), 104 + 16 * 3);
+	CU_ASSERT(field(blk, cov, 104 + 16 * 3, 8, gefs_bufhash(blk, 104 + 16 * 3)));
+	CU_ASSERT(covered(cov, 112 + 16 * 3));
+	CU_ASSERT_EQUAL(blk[112 + 16 * 3], 0x5a);	/* tail untouched */
+	CU_ASSERT_EQUAL(blk[B - 1], 0x5a);
+}
+
+/* §5.1 arena header, §6.1 log header, §6.2 entries. */
+static void
+test_blkoffsets(void)
+{
+	static uint8_t blk[B], cov[B];
+	GefsArenaHdr a = { pat(1, 8), pat(2, 8), pat(3, 8), pat(4, 8) };
+	GefsLogHdr h = { GEFS_TLOG, 8, 0, { pat(5, 8), pat(6, 8), pat(7, 8) } };
+	GefsLogEnt le = { GEFS_LOGFREE, 0x123454000ULL, pat(8, 8), 0 };
+
+	memset(blk, 0x5a, sizeof blk);
+	memset(cov, 0, sizeof cov);
+	gefs_packarena(blk, &a);
+	CU_ASSERT(field(blk, cov, 0, 2, 5));
+	CU_ASSERT(field(blk, cov, 2, 8, pat(1, 8)));
+	CU_ASSERT(field(blk, cov, 10, 8, pat(2, 8)));
+	CU_ASSERT(field(blk, cov, 18, 8, pat(3, 8)));
+	CU_ASSERT(field(blk, cov, 26, 8, pat(4, 8)));
+	CU_ASSERT(covered(cov, 34));
+	CU_ASSERT_EQUAL(blk[34], 0x5a);
+
+	memset(cov, 0, sizeof cov);
+	gefs_put64(blk + 36, pat(9, 8));
+	gefs_packloghdr(blk, &h);
+	CU_ASSERT(field(blk, cov, 0, 2, GEFS_TLOG));
+	CU_ASSERT(field(blk, cov, 2, 2, 8));
+	CU_ASSERT(field(blk, cov, 4, 8, gefs_bufhash(blk + 36, 8)));
+	CU_ASSERT(bptrat(blk, cov, 12, &h.chain));
+	CU_ASSERT(covered(cov, 36));
+	h.type = GEFS_TDLIST;
+	gefs_packloghdr(blk, &h);
+	CU_ASSERT_EQUAL(gefs_get16(blk), 4);
+
+	memset(cov, 0, sizeof cov);
+	CU_ASSERT_EQUAL(gefs_packlogent(blk, &le), 16);
+	CU_ASSERT(field(blk, cov, 0, 8, 0x123454000ULL | 5));
+	CU_ASSERT(field(blk, cov, 8, 8, pat(8, 8)));
+	le.op = GEFS_LOGFREE1;
+	CU_ASSERT_EQUAL(gefs_packlogent(blk, &le), 8);
+	CU_ASSERT_EQUAL(gefs_get64(blk), 0x123454000ULL | 2);
+}
+
+/* §9.1 keys, §9.4–§9.7 values, §8.2 pivot value, §10.4 operand. */
+static void
+test_valoffsets(void)
+{
+	GefsXdir x = { pat(1, 8), pat(2, 8), (uint32_t)pat(3, 4), (uint8_t)pat(4, 1),
+		(uint32_t)pat(5, 4), (int64_t)pat(6, 8), (int64_t)pat(7, 8), pat(8, 8),
+		(int32_t)pat(9, 4), (int32_t)pat(10, 4), (int32_t)pat(11, 4) };
+	GefsLabel l = { pat(1, 8), (uint32_t)pat(2, 4) };
+	GefsSnap s = { (int32_t)pat(1, 4), (int32_t)pat(2, 4), (int32_t)pat(3, 4),
+		(uint32_t)pat(4, 4), (int64_t)pat(5, 8), (int64_t)pat(6, 8), (int64_t)pat(7, 8),
+		(int64_t)pat(8, 8), { pat(9, 8), pat(10, 8), pat(11, 8) } };
+	GefsDlist d = { { pat(1, 8), pat(2, 8), pat(3, 8) }, { pat(4, 8), pat(5, 8), pat(6, 8) } };
+	GefsBptr bp = { pat(1, 8), pat(2, 8), pat(3, 8) };
+	GefsRelink r = { (int64_t)pat(1, 8), (int8_t)pat(2, 1), (int8_t)pat(3, 1) };
+	uint8_t v[GEFS_KEYMAX + GEFS_INLMAX], cov[GEFS_KEYMAX + GEFS_INLMAX];
+
+	memset(cov, 0, sizeof cov);
+	gefs_packxdir(v, &x);
+	CU_ASSERT(field(v, cov, 0, 8, pat(1, 8)));
+	CU_ASSERT(field(v, cov, 8, 8, pat(2, 8)));
+	CU_ASSERT(field(v, cov, 16, 4, pat(3, 4)));
+	CU_ASSERT(field(v, cov, 20, 1, pat(4, 1)));
+	CU_ASSERT(field(v, cov, 21, 4, pat(5, 4)));
+	CU_ASSERT(field(v, cov, 25, 8, pat(6, 8)));
+	CU_ASSERT(field(v, cov, 33, 8, pat(7, 8)));
+	CU_ASSERT(field(v, cov, 41, 8, pat(8, 8)));
+	CU_ASSERT(field(v, cov, 49, 4, pat(9, 4)));
+	CU_ASSERT(field(v, cov, 53, 4, pat(10, 4)));
+	CU_ASSERT(field(v, cov, 57, 4, pat(11, 4)));
+	CU_ASSERT(covered(cov, GEFS_XDIRSZ) && !cov[GEFS_XDIRSZ]);
+
+	memset(cov, 0, sizeof cov);
+	gefs_packlabel(v, &l);
+	CU_ASSERT(field(v, cov, 0, 1, 4));
+	CU_ASSERT(field(v, cov, 1, 8, pat(1, 8)));
+	CU_ASSERT(field(v, cov, 9, 4, pat(2, 4)));
+	CU_ASSERT(covered(cov, GEFS_LABELVALSZ));
+
+	memset(cov, 0, sizeof cov);
+	gefs_packsnap(v, &s);
+	CU_ASSERT(field(v, cov, 0, 4, pat(1, 4)));
+	CU_ASSERT(field(v, cov, 4, 4, pat(2, 4)));
+	CU_ASSERT(field(v, cov, 8, 4, pat(3, 4)));
+	CU_ASSERT(field(v, cov, 12, 4, pat(4, 4)));
+	CU_ASSERT(field(v, cov, 16, 8, pat(5, 8)));
+	CU_ASSERT(field(v, cov, 24, 8, pat(6, 8)));
+	CU_ASSERT(field(v, cov, 32, 8, pat(7, 8)));
+	CU_ASSERT(field(v, cov, 40, 8, pat(8, 8)));
+	CU_ASSERT(bptrat(v, cov, 48, &s.root));
+	CU_ASSERT(covered(cov, GEFS_SNAPVALSZ));
+
+	memset(cov, 0, sizeof cov);
+	gefs_packdlist(v, &d);
+	CU_ASSERT(bptrat(v, cov, 0, &d.hd));
+	CU_ASSERT(bptrat(v, cov, 24, &d.tl));
+	CU_ASSERT(covered(cov, GEFS_DLISTVALSZ));
+
+	memset(cov, 0, sizeof cov);
+	gefs_packpivval(v, &bp, (uint16_t)pat(4, 2));
+	CU_ASSERT(bptrat(v, cov, 0, &bp));
+	CU_ASSERT(field(v, cov, 24, 2, pat(4, 2)));
+	CU_ASSERT(covered(cov, GEFS_PIVVALSZ));
+
+	memset(cov, 0, sizeof cov);
+	gefs_packrelink(v, &r);
+	CU_ASSERT(field(v, cov, 0, 8, pat(1, 8)));
+	CU_ASSERT(field(v, cov, 8, 1, pat(2, 1)));
+	CU_ASSERT(field(v, cov, 9, 1, pat(3, 1)));
+	CU_ASSERT(covered(cov, GEFS_RELINKSZ));
+
+	memset(cov, 0, sizeof cov);
+	CU_ASSERT_EQUAL(gefs_packdatkey(v, pat(1, 8), pat(2, 8)), 17);
+	CU_ASSERT(field(v, cov, 0, 1, GEFS_KDAT));
+	CU_ASSERT(field(v, cov, 1, 8, pat(1, 8)));
+	CU_ASSERT(field(v, cov, 9, 8, pat(2, 8)));
+	memset(cov, 0, sizeof cov);
+	CU_ASSERT_EQUAL(gefs_packentkey(v, pat(1, 8), "abc", 3), 15);
+	CU_ASSERT(field(v, cov, 0, 1, GEFS_KENT));
+	CU_ASSERT(field(v, cov, 1, 8, pat(1, 8)));
+	CU_ASSERT(field(v, cov, 9, 2, 3));
+	CU_ASSERT(field(v, cov, 11, 3, 0x616263));
+	CU_ASSERT(field(v, cov, 14, 1, 0));
+	memset(cov, 0, sizeof cov);
+	CU_ASSERT_EQUAL(gefs_packdlistkey(v, pat(1, 8), pat(2, 8)), 17);
+	CU_ASSERT(field(v, cov, 0, 1, GEFS_KDLIST));
+	CU_ASSERT(field(v, cov, 1, 8, pat(1, 8)));
+	CU_ASSERT(field(v, cov, 9, 8, pat(2, 8)));
+	memset(cov, 0, sizeof cov);
+	CU_ASSERT_EQUAL(gefs_packupkey(v, pat(1, 8)), 9);
+	CU_ASSERT(field(v, cov, 0, 1, GEFS_KUP) && field(v, cov, 1, 8, pat(1, 8)));
+	memset(cov, 0, sizeof cov);
+	CU_ASSERT_EQUAL(gefs_packsnapkey(v, pat(1, 8)), 9);
+	CU_ASSERT(field(v, cov, 0, 1, GEFS_KSNAP) && field(v, cov, 1, 8, pat(1, 8)));
+	CU_ASSERT_EQUAL(gefs_packconfkey(v, "ab", 2), 3);
+	CU_ASSERT(memcmp(v, "\x06" "ab", 3) == 0);
+}
+
+/* §10.3: fields follow the flag byte in bit order, only the bits set. */
+static void
+test_wstatoffsets(void)
+{
+	GefsXdir x = { 0, 0, 0, 0, (uint32_t)pat(2, 4), (int64_t)pat(4, 8), (int64_t)pat(3, 8),
+		pat(1, 8), (int32_t)pat(5, 4), (int32_t)pat(6, 4), (int32_t)pat(7, 4) };
+	uint8_t v[GEFS_WSTATMAX], cov[GEFS_WSTATMAX];
+
+	memset(cov, 0, sizeof cov);
+	CU_ASSERT_EQUAL(gefs_packwstat(v, GEFS_OWMODE | GEFS_OWATIME | GEFS_OWMUID, &x), 17);
+	CU_ASSERT(field(v, cov, 0, 1, 0x4a));
+	CU_ASSERT(field(v, cov, 1, 4, pat(2, 4)));
+	CU_ASSERT(field(v, cov, 5, 8, pat(4, 8)));
+	CU_ASSERT(field(v, cov, 13, 4, pat(7, 4)));
+	memset(cov, 0, sizeof cov);
+	CU_ASSERT_EQUAL(gefs_packwstat(v, GEFS_OWSIZE | GEFS_OWMTIME | GEFS_OWUID | GEFS_OWGID, &x), 25);
+	CU_ASSERT(field(v, cov, 0, 1, 0x35));
+	CU_ASSERT(field(v, cov, 1, 8, pat(1, 8)));
+	CU_ASSERT(field(v, cov, 9, 8, pat(3, 8)));
+	CU_ASSERT(field(v, cov, 17, 4, pat(5, 4)));
+	CU_ASSERT(field(v, cov, 21, 4, pat(6, 4)));
+}
+
+/* §22.2 extension record. */
+static void
+test_xrecoffsets(void)
+{
+	uint8_t rec[GEFS_XRECSZ], cov[GEFS_XRECSZ];
+	GefsXrec x;
+	int i;
+
+	memset(&x, 0, sizeof x);
+	x.flags = (uint32_t)pat(1, 4);
+	for (i = 0; i < 16; i++)
+		x.uuid[i] = (uint8_t)(0xa0 + i);
+	x.labellen = 255;
+	memset(x.label, 'L', 255);
+	x.ctime = (int64_t)pat(2, 8);
+	memset(cov, 0, sizeof cov);
+	gefs_packxrec(rec, &x);
+	CU_ASSERT(memcmp(rec, "GEFSXT01", 8) == 0);
+	memset(cov, 1, 8);
+	CU_ASSERT(field(rec, cov, 8, 2, 1));
+	CU_ASSERT(field(rec, cov, 10, 2, 512));
+	CU_ASSERT(field(rec, cov, 12, 4, pat(1, 4)));
+	CU_ASSERT(field(rec, cov, 16, 8, 0xa0a1a2a3a4a5a6a7ULL));
+	CU_ASSERT(field(rec, cov, 24, 8, 0xa8a9aaabacadaeafULL));
+	CU_ASSERT(field(rec, cov, 32, 2, 255));
+	CU_ASSERT(rec[34] == 'L' && rec[34 + 254] == 'L' && rec[34 + 255] == 0);
+	memset(cov + 34, 1, 256);
+	CU_ASSERT(field(rec, cov, 290, 8, pat(2, 8)));
+	for (i = 298; i < 504; i++)
+		CU_ASSERT_EQUAL(rec[i], 0);
+	memset(cov + 298, 1, 206);
+	CU_ASSERT(field(rec, cov, 504, 8, gefs_bufhash(rec, 504)));
+	CU_ASSERT(covered(cov, GEFS_XRECSZ));
+}
+
+/* §8.2/§8.3: header fields, offset tables at VA/MA, item layout, and the
+ * reference's packing: the k-th item added sits at area_size − Σ sizes. */
+static void
+test_nodeoffsets(void)
+{
+	static uint8_t blk[B];
+	static const uint8_t k1[] = { 3, 'a' }, k2[] = { 3, 'b', 'b', 'b' }, k3[] = { 3, 'c', 'c' };
+	uint8_t v[GEFS_PIVVALSZ], *p;
+	GefsBptr bp = { pat(1, 8), pat(2, 8), pat(3, 8) };
+	GefsMsg m1 = { GEFS_OINSERT, k1, 2, (const uint8_t *)"xyz", 3 };
+	GefsMsg m2 = { GEFS_ODELETE, k2, 4, NULL, 0 };
+	int i;
+
+	memset(blk, 0x77, sizeof blk);
+	gefs_nodeinit(blk, GEFS_TLEAF);
+	for (i = 0; i < B; i++)
+		if (blk[i] != (i == 1 ? 2 : 0))
+			break;
+	CU_ASSERT_EQUAL(i, B);			/* zeroed, type 2 */
+	CU_ASSERT_EQUAL(gefs_nodeadd(blk, k1, 2, (const uint8_t *)"12345", 5, NULL), 0);	/* 11 */
+	CU_ASSERT_EQUAL(gefs_nodeadd(blk, k2, 4, (const uint8_t *)"1", 1, NULL), 0);		/* 9 */
+	CU_ASSERT_EQUAL(gefs_nodeadd(blk, k3, 3, NULL, 0, NULL), 0);				/* 7 */
+	CU_ASSERT_EQUAL(gefs_get16(blk + 0), 2);
+	CU_ASSERT_EQUAL(gefs_get16(blk + 2), 3);
+	CU_ASSERT_EQUAL(gefs_get16(blk + 4), 27);
+	CU_ASSERT_EQUAL(gefs_get16(blk + 6), 16378 - 11);
+	CU_ASSERT_EQUAL(gefs_get16(blk + 8), 16378 - 20);
+	CU_ASSERT_EQUAL(gefs_get16(blk + 10), 16378 - 27);
+	p = blk + 6 + 16378 - 11;
+	CU_ASSERT(gefs_get16(p) == 2 && memcmp(p + 2, k1, 2) == 0);
+	CU_ASSERT(gefs_get16(p + 4) == 5 && memcmp(p + 6, "12345", 5) == 0);
+	CU_ASSERT_EQUAL(p + 11, blk + B);	/* first entry ends the block */
+	p = blk + 6 + 16378 - 27;
+	CU_ASSERT(gefs_get16(p) == 3 && gefs_get16(p + 5) == 0);
+	CU_ASSERT_EQUAL(blk[12], 0);		/* slack between table and entries */
+
+	gefs_nodeinit(blk, GEFS_TPIVOT);
+	CU_ASSERT_EQUAL(gefs_get16(blk), 1);
+	gefs_packpivval(v, &bp, 0x1234);
+	CU_ASSERT_EQUAL(gefs_nodeadd(blk, k1, 2, v, sizeof v, NULL), 0);	/* 32 */
+	CU_ASSERT_EQUAL(gefs_nodeadd(blk, k2, 4, v, sizeof v, NULL), 0);	/* 34 */
+	CU_ASSERT_EQUAL(gefs_nodeaddmsg(blk, &m1, NULL), 0);			/* 10 */
+	CU_ASSERT_EQUAL(gefs_nodeaddmsg(blk, &m2, NULL), 0);			/* 9 */
+	CU_ASSERT_EQUAL(gefs_get16(blk + 2), 2);
+	CU_ASSERT_EQUAL(gefs_get16(blk + 4), 66);
+	CU_ASSERT_EQUAL(gefs_get16(blk + 6), 2);
+	CU_ASSERT_EQUAL(gefs_get16(blk + 8), 19);
+	CU_ASSERT_EQUAL(gefs_get16(blk + 10), 8187 - 32);
+	CU_ASSERT_EQUAL(gefs_get16(blk + 12), 8187 - 66);
+	CU_ASSERT_EQUAL(gefs_get16(blk + 8197), 8187 - 10);
+	CU_ASSERT_EQUAL(gefs_get16(blk + 8199), 8187 - 19);
+	p = blk + 10 + 8187 - 32;		/* entry: nk, key, nv 26, Bptr, fill */
+	CU_ASSERT(gefs_get16(p) == 2 && memcmp(p + 2, k1, 2) == 0 && gefs_get16(p + 4) == 26);
+	CU_ASSERT(gefs_get64(p + 6) == bp.addr && gefs_get64(p + 14) == bp.hash && gefs_get64(p + 22) == bp.gen);
+	CU_ASSERT_EQUAL(gefs_get16(p + 30), 0x1234);
+	CU_ASSERT_EQUAL(p + 32, blk + 8197);	/* entry area ends where messages start */
+	p = blk + 8197 + 8187 - 10;		/* message: op, nk, key, nv, value */
+	CU_ASSERT(p[0] == GEFS_OINSERT && gefs_get16(p + 1) == 2 && memcmp(p + 3, k1, 2) == 0);
+	CU_ASSERT(gefs_get16(p + 5) == 3 && memcmp(p + 7, "xyz", 3) == 0);
+	CU_ASSERT_EQUAL(p + 10, blk + B);
+	p = blk + 8197 + 8187 - 19;
+	CU_ASSERT(p[0] == GEFS_ODELETE && gefs_get16(p + 1) == 4 && gefs_get16(p + 7) == 0);
+}
+
+/* §18.6 arena 2 log block, bytes 0..75, from packlogent + packloghdr. */
+static void
+test_log2bytes(void)
+{
+	static const uint8_t want[76] = {
+		0x00,0x03,0x00,0x20,0x86,0x44,0xe1,0xa5,0xb5,0xcc,0xec,0x7c,0xff,0xff,0xff,0xff,
+		0xff,0xff,0xff,0xff,0xff,0xff,0xff,0xff,0xff,0xff,0xff,0xff,0xff,0xff,0xff,0xff,
+		0xff,0xff,0xff,0xff,0x00,0x00,0x00,0x00,0x04,0x00,0x40,0x05,0x00,0x00,0x00,0x00,
+		0x01,0xfe,0xc0,0x00,0x00,0x00,0x00,0x00,0x04,0x00,0x40,0x04,0x00,0x00,0x00,0x00,
+		0x00,0x00,0x40,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x03,
+	};
+	static uint8_t blk[B];
+	uint64_t h2 = 0x4000 + 2 * 0x1ffc000ULL;
+	GefsLogEnt f = { GEFS_LOGFREE, h2 + 2 * B, 0x1ff4000 - 2 * B, 0 };
+	GefsLogEnt a = { GEFS_LOGALLOC, h2 + 2 * B, B, 0 };
+	GefsLogEnt s = { GEFS_LOGSYNC, 0, 0, 0 };
+	GefsLogHdr h = { GEFS_TLOG, 0, 0, { GEFS_NONE, GEFS_NONE, GEFS_NONE } };
+	size_t off = GEFS_LOGHDSZ;
+	int i;
+
+	memset(blk, 0, sizeof blk);
+	off += gefs_packlogent(blk + off, &f);
+	off += gefs_packlogent(blk + off, &a);
+	h.logsz = (uint16_t)(off - GEFS_LOGHDSZ);	/* the barrier after it was dropped */
+	off += gefs_packlogent(blk + off, &s);
+	gefs_packloghdr(blk, &h);
+	CU_ASSERT(memcmp(blk, want, sizeof want) == 0);
+	for (i = (int)sizeof want; i < B && blk[i] == 0; i++)
+		;
+	CU_ASSERT_EQUAL(i, B);
+}
+
+/* §18.6 main root leaf: the packed entries from byte 16282 to the end. */
+static void
+test_mbbytes(void)
+{
+	static const uint8_t want[102] = {
+		0x00,0x09,0x02,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x0c,0x01,0xff,0xff,
+		0xff,0xff,0xff,0xff,0xff,0xff,0x00,0x00,0x00,0x00,0x0c,0x01,0xff,0xff,0xff,0xff,
+		0xff,0xff,0xff,0xff,0x00,0x00,0x00,0x00,0x3d,0x00,0x00,0x00,0x00,0x00,0x00,0x00,
+		0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x80,0x80,0x00,
+		0x01,0xfd,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,
+		0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0xff,0xff,0xff,0xff,0xff,0xff,
+		0xff,0xff,0x00,0x00,0x00,0x00,
+	};
+	int i;
+
+	/* mbblk was built by test_fmtleaves */
+	CU_ASSERT_EQUAL(0x3f9a, 16282);
+	CU_ASSERT(memcmp(mbblk + 0x3f9a, want, sizeof want) == 0);
+	for (i = 10; i < 0x3f9a && mbblk[i] == 0; i++)
+		;
+	CU_ASSERT_EQUAL(i, 0x3f9a);
+}
+
+/* Message-area and key rejections: lengths, offsets into the table. */
+static void
+test_msgbad(void)
+{
+	static uint8_t blk[B];
+	uint8_t k[GEFS_KEYMAX], v[GEFS_PIVVALSZ], *p;
+	GefsBptr bp = { MB, 1, 0 };
+	GefsMsg m = { GEFS_OWSTAT, k, 9, v, 1 };
+	GefsNode n;
+	GefsKey key;
+	GefsErr e;
+
+	memset(k, 0, sizeof k);
+	gefs_packupkey(k, 1);
+	gefs_packpivval(v, &bp, 1);
+	gefs_nodeinit(blk, GEFS_TPIVOT);
+	CU_ASSERT_EQUAL(gefs_nodeadd(blk, k, 9, v, sizeof v, &e), 0);
+	CU_ASSERT_EQUAL(gefs_nodeaddmsg(blk, &m, &e), 0);
+	CU_ASSERT_EQUAL(gefs_nodeaddmsg(blk, &m, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(gefs_unpacknode(&n, blk, 0x8000, &e), 0);
+	p = blk + GEFS_PIVMA + gefs_get16(blk + GEFS_PIVMA + 2);
+	gefs_put16(p + 1, 257);				/* message key length */
+	CU_ASSERT_EQUAL(gefs_unpacknode(&n, blk, 0x8000, &e), -1);
+	CU_ASSERT_STRING_EQUAL(e.msg, "block 0x8000 (pivot): message 1: key length 257 > 256");
+	gefs_put16(p + 1, 9);
+	gefs_put16(p + 3 + 9, 513);			/* message value length */
+	CU_ASSERT_EQUAL(gefs_unpacknode(&n, blk, 0x8000, &e), -1);
+	CU_ASSERT_EQUAL(e.code, EBADMSG);
+	gefs_put16(p + 3 + 9, 1);
+	CU_ASSERT_EQUAL(gefs_unpacknode(&n, blk, 0x8000, &e), 0);
+	gefs_put16(blk + GEFS_PIVMA + 2, 2);		/* message 1 inside the table */
+	CU_ASSERT_EQUAL(gefs_unpacknode(&n, blk, 0x8000, &e), -1);
+	gefs_put16(blk + GEFS_PIVMA + 2, gefs_get16(blk + GEFS_PIVMA));	/* same as message 0 */
+	CU_ASSERT_EQUAL(gefs_unpacknode(&n, blk, 0x8000, &e), -1);
+	gefs_put16(blk + GEFS_PIVMA + 2, GEFS_BUFSPC - 1);	/* op byte only */
+	CU_ASSERT_EQUAL(gefs_unpacknode(&n, blk, 0x8000, &e), -1);
+	gefs_put16(blk + GEFS_PIVMA + 2, 0xffff);
+	CU_ASSERT_EQUAL(gefs_unpacknode(&n, blk, 0x8000, &e), -1);
+	/* pivot entry inside the table; a second pivot entry past the area */
+	gefs_nodeinit(blk, GEFS_TPIVOT);
+	CU_ASSERT_EQUAL(gefs_nodeadd(blk, k, 9, v, sizeof v, &e), 0);
+	gefs_put16(blk + GEFS_PIVVA, 0);
+	CU_ASSERT_EQUAL(gefs_unpacknode(&n, blk, 0x8000, &e), -1);
+	gefs_put16(blk + GEFS_PIVVA, GEFS_PIVSPC - 30);	/* 39-byte entry across MA */
+	CU_ASSERT_EQUAL(gefs_unpacknode(&n, blk, 0x8000, &e), -1);
+
+	/* Kent with a huge length field, or a length that disagrees */
+	CU_ASSERT_EQUAL(gefs_packentkey(k, 1, "ab", 2), 14);
+	gefs_put16(k + 9, 0xffff);
+	CU_ASSERT_EQUAL(gefs_unpackkey(&key, k, 14, &e), -1);
+	CU_ASSERT_EQUAL(e.code, EBADMSG);
+	gefs_put16(k + 9, 3);
+	CU_ASSERT_EQUAL(gefs_unpackkey(&key, k, 14, &e), -1);
+	k[0] = 0xff;
+	CU_ASSERT_EQUAL(gefs_unpackkey(&key, k, 14, &e), -1);
+	CU_ASSERT_EQUAL(gefs_unpackkey(&key, k, GEFS_KEYMAX + 1, &e), -1);
+	/* values: truncated and oversize */
+	CU_ASSERT_EQUAL(gefs_unpackxdir(&(GefsXdir){0}, v, 0, &e), -1);
+	CU_ASSERT_EQUAL(gefs_unpacklabel(&(GefsLabel){0}, v, 0xffff, &e), -1);
+	CU_ASSERT_EQUAL(gefs_unpacksnap(&(GefsSnap){0}, v, 0, &e), -1);
 }
 
 int
@@ -877,7 +1398,16 @@ suite_pack(void)
 	    !CU_add_test(s, "pivot", test_pivot) ||
 	    !CU_add_test(s, "nodebad", test_nodebad) ||
 	    !CU_add_test(s, "pivotbad", test_pivotbad) ||
-	    !CU_add_test(s, "layout", test_layout))
+	    !CU_add_test(s, "layout", test_layout) ||
+	    !CU_add_test(s, "sboffsets", test_sboffsets) ||
+	    !CU_add_test(s, "blkoffsets", test_blkoffsets) ||
+	    !CU_add_test(s, "valoffsets", test_valoffsets) ||
+	    !CU_add_test(s, "wstatoffsets", test_wstatoffsets) ||
+	    !CU_add_test(s, "xrecoffsets", test_xrecoffsets) ||
+	    !CU_add_test(s, "nodeoffsets", test_nodeoffsets) ||
+	    !CU_add_test(s, "log2bytes", test_log2bytes) ||
+	    !CU_add_test(s, "mbbytes", test_mbbytes) ||
+	    !CU_add_test(s, "msgbad", test_msgbad))
 		return -1;
 	return 0;
 }
