@@ -187,10 +187,10 @@ parseargs(Args *a, int argc, char **argv)
 			return fail(EXIT_USAGE, "unknown option %s (see --help)", argv[optind - 1]);
 		}
 	}
-	if (argc - optind < 1 || argc - optind > 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc - optind < 1)
+		return fail(EXIT_USAGE, "no image given (see --help)");
+	if (argc - optind > 2)
+		return fail(EXIT_USAGE, "too many operands (see --help)");
 	a->image = argv[optind];
 	if (argc - optind == 2) {
 		if (parsesize(argv[optind + 1], &a->size) < 0)

@@ -12,7 +12,7 @@ fail=0
 
 "$BIN" --help > "$TMP/help" || { echo "FAIL: --help exit $?"; exit 1; }
 # option lines of --help: "  -x, --long ARG  text" or "      --long  text"
-grep -E '^ +-' "$TMP/help" | sed -E 's/  .*//; s/^ +//' | sed -E 's/^(-[^ ,]+)(, (--[^ ]+))?.*/\1 \3/; s/^(--[^ ]+).*/\1/' \
+grep -E '^ +-' "$TMP/help" | sed -E 's/^ +//; s/  .*//' | sed -E 's/^(-[^ ,]+)(, (--[^ ]+))?.*/\1 \3/; s/^(--[^ ]+).*/\1/' \
 	| tr ' ' '\n' | grep . | sort -u > "$TMP/h"
 # the man page's OPTIONS: the line after each .TP up to the next .SH
 sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$MAN" | awk 'tp { print; tp = 0 } /^\.TP/ { tp = 1 }' \

@@ -149,7 +149,7 @@ fi
 
 # an image locked by another program
 truncate -s 256M "$img"
-flock "$img" sleep 30 &
+flock -o "$img" sleep 30 &
 bgpid=$!
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	flock -n "$img" true 2>/dev/null || break
