@@ -203,6 +203,7 @@ const char *devpath(Dev *d) { return d->path; }
 bool devisblk(Dev *d) { return d->blk; }
 bool devrdonly(Dev *d) { return (d->flags & DEV_RDONLY) || d->gz; }
 bool devgzip(Dev *d) { return d->gz; }
+int devfd(Dev *d) { return d->fd; }
 
 int
 devread(Dev *d, void *buf, size_t n, uint64_t off, GefsErr *e)

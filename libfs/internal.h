@@ -52,6 +52,7 @@ HIDDEN const char *devpath(Dev *d);
 HIDDEN bool devisblk(Dev *d);			/* a block device */
 HIDDEN bool devrdonly(Dev *d);
 HIDDEN bool devgzip(Dev *d);
+HIDDEN int devfd(Dev *d);			/* the open descriptor (tests) */
 /* Full-length reads/writes at off (EINTR and short I/O looped); a read past
  * the end of the device or a failing call fails naming the offset in hex. */
 HIDDEN int devread(Dev *d, void *buf, size_t n, uint64_t off, GefsErr *e);
