@@ -28,8 +28,9 @@ indent(Json *j)
 		fputs("  ", j->f);
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t
+/* Length of the valid UTF-8 sequence at s (n > 0 bytes left): 1 for
+ * ASCII, 2..4, or 0 when the bytes there are not valid UTF-8. */
+size_t
 utf8len(const uint8_t *s, size_t n)
 {
 	size_t len, i;

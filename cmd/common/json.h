@@ -37,6 +37,10 @@ void jsonnull(Json *j, const char *key);
 /* Close every open level and end the line. */
 void jsonfinish(Json *j);
 
+/* Length of the valid UTF-8 sequence at s (n > 0): 1 for ASCII, 2..4,
+ * or 0 when invalid.  Shared with the text output of the tools. */
+size_t utf8len(const uint8_t *s, size_t n);
+
 /* Version of the JSON output layout; bump on incompatible changes. */
 #define GEFS_JSON_VERSION 1
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "dump.h"
+#include "json.h"
 
 /* Bytes as an exact count (raw) or in binary units with one decimal,
  * the decimal dropped when it is zero: "512 B", "16 KiB", "31.9 MiB". */
@@ -239,30 +240,6 @@ hidefree(void)
 	hcap = hlen = 0;
 }
 
-/* Length of a valid UTF-8 sequence of 2..4 bytes at s, else 0. */
-static size_t
-utf8seq(const uint8_t *s, size_t n)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if ((s[0] & 0xe0) == 0xc0) { len = 2; c = s[0] & 0x1f; }
-	else if ((s[0] & 0xf0) == 0xe0) { len = 3; c = s[0] & 0x0f; }
-	else if ((s[0] & 0xf8) == 0xf0) { len = 4; c = s[0] & 0x07; }
-	else return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000)
-	|| c > 0x10ffff || (c >= 0xd800 && c < 0xe000))
-		return 0;
-	return len;
-}
-
 const char *
 showname(Dump *d, char *buf, size_t n, const uint8_t *s, size_t ns, int kind)
 {
@@ -274,7 +251,7 @@ showname(Dump *d, char *buf, size_t n, const uint8_t *s, size_t ns, int kind)
 		return buf;
 	}
 	for (i = 0, o = 0; i < ns && o + 5 < n; i += l) {
-		l = s[i] >= 0x80 ? utf8seq(s + i, ns - i) : 1;
+		l = utf8len(s + i, ns - i);
 		if (l > 1 && o + l < n) {
 			memcpy(buf + o, s + i, l);
 			o += l;
