@@ -24,7 +24,10 @@ cat > "$dest/t.c" <<'C'
 #include <gefs.h>
 int main(void) { printf("%s %016llx\n", gefs_version(), (unsigned long long)gefs_bufhash("abc", 3)); return 0; }
 C
-cc -I"$dest/usr/include" "$dest/t.c" -L"$dest/usr/lib" -lgefs -o "$dest/t" || bad "cannot build against the installed library"
+# a sanitizer build of the library needs a sanitizer build of the program
+san=""
+readelf -d "$dest/usr/lib/libgefs.so.0" | grep -q libasan && san="-fsanitize=address,undefined"
+cc $san -I"$dest/usr/include" "$dest/t.c" -L"$dest/usr/lib" -lgefs -o "$dest/t" 2>/dev/null || bad "cannot build against the installed library"
 out=$(LD_LIBRARY_PATH=$dest/usr/lib "$dest/t")
 case "$out" in *" 8af9c49d69f1ad94") ;; *) bad "installed library says: $out" ;; esac
 [ $fail = 0 ] && echo "install: ok"
