@@ -169,31 +169,54 @@ usage(void)
 	exit(2);
 }
 
+typedef struct Args {
+	const char	*kinds;
+	double		secs;
+	unsigned long	maxcase, one;	/* one: a single case, or ULONG_MAX */
+	uint64_t	seed;
+	int		check, verbose, timeout;
+} Args;
+
+static void
+parseargs(Args *a, int argc, char **argv)
+{
+	int j;
+
+	a->kinds = "std,deep,snaps,logchain,empty";
+	a->secs = 60;
+	a->maxcase = a->one = (unsigned long)-1;
+	a->seed = 1;
+	a->check = 1;
+	a->verbose = 0;
+	a->timeout = 60;
+	for (j = 1; j < argc; j++) {
+		if (strcmp(argv[j], "--seconds") == 0 && j + 1 < argc) a->secs = atof(argv[++j]);
+		else if (strcmp(argv[j], "--cases") == 0 && j + 1 < argc) a->maxcase = strtoul(argv[++j], 0, 0);
+		else if (strcmp(argv[j], "--seed") == 0 && j + 1 < argc) a->seed = strtoull(argv[++j], 0, 0);
+		else if (strcmp(argv[j], "--case") == 0 && j + 1 < argc) a->one = strtoul(argv[++j], 0, 0);
+		else if (strcmp(argv[j], "--timeout") == 0 && j + 1 < argc) a->timeout = atoi(argv[++j]);
+		else if (strcmp(argv[j], "--kinds") == 0 && j + 1 < argc) a->kinds = argv[++j];
+		else if (strcmp(argv[j], "--no-check") == 0) a->check = 0;
+		else if (strcmp(argv[j], "-v") == 0) a->verbose = 1;
+		else usage();
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	Base bs[8];
 	ReadallStats st;
-	const char *kinds = "std,deep,snaps,logchain,empty";
+	Args ar;
 	char kbuf[256], *k, *save, desc[256];
-	double secs = 60, t0;
-	unsigned long ncase = 0, maxcase = (unsigned long)-1, one = (unsigned long)-1, i, nmut[NMUT];
-	uint64_t seed = 1, r, a;
-	int nb = 0, check = 1, verbose = 0, timeout = 60, m, fd, j;
+	double t0;
+	unsigned long ncase = 0, i, nmut[NMUT];
+	uint64_t r, a;
+	int nb = 0, m, fd, j;
 	struct timespec ts;
 
-	for (j = 1; j < argc; j++) {
-		if (strcmp(argv[j], "--seconds") == 0 && j + 1 < argc) secs = atof(argv[++j]);
-		else if (strcmp(argv[j], "--cases") == 0 && j + 1 < argc) maxcase = strtoul(argv[++j], 0, 0);
-		else if (strcmp(argv[j], "--seed") == 0 && j + 1 < argc) seed = strtoull(argv[++j], 0, 0);
-		else if (strcmp(argv[j], "--case") == 0 && j + 1 < argc) one = strtoul(argv[++j], 0, 0);
-		else if (strcmp(argv[j], "--timeout") == 0 && j + 1 < argc) timeout = atoi(argv[++j]);
-		else if (strcmp(argv[j], "--kinds") == 0 && j + 1 < argc) kinds = argv[++j];
-		else if (strcmp(argv[j], "--no-check") == 0) check = 0;
-		else if (strcmp(argv[j], "-v") == 0) verbose = 1;
-		else usage();
-	}
-	snprintf(kbuf, sizeof kbuf, "%s", kinds);
+	parseargs(&ar, argc, argv);
+	snprintf(kbuf, sizeof kbuf, "%s", ar.kinds);
 	for (k = strtok_r(kbuf, ",", &save); k && nb < 8; k = strtok_r(NULL, ",", &save))
 		if (mkbase(&bs[nb], k) == 0)
 			nb++;
@@ -221,13 +244,13 @@ main(int argc, char **argv)
 	memset(nmut, 0, sizeof nmut);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	t0 = ts.tv_sec + ts.tv_nsec / 1e9;
-	for (i = (one != (unsigned long)-1 ? one : 0); i < maxcase; i++) {
+	for (i = (ar.one != (unsigned long)-1 ? ar.one : 0); i < ar.maxcase; i++) {
 		Base *b;
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		if (one == (unsigned long)-1 && ts.tv_sec + ts.tv_nsec / 1e9 - t0 > secs)
+		if (ar.one == (unsigned long)-1 && ts.tv_sec + ts.tv_nsec / 1e9 - t0 > ar.secs)
 			break;
-		r = mix(seed * 0x100000001b3ULL + i);
+		r = mix(ar.seed * 0x100000001b3ULL + i);
 		b = &bs[i % nb];
 		a = b->blk[(i / nb) % b->nblk];
 		m = (int)((r >> 56) % NMUT);
@@ -236,19 +259,19 @@ main(int argc, char **argv)
 		snprintf(desc, sizeof desc, "%lu (%s, block 0x%llx %s, %s)", i, b->kind,
 			(unsigned long long)a, bldkindname(bldinfo(b->b, a).kind), mutname[m]);
 		curcase = desc;
-		if (verbose)
+		if (ar.verbose)
 			fprintf(stderr, "case %s\n", desc);
 		(void)mutate(b, a, m, mix(r));
 		if (bldwrite(b->b, imgpath) < 0) {
 			fprintf(stderr, "gefs-sweep: cannot write %s\n", imgpath);
 			return 1;
 		}
-		alarm((unsigned)timeout);
-		readall(imgpath, (r >> 44) % 5 == 0, check && (r >> 40) % 2 == 0, &st);
+		alarm((unsigned)ar.timeout);
+		readall(imgpath, (r >> 44) % 5 == 0, ar.check && (r >> 40) % 2 == 0, &st);
 		alarm(0);
 		nmut[m]++;
 		ncase++;
-		if (one != (unsigned long)-1)
+		if (ar.one != (unsigned long)-1)
 			break;
 	}
 	unlink(imgpath);
