@@ -35,7 +35,17 @@ emit(Check *ck, int pr, uint64_t addr, bool fixed, const char *fmt, va_list ap)
 	char msg[1024];
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	ck->npr[pr]++;
 	ck->st->nfound[p->sev]++;
+	if (pr >= PR_LGBLOCK && pr <= PR_LGHDRFREE && p->sev == GEFS_SEVERR && ck->logbad != NULL
+	&& arenaof(ck->fs, addr) >= 0)
+		ck->logbad[arenaof(ck->fs, addr)] = 1;
+	if (fixed && (p->flags & GEFS_PRCOMMIT)) {
+		ck->ncommit++;
+		ck->ncommiterr += p->sev == GEFS_SEVERR;
+		if (pr == PR_SNNOSNAP || pr == PR_SNNLBLLO)
+			ck->snapfix = true;
+	}
 	if (fixed)
 		ck->st->nfixed++;
 	else if (p->sev == GEFS_SEVERR)
@@ -54,33 +64,43 @@ emit(Check *ck, int pr, uint64_t addr, bool fixed, const char *fmt, va_list ap)
 	ck->o.report(ck->o.arg, &f);
 }
 
+/* The e2fsck fix_problem rule: -n never, -p only PREEN problems, -y all
+ * that have a repair; leaks only when reclaiming. */
+static bool
+decide(Check *ck, int pr)
+{
+	const GefsProblem *p = problemof(pr);
+
+	if (p->flags & GEFS_PRNOFIX)
+		return false;
+	if (pr == PR_RFLEAK && !ck->o.reclaim)
+		return false;
+	if (ck->o.mode == GEFS_CKYES)
+		return true;
+	if (ck->o.mode == GEFS_CKPREEN)
+		return (p->flags & GEFS_PRPREEN) != 0;
+	return false;
+}
+
+/* Problems repaired by the final commit are decided here too: the commit
+ * is planned, and unplanned later if it cannot be made (repair.c). */
 void
 ckreport(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit(ck, pr, addr, false, fmt, ap);
+	emit(ck, pr, addr, (problemof(pr)->flags & GEFS_PRCOMMIT) && decide(ck, pr), fmt, ap);
 	va_end(ap);
 }
 
-/* The e2fsck fix_problem rule: -n never, -p only PREEN problems, -y all
- * that have a repair. */
 bool
 ckfixproblem(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
 {
-	const GefsProblem *p = problemof(pr);
 	va_list ap;
 	bool fix;
 
-	if (p->flags & GEFS_PRNOFIX)
-		fix = false;
-	else if (ck->o.mode == GEFS_CKYES)
-		fix = true;
-	else if (ck->o.mode == GEFS_CKPREEN)
-		fix = (p->flags & GEFS_PRPREEN) != 0;
-	else
-		fix = false;
+	fix = decide(ck, pr);
 	va_start(ap, fmt);
 	emit(ck, pr, addr, fix, fmt, ap);
 	va_end(ap);
@@ -404,9 +424,10 @@ checkarenas(Check *ck)
 	int use, rc = 0;
 
 	fs->arena = calloc(fs->sb.narena, sizeof *fs->arena);
+	ck->logbad = calloc(fs->sb.narena, 1);
 	c[0].blk = malloc(B);
 	c[1].blk = malloc(B);
-	if (fs->arena == NULL || c[0].blk == NULL || c[1].blk == NULL) {
+	if (fs->arena == NULL || ck->logbad == NULL || c[0].blk == NULL || c[1].blk == NULL) {
 		rc = gefs_seterr(ck->e, ENOMEM, "check: out of memory");
 		goto out;
 	}
@@ -668,23 +689,30 @@ applyfixes(Check *ck)
 		return 0;
 	}
 	ckprogress(ck, 0, ck->nfix);
-	cachefree(ck->fs->cache);
-	ck->fs->cache = NULL;
-	devclose(ck->fs->dev);
-	ck->fs->dev = NULL;
+	d = ck->fs->dev;
+	if (devrdonly(d))
+		return gefs_seterr(ck->e, EROFS, "cannot write repairs: %s is open read-only", ck->path);
 	e.code = 0;
-	d = devopen(ck->path, 0, &e);
-	if (d == NULL)
-		return gefs_seterr(ck->e, e.code, "cannot write repairs: %s", e.msg);
 	for (i = 0; i < ck->nfix; i++) {
-		if (devwrite(d, ck->fix[i].buf, B, ck->fix[i].dst, &e) < 0 || devsync(d, &e) < 0) {
-			devclose(d);
+		cacheinval(ck->fs->cache, ck->fix[i].dst);
+		if (devwrite(d, ck->fix[i].buf, B, ck->fix[i].dst, &e) < 0 || devsync(d, &e) < 0)
 			return gefs_seterr(ck->e, e.code, "repair of block 0x%llx: %s", (unsigned long long)ck->fix[i].dst, e.msg);
-		}
 		ckprogress(ck, i + 1, ck->nfix);
 	}
-	devclose(d);
 	return 0;
+}
+
+/* Forget the single-block repairs (already counted as made). */
+static void
+dropfixes(Check *ck)
+{
+	size_t i;
+
+	for (i = 0; i < ck->nfix; i++)
+		free(ck->fix[i].buf);
+	free(ck->fix);
+	ck->fix = NULL;
+	ck->nfix = 0;
 }
 
 /* ---- driver ---- */
@@ -768,7 +796,9 @@ setup(Check *ck, const char *path)
 	gefs_defopts(&fs->opts);
 	fs->opts.ignhash = true;	/* the checker reports hashes itself */
 	fs->opts.sbcopy = -1;
-	fs->dev = devopen(path, DEV_RDONLY, ck->e);
+	/* repairs need the image open for writing from the start: the
+	 * exclusive lock is then held across check and repair */
+	fs->dev = devopen(path, ck->o.mode == GEFS_CKNONE ? DEV_RDONLY : 0, ck->e);
 	if (fs->dev == NULL)
 		return -1;
 	size = devsize(fs->dev) - devsize(fs->dev) % B;
@@ -803,6 +833,11 @@ teardown(Check *ck)
 	if (ck->fs != NULL) {
 		usersfree(ck->fs);
 		if (ck->fs->cache != NULL)
+			logclose(ck->fs);
+		if (ck->fs->arena != NULL)
+			for (i = 0; i < ck->fs->sb.narena; i++)
+				fsetfree(ck->fs->arena[i].free);
+		if (ck->fs->cache != NULL)
 			cachefree(ck->fs->cache);
 		if (ck->fs->dev != NULL)
 			devclose(ck->fs->dev);
@@ -819,6 +854,7 @@ teardown(Check *ck)
 		free(ck->label[i].name);
 	free(ck->label);
 	free(ck->dl);
+	free(ck->logbad);
 	free(ck->map);
 	free(ck->cur);
 	free(ck->sbblk[0]);
@@ -857,6 +893,10 @@ gefs_check(const char *path, const GefsCheckOpts *o, GefsCheckStats *st, GefsErr
 		double t0 = now();
 
 		ck.pass = GEFS_CKPFIX;
+		if (ckcommit(&ck) < 0)
+			goto out;
+		if (ck.committed)
+			dropfixes(&ck);	/* the commit rewrote both copies of everything */
 		if (applyfixes(&ck) < 0)
 			goto out;
 		st->passtime[GEFS_CKPFIX] = now() - t0;

@@ -47,6 +47,8 @@ enum {
 	PR_USMISSING, PR_USTYPE, PR_USPARSE,
 	/* the checker itself */
 	PR_CKSKIP,
+	/* repairs through a commit (repair.c) */
+	PR_RPNOCOMMIT,
 	NPROBLEM
 };
 
@@ -119,6 +121,15 @@ typedef struct Check {
 	uint64_t	maxgen;		/* largest generation in use (or 0) */
 	bool		anygen;
 	uint8_t		*buf;		/* scratch block */
+	/* --- repairs through a commit (repair.c) --- */
+	uint32_t	npr[NPROBLEM];	/* findings per problem */
+	uint64_t	ncommit;	/* findings the commit is to repair */
+	uint64_t	ncommiterr;	/* ... of which errors */
+	bool		snapfix;	/* the snapshot tree is to be rewritten */
+	bool		committed;	/* the repair commit was made */
+	uint8_t		*logbad;	/* per arena: its log had errors */
+	uint64_t	maxqid;		/* largest qid path in use (anyqid) */
+	bool		anyqid;
 } Check;
 
 /* problem.c */
@@ -144,6 +155,11 @@ HIDDEN const char *ckkindname(int k);
 /* Read block addr into buf straight from the device; -1 and PR_* reported
  * by the caller on failure (message in ck->fs->err). */
 HIDDEN int ckreadraw(Check *ck, uint64_t addr, uint8_t *buf);
+
+/* repair.c: make the repairs planned for a commit (rebuilt logs,
+ * counters, snapshot tree), or report why they cannot be made and count
+ * their findings as left.  -1 only on an operational error (in ck->e). */
+HIDDEN int ckcommit(Check *ck);
 
 /* checktree.c */
 HIDDEN void checksnaptree(Check *ck);

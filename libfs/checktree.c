@@ -715,6 +715,10 @@ nsent(Ns *ns, const GefsKv *kv, const GefsKey *k)
 		werr(w, PR_FSMODE, GEFS_NONE, "%s: mode 0%o", ks, d.mode);
 	if ((d.mode & GEFS_DMDIR) && d.length != 0)
 		werr(w, PR_FSDIRLEN, GEFS_NONE, "%s: directory of length %llu", ks, (unsigned long long)d.length);
+	if (!(d.qpath >> 63) && (!ns->ck->anyqid || d.qpath > ns->ck->maxqid)) {
+		ns->ck->maxqid = d.qpath;
+		ns->ck->anyqid = true;
+	}
 	if (!(d.qpath >> 63) && d.qpath >= ns->ck->fs->sb.nextqid)
 		werr(w, PR_GNNEXTQID, GEFS_NONE, "%s: qid path 0x%llx not below nextqid 0x%llx", ks,
 			(unsigned long long)d.qpath, (unsigned long long)ns->ck->fs->sb.nextqid);

@@ -169,6 +169,9 @@ typedef struct Arena {
 	uint64_t	stopoff;	/* offset of the barrier replay stopped at in
 					 * logtail; GEFS_NONE: replayed to the end */
 	uint64_t	nent;		/* alloc/free entries replayed */
+	/* --- logw.c: the writer's open log tail --- */
+	Blk		*tailblk;	/* referenced while open, dirty in STAGE_LOG */
+	GefsLogHdr	tailh;		/* its header; logh packed when sealed */
 } Arena;
 
 struct Gefs {
@@ -256,6 +259,56 @@ HIDDEN uint64_t fsetbytes(const FreeSet *s);		/* total free bytes */
  * barrier that ends replay lies in that block (then reported) or
  * opts.ignhash.  Warns when the header's used differs from the result. */
 HIDDEN int replay(Gefs *fs, int ai);
+
+/* ------------------------------------------------------------------ */
+/* logw / commit / treebuild — the write side (logw.c, commit.c,      */
+/* treebuild.c)                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Open arena ai's log tail for appending: the block where replay stopped,
+ * truncated at the barrier (tailsz) with its chain reset to NONE (§6.4).
+ * Needs a replayed arena (free set, logtail, tailsz). */
+HIDDEN int logopen(Gefs *fs, int ai);
+/* Append one entry to arena ai's log, rolling over to a new block taken
+ * from the top of the arena when the tail is full (§6.3). */
+HIDDEN int logappend(Gefs *fs, int ai, const GefsLogEnt *le);
+/* Recompute the open tail's logh (before it is written). */
+HIDDEN int logseal(Gefs *fs, int ai);
+/* Drop the references to open tails (their dirty contents stay cached). */
+HIDDEN void logclose(Gefs *fs);
+HIDDEN void logclose1(Gefs *fs, int ai);
+/* Allocate the highest free block of arena ai, logging LogAlloc1. */
+HIDDEN int blkalloc(Gefs *fs, int ai, uint64_t *addr);
+/* Free one data-area block, logging LogFree1; EBADMSG if already free. */
+HIDDEN int blkfree(Gefs *fs, uint64_t addr);
+/* May block addr hold a new log block?  (It must not be referenced by the
+ * committed state: the old state stays loadable until the commit.) */
+typedef bool (*LogUsable)(void *arg, uint64_t addr);
+/* Replace arena ai's log by a compressed one listing exactly the free
+ * ranges of nf (§6.5): the lowest usable blocks of nf are taken, unlogged,
+ * for the new chain; the ones not needed are freed again.  The arena's
+ * free set becomes nf, used and loghd follow, the last new block is the
+ * open tail.  nf is consumed (adopted or freed) in every case; after an
+ * error the arena must not be committed.  The old chain is not freed. */
+HIDDEN int logrebuild(Gefs *fs, int ai, FreeSet *nf, LogUsable ok, void *arg);
+
+/* commit.c: publish the state in fs atomically (§15.2, §15.5): LogSync(Q)
+ * with Q = qgen + 1 appended to every arena's log (tails opened as
+ * needed), tails and queued blocks written, then headers, superblock 0,
+ * superblock 1 and footers, each stage followed by a flush.  The
+ * superblock is packed from fs->sb (qgen and arena hashes filled in) on
+ * top of the copy in use, and written identically to both addresses.
+ * On success fs->sb.qgen is Q.  After a failure the image holds the old
+ * or the new state; the handle must not commit again. */
+HIDDEN int commit(Gefs *fs);
+
+/* treebuild.c: write a new tree holding the n pairs kv (strictly
+ * increasing keys), every node from alloc, pointers stamped with gen;
+ * nodes are queued dirty in STAGE_DATA.  Sets the root pointer (with its
+ * hash) and the height. */
+typedef int (*TreeAlloc)(void *arg, uint64_t *addr);
+HIDDEN int treebuild(Gefs *fs, const GefsKv *kv, size_t n, uint64_t gen, TreeAlloc alloc, void *arg,
+	GefsBptr *root, int *ht);
 
 /* ------------------------------------------------------------------ */
 /* tree / snap / fs — reading trees and files (tree.c, snap.c, fs.c,  */

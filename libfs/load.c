@@ -478,6 +478,8 @@ gefs_close(Gefs *fs)
 	if (fs == NULL)
 		return;
 	usersfree(fs);
+	if (fs->cache != NULL)
+		logclose(fs);
 	if (fs->arena != NULL)
 		for (i = 0; i < fs->sb.narena; i++)
 			fsetfree(fs->arena[i].free);

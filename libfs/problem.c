@@ -18,6 +18,7 @@
 #define PREEN	GEFS_PRPREEN
 #define FATAL	GEFS_PRFATAL
 #define NOFIX	GEFS_PRNOFIX
+#define COMMIT	GEFS_PRCOMMIT
 
 static const GefsProblem tab[NPROBLEM] = {
 	[PR_SBMAGIC]	= {"SB0001", E, PREEN, "superblock copy has a bad magic"},
@@ -39,24 +40,24 @@ static const GefsProblem tab[NPROBLEM] = {
 	[PR_ARTYPE]	= {"AR0001", E, PREEN, "arena header or footer does not decode"},
 	[PR_ARHASH]	= {"AR0002", E, PREEN, "arena header or footer does not match the superblock hash"},
 	[PR_ARNONE]	= {"AR0003", N, NOFIX, "arena table hash is NONE (after a grow): header unverified"},
-	[PR_ARDIFFER]	= {"AR0004", E, PREEN, "arena header and footer differ"},
+	[PR_ARDIFFER]	= {"AR0004", E, PREEN | COMMIT, "arena header and footer differ"},
 	[PR_ARSIZE]	= {"AR0005", E, NOFIX | FATAL, "arena size invalid or overlapping the next arena"},
-	[PR_ARUSED]	= {"AR0006", W, NOFIX, "arena used differs from the replayed allocation log"},
+	[PR_ARUSED]	= {"AR0006", W, PREEN | COMMIT, "arena used differs from the replayed allocation log"},
 	[PR_ARNOCOPY]	= {"AR0007", E, NOFIX, "neither arena header nor footer is usable"},
 	[PR_ARFOOTER]	= {"AR0008", W, NOFIX, "arena header unusable, using the footer"},
 
-	[PR_LGBLOCK]	= {"LG0001", E, NOFIX, "allocation-log block unreadable or not a log block"},
-	[PR_LGHASH]	= {"LG0002", E, NOFIX, "allocation-log block fails its body hash"},
+	[PR_LGBLOCK]	= {"LG0001", E, PREEN | COMMIT, "allocation-log block unreadable or not a log block"},
+	[PR_LGHASH]	= {"LG0002", E, PREEN | COMMIT, "allocation-log block fails its body hash"},
 	[PR_LGHASHTAIL]	= {"LG0003", W, NOFIX, "log tail fails its body hash past the last barrier (crash while rewriting)"},
-	[PR_LGENTRY]	= {"LG0004", E, NOFIX, "allocation-log entry malformed"},
-	[PR_LGDALLOC]	= {"LG0005", E, NOFIX, "allocation log allocates a block that is not free"},
-	[PR_LGDFREE]	= {"LG0006", E, NOFIX, "allocation log frees a block that is already free"},
-	[PR_LGRANGE]	= {"LG0007", E, NOFIX, "allocation-log entry outside its arena's data area"},
-	[PR_LGCYCLE]	= {"LG0008", E, NOFIX, "allocation-log chain loops or shares a block"},
-	[PR_LGADDR]	= {"LG0009", E, NOFIX, "allocation-log chain points outside its arena"},
-	[PR_LGFREED]	= {"LG0010", E, NOFIX, "allocation-log block is free according to the log"},
-	[PR_LGNOBARRIER] = {"LG0011", W, NOFIX, "allocation log has no barrier for the superblock's qgen"},
-	[PR_LGHDRFREE]	= {"LG0012", E, NOFIX, "allocation log frees an arena header, footer or a block outside the arena"},
+	[PR_LGENTRY]	= {"LG0004", E, PREEN | COMMIT, "allocation-log entry malformed"},
+	[PR_LGDALLOC]	= {"LG0005", E, PREEN | COMMIT, "allocation log allocates a block that is not free"},
+	[PR_LGDFREE]	= {"LG0006", E, PREEN | COMMIT, "allocation log frees a block that is already free"},
+	[PR_LGRANGE]	= {"LG0007", E, PREEN | COMMIT, "allocation-log entry outside its arena's data area"},
+	[PR_LGCYCLE]	= {"LG0008", E, PREEN | COMMIT, "allocation-log chain loops or shares a block"},
+	[PR_LGADDR]	= {"LG0009", E, PREEN | COMMIT, "allocation-log chain points outside its arena"},
+	[PR_LGFREED]	= {"LG0010", E, PREEN | COMMIT, "allocation-log block is free according to the log"},
+	[PR_LGNOBARRIER] = {"LG0011", W, COMMIT, "allocation log has no barrier for the superblock's qgen"},
+	[PR_LGHDRFREE]	= {"LG0012", E, PREEN | COMMIT, "allocation log frees an arena header, footer or a block outside the arena"},
 
 	[PR_NDREAD]	= {"ND0001", E, NOFIX, "tree node cannot be read"},
 	[PR_NDHASH]	= {"ND0002", E, NOFIX, "tree node does not match its pointer's hash"},
@@ -84,24 +85,24 @@ static const GefsProblem tab[NPROBLEM] = {
 	[PR_KVRELINK]	= {"KV0009", E, NOFIX, "Orelink/Oreprev/Oincref operand malformed"},
 	[PR_KVSEQ]	= {"KV0010", E, NOFIX, "invalid message sequence for a key"},
 
-	[PR_RFFREE]	= {"RF0001", E, NOFIX, "referenced block is free according to the allocation log"},
+	[PR_RFFREE]	= {"RF0001", E, PREEN | COMMIT, "referenced block is free according to the allocation log"},
 	[PR_RFADDR]	= {"RF0002", E, NOFIX, "block pointer outside every arena's data area"},
 	[PR_RFTWICE]	= {"RF0003", E, NOFIX, "block referenced twice within one tree"},
 	[PR_RFKIND]	= {"RF0004", E, NOFIX, "block used as two kinds of block"},
-	[PR_RFLEAK]	= {"RF0005", N, NOFIX, "allocated blocks referenced by nothing (leak)"},
+	[PR_RFLEAK]	= {"RF0005", N, COMMIT, "allocated blocks referenced by nothing (leak)"},
 	[PR_RFDATAHASH]	= {"RF0006", E, NOFIX, "data block does not match its pointer's hash"},
 	[PR_RFDATAREAD]	= {"RF0007", E, NOFIX, "data block cannot be read"},
 
 	[PR_GNBLOCK]	= {"GN0001", E, NOFIX, "block pointer born after the snapshot that holds it"},
-	[PR_GNNEXTGEN]	= {"GN0002", E, NOFIX, "generation in use not below nextgen"},
-	[PR_GNNEXTQID]	= {"GN0003", E, NOFIX, "qid path in use not below nextqid"},
+	[PR_GNNEXTGEN]	= {"GN0002", E, PREEN | COMMIT, "generation in use not below nextgen"},
+	[PR_GNNEXTQID]	= {"GN0003", E, PREEN | COMMIT, "qid path in use not below nextqid"},
 
 	[PR_SNLABEL]	= {"SN0001", E, NOFIX, "label value malformed"},
-	[PR_SNNOSNAP]	= {"SN0002", E, NOFIX, "label points to a missing snapshot record"},
+	[PR_SNNOSNAP]	= {"SN0002", E, COMMIT, "label points to a missing snapshot record"},
 	[PR_SNFLAGS]	= {"SN0003", W, NOFIX, "label flags have unknown bits"},
 	[PR_SNKEYGEN]	= {"SN0004", E, NOFIX, "snapshot record gen differs from its key"},
 	[PR_SNNLBLHI]	= {"SN0005", W, NOFIX, "snapshot nlbl above its label count (label deleted, FORMAT.md §24 #16)"},
-	[PR_SNNLBLLO]	= {"SN0006", E, NOFIX, "snapshot nlbl below its label count"},
+	[PR_SNNLBLLO]	= {"SN0006", E, COMMIT, "snapshot nlbl below its label count"},
 	[PR_SNNEG]	= {"SN0007", E, NOFIX, "snapshot nlbl or nref negative"},
 	[PR_SNNREF]	= {"SN0008", W, NOFIX, "snapshot nref differs from the records linked to it"},
 	[PR_SNPRED]	= {"SN0009", W, NOFIX, "snapshot pred names no record"},
@@ -145,6 +146,8 @@ static const GefsProblem tab[NPROBLEM] = {
 	[PR_USPARSE]	= {"US0003", E, NOFIX, "users file does not parse"},
 
 	[PR_CKSKIP]	= {"CK0001", N, NOFIX, "checks skipped after earlier errors"},
+
+	[PR_RPNOCOMMIT]	= {"RP0001", N, NOFIX, "repairs that need a commit were not made (reason given)"},
 };
 
 const GefsProblem *

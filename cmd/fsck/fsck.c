@@ -52,7 +52,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gefs-fsck [-n | -p | -a | -y] [-fvtV] [-b 0|1] [-C fd] [--json] device\n"
+		"usage: gefs-fsck [-n | -p | -a | -y] [-fvtV] [-b 0|1] [-C fd] [-E reclaim] [--json] device\n"
 		"       gefs-fsck --list-problems\n"
 		"  -n        check only, change nothing (the default)\n"
 		"  -p, -a    preen: repair what is safe without asking\n"
@@ -63,6 +63,7 @@ usage(FILE *f)
 		"  -t        print time and peak memory per pass\n"
 		"  -b N      use superblock copy N (0 primary, 1 backup)\n"
 		"  -C fd     progress lines \"pass cur max device\" on fd; 0: a bar\n"
+		"  -E reclaim  with -p or -y, also free leaked blocks (allocated, unreferenced)\n"
 		"  --json    findings and summary as JSON on stdout\n"
 		"  -V        print the version\n");
 }
@@ -131,7 +132,8 @@ listproblems(void)
 	for (i = 0; i < n; i++)
 		printf("%s\t%s\t%s%s%s\t%s\n", p[i].code, gefs_sevname(p[i].sev),
 			(p[i].flags & GEFS_PRPREEN) ? "preen" : (p[i].flags & GEFS_PRNOFIX) ? "nofix" : "fix",
-			(p[i].flags & GEFS_PRFATAL) ? ",fatal" : "", "", p[i].desc);
+			(p[i].flags & GEFS_PRFATAL) ? ",fatal" : "",
+			(p[i].flags & GEFS_PRCOMMIT) ? ",commit" : "", p[i].desc);
 	return EXIT_OK;
 }
 
@@ -197,7 +199,7 @@ parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 	long v;
 	int ch, nmode = 0;
 
-	while ((ch = getopt_long(argc, argv, "npayfrvtb:C:Vh", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "npayfrvtb:C:E:Vh", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'n': case 'r': o->mode = GEFS_CKNONE; nmode++; break;
 		case 'p': case 'a': o->mode = GEFS_CKPREEN; nmode++; break;
@@ -216,6 +218,13 @@ parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 				o->sbcopy = (int)v;
 			else
 				c->progfd = (int)v;
+			break;
+		case 'E':
+			if (strcmp(optarg, "reclaim") != 0) {
+				fprintf(stderr, "gefs-fsck: -E: unknown extended option \"%s\"\n", optarg);
+				return -1;
+			}
+			o->reclaim = true;
 			break;
 		case OPT_JSON: c->json = true; break;
 		case OPT_LIST: exit(listproblems());

@@ -828,6 +828,10 @@ enum {
 	GEFS_PRPREEN	= 1 << 0,	/* -p may repair it without asking */
 	GEFS_PRFATAL	= 1 << 1,	/* the check cannot go on past it */
 	GEFS_PRNOFIX	= 1 << 2,	/* no repair exists */
+	GEFS_PRCOMMIT	= 1 << 3,	/* repaired through a commit (rebuilt allocation
+					 * logs, counters, snapshot tree), made only when
+					 * the block map is complete; leaks (RF0005)
+					 * only with GefsCheckOpts.reclaim */
 };
 
 typedef struct GefsProblem {
@@ -881,6 +885,9 @@ typedef struct GefsCheckOpts {
 	 * point (before any repair is written). */
 	volatile int	*cancel;
 	void		*arg;
+	/* Repairs may also free leaked blocks (RF0005, FORMAT.md §14.6),
+	 * which are otherwise left allocated (fsck -E reclaim). */
+	bool		reclaim;
 } GefsCheckOpts;
 
 typedef struct GefsCheckStats {

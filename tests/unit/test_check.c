@@ -319,8 +319,11 @@ test_table(void)
 		CU_ASSERT_EQUAL(strlen(p[i].code), 6);
 		CU_ASSERT_PTR_NOT_NULL(p[i].desc);
 		CU_ASSERT(p[i].sev >= GEFS_SEVNOTE && p[i].sev <= GEFS_SEVERR);
-		/* notes never have a repair, nothing is both preen and nofix */
-		CU_ASSERT(p[i].sev != GEFS_SEVNOTE || (p[i].flags & GEFS_PRNOFIX));
+		/* notes never have a repair (but leaks can be reclaimed), nothing is
+		 * both preen and nofix */
+		CU_ASSERT(p[i].sev != GEFS_SEVNOTE || (p[i].flags & GEFS_PRNOFIX) || strcmp(p[i].code, "RF0005") == 0);
+		/* a commit repair is a repair */
+		CU_ASSERT(!((p[i].flags & GEFS_PRCOMMIT) && (p[i].flags & GEFS_PRNOFIX)));
 		CU_ASSERT(!((p[i].flags & GEFS_PRPREEN) && (p[i].flags & GEFS_PRNOFIX)));
 		for (j = 0; j < i; j++)
 			CU_ASSERT(strcmp(p[i].code, p[j].code) != 0);
