@@ -27,25 +27,14 @@ enum { B = GEFS_BLKSZ };
 
 /* ---- reporting ---- */
 
+/* Count a finding and pass it on. */
 static void
-emit(Check *ck, int pr, uint64_t addr, bool fixed, const char *fmt, va_list ap)
+deliver(Check *ck, int pr, uint64_t addr, int pass, bool fixed, const char *msg)
 {
 	const GefsProblem *p = problemof(pr);
 	GefsFinding f;
-	char msg[1024];
 
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	ck->npr[pr]++;
 	ck->st->nfound[p->sev]++;
-	if (pr >= PR_LGBLOCK && pr <= PR_LGHDRFREE && p->sev == GEFS_SEVERR && ck->logbad != NULL
-	&& arenaof(ck->fs, addr) >= 0)
-		ck->logbad[arenaof(ck->fs, addr)] = 1;
-	if (fixed && (p->flags & GEFS_PRCOMMIT)) {
-		ck->ncommit++;
-		ck->ncommiterr += p->sev == GEFS_SEVERR;
-		if (pr == PR_SNNOSNAP || pr == PR_SNNLBLLO)
-			ck->snapfix = true;
-	}
 	if (fixed)
 		ck->st->nfixed++;
 	else if (p->sev == GEFS_SEVERR)
@@ -59,9 +48,67 @@ emit(Check *ck, int pr, uint64_t addr, bool fixed, const char *fmt, va_list ap)
 	f.p = p;
 	f.msg = msg;
 	f.addr = addr;
-	f.pass = ck->pass;
+	f.pass = pass;
 	f.fixed = fixed;
 	ck->o.report(ck->o.arg, &f);
+}
+
+/* Keep a finding the final commit is to repair: it is delivered when the
+ * commit is made or given up (ckrelease), so that "fixed" is true. */
+static void
+hold(Check *ck, int pr, uint64_t addr, const char *msg)
+{
+	Held *h;
+
+	h = realloc(ck->held, (ck->nheld + 1) * sizeof *h);
+	if (h != NULL) {
+		ck->held = h;
+		h += ck->nheld;
+		h->pr = pr;
+		h->addr = addr;
+		h->pass = ck->pass;
+		h->msg = strdup(msg);
+		if (h->msg != NULL) {
+			ck->nheld++;
+			return;
+		}
+	}
+	deliver(ck, pr, addr, ck->pass, false, msg);	/* out of memory: reported as left */
+}
+
+void
+ckrelease(Check *ck, bool fixed)
+{
+	size_t i;
+
+	for (i = 0; i < ck->nheld; i++) {
+		deliver(ck, ck->held[i].pr, ck->held[i].addr, ck->held[i].pass, fixed, ck->held[i].msg);
+		free(ck->held[i].msg);
+	}
+	free(ck->held);
+	ck->held = NULL;
+	ck->nheld = 0;
+}
+
+static void
+emit(Check *ck, int pr, uint64_t addr, bool fixed, const char *fmt, va_list ap)
+{
+	const GefsProblem *p = problemof(pr);
+	char msg[1024];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	ck->npr[pr]++;
+	if (pr >= PR_LGBLOCK && pr <= PR_LGHDRFREE && p->sev == GEFS_SEVERR && ck->logbad != NULL
+	&& arenaof(ck->fs, addr) >= 0)
+		ck->logbad[arenaof(ck->fs, addr)] = 1;
+	if (fixed && (p->flags & GEFS_PRCOMMIT)) {
+		ck->ncommit++;
+		if (pr == PR_SNNOSNAP || pr == PR_SNNLBLLO)
+			ck->snapfix = true;
+		hold(ck, pr, addr, msg);
+		return;
+	}
+	deliver(ck, pr, addr, ck->pass, fixed, msg);
 }
 
 /* The e2fsck fix_problem rule: -n never, -p only PREEN problems, -y all
@@ -82,8 +129,8 @@ decide(Check *ck, int pr)
 	return false;
 }
 
-/* Problems repaired by the final commit are decided here too: the commit
- * is planned, and unplanned later if it cannot be made (repair.c). */
+/* Problems repaired by the final commit are decided here too: their
+ * findings are held until the commit is made or given up (repair.c). */
 void
 ckreport(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
 {
@@ -855,6 +902,7 @@ teardown(Check *ck)
 	free(ck->label);
 	free(ck->dl);
 	free(ck->logbad);
+	ckrelease(ck, false);
 	free(ck->map);
 	free(ck->cur);
 	free(ck->sbblk[0]);

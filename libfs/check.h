@@ -49,6 +49,7 @@ enum {
 	PR_CKSKIP,
 	/* repairs through a commit (repair.c) */
 	PR_RPNOCOMMIT,
+	PR_DLOUTSIDE,
 	NPROBLEM
 };
 
@@ -96,6 +97,13 @@ typedef struct Fix {
 	uint8_t		*buf;		/* its new contents (16 KiB, owned) */
 } Fix;
 
+typedef struct Held {
+	int		pr;
+	uint64_t	addr;
+	int		pass;
+	char		*msg;
+} Held;
+
 typedef struct Check {
 	Gefs		*fs;
 	const char	*path;
@@ -123,8 +131,9 @@ typedef struct Check {
 	uint8_t		*buf;		/* scratch block */
 	/* --- repairs through a commit (repair.c) --- */
 	uint32_t	npr[NPROBLEM];	/* findings per problem */
-	uint64_t	ncommit;	/* findings the commit is to repair */
-	uint64_t	ncommiterr;	/* ... of which errors */
+	uint64_t	ncommit;	/* findings the commit is to repair ... */
+	struct Held	*held;		/* ... held back until it is made */
+	size_t		nheld;
 	bool		snapfix;	/* the snapshot tree is to be rewritten */
 	bool		committed;	/* the repair commit was made */
 	uint8_t		*logbad;	/* per arena: its log had errors */
@@ -160,6 +169,8 @@ HIDDEN int ckreadraw(Check *ck, uint64_t addr, uint8_t *buf);
  * counters, snapshot tree), or report why they cannot be made and count
  * their findings as left.  -1 only on an operational error (in ck->e). */
 HIDDEN int ckcommit(Check *ck);
+/* check.c: deliver the held findings, as fixed or not. */
+HIDDEN void ckrelease(Check *ck, bool fixed);
 
 /* checktree.c */
 HIDDEN void checksnaptree(Check *ck);

@@ -54,12 +54,24 @@ typeok(Walk *w, int t)
 	return t == GEFS_KDAT || t == GEFS_KENT || t == GEFS_KUP || t == GEFS_KCONF;
 }
 
+/* Where a pointer is held: a block address, or the root pointer (from
+ * is NONE: the snapshot record or the superblock). */
+static const char *
+fromname(uint64_t from, char buf[32])
+{
+	if (from == GEFS_NONE)
+		return "the root pointer";
+	snprintf(buf, 32, "0x%llx", (unsigned long long)from);
+	return buf;
+}
+
 /* Mark a reference to addr as kind; 1 when first reached (descend/read),
  * 0 when already seen (shared with an earlier tree) or bad. */
 static int
 refblock(Walk *w, uint64_t addr, int kind, uint64_t from)
 {
 	Check *ck = w->ck;
+	char fb[32];
 	uint8_t *m;
 
 	if (!ckinarea(ck, addr)) {
@@ -75,8 +87,8 @@ refblock(Walk *w, uint64_t addr, int kind, uint64_t from)
 	cksetcur(ck, addr);
 	m = &ck->map[addr / B];
 	if (!(*m & MALLOC))
-		werr(w, PR_RFFREE, addr, "%s 0x%llx (pointed to by 0x%llx) is free according to the allocation log",
-			ckkindname(kind), (unsigned long long)addr, (unsigned long long)from);
+		werr(w, PR_RFFREE, addr, "%s 0x%llx (pointed to by %s) is free according to the allocation log",
+			ckkindname(kind), (unsigned long long)addr, fromname(from, fb));
 	if ((*m & KMASK) == KNONE) {
 		*m |= (uint8_t)kind;
 		return 1;
@@ -299,6 +311,7 @@ walknode(Walk *w, const GefsBptr *bp, int depth, int fill, uint64_t from, const 
 	Check *ck = w->ck;
 	GefsNode n;
 	GefsErr e;
+	char fb[32];
 	Blk *b;
 	int want;
 
@@ -312,9 +325,9 @@ walknode(Walk *w, const GefsBptr *bp, int depth, int fill, uint64_t from, const 
 		return;
 	}
 	if (gefs_blkhash(b->buf) != bp->hash)
-		werr(w, PR_NDHASH, bp->addr, "block 0x%llx: hash %016llx, pointer in 0x%llx says %016llx",
+		werr(w, PR_NDHASH, bp->addr, "block 0x%llx: hash %016llx, %s says %016llx",
 			(unsigned long long)bp->addr, (unsigned long long)gefs_blkhash(b->buf),
-			(unsigned long long)from, (unsigned long long)bp->hash);
+			from == GEFS_NONE ? "the root pointer" : fromname(from, fb), (unsigned long long)bp->hash);
 	if (gefs_unpacknode(&n, b->buf, bp->addr, &e) < 0) {
 		werr(w, PR_NDDECODE, bp->addr, "%s", e.msg);
 		goto out;
@@ -1139,7 +1152,7 @@ dlentries(Check *ck, const Dlrec *d, uint64_t blk, const uint8_t *b, uint16_t lo
 	for (o = 0; o + 8 <= logsz; o += 8) {
 		a = gefs_get64(b + GEFS_LOGHDSZ + o);
 		if (!ckinarea(ck, a)) {
-			ckreport(ck, PR_DLFREE, blk, "deadlist (%llu, %llu) block 0x%llx: entry 0x%llx outside every arena's data area",
+			ckreport(ck, PR_DLOUTSIDE, blk, "deadlist (%llu, %llu) block 0x%llx: entry 0x%llx outside every arena's data area",
 				(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)blk, (unsigned long long)a);
 			continue;
 		}

@@ -119,7 +119,7 @@ static const GefsProblem tab[NPROBLEM] = {
 	[PR_DLCYCLE]	= {"DL0005", E, NOFIX, "deadlist chain loops"},
 	[PR_DLSHARED]	= {"DL0006", W, NOFIX, "two deadlists share a chain suffix (crash during a merge, §14.4)"},
 	[PR_DLCROSS]	= {"DL0007", E, NOFIX, "deadlists of different bgen share chain blocks"},
-	[PR_DLFREE]	= {"DL0008", E, NOFIX, "deadlist entry or chain block is free or outside every arena"},
+	[PR_DLFREE]	= {"DL0008", E, PREEN | COMMIT, "deadlist entry or chain block is free according to the log"},
 	[PR_DLTWICE]	= {"DL0009", E, NOFIX, "block listed twice in deadlists"},
 	[PR_DLTAIL]	= {"DL0010", N, NOFIX, "deadlist tl is not the last block of its chain (§24 #3)"},
 	[PR_DLKIND]	= {"DL0011", E, NOFIX, "deadlist entry names a log, header, superblock or deadlist block"},
@@ -147,7 +147,8 @@ static const GefsProblem tab[NPROBLEM] = {
 
 	[PR_CKSKIP]	= {"CK0001", N, NOFIX, "checks skipped after earlier errors"},
 
-	[PR_RPNOCOMMIT]	= {"RP0001", N, NOFIX, "repairs that need a commit were not made (reason given)"},
+	[PR_RPNOCOMMIT]	= {"RP0001", W, NOFIX, "repairs that need a commit were not made (reason given)"},
+	[PR_DLOUTSIDE]	= {"DL0012", E, NOFIX, "deadlist entry outside every arena's data area"},
 };
 
 const GefsProblem *

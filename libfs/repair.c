@@ -297,18 +297,6 @@ rebuildlogs(Check *ck)
 	return 0;
 }
 
-/* The findings planned for the commit stay unrepaired: say why. */
-static void
-unplan(Check *ck, const char *why)
-{
-	ck->st->nfixed -= ck->ncommit;
-	ck->st->nerrleft += ck->ncommiterr;
-	if (!ck->st->cancelled)
-		ckreport(ck, PR_RPNOCOMMIT, GEFS_NONE, "%llu repairs that need a commit not made: %s",
-			(unsigned long long)ck->ncommit, why);
-	ck->ncommit = ck->ncommiterr = 0;
-}
-
 int
 ckcommit(Check *ck)
 {
@@ -322,15 +310,21 @@ ckcommit(Check *ck)
 	if (r == NULL && devrdonly(fs->dev))
 		r = "the image is open read-only";
 	if (r != NULL) {
-		unplan(ck, r);
+		if (!ck->st->cancelled)
+			ckreport(ck, PR_RPNOCOMMIT, GEFS_NONE, "%llu repairs that need a commit not made: %s",
+				(unsigned long long)ck->ncommit, r);
+		ckrelease(ck, false);
 		return 0;
 	}
 	if (ck->anygen && ck->maxgen >= fs->sb.nextgen)
 		fs->sb.nextgen = ck->maxgen + 1;
 	if (ck->anyqid && ck->maxqid >= fs->sb.nextqid)
 		fs->sb.nextqid = ck->maxqid + 1;
-	if ((ck->snapfix && rewritesnaps(ck) < 0) || rebuildlogs(ck) < 0 || commit(fs) < 0)
+	if ((ck->snapfix && rewritesnaps(ck) < 0) || rebuildlogs(ck) < 0 || commit(fs) < 0) {
+		ckrelease(ck, false);
 		return gefs_seterr(ck->e, fs->err.code ? fs->err.code : EIO, "repair commit: %s", fs->err.msg);
+	}
+	ckrelease(ck, true);
 	ck->committed = true;
 	return 0;
 }

@@ -87,7 +87,7 @@ report(void *arg, const GefsFinding *f)
 		jsonend(&c->j);
 		return;
 	}
-	if (f->p->sev == GEFS_SEVNOTE && !c->verbose)
+	if (f->p->sev == GEFS_SEVNOTE && !c->verbose && !f->fixed)
 		return;
 	if (c->progfd == 0 && c->lastpct >= 0) {
 		fputc('\n', stdout);

@@ -44,6 +44,7 @@ typedef struct Hist {
 	int		nfiles;
 	int		rounds;
 	int		longnames;
+	bool		textdata;
 	char		(*name)[GEFS_NAMEMAX + 1];
 	Cache		*c;
 	size_t		nc;
@@ -118,6 +119,8 @@ fdata(Hist *h, int i, uint32_t v, uint64_t len)
 		if (k % 8 == 0)
 			x = bldrand(&s);
 		p[k] = (uint8_t)(x >> (8 * (k % 8)));
+		if (h->textdata)	/* a line per 64 bytes: compresses well */
+			p[k] = k % 64 == 63 ? '\n' : (uint8_t)('a' + (i + v + k / 64) % 26);
 	}
 	if ((i + v) % 9 == 7)
 		for (k = 0; k < len; k++)
@@ -454,6 +457,7 @@ tryhist(const BldStdOpts *o, const Spec *sp, uint64_t blks, GefsErr *e)
 	memset(&h, 0, sizeof h);
 	h.b = b;
 	h.seed = o->seed;
+	h.textdata = o->textdata;
 	h.nfiles = o->nfiles;
 	h.rounds = sp->rounds;
 	h.longnames = sp->longnames;

@@ -317,6 +317,8 @@ typedef struct BldStdOpts {
 	uint64_t	seed;		/* file sizes, names, contents */
 	int		nfiles;		/* 0 = 24 */
 	int		height;		/* main tree height, 0 = 3 */
+	bool		textdata;	/* file data as text lines (small when
+					 * compressed) instead of random bytes */
 } BldStdOpts;
 void bldinitstd(BldStdOpts *o);	/* 4 arenas, seed 1, 24 files, height 3 */
 

@@ -1,0 +1,55 @@
+#!/bin/bash
+# The gefs-fsck case corpus (tests/cases/fsck, e2fsprogs style): for every
+# case, the committed image.gz equals what gefs-mkcase generates now; -n
+# changes no byte; run 1 (-y, plus the case's `args`) and run 2 (-y) print
+# what expect.1 and expect.2 say, the image path shown as IMAGE and the
+# exit status appended.  Run 2 must exit 0, except for cases named
+# unfixable_* (damage no repair can undo).  GEFS_UPDATE_EXPECT=1 rewrites
+# the expect files instead of comparing.
+set -u
+FSCK=${GEFS_BIN:?}/gefs-fsck
+MK=${GEFS_BUILD:?}/gefs-mkcase
+DIR=${GEFS_SRC:?}/tests/cases/fsck
+fail=0 n=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+bad() { echo "FAIL $name: $*"; fail=1; }
+
+# Run fsck with the given options on the image; output with the exit status.
+run() {
+	"$FSCK" "$@" "$tmp/img" > "$tmp/raw" 2>&1
+	echo "Exit status is $?" >> "$tmp/raw"
+	sed "s|$tmp/img|IMAGE|g" "$tmp/raw"
+}
+
+compare() {	# name of the expect file, output file
+	if [ "${GEFS_UPDATE_EXPECT:-0}" = 1 ]; then
+		cp "$2" "$DIR/$name/$1"
+	elif ! diff -u "$DIR/$name/$1" "$2" > "$tmp/diff"; then
+		bad "$1 differs"; head -40 "$tmp/diff"
+	fi
+}
+
+for d in "$DIR"/*/; do
+	name=$(basename "$d")
+	n=$((n + 1))
+	args=$(cat "$d/args" 2>/dev/null || true)
+	"$MK" "$name" "$tmp/gen" || { bad "gefs-mkcase failed"; continue; }
+	gunzip -c "$d/image.gz" > "$tmp/img" || { bad "bad image.gz"; continue; }
+	cmp -s "$tmp/gen" "$tmp/img" || bad "image.gz is not what gefs-mkcase makes now (run scripts/mkcases.sh)"
+	sum=$(sha256sum < "$tmp/img")
+	"$FSCK" -n "$tmp/img" > /dev/null 2>&1
+	[ "$(sha256sum < "$tmp/img")" = "$sum" ] || bad "-n changed the image"
+	# shellcheck disable=SC2086
+	run -y $args > "$tmp/out1"
+	compare expect.1 "$tmp/out1"
+	run -y > "$tmp/out2"
+	compare expect.2 "$tmp/out2"
+	case $name in
+	unfixable_*) ;;
+	*) tail -1 "$tmp/out2" | grep -q "is 0$" || bad "run 2 is not clean: $(tail -1 "$tmp/out2")";;
+	esac
+done
+[ $n -ge 25 ] || { echo "FAIL: only $n cases"; fail=1; }
+echo "$n cases"
+exit $fail

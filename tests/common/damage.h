@@ -1,0 +1,33 @@
+/*
+ * damage.h — damaging images with libfs's own write side, for the repair
+ * tests and the fsck case corpus (tests/tools/gefs-mkcase.c).  The image
+ * is changed through real commits, so it is well formed except for the
+ * one thing damaged.  All calls return -1 with fs->err set on failure.
+ */
+#ifndef GEFS_DAMAGE_H
+#define GEFS_DAMAGE_H
+
+#include "internal.h"
+
+/* Open path for writing (the Gefs handle of internal.h). */
+Gefs *dmopen(const char *path, GefsErr *e);
+/* The root node address of label's tree, or GEFS_NONE. */
+uint64_t dmroot(Gefs *fs, const char *label);
+/* The address of the first data block (Kdat) of label's tree. */
+uint64_t dmdata(Gefs *fs, const char *label);
+/* The head chain block of the first deadlist, or GEFS_NONE. */
+uint64_t dmdlist(Gefs *fs);
+/* A TreeAlloc: the highest free block of the first arena with one,
+ * logged. */
+int dmalloc(void *fs, uint64_t *addr);
+/* Rewrite the snapshot tree (the old nodes leak): add a label name ->
+ * gen (name NULL: none), and set nlbl to 0 in the record of label lowlbl
+ * (NULL: none). */
+int dmsnaps(Gefs *fs, const char *name, uint64_t gen, const char *lowlbl);
+/* Read-modify-write superblock copy i of the image file at path through
+ * fn; the hash is recomputed unless keephash. */
+int dmsb(const char *path, int i, void (*fn)(GefsSb *sb, void *arg), void *arg, bool keephash);
+/* Overwrite n bytes at byte offset off of the image file. */
+int dmpoke(const char *path, uint64_t off, const void *p, size_t n);
+
+#endif
