@@ -335,7 +335,7 @@ checksbfields(Check *ck)
 	if (sb->flag != 0)
 		ckreport(ck, PR_SBFLAG, a, "superblock: flag 0x%llx, not 0", (unsigned long long)sb->flag);
 	if (sb->dlhdaddr != GEFS_NONE || sb->dltladdr != GEFS_NONE)
-		ckreport(ck, PR_SBSNAPDL, a, "superblock: snapshot-tree deadlist head 0x%llx tail 0x%llx, not NONE (its blocks are not checked)",
+		ckreport(ck, PR_SBSNAPDL, a, "superblock: snapshot-tree deadlist head 0x%llx tail 0x%llx, not NONE (checked with the deadlists)",
 			(unsigned long long)sb->dlhdaddr, (unsigned long long)sb->dltladdr);
 	if (sb->snapht < 1 || sb->snapht > GEFS_MAXHT || sb->snapaddr == GEFS_NONE)
 		ckreport(ck, PR_SBSNAPHT, a, "superblock: snapshot tree height %u, root 0x%llx", sb->snapht,
@@ -902,6 +902,7 @@ teardown(Check *ck)
 	free(ck->label);
 	free(ck->dl);
 	free(ck->logbad);
+	free(ck->ids);
 	ckrelease(ck, false);
 	free(ck->map);
 	free(ck->cur);

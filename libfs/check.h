@@ -50,6 +50,8 @@ enum {
 	/* repairs through a commit (repair.c) */
 	PR_RPNOCOMMIT,
 	PR_DLOUTSIDE,
+	/* round 2 checks */
+	PR_SHHASH, PR_SHFILL, PR_SHGEN, PR_SBDLCHAIN, PR_USUNDEF, PR_CFRETAIN, PR_CFUNKNOWN,
 	NPROBLEM
 };
 
@@ -139,6 +141,10 @@ typedef struct Check {
 	uint8_t		*logbad;	/* per arena: its log had errors */
 	uint64_t	maxqid;		/* largest qid path in use (anyqid) */
 	bool		anyqid;
+	struct Amap	*nodegen;	/* checktree.c, pass 4: node -> gen */
+	int64_t		*ids;		/* ids the users file defines (haveids) */
+	size_t		nids;
+	bool		haveids;
 } Check;
 
 /* problem.c */

@@ -29,7 +29,77 @@ typedef struct Walk {
 	char		name[300];	/* for messages */
 	int		ht;
 	int		nerr;		/* structural errors: namespace checks skipped */
+	struct Amap	*nodes;		/* file-tree node -> gen of its first pointer */
 } Walk;
+
+static void checkconf(Check *ck, const char *where, const GefsKv *kv);
+
+/* An open-addressing map from block address to a value (deadlist
+ * owners; generations of tree nodes). */
+typedef struct Amap {
+	uint64_t	*k;
+	uint64_t	*v;
+	size_t		n, cap;
+} Amap;
+
+static size_t
+aslot(const Amap *m, uint64_t k)
+{
+	size_t i = (size_t)((k * 0x9e3779b97f4a7c15ull) >> 20) & (m->cap - 1);
+
+	while (m->k[i] != GEFS_NONE && m->k[i] != k)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static int
+aput(Amap *m, uint64_t k, uint64_t v)
+{
+	uint64_t *ok = m->k;
+	uint64_t *ov = m->v;
+	size_t i, ocap = m->cap;
+
+	if (2 * (m->n + 1) > m->cap) {
+		m->cap = ocap ? 2 * ocap : 256;
+		m->k = malloc(m->cap * sizeof *m->k);
+		m->v = malloc(m->cap * sizeof *m->v);
+		if (m->k == NULL || m->v == NULL) {
+			free(m->k);
+			free(m->v);
+			m->k = ok;
+			m->v = ov;
+			m->cap = ocap;
+			return -1;
+		}
+		memset(m->k, 0xff, m->cap * sizeof *m->k);
+		for (i = 0; i < ocap; i++)
+			if (ok[i] != GEFS_NONE) {
+				size_t j = aslot(m, ok[i]);
+
+				m->k[j] = ok[i];
+				m->v[j] = ov[i];
+			}
+		free(ok);
+		free(ov);
+	}
+	i = aslot(m, k);
+	if (m->k[i] == GEFS_NONE)
+		m->n++;
+	m->k[i] = k;
+	m->v[i] = v;
+	return 0;
+}
+
+static int64_t
+aget(const Amap *m, uint64_t k)
+{
+	size_t i;
+
+	if (m->cap == 0)
+		return -1;
+	i = aslot(m, k);
+	return m->k[i] == GEFS_NONE ? -1 : (int64_t)m->v[i];
+}
 
 /* Report pr prefixed with the tree's name; structural errors are counted. */
 static void __attribute__((format(printf, 4, 5)))
@@ -66,7 +136,8 @@ fromname(uint64_t from, char buf[32])
 }
 
 /* Mark a reference to addr as kind; 1 when first reached (descend/read),
- * 0 when already seen (shared with an earlier tree) or bad. */
+ * 2 when already seen as the same kind (shared with an earlier tree), 0
+ * when bad. */
 static int
 refblock(Walk *w, uint64_t addr, int kind, uint64_t from)
 {
@@ -94,7 +165,7 @@ refblock(Walk *w, uint64_t addr, int kind, uint64_t from)
 		return 1;
 	}
 	if ((*m & KMASK) == kind)
-		return 0;
+		return 2;
 	werr(w, PR_RFKIND, addr, "block 0x%llx: %s 0x%llx is also used as a %s",
 		(unsigned long long)from, ckkindname(kind), (unsigned long long)addr, ckkindname(*m));
 	return 0;
@@ -304,6 +375,39 @@ children(Walk *w, const GefsNode *n, int depth, const Bound *hi)
 	}
 }
 
+/* A later pointer to a node shared between trees (§20.2): its hash and
+ * fill must be the node's, its gen that of the first pointer.  Only the
+ * node is read again, not its subtree.  (Data blocks shared between trees
+ * are verified at their first pointer only: remembering their pointers
+ * would cost memory per data block.) */
+static void
+sharednode(Walk *w, const GefsBptr *bp, int fill, uint64_t from)
+{
+	Check *ck = w->ck;
+	GefsNode n;
+	GefsErr e;
+	char fb[32];
+	int64_t g;
+	Blk *b;
+
+	e.code = 0;
+	b = cacheget(ck->fs->cache, bp->addr, CACHE_READ, &e);
+	if (b == NULL)
+		return;		/* reported at the first pointer */
+	if (gefs_blkhash(b->buf) != bp->hash)
+		werr(w, PR_SHHASH, bp->addr, "shared node 0x%llx: %s says hash %016llx, the node hashes to %016llx",
+			(unsigned long long)bp->addr, fromname(from, fb), (unsigned long long)bp->hash,
+			(unsigned long long)gefs_blkhash(b->buf));
+	else if (fill >= 0 && gefs_unpacknode(&n, b->buf, bp->addr, &e) == 0 && gefs_nodefill(&n) != fill)
+		werr(w, PR_SHFILL, bp->addr, "shared node 0x%llx: %s records fill %d, the node's is %d",
+			(unsigned long long)bp->addr, fromname(from, fb), fill, gefs_nodefill(&n));
+	cacheput(ck->fs->cache, b);
+	if (w->nodes != NULL && (g = aget(w->nodes, bp->addr)) >= 0 && (uint64_t)g != bp->gen)
+		werr(w, PR_SHGEN, bp->addr, "shared node 0x%llx: %s says gen %llu, an earlier pointer %llu",
+			(unsigned long long)bp->addr, fromname(from, fb), (unsigned long long)bp->gen,
+			(unsigned long long)g);
+}
+
 /* Check the node bp points to and, first time reached, its subtree. */
 static void
 walknode(Walk *w, const GefsBptr *bp, int depth, int fill, uint64_t from, const Bound *lo, const Bound *hi)
@@ -315,8 +419,17 @@ walknode(Walk *w, const GefsBptr *bp, int depth, int fill, uint64_t from, const 
 	Blk *b;
 	int want;
 
-	if (refblock(w, bp->addr, w->snaptree ? KSNODE : KFNODE, from) != 1)
+	switch (refblock(w, bp->addr, w->snaptree ? KSNODE : KFNODE, from)) {
+	case 2:
+		sharednode(w, bp, fill, from);
 		return;
+	case 1:
+		break;
+	default:
+		return;
+	}
+	if (w->nodes != NULL && aput(w->nodes, bp->addr, bp->gen) < 0)
+		w->nodes = NULL;	/* out of memory: the gen comparison stops */
 	ck->st->nnode++;
 	e.code = 0;
 	b = cacheget(ck->fs->cache, bp->addr, CACHE_READ, &e);
@@ -454,6 +567,48 @@ adddl(Check *ck, const GefsKv *kv)
 	ck->ndl++;
 }
 
+/* One retain item, [count]@[interval](m|h|d): its length, or 0. */
+static size_t
+retainitem(const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t *q = p;
+
+	while (q < end && *q >= '0' && *q <= '9')
+		q++;
+	if (q == end || *q++ != '@')
+		return 0;
+	while (q < end && *q >= '0' && *q <= '9')
+		q++;
+	if (q == end || (*q != 'm' && *q != 'h' && *q != 'd'))
+		return 0;
+	return (size_t)(q + 1 - p);
+}
+
+/* A Kconf entry (§17): retain must match ^([0-9]*@[0-9]*[mhd][ \t]*)*$
+ * (the reference aborts on some malformed values); other names are
+ * ignored by the reference. */
+static void
+checkconf(Check *ck, const char *where, const GefsKv *kv)
+{
+	const uint8_t *p = kv->v, *end = kv->v + kv->nv;
+	size_t n;
+
+	if (kv->nk != 7 || memcmp(kv->k + 1, "retain", 6) != 0) {
+		ckreport(ck, PR_CFUNKNOWN, GEFS_NONE, "%s: configuration entry \"%.*s\" is not used by the reference",
+			where, (int)(kv->nk - 1), (const char *)kv->k + 1);
+		return;
+	}
+	while (p < end) {
+		if ((n = retainitem(p, end)) == 0) {
+			ckreport(ck, PR_CFRETAIN, GEFS_NONE, "%s: retain \"%.*s\": bad item at byte %zu (want [count]@[interval]m|h|d)",
+				where, (int)kv->nv, (const char *)kv->v, (size_t)(p - kv->v));
+			return;
+		}
+		for (p += n; p < end && (*p == ' ' || *p == '\t'); p++)
+			;
+	}
+}
+
 static void
 collect(Check *ck)
 {
@@ -475,6 +630,8 @@ collect(Check *ck)
 				addsnap(ck, &kv);
 			else if (kv.k[0] == GEFS_KDLIST)
 				adddl(ck, &kv);
+			else if (kv.k[0] == GEFS_KCONF)
+				checkconf(ck, "snapshot tree", &kv);
 		}
 	if (rc < 0)
 		ckreport(ck, PR_SNTREE, ck->fs->sb.snapaddr, "snapshot tree: %s", gefs_errmsg(ck->fs));
@@ -687,7 +844,11 @@ typedef struct Ns {
 	Ftab		tab;
 	bool		haveroot;
 	uint64_t	rootqid;
+	int64_t		*badid;		/* undefined ids reported in this tree */
+	size_t		nbadid;
 } Ns;
+
+static void checkids(Ns *ns, const char *ks, const GefsXdir *d);
 
 static void
 nsdat(Ns *ns, const GefsKey *k)
@@ -724,6 +885,7 @@ nsent(Ns *ns, const GefsKv *kv, const GefsKey *k)
 	}
 	if (d.qtype != (uint8_t)(d.mode >> 24))
 		werr(w, PR_FSQTYPE, GEFS_NONE, "%s: qid.type 0x%x, mode 0%o", ks, d.qtype, d.mode);
+	checkids(ns, ks, &d);
 	if (d.mode & ~GEFS_MODEBITS)
 		werr(w, PR_FSMODE, GEFS_NONE, "%s: mode 0%o", ks, d.mode);
 	if ((d.mode & GEFS_DMDIR) && d.length != 0)
@@ -892,6 +1054,8 @@ namespace(Check *ck, Walk *w, GefsTree *t)
 				nsent(&ns, &kv, &k);
 			else if (k.type == GEFS_KUP)
 				nsup(&ns, &kv, &k);
+			else if (k.type == GEFS_KCONF)
+				checkconf(ck, w->name, &kv);
 		}
 	gefs_scanfree(s);
 	if (rc < 0)
@@ -899,6 +1063,7 @@ namespace(Check *ck, Walk *w, GefsTree *t)
 	else
 		nsfinish(&ns);
 	free(ns.tab.f);
+	free(ns.badid);
 }
 
 /* ---- the users file (§16) ---- */
@@ -1022,6 +1187,78 @@ checkusers(Check *ck, GefsTree *t)
 	free(text);
 }
 
+/* The numeric ids the users file of adm defines (§16), for the owner
+ * checks of pass 4; none are kept when the file cannot be read or parsed
+ * (reported by checkusers). */
+static void
+loadids(Check *ck)
+{
+	GefsTree t;
+	GefsXdir d;
+	Snaprec *r = NULL;
+	char *text = NULL, *p, *q, *end, why[200];
+	int64_t r2, *v;
+	size_t i;
+
+	for (i = 0; i < ck->nsnap; i++)
+		if (ck->snap[i].name != NULL && strcmp(ck->snap[i].name, "adm") == 0 && !ck->snap[i].bad)
+			r = &ck->snap[i];
+	if (r == NULL || treeinit(&t, ck->fs, &r->s.root, r->s.ht, "adm") < 0 || gefs_walk(&t, "/users", &d) < 0
+	|| (d.mode & GEFS_DMDIR) || d.length >= (1u << 20) || (text = malloc(d.length + 1)) == NULL)
+		goto out;
+	r2 = gefs_read(&t, &d, 0, text, d.length);
+	if (r2 < 0 || parseusers(text, (size_t)r2, why, sizeof why) != NULL)
+		goto out;
+	end = text + r2;
+	for (p = text; p < end && (q = memchr(p, '\n', (size_t)(end - p))) != NULL; p = q + 1) {
+		if (p == q || *p == '#')
+			continue;
+		if ((v = realloc(ck->ids, (ck->nids + 1) * sizeof *v)) == NULL)
+			goto out;
+		ck->ids = v;
+		ck->ids[ck->nids++] = strtoll(p, NULL, 10);
+	}
+	ck->haveids = true;
+out:
+	free(text);
+}
+
+static bool
+idknown(Check *ck, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < ck->nids; i++)
+		if (ck->ids[i] == id)
+			return true;
+	return false;
+}
+
+/* Owner, group and last modifier of an entry must be users (§16); one
+ * finding per tree and id. */
+static void
+checkids(Ns *ns, const char *ks, const GefsXdir *d)
+{
+	int64_t id[3] = {d->uid, d->gid, d->muid}, *v;
+	static const char *what[3] = {"owner", "group", "last modifier"};
+	size_t i, j;
+
+	if (!ns->ck->haveids)
+		return;
+	for (i = 0; i < 3; i++) {
+		if (idknown(ns->ck, id[i]))
+			continue;
+		for (j = 0; j < ns->nbadid && ns->badid[j] != id[i]; j++)
+			;
+		if (j < ns->nbadid || (v = realloc(ns->badid, (ns->nbadid + 1) * sizeof *v)) == NULL)
+			continue;
+		ns->badid = v;
+		ns->badid[ns->nbadid++] = id[i];
+		werr(ns->w, PR_USUNDEF, GEFS_NONE, "%s: %s id %lld is not defined in the users file (further uses in this tree not reported)",
+			ks, what[i], (long long)id[i]);
+	}
+}
+
 /* ---- pass 4: every snapshot's tree ---- */
 
 static void
@@ -1032,6 +1269,7 @@ checkone(Check *ck, Snaprec *r)
 
 	memset(&w, 0, sizeof w);
 	w.ck = ck;
+	w.nodes = ck->nodegen;
 	w.gen = (uint64_t)r->s.gen;
 	w.ht = r->s.ht;
 	if (r->name != NULL)
@@ -1062,6 +1300,8 @@ checktrees(Check *ck)
 	size_t i;
 	bool adm = false;
 
+	ck->nodegen = calloc(1, sizeof *ck->nodegen);	/* NULL: gens not compared */
+	loadids(ck);
 	for (i = 0; i < ck->nsnap && !ckcancelled(ck); i++) {
 		ckprogress(ck, i, ck->nsnap);
 		if (ck->snap[i].name != NULL && strcmp(ck->snap[i].name, "adm") == 0)
@@ -1071,74 +1311,16 @@ checktrees(Check *ck)
 	}
 	if (!adm && ck->nsnap > 0)
 		ckreport(ck, PR_USMISSING, GEFS_NONE, "no adm tree: the users file cannot be checked");
+	if (ck->nodegen != NULL) {
+		free(ck->nodegen->k);
+		free(ck->nodegen->v);
+		free(ck->nodegen);
+		ck->nodegen = NULL;
+	}
 }
 
 /* ---- pass 5: deadlists (§7, §14, §20.2) ---- */
 
-typedef struct Amap {
-	uint64_t	*k;
-	uint32_t	*v;
-	size_t		n, cap;
-} Amap;
-
-static size_t
-aslot(const Amap *m, uint64_t k)
-{
-	size_t i = (size_t)((k * 0x9e3779b97f4a7c15ull) >> 20) & (m->cap - 1);
-
-	while (m->k[i] != GEFS_NONE && m->k[i] != k)
-		i = (i + 1) & (m->cap - 1);
-	return i;
-}
-
-static int
-aput(Amap *m, uint64_t k, uint32_t v)
-{
-	uint64_t *ok = m->k;
-	uint32_t *ov = m->v;
-	size_t i, ocap = m->cap;
-
-	if (2 * (m->n + 1) > m->cap) {
-		m->cap = ocap ? 2 * ocap : 256;
-		m->k = malloc(m->cap * sizeof *m->k);
-		m->v = malloc(m->cap * sizeof *m->v);
-		if (m->k == NULL || m->v == NULL) {
-			free(m->k);
-			free(m->v);
-			m->k = ok;
-			m->v = ov;
-			m->cap = ocap;
-			return -1;
-		}
-		memset(m->k, 0xff, m->cap * sizeof *m->k);
-		for (i = 0; i < ocap; i++)
-			if (ok[i] != GEFS_NONE) {
-				size_t j = aslot(m, ok[i]);
-
-				m->k[j] = ok[i];
-				m->v[j] = ov[i];
-			}
-		free(ok);
-		free(ov);
-	}
-	i = aslot(m, k);
-	if (m->k[i] == GEFS_NONE)
-		m->n++;
-	m->k[i] = k;
-	m->v[i] = v;
-	return 0;
-}
-
-static int64_t
-aget(const Amap *m, uint64_t k)
-{
-	size_t i;
-
-	if (m->cap == 0)
-		return -1;
-	i = aslot(m, k);
-	return m->k[i] == GEFS_NONE ? -1 : (int64_t)m->v[i];
-}
 
 /* The addresses listed in one deadlist block. */
 static void
@@ -1255,6 +1437,49 @@ checkdl(Check *ck, Amap *own, uint32_t li)
 			(unsigned long long)last);
 }
 
+/* The superblock's snapshot-tree deadlist (§14.5), normally NONE: its
+ * chain blocks and the snapshot-tree blocks it lists, freed after the
+ * commit that wrote it.  Both stay marked as referenced, so that a log
+ * rebuild keeps them allocated. */
+static void
+checksnapdl(Check *ck)
+{
+	GefsSb *sb = &ck->fs->sb;
+	GefsLogHdr h;
+	uint64_t a, last = GEFS_NONE, o, x;
+	Blk *b;
+	bool ok;
+
+	for (a = sb->dlhdaddr; a != GEFS_NONE; a = h.chain.addr) {
+		if (!ckinarea(ck, a) || (ck->map[a / B] & KMASK) != KNONE) {
+			ckreport(ck, PR_SBDLCHAIN, a, "snapshot-tree deadlist: chain block 0x%llx %s", (unsigned long long)a,
+				ckinarea(ck, a) ? "reached twice or used otherwise" : "outside every arena's data area");
+			return;
+		}
+		ck->map[a / B] |= KDCHAIN;
+		if ((b = readlogblk(ck->fs, a, GEFS_TDLIST, &h, &ok)) == NULL) {
+			ckreport(ck, PR_SBDLCHAIN, a, "snapshot-tree deadlist: %s", ck->fs->err.msg);
+			return;
+		}
+		if (!ok)
+			ckreport(ck, PR_SBDLCHAIN, a, "snapshot-tree deadlist: block 0x%llx fails its body hash",
+				(unsigned long long)a);
+		for (o = 0; o + 8 <= h.logsz; o += 8) {
+			x = gefs_get64(b->buf + GEFS_LOGHDSZ + o);
+			if (ckinarea(ck, x))
+				ck->map[x / B] |= MDLIST;
+			else
+				ckreport(ck, PR_SBDLCHAIN, a, "snapshot-tree deadlist: block 0x%llx lists 0x%llx, outside every arena",
+					(unsigned long long)a, (unsigned long long)x);
+		}
+		putblk(ck->fs, b);
+		last = a;
+	}
+	if (last != sb->dltladdr)
+		ckreport(ck, PR_SBDLCHAIN, ck->sbaddr[ck->fs->sbcopy], "snapshot-tree deadlist: tail 0x%llx is not the last chain block 0x%llx",
+			(unsigned long long)sb->dltladdr, (unsigned long long)last);
+}
+
 void
 checkfree(Check *ck)
 {
@@ -1267,4 +1492,6 @@ checkfree(Check *ck)
 	}
 	free(own.k);
 	free(own.v);
+	if (ck->fs->sb.dlhdaddr != GEFS_NONE)
+		checksnapdl(ck);
 }

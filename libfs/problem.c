@@ -149,6 +149,14 @@ static const GefsProblem tab[NPROBLEM] = {
 
 	[PR_RPNOCOMMIT]	= {"RP0001", W, NOFIX, "repairs that need a commit were not made (reason given)"},
 	[PR_DLOUTSIDE]	= {"DL0012", E, NOFIX, "deadlist entry outside every arena's data area"},
+
+	[PR_SHHASH]	= {"ND0015", E, NOFIX, "pointer to a shared node carries a hash that is not the node's"},
+	[PR_SHFILL]	= {"ND0016", E, NOFIX, "pointer to a shared node records a fill that is not the node's"},
+	[PR_SHGEN]	= {"ND0017", E, NOFIX, "pointers to a shared node disagree on its generation"},
+	[PR_SBDLCHAIN]	= {"SB0016", E, NOFIX, "snapshot-tree deadlist chain broken"},
+	[PR_USUNDEF]	= {"US0004", W, NOFIX, "file owner, group or last modifier not defined in the users file"},
+	[PR_CFRETAIN]	= {"CF0001", W, NOFIX, "configuration entry retain does not parse"},
+	[PR_CFUNKNOWN]	= {"CF0002", N, NOFIX, "unknown configuration entry"},
 };
 
 const GefsProblem *

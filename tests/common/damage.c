@@ -108,47 +108,125 @@ genof(Gefs *fs, const char *label)
 	return g;
 }
 
-int
-dmsnaps(Gefs *fs, const char *name, uint64_t gen, const char *lowlbl)
+/* Rewrite tree t (the snapshot tree when snap is NULL, else the tree of
+ * that record, whose root is then updated in *snap) with every pair passed
+ * through fn (which may change the value in place, buffer of GEFS_INLMAX
+ * bytes, or return false to drop the pair) and the pair extra added. */
+typedef bool (*KvFn)(GefsKv *kv, uint8_t *v, void *arg);
+
+static int
+rewrite(Gefs *fs, GefsTree *t, uint64_t gen, KvFn fn, void *arg, const GefsKv *extra, GefsBptr *root, int *ht)
 {
 	static uint8_t store[MAXKV][GEFS_KEYMAX + GEFS_INLMAX];
-	GefsTree *t = gefs_snaptree(fs);
-	GefsScan *s = t != NULL ? gefs_scan(t, NULL, 0, NULL, 0) : NULL;
+	GefsScan *s = gefs_scan(t, NULL, 0, NULL, 0);
 	GefsKv kv[MAXKV], x;
-	GefsLabel l = {.gen = gen, .flags = 0};
-	GefsSnap sn;
-	GefsBptr root;
-	uint8_t lk[GEFS_KEYMAX], lv[GEFS_LABELVALSZ];
-	int64_t low = genof(fs, lowlbl);
-	size_t n = 0, nk;
-	int ht, rc;
+	size_t n = 0;
+	bool add = extra != NULL;
 
-	nk = name != NULL ? gefs_packlabelkey(lk, name, strlen(name)) : 0;
-	gefs_packlabel(lv, &l);
 	while (s != NULL && n + 1 < MAXKV && gefs_scannext(s, &x) > 0) {
-		if (nk > 0 && gefs_keycmp(lk, nk, x.k, x.nk) < 0) {
-			kv[n++] = (GefsKv){lk, (uint16_t)nk, lv, sizeof lv};
-			nk = 0;
+		if (add && gefs_keycmp(extra->k, extra->nk, x.k, x.nk) < 0) {
+			kv[n++] = *extra;
+			add = false;
 		}
 		memcpy(store[n], x.k, x.nk);
-		memcpy(store[n] + x.nk, x.v, x.nv);
-		kv[n] = (GefsKv){store[n], x.nk, store[n] + x.nk, x.nv};
-		if (x.k[0] == GEFS_KSNAP && gefs_unpacksnap(&sn, x.v, x.nv, NULL) == 0 && sn.gen == low) {
-			sn.nlbl = 0;
-			gefs_packsnap(store[n] + x.nk, &sn);
-		}
-		n++;
+		memcpy(store[n] + GEFS_KEYMAX, x.v, x.nv);
+		x.k = store[n];
+		x.v = store[n] + GEFS_KEYMAX;
+		if (fn == NULL || fn(&x, store[n] + GEFS_KEYMAX, arg))
+			kv[n++] = x;
 	}
-	if (nk > 0)
-		kv[n++] = (GefsKv){lk, (uint16_t)nk, lv, sizeof lv};
+	if (add)
+		kv[n++] = *extra;
 	gefs_scanfree(s);
-	if (t != NULL)
-		gefs_closetree(t);
-	rc = treebuild(fs, kv, n, 0, dmalloc, fs, &root, &ht);
+	return treebuild(fs, kv, n, gen, dmalloc, fs, root, ht);
+}
+
+typedef struct Snapedit {
+	int64_t		low;		/* record whose nlbl becomes 0 */
+	int64_t		gen;		/* record whose root changes ... */
+	GefsBptr	root;		/* ... to this */
+	int		ht;
+} Snapedit;
+
+static bool
+snapfn(GefsKv *kv, uint8_t *v, void *arg)
+{
+	Snapedit *ed = arg;
+	GefsSnap sn;
+
+	if (kv->k[0] != GEFS_KSNAP || gefs_unpacksnap(&sn, kv->v, kv->nv, NULL) < 0)
+		return true;
+	if (sn.gen == ed->low)
+		sn.nlbl = 0;
+	if (sn.gen == ed->gen) {
+		sn.root = ed->root;
+		sn.ht = ed->ht;
+	}
+	gefs_packsnap(v, &sn);
+	return true;
+}
+
+static int
+snaprewrite(Gefs *fs, Snapedit *ed, const GefsKv *extra)
+{
+	GefsTree *t = gefs_snaptree(fs);
+	GefsBptr root;
+	int ht, rc;
+
+	if (t == NULL)
+		return -1;
+	rc = rewrite(fs, t, 0, snapfn, ed, extra, &root, &ht);
+	gefs_closetree(t);
 	fs->sb.snapaddr = root.addr;
 	fs->sb.snaphash = root.hash;
 	fs->sb.snapht = (uint32_t)ht;
 	return rc;
+}
+
+int
+dmsnaps(Gefs *fs, const char *name, uint64_t gen, const char *lowlbl)
+{
+	Snapedit ed = {genof(fs, lowlbl), -2, {0, 0, 0}, 0};
+	GefsLabel l = {.gen = gen, .flags = 0};
+	uint8_t lk[GEFS_KEYMAX], lv[GEFS_LABELVALSZ];
+	GefsKv extra;
+
+	gefs_packlabel(lv, &l);
+	extra = (GefsKv){lk, 0, lv, sizeof lv};
+	if (name != NULL)
+		extra.nk = (uint16_t)gefs_packlabelkey(lk, name, strlen(name));
+	return snaprewrite(fs, &ed, name != NULL ? &extra : NULL);
+}
+
+int
+dmsnaproot(Gefs *fs, const char *label, const char *other, uint64_t gen)
+{
+	GefsTree *t = gefs_opentree(fs, other);
+	Snapedit ed = {-2, genof(fs, label), {0, 0, 0}, 0};
+
+	if (t == NULL)
+		return -1;
+	ed.root = gefs_treesnap(t)->root;
+	ed.root.gen = gen;
+	ed.ht = gefs_treesnap(t)->ht;
+	gefs_closetree(t);
+	return snaprewrite(fs, &ed, NULL);
+}
+
+int
+dmtree(Gefs *fs, const char *label, bool (*fn)(GefsKv *kv, uint8_t *v, void *arg), void *arg,
+	const GefsKv *extra)
+{
+	GefsTree *t = gefs_opentree(fs, label);
+	Snapedit ed = {-2, -2, {0, 0, 0}, 0};
+	int rc;
+
+	if (t == NULL)
+		return -1;
+	ed.gen = gefs_treesnap(t)->gen;
+	rc = rewrite(fs, t, (uint64_t)ed.gen, fn, arg, extra, &ed.root, &ed.ht);
+	gefs_closetree(t);
+	return rc < 0 ? -1 : snaprewrite(fs, &ed, NULL);
 }
 
 static int

@@ -24,6 +24,15 @@ int dmalloc(void *fs, uint64_t *addr);
  * gen (name NULL: none), and set nlbl to 0 in the record of label lowlbl
  * (NULL: none). */
 int dmsnaps(Gefs *fs, const char *name, uint64_t gen, const char *lowlbl);
+/* Point the record of label at the root of other's tree, with pointer
+ * generation gen (the old tree leaks). */
+int dmsnaproot(Gefs *fs, const char *label, const char *other, uint64_t gen);
+/* Rewrite label's tree (nodes stamped with its gen) with every pair passed
+ * through fn (may change the value in place in v, GEFS_INLMAX bytes, or
+ * return false to drop the pair; NULL keeps all) and extra added (may be
+ * NULL); the record's root follows. */
+int dmtree(Gefs *fs, const char *label, bool (*fn)(GefsKv *kv, uint8_t *v, void *arg), void *arg,
+	const GefsKv *extra);
 /* Read-modify-write superblock copy i of the image file at path through
  * fn; the hash is recomputed unless keephash. */
 int dmsb(const char *path, int i, void (*fn)(GefsSb *sb, void *arg), void *arg, bool keephash);

@@ -10,6 +10,7 @@
 #include <CUnit/CUnit.h>
 #include "internal.h"
 #include "ltest.h"
+#include "damage.h"
 
 enum { B = GEFS_BLKSZ };
 
@@ -130,24 +131,10 @@ repaired(Mutate fn, void *arg, const char *want, bool reclaim)
 	unlink(path);
 }
 
-/* The root node of label's tree. */
-static uint64_t
-rootof(Gefs *fs, const char *label)
-{
-	GefsTree *t = gefs_opentree(fs, label);
-	uint64_t a;
-
-	if (t == NULL)
-		return GEFS_NONE;
-	a = gefs_treesnap(t)->root.addr;
-	gefs_closetree(t);
-	return a;
-}
-
 static int
 freeroot(Gefs *fs, void *arg)
 {
-	return blkfree(fs, rootof(fs, arg));
+	return blkfree(fs, dmroot(fs, arg));
 }
 
 static int
@@ -184,77 +171,24 @@ static int
 doublealloc(Gefs *fs, void *arg)
 {
 	GefsLogEnt le;
-	uint64_t a = rootof(fs, arg);
+	uint64_t a = dmroot(fs, arg);
 
 	le = (GefsLogEnt){.op = GEFS_LOGALLOC1, .addr = a, .len = B};
 	return logappend(fs, arenaof(fs, a), &le);
 }
 
 static int
-nodealloc(void *arg, uint64_t *addr)
+dangling(Gefs *fs, void *arg)
 {
-	Gefs *fs = arg;
-	int i;
-
-	for (i = 0; i < gefs_narena(fs); i++)
-		if (fsetcount(fs->arena[i].free) > 0)
-			return blkalloc(fs, i, addr);
-	return -1;
+	(void)arg;
+	return dmsnaps(fs, "ghost", 5, NULL);
 }
 
-typedef struct Edit {
-	const char	*label;		/* add a Klabel of this name ... */
-	uint64_t	gen;		/* ... pointing at gen */
-	const char	*lowlbl;	/* set nlbl 0 in the record of this label */
-} Edit;
-
-/* Rewrite the snapshot tree with one edit (old nodes leak). */
 static int
-editsnaps(Gefs *fs, void *arg)
+nlbllow(Gefs *fs, void *arg)
 {
-	Edit *ed = arg;
-	GefsTree *t = gefs_snaptree(fs), *lt;
-	GefsScan *s = gefs_scan(t, NULL, 0, NULL, 0);
-	GefsKv kv[256], x;
-	GefsLabel l;
-	GefsSnap sn;
-	GefsBptr root;
-	static uint8_t store[256][600];
-	uint8_t lk[GEFS_KEYMAX], lv[GEFS_LABELVALSZ];
-	int64_t lowgen = -1;
-	size_t n = 0, nk;
-	int ht, rc;
-
-	if (ed->lowlbl != NULL && (lt = gefs_opentree(fs, ed->lowlbl)) != NULL) {
-		lowgen = gefs_treesnap(lt)->gen;
-		gefs_closetree(lt);
-	}
-	nk = ed->label != NULL ? gefs_packlabelkey(lk, ed->label, strlen(ed->label)) : 0;
-	l = (GefsLabel){.gen = ed->gen, .flags = 0};
-	gefs_packlabel(lv, &l);
-	while (s != NULL && n < 255 && gefs_scannext(s, &x) > 0) {
-		if (nk > 0 && gefs_keycmp(lk, nk, x.k, x.nk) < 0) {
-			kv[n++] = (GefsKv){lk, (uint16_t)nk, lv, sizeof lv};
-			nk = 0;
-		}
-		memcpy(store[n], x.k, x.nk);
-		memcpy(store[n] + x.nk, x.v, x.nv);
-		kv[n] = (GefsKv){store[n], x.nk, store[n] + x.nk, x.nv};
-		if (x.k[0] == GEFS_KSNAP && gefs_unpacksnap(&sn, x.v, x.nv, NULL) == 0 && sn.gen == lowgen) {
-			sn.nlbl = 0;
-			gefs_packsnap(store[n] + x.nk, &sn);
-		}
-		n++;
-	}
-	if (nk > 0)
-		kv[n++] = (GefsKv){lk, (uint16_t)nk, lv, sizeof lv};
-	gefs_scanfree(s);
-	gefs_closetree(t);
-	rc = treebuild(fs, kv, n, 0, nodealloc, fs, &root, &ht);
-	fs->sb.snapaddr = root.addr;
-	fs->sb.snaphash = root.hash;
-	fs->sb.snapht = (uint32_t)ht;
-	return rc;
+	(void)arg;
+	return dmsnaps(fs, NULL, 0, "main");
 }
 
 static void test_rffree(void) { repaired(freeroot, "main", "RF0001", false); }
@@ -262,20 +196,81 @@ static void test_nextgen(void) { repaired(lowgen, NULL, "GN0002", false); }
 static void test_nextqid(void) { repaired(lowqid, NULL, "GN0003", false); }
 static void test_dalloc(void) { repaired(doublealloc, "main", "LG0005", false); }
 
-static void
-test_dangling(void)
-{
-	Edit ed = {"ghost", 999, NULL};
+static void test_dangling(void) { repaired(dangling, NULL, "SN0002", false); }
+static void test_nlbllow(void) { repaired(nlbllow, NULL, "SN0006", false); }
 
-	repaired(editsnaps, &ed, "SN0002", false);
+/* ---- findings without a repair ---- */
+
+/* -n on an image damaged by fn reports want (and nothing else that is an
+ * error or warning but allow). */
+static void
+found(Mutate fn, void *arg, const char *want, int count)
+{
+	char path[256], *p;
+	Run r;
+	int n = 0;
+
+	CU_ASSERT_FATAL(damaged(path, sizeof path, fn, arg) == 0);
+	r = check(path, GEFS_CKNONE, false);
+	for (p = r.codes; (p = strstr(p, want)) != NULL; p++)
+		n++;
+	if (n != count)
+		fprintf(stderr, "\n  want %d x %s, got: %s\n", count, want, r.codes);
+	CU_ASSERT_EQUAL(n, count);
+	unlink(path);
 }
 
-static void
-test_nlbllow(void)
+static int
+sharegen(Gefs *fs, void *arg)
 {
-	Edit ed = {NULL, 0, "main"};
+	(void)arg;
+	return dmsnaproot(fs, "snap1", "main", 3);
+}
 
-	repaired(editsnaps, &ed, "SN0006", false);
+static bool
+setuid77(GefsKv *kv, uint8_t *v, void *arg)
+{
+	GefsXdir d;
+
+	(void)arg;
+	if (kv->k[0] == GEFS_KENT && gefs_unpackxdir(&d, kv->v, kv->nv, NULL) == 0 && d.qpath > 4) {
+		d.uid = 77;
+		d.muid = 78;
+		gefs_packxdir(v, &d);
+	}
+	return true;
+}
+
+static int
+baduid(Gefs *fs, void *arg)
+{
+	(void)arg;
+	return dmtree(fs, "main", setuid77, NULL, NULL);
+}
+
+static int
+conf(Gefs *fs, void *arg)
+{
+	const char **nv = arg;
+	uint8_t k[GEFS_KEYMAX];
+	GefsKv kv = {k, 0, (const uint8_t *)nv[1], (uint16_t)strlen(nv[1])};
+
+	kv.nk = (uint16_t)gefs_packconfkey(k, nv[0], strlen(nv[0]));
+	return dmtree(fs, "main", NULL, NULL, &kv);
+}
+
+static void test_sharegen(void) { found(sharegen, NULL, "ND0017", 1); }
+static void test_baduid(void) { found(baduid, NULL, "US0004", 2); }
+
+static void
+test_retain(void)
+{
+	const char *good[2] = {"retain", "60@m 24@h\t@d 7@2d"}, *bad[2] = {"retain", "60@m 5@"};
+	const char *unk[2] = {"colour", "blue"};
+
+	found(conf, good, "CF", 0);
+	found(conf, bad, "CF0001", 1);
+	found(conf, unk, "CF", 0);	/* a note */
 }
 
 /* Leaks are notes: -y leaves them, -y with reclaim frees them. */
@@ -315,7 +310,7 @@ test_blocked(void)
 	gefs_defopts(&o);
 	fs = gefs_open(path, &o, &e);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
-	a = rootof(fs, "adm");
+	a = dmroot(fs, "adm");
 	gefs_close(fs);
 	f = fopen(path, "r+b");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
@@ -344,7 +339,10 @@ suite_repair(void)
 	|| !CU_add_test(s, "dangling label", test_dangling)
 	|| !CU_add_test(s, "nlbl below labels", test_nlbllow)
 	|| !CU_add_test(s, "leaks and reclaim", test_leaks)
-	|| !CU_add_test(s, "blocked by a bad node", test_blocked))
+	|| !CU_add_test(s, "blocked by a bad node", test_blocked)
+	|| !CU_add_test(s, "shared node generation", test_sharegen)
+	|| !CU_add_test(s, "undefined user ids", test_baduid)
+	|| !CU_add_test(s, "retain syntax", test_retain))
 		return -1;
 	return 0;
 }
