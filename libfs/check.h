@@ -145,6 +145,7 @@ typedef struct Check {
 	int64_t		*ids;		/* ids the users file defines (haveids) */
 	size_t		nids;
 	bool		haveids;
+	struct Vq	*vq;		/* data verification queue, or NULL: serial */
 } Check;
 
 /* problem.c */
@@ -177,6 +178,20 @@ HIDDEN int ckreadraw(Check *ck, uint64_t addr, uint8_t *buf);
 HIDDEN int ckcommit(Check *ck);
 /* check.c: deliver the held findings, as fixed or not. */
 HIDDEN void ckrelease(Check *ck, bool fixed);
+
+/* verify.c: data blocks verified on worker threads (see there).  The
+ * walker queues (address, hash wanted, key string); findings come back
+ * through fn(arg, addr, hash read, hash wanted, err, key) on the walking
+ * thread, at a later vqpush or at vqdrain, in queueing order and at
+ * points that do not depend on the thread count.  err: 0 (hash
+ * mismatch), an errno, or -1 (end of file).  nthr 0: no worker threads. */
+enum { VQCTX = 128 };		/* bytes of key string kept per block */
+typedef struct Vq Vq;
+typedef void (*VqBad)(void *arg, uint64_t addr, uint64_t got, uint64_t want, int err, const char *ctx);
+HIDDEN Vq *vqnew(Dev *d, int nthr);
+HIDDEN int vqpush(Vq *q, uint64_t addr, uint64_t hash, const char *ctx, VqBad fn, void *arg);
+HIDDEN void vqdrain(Vq *q, bool cancel);
+HIDDEN void vqfree(Vq *q);
 
 /* checktree.c */
 HIDDEN void checksnaptree(Check *ck);

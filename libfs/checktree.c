@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "internal.h"
 #include "check.h"
 
@@ -171,6 +172,22 @@ refblock(Walk *w, uint64_t addr, int kind, uint64_t from)
 	return 0;
 }
 
+/* A data block found bad by the verification queue (verify.c); the
+ * message is the one a serial read and hash would give. */
+static void
+databad(void *arg, uint64_t addr, uint64_t got, uint64_t want, int err, const char *ks)
+{
+	Walk *w = arg;
+
+	if (err != 0)
+		werr(w, PR_RFDATAREAD, addr, "%s: data block 0x%llx: %s: read at 0x%llx: %s", ks,
+			(unsigned long long)addr, devpath(w->ck->fs->dev), (unsigned long long)addr,
+			err < 0 ? "unexpected end of file" : strerror(err));
+	else
+		werr(w, PR_RFDATAHASH, addr, "%s: data block 0x%llx: hash %016llx, pointer says %016llx", ks,
+			(unsigned long long)addr, (unsigned long long)got, (unsigned long long)want);
+}
+
 /* A data block pointer from a Kdat value or Oinsert (§10.5). */
 static void
 refdata(Walk *w, const GefsBptr *bp, uint64_t from, const char *ks)
@@ -183,6 +200,8 @@ refdata(Walk *w, const GefsBptr *bp, uint64_t from, const char *ks)
 	if (refblock(w, bp->addr, KDATA, from) != 1)
 		return;
 	ck->st->ndata++;
+	if (ck->vq != NULL && vqpush(ck->vq, bp->addr, bp->hash, ks, databad, w) == 0)
+		return;		/* verified on a worker thread, reported through databad */
 	if (ckreadraw(ck, bp->addr, ck->buf) < 0)
 		werr(w, PR_RFDATAREAD, bp->addr, "%s: data block 0x%llx: %s", ks, (unsigned long long)bp->addr,
 			ck->fs->err.msg);
@@ -1280,6 +1299,8 @@ checkone(Check *ck, Snaprec *r)
 		werr(&w, PR_GNBLOCK, GEFS_NONE, "root 0x%llx born in gen %llu, after the snapshot",
 			(unsigned long long)r->s.root.addr, (unsigned long long)r->s.root.gen);
 	walktree(&w, &r->s.root, GEFS_NONE);
+	if (ck->vq != NULL)
+		vqdrain(ck->vq, ckcancelled(ck));	/* w's findings, before w goes */
 	if (ckcancelled(ck))
 		return;
 	if (w.nerr > 0) {
@@ -1294,6 +1315,19 @@ checkone(Check *ck, Snaprec *r)
 		checkusers(ck, &t);
 }
 
+/* Worker threads for data verification: nthreads counts the walking
+ * thread too (1: no workers); auto (0): one worker per extra online CPU,
+ * at least one, at most 8. */
+static int
+nworkers(Check *ck)
+{
+	long n = ck->o.nthreads;
+
+	if (n == 0 && (n = sysconf(_SC_NPROCESSORS_ONLN)) < 2)
+		n = 2;
+	return n <= 1 ? 0 : n > 9 ? 8 : (int)n - 1;
+}
+
 void
 checktrees(Check *ck)
 {
@@ -1301,6 +1335,7 @@ checktrees(Check *ck)
 	bool adm = false;
 
 	ck->nodegen = calloc(1, sizeof *ck->nodegen);	/* NULL: gens not compared */
+	ck->vq = vqnew(ck->fs->dev, nworkers(ck));	/* NULL: verified serially */
 	loadids(ck);
 	for (i = 0; i < ck->nsnap && !ckcancelled(ck); i++) {
 		ckprogress(ck, i, ck->nsnap);
@@ -1311,6 +1346,8 @@ checktrees(Check *ck)
 	}
 	if (!adm && ck->nsnap > 0)
 		ckreport(ck, PR_USMISSING, GEFS_NONE, "no adm tree: the users file cannot be checked");
+	vqfree(ck->vq);
+	ck->vq = NULL;
 	if (ck->nodegen != NULL) {
 		free(ck->nodegen->k);
 		free(ck->nodegen->v);

@@ -158,6 +158,14 @@ typedef struct Alloc {
 	uint64_t	next;		/* scan downwards from here */
 } Alloc;
 
+/* Reclaim in arena ai: asked for, or its log is broken (what it says is
+ * allocated cannot be trusted). */
+static bool
+reclaiming(Check *ck, int ai)
+{
+	return ck->o.reclaim || (ai >= 0 && ck->logbad[ai]);
+}
+
 static int
 newnode(void *arg, uint64_t *addr)
 {
@@ -166,7 +174,7 @@ newnode(void *arg, uint64_t *addr)
 
 	while (a->next > 0) {
 		a->next--;
-		if (spare(ck, a->next, ck->o.reclaim)) {
+		if (spare(ck, a->next, reclaiming(ck, arenaof(ck->fs, a->next * B)))) {
 			ck->map[a->next] = (uint8_t)((ck->map[a->next] & ~KMASK) | KSNODE | MALLOC);
 			*addr = a->next * B;
 			return 0;
@@ -242,7 +250,7 @@ static FreeSet *
 newfree(Check *ck, uint32_t ai)
 {
 	Arena *a = &ck->fs->arena[ai];
-	bool reclaim = ck->o.reclaim || ck->logbad[ai];
+	bool reclaim = reclaiming(ck, (int)ai);
 	uint64_t b, lo, hi, first = 0, run = 0;
 	FreeSet *f;
 	uint8_t m;

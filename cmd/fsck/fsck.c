@@ -52,7 +52,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gefs-fsck [-n | -p | -a | -y] [-fvtV] [-b 0|1] [-C fd] [-E reclaim] [--json] device\n"
+		"usage: gefs-fsck [-n | -p | -a | -y] [-fvtV] [-b 0|1] [-C fd] [-E reclaim] [-j threads] [--json] device\n"
 		"       gefs-fsck --list-problems\n"
 		"  -n        check only, change nothing (the default)\n"
 		"  -p, -a    preen: repair what is safe without asking\n"
@@ -64,6 +64,7 @@ usage(FILE *f)
 		"  -b N      use superblock copy N (0 primary, 1 backup)\n"
 		"  -C fd     progress lines \"pass cur max device\" on fd; 0: a bar\n"
 		"  -E reclaim  with -p or -y, also free leaked blocks (allocated, unreferenced)\n"
+		"  -j N      threads verifying data blocks (default: one per CPU; 1: none extra)\n"
 		"  --json    findings and summary as JSON on stdout\n"
 		"  -V        print the version\n");
 }
@@ -199,7 +200,7 @@ parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 	long v;
 	int ch, nmode = 0;
 
-	while ((ch = getopt_long(argc, argv, "npayfrvtb:C:E:Vh", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "npayfrvtb:C:E:j:Vh", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'n': case 'r': o->mode = GEFS_CKNONE; nmode++; break;
 		case 'p': case 'a': o->mode = GEFS_CKPREEN; nmode++; break;
@@ -207,15 +208,18 @@ parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 		case 'f': break;
 		case 'v': c->verbose++; break;
 		case 't': c->timing = true; break;
-		case 'b': case 'C':
+		case 'b': case 'C': case 'j':
 			errno = 0;
 			v = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || v < 0 || (ch == 'b' && v > 1) || v > 65535) {
+			if (errno || *end || end == optarg || v < 0 || (ch == 'b' && v > 1) || (ch == 'j' && (v < 1 || v > 8))
+			|| v > 65535) {
 				fprintf(stderr, "gefs-fsck: -%c: bad value \"%s\"\n", ch, optarg);
 				return -1;
 			}
 			if (ch == 'b')
 				o->sbcopy = (int)v;
+			else if (ch == 'j')
+				o->nthreads = (int)v;
 			else
 				c->progfd = (int)v;
 			break;

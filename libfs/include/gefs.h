@@ -888,6 +888,9 @@ typedef struct GefsCheckOpts {
 	/* Repairs may also free leaked blocks (RF0005, FORMAT.md §14.6),
 	 * which are otherwise left allocated (fsck -E reclaim). */
 	bool		reclaim;
+	/* Threads verifying data blocks: 0 = one per online CPU (at most 8),
+	 * 1 = none besides the caller's. */
+	int		nthreads;
 } GefsCheckOpts;
 
 typedef struct GefsCheckStats {

@@ -5,6 +5,11 @@
 # (the same number of files and bytes, made with mke2fs -d and
 # mkfs.btrfs --rootdir).  Prints wall time, MiB/s of blocks verified
 # (blocks in use x block size / time) and max RSS.
+# Big images: gefs-bigimg writes N files of pseudo-random data through
+# libfs (sizes scaled to the free space, GEFS_BENCH_MIB overrides: a list
+# of data sizes in MiB); each is checked with 1 thread (-j 1) and with one
+# per CPU, with the page cache dropped (cold, posix_fadvise DONTNEED) and
+# warm; the peers get the same files.
 # Usage: tests/bench/fsck.sh [BUILD_DIR]   (reference images from $GEFS_SHARED
 # or ../shared when present)
 set -euo pipefail
@@ -39,21 +44,54 @@ done
 "$bin/gefs-mkimg" --files 1000 --height 3 --arenas 8 std "$dir/builder.img" >/dev/null
 measure "builder std, 1000 files" "$(gefsused "$dir/builder.img")" "$bin/gefs-fsck" -n "$dir/builder.img"
 
-echo "== peers on comparable content (3000 files, ~40 MiB)"
-mkdir -p "$dir/tree"
-for i in $(seq 1 3000); do
-	d=$dir/tree/d$((i % 300))
-	mkdir -p "$d"
-	head -c $(( (i * 7919) % 30000 )) /dev/urandom > "$d/f$i"
+cc=${CC:-cc}
+$cc -O2 -o "$dir/fadvise" "$top/tests/bench/fadvise.c"
+
+# twice, cold then warm: measure NAME USED CMD... on image $img
+coldwarm() {
+	local name=$1 used=$2
+	shift 2
+	"$dir/fadvise" "$img"
+	measure "$name, cold" "$used" "$@"
+	measure "$name, warm" "$used" "$@"
+}
+
+free=$(df -Pm "$dir" | awk 'NR == 2 { print $4 }')
+sizes=${GEFS_BENCH_MIB:-}
+if [ -z "$sizes" ]; then
+	sizes=1024
+	[ "$free" -gt 20000 ] && sizes="1024 4096"
+fi
+for mib in $sizes; do
+	nfiles=$((mib * 4))
+	img=$dir/big.img
+	echo "== $mib MiB of data in $nfiles files"
+	"$bin/gefs-bigimg" $((mib + mib / 2 + 256)) "$mib" "$nfiles" "$img" >/dev/null
+	used=$(gefsused "$img")
+	coldwarm "gefs-fsck -n -j 1" "$used" "$bin/gefs-fsck" -n -j 1 "$img"
+	coldwarm "gefs-fsck -n (threads: $(nproc))" "$used" "$bin/gefs-fsck" -n "$img"
+	rm -f "$img"
+	# the same files for the peers
+	rm -rf "$dir/tree"
+	mkdir -p "$dir/tree"
+	per=$((mib * 1048576 / nfiles))
+	for i in $(seq 1 "$nfiles"); do
+		echo "$i"
+	done | (cd "$dir/tree" && xargs -P 2 -I{} sh -c "head -c $per /dev/urandom > f{}")
+	used=$(du -sb "$dir/tree" | cut -f1)
+	if command -v mke2fs >/dev/null; then
+		img=$dir/ext4.img
+		truncate -s $((mib + mib / 2 + 256))M "$img"
+		mke2fs -q -F -t ext4 -d "$dir/tree" "$img"
+		coldwarm "e2fsck -fn (metadata only)" "$used" e2fsck -fn "$img"
+		rm -f "$img"
+	fi
+	if command -v mkfs.btrfs >/dev/null; then
+		img=$dir/btrfs.img
+		truncate -s $((mib + mib / 2 + 256))M "$img"
+		mkfs.btrfs -q -f --rootdir "$dir/tree" "$img" >/dev/null
+		coldwarm "btrfs check --check-data-csum" "$used" btrfs check --check-data-csum "$img"
+		rm -f "$img"
+	fi
+	rm -rf "$dir/tree"
 done
-used=$(du -sb "$dir/tree" | cut -f1)
-if command -v mke2fs >/dev/null; then
-	truncate -s 512M "$dir/ext4.img"
-	mke2fs -q -F -t ext4 -d "$dir/tree" "$dir/ext4.img"
-	measure "e2fsck -fn" "$used" e2fsck -fn "$dir/ext4.img"
-fi
-if command -v mkfs.btrfs >/dev/null; then
-	truncate -s 512M "$dir/btrfs.img"
-	mkfs.btrfs -q -f --rootdir "$dir/tree" "$dir/btrfs.img" >/dev/null
-	measure "btrfs check --check-data-csum" "$used" btrfs check --check-data-csum "$dir/btrfs.img"
-fi

@@ -4,7 +4,8 @@
 # changes no byte; run 1 (-y, plus the case's `args`) and run 2 (-y) print
 # what expect.1 and expect.2 say, the image path shown as IMAGE and the
 # exit status appended.  Run 2 must exit 0, except for cases named
-# unfixable_* (damage no repair can undo).  GEFS_UPDATE_EXPECT=1 rewrites
+# unfixable_* (damage no repair can undo); warn_* cases hold only
+# warnings, which are never repaired (exit 0 in both runs).  GEFS_UPDATE_EXPECT=1 rewrites
 # the expect files instead of comparing.
 set -u
 FSCK=${GEFS_BIN:?}/gefs-fsck

@@ -18,6 +18,9 @@ t 16 "two devices" "$BIN" a b
 t 16 "bad option" "$BIN" -Z x
 t 16 "-n and -y" "$BIN" -n -y x
 t 16 "bad -b" "$BIN" -b 2 x
+t 16 "bad -E" "$BIN" -E bogus x
+t 16 "-j 0" "$BIN" -j 0 x
+t 16 "-j 9" "$BIN" -j 9 x
 t 0 "-V" "$BIN" -V
 grep -q "gefs-fsck (gefs-progs)" /tmp/fsck-cli.out.$$ || { echo "FAIL -V output"; fail=1; }
 t 0 "-h" "$BIN" -h

@@ -214,6 +214,14 @@ dmsnaproot(Gefs *fs, const char *label, const char *other, uint64_t gen)
 }
 
 int
+dmsetroot(Gefs *fs, const char *label, const GefsBptr *root, int ht)
+{
+	Snapedit ed = {-2, genof(fs, label), *root, ht};
+
+	return snaprewrite(fs, &ed, NULL);
+}
+
+int
 dmtree(Gefs *fs, const char *label, bool (*fn)(GefsKv *kv, uint8_t *v, void *arg), void *arg,
 	const GefsKv *extra)
 {

@@ -27,6 +27,8 @@ int dmsnaps(Gefs *fs, const char *name, uint64_t gen, const char *lowlbl);
 /* Point the record of label at the root of other's tree, with pointer
  * generation gen (the old tree leaks). */
 int dmsnaproot(Gefs *fs, const char *label, const char *other, uint64_t gen);
+/* Point the record of label at root/ht (the old tree leaks). */
+int dmsetroot(Gefs *fs, const char *label, const GefsBptr *root, int ht);
 /* Rewrite label's tree (nodes stamped with its gen) with every pair passed
  * through fn (may change the value in place in v, GEFS_INLMAX bytes, or
  * return false to drop the pair; NULL keeps all) and extra added (may be

@@ -140,6 +140,81 @@ longlog(Img *m)
 	return 0;
 }
 
+/* ---- damage to files (main's tree rewritten) ---- */
+
+/* Drop the Kup of every directory but the root: FS0008. */
+static bool
+nokup(GefsKv *kv, uint8_t *v, void *arg)
+{
+	(void)v;
+	(void)arg;
+	return !(kv->k[0] == GEFS_KUP && kv->nk == 9 && gefs_get64(kv->k + 1) != 0);
+}
+
+/* The second file takes the first file's qid path: FS0007. */
+static bool
+dupqid(GefsKv *kv, uint8_t *v, void *arg)
+{
+	uint64_t *first = arg;
+	GefsXdir d;
+
+	if (kv->k[0] != GEFS_KENT || gefs_unpackxdir(&d, kv->v, kv->nv, NULL) < 0 || (d.mode & GEFS_DMDIR))
+		return true;
+	if (*first == 0)
+		*first = d.qpath;
+	else if (*first != GEFS_NONE) {
+		d.qpath = *first;
+		gefs_packxdir(v, &d);
+		*first = GEFS_NONE;	/* one duplicate only */
+	}
+	return true;
+}
+
+/* A file owned by an id the users file does not define: US0004. */
+static bool
+baduid(GefsKv *kv, uint8_t *v, void *arg)
+{
+	GefsXdir d;
+
+	(void)arg;
+	if (kv->k[0] == GEFS_KENT && gefs_unpackxdir(&d, kv->v, kv->nv, NULL) == 0 && !(d.mode & GEFS_DMDIR)) {
+		d.uid = 4242;
+		gefs_packxdir(v, &d);
+	}
+	return true;
+}
+
+/* A file shortened below its data: FS0013 (what the reference leaves). */
+static bool
+shorten(GefsKv *kv, uint8_t *v, void *arg)
+{
+	int *n = arg;
+	GefsXdir d;
+
+	if (kv->k[0] != GEFS_KENT || gefs_unpackxdir(&d, kv->v, kv->nv, NULL) < 0
+	|| (d.mode & GEFS_DMDIR) || d.length < 2 * B || (*n)++ != 0)
+		return true;
+	d.length = 100;
+	gefs_packxdir(v, &d);
+	return true;
+}
+
+static int filenokup(Img *m) { return dmtree(m->fs, "main", nokup, NULL, NULL); }
+static int filedupqid(Img *m) { uint64_t q = 0; return dmtree(m->fs, "main", dupqid, &q, NULL); }
+static int filebaduid(Img *m) { return dmtree(m->fs, "main", baduid, NULL, NULL); }
+static int fileshort(Img *m) { int n = 0; return dmtree(m->fs, "main", shorten, &n, NULL); }
+
+/* A retain value the reference would abort on: CF0001. */
+static int
+badretain(Img *m)
+{
+	uint8_t k[GEFS_KEYMAX];
+	GefsKv kv = {k, 0, (const uint8_t *)"60@m 5@", 7};
+
+	kv.nk = (uint16_t)gefs_packconfkey(k, "retain", 6);
+	return dmtree(m->fs, "main", NULL, NULL, &kv);
+}
+
 /* ---- damage by poking ---- */
 
 static int
@@ -286,6 +361,12 @@ static const Case cases[] = {
 	{"leak_reclaim",	leak,		NULL},
 	{"log_long_clean",	longlog,	NULL},
 	{"multi_sb_log_gen",	lowgen,		sb0magic},
+	{"multi_label_logtype",	dangling,	logtype},
+	{"warn_file_baduid",	filebaduid,	NULL},
+	{"warn_file_past_eof",	fileshort,	NULL},
+	{"warn_retain_syntax",	badretain,	NULL},
+	{"unfixable_file_nokup", filenokup,	NULL},
+	{"unfixable_file_dupqid", filedupqid,	NULL},
 	{"unfixable_leaf_hash",	NULL,		leafbad},
 	{"unfixable_data_hash",	NULL,		databad},
 	{"unfixable_blocks_logs", freeroot,	leafbad},

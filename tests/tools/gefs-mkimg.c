@@ -4,21 +4,27 @@
  *
  *	gefs-mkimg [--seed N] [--files N] [--height H] [--arenas N]
  *		[--arena-blocks N] KIND OUT.img
+ *	gefs-mkimg [--seed N] [--files N] [--per-dir N] [--size-mib N]
+ *		--data-mib N big OUT.img
  *
- * KIND: std, empty, deep, snaps, logchain.  Prints a one-line summary.
+ * KIND: std, empty, deep, snaps, logchain; big: a formatted image with
+ * N MiB of file data written through libfs (tests/common/bigimg.h), for
+ * benchmarks.  Prints a one-line summary.
  * Exit status 0 on success, 1 on a build or write failure, 2 on usage.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "builder.h"
+#include "bigimg.h"
 
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: gefs-mkimg [--seed N] [--files N] [--height H] [--arenas N] "
 		"[--arena-blocks N] KIND OUT.img\n"
-		"KIND: std, empty, deep, snaps, logchain\n");
+		"       gefs-mkimg [--seed N] [--files N] [--per-dir N] [--size-mib N] --data-mib N big OUT.img\n"
+		"KIND: std, empty, deep, snaps, logchain, big\n");
 	exit(2);
 }
 
@@ -39,9 +45,34 @@ num(int argc, char **argv, int *i)
 	return v;
 }
 
+/* The big kind: bigimg with o's files and seed. */
+static int
+big(const BldStdOpts *o, BigOpts *bo, const char *out)
+{
+	BigStats st;
+	GefsErr e;
+
+	memset(&e, 0, sizeof e);
+	bo->nfiles = o->nfiles > 0 ? o->nfiles : 1000;
+	bo->seed = o->seed;
+	if (bo->data == 0) {
+		fprintf(stderr, "gefs-mkimg: big needs --data-mib\n");
+		return 2;
+	}
+	if (bigimg(out, bo, &st, &e) < 0) {
+		fprintf(stderr, "gefs-mkimg: %s\n", e.msg);
+		return 1;
+	}
+	printf("%s: big: %ld files in %ld directories, %llu MiB of data, %d arenas, main tree height %d\n",
+		out, st.nfiles, st.ndirs, (unsigned long long)(st.ndata * GEFS_BLKSZ >> 20), st.narena,
+		st.height);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	BigOpts bo = {0};
 	BldStdOpts o;
 	GefsErr e;
 	char sum[512];
@@ -65,11 +96,19 @@ main(int argc, char **argv)
 			o.img.narena = (int)num(argc, argv, &i);
 		else if (strcmp(argv[i], "--arena-blocks") == 0)
 			o.img.arenablks = num(argc, argv, &i);
+		else if (strcmp(argv[i], "--data-mib") == 0)
+			bo.data = num(argc, argv, &i) << 20;
+		else if (strcmp(argv[i], "--size-mib") == 0)
+			bo.size = num(argc, argv, &i) << 20;
+		else if (strcmp(argv[i], "--per-dir") == 0)
+			bo.perdir = (long)num(argc, argv, &i);
 		else
 			usage();
 	}
 	if (argc - i != 2)
 		usage();
+	if (strcmp(argv[i], "big") == 0)
+		return big(&o, &bo, argv[i + 1]);
 	if (o.nfiles < 0 || o.nfiles > 100000 || o.height < 0 || o.height > 16 ||
 	    o.img.narena < 0 || o.img.narena > 255) {
 		fprintf(stderr, "gefs-mkimg: option out of range\n");

@@ -66,6 +66,19 @@ has(const Res *r, const char *code)
 	return strstr(r->codes, pat) != NULL;
 }
 
+static int
+count(const Res *r, const char *code)
+{
+	char pat[16];
+	const char *p;
+	int n = 0;
+
+	snprintf(pat, sizeof pat, " %s", code);
+	for (p = r->codes; (p = strstr(p, pat)) != NULL; p++)
+		n++;
+	return n;
+}
+
 /* ---- the image every case starts from ---- */
 
 enum {
@@ -74,6 +87,9 @@ enum {
 	V_BADOP, V_BADSEQ, V_DATATWICE, V_NOEMPTY, V_GHOST, V_NLBLLO, V_DLBGEN,
 	V_DLFREE, V_DLTWICE, V_USERS, V_NOUSERS, V_NEXTGEN, V_NEXTQID, V_BLKSZ,
 	V_RELEASE, V_LEAK, V_DATAEOF,
+	/* round 2 checks */
+	V_SHARED, V_SHHASH, V_SHFILL, V_SHGEN, V_SBDL, V_SBDLTAIL, V_SBDLOUT,
+	V_SBDLCYC, V_UID, V_RETAIN, V_RETAINBAD, V_RETAINFT, V_CONFUNK,
 };
 
 typedef struct Img {
@@ -95,6 +111,8 @@ buildmain(Img *im, int v)
 	size_t nk;
 
 	memset(big, 'x', sizeof big);
+	if (v == V_UID)
+		t->uid = 77;	/* every entry of main: one finding */
 	if (v != V_NOROOT && bldfs_root(im->b, t, 0) < 0)
 		return -1;
 	if (bldfs_mkdir(im->b, t, 0, "d", 3, 0755) < 0)
@@ -152,7 +170,97 @@ buildmain(Img *im, int v)
 		return bldmsg(t, 0, GEFS_ODELETE, k, nk, NULL, 0);
 	case V_DATATWICE:
 		return bldfs_dat(t, 4, 3 * B, &im->data);
+	case V_RETAINFT:
+		nk = gefs_packconfkey(k, "retain", 6);
+		return bldkv(t, k, nk, "@2", 2);
 	}
+	return 0;
+}
+
+/* Snapshot 7 ("copy"): a second root pivot over main's children, so that
+ * every node below it is shared; its first pivot entry altered by v. */
+static int
+sharecopy(Img *im, int v)
+{
+	static uint8_t blk[B];
+	GefsNode n;
+	GefsKv kv;
+	GefsBptr bp;
+	GefsSnap s;
+	uint16_t fill;
+	size_t off;
+
+	memcpy(blk, bldblkp(im->b, im->main->root.addr), B);
+	if (gefs_unpacknode(&n, blk, 0, NULL) < 0 || n.type != GEFS_TPIVOT)
+		return -1;
+	gefs_nodekv(&n, 0, &kv);
+	off = (size_t)(kv.v - blk);
+	if (gefs_unpackpivval(&bp, &fill, kv.v, kv.nv, NULL) < 0)
+		return -1;
+	if (v == V_SHHASH)
+		bp.hash ^= 1;
+	if (v == V_SHFILL)
+		fill += 2;
+	if (v == V_SHGEN)
+		bp.gen--;
+	gefs_packpivval(blk + off, &bp, fill);
+	memset(&s, 0, sizeof s);
+	s.nlbl = 1;
+	s.ht = im->main->ht;
+	s.gen = 7;
+	s.succ = -1;
+	if (blddata(im->b, blk, B, 7, &s.root) < 0)
+		return -1;
+	bldsnap_label(im->st, "copy", 7, 0);
+	return bldsnap_raw(im->st, &s);
+}
+
+/* A superblock snapdl of two chain blocks listing an allocated block,
+ * hd newest (§7, §14.5); then damaged by v. */
+static int
+snapdl(Img *im, int v)
+{
+	BldTree *tmp = bldtnew(0);
+	uint64_t a[2], hd = GEFS_NONE, tl;
+	int rc;
+
+	a[0] = bldalloc(im->b, BLD_BUSER, -1, 0);
+	a[1] = v == V_SBDLOUT ? 0 : a[0];	/* 0: a superblock, outside every arena */
+	rc = tmp == NULL ? -1 : bldsnap_dlist(im->b, tmp, 9, 8, a, 2, 1, &hd);
+	bldtfree(tmp);
+	if (rc < 0 || hd == GEFS_NONE)
+		return -1;
+	tl = gefs_get64(bldblkp(im->b, hd) + 12);
+	if (v == V_SBDLCYC)
+		gefs_put64(bldblkp(im->b, tl) + 12, hd);	/* chain is not hashed */
+	bldsb(im->b)->dlhdaddr = hd;
+	bldsb(im->b)->dltladdr = v == V_SBDLTAIL ? hd : tl;
+	return 0;
+}
+
+/* Kconf entries of the snapshot tree (§17). */
+static int
+conf(Img *im, int v)
+{
+	const char *name = v == V_CONFUNK ? "colour" : "retain", *val;
+	uint8_t k[GEFS_KEYMAX];
+	size_t nk;
+
+	val = v == V_CONFUNK ? "blue" : v == V_RETAINBAD ? "60@m 5@" : "60@m 24@h\t@d 7@2d 0@0m ";
+	nk = gefs_packconfkey(k, name, strlen(name));
+	return bldkv(im->st, k, nk, val, strlen(val));
+}
+
+/* The round 2 variants' additions to the snapshot tree and superblock. */
+static int
+extras(Img *im, int v)
+{
+	if (v >= V_SHARED && v <= V_SHGEN)
+		return sharecopy(im, v);
+	if (v >= V_SBDL && v <= V_SBDLCYC)
+		return snapdl(im, v);
+	if (v == V_RETAIN || v == V_RETAINBAD || v == V_CONFUNK)
+		return conf(im, v);
 	return 0;
 }
 
@@ -201,7 +309,7 @@ build(int v, bool nofinish)
 	if (v == V_DLTWICE && (bldsnap_dlist(im.b, im.st, 6, 1, addrs, 1, 0, NULL) < 0
 	|| bldsnap_dlist(im.b, im.st, 6, 0, addrs + 1, 1, 0, NULL) < 0))
 		return NULL;
-	if (bldsnaptree(im.b, im.st, 1, 0) < 0)
+	if (extras(&im, v) < 0 || bldsnaptree(im.b, im.st, 1, 0) < 0)
 		return NULL;
 	bldsb(im.b)->nextgen = v == V_NEXTGEN ? 6 : 8;
 	bldsb(im.b)->nextqid = v == V_NEXTQID ? 5 : 8;
@@ -283,6 +391,38 @@ expectv(int v, const char *code, int status)
 	CU_ASSERT(has(&r, code));
 	CU_ASSERT_EQUAL(r.status, status);
 	done(im);
+}
+
+/* Build variant v and check it into r; false if it could not be built. */
+static bool
+runv(int v, Res *r)
+{
+	Img *im = build(v, false);
+	char name[32];
+
+	if (im == NULL) {
+		CU_FAIL("builder failed");
+		return false;
+	}
+	snprintf(name, sizeof name, "v%d", v);
+	checkimg(im, name, r);
+	done(im);
+	return true;
+}
+
+/* Build variant v: want n findings of code (0: none) and status. */
+static void
+expectn(int v, const char *code, int n, int status)
+{
+	Res r;
+
+	if (!runv(v, &r))
+		return;
+	if (count(&r, code) != n || r.status != status)
+		fprintf(stderr, "\n  variant %d: want %d x %s status %d, got%s status %d (%s)\n", v, n, code,
+			status, r.codes, r.status, r.first);
+	CU_ASSERT_EQUAL(count(&r, code), n);
+	CU_ASSERT_EQUAL(r.status, status);
 }
 
 /* Build the healthy image, poke (hashes carried up unless skip), expect. */
@@ -528,6 +668,66 @@ test_fs(void)
 	expectv(V_NOUSERS, "US0001", 4);
 }
 
+/* Pointers to nodes shared between snapshots: the same hash, fill and gen
+ * as the node and the first pointer; one finding each, not blamed on the
+ * node itself. */
+static void
+test_shared(void)
+{
+	Res r;
+
+	expectn(V_SHARED, "ND0015", 0, 0);
+	expectn(V_SHHASH, "ND0015", 1, 4);
+	expectn(V_SHFILL, "ND0016", 1, 4);
+	expectn(V_SHGEN, "ND0017", 1, 4);
+	if (runv(V_SHHASH, &r)) {
+		CU_ASSERT(!has(&r, "ND0002"));
+		CU_ASSERT(!has(&r, "ND0008"));
+	}
+	if (runv(V_SHFILL, &r))
+		CU_ASSERT(!has(&r, "ND0008"));
+}
+
+/* The superblock's snapshot-tree deadlist: walked, its blocks accounted
+ * (not leaked); a stale tail, an address outside the arenas and a cycle
+ * are errors. */
+static void
+test_snapdl(void)
+{
+	Res r;
+
+	if (runv(V_SBDL, &r)) {
+		CU_ASSERT_EQUAL(r.status, 0);
+		CU_ASSERT(has(&r, "SB0007"));	/* a warning */
+		CU_ASSERT(!has(&r, "SB0016"));
+		CU_ASSERT(!has(&r, "RF0005"));
+	}
+	expectn(V_SBDLTAIL, "SB0016", 1, 4);
+	expectn(V_SBDLOUT, "SB0016", 1, 4);
+	expectn(V_SBDLCYC, "SB0016", 1, 4);
+}
+
+/* Undefined owners: one warning per tree and id, none without a users
+ * file. */
+static void
+test_ids(void)
+{
+	expectn(V_UID, "US0004", 1, 0);
+	expectn(V_NOUSERS, "US0004", 0, 4);
+}
+
+/* Kconf (§17): retain's grammar in the snapshot tree and in a file tree;
+ * other names are a note. */
+static void
+test_conf(void)
+{
+	expectn(V_RETAIN, "CF0001", 0, 0);
+	expectn(V_RETAINBAD, "CF0001", 1, 0);
+	expectn(V_RETAINFT, "CF0001", 1, 0);
+	expectn(V_CONFUNK, "CF0002", 1, 0);
+	expectn(V_RETAIN, "CF0002", 0, 0);
+}
+
 /* -p restores a damaged superblock copy and arena header; a second run is
  * clean. */
 static void
@@ -643,6 +843,10 @@ suite_check(void)
 	    !CU_add_test(s, "snapshots and labels", test_snap) ||
 	    !CU_add_test(s, "deadlists", test_dlist) ||
 	    !CU_add_test(s, "namespace and users", test_fs) ||
+	    !CU_add_test(s, "shared nodes", test_shared) ||
+	    !CU_add_test(s, "snapshot-tree deadlist", test_snapdl) ||
+	    !CU_add_test(s, "undefined user ids", test_ids) ||
+	    !CU_add_test(s, "configuration entries", test_conf) ||
 	    !CU_add_test(s, "repairs", test_repair) ||
 	    !CU_add_test(s, "cancel", test_cancel) ||
 	    !CU_add_test(s, "reference images", test_reference))
