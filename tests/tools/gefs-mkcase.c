@@ -8,11 +8,13 @@
  * libfs's write side through a real commit (tests/common/damage.h), or by
  * poking bytes.  Deterministic: the same build writes the same bytes.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "builder.h"
 #include "damage.h"
+#include "bldcase.h"
 
 enum { B = GEFS_BLKSZ };
 
@@ -407,11 +409,14 @@ build(const Case *c, const char *out)
 int
 main(int argc, char **argv)
 {
+	GefsErr e;
 	size_t i;
 
 	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
 		for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
 			printf("%s\n", cases[i].name);
+		for (i = 0; bldcasename(i) != NULL; i++)
+			printf("%s\n", bldcasename(i));
 		return 0;
 	}
 	if (argc != 3) {
@@ -421,6 +426,9 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		if (strcmp(cases[i].name, argv[1]) == 0)
 			return build(&cases[i], argv[2]);
-	fprintf(stderr, "gefs-mkcase: unknown case %s\n", argv[1]);
-	return 2;
+	/* the cases made by poking the builder image in memory */
+	if (bldcase(argv[1], argv[2], &e) == 0)
+		return 0;
+	fprintf(stderr, "gefs-mkcase: %s\n", e.msg);
+	return e.code == ENOENT ? 2 : 1;
 }
