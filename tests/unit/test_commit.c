@@ -8,6 +8,7 @@
 #include <CUnit/CUnit.h>
 #include "internal.h"
 #include "ltest.h"
+#include "damage.h"
 
 enum { B = GEFS_BLKSZ };
 
@@ -31,16 +32,13 @@ mkimg(char *path, size_t n, Bld *b)
 	return rc;
 }
 
+/* Open path for writing, saying why not. */
 static Gefs *
 openrw(const char *path)
 {
-	GefsOpts o;
 	GefsErr e;
-	Gefs *fs;
+	Gefs *fs = dmopen(path, &e);
 
-	gefs_defopts(&o);
-	o.rdwr = true;
-	fs = gefs_open(path, &o, &e);
 	if (fs == NULL)
 		fprintf(stderr, "open %s: %s\n", path, e.msg);
 	return fs;
@@ -186,18 +184,6 @@ test_rollover(void)
 	unlink(path);
 }
 
-/* TreeAlloc over every arena in turn, logged. */
-static int
-allocany(Gefs *fs, uint64_t *addr)
-{
-	int i;
-
-	for (i = 0; i < gefs_narena(fs); i++)
-		if (fsetcount(fs->arena[i].free) > 0)
-			return blkalloc(fs, i, addr);
-	return -1;
-}
-
 static int
 copyrange(void *arg, uint64_t start, uint64_t len)
 {
@@ -328,7 +314,7 @@ test_treebuild(void)
 		kv[i] = (GefsKv){k[i], (uint16_t)n, v, (uint16_t)(i % 300)};
 	}
 	for (j = 0; j < sizeof sizes / sizeof sizes[0]; j++) {
-		CU_ASSERT_EQUAL_FATAL(treebuild(fs, kv, (size_t)sizes[j], 7, (TreeAlloc)allocany, fs, &root, &ht), 0);
+		CU_ASSERT_EQUAL_FATAL(treebuild(fs, kv, (size_t)sizes[j], 7, dmalloc, fs, &root, &ht), 0);
 		CU_ASSERT(sizes[j] < 1000 || ht >= 2);
 		CU_ASSERT_EQUAL_FATAL(treeinit(&t, fs, &root, ht, "built"), 0);
 		s = gefs_scan(&t, NULL, 0, NULL, 0);
@@ -344,7 +330,7 @@ test_treebuild(void)
 	}
 	/* out of order keys are refused */
 	kv[1] = kv[0];
-	CU_ASSERT_EQUAL(treebuild(fs, kv, 2, 7, (TreeAlloc)allocany, fs, &root, &ht), -1);
+	CU_ASSERT_EQUAL(treebuild(fs, kv, 2, 7, dmalloc, fs, &root, &ht), -1);
 	free(k);
 	free(kv);
 	gefs_close(fs);
