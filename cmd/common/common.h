@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * common.h — what the gefs-progs tools share (cmd/common).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gefs.h — the public interface of libgefs, the GEFS on-disk format and
  * engine library of gefs-progs.  The only libfs header the programs in cmd/

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # `cmake --install` with DESTDIR installs the programs, mkfs.gefs and
 # fsck.gefs, the man pages, gefs.h, libgefs.so.0 (soname, only gefs_*
 # symbols exported) and gefs.pc; a program builds against the installed
