@@ -16,7 +16,7 @@ DESTDIR=$dest cmake --install "$GEFS_BUILD" --prefix /usr > /dev/null
 for f in sbin/gefs-mkfs sbin/gefs-fsck sbin/gefs-dump sbin/mkfs.gefs sbin/fsck.gefs \
 	include/gefs.h lib/libgefs.so.0 lib/pkgconfig/gefs.pc \
 	share/man/man8/gefs-mkfs.8 share/man/man8/gefs-fsck.8 share/man/man8/gefs-dump.8 \
-	share/man/man8/mkfs.gefs.8 share/man/man8/fsck.gefs.8; do
+	share/man/man8/mkfs.gefs.8 share/man/man8/fsck.gefs.8 share/man/man5/gefs.5; do
 	[ -e "$dest/usr/$f" ] || bad "missing /usr/$f"
 done
 [ "$(readlink "$dest/usr/sbin/mkfs.gefs")" = gefs-mkfs ] || bad "mkfs.gefs is not a link to gefs-mkfs"
@@ -52,7 +52,7 @@ done
 # the installed programs do real work from a clean environment
 env -i "$pre/sbin/mkfs.gefs" -q "$dest/img" 256M || bad "env -i mkfs.gefs failed"
 env -i "$pre/sbin/fsck.gefs" -n "$dest/img" > /dev/null || bad "env -i fsck.gefs -n is not clean"
-for f in sbin/mkfs.gefs sbin/fsck.gefs share/man/man8/mkfs.gefs.8 share/man/man8/fsck.gefs.8; do
+for f in sbin/mkfs.gefs sbin/fsck.gefs share/man/man8/mkfs.gefs.8 share/man/man8/fsck.gefs.8 share/man/man5/gefs.5; do
 	grep -qx "$pre/$f" "$man" || bad "install_manifest.txt lacks $f"
 done
 # the manifest has no newline after its last name
