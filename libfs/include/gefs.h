@@ -666,6 +666,15 @@ GEFS_API int gefs_readblk(Gefs *fs, uint64_t addr, uint8_t *buf);
  * from superblock 1 (both valid and different: 0, reported); NULL when
  * neither holds a valid record (no error is set). */
 GEFS_API const GefsXrec *gefs_xrec(Gefs *fs);
+/* tune.c: make x the extension record of fs (opened rdwr) through a
+ * commit (§15.2): packed into the superblock copy in use, which the commit
+ * writes to both addresses, so that either copy that loads after a crash
+ * holds the old record with the old state or x with the new.  Adds a
+ * record to an image that had none.  x->label must be labellen bytes that
+ * gefs_labelcheck accepts, NUL-terminated.  -1: EROFS (read-only handle),
+ * EINVAL (label), or the commit's errors; after a failed commit the handle
+ * must not commit again. */
+GEFS_API int gefs_setxrec(Gefs *fs, const GefsXrec *x);
 
 /* ==== Later sections (open/load, trees, files, snapshots, check) are  ====
  * ==== added below by their layers; each keeps to the error contract. ==== */
