@@ -8,8 +8,11 @@
  * writes that whole block to both addresses.  So the new record is packed
  * into the cached block of the copy in use, which is held referenced until
  * the commit has written it; superblock 0, a flush, superblock 1, a flush
- * then give the crash behaviour of every commit (§15.3): either copy
- * loads, the old record with the old state or the new one with the new.
+ * then give the crash behaviour of every commit (§15.3): a copy that loads
+ * holds the old record or the new one.  The record is not covered by
+ * sbhash (§22.1), so a torn superblock write can pair the old record with
+ * the new commit, or leave the two copies' records different (gefs-fsck
+ * SB0014); the state is consistent either way.
  */
 #include <errno.h>
 #include <string.h>

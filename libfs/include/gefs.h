@@ -668,8 +668,10 @@ GEFS_API int gefs_readblk(Gefs *fs, uint64_t addr, uint8_t *buf);
 GEFS_API const GefsXrec *gefs_xrec(Gefs *fs);
 /* tune.c: make x the extension record of fs (opened rdwr) through a
  * commit (§15.2): packed into the superblock copy in use, which the commit
- * writes to both addresses, so that either copy that loads after a crash
- * holds the old record with the old state or x with the new.  Adds a
+ * writes to both addresses, so that a copy that loads after a crash holds
+ * the old record or x (with the old or the new state: the record is not
+ * under sbhash, so a torn superblock write can pair the old record with
+ * the new commit; the copies' records may then differ).  Adds a
  * record to an image that had none.  x->label must be labellen bytes that
  * gefs_labelcheck accepts, NUL-terminated.  -1: EROFS (read-only handle),
  * EINVAL (label), or the commit's errors; after a failed commit the handle
