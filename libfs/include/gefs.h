@@ -678,6 +678,29 @@ GEFS_API const GefsXrec *gefs_xrec(Gefs *fs);
  * must not commit again. */
 GEFS_API int gefs_setxrec(Gefs *fs, const GefsXrec *x);
 
+/* resize.c: what gefs_grow did (or would do). */
+typedef struct GefsGrow {
+	uint64_t	oldsize, newsize;	/* device bytes before and after */
+	uint32_t	oldnarena, newnarena;
+	uint64_t	oldend;			/* end of the last old arena */
+	uint64_t	arenasz;		/* S' of each new arena */
+	uint64_t	arenaaddr[4];		/* the new arenas' headers */
+	uint64_t	sb1;			/* the new backup superblock */
+} GefsGrow;
+/* Grow fs (opened rdwr, superblock copy 0 in use) to size bytes as the
+ * reference's grow does (§19): a regular file is extended (a block device
+ * must already have that size); four arenas of equal size are added after
+ * the last one; the backup superblock moves to the new last block.  The
+ * superblock in use is first copied to the new last block, then the new
+ * arenas and superblocks are published by a commit (§15.2) with real table
+ * hashes for every arena, so that every crash point loads.  -1: EROFS;
+ * EINVAL when size is below the device size (no shrinking), adds less
+ * than 64 MiB after the last arena, or would give 256 arenas or more;
+ * EBADMSG when copy 0 is not the one in use; the commit's errors (after a
+ * failure the handle must not be used to commit, and a regular file may
+ * stay extended).  g is filled from the validation on. */
+GEFS_API int gefs_grow(Gefs *fs, uint64_t size, GefsGrow *g);
+
 /* ==== Later sections (open/load, trees, files, snapshots, check) are  ====
  * ==== added below by their layers; each keeps to the error contract. ==== */
 
