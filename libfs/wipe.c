@@ -195,17 +195,19 @@ zapext(Wipe *w, GefsErr *e)
 
 enum {
 	XFSBLKSZ	= 4,		/* sb_blocksize, big-endian */
+	XFSDBLOCKS	= 8,		/* sb_dblocks */
 	XFSAGBLKS	= 84,		/* sb_agblocks */
 	XFSAGCOUNT	= 88,		/* sb_agcount */
 	XFSSECTSZ	= 102,		/* sb_sectsize */
 	XFSMINAG	= 16 * MiB,	/* XFS_MIN_AG_BYTES */
+	XFSMAXAG	= 65536,	/* more is not a real xfs: bounds the reads */
 };
 
 static int
 zapxfs(Wipe *w, GefsErr *e)
 {
 	const uint8_t *p = w->buf;
-	uint64_t bs, agsz, agc, a, ss;
+	uint64_t bs, agb, agsz, agc, a, ss;
 	int r;
 
 	if ((r = peek(w, 0, SECT, e)) <= 0 || memcmp(p, "XFSB", 4) != 0)
@@ -215,8 +217,10 @@ zapxfs(Wipe *w, GefsErr *e)
 	agc = gefs_get32(p + XFSAGCOUNT);
 	if (!pow2(bs) || bs < SECT || bs > ZAPMAX || !pow2(ss) || ss < SECT || ss > ZAPMAX)
 		return 0;
-	agsz = gefs_get32(p + XFSAGBLKS) * bs;
-	if (agsz < XFSMINAG)
+	agb = gefs_get32(p + XFSAGBLKS);
+	agsz = agb * bs;
+	/* the AGs must tile the file system: sb_agcount = ceil(dblocks / agblocks) */
+	if (agsz < XFSMINAG || agc > XFSMAXAG || agc != (gefs_get64(p + XFSDBLOCKS) + agb - 1) / agb)
 		return 0;
 	for (a = 1; a < agc && a <= w->lim / agsz; a++)
 		if (zapif(w, a * agsz, (size_t)ss, 0, "XFSB", 4, e) < 0)
@@ -260,6 +264,18 @@ zapfat(Wipe *w, GefsErr *e)
 	|| bk == 0 || bk >= lget16(p + FATRSVD))
 		return 0;
 	return zapif(w, bk * bps, (size_t)bps, BOOTSIG, "\x55\xaa", 2, e);
+}
+
+/* An older GEFS's backup superblock, in the last whole block: stale in
+ * the middle of a grown file (a later format writes its own). */
+static int
+zapgefs(Wipe *w, GefsErr *e)
+{
+	uint64_t b = GEFS_BLKSZ;
+
+	if (w->lim < 2 * b)
+		return 0;
+	return zapif(w, w->lim - w->lim % b - b, SECT, 0, GEFS_MAGIC, 8, e);
 }
 
 /* GPT: the backup header in the last sector, 512-byte or 4 KiB. */
@@ -352,7 +368,7 @@ wipeold(Dev *d, Undo *u, uint64_t lim, int *n, GefsErr *e)
 		return gefs_seterr(e, ENOMEM, "out of memory");
 	/* backups first: they are found through the primaries libblkid wipes */
 	if (zapbtrfs(&w, e) < 0 || zapext(&w, e) < 0 || zapxfs(&w, e) < 0 || zapfat(&w, e) < 0
-	|| zapgpt(&w, e) < 0 || wipeblkid(&w, e) < 0)
+	|| zapgpt(&w, e) < 0 || zapgefs(&w, e) < 0 || wipeblkid(&w, e) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -304,8 +304,7 @@ report(Args *a, const GefsFormatStats *st)
 		printf("wrote %" PRIu64 " blocks, %" PRIu64 " bytes in %" PRIu64 " writes, %" PRIu64 " syncs\n",
 			st->nblocks, st->byteswritten, st->nwrite, st->nsync);
 		if (st->nwiped > 0)
-			printf("erased %" PRIu64 " signatures and backup superblocks of what was there before\n",
-				st->nwiped);
+			printf("old signatures and backup superblocks erased: %" PRIu64 "\n", st->nwiped);
 	}
 }
 

@@ -166,6 +166,11 @@ t 0 "a file of holes, shrunk" "$BIN" -q "$img" 200M
 rm -f "$img"; head -c 140M /dev/zero > "$img"
 t 0 "a file of zeros" "$BIN" -q "$img"
 t 0 "a new file" "$BIN" -q "$DIR/new.img" 256M
+# grown with -F: the old backup superblock, now mid-file, is erased
+t 0 "grow a gefs image" "$BIN" -F -q "$DIR/new.img" 300M
+[ "$(dd if="$DIR/new.img" bs=16384 skip=$((256 * 64 - 1)) count=1 2>/dev/null | head -c 8)" = gefs9.00 ] \
+	&& bad "the old backup superblock survives in the grown image"
+rm -f "$DIR/new.img"
 
 # ---- a format that fails leaves the file as it was ----
 
