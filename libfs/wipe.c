@@ -296,7 +296,7 @@ zapgpt(Wipe *w, GefsErr *e)
 /* ------------------------------------------------------------------ */
 
 /* Save the magic named offname/magname the probe found, which
- * blkid_do_wipe is about to zero. */
+ * blkid_do_wipe is about to zero: 1 saved, 0 none, -1 error. */
 static int
 savemagic(Wipe *w, blkid_probe pr, const char *offname, const char *magname, GefsErr *e)
 {
@@ -312,26 +312,30 @@ savemagic(Wipe *w, blkid_probe pr, const char *offname, const char *magname, Gef
 	off = strtoull(s, &end, 10);
 	if (errno != 0 || end == s)
 		return 0;
-	return undosave(w->u, off, n, e);
+	return undosave(w->u, off, n, e) < 0 ? -1 : 1;
 }
 
 /* Probe, save, wipe, probe again: what wipefs -a does. */
 static int
 wipeloop(Wipe *w, blkid_probe pr, GefsErr *e)
 {
-	int i, r;
+	int i, r = 0, sb, pt;
 
 	for (i = 0; i < MAXSIG && (r = blkid_do_probe(pr)) == 0; i++) {
-		if (savemagic(w, pr, "SBMAGIC_OFFSET", "SBMAGIC", e) < 0
-		|| savemagic(w, pr, "PTMAGIC_OFFSET", "PTMAGIC", e) < 0)
+		if ((sb = savemagic(w, pr, "SBMAGIC_OFFSET", "SBMAGIC", e)) < 0
+		|| (pt = savemagic(w, pr, "PTMAGIC_OFFSET", "PTMAGIC", e)) < 0)
 			return -1;
+		/* a match without a magic (blkid_do_wipe skips it) erases nothing */
 		if (blkid_do_wipe(pr, 0) != 0)
 			return gefs_seterr(e, EIO, "%s: libblkid could not erase an old signature: %s",
 				devpath(w->d), strerror(errno ? errno : EIO));
-		w->n++;
+		w->n += sb + pt > 0;
 	}
-	if (i < MAXSIG && r < 0)
+	if (r < 0)
 		return gefs_seterr(e, EIO, "%s: libblkid cannot probe it", devpath(w->d));
+	if (i == MAXSIG)
+		return gefs_seterr(e, EIO, "%s: libblkid still finds signatures after erasing %d",
+			devpath(w->d), MAXSIG);
 	return 0;
 }
 
