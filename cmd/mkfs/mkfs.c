@@ -230,24 +230,32 @@ printlayout(const GefsLayout *lay)
 		printf("%5" PRIu64 "  %#18" PRIx64 "  %18" PRIu64 "\n", i, lay->arenastart[i], lay->arenasz);
 }
 
-/* The size a run would format: SIZE, else the image's own. */
+/* The size a run would format: SIZE, else the image's own; an existing
+ * image must be a regular file or block device (of that size). */
 static int
 imagesize(Args *a, uint64_t *size)
 {
 	GefsErr e;
+	uint64_t own;
 	bool isblk;
 
-	if (a->havesize) {
-		*size = a->size;
-		return 0;
-	}
-	if (gefs_imagesize(a->image, size, &isblk, &e) < 0) {
+	*size = a->size;
+	if (gefs_imagesize(a->image, &own, &isblk, &e) < 0) {
+		if (e.code == ENOENT && a->havesize)
+			return 0;
 		if (e.code == ENOENT)
 			fail(EXIT_OPERR, "%s: no such file (give a size to create it)", a->image);
 		else
 			fail(EXIT_OPERR, "%s", e.msg);
 		return -1;
 	}
+	if (isblk && a->havesize && a->size != own) {
+		fail(EXIT_OPERR, "%s: size %" PRIu64 " differs from the device's size %" PRIu64, a->image,
+			a->size, own);
+		return -1;
+	}
+	if (!a->havesize)
+		*size = own;
 	return 0;
 }
 
@@ -258,7 +266,7 @@ dryrun(Args *a)
 	GefsLayout lay;
 	GefsErr e;
 	uint64_t size;
-	char what[128];
+	char what[192];
 
 	if (imagesize(a, &size) < 0)
 		return EXIT_OPERR;
@@ -268,7 +276,7 @@ dryrun(Args *a)
 	if (gefs_layout(&lay, size, &e) < 0)
 		return fail(EXIT_OPERR, "%s", e.msg);
 	printf("image       %s\n", a->image);
-	if (gefs_probe(a->image, what, sizeof what, NULL) > 0)
+	if (gefs_fmtrefuse(a->image, a->havesize ? size : 0, what, sizeof what, NULL) > 0)
 		printf("contains    %s%s\n", what, a->fo.force ? "" : " (needs -F)");
 	printlayout(&lay);
 	printf("nothing written (-n)\n");
@@ -296,6 +304,8 @@ report(Args *a, const GefsFormatStats *st)
 		printlayout(&st->lay);
 		printf("wrote %" PRIu64 " blocks, %" PRIu64 " bytes in %" PRIu64 " writes, %" PRIu64 " syncs\n",
 			st->nblocks, st->byteswritten, st->nwrite, st->nsync);
+		if (st->nwiped > 0)
+			printf("old signatures and backup superblocks erased: %" PRIu64 "\n", st->nwiped);
 	}
 }
 

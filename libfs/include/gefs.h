@@ -494,6 +494,8 @@ typedef struct GefsFormatStats {
 	uint64_t	nwrite;		/* write calls */
 	uint64_t	nsync;		/* syncs */
 	uint64_t	byteswritten;
+	uint64_t	nwiped;		/* other file systems' signatures, backup
+					 * superblocks and headers erased */
 } GefsFormatStats;
 
 /* Defaults: user glenda, no label, an extension record with a random
@@ -521,18 +523,32 @@ GEFS_API int gefs_imagesize(const char *path, uint64_t *size, bool *isblk, GefsE
  * or partition table; 0 when nothing is recognised (what = ""); -1 on
  * error (ENOENT, EIO, ...).  what may be NULL. */
 GEFS_API int gefs_probe(const char *path, char *what, size_t n, GefsErr *e);
+/* Whether formatting path at size bytes (0: its length) needs force: 1,
+ * with what named in what, when gefs_probe recognises something, or when
+ * path is a regular file holding data nothing recognises: its first or
+ * last MiB, or when size is smaller the first MiB that size would cut off,
+ * holds a non-zero byte (at most 3 MiB are read; a file of zeros or holes
+ * is blank); 0 when formatting destroys nothing known; -1 on error. */
+GEFS_API int gefs_fmtrefuse(const char *path, uint64_t size, char *what, size_t n, GefsErr *e);
 /* Format path (§5.3, §18, §22): a regular file, created or resized to
  * exactly size bytes (sparse) when size is non-zero, else formatted at its
  * length; or a block device, formatted whole (a non-zero size must equal
- * its size).  Only the blocks §18.2 lists are written: the arena blocks and
- * logs, the tree blocks, sync, superblock 0, sync, superblock 1, sync;
- * both superblock blocks carry the extension record at 8192 unless
- * o->noxrec.  Takes the image's exclusive flock (EWOULDBLOCK when another
- * process holds it).  Refuses (EEXIST) what gefs_probe recognises unless
- * o->force.  Errors: EINVAL (bad user or label, size below GEFS_MINSIZE
- * or not the device's size), ENOENT (no file and no size), EISDIR, EEXIST,
- * EWOULDBLOCK, EIO, ENOSPC.  A file created here is removed again on
- * failure.  o may be NULL (defaults); st may be NULL. */
+ * its size).  First, on an existing image, every signature libblkid finds
+ * is erased (blkid_do_wipe) and so are other file systems' backup
+ * superblocks and headers (btrfs mirrors, ext2/3/4 backups, xfs secondary
+ * superblocks, FAT32/exFAT backup boot sectors, a backup GPT header) that
+ * lie inside it: only those ranges.  Then only the blocks §18.2 lists are
+ * written: the arena blocks and logs, the tree blocks, sync, superblock 0,
+ * sync, superblock 1, sync; both superblock blocks carry the extension
+ * record at 8192 unless o->noxrec.  Takes the image's exclusive flock
+ * (EWOULDBLOCK when another process holds it).  Refuses (EEXIST) what
+ * gefs_fmtrefuse refuses unless o->force.  Errors: EINVAL (bad user or
+ * label, size below GEFS_MINSIZE or not the device's size), ENOENT (no
+ * file and no size), EISDIR, EEXIST, EWOULDBLOCK, EIO, ENOSPC.  On
+ * failure a file created here is removed again, and an existing image is
+ * put back as it was: its length, and the old bytes of every range
+ * written (kept in memory before writing them).  o may be NULL
+ * (defaults); st may be NULL. */
 GEFS_API int gefs_format(const char *path, uint64_t size, const GefsFormatOpts *o,
 	GefsFormatStats *st, GefsErr *e);
 
