@@ -35,9 +35,13 @@ deliver(Check *ck, int pr, uint64_t addr, int pass, bool fixed, const char *msg)
 	GefsFinding f;
 
 	ck->st->nfound[p->sev]++;
-	if (fixed)
+	if (fixed) {
 		ck->st->nfixed++;
-	else if (p->sev == GEFS_SEVERR)
+		ck->st->nfixsev[p->sev]++;
+		/* the leaks are freed together by the commit, or none is */
+		if (pr == PR_RFLEAK)
+			ck->st->nreclaim = ck->st->nleak;
+	} else if (p->sev == GEFS_SEVERR)
 		ck->st->nerrleft++;
 	if (p->flags & GEFS_PRFATAL) {
 		ck->st->fatal = true;
@@ -730,6 +734,7 @@ applyfixes(Check *ck)
 		/* nothing is written: the planned repairs become findings left */
 		for (i = 0; i < ck->nfix; i++) {
 			ck->st->nfixed--;
+			ck->st->nfixsev[problemof(ck->fix[i].pr)->sev]--;
 			if (problemof(ck->fix[i].pr)->sev == GEFS_SEVERR)
 				ck->st->nerrleft++;
 		}

@@ -174,6 +174,13 @@ jsonhex(Json *j, const char *key, uint64_t v)
 }
 
 void
+jsonhash(Json *j, const char *key, uint64_t v)
+{
+	member(j, key);
+	fprintf(j->f, "\"0x%016llx\"", (unsigned long long)v);
+}
+
+void
 jsonbool(Json *j, const char *key, int v)
 {
 	member(j, key);

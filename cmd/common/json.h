@@ -32,6 +32,7 @@ void jsonmem(Json *j, const char *key, const void *s, size_t n);	/* bytes, escap
 void jsonu64(Json *j, const char *key, uint64_t v);
 void jsoni64(Json *j, const char *key, int64_t v);
 void jsonhex(Json *j, const char *key, uint64_t v);	/* "0x…" string */
+void jsonhash(Json *j, const char *key, uint64_t v);	/* "0x" and 16 digits */
 void jsonbool(Json *j, const char *key, int v);
 void jsonnull(Json *j, const char *key);
 /* Close every open level and end the line. */

@@ -162,11 +162,8 @@ dumpend(Dump *d)
 		jsonbool(&d->j, "ok", d->status == 0);
 		jsonfinish(&d->j);
 	}
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: writing output: %s\n", argv0, strerror(errno));
-		if (d->status < EXIT_DAMAGED)
-			d->status = EXIT_DAMAGED;
-	}
+	if (checkstdout(argv0) < 0 && d->status < EXIT_DAMAGED)
+		d->status = EXIT_DAMAGED;
 	return d->status;
 }
 
@@ -290,6 +287,7 @@ main(int argc, char **argv)
 
 	memset(&d, 0, sizeof d);
 	gefs_defopts(&d.opts);
+	checkstdoutatexit(argv0, EXIT_DAMAGED);
 	while ((c = getopt_long(argc, argv, "+bVh", gopts, NULL)) != -1) {
 		if (c == '?')
 			usagefail("bad option");

@@ -307,6 +307,7 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&a, 0, sizeof a);
+	checkstdoutatexit(argv0, EXIT_OPERR);
 	if ((rc = parseargs(&a, argc, argv)) >= 0)
 		return rc;
 	if (a.dryrun)
