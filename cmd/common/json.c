@@ -195,6 +195,13 @@ jsonnull(Json *j, const char *key)
 }
 
 void
+jsonendto(Json *j, int depth)
+{
+	while (j->depth > depth)
+		jsonend(j);
+}
+
+void
 jsonfinish(Json *j)
 {
 	while (j->depth > 0)

@@ -35,6 +35,9 @@ void jsonhex(Json *j, const char *key, uint64_t v);	/* "0x…" string */
 void jsonhash(Json *j, const char *key, uint64_t v);	/* "0x" and 16 digits */
 void jsonbool(Json *j, const char *key, int v);
 void jsonnull(Json *j, const char *key);
+/* Close the open levels down to depth (1: back in the top-level object,
+ * e.g. to report an error there rather than inside an array). */
+void jsonendto(Json *j, int depth);
 /* Close every open level and end the line. */
 void jsonfinish(Json *j);
 

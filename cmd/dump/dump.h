@@ -40,6 +40,7 @@ struct Dump {
 	bool		raw;		/* -b / --bytes: exact byte counts */
 	Json		j;
 	int		status;		/* worst exit status so far */
+	char		err[512];	/* the first error reported (JSON "error") */
 	uint64_t	nwarn;
 };
 

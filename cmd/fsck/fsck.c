@@ -344,7 +344,7 @@ main(int argc, char **argv)
 			fputc('\n', stdout);
 		fprintf(stderr, "gefs-fsck: %s\n", e.msg);
 		if (c.json) {
-			jsonend(&c.j);
+			jsonendto(&c.j, 1);
 			jsonstr(&c.j, "error", e.msg);
 			jsonu64(&c.j, "status", EXIT_OPERR);
 			jsonbool(&c.j, "ok", false);
