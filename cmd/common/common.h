@@ -27,6 +27,7 @@ const char	*fmtsize(char *buf, size_t n, uint64_t bytes, bool raw);
 const char	*fmttime(char *buf, size_t n, int64_t ns);
 const char	*fmthash(char *buf, size_t n, uint64_t h);
 const char	*fmtrange(char *buf, size_t n, uint64_t start, uint64_t end);
+const char	*fmtextent(char *buf, size_t n, uint64_t addr, uint64_t len);	/* [addr, addr+len) */
 const char	*fmtcount(char *buf, size_t n, uint64_t v, const char *one, const char *many);
 
 /* Flush stdout; if any output was lost (a full disk, a closed pipe)

@@ -116,6 +116,19 @@ fmtrange(char *buf, size_t n, uint64_t start, uint64_t end)
 	return buf;
 }
 
+/* The range of len bytes at addr, from untrusted values: an end past
+ * 2^64 is written as the sum rather than wrapped. */
+const char *
+fmtextent(char *buf, size_t n, uint64_t addr, uint64_t len)
+{
+	if (addr + len < addr)
+		snprintf(buf, n, "[0x%llx, 0x%llx + 0x%llx)", (unsigned long long)addr,
+			(unsigned long long)addr, (unsigned long long)len);
+	else
+		fmtrange(buf, n, addr, addr + len);
+	return buf;
+}
+
 /* A count with its unit, singular for exactly one: "1 file", "2 files". */
 const char *
 fmtcount(char *buf, size_t n, uint64_t v, const char *one, const char *many)

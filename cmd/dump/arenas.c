@@ -131,7 +131,7 @@ showlog(Dump *d, uint64_t addr, const uint8_t *blk, const GefsLogHdr *h, uint64_
 	GefsLogEnt le;
 	GefsErr e;
 	const uint8_t *body, *end;
-	char sz[32], rg[48];
+	char sz[32], rg[72];
 	size_t off;
 	int w;
 
@@ -167,7 +167,7 @@ showlog(Dump *d, uint64_t addr, const uint8_t *blk, const GefsLogHdr *h, uint64_
 				*stop ? "  ignored" : "");
 		else
 			printf("    %5zu  %-9s  %s  %s%s\n", off, logops[le.op],
-				fmtrange(rg, sizeof rg, le.addr, le.addr + le.len),
+				fmtextent(rg, sizeof rg, le.addr, le.len),
 				fmtsize(sz, sizeof sz, le.len, d->raw), *stop ? "  ignored" : "");
 		if (le.op == GEFS_LOGSYNC && le.qgen >= qgen)
 			*stop = true;
@@ -186,7 +186,7 @@ typedef struct Logw {
 static void
 logentry(Dump *d, const GefsLogItem *it)
 {
-	char sz[32], rg[48];
+	char sz[32], rg[72];
 	const char *note;
 
 	note = it->kind == GEFS_LOGSTOP ? "barrier: replay stops here"
@@ -222,7 +222,7 @@ logentry(Dump *d, const GefsLogItem *it)
 			(unsigned long long)it->ent.addr, note ? "  " : "", note ? note : "");
 	else
 		printf("    %5zu  %-9s  %s  %s%s%s\n", it->off,
-			logops[it->ent.op % 6], fmtrange(rg, sizeof rg, it->ent.addr, it->ent.addr + it->ent.len),
+			logops[it->ent.op % 6], fmtextent(rg, sizeof rg, it->ent.addr, it->ent.len),
 			fmtsize(sz, sizeof sz, it->ent.len, d->raw),
 			note ? "  " : "", note ? note : "");
 }
