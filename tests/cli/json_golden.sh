@@ -87,6 +87,18 @@ golden dump-free dump 0 "$DUMP" --json "$std" free 1
 golden dump-snaps dump 0 "$DUMP" --json "$std" snaps
 golden dump-ls dump 0 "$DUMP" --json "$std" ls -R -l main:/
 golden dump-stats dump 0 "$DUMP" --json "$std" stats
+# a name that is not UTF-8 ("f016" made "f\xff16", still in key order;
+# the node hashes no longer match, hence --ignore-hash): U+FFFD in
+# "name", the exact bytes in "name_hex"
+python3 -c '
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+n = d.count(b"f016")
+d = d.replace(b"f016", b"f\xff16")
+open(sys.argv[2], "wb").write(d)
+sys.exit(n == 0)' "$std" "$tmp/raw.img" || bad "no name f016 in the std image"
+golden dump-ls-rawname dump 0 "$DUMP" --json --ignore-hash "$tmp/raw.img" ls main:/
+grep -q '"name_hex": "66ff3136"' "$GOLD/dump-ls-rawname.json" || bad "dump-ls-rawname: no name_hex"
 # damage met mid-array: the arrays are closed, the error is at the top
 case_img unfixable_leaf_hash "$tmp/leaf.img"
 golden dump-tree-damaged dump 1 "$DUMP" --json "$tmp/leaf.img" tree adm
