@@ -220,7 +220,7 @@ findingsline(Ctx *c, const GefsCheckStats *st)
 static void
 summary(Ctx *c, const GefsCheckStats *st, int status)
 {
-	char el[48];
+	char el[48], rss[32];
 	int p;
 
 	if (c->json) {
@@ -231,7 +231,8 @@ summary(Ctx *c, const GefsCheckStats *st, int status)
 		fputc('\n', stdout);
 	if (c->timing)
 		for (p = 1; p < GEFS_CKNPASS; p++)
-			printf("Pass %d (%s): %.3f s, peak RSS %ld KiB\n", p, gefs_passname(p), st->passtime[p], st->passrss[p]);
+			printf("Pass %d (%s): %.3f s, peak RSS %s\n", p, gefs_passname(p), st->passtime[p],
+				fmtsize(rss, sizeof rss, (uint64_t)(st->passrss[p] > 0 ? st->passrss[p] : 0) * 1024, false));
 	if (st->cancelled)
 		printf("%s: check cancelled\n", c->dev);
 	else if (st->nerrleft > 0)
