@@ -189,7 +189,7 @@ lsdir(Ls *l, uint64_t qid, const char *path)
 	tabfree(tab);
 	rc = 0;
 	l->stack[l->depth++] = qid;
-	for (i = 0; l->recurse && i < dir.n; i++) {
+	for (i = 0; l->recurse && i < dir.n && !ferror(stdout); i++) {
 		if (!(dir.e[i].x.mode & GEFS_DMDIR))
 			continue;
 		sub = showpath(d, path, dir.e[i].name, dir.e[i].nlen);

@@ -91,7 +91,7 @@ static int
 treenode(void *arg, int depth, const GefsNode *n, const GefsBptr *bp)
 {
 	shownode(arg, depth, n, bp);
-	return 0;
+	return ferror(stdout) != 0;	/* output lost: stop, dumpend says so */
 }
 
 /* Walk the subtree at addr read raw (no pointer hash for the root;
@@ -131,7 +131,7 @@ rawwalk(Dump *d, const GefsBptr *bp, int depth, int maxdepth, bool root)
 		shownode(d, depth, &n, root ? NULL : bp);
 		rc = 0;
 		for (i = 0; n.type == GEFS_TPIVOT && i < n.nval; i++) {
-			if (maxdepth >= 0 && depth >= maxdepth)
+			if ((maxdepth >= 0 && depth >= maxdepth) || ferror(stdout))
 				break;
 			gefs_nodekv(&n, i, &kv);
 			if (gefs_unpackpivval(&cp, &fill, kv.v, kv.nv, &e) < 0) {

@@ -110,6 +110,9 @@ full 1 "dump super" "$DUMP" "$std" super
 full 1 "dump --json snaps" "$DUMP" --json "$std" snaps
 full 1 "dump cat" "$DUMP" "$std" cat adm:/users
 full 1 "dump --help" "$DUMP" --help
+full 1 "dump tree -S" "$DUMP" "$std" tree -S
+full 1 "dump tree main" "$DUMP" "$std" tree main
+full 1 "dump ls -R" "$DUMP" "$std" ls -R -l main:/
 full 1 "mkfs -n" "$MKFS" -n "$tmp/x.img"
 full 1 "mkfs" "$MKFS" -F "$tmp/x.img" 256M
 full 1 "mkfs -V" "$MKFS" -V
