@@ -190,6 +190,12 @@ struct Gefs {
 	struct Users	*users;		/* parsed /users of adm (fs.c) */
 };
 
+/* Messages follow the tools' output rules (cmd/common/common.h): hashes
+ * as 0x%016llx, address ranges half-open as rangestr renders them,
+ * "[0x4000, 0x8000)" (err.c). */
+enum { RANGESTRSZ = 64 };
+HIDDEN const char *rangestr(char buf[RANGESTRSZ], uint64_t addr, uint64_t len);
+
 /* Report a non-fatal finding (e.g. "arena 3: header hash mismatch, using
  * footer") through opts.warn; counts it. */
 HIDDEN void fswarn(Gefs *fs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

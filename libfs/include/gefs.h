@@ -961,6 +961,8 @@ typedef struct GefsCheckStats {
 	long		passrss[GEFS_CKNPASS];	/* peak RSS (KiB) after the pass */
 	bool		cancelled;
 	bool		fatal;		/* stopped early on a GEFS_PRFATAL problem */
+	uint64_t	nfixsev[3];	/* findings repaired, by severity (sum: nfixed) */
+	uint64_t	nreclaim;	/* leaked blocks freed by the repair (reclaim) */
 } GefsCheckStats;
 
 GEFS_API void gefs_defcheckopts(GefsCheckOpts *o);
