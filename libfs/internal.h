@@ -189,6 +189,10 @@ struct Gefs {
 	struct Users	*users;		/* parsed /users of adm (fs.c) */
 };
 
+/* Where superblock copy 1 lives: the last whole block of the device
+ * (0 when the device has fewer than two blocks). */
+HIDDEN uint64_t sb1addr(Gefs *fs);
+
 /* Report a non-fatal finding (e.g. "arena 3: header hash mismatch, using
  * footer") through opts.warn; counts it. */
 HIDDEN void fswarn(Gefs *fs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

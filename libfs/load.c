@@ -38,7 +38,7 @@ gefs_errcode(Gefs *fs)
 }
 
 /* L' - 16384: where superblock 1 lives (0 when the device has < 2 blocks). */
-static uint64_t
+uint64_t
 sb1addr(Gefs *fs)
 {
 	uint64_t l;

@@ -79,6 +79,12 @@ fmtkey(char *buf, size_t n, const uint8_t *k, size_t nk)
 	return buf;
 }
 
+const char *
+gefs_fmtkey(char *buf, size_t n, const uint8_t *k, size_t nk)
+{
+	return fmtkey(buf, n, k, nk);
+}
+
 static int
 nomsg(Gefs *fs, const GefsMsg *m, uint64_t addr, const char *why)
 {

@@ -231,7 +231,9 @@ optcluster(int argc, char **argv, int *i, const char *spec, Opts *o, char *err, 
 
 	for (s = argv[*i] + 1; *s != '\0'; s++) {
 		c = (unsigned char)*s;
-		f = c < 128 && c != ':' ? strchr(spec, c) : NULL;
+		f = c < 128 && c != ':' && c != ';' ? strchr(spec, c) : NULL;
+		if (f != NULL && strchr(spec, ';') != NULL && f > strchr(spec, ';'))
+			f = NULL;	/* a letter of a long name */
 		if (f == NULL)
 			return fail(err, nerr, "%s: unknown option -%c", argv[0], c);
 		o->count[c]++;
@@ -248,6 +250,26 @@ optcluster(int argc, char **argv, int *i, const char *spec, Opts *o, char *err, 
 	return 0;
 }
 
+/* "--name": a flag spelled long, listed after ';' in spec as "name=c". */
+static int
+longopt(const char *cmd, const char *name, const char *spec, Opts *o, char *err, size_t nerr)
+{
+	const char *p;
+	size_t n;
+
+	n = strlen(name);
+	p = strchr(spec, ';');
+	while (p != NULL) {
+		p++;
+		if (strncmp(p, name, n) == 0 && p[n] == '=' && p[n+1] != '\0' && (unsigned char)p[n+1] < 128) {
+			o->count[(unsigned char)p[n+1]]++;
+			return 0;
+		}
+		p = strchr(p, ',');
+	}
+	return fail(err, nerr, "%s: unknown option --%s", cmd, name);
+}
+
 int
 parseopts(int argc, char **argv, const char *spec, Opts *o, char *err, size_t nerr)
 {
@@ -261,6 +283,11 @@ parseopts(int argc, char **argv, const char *spec, Opts *o, char *err, size_t ne
 		}
 		if (argv[i][0] != '-' || argv[i][1] == '\0')
 			break;
+		if (argv[i][1] == '-') {
+			if (longopt(argv[0], argv[i] + 2, spec, o, err, nerr) < 0)
+				return -1;
+			continue;
+		}
 		if (optcluster(argc, argv, &i, spec, o, err, nerr) < 0)
 			return -1;
 	}

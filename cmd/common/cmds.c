@@ -146,5 +146,11 @@ const Cmd sesscmds[] = {
 	{"manifest", "[PATH]", "one line per file below PATH (reference manifest format)", 0, 1, "", 0,
 		cmdmanifest},
 	{"snaps", "", "list the labels and their snapshots", 0, 0, "", 0, cmdsnaps},
+	{"owner", "ADDR", "what points to block ADDR: tree, node, entry and key", 1, 1, "", 0, cmdowner},
+	{"poke", "[--rehash] ADDR OFFSET HEXBYTES", "overwrite bytes of a block (--rehash: fix every hash above it)",
+		3, 3, RAWOPTS, CMD_RAW | CMD_SHELL, cmdpoke},
+	{"flip", "[--rehash] ADDR BIT", "invert one bit of a block (bit 0: the high bit of byte 0)",
+		2, 2, RAWOPTS, CMD_RAW | CMD_SHELL, cmdflip},
+	{"zap", "[--rehash] ADDR", "zero a whole block", 1, 1, RAWOPTS, CMD_RAW | CMD_SHELL, cmdzap},
 	{0},
 };

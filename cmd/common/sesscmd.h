@@ -6,10 +6,18 @@
 #ifndef GEFS_SESSCMD_H
 #define GEFS_SESSCMD_H
 
+#include <stdint.h>
+
 int cmdls(void *ctx, int argc, char **argv);
 int cmdstat(void *ctx, int argc, char **argv);
 int cmdcat(void *ctx, int argc, char **argv);
 int cmdget(void *ctx, int argc, char **argv);
+int cmdpoke(void *ctx, int argc, char **argv);
+int cmdflip(void *ctx, int argc, char **argv);
+int cmdzap(void *ctx, int argc, char **argv);
+int cmdowner(void *ctx, int argc, char **argv);
+
+#define RAWOPTS	";rehash=r"	/* poke, flip, zap: --rehash */
 
 /* "d-rwxr-xr-x" as 9front's ls prints it (a: append, l: exclusive,
  * t: temporary); buf holds 12 bytes. */

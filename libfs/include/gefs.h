@@ -298,6 +298,9 @@ typedef struct GefsMsg {
 
 /* memcmp over the shorter length, then shorter first (§9.1). */
 GEFS_API int gefs_keycmp(const uint8_t *a, size_t na, const uint8_t *b, size_t nb);
+/* A printable rendering of key k ("Kent(0x3, \"x\")"), cut to fit buf
+ * (96 bytes or more recommended); returns buf. */
+GEFS_API const char *gefs_fmtkey(char *buf, size_t n, const uint8_t *k, size_t nk);
 
 /* Key encoders; each returns the key length.  k must hold GEFS_KEYMAX. */
 GEFS_API size_t gefs_packdatkey(uint8_t *k, uint64_t qid, uint64_t off);	/* 17 */
@@ -804,6 +807,48 @@ GEFS_API int gefs_username(Gefs *fs, int32_t id, char *buf, size_t n);
  * or a damaged length) fails with EFBIG instead of hashing for hours.
  * 0, or -1 (EIO when writing out fails; EBADMSG, EFBIG). */
 GEFS_API int gefs_manifest(GefsTree *t, const char *path, FILE *out);
+
+/* ------------------------------------------------------------------ */
+/* Raw blocks (poke.c), for debugging tools and damaged test images.  */
+/* These change blocks in place, outside copy-on-write, the logs and   */
+/* the commit: the image may be left damaged on purpose.  Trees opened */
+/* before a raw write may hold stale roots: reopen them.               */
+/* ------------------------------------------------------------------ */
+
+/* Write the 16 KiB buf to block addr as it is and flush the device (a
+ * handle opened read-write; EROFS otherwise, EINVAL for a bad address). */
+GEFS_API int gefs_writeblk(Gefs *fs, uint64_t addr, const uint8_t *buf);
+
+/* A pointer to a block, as gefs_findrefs reports it. */
+enum {
+	GEFS_REFSB	= 0,	/* the superblock's snapshot-tree root */
+	GEFS_REFPIVOT	= 1,	/* child pointer: entry idx of pivot node */
+	GEFS_REFVAL	= 2,	/* leaf value idx: Kdat (data) or Ksnap (tree root) */
+	GEFS_REFMSG	= 3,	/* buffered Oinsert idx of pivot node carrying a Kdat or Ksnap */
+};
+typedef struct GefsRef {
+	int64_t		tree;	/* snapshot gen whose tree holds the pointer; -1 the snapshot tree */
+	uint64_t	node;	/* the node holding it (GEFS_NONE for GEFS_REFSB) */
+	int		kind;	/* GEFS_REF* */
+	int		idx;
+	const uint8_t	*k;	/* the entry's key (valid during the callback) */
+	size_t		nk;
+} GefsRef;
+typedef int (*GefsRefFn)(void *arg, const GefsRef *r);
+/* Every pointer to addr in the snapshot tree and in every snapshot's tree
+ * (shared nodes are reported once per tree that reaches them), with hash
+ * checks off.  A non-zero return of fn stops the search and is returned;
+ * 0 when done; -1 on error. */
+GEFS_API int gefs_findrefs(Gefs *fs, uint64_t addr, GefsRefFn fn, void *arg);
+/* Make the (changed) block at addr valid again: a superblock copy gets
+ * its sbhash, an arena header or footer its hash in the superblocks'
+ * arena table, a log or deadlist block its logh, and a tree node or data
+ * block the hash in every pointer to it (pivots, Kdat values, snapshot
+ * records, buffered messages, the superblock's snapshot-tree root), each
+ * changed block in turn rehashed up to both superblocks.  *nfix counts
+ * the blocks rewritten.  ENOENT when nothing points to a tree or data
+ * block. */
+GEFS_API int gefs_rehash(Gefs *fs, uint64_t addr, int *nfix);
 
 /* ------------------------------------------------------------------ */
 /* Checking (check.c, checktree.c, problem.c)                         */

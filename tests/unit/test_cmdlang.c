@@ -148,6 +148,25 @@ test_opts(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "needs an argument"));
 }
 
+static void
+test_longopts(void)
+{
+	char *v1[] = {"zap", "--rehash", "-x", "0x4000", NULL};
+	char *v2[] = {"zap", "--bogus", NULL};
+	char *v3[] = {"zap", "-e", NULL};	/* a letter of "rehash" is no short option */
+	char *v4[] = {"zap", "--re", NULL};
+	Opts o;
+
+	CU_ASSERT_EQUAL(parseopts(4, v1, "x;rehash=r", &o, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(o.count['r'], 1);
+	CU_ASSERT_EQUAL(o.count['x'], 1);
+	CU_ASSERT_EQUAL(o.optind, 3);
+	CU_ASSERT_EQUAL(parseopts(2, v2, "x;rehash=r", &o, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown option --bogus"));
+	CU_ASSERT_EQUAL(parseopts(2, v3, "x;rehash=r", &o, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(parseopts(2, v4, "x;rehash=r", &o, err, sizeof err), -1);
+}
+
 static int ran;
 
 static int
@@ -203,6 +222,7 @@ suite_cmdlang(void)
 	CU_add_test(s, "split limits", test_splitlimits);
 	CU_add_test(s, "resolve", test_resolve);
 	CU_add_test(s, "options", test_opts);
+	CU_add_test(s, "long options", test_longopts);
 	CU_add_test(s, "table and help", test_table);
 	return 0;
 }
