@@ -67,6 +67,7 @@ enum {
 	CMD_WRITE	= 1 << 0,	/* changes the image: needs write mode */
 	CMD_SHELL	= 1 << 1,	/* interactive shell only (not in replay) */
 	CMD_RAW		= 1 << 2,	/* raw block poke: shell write mode only */
+	CMD_NOAUTO	= 1 << 3,	/* a CMD_WRITE that is not followed by a commit */
 };
 
 typedef struct Cmd Cmd;

@@ -131,6 +131,42 @@ cmdmanifest(void *ctx, int argc, char **argv)
 	return 0;
 }
 
+static int
+cmdbegin(void *ctx, int argc, char **argv)
+{
+	Sess *s = ctx;
+
+	(void)argc, (void)argv;
+	if (s->batch)
+		return sessfail(s, "begin: already inside begin ... commit");
+	s->batch = true;
+	return 0;
+}
+
+static int
+cmdcommit(void *ctx, int argc, char **argv)
+{
+	Sess *s = ctx;
+
+	(void)argc, (void)argv;
+	s->batch = false;
+	if (gefs_commit(s->fs) < 0)
+		return sessfsfail(s, "commit");
+	return 0;
+}
+
+static int
+cmdabort(void *ctx, int argc, char **argv)
+{
+	Sess *s = ctx;
+
+	(void)argc, (void)argv;
+	s->batch = false;
+	if (gefs_abort(s->fs) < 0)
+		return sessfsfail(s, "abort");
+	return 0;
+}
+
 /* The table: read commands, then (in write mode) the ones that change
  * the image.  Order is the order of `help`. */
 const Cmd sesscmds[] = {
@@ -146,6 +182,29 @@ const Cmd sesscmds[] = {
 	{"manifest", "[PATH]", "one line per file below PATH (reference manifest format)", 0, 1, "", 0,
 		cmdmanifest},
 	{"snaps", "", "list the labels and their snapshots", 0, 0, "", 0, cmdsnaps},
+	{"put", "[-r] [-p] HOSTSRC DST", "copy a host file (-r: a tree) in, holes kept (-p: keep mode, mtime)",
+		2, 2, "rp", CMD_WRITE, cmdput},
+	{"mkdir", "[-p] PATH...", "make directories (-p: with missing parents, no error if present)", 1, -1, "p",
+		CMD_WRITE, cmdmkdir},
+	{"rm", "[-r] PATH...", "remove files and empty directories (-r: whole trees)", 1, -1, "r", CMD_WRITE, cmdrm},
+	{"mv", "FROM TO", "rename or move within one label", 2, 2, "", CMD_WRITE, cmdmv},
+	{"chmod", "MODE PATH...", "set permissions: octal, or [ugoa][+-=][rwxalt] (a append, l exclusive, t tmp)",
+		2, -1, "", CMD_WRITE, cmdchmod},
+	{"chown", "USER[:GROUP] PATH...", "set owner and group (names from adm's users file)", 2, -1, "",
+		CMD_WRITE, cmdchown},
+	{"touch", "[-t TIME] PATH...", "set times (TIME: @SECONDS or YYYY-MM-DDTHH:MM:SSZ), creating files",
+		1, -1, "t:", CMD_WRITE, cmdtouch},
+	{"truncate", "-s SIZE PATH...", "set the length (SIZE: bytes or with K, M, G, T)", 1, -1, "s:",
+		CMD_WRITE, cmdtruncate},
+	{"write", "PATH OFFSET DATA|@HOSTFILE", "write bytes into a file at OFFSET", 3, 3, "", CMD_WRITE, cmdwrite},
+	{"useradd", "[-u ID] NAME [LEADER]", "add a user to adm's users file (ID: the lowest free)", 1, 2, "u:",
+		CMD_WRITE, cmduseradd},
+	{"groupadd", "[-u ID] NAME [LEADER]", "add a group (in Plan 9, a group is a user)", 1, 2, "u:",
+		CMD_WRITE, cmduseradd},
+	{"usermod", "-G GROUP USER", "add USER to the members of GROUP", 1, 1, "G:", CMD_WRITE, cmdusermod},
+	{"begin", "", "start a block of changes committed together", 0, 0, "", CMD_WRITE | CMD_SHELL, cmdbegin},
+	{"commit", "", "commit the changes since begin", 0, 0, "", CMD_WRITE | CMD_SHELL | CMD_NOAUTO, cmdcommit},
+	{"abort", "", "drop the changes since begin", 0, 0, "", CMD_WRITE | CMD_SHELL | CMD_NOAUTO, cmdabort},
 	{"owner", "ADDR", "what points to block ADDR: tree, node, entry and key", 1, 1, "", 0, cmdowner},
 	{"poke", "[--rehash] ADDR OFFSET HEXBYTES", "overwrite bytes of a block (--rehash: fix every hash above it)",
 		3, 3, RAWOPTS, CMD_RAW | CMD_SHELL, cmdpoke},

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "sess.h"
 
 static void
@@ -139,6 +140,23 @@ allowed(Sess *s, const Cmd *c)
 	return 0;
 }
 
+/* After a command that changes the image: in the shell, outside a
+ * begin ... commit block, commit it, or drop what it did if it failed. */
+static int
+settle(Sess *s, const Cmd *c, int rc)
+{
+	char msg[sizeof s->err];
+
+	if (!(c->flags & CMD_WRITE) || (c->flags & CMD_NOAUTO) || s->replay || s->batch)
+		return rc;
+	if (rc == 0)
+		return gefs_commit(s->fs) < 0 ? sessfsfail(s, "%s: commit", c->name) : 0;
+	memcpy(msg, s->err, sizeof msg);
+	if (gefs_abort(s->fs) < 0)
+		sessfsfail(s, "%s; dropping its changes failed too", msg);
+	return -1;
+}
+
 int
 runline(Sess *s, const char *line)
 {
@@ -161,7 +179,7 @@ runline(Sess *s, const char *line)
 	else if (allowed(s, c) < 0 || checkargs(c, w.argc, w.argv, s->err, sizeof s->err) < 0)
 		rc = -1;
 	else
-		rc = c->fn(s, w.argc, w.argv);
+		rc = settle(s, c, c->fn(s, w.argc, w.argv));
 	if (fflush(s->out) != 0 && rc == 0)
 		rc = sessfail(s, "writing output: %s", strerror(errno));
 out:
@@ -196,4 +214,23 @@ runscript(Sess *s, FILE *f, const char *name, bool keepgoing)
 	}
 	free(line);
 	return nfail;
+}
+
+int64_t
+sessnow(Sess *s)
+{
+	struct timespec ts;
+	const char *e;
+	char *end;
+	long long v;
+
+	(void)s;
+	e = getenv("SOURCE_DATE_EPOCH");
+	if (e != NULL && *e != '\0') {
+		v = strtoll(e, &end, 10);
+		if (*end == '\0' && v >= 0)
+			return (int64_t)v * 1000000000;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }

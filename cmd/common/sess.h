@@ -59,6 +59,10 @@ int runline(Sess *s, const char *line);
  * lines (0: all ran). */
 int runscript(Sess *s, FILE *f, const char *name, bool keepgoing);
 
+/* Now, in nanoseconds: SOURCE_DATE_EPOCH when set (reproducible
+ * images), else the clock. */
+int64_t sessnow(Sess *s);
+
 /* The commands every session has (cmds.c). */
 extern const Cmd sesscmds[];
 

@@ -17,6 +17,22 @@ int cmdflip(void *ctx, int argc, char **argv);
 int cmdzap(void *ctx, int argc, char **argv);
 int cmdowner(void *ctx, int argc, char **argv);
 
+int cmdput(void *ctx, int argc, char **argv);
+int cmdmkdir(void *ctx, int argc, char **argv);
+int cmdrm(void *ctx, int argc, char **argv);
+int cmdmv(void *ctx, int argc, char **argv);
+int cmdchmod(void *ctx, int argc, char **argv);
+int cmdchown(void *ctx, int argc, char **argv);
+int cmdtouch(void *ctx, int argc, char **argv);
+int cmdtruncate(void *ctx, int argc, char **argv);
+int cmdwrite(void *ctx, int argc, char **argv);
+int cmduseradd(void *ctx, int argc, char **argv);
+int cmdusermod(void *ctx, int argc, char **argv);
+
+/* N, or N with a K, M, G, T, P or E suffix (binary units): 0, or -1 for
+ * anything else, an overflow included. */
+int parsesize(const char *s, uint64_t *v);
+
 #define RAWOPTS	";rehash=r"	/* poke, flip, zap: --rehash */
 
 /* "d-rwxr-xr-x" as 9front's ls prints it (a: append, l: exclusive,
