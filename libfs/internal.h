@@ -187,6 +187,11 @@ struct Gefs {
 	uint64_t	nwarn;		/* warnings reported through opts.warn */
 	/* --- tree / snap / fs state below --- */
 	struct Users	*users;		/* parsed /users of adm (fs.c) */
+	/* --- fswrite.c: who and when, for the entries it writes --- */
+	int64_t		wclock;		/* ns, when wclockset (gefs_setclock) */
+	bool		wclockset;
+	int32_t		wuid;		/* acting user, when wuidset (gefs_setuser) */
+	bool		wuidset;
 };
 
 /* Report a non-fatal finding (e.g. "arena 3: header hash mismatch, using
@@ -339,6 +344,18 @@ HIDDEN const char *fmtkey(char *buf, size_t n, const uint8_t *k, size_t nk);
 
 /* fs.c: free the parsed users table (gefs_close calls it). */
 HIDDEN void usersfree(Gefs *fs);
+/* Walk path from the root as gefs_walk does; k/nk (GEFS_KEYMAX bytes)
+ * receive the entry's Kent key. */
+HIDDEN int walkent(GefsTree *t, const char *path, uint8_t *k, size_t *nk, GefsXdir *d);
+/* The id of user name in the users table (parsed on first use): 0, or -1
+ * (ENOENT naming the user). */
+HIDDEN int userid(Gefs *fs, const char *name, int32_t *id);
+/* Replace the users table by the one parsed from text (0, or -1 ENOMEM). */
+HIDDEN int usersset(Gefs *fs, const char *text, size_t n);
+/* Judge users-file text as the reference's loader does (§16): at least
+ * four fields per line, every leader and member defined, no leader none.
+ * NULL when it parses, else why (nwhy bytes) holding the first problem. */
+HIDDEN const char *userscheck(const char *text, size_t n, char *why, size_t nwhy);
 
 /* sha256.c: FIPS 180-4 SHA-256. */
 typedef struct Sha256 {
