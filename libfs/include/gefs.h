@@ -264,6 +264,11 @@ GEFS_API void gefs_packloghdr(uint8_t *blk, GefsLogHdr *h);
 GEFS_API int gefs_unpackloghdr(GefsLogHdr *h, const uint8_t *blk, int want, uint64_t addr, GefsErr *e);
 /* bufhash of the used body. */
 GEFS_API uint64_t gefs_loghash(const uint8_t *blk, uint16_t logsz);
+/* Deadlist body entries (§7): entry i (body offset 8·i) of a Tdlist
+ * block, a block address; i < 16348/8. */
+enum { GEFS_DLENTSZ = 8, GEFS_DLMAX = GEFS_LOGSPC / 8 };
+GEFS_API void gefs_packdlent(uint8_t *blk, int i, uint64_t addr);
+GEFS_API uint64_t gefs_unpackdlent(const uint8_t *blk, int i);
 
 /* Allocation-log entry (§6.2). */
 typedef struct GefsLogEnt {
@@ -891,6 +896,26 @@ GEFS_API int gefs_wstat(GefsTree *t, const char *path, const GefsWstat *w);
  * members (EEXIST when already one). */
 GEFS_API int gefs_useradd(GefsTree *adm, int32_t id, const char *name, const char *leader);
 GEFS_API int gefs_groupmember(GefsTree *adm, const char *group, const char *user);
+/* Editing (session.c).  On a handle opened with opts.rdwr, trees     */
+/* opened with gefs_opentree through a mutable label are writable     */
+/* (one shared tree per label: opening it twice returns the same     */
+/* state).  Changes stay in memory and in blocks the committed state  */
+/* considers free until gefs_commit; nothing uncommitted is ever      */
+/* reachable from a superblock on disk.                               */
+/* ------------------------------------------------------------------ */
+
+/* Write every dirty tree into a new snapshot record, moving its label
+ * (§13.4 updatesnap), the snapshot tree and the superblock, atomically
+ * (§15.2).  0 on success (also when nothing changed: then nothing is
+ * written).  After a failed commit the image holds the old state (or, if
+ * the failure came after the commit point, the new one) and the handle
+ * refuses further commits and edits (EIO) until reopened. */
+GEFS_API int gefs_commit(Gefs *fs);
+/* Drop every uncommitted change and reload the committed state; open
+ * trees return to their committed roots.  Nothing is written: the image
+ * is byte-identical to before, except that an edit larger than the cache
+ * may have written data blocks early into free space. */
+GEFS_API int gefs_abort(Gefs *fs);
 
 /* ------------------------------------------------------------------ */
 /* Checking (check.c, checktree.c, problem.c)                         */
