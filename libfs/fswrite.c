@@ -121,6 +121,8 @@ writable(GefsTree *t, const char *path)
 		return gefs_seterr(&t->fs->err, EROFS, "%s: the image is open read-only", path);
 	if (t->snaptree)
 		return gefs_seterr(&t->fs->err, EROFS, "%s: the snapshot tree holds no files", path);
+	if (!t->writable)
+		return gefs_seterr(&t->fs->err, EROFS, "%s: the tree was not opened through a mutable label", path);
 	return 0;
 }
 
@@ -266,21 +268,12 @@ entmust(GefsTree *t, const char *path, Ent *e)
 }
 
 /* Is e the users file of adm (§16): "users" in the root of the tree
- * labelled adm? */
+ * opened through the label adm? */
 static bool
 isusers(GefsTree *t, const Ent *e)
 {
-	GefsErr saved = t->fs->err;
-	GefsLabel l;
-	bool r;
-
-	if (e->nlen != 5 || memcmp(e->name, "users", 5) != 0)
-		return false;
-	if (e->npk != 12 || gefs_get64(e->pk + 1) != GEFS_NONE)
-		return false;
-	r = gefs_getlabel(t->fs, "adm", &l) == 0 && (int64_t)l.gen == t->snap.gen;
-	t->fs->err = saved;
-	return r;
+	return e->nlen == 5 && memcmp(e->name, "users", 5) == 0 && e->npk == 12
+	    && gefs_get64(e->pk + 1) == GEFS_NONE && strcmp(t->label, "adm") == 0;
 }
 
 /* ---- data blocks ---- */
@@ -538,10 +531,13 @@ gefs_pwrite(GefsTree *t, const char *path, const void *buf, size_t n, uint64_t o
 	Ent e;
 	int rc;
 
-	if (writable(t, path) < 0 || entmust(t, path, &e) < 0)
+	memset(&e, 0, sizeof e);
+	if (writable(t, path) < 0 || walkent(t, path, e.k, &e.nk, &e.d) < 0)
 		return -1;
 	if (e.d.mode & GEFS_DMDIR)
 		return gefs_seterr(&t->fs->err, EISDIR, "%s: is a directory", path);
+	if (strcmp(t->label, "adm") == 0 && entmust(t, path, &e) < 0)
+		return -1;	/* the parent too: is it the users file? */
 	if (e.d.mode & GEFS_DMAPPEND)
 		off = e.d.length;	/* append-only: every write lands at the end (§9.4) */
 	if (off > INT64_MAX || n > (uint64_t)INT64_MAX - off)
@@ -644,6 +640,7 @@ wstatpath(GefsTree *t, const char *path, const GefsWstat *w)
 	char *users = NULL;
 	uint8_t flags;
 	GefsXdir nd;
+	bool shrink;
 	Batch *b;
 	Ent e;
 	int rc;
@@ -664,7 +661,10 @@ wstatpath(GefsTree *t, const char *path, const GefsWstat *w)
 		free(users);
 		return -1;
 	}
+	shrink = (flags & GEFS_OWSIZE) && nd.length < e.d.length;
+	setreserve(t->fs, shrink);	/* a truncate frees space: it must fit on a full image */
 	rc = setstat(b, &e, &nd, flags);
+	setreserve(t->fs, false);
 	free(b);
 	if (rc == 0 && users != NULL)
 		rc = usersset(t->fs, users, strlen(users));
@@ -834,7 +834,9 @@ gefs_remove(GefsTree *t, const char *path)
 		return -1;
 	if ((b = batchnew(t)) == NULL)
 		return -1;
+	setreserve(t->fs, true);	/* a delete must fit on a full image */
 	rc = rment(b, &e);
+	setreserve(t->fs, false);
 	free(b);
 	return rc < 0 ? gefs_wraperr(&t->fs->err, "%s", path) : 0;
 }
@@ -909,7 +911,9 @@ gefs_removeall(GefsTree *t, const char *path)
 		return -1;
 	if ((b = batchnew(t)) == NULL)
 		return -1;
+	setreserve(t->fs, true);
 	rc = (e.d.mode & GEFS_DMDIR) ? rmtree(b, &e) : rment(b, &e);
+	setreserve(t->fs, false);
 	free(b);
 	return rc < 0 ? gefs_wraperr(&t->fs->err, "%s", path) : 0;
 }
