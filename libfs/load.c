@@ -462,6 +462,8 @@ gefs_open(const char *path, const GefsOpts *o, GefsErr *e)
 		gefs_wraperr(&fs->err, "%s", path);
 		goto fail;
 	}
+	if (fs->opts.rdwr && editopen(fs) < 0)
+		goto fail;
 	return fs;
 fail:
 	if (e != NULL)
@@ -478,6 +480,7 @@ gefs_close(Gefs *fs)
 	if (fs == NULL)
 		return;
 	usersfree(fs);
+	editclose(fs);
 	if (fs->cache != NULL)
 		logclose(fs);
 	if (fs->arena != NULL)

@@ -1,8 +1,8 @@
 /*
  * logw — writing allocation logs (FORMAT.md §6.3, §6.5): appending
- * entries to an arena's log tail, rolling over to a new log block,
- * allocating and freeing blocks through the log, and rewriting a whole
- * log as a compressed list of free ranges.
+ * entries to an arena's log tail, rolling over to a new log block, and
+ * rewriting a whole log as a compressed list of free ranges.  Block
+ * allocation through the log lives in arena.c.
  *
  * The tail is kept referenced in the cache (so it is never evicted before
  * the commit writes it) and marked dirty in STAGE_LOG; the commit
@@ -156,47 +156,6 @@ logclose(Gefs *fs)
 			cacheput(fs->cache, fs->arena[i].tailblk);
 			fs->arena[i].tailblk = NULL;
 		}
-}
-
-int
-blkalloc(Gefs *fs, int ai, uint64_t *addr)
-{
-	Arena *a = &fs->arena[ai];
-	GefsLogEnt le;
-	uint64_t start, len;
-
-	if (fsetlast(a->free, &start, &len) < 0)
-		return gefs_seterr(&fs->err, ENOSPC, "arena %d: no free block", ai);
-	*addr = start + len - B;
-	if (fsetrm(a->free, *addr, B) < 0)
-		return gefs_seterr(&fs->err, errno, "arena %d: allocating 0x%llx", ai, (unsigned long long)*addr);
-	a->used += B;
-	le = (GefsLogEnt){.op = GEFS_LOGALLOC1, .addr = *addr, .len = B};
-	return logappend(fs, ai, &le);
-}
-
-int
-blkfree(Gefs *fs, uint64_t addr)
-{
-	GefsLogEnt le;
-	int ai;
-
-	ai = arenaof(fs, addr);
-	if (ai < 0 || indata(fs, ai, addr) < 0)
-		return gefs_seterr(&fs->err, EINVAL, "freeing 0x%llx: not a block of an arena's data area",
-			(unsigned long long)addr);
-	if (fsetisfree(fs->arena[ai].free, addr))
-		return gefs_seterr(&fs->err, EBADMSG, "freeing 0x%llx: the block is already free",
-			(unsigned long long)addr);
-	/* logged first: a rollover must not take the block being freed, or
-	 * its allocation would precede this free in the log */
-	le = (GefsLogEnt){.op = GEFS_LOGFREE1, .addr = addr, .len = B};
-	if (logappend(fs, ai, &le) < 0)
-		return -1;
-	if (fsetins(fs->arena[ai].free, addr, B) < 0)
-		return gefs_seterr(&fs->err, errno, "freeing 0x%llx", (unsigned long long)addr);
-	fs->arena[ai].used -= B;
-	return 0;
 }
 
 /* ---- rewriting a whole log (§6.5) ---- */

@@ -260,6 +260,19 @@ gefs_packloghdr(uint8_t *blk, GefsLogHdr *h)
 	gefs_packbptr(p, &h->chain);
 }
 
+/* Deadlist body entry i: a bare u64 block address (§7). */
+void
+gefs_packdlent(uint8_t *blk, int i, uint64_t addr)
+{
+	gefs_put64(blk + GEFS_LOGHDSZ + (size_t)i * GEFS_DLENTSZ, addr);
+}
+
+uint64_t
+gefs_unpackdlent(const uint8_t *blk, int i)
+{
+	return gefs_get64(blk + GEFS_LOGHDSZ + (size_t)i * GEFS_DLENTSZ);
+}
+
 /* Decode a log or deadlist header, requiring type want. */
 int
 gefs_unpackloghdr(GefsLogHdr *h, const uint8_t *blk, int want, uint64_t addr, GefsErr *e)

@@ -1,7 +1,9 @@
 /*
  * snap — the snapshot tree (§9.5–§9.7, §13): opening it, resolving labels
  * and snapshot records to file-system trees, and listing labels, records
- * and deadlists.  Reading only; every value is decoded by pack before use.
+ * and deadlists; every value is decoded by pack before use.  The write
+ * side (§7, §14.2): deadlists appended to by kills during an edit, sealed
+ * and entered into the snapshot tree by the commit.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -124,12 +126,43 @@ gefs_opensnap(Gefs *fs, uint64_t gen)
 	return t;
 }
 
+/* The writable tree of label already open in this edit, or NULL. */
+static GefsTree *
+sharedtree(Gefs *fs, const char *label)
+{
+	GefsTree *t;
+
+	for (t = fs->ed->trees; t != NULL; t = t->next)
+		if (strcmp(t->label, label) == 0)
+			return t;
+	return NULL;
+}
+
+/* Make t the edit's writable tree of a mutable label (§15.5 step 2). */
+static void
+makewritable(Gefs *fs, GefsTree *t, const char *label, const GefsLabel *l)
+{
+	t->writable = true;
+	t->ref = 1;
+	t->orig = t->snap;
+	t->wgen = GEFS_NONE;
+	snprintf(t->label, sizeof t->label, "%s", label);
+	t->lflags = l->flags;
+	t->next = fs->ed->trees;
+	fs->ed->trees = t;
+}
+
 GefsTree *
 gefs_opentree(Gefs *fs, const char *label)
 {
 	GefsLabel l;
 	GefsTree *t;
+	bool rw = fs->ed != NULL && !fs->ed->broken;
 
+	if (rw && (t = sharedtree(fs, label)) != NULL) {
+		t->ref++;
+		return t;
+	}
 	if (gefs_getlabel(fs, label, &l) < 0)
 		return NULL;
 	t = gefs_opensnap(fs, l.gen);
@@ -137,6 +170,8 @@ gefs_opentree(Gefs *fs, const char *label)
 		fs->err.code = EBADMSG;	/* a label without its record is damage */
 	if (t == NULL)
 		gefs_wraperr(&fs->err, "label \"%.200s\"", label);
+	else if (rw && (l.flags & GEFS_LMUT))
+		makewritable(fs, t, label, &l);
 	return t;
 }
 
@@ -245,4 +280,165 @@ gefs_walkdlists(Gefs *fs, GefsDlistFn fn, void *arg)
 	Walkarg w = { .dfn = fn, .arg = arg };
 
 	return walktype(fs, GEFS_KDLIST, eachdlist, &w);
+}
+
+/* ------------------------------------------------------------------ */
+/* Deadlists being appended to (§7, §14.2)                            */
+/* ------------------------------------------------------------------ */
+
+enum {
+	DLSLOP	= 40,	/* §7: a new head block when fewer free body bytes remain */
+};
+
+static int
+dlcmp(const Dl *d, uint64_t gen, uint64_t bgen)
+{
+	if (d->gen != gen)
+		return d->gen < gen ? -1 : 1;
+	if (d->bgen != bgen)
+		return d->bgen < bgen ? -1 : 1;
+	return 0;
+}
+
+/* Index of the first list >= (gen, bgen). */
+static size_t
+dlfind(Edit *ed, uint64_t gen, uint64_t bgen)
+{
+	size_t lo = 0, hi = ed->ndl, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (dlcmp(&ed->dl[mid], gen, bgen) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The committed Kdlist(gen, bgen): 0 found, 1 absent, -1 error. */
+static int
+dlload(Gefs *fs, uint64_t gen, uint64_t bgen, GefsDlist *d)
+{
+	uint8_t k[GEFS_KEYMAX], v[GEFS_INLMAX];
+	uint16_t nv;
+	GefsErr e;
+	int rc;
+
+	rc = snapget(fs, k, gefs_packdlistkey(k, gen, bgen), v, &nv);
+	if (rc != 0)
+		return rc;
+	if (gefs_unpackdlist(d, v, nv, &e) < 0)
+		return gefs_seterr(&fs->err, EBADMSG, "snapshot tree: Kdlist(%lld, %lld): %s",
+			(long long)gen, (long long)bgen, e.msg);
+	return 0;
+}
+
+/* The edit's entry for Kdlist(gen, bgen), created from the committed
+ * list (or empty) on first use. */
+Dl *
+dlget(Gefs *fs, uint64_t gen, uint64_t bgen)
+{
+	Edit *ed = fs->ed;
+	GefsDlist d;
+	size_t i, cap;
+	Dl *p;
+	int rc;
+
+	i = dlfind(ed, gen, bgen);
+	if (i < ed->ndl && dlcmp(&ed->dl[i], gen, bgen) == 0)
+		return &ed->dl[i];
+	if ((rc = dlload(fs, gen, bgen, &d)) < 0)
+		return NULL;
+	if (ed->ndl == ed->capdl) {
+		cap = ed->capdl ? 2 * ed->capdl : 16;
+		if ((p = realloc(ed->dl, cap * sizeof *p)) == NULL) {
+			gefs_seterr(&fs->err, ENOMEM, "out of memory");
+			return NULL;
+		}
+		ed->dl = p;
+		ed->capdl = cap;
+	}
+	memmove(&ed->dl[i + 1], &ed->dl[i], (ed->ndl - i) * sizeof *ed->dl);
+	ed->ndl++;
+	p = &ed->dl[i];
+	memset(p, 0, sizeof *p);
+	*p = (Dl){.gen = gen, .bgen = bgen, .hd = GEFS_NONE, .tl = GEFS_NONE, .existed = rc == 0};
+	if (rc == 0) {
+		p->hd = d.hd.addr;
+		p->tl = d.tl.addr;
+	}
+	return p;
+}
+
+/* Seal the head block of d (logsz and logh, §7) if it is new. */
+static int
+dlseal(Gefs *fs, Dl *d)
+{
+	GefsLogHdr h;
+	GefsErr e;
+	Blk *b;
+
+	if (!d->hdnew)
+		return 0;
+	if ((b = cacheget(fs->cache, d->hd, CACHE_READ, &fs->err)) == NULL)
+		return -1;
+	if (gefs_unpackloghdr(&h, b->buf, GEFS_TDLIST, d->hd, &e) < 0) {
+		cacheput(fs->cache, b);
+		return gefs_seterr(&fs->err, EBADMSG, "%s", e.msg);
+	}
+	h.logsz = d->cursz;
+	gefs_packloghdr(b->buf, &h);
+	b->flags &= ~(uint32_t)BLK_VERIFIED;
+	cachedirty(fs->cache, b, STAGE_DATA);
+	cacheput(fs->cache, b);
+	return 0;
+}
+
+/* Start a new head block for d, chained to the old head (§7: newest
+ * first).  Deadlist blocks are snapshot-tree metadata (gen 0). */
+static int
+dlnewblk(Gefs *fs, Dl *d)
+{
+	GefsLogHdr h;
+	uint64_t a;
+	Blk *b;
+
+	if (dlseal(fs, d) < 0 || blknew(fs, &a) < 0)
+		return -1;
+	if ((b = cacheget(fs->cache, a, CACHE_NOREAD, &fs->err)) == NULL)
+		return -1;
+	memset(b->buf, 0, GEFS_BLKSZ);
+	h = (GefsLogHdr){.type = GEFS_TDLIST, .chain = {d->hd, GEFS_NONE, 0}};
+	gefs_packloghdr(b->buf, &h);
+	b->flags &= ~(uint32_t)BLK_VERIFIED;
+	cachedirty(fs->cache, b, STAGE_DATA);
+	cacheput(fs->cache, b);
+	if (d->tl == GEFS_NONE)
+		d->tl = a;
+	d->hd = a;
+	d->hdnew = true;
+	d->cursz = 0;
+	return 0;
+}
+
+int
+dlkill(Gefs *fs, uint64_t gen, uint64_t bgen, uint64_t addr)
+{
+	Dl *d;
+	Blk *b;
+
+	if ((d = dlget(fs, gen, bgen)) == NULL)
+		return -1;
+	if ((!d->hdnew || GEFS_LOGSPC - d->cursz < DLSLOP) && dlnewblk(fs, d) < 0)
+		return -1;
+	if ((b = cacheget(fs->cache, d->hd, CACHE_READ, &fs->err)) == NULL)
+		return -1;
+	gefs_packdlent(b->buf, d->cursz / GEFS_DLENTSZ, addr);
+	d->cursz = (uint16_t)(d->cursz + GEFS_DLENTSZ);
+	b->flags &= ~(uint32_t)BLK_VERIFIED;
+	cachedirty(fs->cache, b, STAGE_DATA);
+	cacheput(fs->cache, b);
+	d->changed = true;
+	return 0;
 }

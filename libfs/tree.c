@@ -191,9 +191,31 @@ treeinit(GefsTree *t, Gefs *fs, const GefsBptr *root, int ht, const char *what)
 	return 0;
 }
 
+/* Drop t from its handle's list of writable trees. */
+static void
+unlist(GefsTree *t)
+{
+	GefsTree **p;
+
+	for (p = &t->fs->ed->trees; *p != NULL; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			return;
+		}
+}
+
+/* A writable tree is shared by every handle of its label and outlives
+ * them while it holds uncommitted changes (the commit needs it). */
 void
 gefs_closetree(GefsTree *t)
 {
+	if (t == NULL)
+		return;
+	if (t->writable && t->fs->ed != NULL) {
+		if (--t->ref > 0 || t->dirty)
+			return;
+		unlist(t);
+	}
 	free(t);
 }
 

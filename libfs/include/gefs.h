@@ -264,6 +264,11 @@ GEFS_API void gefs_packloghdr(uint8_t *blk, GefsLogHdr *h);
 GEFS_API int gefs_unpackloghdr(GefsLogHdr *h, const uint8_t *blk, int want, uint64_t addr, GefsErr *e);
 /* bufhash of the used body. */
 GEFS_API uint64_t gefs_loghash(const uint8_t *blk, uint16_t logsz);
+/* Deadlist body entries (§7): entry i (body offset 8·i) of a Tdlist
+ * block, a block address; i < 16348/8. */
+enum { GEFS_DLENTSZ = 8, GEFS_DLMAX = GEFS_LOGSPC / 8 };
+GEFS_API void gefs_packdlent(uint8_t *blk, int i, uint64_t addr);
+GEFS_API uint64_t gefs_unpackdlent(const uint8_t *blk, int i);
 
 /* Allocation-log entry (§6.2). */
 typedef struct GefsLogEnt {
@@ -849,6 +854,111 @@ GEFS_API int gefs_findrefs(Gefs *fs, uint64_t addr, GefsRefFn fn, void *arg);
  * the blocks rewritten.  ENOENT when nothing points to a tree or data
  * block. */
 GEFS_API int gefs_rehash(Gefs *fs, uint64_t addr, int *nfix);
+/* Files: writing (fswrite.c, §12.5–§12.7, §16)                       */
+/*                                                                    */
+/* On a tree opened from a read-write handle (opts.rdwr).  Each call  */
+/* upserts the messages the reference's file server would (§12.5),    */
+/* only in forms every reference revision accepts (§24, §27): no op 8, */
+/* no Owstat bit 0x80, empty Odelete operands, Oclearb/Oclobber only  */
+/* for keys present.  Nothing reaches the image before gefs_commit;   */
+/* gefs_abort drops it.  Paths as gefs_walk; the last element must be */
+/* a valid name (§12.6, EINVAL otherwise).  Errors: ENOENT (naming    */
+/* the path), EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL, ENOSPC,     */
+/* EROFS (a read-only handle or the snapshot tree), EBADMSG.  After a */
+/* failure the tree may hold part of the call's changes (every step   */
+/* consistent); abort to drop them.                                   */
+/*                                                                    */
+/* Entries get the acting user (gefs_setuser; default adm) as muid,   */
+/* and uid on create; gid is the parent's.  Times are the clock set   */
+/* by gefs_setclock, else SOURCE_DATE_EPOCH when set, else the        */
+/* system clock.  qid paths come from the superblock's nextqid.       */
+/* ------------------------------------------------------------------ */
+
+/* The acting user by name (in the users file, §16): 0, or -1 (ENOENT). */
+GEFS_API int gefs_setuser(Gefs *fs, const char *name);
+/* Use ns (nanoseconds since the epoch) as the time of every change. */
+GEFS_API void gefs_setclock(Gefs *fs, int64_t ns);
+
+/* Create an empty file (mode without GEFS_DMDIR) or a directory (with
+ * it).  mode holds permission bits 0777 and DMAPPEND/DMEXCL/DMTMP; the
+ * permissions are masked by the parent's as Plan 9 does (files:
+ * mode & (~0666 | parent & 0666), directories: ~0777).  uid NULL: the
+ * acting user.  Bumps the parent's qid.vers.  EEXIST, EINVAL (mode bits
+ * outside GEFS_MODEBITS, a bad name or user). */
+GEFS_API int gefs_create(GefsTree *t, const char *path, uint32_t mode, const char *uid);
+/* gefs_create(t, path, GEFS_DMDIR | perm, uid). */
+GEFS_API int gefs_mkdir(GefsTree *t, const char *path, uint32_t perm, const char *uid);
+/* Write n bytes at off (at the end when the file has DMAPPEND), growing
+ * the file past its end; untouched blocks stay holes, partial blocks are
+ * read, modified and written anew.  One Owstat (mtime, muid, and size
+ * when it grows) per 1 MiB step.  Returns n, or -1 (EISDIR, ENOSPC). */
+GEFS_API int64_t gefs_pwrite(GefsTree *t, const char *path, const void *buf, size_t n, uint64_t off);
+/* Set the length: shrinking clears every data block past it and zeroes
+ * the rest of the last block; growing leaves a hole.  EISDIR. */
+GEFS_API int gefs_truncate(GefsTree *t, const char *path, uint64_t len);
+/* Remove a file (and release its data) or an empty directory (ENOTEMPTY
+ * otherwise).  The root cannot be removed (EINVAL). */
+GEFS_API int gefs_remove(GefsTree *t, const char *path);
+/* Remove path and everything below it, children first. */
+GEFS_API int gefs_removeall(GefsTree *t, const char *path);
+/* Rename or move an entry within the tree: to names the new path, whose
+ * parent must exist and which must not (EEXIST).  A directory cannot move
+ * below itself (EINVAL).  Bumps the entry's and both parents' qid.vers. */
+GEFS_API int gefs_rename(GefsTree *t, const char *from, const char *to);
+
+/* Fields of gefs_wstat, selected by mask. */
+enum {
+	GEFS_WSMODE	= 1 << 0,	/* mode: 0777|DMAPPEND|DMEXCL|DMTMP, DMDIR unchanged */
+	GEFS_WSMTIME	= 1 << 1,
+	GEFS_WSATIME	= 1 << 2,
+	GEFS_WSUID	= 1 << 3,	/* owner, by user name */
+	GEFS_WSGID	= 1 << 4,	/* group, by user name */
+	GEFS_WSLENGTH	= 1 << 5,	/* as gefs_truncate */
+};
+typedef struct GefsWstat {
+	unsigned	mask;		/* GEFS_WS* */
+	uint32_t	mode;
+	int64_t		mtime;		/* ns */
+	int64_t		atime;		/* ns */
+	const char	*uid;
+	const char	*gid;
+	uint64_t	length;
+} GefsWstat;
+/* Change the selected fields in one Owstat (muid := the acting user);
+ * an empty mask changes nothing.  EINVAL (mode bits, DMDIR changed,
+ * unknown user), EISDIR (a directory's length). */
+GEFS_API int gefs_wstat(GefsTree *t, const char *path, const GefsWstat *w);
+
+/* The users file of adm (§16), edited through its tree: each call
+ * rewrites /users and re-reads it, refusing (EINVAL) a result the
+ * reference could not parse.  Direct writes and truncates of adm's
+ * /users are judged the same way before they are made, and it cannot
+ * be removed or renamed.  A group is a user (Plan 9).
+ * gefs_useradd adds "id:name:leader:" (leader NULL or "": none); EEXIST
+ * when the name or id is taken.  gefs_groupmember adds user to group's
+ * members (EEXIST when already one). */
+GEFS_API int gefs_useradd(GefsTree *adm, int32_t id, const char *name, const char *leader);
+GEFS_API int gefs_groupmember(GefsTree *adm, const char *group, const char *user);
+/* Editing (session.c).  On a handle opened with opts.rdwr, trees     */
+/* opened with gefs_opentree through a mutable label are writable     */
+/* (one shared tree per label: opening it twice returns the same     */
+/* state).  Changes stay in memory and in blocks the committed state  */
+/* considers free until gefs_commit; nothing uncommitted is ever      */
+/* reachable from a superblock on disk.                               */
+/* ------------------------------------------------------------------ */
+
+/* Write every dirty tree into a new snapshot record, moving its label
+ * (§13.4 updatesnap), the snapshot tree and the superblock, atomically
+ * (§15.2).  0 on success (also when nothing changed: then nothing is
+ * written).  After a failed commit the image holds the old state (or, if
+ * the failure came after the commit point, the new one) and the handle
+ * refuses further commits and edits (EIO) until reopened. */
+GEFS_API int gefs_commit(Gefs *fs);
+/* Drop every uncommitted change and reload the committed state; open
+ * trees return to their committed roots.  Nothing is written: the image
+ * is byte-identical to before, except that an edit larger than the cache
+ * may have written data blocks early into free space. */
+GEFS_API int gefs_abort(Gefs *fs);
 
 /* ------------------------------------------------------------------ */
 /* Checking (check.c, checktree.c, problem.c)                         */
