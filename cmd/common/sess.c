@@ -180,6 +180,8 @@ runline(Sess *s, const char *line)
 		rc = -1;
 	else
 		rc = settle(s, c, c->fn(s, w.argc, w.argv));
+	if (rc == 0)
+		s->nran++;
 	if (fflush(s->out) != 0 && rc == 0)
 		rc = sessfail(s, "writing output: %s", strerror(errno));
 out:

@@ -33,6 +33,7 @@ typedef struct Sess {
 	const Cmd	*tab;
 	unsigned	notflags;	/* commands with these flags are refused */
 	FILE		*out;
+	int		nran;		/* commands run successfully */
 	char		err[1024];
 } Sess;
 
