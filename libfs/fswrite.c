@@ -798,16 +798,21 @@ firstchild(GefsTree *t, const Ent *dir, Ent *c)
 static int
 rment(Batch *b, const Ent *e)
 {
-	uint8_t uk[GEFS_KEYMAX];
+	uint8_t uk[GEFS_KEYMAX], v[GEFS_INLMAX];
 	bool dir = (e->d.mode & GEFS_DMDIR) != 0;
+	size_t nuk = gefs_packupkey(uk, e->d.qpath);
+	uint16_t nv;
 	Ent c;
-	int rc;
+	int rc, up = 0;
 
 	if (dir && (rc = firstchild(b->t, e, &c)) != 0)
 		return rc < 0 ? -1 : gefs_seterr(&b->t->fs->err, ENOTEMPTY, "directory not empty");
+	/* Oclobber only a Kup that is there (§24 #26) */
+	if (dir && (up = treeget(b->t, uk, nuk, v, &nv)) < 0)
+		return -1;
 	if (batchadd(b, GEFS_ODELETE, e->k, e->nk, NULL, 0) < 0)
 		return -1;
-	if (dir && batchadd(b, GEFS_OCLOBBER, uk, gefs_packupkey(uk, e->d.qpath), NULL, 0) < 0)
+	if (dir && up == 0 && batchadd(b, GEFS_OCLOBBER, uk, nuk, NULL, 0) < 0)
 		return -1;
 	if (touch(b, e->pk, e->npk) < 0 || batchflush(b) < 0)
 		return -1;
