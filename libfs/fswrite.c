@@ -24,13 +24,13 @@ enum {
 	UPMAX		= 1 << 20,	/* Kup steps before a parent chain counts as a loop */
 };
 
-/* One upsert batch: messages with their bytes. */
-typedef struct Batch {
+/* One upsert batch of a file operation: messages with their bytes. */
+typedef struct Mb {
 	GefsTree	*t;
 	int		n;
 	GefsMsg		m[BATCHMAX];
 	uint8_t		room[BATCHMAX][MSGROOM];
-} Batch;
+} Mb;
 
 /* An entry and its parent, found from a path. */
 typedef struct Ent {
@@ -128,10 +128,10 @@ writable(GefsTree *t, const char *path)
 
 /* ---- batches ---- */
 
-static Batch *
-batchnew(GefsTree *t)
+static Mb *
+mbnew(GefsTree *t)
 {
-	Batch *b = malloc(sizeof *b);
+	Mb *b = malloc(sizeof *b);
 
 	if (b == NULL) {
 		gefs_seterr(&t->fs->err, ENOMEM, "out of memory");
@@ -145,7 +145,7 @@ batchnew(GefsTree *t)
 /* Stable insertion sort by key: the reference sorts every batch so, and
  * messages for one key keep their order (§10.2). */
 static void
-batchsort(Batch *b)
+mbsort(Mb *b)
 {
 	GefsMsg x;
 	int i, j;
@@ -159,13 +159,13 @@ batchsort(Batch *b)
 }
 
 static int
-batchflush(Batch *b)
+mbflush(Mb *b)
 {
 	int rc;
 
 	if (b->n == 0)
 		return 0;
-	batchsort(b);
+	mbsort(b);
 	rc = treeupsert(b->t, b->m, b->n);
 	b->n = 0;
 	return rc;
@@ -173,11 +173,11 @@ batchflush(Batch *b)
 
 /* Queue one message; the batch is flushed first when full. */
 static int
-batchadd(Batch *b, int op, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv)
+mbadd(Mb *b, int op, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv)
 {
 	uint8_t *r;
 
-	if (b->n == BATCHMAX && batchflush(b) < 0)
+	if (b->n == BATCHMAX && mbflush(b) < 0)
 		return -1;
 	r = b->room[b->n];
 	memcpy(r, k, nk);
@@ -190,16 +190,16 @@ batchadd(Batch *b, int op, const uint8_t *k, size_t nk, const uint8_t *v, size_t
 
 /* Owstat of flags with fields from d on Kent key k. */
 static int
-addwstat(Batch *b, const uint8_t *k, size_t nk, uint8_t flags, const GefsXdir *d)
+addwstat(Mb *b, const uint8_t *k, size_t nk, uint8_t flags, const GefsXdir *d)
 {
 	uint8_t v[GEFS_WSTATMAX];
 
-	return batchadd(b, GEFS_OWSTAT, k, nk, v, gefs_packwstat(v, flags, d));
+	return mbadd(b, GEFS_OWSTAT, k, nk, v, gefs_packwstat(v, flags, d));
 }
 
 /* The "touch" of a directory whose entries changed: qid.vers += 1. */
 static int
-touch(Batch *b, const uint8_t *k, size_t nk)
+touch(Mb *b, const uint8_t *k, size_t nk)
 {
 	GefsXdir none;
 
@@ -325,7 +325,7 @@ datload(GefsTree *t, const GefsXdir *f, uint64_t bo, uint8_t *buf)
  * block it replaces is released by the engine when the message reaches
  * the leaf holding the old pointer (§10.5). */
 static int
-datput(Batch *b, uint64_t qid, uint64_t bo, const uint8_t *buf)
+datput(Mb *b, uint64_t qid, uint64_t bo, const uint8_t *buf)
 {
 	uint8_t k[GEFS_KEYMAX], v[GEFS_PTRSZ];
 	GefsBptr bp;
@@ -333,13 +333,13 @@ datput(Batch *b, uint64_t qid, uint64_t bo, const uint8_t *buf)
 	if (datawrite(b->t->fs, buf, &bp) < 0)
 		return -1;
 	gefs_packbptr(v, &bp);
-	return batchadd(b, GEFS_OINSERT, k, gefs_packdatkey(k, qid, bo), v, sizeof v);
+	return mbadd(b, GEFS_OINSERT, k, gefs_packdatkey(k, qid, bo), v, sizeof v);
 }
 
 /* Oclearb for every Kdat key of qid at offsets [lo, hi) that exists,
  * BATCHMAX at a time: the scan is closed before each upsert. */
 static int
-datclear(Batch *b, uint64_t qid, uint64_t lo, uint64_t hi)
+datclear(Mb *b, uint64_t qid, uint64_t lo, uint64_t hi)
 {
 	uint8_t klo[GEFS_KEYMAX], khi[GEFS_KEYMAX], k[GEFS_KEYMAX];
 	uint64_t offs[BATCHMAX];
@@ -356,9 +356,9 @@ datclear(Batch *b, uint64_t qid, uint64_t lo, uint64_t hi)
 		if (n < BATCHMAX && rc < 0)
 			return -1;
 		for (i = 0; i < n; i++)
-			if (batchadd(b, GEFS_OCLEARB, k, gefs_packdatkey(k, qid, offs[i]), NULL, 0) < 0)
+			if (mbadd(b, GEFS_OCLEARB, k, gefs_packdatkey(k, qid, offs[i]), NULL, 0) < 0)
 				return -1;
-		if (batchflush(b) < 0)
+		if (mbflush(b) < 0)
 			return -1;
 		if (n > 0)
 			lo = offs[n - 1] + B;
@@ -376,7 +376,7 @@ roundup(uint64_t x)
  * not zero (a reference truncate leaves them, §24 #5), before the file
  * grows over them. */
 static int
-zerotail(Batch *b, const GefsXdir *f)
+zerotail(Mb *b, const GefsXdir *f)
 {
 	uint8_t *buf;
 	uint64_t bo = f->length & ~(uint64_t)(B - 1);
@@ -412,7 +412,7 @@ zerotail(Batch *b, const GefsXdir *f)
  * [roundup(length), to) that will be holes are cleared, so nothing a
  * reference truncate left behind reappears (§12.4, §24 #5). */
 static int
-growclear(Batch *b, const GefsXdir *f, uint64_t to)
+growclear(Mb *b, const GefsXdir *f, uint64_t to)
 {
 	uint64_t lo = roundup(f->length);
 
@@ -468,7 +468,7 @@ usersjudge(GefsTree *t, const GefsXdir *d, uint64_t off, const void *p, size_t n
 /* One step of a write to the file f under key k: the blocks of
  * [off, off+n) (at most WSTEP), then one Owstat; f follows. */
 static int
-wstep(Batch *b, const uint8_t *k, size_t nk, GefsXdir *f, const uint8_t *p, size_t n, uint64_t off, uint8_t *buf)
+wstep(Mb *b, const uint8_t *k, size_t nk, GefsXdir *f, const uint8_t *p, size_t n, uint64_t off, uint8_t *buf)
 {
 	uint8_t flags = GEFS_OWMTIME | GEFS_OWMUID;
 	uint64_t bo;
@@ -495,7 +495,7 @@ wstep(Batch *b, const uint8_t *k, size_t nk, GefsXdir *f, const uint8_t *p, size
 	}
 	f->mtime = now(b->t->fs);
 	f->muid = actor(b->t->fs);
-	if (addwstat(b, k, nk, flags, f) < 0 || batchflush(b) < 0)
+	if (addwstat(b, k, nk, flags, f) < 0 || mbflush(b) < 0)
 		return -1;
 	f->qvers++;
 	return 0;
@@ -503,7 +503,7 @@ wstep(Batch *b, const uint8_t *k, size_t nk, GefsXdir *f, const uint8_t *p, size
 
 /* Write into the file of entry e, in steps of WSTEP blocks. */
 static int
-fwrite1(Batch *b, Ent *e, const uint8_t *p, size_t n, uint64_t off)
+fwrite1(Mb *b, Ent *e, const uint8_t *p, size_t n, uint64_t off)
 {
 	uint8_t *buf;
 	uint64_t next;
@@ -527,7 +527,7 @@ int64_t
 gefs_pwrite(GefsTree *t, const char *path, const void *buf, size_t n, uint64_t off)
 {
 	char *users = NULL;
-	Batch *b;
+	Mb *b;
 	Ent e;
 	int rc;
 
@@ -546,7 +546,7 @@ gefs_pwrite(GefsTree *t, const char *path, const void *buf, size_t n, uint64_t o
 		return 0;
 	if (isusers(t, &e) && (users = usersjudge(t, &e.d, off, buf, n, off + n > e.d.length ? off + n : e.d.length)) == NULL)
 		return -1;
-	if ((b = batchnew(t)) == NULL) {
+	if ((b = mbnew(t)) == NULL) {
 		free(users);
 		return -1;
 	}
@@ -614,7 +614,7 @@ wsfields(GefsTree *t, const GefsXdir *d, const GefsWstat *w, GefsXdir *nd, uint8
  * of the new last block and afterwards clears every block past it (all
  * of them, not the reference's unaligned offsets, §24 #5). */
 static int
-setstat(Batch *b, Ent *e, const GefsXdir *nd, uint8_t flags)
+setstat(Mb *b, Ent *e, const GefsXdir *nd, uint8_t flags)
 {
 	GefsXdir cut = e->d;
 	bool shrink = (flags & GEFS_OWSIZE) && nd->length < e->d.length;
@@ -624,7 +624,7 @@ setstat(Batch *b, Ent *e, const GefsXdir *nd, uint8_t flags)
 		return -1;
 	if ((flags & GEFS_OWSIZE) && nd->length > e->d.length && growclear(b, &e->d, nd->length) < 0)
 		return -1;
-	if (addwstat(b, e->k, e->nk, flags, nd) < 0 || batchflush(b) < 0)
+	if (addwstat(b, e->k, e->nk, flags, nd) < 0 || mbflush(b) < 0)
 		return -1;
 	if (shrink && datclear(b, e->d.qpath, roundup(nd->length), UINT64_MAX) < 0)
 		return -1;
@@ -641,7 +641,7 @@ wstatpath(GefsTree *t, const char *path, const GefsWstat *w)
 	uint8_t flags;
 	GefsXdir nd;
 	bool shrink;
-	Batch *b;
+	Mb *b;
 	Ent e;
 	int rc;
 
@@ -657,7 +657,7 @@ wstatpath(GefsTree *t, const char *path, const GefsWstat *w)
 	if ((flags & GEFS_OWSIZE) && nd.length != e.d.length && entmust(t, path, &e) == 0 && isusers(t, &e)
 	    && (users = usersjudge(t, &e.d, 0, NULL, 0, nd.length)) == NULL)
 		return -1;
-	if ((b = batchnew(t)) == NULL) {
+	if ((b = mbnew(t)) == NULL) {
 		free(users);
 		return -1;
 	}
@@ -727,7 +727,7 @@ gefs_create(GefsTree *t, const char *path, uint32_t mode, const char *uid)
 {
 	uint8_t v[GEFS_XDIRSZ], uk[GEFS_KEYMAX];
 	GefsXdir d;
-	Batch *b;
+	Mb *b;
 	Ent e;
 	int rc;
 
@@ -737,16 +737,16 @@ gefs_create(GefsTree *t, const char *path, uint32_t mode, const char *uid)
 		return gefs_seterr(&t->fs->err, EEXIST, "%s: already exists", path);
 	if (newxdir(t, &e.pd, mode, uid, &d) < 0)
 		return gefs_wraperr(&t->fs->err, "%s", path);
-	if ((b = batchnew(t)) == NULL)
+	if ((b = mbnew(t)) == NULL)
 		return -1;
 	gefs_packxdir(v, &d);
-	rc = batchadd(b, GEFS_OINSERT, e.k, e.nk, v, sizeof v);
+	rc = mbadd(b, GEFS_OINSERT, e.k, e.nk, v, sizeof v);
 	if (rc == 0 && (mode & GEFS_DMDIR))
-		rc = batchadd(b, GEFS_OINSERT, uk, gefs_packupkey(uk, d.qpath), e.k, e.nk);
+		rc = mbadd(b, GEFS_OINSERT, uk, gefs_packupkey(uk, d.qpath), e.k, e.nk);
 	if (rc == 0)
 		rc = touch(b, e.pk, e.npk);
 	if (rc == 0)
-		rc = batchflush(b);
+		rc = mbflush(b);
 	free(b);
 	return rc < 0 ? gefs_wraperr(&t->fs->err, "%s", path) : 0;
 }
@@ -796,20 +796,25 @@ firstchild(GefsTree *t, const Ent *dir, Ent *c)
  * Oclobber Kup, the parent's touch; then a file's data, every Kdat key
  * of its qid (§12.5: the reference does this later, in batches). */
 static int
-rment(Batch *b, const Ent *e)
+rment(Mb *b, const Ent *e)
 {
-	uint8_t uk[GEFS_KEYMAX];
+	uint8_t uk[GEFS_KEYMAX], v[GEFS_INLMAX];
 	bool dir = (e->d.mode & GEFS_DMDIR) != 0;
+	size_t nuk = gefs_packupkey(uk, e->d.qpath);
+	uint16_t nv;
 	Ent c;
-	int rc;
+	int rc, up = 0;
 
 	if (dir && (rc = firstchild(b->t, e, &c)) != 0)
 		return rc < 0 ? -1 : gefs_seterr(&b->t->fs->err, ENOTEMPTY, "directory not empty");
-	if (batchadd(b, GEFS_ODELETE, e->k, e->nk, NULL, 0) < 0)
+	/* Oclobber only a Kup that is there (§24 #26) */
+	if (dir && (up = treeget(b->t, uk, nuk, v, &nv)) < 0)
 		return -1;
-	if (dir && batchadd(b, GEFS_OCLOBBER, uk, gefs_packupkey(uk, e->d.qpath), NULL, 0) < 0)
+	if (mbadd(b, GEFS_ODELETE, e->k, e->nk, NULL, 0) < 0)
 		return -1;
-	if (touch(b, e->pk, e->npk) < 0 || batchflush(b) < 0)
+	if (dir && up == 0 && mbadd(b, GEFS_OCLOBBER, uk, nuk, NULL, 0) < 0)
+		return -1;
+	if (touch(b, e->pk, e->npk) < 0 || mbflush(b) < 0)
 		return -1;
 	return dir ? 0 : datclear(b, e->d.qpath, 0, UINT64_MAX);
 }
@@ -826,13 +831,13 @@ refuseusers(GefsTree *t, const Ent *e, const char *path, const char *what)
 int
 gefs_remove(GefsTree *t, const char *path)
 {
-	Batch *b;
+	Mb *b;
 	Ent e;
 	int rc;
 
 	if (writable(t, path) < 0 || entmust(t, path, &e) < 0 || refuseusers(t, &e, path, "removed") < 0)
 		return -1;
-	if ((b = batchnew(t)) == NULL)
+	if ((b = mbnew(t)) == NULL)
 		return -1;
 	setreserve(t->fs, true);	/* a delete must fit on a full image */
 	rc = rment(b, &e);
@@ -871,7 +876,7 @@ entup(GefsTree *t, Ent *e)
  * descend to a directory without subdirectories left, empty it, remove
  * it, climb back through Kup.  Memory is O(1) in depth and width. */
 static int
-rmtree(Batch *b, const Ent *top)
+rmtree(Mb *b, const Ent *top)
 {
 	Ent cur = *top, c;
 	uint64_t depth = 0;
@@ -903,13 +908,13 @@ rmtree(Batch *b, const Ent *top)
 int
 gefs_removeall(GefsTree *t, const char *path)
 {
-	Batch *b;
+	Mb *b;
 	Ent e;
 	int rc;
 
 	if (writable(t, path) < 0 || entmust(t, path, &e) < 0 || refuseusers(t, &e, path, "removed") < 0)
 		return -1;
-	if ((b = batchnew(t)) == NULL)
+	if ((b = mbnew(t)) == NULL)
 		return -1;
 	setreserve(t->fs, true);
 	rc = (e.d.mode & GEFS_DMDIR) ? rmtree(b, &e) : rment(b, &e);
@@ -946,7 +951,7 @@ notbelow(GefsTree *t, uint64_t dir, uint64_t q)
  * entry inserted under the new one with qid.vers + 1, a directory's Kup
  * repointed, both parents touched. */
 static int
-mvent(Batch *b, const Ent *a, const Ent *z)
+mvent(Mb *b, const Ent *a, const Ent *z)
 {
 	uint8_t v[GEFS_XDIRSZ], uk[GEFS_KEYMAX];
 	GefsXdir nd = a->d;
@@ -954,21 +959,21 @@ mvent(Batch *b, const Ent *a, const Ent *z)
 	nd.qvers++;
 	nd.muid = actor(b->t->fs);
 	gefs_packxdir(v, &nd);
-	if (batchadd(b, GEFS_OCLOBBER, a->k, a->nk, NULL, 0) < 0 || batchadd(b, GEFS_OINSERT, z->k, z->nk, v, sizeof v) < 0)
+	if (mbadd(b, GEFS_OCLOBBER, a->k, a->nk, NULL, 0) < 0 || mbadd(b, GEFS_OINSERT, z->k, z->nk, v, sizeof v) < 0)
 		return -1;
-	if ((a->d.mode & GEFS_DMDIR) && batchadd(b, GEFS_OINSERT, uk, gefs_packupkey(uk, a->d.qpath), z->k, z->nk) < 0)
+	if ((a->d.mode & GEFS_DMDIR) && mbadd(b, GEFS_OINSERT, uk, gefs_packupkey(uk, a->d.qpath), z->k, z->nk) < 0)
 		return -1;
 	if (touch(b, a->pk, a->npk) < 0)
 		return -1;
 	if (z->pd.qpath != a->pd.qpath && touch(b, z->pk, z->npk) < 0)
 		return -1;
-	return batchflush(b);
+	return mbflush(b);
 }
 
 int
 gefs_rename(GefsTree *t, const char *from, const char *to)
 {
-	Batch *b;
+	Mb *b;
 	Ent a, z;
 	int rc;
 
@@ -982,7 +987,7 @@ gefs_rename(GefsTree *t, const char *from, const char *to)
 		return gefs_seterr(&t->fs->err, EEXIST, "%s: already exists", to);
 	if ((a.d.mode & GEFS_DMDIR) && notbelow(t, a.d.qpath, z.pd.qpath) < 0)
 		return gefs_wraperr(&t->fs->err, "%s -> %s", from, to);
-	if ((b = batchnew(t)) == NULL)
+	if ((b = mbnew(t)) == NULL)
 		return -1;
 	rc = mvent(b, &a, &z);
 	free(b);
@@ -1027,13 +1032,13 @@ usersput(GefsTree *t, Ent *e, const char *text, size_t n)
 {
 	GefsWstat w;
 	char *ok;
-	Batch *b;
+	Mb *b;
 	int rc;
 
 	if ((ok = usersjudge(t, &e->d, 0, text, n, n)) == NULL)
 		return -1;
 	free(ok);
-	if ((b = batchnew(t)) == NULL)
+	if ((b = mbnew(t)) == NULL)
 		return -1;
 	rc = fwrite1(b, e, (const uint8_t *)text, n, 0);
 	free(b);
@@ -1113,7 +1118,7 @@ gefs_useradd(GefsTree *adm, int32_t id, const char *name, const char *leader)
 		free(text);
 		return gefs_seterr(&adm->fs->err, ENOMEM, "out of memory");
 	}
-	n += (size_t)sprintf(nt, "%s%d:%s:%s:\n", text, (int)id, name, leader ? leader : "");
+	n = (size_t)sprintf(nt, "%s%d:%s:%s:\n", text, (int)id, name, leader ? leader : "");
 	rc = usersput(adm, &e, nt, n);
 	free(nt);
 	free(text);

@@ -349,6 +349,9 @@ struct GefsTree {
 /* Make t a tree over root/ht; checks 1 <= ht <= GEFS_MAXHT and that
  * root.addr is not NONE (EBADMSG naming what). */
 HIDDEN int treeinit(GefsTree *t, Gefs *fs, const GefsBptr *root, int ht, const char *what);
+/* Read the node bp points to at depth d of t and check that its type
+ * fits the level (§8.5 rule 1); referenced until putblk. */
+HIDDEN Blk *loadnode(GefsTree *t, const GefsBptr *bp, int d, GefsNode *n);
 /* Point lookup (§11.2) into v (GEFS_INLMAX bytes): 0 found, 1 absent
  * (no error set), -1 error in fs->err. */
 HIDDEN int treeget(GefsTree *t, const uint8_t *k, size_t nk, uint8_t *v, uint16_t *nv);
@@ -391,6 +394,10 @@ typedef struct Dl {
 struct Edit {
 	uint64_t	wgen;		/* the open generation */
 	bool		wgenused;	/* a dirty tree took wgen as its record gen */
+	uint64_t	lastgen;	/* the highest generation drawn (if wgenused) */
+	uint64_t	committed;	/* nextqid as committed */
+	uint64_t	nappend;	/* log entries appended (logw.c) */
+	uint64_t	mark;		/* nappend right after the last commit */
 	bool		broken;		/* a commit failed: the latch */
 	/* arena.c */
 	uint32_t	rr;		/* §5.5 arena choice counter */
@@ -410,6 +417,9 @@ struct Edit {
 /* session.c: set up / tear down the edit state of a rdwr handle (called
  * by gefs_open and gefs_close). */
 HIDDEN int editopen(Gefs *fs);
+/* load.c: drop the loaded state (and every cached block, dirty ones
+ * included) and load the committed state again. */
+HIDDEN int reload(Gefs *fs);
 HIDDEN void editclose(Gefs *fs);
 /* arena.c: apply the pending frees once a commit is durable; forget the
  * blocks born in the edit. */
@@ -461,6 +471,21 @@ HIDDEN int dlkill(Gefs *fs, uint64_t gen, uint64_t bgen, uint64_t addr);
 /* The edit's entry for Kdlist(gen, bgen), loaded from the committed
  * snapshot tree (or empty) on first use; NULL with fs->err. */
 HIDDEN Dl *dlget(Gefs *fs, uint64_t gen, uint64_t bgen);
+/* Merge Kdlist(gen, bgen) into Kdlist(dgen, bgen) (§14.4), never
+ * rewriting a committed block. */
+HIDDEN int dlmerge(Gefs *fs, uint64_t gen, uint64_t dgen, uint64_t bgen);
+/* §14.4 reclaimblocks(g, s, p) (s -1: no successor); frees deferred to
+ * after the commit. */
+HIDDEN int reclaim(Gefs *fs, int64_t g, int64_t s, int64_t p);
+/* A batch of snapshot-tree messages (keys and values copied in). */
+typedef struct Batch Batch;
+HIDDEN Batch *batchnew(Gefs *fs);
+HIDDEN void batchfree(Batch *b);
+HIDDEN int batchadd(Gefs *fs, Batch *b, int op, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv);
+/* Seal the edit's deadlist blocks and add their Kdlist changes to b. */
+HIDDEN int dlflush(Gefs *fs, Batch *b);
+/* Upsert b into the snapshot tree; the new root goes to fs->sb. */
+HIDDEN int batchapply(Gefs *fs, Batch *b);
 
 /* fs.c: free the parsed users table (gefs_close calls it). */
 HIDDEN void usersfree(Gefs *fs);

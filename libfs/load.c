@@ -397,6 +397,30 @@ loadarenas(Gefs *fs)
 	return 0;
 }
 
+/* Forget the loaded state and load the committed one again (gefs_abort):
+ * superblock choice, arenas, replay.  Nothing is written. */
+int
+reload(Gefs *fs)
+{
+	uint32_t i;
+
+	usersfree(fs);
+	logclose(fs);
+	if (fs->arena != NULL)
+		for (i = 0; i < fs->sb.narena; i++)
+			fsetfree(fs->arena[i].free);
+	free(fs->arena);
+	fs->arena = NULL;
+	cachefree(fs->cache);
+	fs->cache = cachenew(fs->dev, fs->opts.cachesz, &fs->err);
+	if (fs->cache == NULL)
+		return -1;
+	fs->hasxrec = false;
+	if (loadsb(fs) < 0 || loadarenas(fs) < 0)
+		return gefs_wraperr(&fs->err, "reloading %s", devpath(fs->dev));
+	return 0;
+}
+
 int
 gefs_narena(Gefs *fs)
 {

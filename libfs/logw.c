@@ -129,6 +129,8 @@ logappend(Gefs *fs, int ai, const GefsLogEnt *le)
 		return -1;
 	putent(fs, a, le);
 	a->tailsz = a->tailh.logsz;
+	if (fs->ed != NULL)
+		fs->ed->nappend++;	/* something for the next commit to publish */
 	return 0;
 }
 

@@ -442,3 +442,337 @@ dlkill(Gefs *fs, uint64_t gen, uint64_t bgen, uint64_t addr)
 	d->changed = true;
 	return 0;
 }
+
+/* Walk the deadlist chain from hd (newest first, §7) until NONE, calling
+ * fn on every listed block and then on the chain block itself; bounded by
+ * the device's block count (a cycle is damage). */
+static int
+dlwalk(Gefs *fs, uint64_t hd, int (*fn)(Gefs *, void *, uint64_t, bool), void *arg)
+{
+	uint64_t a = hd, next, left = devsize(fs->dev) / GEFS_BLKSZ;
+	GefsLogHdr h;
+	Blk *b;
+	int i;
+
+	while (a != GEFS_NONE) {
+		if (left-- == 0)
+			return gefs_seterr(&fs->err, EBADMSG, "deadlist from 0x%llx: the chain does not end",
+				(unsigned long long)hd);
+		if ((b = getlogblk(fs, a, GEFS_TDLIST, &h)) == NULL)
+			return -1;
+		for (i = 0; i < h.logsz / GEFS_DLENTSZ; i++)
+			if (fn(fs, arg, gefs_unpackdlent(b->buf, i), false) < 0) {
+				putblk(fs, b);
+				return -1;
+			}
+		next = h.chain.addr;
+		putblk(fs, b);
+		if (fn(fs, arg, a, true) < 0)
+			return -1;
+		a = next;
+	}
+	return 0;
+}
+
+/* Release one block (§14.4 frees): a block of this edit now, a
+ * committed one once the commit is durable. */
+static int
+dropone(Gefs *fs, void *arg, uint64_t addr, bool chain)
+{
+	GefsBptr bp = {addr, GEFS_NONE, 0};
+
+	(void)arg;
+	(void)chain;
+	return blkrelease(fs, NULL, &bp);
+}
+
+typedef struct Copy {
+	uint64_t	gen, bgen;
+} Copy;
+
+/* Copy a listed block into another list; release the chain blocks. */
+static int
+copyone(Gefs *fs, void *arg, uint64_t addr, bool chain)
+{
+	Copy *c = arg;
+
+	if (chain)
+		return dropone(fs, NULL, addr, true);
+	return dlkill(fs, c->gen, c->bgen, addr);
+}
+
+/* Mark d deleted. */
+static void
+dlgone(Dl *d)
+{
+	d->hd = d->tl = GEFS_NONE;
+	d->hdnew = false;
+	d->cursz = 0;
+	d->gone = true;
+	d->changed = true;
+}
+
+/* Free every block d lists and its own blocks, delete it (§14.4). */
+static int
+dlfree(Gefs *fs, uint64_t gen, uint64_t bgen)
+{
+	Dl *d = dlget(fs, gen, bgen);
+	uint64_t hd;
+
+	if (d == NULL || dlseal(fs, d) < 0)
+		return -1;
+	hd = d->hd;
+	dlgone(d);
+	return dlwalk(fs, hd, dropone, NULL);
+}
+
+/* Splice the chain hd..tl of a list onto dst's fresh tail block. */
+static int
+dlsplice(Gefs *fs, Dl *dst, uint64_t hd, uint64_t tl)
+{
+	GefsLogHdr h;
+	GefsErr e;
+	Blk *b;
+
+	if ((b = cacheget(fs->cache, dst->tl, CACHE_READ, &fs->err)) == NULL)
+		return -1;
+	if (gefs_unpackloghdr(&h, b->buf, GEFS_TDLIST, dst->tl, &e) < 0) {
+		cacheput(fs->cache, b);
+		return gefs_seterr(&fs->err, EBADMSG, "%s", e.msg);
+	}
+	h.chain = (GefsBptr){hd, GEFS_NONE, 0};
+	gefs_packloghdr(b->buf, &h);
+	b->flags &= ~(uint32_t)BLK_VERIFIED;
+	cachedirty(fs->cache, b, STAGE_DATA);
+	cacheput(fs->cache, b);
+	dst->tl = tl;
+	dst->changed = true;
+	return 0;
+}
+
+/* Merge Kdlist(gen, bgen) into Kdlist(dgen, bgen) (§14.4) without ever
+ * rewriting a committed block: an empty destination takes the chain, a
+ * destination whose tail is a block of this edit gets the chain spliced
+ * on (tl kept true, §27.3), any other gets the entries copied into new
+ * blocks (the source's blocks are then released). */
+int
+dlmerge(Gefs *fs, uint64_t gen, uint64_t dgen, uint64_t bgen)
+{
+	Dl *s, *d, src;
+	Copy c = {dgen, bgen};
+
+	if ((d = dlget(fs, dgen, bgen)) == NULL || (s = dlget(fs, gen, bgen)) == NULL || dlseal(fs, s) < 0)
+		return -1;
+	src = *s;
+	dlgone(s);
+	if (src.hd == GEFS_NONE)
+		return 0;
+	d = dlget(fs, dgen, bgen);
+	if (d->hd == GEFS_NONE) {
+		d->hd = src.hd;
+		d->tl = src.tl;
+		d->hdnew = src.hdnew;
+		d->cursz = src.cursz;
+		d->changed = true;
+		return 0;
+	}
+	if (blkfresh(fs, d->tl))
+		return dlsplice(fs, d, src.hd, src.tl);
+	return dlwalk(fs, src.hd, copyone, &c);
+}
+
+typedef struct Gens {
+	uint64_t	*b;
+	size_t		n, cap;
+} Gens;
+
+static int
+gensadd(Gefs *fs, Gens *g, uint64_t b)
+{
+	uint64_t *p;
+
+	if (g->n > 0 && g->b[g->n - 1] == b)
+		return 0;
+	if (g->n == g->cap) {
+		g->cap = g->cap ? 2 * g->cap : 32;
+		if ((p = realloc(g->b, g->cap * sizeof *p)) == NULL)
+			return gefs_seterr(&fs->err, ENOMEM, "out of memory");
+		g->b = p;
+	}
+	g->b[g->n++] = b;
+	return 0;
+}
+
+/* The bgens of every Kdlist(gen, *), committed or of this edit. */
+static int
+dlgens(Gefs *fs, uint64_t gen, Gens *g)
+{
+	uint8_t pre[GEFS_KEYMAX];
+	GefsTree *st;
+	GefsScan *sc;
+	GefsKey key;
+	GefsKv kv;
+	size_t i;
+	int rc;
+
+	gefs_packdlistkey(pre, gen, 0);
+	if ((st = gefs_snaptree(fs)) == NULL)
+		return -1;
+	if ((sc = gefs_scanprefix(st, pre, 9)) == NULL) {
+		gefs_closetree(st);
+		return -1;
+	}
+	while ((rc = gefs_scannext(sc, &kv)) == 1)
+		if (gefs_unpackkey(&key, kv.k, kv.nk, NULL) == 0 && (rc = gensadd(fs, g, key.bgen)) < 0)
+			break;
+	gefs_scanfree(sc);
+	gefs_closetree(st);
+	for (i = dlfind(fs->ed, gen, 0); rc == 0 && i < fs->ed->ndl && fs->ed->dl[i].gen == gen; i++)
+		if (!fs->ed->dl[i].gone)
+			rc = gensadd(fs, g, fs->ed->dl[i].bgen);
+	return rc;
+}
+
+/* §14.4 reclaimblocks(g, s, p) for deleting snapshot g with successor s
+ * (-1: none) and predecessor p.  Every free waits for the commit. */
+int
+reclaim(Gefs *fs, int64_t g, int64_t s, int64_t p)
+{
+	Gens gs = {0};
+	size_t i;
+	int rc;
+
+	rc = dlgens(fs, (uint64_t)g, &gs);
+	for (i = 0; rc == 0 && i < gs.n; i++) {
+		if ((int64_t)gs.b[i] <= p)
+			rc = dlmerge(fs, (uint64_t)g, (uint64_t)(s != -1 ? s : p), gs.b[i]);
+		else
+			rc = dlfree(fs, (uint64_t)g, gs.b[i]);
+	}
+	gs.n = 0;
+	if (rc == 0 && s != -1)
+		rc = dlgens(fs, (uint64_t)s, &gs);
+	for (i = 0; rc == 0 && s != -1 && i < gs.n; i++)
+		if ((int64_t)gs.b[i] > p)
+			rc = dlfree(fs, (uint64_t)s, gs.b[i]);
+	free(gs.b);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Message batches for the snapshot tree                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct Slot {
+	uint8_t		op;
+	uint16_t	nk, nv;
+	uint8_t		k[GEFS_KEYMAX];
+	uint8_t		v[GEFS_SNAPVALSZ];
+} Slot;
+
+struct Batch {
+	Slot		*s;
+	int		n, cap;
+};
+
+Batch *
+batchnew(Gefs *fs)
+{
+	Batch *b = calloc(1, sizeof *b);
+
+	if (b == NULL)
+		gefs_seterr(&fs->err, ENOMEM, "out of memory");
+	return b;
+}
+
+void
+batchfree(Batch *b)
+{
+	if (b != NULL)
+		free(b->s);
+	free(b);
+}
+
+int
+batchadd(Gefs *fs, Batch *b, int op, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv)
+{
+	Slot *p;
+
+	if (nk > GEFS_KEYMAX || nv > GEFS_SNAPVALSZ)
+		return gefs_seterr(&fs->err, EINVAL, "snapshot tree: key %zu or value %zu bytes too long", nk, nv);
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 16;
+		if ((p = realloc(b->s, (size_t)b->cap * sizeof *p)) == NULL)
+			return gefs_seterr(&fs->err, ENOMEM, "out of memory");
+		b->s = p;
+	}
+	p = &b->s[b->n++];
+	p->op = (uint8_t)op;
+	p->nk = (uint16_t)nk;
+	p->nv = (uint16_t)nv;
+	memcpy(p->k, k, nk);
+	if (nv > 0)
+		memcpy(p->v, v, nv);
+	return 0;
+}
+
+/* Seal every deadlist of the edit and queue its Kdlist change. */
+int
+dlflush(Gefs *fs, Batch *bt)
+{
+	uint8_t k[GEFS_KEYMAX], v[GEFS_DLISTVALSZ];
+	GefsDlist dv;
+	size_t i, nk;
+	Dl *d;
+
+	for (i = 0; i < fs->ed->ndl; i++) {
+		d = &fs->ed->dl[i];
+		if (dlseal(fs, d) < 0)
+			return -1;
+		if (!d->changed || (d->gone && !d->existed))
+			continue;
+		nk = gefs_packdlistkey(k, d->gen, d->bgen);
+		if (d->gone) {
+			if (batchadd(fs, bt, GEFS_ODELETE, k, nk, NULL, 0) < 0)
+				return -1;
+			continue;
+		}
+		dv.hd = (GefsBptr){d->hd, GEFS_NONE, 0};
+		dv.tl = (GefsBptr){d->tl, GEFS_NONE, 0};
+		gefs_packdlist(v, &dv);
+		if (batchadd(fs, bt, GEFS_OINSERT, k, nk, v, sizeof v) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Apply the batch to the snapshot tree copy-on-write; its new root goes
+ * to the superblock (fs->sb), its released blocks wait for the commit. */
+int
+batchapply(Gefs *fs, Batch *bt)
+{
+	GefsTree *st;
+	GefsMsg *m;
+	int i, rc;
+
+	if (bt->n == 0)
+		return 0;
+	if ((m = malloc((size_t)bt->n * sizeof *m)) == NULL)
+		return gefs_seterr(&fs->err, ENOMEM, "out of memory");
+	for (i = 0; i < bt->n; i++)
+		m[i] = (GefsMsg){bt->s[i].op, bt->s[i].k, bt->s[i].nk, bt->s[i].v, bt->s[i].nv};
+	if ((st = gefs_snaptree(fs)) == NULL) {
+		free(m);
+		return -1;
+	}
+	st->writable = true;
+	rc = treeupsert(st, m, bt->n);
+	if (rc == 0) {
+		fs->sb.snapaddr = st->snap.root.addr;
+		fs->sb.snaphash = st->snap.root.hash;
+		fs->sb.snapht = (uint32_t)st->snap.ht;
+	}
+	free(st);
+	free(m);
+	return rc;
+}

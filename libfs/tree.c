@@ -316,7 +316,7 @@ childptr(Gefs *fs, const GefsNode *n, int i, GefsBptr *bp)
 }
 
 /* Read the node bp points to at depth d and check its level. */
-static Blk *
+Blk *
 loadnode(GefsTree *t, const GefsBptr *bp, int d, GefsNode *n)
 {
 	Blk *b;

@@ -224,7 +224,7 @@ test_errors(void)
 	FAILS(gefs_remove(t, "/"), fs, EINVAL, "root");
 	FAILS(gefs_create(t, "/a\001b", 0666, NULL), fs, EINVAL, "control");
 	FAILS(gefs_create(t, "/d/..", 0666, NULL), fs, EINVAL, "reserved");
-	memset(big, 'n', 245);
+	memset(big + 1, 'n', 245);
 	big[0] = '/';
 	big[246] = 0;
 	FAILS(gefs_create(t, big, 0666, NULL), fs, EINVAL, "245");
@@ -785,7 +785,11 @@ mrename(Model *m, const char *from, const char *to)
 
 	if (strcmp(from, "/") == 0)
 		return EINVAL;
-	if (a < 0 || q < 0)
+	if (a < 0)
+		return ENOENT;
+	if (strcmp(to, "/") == 0)
+		return EINVAL;
+	if (q < 0)
 		return ENOENT;
 	if (!m->n[q].dir)
 		return ENOTDIR;
