@@ -172,7 +172,7 @@ runline(Sess *s, const char *line)
 	if (w.argc == 0)
 		goto out;
 	if (s->trace)
-		fprintf(stderr, "+ %s\n", line);
+		fprintf(stderr, "+ %.*s\n", (int)strcspn(line, "\r\n"), line);
 	c = findcmd(s->tab, w.argv[0]);
 	if (c == NULL)
 		rc = sessfail(s, "%s: unknown command (try help)", w.argv[0]);
