@@ -95,6 +95,7 @@ struct Blk {
 	uint8_t		*buf;		/* GEFS_BLKSZ bytes, owned by the cache */
 	uint32_t	flags;		/* for layers above: BLK_VERIFIED, ... */
 	uint64_t	vhash;		/* blk.c: blkhash of buf, valid while BLK_VERIFIED */
+	uint64_t	nodeh;		/* blk.c: vhash when BLK_NODEOK was set */
 	/* cache-private below */
 	int		ref;
 	int		dirty;
@@ -109,6 +110,9 @@ enum {
 					 * read; getblk compares it with each pointer's
 					 * hash (whoever changes buf clears the flag) */
 	BLK_BADHASH	= 1 << 1,	/* hash known not to match */
+	BLK_NODEOK	= 1 << 2,	/* buf passed gefs_unpacknode while its blkhash
+					 * was nodeh: getnode skips the checks while
+					 * BLK_VERIFIED and vhash == nodeh */
 };
 
 enum {
@@ -218,8 +222,12 @@ HIDDEN Blk *getblk(Gefs *fs, const GefsBptr *bp, int want);
  * type and logh; hdr receives the decoded header. */
 HIDDEN Blk *getlogblk(Gefs *fs, uint64_t addr, int want, GefsLogHdr *hdr);
 /* Read and decode a tree node; *out is filled, the Blk stays referenced
- * until putblk. */
+ * until putblk.  A block already validated with the same contents (same
+ * blkhash) is not validated again. */
 HIDDEN Blk *getnode(Gefs *fs, const GefsBptr *bp, GefsNode *out);
+/* pack.c: fill n from the header of a node gefs_unpacknode accepted
+ * before (no checks). */
+HIDDEN void nodeview(GefsNode *n, const uint8_t *blk, uint64_t addr);
 HIDDEN void putblk(Gefs *fs, Blk *b);
 /* Which arena holds addr; -1 if none. */
 HIDDEN int arenaof(Gefs *fs, uint64_t addr);

@@ -1109,6 +1109,21 @@ gefs_unpacknode(GefsNode *n, const uint8_t *blk, uint64_t addr, GefsErr *e)
 	return checkarea(blk, &msgarea, type, n->nbuf, n->bufsz, pfx, e);
 }
 
+void
+nodeview(GefsNode *n, const uint8_t *blk, uint64_t addr)
+{
+	memset(n, 0, sizeof *n);
+	n->addr = addr;
+	n->type = gefs_get16(blk);
+	n->b = blk;
+	n->nval = gefs_get16(blk + 2);
+	n->valsz = gefs_get16(blk + 4);
+	if (n->type == GEFS_TPIVOT) {
+		n->nbuf = gefs_get16(blk + 6);
+		n->bufsz = gefs_get16(blk + 8);
+	}
+}
+
 /* Entry i of a decoded node (0 <= i < nval). */
 void
 gefs_nodekv(const GefsNode *n, int i, GefsKv *kv)

@@ -567,7 +567,9 @@ test_users(void)
 
 enum {
 	MMAX	= 400,		/* live entries at most */
-	MFILE	= 192 * 1024,	/* file offsets stay below this */
+	MFILE	= 192 * 1024,	/* most file offsets stay below this */
+	MBIG	= 1200 * 1024,	/* a rare big write: more than one write step */
+	MREAD	= MFILE + MBIG + 64 * 1024,
 	MSTEP	= 64 * B,	/* the write step of fswrite (one Owstat each) */
 };
 
@@ -839,10 +841,12 @@ static int
 mcompare(Model *m, GefsTree *t, const char *when)
 {
 	GefsStat st;
-	uint8_t *buf = malloc(MFILE + 64 * 1024);
-	int i, nch, bad = 0, j;
+	uint8_t *buf = malloc(MREAD);
+	int i, bad = 0, j, nch[MMAX] = {0};
 	MNode *n;
 
+	for (j = 1; j < m->nn; j++)
+		nch[mparent(m, m->n[j].path)]++;	/* entry 0 is the root */
 	for (i = 0; i < m->nn && bad == 0; i++) {
 		n = &m->n[i];
 		if (gefs_stat(t, n->path, &st) < 0) {
@@ -853,22 +857,20 @@ mcompare(Model *m, GefsTree *t, const char *when)
 		if (st.d.mode != n->mode || st.d.qtype != (uint8_t)(n->mode >> 24) || st.d.length != n->len
 		    || st.d.qpath != n->qpath || st.d.qvers != n->vers || st.d.mtime != n->mtime
 		    || st.d.atime != n->atime || st.d.uid != n->uid || st.d.gid != n->gid || st.d.muid != n->muid) {
-			fprintf(stderr, "%s: %s: stat mode %o/%o len %llu/%llu qid %llx/%llx vers %u/%u mtime %lld/%lld muid %d/%d\n",
+			fprintf(stderr, "%s: %s: stat mode %o/%o len %llu/%llu qid %llx/%llx vers %u/%u mtime %lld/%lld atime %lld/%lld uid %d/%d gid %d/%d muid %d/%d\n",
 				when, n->path, st.d.mode, n->mode, (unsigned long long)st.d.length,
 				(unsigned long long)n->len, (unsigned long long)st.d.qpath, (unsigned long long)n->qpath,
-				st.d.qvers, n->vers, (long long)st.d.mtime, (long long)n->mtime, st.d.muid, n->muid);
+				st.d.qvers, n->vers, (long long)st.d.mtime, (long long)n->mtime, (long long)st.d.atime, (long long)n->atime,
+				st.d.uid, n->uid, st.d.gid, n->gid, st.d.muid, n->muid);
 			bad++;
 		}
 		if (n->dir) {
-			nch = 0;
-			for (j = 0; j < m->nn; j++)
-				nch += j != i && mparent(m, m->n[j].path) == i;
 			int got = 0;
-			if (gefs_readdir(t, n->path, countent, &got) < 0 || got != nch) {
-				fprintf(stderr, "%s: %s: %d entries, model %d\n", when, n->path, got, nch);
+			if (gefs_readdir(t, n->path, countent, &got) < 0 || got != nch[i]) {
+				fprintf(stderr, "%s: %s: %d entries, model %d\n", when, n->path, got, nch[i]);
 				bad++;
 			}
-		} else if (rd(t, n->path, 0, buf, MFILE + 64 * 1024) != (int64_t)n->len
+		} else if (rd(t, n->path, 0, buf, MREAD) != (int64_t)n->len
 		    || (n->len && memcmp(buf, n->data, n->len) != 0)) {
 			fprintf(stderr, "%s: %s: contents differ\n", when, n->path);
 			bad++;
@@ -887,30 +889,36 @@ mstep(Model *m, GefsTree *t, uint8_t *buf)
 	uint64_t off, len;
 	uint32_t mode;
 	GefsWstat w;
+	bool all;
 
 	m->clock += 1000;
 	gefs_setclock(t->fs, m->clock);
-	if (op < 15) {
+	if (op == 99) {
+		m->actor = m->actor == -1 ? 1 : -1;	/* adm, glenda (§16, the formatter's users) */
+		return gefs_setuser(t->fs, m->actor == -1 ? "adm" : "glenda") < 0;
+	}
+	if (op < 25) {
 		rpath(m, p, sizeof p, false);
 		mode = (uint32_t)rndn(m, 0777 + 1) | (rndn(m, 3) == 0 ? GEFS_DMDIR : 0);
 		want = m->nn + 1 >= MMAX ? -1 : mcreate(m, p, mode);
 		got = want < 0 ? 0 : gefs_create(t, p, mode, NULL);
-	} else if (op < 55) {
+	} else if (op < 60) {
 		rpath(m, p, sizeof p, true);
 		off = rndn(m, 4) == 0 ? rndn(m, MFILE - 40000) : rndn(m, 3 * B);
-		len = rndn(m, 40000);
+		len = op == 59 && rndn(m, 4) == 0 ? MBIG : rndn(m, 40000);
 		fillpat(buf, off, (size_t)len, (int)rndn(m, 200));
 		want = mwrite(m, p, buf, (size_t)len, off);
 		got = gefs_pwrite(t, p, buf, (size_t)len, off) < 0 ? -1 : 0;
-	} else if (op < 68) {
+	} else if (op < 70) {
 		rpath(m, p, sizeof p, true);
 		len = rndn(m, 2) ? rndn(m, MFILE) : rndn(m, 3 * B);
 		want = mtrunc(m, p, len);
 		got = gefs_truncate(t, p, len);
 	} else if (op < 78) {
+		all = op == 77 && rndn(m, 3) == 0;
 		rpath(m, p, sizeof p, true);
-		want = mremove(m, p, op == 77);
-		got = op == 77 ? gefs_removeall(t, p) : gefs_remove(t, p);
+		want = mremove(m, p, all);
+		got = all ? gefs_removeall(t, p) : gefs_remove(t, p);
 	} else if (op < 90) {
 		rpath(m, p, sizeof p, true);
 		rpath(m, q, sizeof q, rndn(m, 4) == 0);
@@ -942,11 +950,11 @@ static void
 test_model(void)
 {
 	const char *e = getenv("GEFS_MODEL_OPS"), *se = getenv("GEFS_MODEL_SEED");
-	long nops = e ? atol(e) : 3000;
+	long nops = e ? atol(e) : 5000;
 	uint64_t seed = se ? strtoull(se, NULL, 0) : 0x9e3779b97f4a7c15ULL;
 	char path[256], when[64];
 	GefsStat st;
-	uint8_t *buf = malloc(64 * 1024);
+	uint8_t *buf = malloc(MBIG);
 	Model *m = calloc(1, sizeof *m);
 	GefsTree *t;
 	Gefs *fs;
@@ -992,6 +1000,7 @@ test_model(void)
 				CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
 				t = opent(fs, "main");
 				CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+				CU_ASSERT_EQUAL(gefs_setuser(fs, m->actor == -1 ? "adm" : "glenda"), 0);
 				snprintf(when, sizeof when, "reopened after op %ld", i);
 				bad += mcompare(m, t, when);
 			}
