@@ -68,6 +68,7 @@ showfind(void *arg, const GefsFinding *f)
 {
 	uint64_t *n = arg;
 
+	if (getenv("H7WARN") && f->p->sev == GEFS_SEVWARN) fprintf(stderr, "\n  W %s %s\n", f->p->code, f->msg);
 	if (f->p->sev == GEFS_SEVERR) {
 		fprintf(stderr, "\n  %s %s\n", f->p->code, f->msg);
 		(*n)++;
