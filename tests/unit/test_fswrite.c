@@ -68,7 +68,6 @@ showfind(void *arg, const GefsFinding *f)
 {
 	uint64_t *n = arg;
 
-	if (getenv("H7WARN") && f->p->sev == GEFS_SEVWARN) fprintf(stderr, "\n  W %s %s\n", f->p->code, f->msg);
 	if (f->p->sev == GEFS_SEVERR) {
 		fprintf(stderr, "\n  %s %s\n", f->p->code, f->msg);
 		(*n)++;
@@ -197,14 +196,32 @@ test_create(void)
 	unlink(path);
 }
 
+/* A read-only handle refuses every change. */
+static void
+rofails(const char *path)
+{
+	GefsOpts o;
+	GefsErr e;
+	GefsTree *t;
+	Gefs *fs;
+
+	gefs_defopts(&o);
+	fs = gefs_open(path, &o, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	t = opent(fs, "main");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	FAILS(gefs_create(t, "/y", 0666, NULL), fs, EROFS, "read-only");
+	FAILS(gefs_remove(t, "/f"), fs, EROFS, "read-only");
+	gefs_closetree(t);
+	gefs_close(fs);
+}
+
 static void
 test_errors(void)
 {
 	char path[256], big[300];
 	GefsTree *t, *ro;
 	Gefs *fs;
-	GefsOpts o;
-	GefsErr e;
 	GefsWstat w;
 
 	CU_ASSERT_FATAL(mkfresh(path, sizeof path) == 0);
@@ -251,14 +268,7 @@ test_errors(void)
 	fs = cycle(fs, &t, "main", path);
 	gefs_closetree(t);
 	gefs_close(fs);
-	gefs_defopts(&o);
-	fs = gefs_open(path, &o, &e);	/* read-only */
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
-	t = opent(fs, "main");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-	FAILS(gefs_create(t, "/y", 0666, NULL), fs, EROFS, "read-only");
-	gefs_closetree(t);
-	gefs_close(fs);
+	rofails(path);
 	unlink(path);
 }
 
@@ -276,6 +286,29 @@ fillpat(uint8_t *p, uint64_t off, size_t n, int s)
 
 	for (i = 0; i < n; i++)
 		p[i] = pat(off + i, s);
+}
+
+/* Whole blocks, an overwrite inside one, a truncate to 0. */
+static Gefs *
+wholeblocks(Gefs *fs, GefsTree **t, const char *path, uint8_t *buf, uint8_t *want, uint8_t *got)
+{
+	enum { N = 5 * B };
+	GefsStat st;
+
+	fillpat(buf, 0, N, 2);
+	CU_ASSERT_EQUAL(gefs_pwrite(*t, "/f", buf, N, 0), N);
+	CU_ASSERT_EQUAL(gefs_pwrite(*t, "/f", "xyz", 3, B), 3);
+	memcpy(want, buf, N);
+	memcpy(want + B, "xyz", 3);
+	fs = cycle(fs, t, "main", path);
+	CU_ASSERT_EQUAL(rd(*t, "/f", 0, got, 8 * B), N);
+	CU_ASSERT(memcmp(got, want, N) == 0);
+	CU_ASSERT_EQUAL(gefs_truncate(*t, "/f", 0), 0);
+	fs = cycle(fs, t, "main", path);
+	CU_ASSERT_EQUAL(gefs_stat(*t, "/f", &st), 0);
+	CU_ASSERT_EQUAL(st.d.length, 0);
+	CU_ASSERT_EQUAL(ndat(*t, st.d.qpath), 0);
+	return fs;
 }
 
 static void
@@ -322,20 +355,7 @@ test_write(void)
 	CU_ASSERT_EQUAL(ndat(t, st.d.qpath), 1);
 	CU_ASSERT_EQUAL(rd(t, "/f", 0, got, 8 * B), 3 * B);
 	CU_ASSERT(memcmp(got, want, 3 * B) == 0);
-	/* whole blocks, overwrite in place, truncate to 0 */
-	fillpat(buf, 0, N, 2);
-	CU_ASSERT_EQUAL(gefs_pwrite(t, "/f", buf, N, 0), N);
-	CU_ASSERT_EQUAL(gefs_pwrite(t, "/f", "xyz", 3, B), 3);
-	memcpy(want, buf, N);
-	memcpy(want + B, "xyz", 3);
-	fs = cycle(fs, &t, "main", path);
-	CU_ASSERT_EQUAL(rd(t, "/f", 0, got, 8 * B), N);
-	CU_ASSERT(memcmp(got, want, N) == 0);
-	CU_ASSERT_EQUAL(gefs_truncate(t, "/f", 0), 0);
-	fs = cycle(fs, &t, "main", path);
-	CU_ASSERT_EQUAL(gefs_stat(t, "/f", &st), 0);
-	CU_ASSERT_EQUAL(st.d.length, 0);
-	CU_ASSERT_EQUAL(ndat(t, st.d.qpath), 0);
+	fs = wholeblocks(fs, &t, path, buf, want, got);
 	gefs_closetree(t);
 	gefs_close(fs);
 	unlink(path);
@@ -881,6 +901,27 @@ mcompare(Model *m, GefsTree *t, const char *when)
 	return bad;
 }
 
+/* A random wstat of mode and mtime on both: the model's verdict, the
+ * engine's result in *got. */
+static int
+rwstat(Model *m, GefsTree *t, char *p, size_t np, int *got)
+{
+	GefsWstat w;
+	int want;
+
+	rpath(m, p, np, true);
+	memset(&w, 0, sizeof w);
+	w.mask = GEFS_WSMODE | GEFS_WSMTIME;
+	w.mode = (uint32_t)rndn(m, 0777 + 1) | (rndn(m, 4) == 0 ? GEFS_DMAPPEND : 0) | (rndn(m, 4) == 0 ? GEFS_DMEXCL : 0);
+	w.mode |= rndn(m, 4) == 0 ? GEFS_DMTMP : 0;
+	if (mfind(m, p) >= 0)
+		w.mode |= m->n[mfind(m, p)].mode & GEFS_DMDIR;
+	w.mtime = (int64_t)rndn(m, 1000000) * 1000000000;
+	want = mwstat(m, p, w.mode, w.mtime);
+	*got = gefs_wstat(t, p, &w);
+	return want;
+}
+
 /* One random operation on both; 0 when they agree. */
 static int
 mstep(Model *m, GefsTree *t, uint8_t *buf)
@@ -889,7 +930,6 @@ mstep(Model *m, GefsTree *t, uint8_t *buf)
 	int op = (int)rndn(m, 100), want, got;
 	uint64_t off, len;
 	uint32_t mode;
-	GefsWstat w;
 	bool all;
 
 	m->clock += 1000;
@@ -925,18 +965,8 @@ mstep(Model *m, GefsTree *t, uint8_t *buf)
 		rpath(m, q, sizeof q, rndn(m, 4) == 0);
 		want = mrename(m, p, q);
 		got = want < 0 ? 0 : gefs_rename(t, p, q);
-	} else {
-		rpath(m, p, sizeof p, true);
-		memset(&w, 0, sizeof w);
-		w.mask = GEFS_WSMODE | GEFS_WSMTIME;
-		w.mode = (uint32_t)rndn(m, 0777 + 1) | (rndn(m, 4) == 0 ? GEFS_DMAPPEND : 0) | (rndn(m, 4) == 0 ? GEFS_DMEXCL : 0);
-		w.mode |= rndn(m, 4) == 0 ? GEFS_DMTMP : 0;
-		if (mfind(m, p) >= 0)
-			w.mode |= m->n[mfind(m, p)].mode & GEFS_DMDIR;
-		w.mtime = (int64_t)rndn(m, 1000000) * 1000000000;
-		want = mwstat(m, p, w.mode, w.mtime);
-		got = gefs_wstat(t, p, &w);
-	}
+	} else
+		want = rwstat(m, t, p, sizeof p, &got);
 	if (want < 0)
 		return 0;	/* the model's own limits: skipped */
 	if ((want == 0) != (got == 0) || (want != 0 && gefs_errcode(t->fs) != want)) {
@@ -947,30 +977,16 @@ mstep(Model *m, GefsTree *t, uint8_t *buf)
 	return 0;
 }
 
+/* The model of a fresh tree: its root as the engine has it. */
 static void
-test_model(void)
+minit(Model *m, GefsTree *t, uint64_t seed)
 {
-	const char *e = getenv("GEFS_MODEL_OPS"), *se = getenv("GEFS_MODEL_SEED");
-	long nops = e ? atol(e) : 5000;
-	uint64_t seed = se ? strtoull(se, NULL, 0) : 0x9e3779b97f4a7c15ULL;
-	char path[256], when[64];
 	GefsStat st;
-	uint8_t *buf = malloc(MBIG);
-	Model *m = calloc(1, sizeof *m);
-	GefsTree *t;
-	Gefs *fs;
-	long i;
-	int bad = 0, ncommit = 0;
 
-	CU_ASSERT_FATAL(buf && m && mkfresh(path, sizeof path) == 0);
-	fs = openrw(path);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
-	t = opent(fs, "main");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	m->rng = seed | 1;
 	m->clock = T0;
 	m->actor = -1;
-	m->nextqid = gefs_super(fs, NULL)->nextqid;
+	m->nextqid = gefs_super(t->fs, NULL)->nextqid;
 	CU_ASSERT_FATAL(gefs_stat(t, "/", &st) == 0);
 	m->nn = 1;
 	strcpy(m->n[0].path, "/");
@@ -983,6 +999,42 @@ test_model(void)
 	m->n[0].uid = st.d.uid;
 	m->n[0].gid = st.d.gid;
 	m->n[0].muid = st.d.muid;
+}
+
+/* Close and reopen, the acting user set again. */
+static Gefs *
+mreopen(Model *m, Gefs *fs, GefsTree **t, const char *path)
+{
+	gefs_closetree(*t);
+	gefs_close(fs);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	*t = opent(fs, "main");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(*t);
+	CU_ASSERT_EQUAL(gefs_setuser(fs, m->actor == -1 ? "adm" : "glenda"), 0);
+	return fs;
+}
+
+static void
+test_model(void)
+{
+	const char *e = getenv("GEFS_MODEL_OPS"), *se = getenv("GEFS_MODEL_SEED");
+	long nops = e ? atol(e) : 5000;
+	uint64_t seed = se ? strtoull(se, NULL, 0) : 0x9e3779b97f4a7c15ULL;
+	char path[256], when[64];
+	uint8_t *buf = malloc(MBIG);
+	Model *m = calloc(1, sizeof *m);
+	GefsTree *t;
+	Gefs *fs;
+	long i;
+	int bad = 0, ncommit = 0;
+
+	CU_ASSERT_FATAL(buf && m && mkfresh(path, sizeof path) == 0);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	t = opent(fs, "main");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	minit(m, t, seed);
 	for (i = 0; i < nops && bad == 0; i++) {
 		bad += mstep(m, t, buf);
 		if (bad == 0 && (i % 50 == 49 || i == nops - 1)) {
@@ -995,13 +1047,7 @@ test_model(void)
 			snprintf(when, sizeof when, "after op %ld (commit %d)", i, ncommit);
 			bad += mcompare(m, t, when);
 			if (ncommit % 10 == 0 || i == nops - 1) {
-				gefs_closetree(t);
-				gefs_close(fs);
-				fs = openrw(path);
-				CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
-				t = opent(fs, "main");
-				CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-				CU_ASSERT_EQUAL(gefs_setuser(fs, m->actor == -1 ? "adm" : "glenda"), 0);
+				fs = mreopen(m, fs, &t, path);
 				snprintf(when, sizeof when, "reopened after op %ld", i);
 				bad += mcompare(m, t, when);
 			}
