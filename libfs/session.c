@@ -181,6 +181,7 @@ gefs_commit(Gefs *fs)
 {
 	Edit *ed = fs->ed;
 	Batch *bt;
+	bool res;
 	int rc = -1;
 
 	if (ed == NULL)
@@ -191,11 +192,14 @@ gefs_commit(Gefs *fs)
 		return 0;
 	if ((bt = batchnew(fs)) == NULL)
 		return -1;
+	res = ed->reserve;
+	ed->reserve = true;	/* the commit's own metadata may use the reserve (§5.4) */
 	if (buildbatch(fs, bt) == 0 && batchapply(fs, bt) == 0) {
 		if (ed->wgenused && fs->sb.nextgen <= ed->lastgen)
 			fs->sb.nextgen = ed->lastgen + 1;
 		rc = commit(fs);
 	}
+	ed->reserve = res;
 	batchfree(bt);
 	if (rc < 0) {
 		ed->broken = true;	/* the in-memory state no longer matches any image */

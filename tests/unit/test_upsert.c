@@ -455,6 +455,62 @@ test_abort(void)
 	unlink(path);
 }
 
+/* Fill main with new keys until an upsert fails with ENOSPC (the failed
+ * pass leaves the tree as it was); commit what fit.  Then, on the full
+ * image, delete half the keys with the reserve open and commit: a full
+ * image stays editable.  Every image checks clean. */
+static void
+test_full(void)
+{
+	char path[256];
+	Model *m = calloc(1, sizeof *m), *prev = calloc(1, sizeof *prev);
+	Batchbuf bb = {0};
+	GefsTree *t;
+	Gefs *fs;
+	int i, n = 0, rc = 0, err = 0;
+
+	CU_ASSERT_FATAL(m != NULL && prev != NULL && bbinit(&bb, 100) == 0);
+	CU_ASSERT_FATAL(mkimg(path, sizeof path, 64) == 0);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	t = gefs_opentree(fs, "main");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	m->rnd = 5;
+	for (n = 0; n < 50 && rc == 0; n++) {
+		*prev = *m;
+		randbatch(m, &bb, 100, NKEY);
+		if ((rc = treeupsert(t, bb.m, bb.n)) < 0)
+			err = gefs_errcode(fs);
+		else
+			CU_ASSERT_EQUAL_FATAL(gefs_commit(fs), 0);
+	}
+	CU_ASSERT_EQUAL(err, ENOSPC);
+	CU_ASSERT(n > 2);
+	CU_ASSERT_EQUAL(compare(t, prev), 0);	/* the failed pass changed nothing */
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);
+	/* delete every other key the model holds, on the full image */
+	*m = *prev;
+	for (i = 0, bb.n = 0; i < NKEY && bb.n < 100; i++)
+		if (m->has[i] && i % 2 == 0) {
+			bb.m[bb.n] = (GefsMsg){GEFS_ODELETE, bb.k[bb.n], (uint16_t)mkey(bb.k[bb.n], i), NULL, 0};
+			bb.n++;
+			m->has[i] = false;
+		}
+	setreserve(fs, true);
+	CU_ASSERT_EQUAL(treeupsert(t, bb.m, bb.n), 0);
+	setreserve(fs, false);
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);
+	CU_ASSERT_EQUAL(compare(t, m), 0);
+	gefs_closetree(t);
+	gefs_close(fs);
+	CU_ASSERT_EQUAL(comparedisk(path, m), 0);
+	CU_ASSERT_EQUAL(findings(path, GEFS_CKNONE, NULL), 0);
+	bbfree(&bb);
+	free(m);
+	free(prev);
+	unlink(path);
+}
+
 int
 suite_upsert(void)
 {
@@ -464,7 +520,8 @@ suite_upsert(void)
 		return -1;
 	if (!CU_add_test(s, "random edits against a model", test_model)
 	|| !CU_add_test(s, "crash and fault points of a commit", test_crash)
-	|| !CU_add_test(s, "abort", test_abort))
+	|| !CU_add_test(s, "abort", test_abort)
+	|| !CU_add_test(s, "a full image", test_full))
 		return -1;
 	return 0;
 }
