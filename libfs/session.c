@@ -48,6 +48,33 @@ editclose(Gefs *fs)
 	fs->ed = NULL;
 }
 
+/* Apply the batch to the snapshot tree copy-on-write; its new root goes
+ * to the superblock (fs->sb), its released blocks wait for the commit. */
+int
+batchapply(Gefs *fs, Batch *bt)
+{
+	GefsTree *st;
+	GefsMsg *m;
+	int n, rc;
+
+	if ((n = batchmsgs(fs, bt, &m)) <= 0)
+		return n;
+	if ((st = gefs_snaptree(fs)) == NULL) {
+		free(m);
+		return -1;
+	}
+	st->writable = true;
+	rc = treeupsert(st, m, n);
+	if (rc == 0) {
+		fs->sb.snapaddr = st->snap.root.addr;
+		fs->sb.snaphash = st->snap.root.hash;
+		fs->sb.snapht = (uint32_t)st->snap.ht;
+	}
+	free(st);
+	free(m);
+	return rc;
+}
+
 /* Queue Orelink/Oreprev(gen; link, dlbl, dref) (§10.4). */
 static int
 relink(Gefs *fs, Batch *bt, int op, int64_t gen, int64_t link, int dlbl, int dref)
