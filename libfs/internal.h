@@ -442,8 +442,11 @@ HIDDEN int blknew(Gefs *fs, uint64_t *addr);
 HIDDEN void setreserve(Gefs *fs, bool on);
 /* Was addr allocated by blknew since the last commit? */
 HIDDEN bool blkfresh(Gefs *fs, uint64_t addr);
-/* Release a block reachable from tree t (or the snapshot tree when t is
- * NULL or t->snaptree), §14.1: born in this edit -> freed now (reusable,
+/* Free a block blknew gave out in this edit (nothing committed can see
+ * it): logged, reusable at once, its cached copy dropped. */
+HIDDEN int freefresh(Gefs *fs, uint64_t addr);
+/* snap.c: release a block reachable from tree t (or the snapshot tree
+ * when t is NULL or t->snaptree), §14.1: born in this edit -> freed now (reusable,
  * its cached copy dropped); a snapshot-tree or deadlist block of the
  * committed state -> pending, freed once the commit that drops it is
  * durable; an older block of a file-system tree -> killed into the
@@ -486,9 +489,13 @@ typedef struct Batch Batch;
 HIDDEN Batch *batchnew(Gefs *fs);
 HIDDEN void batchfree(Batch *b);
 HIDDEN int batchadd(Gefs *fs, Batch *b, int op, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv);
+/* The batch as messages (*m malloc'd, pointing into b): the count, 0 for
+ * none, -1 on error. */
+HIDDEN int batchmsgs(Gefs *fs, Batch *b, GefsMsg **m);
 /* Seal the edit's deadlist blocks and add their Kdlist changes to b. */
 HIDDEN int dlflush(Gefs *fs, Batch *b);
-/* Upsert b into the snapshot tree; the new root goes to fs->sb. */
+/* session.c: upsert b into the snapshot tree; the new root goes to
+ * fs->sb. */
 HIDDEN int batchapply(Gefs *fs, Batch *b);
 
 /* fs.c: free the parsed users table (gefs_close calls it). */
