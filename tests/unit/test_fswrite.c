@@ -584,6 +584,64 @@ test_users(void)
 	unlink(path);
 }
 
+/* A write that does not fit fails with ENOSPC naming the file; after an
+ * abort the image is the last committed state, and deleting on the full
+ * image works. */
+static void
+test_full(void)
+{
+	enum { STEP = 4 << 20 };
+	char path[256], name[32];
+	uint8_t *buf = malloc(STEP);
+	GefsFormatOpts o;
+	GefsErr e;
+	GefsTree *t;
+	Gefs *fs;
+	int i, rc = 0;
+
+	CU_ASSERT_FATAL(buf != NULL && lttmp(path, sizeof path, ".img") == 0);
+	gefs_defformatopts(&o);
+	o.noxrec = true;
+	CU_ASSERT_FATAL(gefs_format(path, GEFS_MINSIZE, &o, NULL, &e) == 0);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	t = opent(fs, "main");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	fillpat(buf, 0, STEP, 3);
+	for (i = 0; rc == 0 && i < 64; i++) {
+		snprintf(name, sizeof name, "/f%02d", i);
+		rc = gefs_create(t, name, 0666, NULL);
+		if (rc == 0)
+			rc = gefs_pwrite(t, name, buf, STEP, 0) == STEP ? 0 : -1;
+		if (rc == 0)
+			rc = gefs_commit(fs);
+	}
+	CU_ASSERT(i > 4 && i < 64);
+	CU_ASSERT_EQUAL(gefs_errcode(fs), ENOSPC);
+	CU_ASSERT_PTR_NOT_NULL(strstr(gefs_errmsg(fs), name));
+	CU_ASSERT_EQUAL(gefs_abort(fs), 0);
+	gefs_closetree(t);
+	gefs_close(fs);
+	CU_ASSERT_EQUAL(nerrors(path), 0);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	t = opent(fs, "main");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(gefs_walk(t, name, &(GefsXdir){0}), -1);	/* the aborted file */
+	CU_ASSERT_EQUAL(gefs_remove(t, "/f00"), 0);
+	CU_ASSERT_EQUAL(gefs_truncate(t, "/f01", 1), 0);
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);	/* the space comes back once it is durable */
+	CU_ASSERT_EQUAL(gefs_create(t, "/again", 0666, NULL), 0);
+	CU_ASSERT_EQUAL(gefs_pwrite(t, "/again", buf, STEP, 0), STEP);
+	if (gefs_errcode(fs) != 0)
+		fprintf(stderr, "\n%s\n", gefs_errmsg(fs));
+	fs = cycle(fs, &t, "main", path);
+	gefs_closetree(t);
+	gefs_close(fs);
+	unlink(path);
+	free(buf);
+}
+
 /* ---- the model test ---- */
 
 enum {
@@ -1244,6 +1302,7 @@ suite_fswrite(void)
 	    || !CU_add_test(s, "rename and move", test_rename)
 	    || !CU_add_test(s, "wstat and the acting user", test_wstat)
 	    || !CU_add_test(s, "the users file", test_users)
+	    || !CU_add_test(s, "a full image: ENOSPC, abort, delete", test_full)
 	    || !CU_add_test(s, "random operations against a model", test_model)
 	    || !CU_add_test(s, "writes into the reference images", test_interop))
 		return -1;
