@@ -153,6 +153,32 @@ ndat(GefsTree *t, uint64_t qid)
 
 /* ---- operations one by one ---- */
 
+/* Without gefs_setclock, SOURCE_DATE_EPOCH gives the time. */
+static void
+epochtime(const char *path)
+{
+	GefsOpts o;
+	GefsErr e;
+	GefsStat st;
+	GefsTree *t;
+	Gefs *fs;
+
+	gefs_defopts(&o);
+	o.rdwr = true;
+	fs = gefs_open(path, &o, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	t = opent(fs, "main");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	setenv("SOURCE_DATE_EPOCH", "1234567890", 1);
+	CU_ASSERT_EQUAL(gefs_create(t, "/epoch", 0666, NULL), 0);
+	unsetenv("SOURCE_DATE_EPOCH");
+	CU_ASSERT_EQUAL(gefs_stat(t, "/epoch", &st), 0);
+	CU_ASSERT_EQUAL(st.d.mtime, 1234567890LL * 1000000000);
+	CU_ASSERT_EQUAL(st.d.atime, 1234567890LL * 1000000000);
+	gefs_closetree(t);
+	gefs_close(fs);
+}
+
 static void
 test_create(void)
 {
@@ -193,6 +219,7 @@ test_create(void)
 	CU_ASSERT_EQUAL(root.d.qvers, root0.d.qvers + 1);
 	gefs_closetree(t);
 	gefs_close(fs);
+	epochtime(path);
 	unlink(path);
 }
 
