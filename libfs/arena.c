@@ -848,8 +848,7 @@ blknew(Gefs *fs, uint64_t *addr)
 	return 0;
 }
 
-/* Free a block born in this edit: nothing committed can see it. */
-static int
+int
 freefresh(Gefs *fs, uint64_t addr)
 {
 	if (fsetrm(fs->ed->fresh, addr, B) < 0)
@@ -876,23 +875,6 @@ blkdefer(Gefs *fs, uint64_t addr)
 	}
 	ed->pend[ed->npend++] = addr;
 	return 0;
-}
-
-int
-blkrelease(Gefs *fs, GefsTree *t, const GefsBptr *bp)
-{
-	if (fs->ed == NULL)
-		return gefs_seterr(&fs->err, EROFS, "releasing: %s is open read-only", devpath(fs->dev));
-	if (blkfresh(fs, bp->addr))
-		return freefresh(fs, bp->addr);
-	if (t == NULL || t->snaptree)
-		return blkdefer(fs, bp->addr);	/* §14.5: after the commit */
-	if (bp->gen >= fs->ed->wgen)
-		return gefs_seterr(&fs->err, EBADMSG, "releasing 0x%llx: born in generation %llu, not in this edit",
-			(unsigned long long)bp->addr, (unsigned long long)bp->gen);
-	if ((int64_t)bp->gen <= t->snap.base)
-		return 0;	/* §14.2: the line it was forked from owns it */
-	return dlkill(fs, t->wgen, bp->gen, bp->addr);
 }
 
 /* Release the blocks of the committed state dropped by the commit that

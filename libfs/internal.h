@@ -95,6 +95,7 @@ struct Blk {
 	uint8_t		*buf;		/* GEFS_BLKSZ bytes, owned by the cache */
 	uint32_t	flags;		/* for layers above: BLK_VERIFIED, ... */
 	uint64_t	vhash;		/* blk.c: blkhash of buf, valid while BLK_VERIFIED */
+	uint64_t	nodeh;		/* blk.c: vhash when BLK_NODEOK was set */
 	/* cache-private below */
 	int		ref;
 	int		dirty;
@@ -109,6 +110,9 @@ enum {
 					 * read; getblk compares it with each pointer's
 					 * hash (whoever changes buf clears the flag) */
 	BLK_BADHASH	= 1 << 1,	/* hash known not to match */
+	BLK_NODEOK	= 1 << 2,	/* buf passed gefs_unpacknode while its blkhash
+					 * was nodeh: getnode skips the checks while
+					 * BLK_VERIFIED and vhash == nodeh */
 };
 
 enum {
@@ -222,8 +226,12 @@ HIDDEN Blk *getblk(Gefs *fs, const GefsBptr *bp, int want);
  * type and logh; hdr receives the decoded header. */
 HIDDEN Blk *getlogblk(Gefs *fs, uint64_t addr, int want, GefsLogHdr *hdr);
 /* Read and decode a tree node; *out is filled, the Blk stays referenced
- * until putblk. */
+ * until putblk.  A block already validated with the same contents (same
+ * blkhash) is not validated again. */
 HIDDEN Blk *getnode(Gefs *fs, const GefsBptr *bp, GefsNode *out);
+/* pack.c: fill n from the header of a node gefs_unpacknode accepted
+ * before (no checks). */
+HIDDEN void nodeview(GefsNode *n, const uint8_t *blk, uint64_t addr);
 HIDDEN void putblk(Gefs *fs, Blk *b);
 /* Which arena holds addr; -1 if none. */
 HIDDEN int arenaof(Gefs *fs, uint64_t addr);
@@ -438,8 +446,11 @@ HIDDEN int blknew(Gefs *fs, uint64_t *addr);
 HIDDEN void setreserve(Gefs *fs, bool on);
 /* Was addr allocated by blknew since the last commit? */
 HIDDEN bool blkfresh(Gefs *fs, uint64_t addr);
-/* Release a block reachable from tree t (or the snapshot tree when t is
- * NULL or t->snaptree), §14.1: born in this edit -> freed now (reusable,
+/* Free a block blknew gave out in this edit (nothing committed can see
+ * it): logged, reusable at once, its cached copy dropped. */
+HIDDEN int freefresh(Gefs *fs, uint64_t addr);
+/* snap.c: release a block reachable from tree t (or the snapshot tree
+ * when t is NULL or t->snaptree), §14.1: born in this edit -> freed now (reusable,
  * its cached copy dropped); a snapshot-tree or deadlist block of the
  * committed state -> pending, freed once the commit that drops it is
  * durable; an older block of a file-system tree -> killed into the
@@ -482,9 +493,13 @@ typedef struct Batch Batch;
 HIDDEN Batch *batchnew(Gefs *fs);
 HIDDEN void batchfree(Batch *b);
 HIDDEN int batchadd(Gefs *fs, Batch *b, int op, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv);
+/* The batch as messages (*m malloc'd, pointing into b): the count, 0 for
+ * none, -1 on error. */
+HIDDEN int batchmsgs(Gefs *fs, Batch *b, GefsMsg **m);
 /* Seal the edit's deadlist blocks and add their Kdlist changes to b. */
 HIDDEN int dlflush(Gefs *fs, Batch *b);
-/* Upsert b into the snapshot tree; the new root goes to fs->sb. */
+/* session.c: upsert b into the snapshot tree; the new root goes to
+ * fs->sb. */
 HIDDEN int batchapply(Gefs *fs, Batch *b);
 
 /* fs.c: free the parsed users table (gefs_close calls it). */

@@ -64,8 +64,17 @@ logopen(Gefs *fs, int ai)
 	if (b == NULL)
 		return gefs_wraperr(&fs->err, "arena %d: opening the log tail 0x%llx", ai,
 			(unsigned long long)a->logtail);
-	/* appends overwrite what replay ignored; the stale chain goes (§6.4) */
+	/* appends overwrite what replay ignored; the stale chain goes (§6.4).
+	 * Unlike the reference, the barrier replay stopped at is kept: if a
+	 * commit dies after rewriting this block, the committed state still
+	 * replays exactly to its own barrier instead of through the entries of
+	 * the interrupted edit (§15.3, step 3). */
 	h.logsz = a->tailsz;
+	if (a->stopoff != GEFS_NONE) {
+		h.logsz = (uint16_t)(a->tailsz + 8);	/* LogSync is 8 bytes wide */
+		a->tailsz = h.logsz;
+		a->stopoff = GEFS_NONE;
+	}
 	h.chain = (GefsBptr){GEFS_NONE, GEFS_NONE, GEFS_NONE};
 	memset(b->buf + GEFS_LOGHDSZ + h.logsz, 0, GEFS_LOGSPC - h.logsz);
 	a->tailblk = b;

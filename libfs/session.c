@@ -48,6 +48,33 @@ editclose(Gefs *fs)
 	fs->ed = NULL;
 }
 
+/* Apply the batch to the snapshot tree copy-on-write; its new root goes
+ * to the superblock (fs->sb), its released blocks wait for the commit. */
+int
+batchapply(Gefs *fs, Batch *bt)
+{
+	GefsTree *st;
+	GefsMsg *m;
+	int n, rc;
+
+	if ((n = batchmsgs(fs, bt, &m)) <= 0)
+		return n;
+	if ((st = gefs_snaptree(fs)) == NULL) {
+		free(m);
+		return -1;
+	}
+	st->writable = true;
+	rc = treeupsert(st, m, n);
+	if (rc == 0) {
+		fs->sb.snapaddr = st->snap.root.addr;
+		fs->sb.snaphash = st->snap.root.hash;
+		fs->sb.snapht = (uint32_t)st->snap.ht;
+	}
+	free(st);
+	free(m);
+	return rc;
+}
+
 /* Queue Orelink/Oreprev(gen; link, dlbl, dref) (§10.4). */
 static int
 relink(Gefs *fs, Batch *bt, int op, int64_t gen, int64_t link, int dlbl, int dref)
@@ -181,6 +208,7 @@ gefs_commit(Gefs *fs)
 {
 	Edit *ed = fs->ed;
 	Batch *bt;
+	bool res;
 	int rc = -1;
 
 	if (ed == NULL)
@@ -191,11 +219,14 @@ gefs_commit(Gefs *fs)
 		return 0;
 	if ((bt = batchnew(fs)) == NULL)
 		return -1;
+	res = ed->reserve;
+	ed->reserve = true;	/* the commit's own metadata may use the reserve (§5.4) */
 	if (buildbatch(fs, bt) == 0 && batchapply(fs, bt) == 0) {
 		if (ed->wgenused && fs->sb.nextgen <= ed->lastgen)
 			fs->sb.nextgen = ed->lastgen + 1;
 		rc = commit(fs);
 	}
+	ed->reserve = res;
 	batchfree(bt);
 	if (rc < 0) {
 		ed->broken = true;	/* the in-memory state no longer matches any image */

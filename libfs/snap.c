@@ -443,6 +443,24 @@ dlkill(Gefs *fs, uint64_t gen, uint64_t bgen, uint64_t addr)
 	return 0;
 }
 
+/* §14.1: the generation-aware release. */
+int
+blkrelease(Gefs *fs, GefsTree *t, const GefsBptr *bp)
+{
+	if (fs->ed == NULL)
+		return gefs_seterr(&fs->err, EROFS, "releasing: %s is open read-only", devpath(fs->dev));
+	if (blkfresh(fs, bp->addr))
+		return freefresh(fs, bp->addr);
+	if (t == NULL || t->snaptree)
+		return blkdefer(fs, bp->addr);	/* §14.5: after the commit */
+	if (bp->gen >= fs->ed->wgen)
+		return gefs_seterr(&fs->err, EBADMSG, "releasing 0x%llx: born in generation %llu, not in this edit",
+			(unsigned long long)bp->addr, (unsigned long long)bp->gen);
+	if ((int64_t)bp->gen <= t->snap.base)
+		return 0;	/* §14.2: the line it was forked from owns it */
+	return dlkill(fs, t->wgen, bp->gen, bp->addr);
+}
+
 /* Walk the deadlist chain from hd (newest first, §7) until NONE, calling
  * fn on every listed block and then on the chain block itself; bounded by
  * the device's block count (a cycle is damage). */
@@ -746,33 +764,20 @@ dlflush(Gefs *fs, Batch *bt)
 	return 0;
 }
 
-/* Apply the batch to the snapshot tree copy-on-write; its new root goes
- * to the superblock (fs->sb), its released blocks wait for the commit. */
-int
-batchapply(Gefs *fs, Batch *bt)
-{
-	GefsTree *st;
-	GefsMsg *m;
-	int i, rc;
 
+int
+batchmsgs(Gefs *fs, Batch *bt, GefsMsg **out)
+{
+	GefsMsg *m;
+	int i;
+
+	*out = NULL;
 	if (bt->n == 0)
 		return 0;
 	if ((m = malloc((size_t)bt->n * sizeof *m)) == NULL)
 		return gefs_seterr(&fs->err, ENOMEM, "out of memory");
 	for (i = 0; i < bt->n; i++)
 		m[i] = (GefsMsg){bt->s[i].op, bt->s[i].k, bt->s[i].nk, bt->s[i].v, bt->s[i].nv};
-	if ((st = gefs_snaptree(fs)) == NULL) {
-		free(m);
-		return -1;
-	}
-	st->writable = true;
-	rc = treeupsert(st, m, bt->n);
-	if (rc == 0) {
-		fs->sb.snapaddr = st->snap.root.addr;
-		fs->sb.snaphash = st->snap.root.hash;
-		fs->sb.snapht = (uint32_t)st->snap.ht;
-	}
-	free(st);
-	free(m);
-	return rc;
+	*out = m;
+	return bt->n;
 }

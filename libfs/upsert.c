@@ -6,7 +6,9 @@
  * range that receives the most bytes (§11.4 step 3) until the rest fits;
  * a leaf applies what reaches it (§10.2), releasing the data blocks of the
  * Kdat values it replaces or deletes (§10.5).  Every node on the way is
- * written to a new block and the old one released (§14.1); a node that
+ * written to a new block and the old one released (§14.1) once the pass
+ * has succeeded (a failed pass frees what it allocated and leaves the
+ * tree as it was); a node that
  * overflows is split into as many nodes as needed, a root that splits gets
  * a new root above it.  Unlike the reference, one call handles any batch
  * size in one recursive pass instead of repeated passes.
@@ -53,6 +55,12 @@ typedef struct Up {
 	GefsTree	*t;
 	uint64_t	gen;		/* birth generation of new nodes */
 	int		ht;		/* height during this pass */
+	/* a pass changes nothing the tree reaches until it has succeeded:
+	 * releases wait in rel, new blocks are listed in nw to be freed if
+	 * it fails */
+	GefsBptr	*rel;
+	uint64_t	*nw;
+	int		nrel, caprel, nnw, capnw;
 	uint8_t		img[B];		/* node being built */
 } Up;
 
@@ -99,6 +107,41 @@ entsopen(Up *u, Ents *s, int i, int k)
 
 /* ---- writing nodes ---- */
 
+/* Grow a list of n items of sz bytes to hold one more. */
+static int
+grow(Up *u, void **p, int n, int *cap, size_t sz)
+{
+	void *q;
+
+	if (n < *cap)
+		return 0;
+	*cap = *cap ? 2 * *cap : 64;
+	if ((q = realloc(*p, (size_t)*cap * sz)) == NULL)
+		return nomem(u);
+	*p = q;
+	return 0;
+}
+
+/* Release bp once the pass has succeeded. */
+static int
+later(Up *u, const GefsBptr *bp)
+{
+	if (grow(u, (void **)&u->rel, u->nrel, &u->caprel, sizeof *u->rel) < 0)
+		return -1;
+	u->rel[u->nrel++] = *bp;
+	return 0;
+}
+
+/* A new block for this pass. */
+static int
+newblk(Up *u, uint64_t *a)
+{
+	if (grow(u, (void **)&u->nw, u->nnw, &u->capnw, sizeof *u->nw) < 0 || blknew(u->fs, a) < 0)
+		return -1;
+	u->nw[u->nnw++] = *a;
+	return 0;
+}
+
 /* The smallest key of the node in img: its first entry or message. */
 static void
 minkey(const GefsNode *n, Ent *e)
@@ -133,7 +176,7 @@ emit(Up *u, Ents *out)
 
 	if (gefs_unpacknode(&n, u->img, GEFS_NONE, &fs->err) < 0)
 		return gefs_wraperr(&fs->err, "tree update: new node");
-	if (entsopen(u, out, out->n, 1) < 0 || blknew(fs, &a) < 0)
+	if (entsopen(u, out, out->n, 1) < 0 || newblk(u, &a) < 0)
 		return -1;
 	e = &out->e[out->n - 1];
 	minkey(&n, e);
@@ -191,7 +234,7 @@ releasedat(Up *u, const GefsMsg *m, bool found, const uint8_t *v, uint16_t nv)
 	if (m->op != GEFS_OINSERT && m->op != GEFS_ODELETE && m->op != GEFS_OCLEARB)
 		return 0;
 	gefs_unpackbptr(&bp, v);
-	return blkrelease(u->fs, u->t, &bp);
+	return later(u, &bp);
 }
 
 /* Apply the run of messages m[0..n) for one key to the leaf value (kv
@@ -502,7 +545,7 @@ flush(Up *u, const GefsBptr *bp, int depth, const GefsMsg *in, int nin, Ents *ou
 	putblk(u->fs, b);
 	if (rc < 0)
 		return -1;
-	return blkrelease(u->fs, u->t, &old);
+	return later(u, &old);
 }
 
 /* ---- the batch ---- */
@@ -548,36 +591,78 @@ sortmsgs(Up *u, const GefsMsg *m, int n, GefsMsg *out)
 	return 0;
 }
 
-/* One pass of sorted messages from the root; a new root on top when the
- * old one split, one empty leaf when everything was deleted. */
+/* The new root over the nodes the old root became: pivots stacked while
+ * there are several, an empty leaf when there are none. */
+static int
+newroot(Up *u, Ents *out, int *ht)
+{
+	while (out->n > 1) {
+		if (*ht >= GEFS_MAXHT)
+			return gefs_seterr(&u->fs->err, EFBIG, "tree update: taller than %d levels", GEFS_MAXHT);
+		if (stack(u, out, 1) < 0)
+			return -1;
+		(*ht)++;
+	}
+	if (out->n == 0) {
+		gefs_nodeinit(u->img, GEFS_TLEAF);
+		if (emit(u, out) < 0)
+			return -1;
+		*ht = 1;
+	}
+	return 0;
+}
+
+/* Undo a failed pass: its new blocks are freed, the tree is untouched. */
+static void
+undo(Up *u)
+{
+	GefsErr keep = u->fs->err;
+	GefsBptr bp;
+	int i;
+
+	for (i = 0; i < u->nnw; i++) {
+		bp = (GefsBptr){u->nw[i], GEFS_NONE, u->gen};
+		if (blkrelease(u->fs, u->t, &bp) < 0)
+			u->fs->ed->broken = true;	/* the edit cannot be trusted now */
+	}
+	u->fs->err = keep;
+}
+
+/* Apply the releases of a pass that succeeded (§14.1).  A failure here
+ * (no block for a deadlist) leaves the edit inconsistent: latched. */
+static int
+settle(Up *u)
+{
+	Edit *ed = u->fs->ed;
+	bool res = ed->reserve;
+	int i, rc = 0;
+
+	ed->reserve = true;	/* deadlist blocks record space given back */
+	for (i = 0; i < u->nrel && rc == 0; i++)
+		if (blkrelease(u->fs, u->t, &u->rel[i]) < 0) {
+			ed->broken = true;
+			rc = gefs_wraperr(&u->fs->err, "tree update: releasing replaced blocks (abort the edit)");
+		}
+	ed->reserve = res;
+	return rc;
+}
+
+/* One pass of sorted messages from the root: all of it or nothing. */
 static int
 pass(Up *u, const GefsMsg *m, int n)
 {
 	GefsTree *t = u->t;
 	Ents out = {0};
-	int rc = -1;
+	int ht = t->snap.ht, rc = -1;
 
-	u->ht = t->snap.ht;
-	if (flush(u, &t->snap.root, 0, m, n, &out) < 0)
-		goto done;
-	while (out.n > 1) {
-		if (t->snap.ht >= GEFS_MAXHT) {
-			gefs_seterr(&u->fs->err, EFBIG, "tree update: taller than %d levels", GEFS_MAXHT);
-			goto done;
-		}
-		if (stack(u, &out, 1) < 0)
-			goto done;
-		t->snap.ht++;
-	}
-	if (out.n == 0) {
-		gefs_nodeinit(u->img, GEFS_TLEAF);
-		if (emit(u, &out) < 0)
-			goto done;
-		t->snap.ht = 1;
-	}
-	t->snap.root = out.e[0].bp;
-	rc = 0;
-done:
+	u->ht = ht;
+	u->nrel = u->nnw = 0;
+	if (flush(u, &t->snap.root, 0, m, n, &out) == 0 && newroot(u, &out, &ht) == 0) {
+		t->snap.root = out.e[0].bp;
+		t->snap.ht = ht;
+		rc = settle(u);
+	} else
+		undo(u);
 	free(out.e);
 	return rc;
 }
@@ -631,6 +716,8 @@ treeupsert(GefsTree *t, const GefsMsg *m, int n)
 			rc = pass(u, s, k);
 	}
 	free(s);
+	free(u->rel);
+	free(u->nw);
 	free(u);
 	return rc;
 }

@@ -23,7 +23,7 @@ $cc -O2 -I"$src/libfs/include" -o "$tmp/write" "$src/tests/bench/write.c" "$lib"
 
 mkdir "$tmp/data"
 "$tmp/write" gen "$tmp/data" "${NFILES:-10000}" "${NDIRS:-500}" "${NBIG:-10}" "${BIGMIB:-256}"
-bytes=$(awk '{ s += $2 } END { print s }' "$tmp/data/list")
+bytes=$(awk '{ s += $2 } END { printf "%.0f\n", s }' "$tmp/data/list")
 nfiles=$(wc -l <"$tmp/data/list")
 echo "== data set: $nfiles files, $bytes bytes; $(nproc) cpus"
 

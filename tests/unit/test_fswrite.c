@@ -153,6 +153,32 @@ ndat(GefsTree *t, uint64_t qid)
 
 /* ---- operations one by one ---- */
 
+/* Without gefs_setclock, SOURCE_DATE_EPOCH gives the time. */
+static void
+epochtime(const char *path)
+{
+	GefsOpts o;
+	GefsErr e;
+	GefsStat st;
+	GefsTree *t;
+	Gefs *fs;
+
+	gefs_defopts(&o);
+	o.rdwr = true;
+	fs = gefs_open(path, &o, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	t = opent(fs, "main");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	setenv("SOURCE_DATE_EPOCH", "1234567890", 1);
+	CU_ASSERT_EQUAL(gefs_create(t, "/epoch", 0666, NULL), 0);
+	unsetenv("SOURCE_DATE_EPOCH");
+	CU_ASSERT_EQUAL(gefs_stat(t, "/epoch", &st), 0);
+	CU_ASSERT_EQUAL(st.d.mtime, 1234567890LL * 1000000000);
+	CU_ASSERT_EQUAL(st.d.atime, 1234567890LL * 1000000000);
+	gefs_closetree(t);
+	gefs_close(fs);
+}
+
 static void
 test_create(void)
 {
@@ -193,7 +219,28 @@ test_create(void)
 	CU_ASSERT_EQUAL(root.d.qvers, root0.d.qvers + 1);
 	gefs_closetree(t);
 	gefs_close(fs);
+	epochtime(path);
 	unlink(path);
+}
+
+/* A read-only handle refuses every change. */
+static void
+rofails(const char *path)
+{
+	GefsOpts o;
+	GefsErr e;
+	GefsTree *t;
+	Gefs *fs;
+
+	gefs_defopts(&o);
+	fs = gefs_open(path, &o, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	t = opent(fs, "main");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	FAILS(gefs_create(t, "/y", 0666, NULL), fs, EROFS, "read-only");
+	FAILS(gefs_remove(t, "/f"), fs, EROFS, "read-only");
+	gefs_closetree(t);
+	gefs_close(fs);
 }
 
 static void
@@ -202,8 +249,6 @@ test_errors(void)
 	char path[256], big[300];
 	GefsTree *t, *ro;
 	Gefs *fs;
-	GefsOpts o;
-	GefsErr e;
 	GefsWstat w;
 
 	CU_ASSERT_FATAL(mkfresh(path, sizeof path) == 0);
@@ -250,14 +295,7 @@ test_errors(void)
 	fs = cycle(fs, &t, "main", path);
 	gefs_closetree(t);
 	gefs_close(fs);
-	gefs_defopts(&o);
-	fs = gefs_open(path, &o, &e);	/* read-only */
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
-	t = opent(fs, "main");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-	FAILS(gefs_create(t, "/y", 0666, NULL), fs, EROFS, "read-only");
-	gefs_closetree(t);
-	gefs_close(fs);
+	rofails(path);
 	unlink(path);
 }
 
@@ -275,6 +313,29 @@ fillpat(uint8_t *p, uint64_t off, size_t n, int s)
 
 	for (i = 0; i < n; i++)
 		p[i] = pat(off + i, s);
+}
+
+/* Whole blocks, an overwrite inside one, a truncate to 0. */
+static Gefs *
+wholeblocks(Gefs *fs, GefsTree **t, const char *path, uint8_t *buf, uint8_t *want, uint8_t *got)
+{
+	enum { N = 5 * B };
+	GefsStat st;
+
+	fillpat(buf, 0, N, 2);
+	CU_ASSERT_EQUAL(gefs_pwrite(*t, "/f", buf, N, 0), N);
+	CU_ASSERT_EQUAL(gefs_pwrite(*t, "/f", "xyz", 3, B), 3);
+	memcpy(want, buf, N);
+	memcpy(want + B, "xyz", 3);
+	fs = cycle(fs, t, "main", path);
+	CU_ASSERT_EQUAL(rd(*t, "/f", 0, got, 8 * B), N);
+	CU_ASSERT(memcmp(got, want, N) == 0);
+	CU_ASSERT_EQUAL(gefs_truncate(*t, "/f", 0), 0);
+	fs = cycle(fs, t, "main", path);
+	CU_ASSERT_EQUAL(gefs_stat(*t, "/f", &st), 0);
+	CU_ASSERT_EQUAL(st.d.length, 0);
+	CU_ASSERT_EQUAL(ndat(*t, st.d.qpath), 0);
+	return fs;
 }
 
 static void
@@ -321,20 +382,7 @@ test_write(void)
 	CU_ASSERT_EQUAL(ndat(t, st.d.qpath), 1);
 	CU_ASSERT_EQUAL(rd(t, "/f", 0, got, 8 * B), 3 * B);
 	CU_ASSERT(memcmp(got, want, 3 * B) == 0);
-	/* whole blocks, overwrite in place, truncate to 0 */
-	fillpat(buf, 0, N, 2);
-	CU_ASSERT_EQUAL(gefs_pwrite(t, "/f", buf, N, 0), N);
-	CU_ASSERT_EQUAL(gefs_pwrite(t, "/f", "xyz", 3, B), 3);
-	memcpy(want, buf, N);
-	memcpy(want + B, "xyz", 3);
-	fs = cycle(fs, &t, "main", path);
-	CU_ASSERT_EQUAL(rd(t, "/f", 0, got, 8 * B), N);
-	CU_ASSERT(memcmp(got, want, N) == 0);
-	CU_ASSERT_EQUAL(gefs_truncate(t, "/f", 0), 0);
-	fs = cycle(fs, &t, "main", path);
-	CU_ASSERT_EQUAL(gefs_stat(t, "/f", &st), 0);
-	CU_ASSERT_EQUAL(st.d.length, 0);
-	CU_ASSERT_EQUAL(ndat(t, st.d.qpath), 0);
+	fs = wholeblocks(fs, &t, path, buf, want, got);
 	gefs_closetree(t);
 	gefs_close(fs);
 	unlink(path);
@@ -563,11 +611,71 @@ test_users(void)
 	unlink(path);
 }
 
+/* A write that does not fit fails with ENOSPC naming the file; after an
+ * abort the image is the last committed state, and deleting on the full
+ * image works. */
+static void
+test_full(void)
+{
+	enum { STEP = 4 << 20 };
+	char path[256], name[32];
+	uint8_t *buf = malloc(STEP);
+	GefsFormatOpts o;
+	GefsErr e;
+	GefsTree *t;
+	Gefs *fs;
+	int i, rc = 0;
+
+	CU_ASSERT_FATAL(buf != NULL && lttmp(path, sizeof path, ".img") == 0);
+	gefs_defformatopts(&o);
+	o.noxrec = true;
+	CU_ASSERT_FATAL(gefs_format(path, GEFS_MINSIZE, &o, NULL, &e) == 0);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	t = opent(fs, "main");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	fillpat(buf, 0, STEP, 3);
+	for (i = 0; rc == 0 && i < 64; i++) {
+		snprintf(name, sizeof name, "/f%02d", i);
+		rc = gefs_create(t, name, 0666, NULL);
+		if (rc == 0)
+			rc = gefs_pwrite(t, name, buf, STEP, 0) == STEP ? 0 : -1;
+		if (rc == 0)
+			rc = gefs_commit(fs);
+	}
+	CU_ASSERT(i > 4 && i < 64);
+	CU_ASSERT_EQUAL(gefs_errcode(fs), ENOSPC);
+	CU_ASSERT_PTR_NOT_NULL(strstr(gefs_errmsg(fs), name));
+	CU_ASSERT_EQUAL(gefs_abort(fs), 0);
+	gefs_closetree(t);
+	gefs_close(fs);
+	CU_ASSERT_EQUAL(nerrors(path), 0);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	t = opent(fs, "main");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(gefs_walk(t, name, &(GefsXdir){0}), -1);	/* the aborted file */
+	CU_ASSERT_EQUAL(gefs_remove(t, "/f00"), 0);
+	CU_ASSERT_EQUAL(gefs_truncate(t, "/f01", 1), 0);
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);	/* the space comes back once it is durable */
+	CU_ASSERT_EQUAL(gefs_create(t, "/again", 0666, NULL), 0);
+	CU_ASSERT_EQUAL(gefs_pwrite(t, "/again", buf, STEP, 0), STEP);
+	if (gefs_errcode(fs) != 0)
+		fprintf(stderr, "\n%s\n", gefs_errmsg(fs));
+	fs = cycle(fs, &t, "main", path);
+	gefs_closetree(t);
+	gefs_close(fs);
+	unlink(path);
+	free(buf);
+}
+
 /* ---- the model test ---- */
 
 enum {
 	MMAX	= 400,		/* live entries at most */
-	MFILE	= 192 * 1024,	/* file offsets stay below this */
+	MFILE	= 192 * 1024,	/* most file offsets stay below this */
+	MBIG	= 1200 * 1024,	/* a rare big write: more than one write step */
+	MREAD	= MFILE + MBIG + 64 * 1024,
 	MSTEP	= 64 * B,	/* the write step of fswrite (one Owstat each) */
 };
 
@@ -839,10 +947,12 @@ static int
 mcompare(Model *m, GefsTree *t, const char *when)
 {
 	GefsStat st;
-	uint8_t *buf = malloc(MFILE + 64 * 1024);
-	int i, nch, bad = 0, j;
+	uint8_t *buf = malloc(MREAD);
+	int i, bad = 0, j, nch[MMAX] = {0};
 	MNode *n;
 
+	for (j = 1; j < m->nn; j++)
+		nch[mparent(m, m->n[j].path)]++;	/* entry 0 is the root */
 	for (i = 0; i < m->nn && bad == 0; i++) {
 		n = &m->n[i];
 		if (gefs_stat(t, n->path, &st) < 0) {
@@ -853,22 +963,20 @@ mcompare(Model *m, GefsTree *t, const char *when)
 		if (st.d.mode != n->mode || st.d.qtype != (uint8_t)(n->mode >> 24) || st.d.length != n->len
 		    || st.d.qpath != n->qpath || st.d.qvers != n->vers || st.d.mtime != n->mtime
 		    || st.d.atime != n->atime || st.d.uid != n->uid || st.d.gid != n->gid || st.d.muid != n->muid) {
-			fprintf(stderr, "%s: %s: stat mode %o/%o len %llu/%llu qid %llx/%llx vers %u/%u mtime %lld/%lld muid %d/%d\n",
+			fprintf(stderr, "%s: %s: stat mode %o/%o len %llu/%llu qid %llx/%llx vers %u/%u mtime %lld/%lld atime %lld/%lld uid %d/%d gid %d/%d muid %d/%d\n",
 				when, n->path, st.d.mode, n->mode, (unsigned long long)st.d.length,
 				(unsigned long long)n->len, (unsigned long long)st.d.qpath, (unsigned long long)n->qpath,
-				st.d.qvers, n->vers, (long long)st.d.mtime, (long long)n->mtime, st.d.muid, n->muid);
+				st.d.qvers, n->vers, (long long)st.d.mtime, (long long)n->mtime, (long long)st.d.atime, (long long)n->atime,
+				st.d.uid, n->uid, st.d.gid, n->gid, st.d.muid, n->muid);
 			bad++;
 		}
 		if (n->dir) {
-			nch = 0;
-			for (j = 0; j < m->nn; j++)
-				nch += j != i && mparent(m, m->n[j].path) == i;
 			int got = 0;
-			if (gefs_readdir(t, n->path, countent, &got) < 0 || got != nch) {
-				fprintf(stderr, "%s: %s: %d entries, model %d\n", when, n->path, got, nch);
+			if (gefs_readdir(t, n->path, countent, &got) < 0 || got != nch[i]) {
+				fprintf(stderr, "%s: %s: %d entries, model %d\n", when, n->path, got, nch[i]);
 				bad++;
 			}
-		} else if (rd(t, n->path, 0, buf, MFILE + 64 * 1024) != (int64_t)n->len
+		} else if (rd(t, n->path, 0, buf, MREAD) != (int64_t)n->len
 		    || (n->len && memcmp(buf, n->data, n->len) != 0)) {
 			fprintf(stderr, "%s: %s: contents differ\n", when, n->path);
 			bad++;
@@ -876,6 +984,27 @@ mcompare(Model *m, GefsTree *t, const char *when)
 	}
 	free(buf);
 	return bad;
+}
+
+/* A random wstat of mode and mtime on both: the model's verdict, the
+ * engine's result in *got. */
+static int
+rwstat(Model *m, GefsTree *t, char *p, size_t np, int *got)
+{
+	GefsWstat w;
+	int want;
+
+	rpath(m, p, np, true);
+	memset(&w, 0, sizeof w);
+	w.mask = GEFS_WSMODE | GEFS_WSMTIME;
+	w.mode = (uint32_t)rndn(m, 0777 + 1) | (rndn(m, 4) == 0 ? GEFS_DMAPPEND : 0) | (rndn(m, 4) == 0 ? GEFS_DMEXCL : 0);
+	w.mode |= rndn(m, 4) == 0 ? GEFS_DMTMP : 0;
+	if (mfind(m, p) >= 0)
+		w.mode |= m->n[mfind(m, p)].mode & GEFS_DMDIR;
+	w.mtime = (int64_t)rndn(m, 1000000) * 1000000000;
+	want = mwstat(m, p, w.mode, w.mtime);
+	*got = gefs_wstat(t, p, &w);
+	return want;
 }
 
 /* One random operation on both; 0 when they agree. */
@@ -886,48 +1015,43 @@ mstep(Model *m, GefsTree *t, uint8_t *buf)
 	int op = (int)rndn(m, 100), want, got;
 	uint64_t off, len;
 	uint32_t mode;
-	GefsWstat w;
+	bool all;
 
 	m->clock += 1000;
 	gefs_setclock(t->fs, m->clock);
-	if (op < 15) {
+	if (op == 99) {
+		m->actor = m->actor == -1 ? 1 : -1;	/* adm, glenda (§16, the formatter's users) */
+		return gefs_setuser(t->fs, m->actor == -1 ? "adm" : "glenda") < 0;
+	}
+	if (op < 25) {
 		rpath(m, p, sizeof p, false);
 		mode = (uint32_t)rndn(m, 0777 + 1) | (rndn(m, 3) == 0 ? GEFS_DMDIR : 0);
 		want = m->nn + 1 >= MMAX ? -1 : mcreate(m, p, mode);
 		got = want < 0 ? 0 : gefs_create(t, p, mode, NULL);
-	} else if (op < 55) {
+	} else if (op < 60) {
 		rpath(m, p, sizeof p, true);
 		off = rndn(m, 4) == 0 ? rndn(m, MFILE - 40000) : rndn(m, 3 * B);
-		len = rndn(m, 40000);
+		len = op == 59 && rndn(m, 4) == 0 ? MBIG : rndn(m, 40000);
 		fillpat(buf, off, (size_t)len, (int)rndn(m, 200));
 		want = mwrite(m, p, buf, (size_t)len, off);
 		got = gefs_pwrite(t, p, buf, (size_t)len, off) < 0 ? -1 : 0;
-	} else if (op < 68) {
+	} else if (op < 70) {
 		rpath(m, p, sizeof p, true);
 		len = rndn(m, 2) ? rndn(m, MFILE) : rndn(m, 3 * B);
 		want = mtrunc(m, p, len);
 		got = gefs_truncate(t, p, len);
 	} else if (op < 78) {
+		all = op == 77 && rndn(m, 3) == 0;
 		rpath(m, p, sizeof p, true);
-		want = mremove(m, p, op == 77);
-		got = op == 77 ? gefs_removeall(t, p) : gefs_remove(t, p);
+		want = mremove(m, p, all);
+		got = all ? gefs_removeall(t, p) : gefs_remove(t, p);
 	} else if (op < 90) {
 		rpath(m, p, sizeof p, true);
 		rpath(m, q, sizeof q, rndn(m, 4) == 0);
 		want = mrename(m, p, q);
 		got = want < 0 ? 0 : gefs_rename(t, p, q);
-	} else {
-		rpath(m, p, sizeof p, true);
-		memset(&w, 0, sizeof w);
-		w.mask = GEFS_WSMODE | GEFS_WSMTIME;
-		w.mode = (uint32_t)rndn(m, 0777 + 1) | (rndn(m, 4) == 0 ? GEFS_DMAPPEND : 0) | (rndn(m, 4) == 0 ? GEFS_DMEXCL : 0);
-		w.mode |= rndn(m, 4) == 0 ? GEFS_DMTMP : 0;
-		if (mfind(m, p) >= 0)
-			w.mode |= m->n[mfind(m, p)].mode & GEFS_DMDIR;
-		w.mtime = (int64_t)rndn(m, 1000000) * 1000000000;
-		want = mwstat(m, p, w.mode, w.mtime);
-		got = gefs_wstat(t, p, &w);
-	}
+	} else
+		want = rwstat(m, t, p, sizeof p, &got);
 	if (want < 0)
 		return 0;	/* the model's own limits: skipped */
 	if ((want == 0) != (got == 0) || (want != 0 && gefs_errcode(t->fs) != want)) {
@@ -938,30 +1062,16 @@ mstep(Model *m, GefsTree *t, uint8_t *buf)
 	return 0;
 }
 
+/* The model of a fresh tree: its root as the engine has it. */
 static void
-test_model(void)
+minit(Model *m, GefsTree *t, uint64_t seed)
 {
-	const char *e = getenv("GEFS_MODEL_OPS"), *se = getenv("GEFS_MODEL_SEED");
-	long nops = e ? atol(e) : 3000;
-	uint64_t seed = se ? strtoull(se, NULL, 0) : 0x9e3779b97f4a7c15ULL;
-	char path[256], when[64];
 	GefsStat st;
-	uint8_t *buf = malloc(64 * 1024);
-	Model *m = calloc(1, sizeof *m);
-	GefsTree *t;
-	Gefs *fs;
-	long i;
-	int bad = 0, ncommit = 0;
 
-	CU_ASSERT_FATAL(buf && m && mkfresh(path, sizeof path) == 0);
-	fs = openrw(path);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
-	t = opent(fs, "main");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	m->rng = seed | 1;
 	m->clock = T0;
 	m->actor = -1;
-	m->nextqid = gefs_super(fs, NULL)->nextqid;
+	m->nextqid = gefs_super(t->fs, NULL)->nextqid;
 	CU_ASSERT_FATAL(gefs_stat(t, "/", &st) == 0);
 	m->nn = 1;
 	strcpy(m->n[0].path, "/");
@@ -974,6 +1084,42 @@ test_model(void)
 	m->n[0].uid = st.d.uid;
 	m->n[0].gid = st.d.gid;
 	m->n[0].muid = st.d.muid;
+}
+
+/* Close and reopen, the acting user set again. */
+static Gefs *
+mreopen(Model *m, Gefs *fs, GefsTree **t, const char *path)
+{
+	gefs_closetree(*t);
+	gefs_close(fs);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	*t = opent(fs, "main");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(*t);
+	CU_ASSERT_EQUAL(gefs_setuser(fs, m->actor == -1 ? "adm" : "glenda"), 0);
+	return fs;
+}
+
+static void
+test_model(void)
+{
+	const char *e = getenv("GEFS_MODEL_OPS"), *se = getenv("GEFS_MODEL_SEED");
+	long nops = e ? atol(e) : 5000;
+	uint64_t seed = se ? strtoull(se, NULL, 0) : 0x9e3779b97f4a7c15ULL;
+	char path[256], when[64];
+	uint8_t *buf = malloc(MBIG);
+	Model *m = calloc(1, sizeof *m);
+	GefsTree *t;
+	Gefs *fs;
+	long i;
+	int bad = 0, ncommit = 0;
+
+	CU_ASSERT_FATAL(buf && m && mkfresh(path, sizeof path) == 0);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	t = opent(fs, "main");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	minit(m, t, seed);
 	for (i = 0; i < nops && bad == 0; i++) {
 		bad += mstep(m, t, buf);
 		if (bad == 0 && (i % 50 == 49 || i == nops - 1)) {
@@ -986,12 +1132,7 @@ test_model(void)
 			snprintf(when, sizeof when, "after op %ld (commit %d)", i, ncommit);
 			bad += mcompare(m, t, when);
 			if (ncommit % 10 == 0 || i == nops - 1) {
-				gefs_closetree(t);
-				gefs_close(fs);
-				fs = openrw(path);
-				CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
-				t = opent(fs, "main");
-				CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+				fs = mreopen(m, fs, &t, path);
 				snprintf(when, sizeof when, "reopened after op %ld", i);
 				bad += mcompare(m, t, when);
 			}
@@ -1188,6 +1329,7 @@ suite_fswrite(void)
 	    || !CU_add_test(s, "rename and move", test_rename)
 	    || !CU_add_test(s, "wstat and the acting user", test_wstat)
 	    || !CU_add_test(s, "the users file", test_users)
+	    || !CU_add_test(s, "a full image: ENOSPC, abort, delete", test_full)
 	    || !CU_add_test(s, "random operations against a model", test_model)
 	    || !CU_add_test(s, "writes into the reference images", test_interop))
 		return -1;
