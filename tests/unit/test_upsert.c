@@ -103,6 +103,9 @@ show(void *arg, const GefsFinding *f)
 	s->n++;
 }
 
+/* Blocks the last check found allocated but unreferenced. */
+static uint64_t lastleak;
+
 /* Errors and warnings gefs_check reports (codes in allow not counted). */
 static uint64_t
 findings(const char *path, int mode, const char *allow)
@@ -120,6 +123,7 @@ findings(const char *path, int mode, const char *allow)
 		fprintf(stderr, "check %s: %s\n", path, e.msg);
 		return 1000;
 	}
+	lastleak = st.nleak;
 	return s.n;
 }
 
@@ -292,6 +296,7 @@ test_model(void)
 	gefs_closetree(t);
 	gefs_close(fs);
 	CU_ASSERT_EQUAL(findings(path, GEFS_CKNONE, NULL), 0);
+	CU_ASSERT_EQUAL(lastleak, 0);
 	bbfree(&bb);
 	free(m);
 	unlink(path);
@@ -511,6 +516,105 @@ test_full(void)
 	unlink(path);
 }
 
+/* Apply a random batch to the tree of label and commit. */
+static int
+editcommit(Gefs *fs, const char *label, Model *m, Batchbuf *bb, int n)
+{
+	GefsTree *t = gefs_opentree(fs, label);
+	int rc = -1;
+
+	if (t == NULL)
+		return -1;
+	randbatch(m, bb, n, NKEY);
+	if (treeupsert(t, bb->m, bb->n) == 0 && gefs_commit(fs) == 0 && compare(t, m) == 0)
+		rc = 0;
+	else
+		fprintf(stderr, "edit %s: %s\n", label, gefs_errmsg(fs));
+	gefs_closetree(t);
+	return rc;
+}
+
+/* The tree of label holds m. */
+static int
+holds(Gefs *fs, const char *label, const Model *m)
+{
+	GefsTree *t = gefs_opentree(fs, label);
+	int rc;
+
+	if (t == NULL)
+		return -1;
+	rc = compare(t, m);
+	gefs_closetree(t);
+	return rc;
+}
+
+/* Labels: an immutable label of main keeps its contents while main
+ * moves on (deadlists kept, merged when intermediate records fold); a
+ * mutable fork of it is a line of its own; deleting the fork (a tip:
+ * its own blocks swept) and then the label (its snapshot deleted, its
+ * deadlists merged into main's or freed) leaves main intact, and every
+ * image on the way checks clean. */
+static void
+test_labels(void)
+{
+	char path[256];
+	Model *m0 = calloc(1, sizeof *m0), *m = calloc(1, sizeof *m), *mf = calloc(1, sizeof *mf);
+	Batchbuf bb = {0};
+	GefsLabel l;
+	Gefs *fs;
+	int i;
+
+	CU_ASSERT_FATAL(m0 && m && mf && bbinit(&bb, 300) == 0);
+	CU_ASSERT_FATAL(baseimg(path, sizeof path, m0, 99, 2500) == 0);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	CU_ASSERT_EQUAL(gefs_snapshot(fs, "main", "tag1", false), 0);
+	CU_ASSERT_EQUAL(gefs_snapshot(fs, "main", "tag1", false), -1);	/* exists */
+	CU_ASSERT_EQUAL(gefs_snapshot(fs, "main", "adm", false), -1);	/* reserved */
+	*m = *m0;
+	for (i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(editcommit(fs, "main", m, &bb, 300), 0);
+	CU_ASSERT_EQUAL(holds(fs, "tag1", m0), 0);
+	CU_ASSERT_EQUAL(gefs_snapshot(fs, "tag1", "fork", true), 0);
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);
+	*mf = *m0;
+	mf->rnd = 4242;
+	for (i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(editcommit(fs, "fork", mf, &bb, 300), 0);
+	CU_ASSERT_EQUAL(holds(fs, "tag1", m0), 0);
+	CU_ASSERT_EQUAL(holds(fs, "main", m), 0);
+	gefs_close(fs);
+	CU_ASSERT_EQUAL(findings(path, GEFS_CKNONE, NULL), 0);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	CU_ASSERT_EQUAL(holds(fs, "fork", mf), 0);
+	/* the last label of a tip with a fork stays (§13.8) */
+	CU_ASSERT_EQUAL(gefs_snapshot(fs, "main", "fork2", true), 0);
+	CU_ASSERT_EQUAL(gefs_dellabel(fs, "main"), -1);
+	CU_ASSERT_EQUAL(gefs_errcode(fs), EBUSY);
+	CU_ASSERT_EQUAL(gefs_dellabel(fs, "fork2"), 0);
+	CU_ASSERT_EQUAL(gefs_dellabel(fs, "fork"), 0);
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);
+	gefs_close(fs);
+	CU_ASSERT_EQUAL(findings(path, GEFS_CKNONE, NULL), 0);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	CU_ASSERT_EQUAL(gefs_dellabel(fs, "tag1"), 0);
+	CU_ASSERT_EQUAL(gefs_getlabel(fs, "tag1", &l), -1);
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);
+	CU_ASSERT_EQUAL(editcommit(fs, "main", m, &bb, 300), 0);
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);	/* the deferred frees, durable */
+	gefs_close(fs);
+	CU_ASSERT_EQUAL(comparedisk(path, m), 0);
+	CU_ASSERT_EQUAL(findings(path, GEFS_CKNONE, NULL), 0);
+	CU_ASSERT_EQUAL(lastleak, 0);	/* swept, reclaimed, frees committed */
+	bbfree(&bb);
+	free(m0);
+	free(m);
+	free(mf);
+	unlink(path);
+}
+
 int
 suite_upsert(void)
 {
@@ -521,7 +625,8 @@ suite_upsert(void)
 	if (!CU_add_test(s, "random edits against a model", test_model)
 	|| !CU_add_test(s, "crash and fault points of a commit", test_crash)
 	|| !CU_add_test(s, "abort", test_abort)
-	|| !CU_add_test(s, "a full image", test_full))
+	|| !CU_add_test(s, "a full image", test_full)
+	|| !CU_add_test(s, "labels, forks and their deletion", test_labels))
 		return -1;
 	return 0;
 }
