@@ -28,6 +28,9 @@ int cmdtruncate(void *ctx, int argc, char **argv);
 int cmdwrite(void *ctx, int argc, char **argv);
 int cmduseradd(void *ctx, int argc, char **argv);
 int cmdusermod(void *ctx, int argc, char **argv);
+int cmdsnap(void *ctx, int argc, char **argv);
+int cmdfork(void *ctx, int argc, char **argv);
+int cmdrmsnap(void *ctx, int argc, char **argv);
 
 /* N, or N with a K, M, G, T, P or E suffix (binary units): 0, or -1 for
  * anything else, an overflow included. */

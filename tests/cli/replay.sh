@@ -124,5 +124,24 @@ clean "$tmp/d.img"
 [ "$(tr '\n' ' ' <"$tmp/out")" = "m/ n/ " ]
 check "shell commits each command; a script stops at the failing one ($(tr '\n' ' ' <"$tmp/out"))" $?
 
+# Snapshots: snap keeps the old state, a fork diverges, rmsnap deletes.
+cp "$tmp/base.img" "$tmp/e.img"
+printf 'mkdir /v1\nsnap main s1\nfork main f1\nmkdir f1:/only-f1\nmkdir /v2\n' >"$tmp/s6"
+"$rp" "$tmp/e.img" "$tmp/s6" >"$tmp/out" 2>&1
+check "snapshot script ($(head -2 "$tmp/out"))" $?
+[ "$("$sh" -c 'ls s1:/' "$tmp/e.img" | tr '\n' ' ')" = "v1/ " ]
+check "snap s1 holds the state at snap time" $?
+[ "$("$sh" -c 'ls f1:/' "$tmp/e.img" | tr '\n' ' ')" = "only-f1/ v1/ " ]
+check "fork f1 diverged" $?
+[ "$("$sh" -c 'ls main:/' "$tmp/e.img" | tr '\n' ' ')" = "v1/ v2/ " ]
+check "main went on" $?
+clean "$tmp/e.img"
+"$sh" -w -c 'rmsnap s1 f1' -c snaps "$tmp/e.img" >"$tmp/out" 2>&1
+check "rmsnap" $?
+! grep -qE '^(s1|f1) ' "$tmp/out"
+check "labels gone ($(tr '\n' ' ' <"$tmp/out"))" $?
+clean "$tmp/e.img"
+"$sh" -w -c 'rmsnap adm' "$tmp/e.img" >/dev/null 2>&1; [ $? -eq 1 ]; check "adm cannot be deleted" $?
+
 echo "replay: $((ntest - nfail)) passed, $nfail failed"
 [ "$nfail" -eq 0 ]
