@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arena — free space of an arena (§6): a set of disjoint, coalesced free
  * ranges, and the replay of the allocation log that rebuilds it at load

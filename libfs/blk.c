@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * blk — typed block reads with verification (§3): tree nodes and data
  * blocks against the hash of the pointer used to reach them, log and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check.c — the checker (FORMAT.md §20): driver, reporting and repair
  * plumbing, superblocks, arena headers, allocation-log replay into the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * checktree.c — the checker's tree passes (FORMAT.md §8, §9, §10, §12,
  * §13.8, §14, §16, §20): a raw walk of every node of the snapshot tree and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * err — the error contract of libgefs (see gefs.h): calls return 0/-1 or a
  * pointer/NULL and leave a code and a message in a GefsErr.

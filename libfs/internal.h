@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * internal.h — libfs-internal interfaces: the device, the block cache and
  * the layers above them.  Not installed; cmd/ never includes it (unit tests

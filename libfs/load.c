@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * load — opening a file system (§15.4): superblock choice, arena headers
  * and footers, allocation-log replay, the extension record (§22.2); and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ream — the formatter (FORMAT.md §5.3, §18, §22).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tree — reading a copy-on-write Bε-tree (§8, §10, §11): point lookup and
  * range scans that apply the messages buffered in pivots, raw node walks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * json — streaming JSON writer (see json.h).  Strings are escaped per
  * RFC 8259; bytes that are not valid UTF-8 are written as \u00XX of the

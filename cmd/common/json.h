@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * json.h — a small streaming JSON writer for the tools' --json output.
  * One JSON value per run; the writer tracks nesting so callers never emit

@@ -32,10 +32,6 @@ int cmdsnap(void *ctx, int argc, char **argv);
 int cmdfork(void *ctx, int argc, char **argv);
 int cmdrmsnap(void *ctx, int argc, char **argv);
 
-/* N, or N with a K, M, G, T, P or E suffix (binary units): 0, or -1 for
- * anything else, an overflow included. */
-int parsesize(const char *s, uint64_t *v);
-
 #define RAWOPTS	";rehash=r"	/* poke, flip, zap: --rehash */
 
 /* "d-rwxr-xr-x" as 9front's ls prints it (a: append, l: exclusive,

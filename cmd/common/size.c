@@ -1,37 +1,38 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * size.c — the one size parser of the tools: "512", "64K", "1.5G" is not
- * accepted (sizes are whole numbers of binary units).
+ * size.c — the size operands of the tools: decimal bytes with an optional
+ * 1024-based suffix, as gefs-mkfs reads them.
  */
-#include <errno.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
-#include "sesscmd.h"
+#include "common.h"
 
 int
-parsesize(const char *s, uint64_t *v)
+parsebytes(const char *s, uint64_t *size)
 {
-	static const char units[] = "KMGTPE";
-	const char *u;
-	unsigned long long n;
-	char *e;
-	int shift;
+	static const char units[] = "KMGT";
+	const char *p, *u;
+	uint64_t v = 0, d;
+	int shift = 0;
 
-	if (s[0] < '0' || s[0] > '9')
+	if (*s < '0' || *s > '9')
 		return -1;
-	errno = 0;
-	n = strtoull(s, &e, 10);
-	if (errno != 0)
-		return -1;
-	shift = 0;
-	if (*e != '\0') {
-		u = strchr(units, *e == 'k' ? 'K' : *e);
-		if (u == NULL || *u == '\0' || (e[1] != '\0' && strcmp(e + 1, "iB") != 0 && strcmp(e + 1, "B") != 0))
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		d = (uint64_t)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (*p != 0) {
+		if ((u = strchr(units, *p & ~0x20)) == NULL)
 			return -1;
 		shift = 10 * (int)(u - units + 1);
+		p++;
+		if (strcmp(p, "") != 0 && strcmp(p, "iB") != 0 && strcmp(p, "B") != 0)
+			return -1;
 	}
-	if (shift > 0 && n > (UINT64_MAX >> shift))
+	if (shift > 0 && v > UINT64_MAX >> shift)
 		return -1;
-	*v = (uint64_t)n << shift;
+	*size = v << shift;
 	return 0;
 }

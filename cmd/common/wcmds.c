@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "common.h"
 #include "sess.h"
 #include "sesscmd.h"
 
@@ -430,7 +431,7 @@ cmdtruncate(void *ctx, int argc, char **argv)
 	parseopts(argc, argv, "s:", &o, s->err, sizeof s->err);
 	if (o.arg['s'] == NULL)
 		return sessfail(s, "usage: truncate -s SIZE PATH...");
-	if (parsesize(o.arg['s'], &w.length) < 0)
+	if (parsebytes(o.arg['s'], &w.length) < 0)
 		return sessfail(s, "truncate: bad size %s (bytes, or with K, M, G, T)", o.arg['s']);
 	return wstatall(s, "truncate", o.optind, argc, argv, &w);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arenas — the arenas, log and free commands: arena headers (§5.1),
  * allocation logs decoded entry by entry (§6), and the free ranges that

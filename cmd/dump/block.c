@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * block — the block command: one block read raw and decoded by its type
  * (§3.1): superblock, arena header, log, deadlist, pivot or leaf; data

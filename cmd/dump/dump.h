@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dump.h — what the parts of gefs-dump share: the run state, the command
  * table, output helpers (tables, units, hex dumps, hidden names) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * files — the file commands of gefs-dump: ls, cat and manifest, over a
  * label's tree (paths LABEL:/PATH).

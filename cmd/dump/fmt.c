@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fmt — rendering keys, values and messages (§9, §10) as text and JSON,
  * shared by the tree, block and snaps commands.  Everything is decoded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gefs-dump — print the structures of a GEFS image: superblocks, arenas,
  * allocation logs, free space, snapshots, trees, blocks and files, as text

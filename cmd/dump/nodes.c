@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nodes — the tree command: every node of a tree in pre-order, keys and
  * values decoded, buffered messages shown; and the node printer the block

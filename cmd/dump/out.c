@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * out — output helpers of gefs-dump: humanised units, times, modes, hex
  * dumps, aligned tables, and the name hiding of --hide-names.

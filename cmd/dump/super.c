@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * super — the super command: both superblock copies side by side (§4),
  * whether each verifies, which one is in use, the extension record

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gefs-fsck — check (and repair what can be repaired of) a GEFS image.
  * Argument parsing and output only; the checker is gefs_check in libgefs.

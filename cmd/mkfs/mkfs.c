@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gefs-mkfs — format an image file or block device as GEFS.  Argument
  * parsing and output only; the formatter is gefs_format in libgefs.

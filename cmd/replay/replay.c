@@ -65,7 +65,7 @@ parseargs(int argc, char **argv, Args *a)
 		case 'n': a->dry = true; break;
 		case 'v': a->verbose = true; break;
 		case 'C':
-			if (parsesize(optarg, &a->cachesz) < 0 || a->cachesz < (1 << 20))
+			if (parsebytes(optarg, &a->cachesz) < 0 || a->cachesz < (1 << 20))
 				return usagefail("--cache-size wants a size of 1M or more: ", optarg);
 			break;
 		case 'h': usage(stdout); return -1;

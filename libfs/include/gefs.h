@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gefs.h — the public interface of libgefs, the GEFS on-disk format and
  * engine library of gefs-progs.  The only libfs header the programs in cmd/
@@ -673,6 +674,40 @@ GEFS_API int gefs_readblk(Gefs *fs, uint64_t addr, uint8_t *buf);
  * from superblock 1 (both valid and different: 0, reported); NULL when
  * neither holds a valid record (no error is set). */
 GEFS_API const GefsXrec *gefs_xrec(Gefs *fs);
+/* tune.c: make x the extension record of fs (opened rdwr) through a
+ * commit (§15.2): packed into the superblock copy in use, which the commit
+ * writes to both addresses, so that a copy that loads after a crash holds
+ * the old record or x (with the old or the new state: the record is not
+ * under sbhash, so a torn superblock write can pair the old record with
+ * the new commit; the copies' records may then differ).  Adds a
+ * record to an image that had none.  x->label must be labellen bytes that
+ * gefs_labelcheck accepts, NUL-terminated.  -1: EROFS (read-only handle),
+ * EINVAL (label), or the commit's errors; after a failed commit the handle
+ * must not commit again. */
+GEFS_API int gefs_setxrec(Gefs *fs, const GefsXrec *x);
+
+/* resize.c: what gefs_grow did (or would do). */
+typedef struct GefsGrow {
+	uint64_t	oldsize, newsize;	/* device bytes before and after */
+	uint32_t	oldnarena, newnarena;
+	uint64_t	oldend;			/* end of the last old arena */
+	uint64_t	arenasz;		/* S' of each new arena */
+	uint64_t	arenaaddr[4];		/* the new arenas' headers */
+	uint64_t	sb1;			/* the new backup superblock */
+} GefsGrow;
+/* Grow fs (opened rdwr, superblock copy 0 in use) to size bytes as the
+ * reference's grow does (§19): a regular file is extended (a block device
+ * must already have that size); four arenas of equal size are added after
+ * the last one; the backup superblock moves to the new last block.  The
+ * superblock in use is first copied to the new last block, then the new
+ * arenas and superblocks are published by a commit (§15.2) with real table
+ * hashes for every arena, so that every crash point loads.  -1: EROFS;
+ * EINVAL when size is below the device size (no shrinking), adds less
+ * than 64 MiB after the last arena, or would give 256 arenas or more;
+ * EBADMSG when copy 0 is not the one in use; the commit's errors (after a
+ * failure the handle must not be used to commit, and a regular file may
+ * stay extended).  g is filled from the validation on. */
+GEFS_API int gefs_grow(Gefs *fs, uint64_t size, GefsGrow *g);
 
 /* ==== Later sections (open/load, trees, files, snapshots, check) are  ====
  * ==== added below by their layers; each keeps to the error contract. ==== */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Benchmark (not a ctest test): gefs-fsck on the reference images and on
 # the largest image the test builder makes, beside e2fsck -fn and
 # btrfs check --check-data-csum on file systems with comparable content

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # dump_ref — gefs-dump on the reference images and on a fresh image.
 #  1. For every reference image and label, `manifest LABEL:/` equals the
 #     reference's NAME.manifest.LABEL byte for byte.

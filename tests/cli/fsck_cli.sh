@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # gefs-fsck command line: usage errors exit 16, -V/-h exit 0, a missing
 # image is an operational error (8), and on a clean image -n, --json, -t,
 # -v and -C produce their formats with exit status 0.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # man/gefs-mkfs.8 and gefs-mkfs --help describe the same options: every
 # option in --help appears in the man page's OPTIONS section and vice
 # versa; the sections come in man-pages(7) order; groff renders it without

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # gefs-mkfs command line: every exit status and error path (0 success,
 # 1 operational error, 2 usage error, one "gefs-mkfs: ..." line on
 # stderr), -n writing nothing, sizes with suffixes, resizing, refusing an
