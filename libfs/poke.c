@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * poke.c — raw block access for debugging tools: write a block as it is,
  * find what references a block, and "rehash" a changed block so that the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmdlang.c — word splitting, LABEL:PATH resolution, per-command options
  * and the command table for gefs-shell and gefs-replay.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmdlang.h — the command language of gefs-shell and gefs-replay
  * (DESIGN.md "The command language"): one command per line, words split

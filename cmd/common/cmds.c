@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmds.c — the command table of gefs-shell and gefs-replay, and the
  * commands that move around and read files.  help is generated from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fcmds.c — session commands that read files: ls, stat, cat, get.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rcmds.c — raw block commands: owner (who points to a block), and, in
  * the shell's write mode, poke, flip and zap, each with --rehash to make

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * scmds.c — snapshot commands: snap (an immutable label), fork (a
  * mutable one), rmsnap (delete a label, its snapshot with it when nothing

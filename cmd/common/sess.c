@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sess.c — running command-language lines against one open image.
  */

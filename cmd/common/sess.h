@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sess.h — a command-language session over one open image: what
  * gefs-shell and gefs-replay share.  The session holds the image, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sesscmd.h — the command functions of a session, one file per group:
  * fcmds.c (reading files), wcmds.c (changing files and snapshots),

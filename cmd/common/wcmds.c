@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wcmds.c — session commands that change files: put, mkdir, rm, mv,
  * chmod, chown, touch, truncate, write, and the users file (useradd,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gefs-replay — apply scripts of file and snapshot commands to an image
  * as ONE atomic commit, for CI: either every line took effect or none did.

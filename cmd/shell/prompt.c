@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * prompt.c — gefs-shell at a terminal: GNU readline for editing and
  * history, with completion of the command (first word) and of paths in

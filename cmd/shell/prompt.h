@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * prompt.h — the interactive side of gefs-shell: readline with history
  * and completion of command names and in-image paths.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gefs-shell — a debug shell for GEFS images (debugfs, xfs_db): move
  * around labels and directories, read and change files and snapshots,

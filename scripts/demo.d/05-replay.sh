@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # demo step: edit the image with gefs-replay (one atomic commit), then list it
 set -e
 top="$(dirname "$0")/../.."

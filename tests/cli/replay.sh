@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # replay — gefs-replay applies scripts as one commit: a tree put in and
 # read back equals the source; an error at any line of a script leaves the
 # image byte-identical; -n changes nothing; with SOURCE_DATE_EPOCH the same

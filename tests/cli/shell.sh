@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # shell — gefs-shell end to end: the read commands against gefs-dump on the
 # same image, scripts and their FILE:LINE errors and exit codes, -k, the
 # read-only refusal of pokes, and raw pokes with and without --rehash

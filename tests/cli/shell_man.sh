@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # shell_man — man/gefs-shell.8 documents every command that gefs-shell's
 # help lists (the table that dispatches), and every option of --help;
 # man/gefs-replay.8 every option of gefs-replay --help.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_cmdlang.c — the command language of gefs-shell and gefs-replay
  * (cmd/common/cmdlang.c): word splitting, LABEL:PATH resolution, options,
