@@ -714,3 +714,206 @@ gefs_walkfree(Gefs *fs, int ai, GefsFreeFn fn, void *arg)
 		return 0;
 	return fsetwalk(fs->arena[ai].free, fn, arg);
 }
+
+/* ------------------------------------------------------------------ */
+/* Allocation (§5.4, §5.5, §6.3) and the edit's block bookkeeping     */
+/* ------------------------------------------------------------------ */
+
+enum {
+	RESMIN	= 512 << 10,	/* §5.4: the reserve is S/1024 clamped to */
+	RESMAX	= 8 << 20,	/* [512 KiB, 8 MiB] */
+	RRSTEP	= 2048,		/* §5.5: attempts per arena step */
+};
+
+/* The §5.4 reserve of arena a. */
+static uint64_t
+reserveof(const Arena *a)
+{
+	uint64_t r = a->size / 1024;
+
+	return r < RESMIN ? RESMIN : r > RESMAX ? RESMAX : r;
+}
+
+int
+blkalloc(Gefs *fs, int ai, uint64_t *addr)
+{
+	Arena *a = &fs->arena[ai];
+	GefsLogEnt le;
+	uint64_t start, len;
+
+	if (fsetlast(a->free, &start, &len) < 0)
+		return gefs_seterr(&fs->err, ENOSPC, "arena %d: no free block", ai);
+	*addr = start + len - B;
+	if (fsetrm(a->free, *addr, B) < 0)
+		return gefs_seterr(&fs->err, errno, "arena %d: allocating 0x%llx", ai, (unsigned long long)*addr);
+	a->used += B;
+	le = (GefsLogEnt){.op = GEFS_LOGALLOC1, .addr = *addr, .len = B};
+	return logappend(fs, ai, &le);
+}
+
+int
+blkfree(Gefs *fs, uint64_t addr)
+{
+	GefsLogEnt le;
+	int ai;
+
+	ai = arenaof(fs, addr);
+	if (ai < 0 || indata(fs, ai, addr) < 0)
+		return gefs_seterr(&fs->err, EINVAL, "freeing 0x%llx: not a block of an arena's data area",
+			(unsigned long long)addr);
+	if (fsetisfree(fs->arena[ai].free, addr))
+		return gefs_seterr(&fs->err, EBADMSG, "freeing 0x%llx: the block is already free",
+			(unsigned long long)addr);
+	/* logged first: a rollover must not take the block being freed, or
+	 * its allocation would precede this free in the log */
+	le = (GefsLogEnt){.op = GEFS_LOGFREE1, .addr = addr, .len = B};
+	if (logappend(fs, ai, &le) < 0)
+		return -1;
+	if (fsetins(fs->arena[ai].free, addr, B) < 0)
+		return gefs_seterr(&fs->err, errno, "freeing 0x%llx", (unsigned long long)addr);
+	fs->arena[ai].used -= B;
+	return 0;
+}
+
+void
+setallochook(Gefs *fs, AllocHook fn, void *arg)
+{
+	if (fs->ed == NULL)
+		return;
+	fs->ed->hook = fn;
+	fs->ed->hookarg = arg;
+}
+
+void
+setreserve(Gefs *fs, bool on)
+{
+	if (fs->ed != NULL)
+		fs->ed->reserve = on;
+}
+
+uint64_t
+opengen(Gefs *fs)
+{
+	return fs->ed != NULL ? fs->ed->wgen : GEFS_NONE;
+}
+
+bool
+blkfresh(Gefs *fs, uint64_t addr)
+{
+	return fs->ed != NULL && fsetisfree(fs->ed->fresh, addr);
+}
+
+/* May arena ai give a block now?  Free space beyond its reserve, or any
+ * free space when the reserve is open; a rollover of its log needs one
+ * more block, so that much is kept in every case. */
+static bool
+canalloc(Gefs *fs, int ai)
+{
+	Arena *a = &fs->arena[ai];
+	uint64_t nfree = a->size - a->used;
+
+	if (fs->ed->reserve)
+		return nfree >= 2 * B;
+	return nfree > reserveof(a) + B;
+}
+
+/* §5.5: attempt tries uses arena (rr/2048 + tries) mod N, rr counting
+ * every attempt; 2N attempts, then the file system is full. */
+int
+blknew(Gefs *fs, uint64_t *addr)
+{
+	Edit *ed = fs->ed;
+	uint32_t n = fs->sb.narena, tries, r;
+	int ai;
+
+	if (ed == NULL)
+		return gefs_seterr(&fs->err, EROFS, "allocating: %s is open read-only", devpath(fs->dev));
+	if (ed->hook != NULL) {
+		if (ed->hook(ed->hookarg, addr) < 0)
+			return -1;
+	} else {
+		for (tries = 0;; tries++) {
+			if (tries >= 2 * n)
+				return gefs_seterr(&fs->err, ENOSPC, "file system full: no arena of %u has a free block%s",
+					n, ed->reserve ? "" : " outside its reserve");
+			r = ++ed->rr / RRSTEP;
+			ai = (int)((r + tries) % n);
+			if (canalloc(fs, ai))
+				break;
+		}
+		if (blkalloc(fs, ai, addr) < 0)
+			return -1;
+	}
+	if (fsetins(ed->fresh, *addr, B) < 0)
+		return gefs_seterr(&fs->err, EBADMSG, "allocating 0x%llx: the block was already given out in this edit",
+			(unsigned long long)*addr);
+	return 0;
+}
+
+int
+freefresh(Gefs *fs, uint64_t addr)
+{
+	if (fsetrm(fs->ed->fresh, addr, B) < 0)
+		return gefs_seterr(&fs->err, EBADMSG, "freeing 0x%llx: not a block of this edit", (unsigned long long)addr);
+	cacheinval(fs->cache, addr);
+	if (fs->ed->hook != NULL)
+		return 0;	/* the hook's owner keeps its own map */
+	return blkfree(fs, addr);
+}
+
+int
+blkdefer(Gefs *fs, uint64_t addr)
+{
+	Edit *ed = fs->ed;
+	uint64_t *p;
+	size_t cap;
+
+	if (ed->npend == ed->cappend) {
+		cap = ed->cappend ? 2 * ed->cappend : 256;
+		if ((p = realloc(ed->pend, cap * sizeof *p)) == NULL)
+			return gefs_seterr(&fs->err, ENOMEM, "out of memory");
+		ed->pend = p;
+		ed->cappend = cap;
+	}
+	ed->pend[ed->npend++] = addr;
+	return 0;
+}
+
+/* Release the blocks of the committed state dropped by the commit that
+ * just became durable, and forget which blocks the edit allocated.  The
+ * frees are logged after the commit's barrier: durable with the next. */
+static int
+addrcmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+allocdone(Gefs *fs)
+{
+	Edit *ed = fs->ed;
+	size_t i;
+	int ai;
+
+	/* in address order, each once: deadlists of a crashed merge may
+	 * share a chain suffix (§14.4), and log appends stay sorted */
+	qsort(ed->pend, ed->npend, sizeof *ed->pend, addrcmp);
+	for (i = 0; i < ed->npend; i++) {
+		if (i > 0 && ed->pend[i] == ed->pend[i - 1])
+			continue;
+		ai = arenaof(fs, ed->pend[i]);
+		if (ai >= 0 && fsetisfree(fs->arena[ai].free, ed->pend[i])) {
+			fswarn(fs, "block 0x%llx released twice; freed once", (unsigned long long)ed->pend[i]);
+			continue;
+		}
+		if (blkfree(fs, ed->pend[i]) < 0)
+			return -1;
+	}
+	ed->npend = 0;
+	fsetfree(ed->fresh);
+	if ((ed->fresh = fsetnew()) == NULL)
+		return gefs_seterr(&fs->err, ENOMEM, "out of memory");
+	return 0;
+}

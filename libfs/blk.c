@@ -166,9 +166,18 @@ getnode(Gefs *fs, const GefsBptr *bp, GefsNode *out)
 	b = getblk(fs, bp, -1);
 	if (b == NULL)
 		return NULL;
+	/* a lookup decodes every node on its path: validate each content once */
+	if ((b->flags & (BLK_VERIFIED | BLK_NODEOK)) == (BLK_VERIFIED | BLK_NODEOK) && b->nodeh == b->vhash) {
+		nodeview(out, b->buf, bp->addr);
+		return b;
+	}
 	if (gefs_unpacknode(out, b->buf, bp->addr, &fs->err) < 0) {
 		cacheput(fs->cache, b);
 		return NULL;
+	}
+	if (b->flags & BLK_VERIFIED) {
+		b->flags |= BLK_NODEOK;
+		b->nodeh = b->vhash;
 	}
 	return b;
 }

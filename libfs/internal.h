@@ -96,6 +96,7 @@ struct Blk {
 	uint8_t		*buf;		/* GEFS_BLKSZ bytes, owned by the cache */
 	uint32_t	flags;		/* for layers above: BLK_VERIFIED, ... */
 	uint64_t	vhash;		/* blk.c: blkhash of buf, valid while BLK_VERIFIED */
+	uint64_t	nodeh;		/* blk.c: vhash when BLK_NODEOK was set */
 	/* cache-private below */
 	int		ref;
 	int		dirty;
@@ -110,6 +111,9 @@ enum {
 					 * read; getblk compares it with each pointer's
 					 * hash (whoever changes buf clears the flag) */
 	BLK_BADHASH	= 1 << 1,	/* hash known not to match */
+	BLK_NODEOK	= 1 << 2,	/* buf passed gefs_unpacknode while its blkhash
+					 * was nodeh: getnode skips the checks while
+					 * BLK_VERIFIED and vhash == nodeh */
 };
 
 enum {
@@ -150,6 +154,7 @@ HIDDEN Dev *cachedev(Cache *c);
 
 typedef struct Range Range;
 typedef struct FreeSet FreeSet;	/* arena.c: free ranges of one arena */
+typedef struct Edit Edit;	/* session.c: the write state of a handle */
 
 typedef struct Arena {
 	uint64_t	addr;		/* header block address (H) */
@@ -188,6 +193,13 @@ struct Gefs {
 	uint64_t	nwarn;		/* warnings reported through opts.warn */
 	/* --- tree / snap / fs state below --- */
 	struct Users	*users;		/* parsed /users of adm (fs.c) */
+	/* --- fswrite.c: who and when, for the entries it writes --- */
+	int64_t		wclock;		/* ns, when wclockset (gefs_setclock) */
+	bool		wclockset;
+	int32_t		wuid;		/* acting user, when wuidset (gefs_setuser) */
+	bool		wuidset;
+	/* --- the edit session (arena.c, snap.c, upsert.c, session.c) --- */
+	Edit		*ed;		/* NULL on a read-only handle */
 };
 
 /* Messages follow the tools' output rules (cmd/common/common.h): hashes
@@ -195,6 +207,10 @@ struct Gefs {
  * "[0x4000, 0x8000)" (err.c). */
 enum { RANGESTRSZ = 64 };
 HIDDEN const char *rangestr(char buf[RANGESTRSZ], uint64_t addr, uint64_t len);
+
+/* Where superblock copy 1 lives: the last whole block of the device
+ * (0 when the device has fewer than two blocks). */
+HIDDEN uint64_t sb1addr(Gefs *fs);
 
 /* Report a non-fatal finding (e.g. "arena 3: header hash mismatch, using
  * footer") through opts.warn; counts it. */
@@ -217,8 +233,12 @@ HIDDEN Blk *getblk(Gefs *fs, const GefsBptr *bp, int want);
  * type and logh; hdr receives the decoded header. */
 HIDDEN Blk *getlogblk(Gefs *fs, uint64_t addr, int want, GefsLogHdr *hdr);
 /* Read and decode a tree node; *out is filled, the Blk stays referenced
- * until putblk. */
+ * until putblk.  A block already validated with the same contents (same
+ * blkhash) is not validated again. */
 HIDDEN Blk *getnode(Gefs *fs, const GefsBptr *bp, GefsNode *out);
+/* pack.c: fill n from the header of a node gefs_unpacknode accepted
+ * before (no checks). */
+HIDDEN void nodeview(GefsNode *n, const uint8_t *blk, uint64_t addr);
 HIDDEN void putblk(Gefs *fs, Blk *b);
 /* Which arena holds addr; -1 if none. */
 HIDDEN int arenaof(Gefs *fs, uint64_t addr);
@@ -326,13 +346,27 @@ HIDDEN int treebuild(Gefs *fs, const GefsKv *kv, size_t n, uint64_t gen, TreeAll
  * snapshot tree (a record synthesized from the superblock, gen -1). */
 struct GefsTree {
 	Gefs		*fs;
-	GefsSnap	snap;		/* root, ht, gen, ... */
+	GefsSnap	snap;		/* root, ht, gen, ... (the current root while
+					 * an edit is open) */
 	bool		snaptree;
+	/* --- write state (session.c, upsert.c) --- */
+	bool		dirty;		/* root changed since commit */
+	bool		writable;	/* opened through a mutable label, rdwr */
+	int		ref;		/* handles sharing this tree (gefs_opentree) */
+	GefsSnap	orig;		/* the record as committed (o of §13.4) */
+	uint64_t	wgen;		/* record gen the next commit gives it
+					 * (GEFS_NONE until it becomes dirty) */
+	char		label[GEFS_LABELMAX + 1];
+	uint32_t	lflags;		/* the label's flags */
+	GefsTree	*next;		/* the handle's list of writable trees */
 };
 
 /* Make t a tree over root/ht; checks 1 <= ht <= GEFS_MAXHT and that
  * root.addr is not NONE (EBADMSG naming what). */
 HIDDEN int treeinit(GefsTree *t, Gefs *fs, const GefsBptr *root, int ht, const char *what);
+/* Read the node bp points to at depth d of t and check that its type
+ * fits the level (§8.5 rule 1); referenced until putblk. */
+HIDDEN Blk *loadnode(GefsTree *t, const GefsBptr *bp, int d, GefsNode *n);
 /* Point lookup (§11.2) into v (GEFS_INLMAX bytes): 0 found, 1 absent
  * (no error set), -1 error in fs->err. */
 HIDDEN int treeget(GefsTree *t, const uint8_t *k, size_t nk, uint8_t *v, uint16_t *nv);
@@ -344,8 +378,155 @@ HIDDEN int applymsg(Gefs *fs, const GefsMsg *m, uint64_t addr, bool *found, uint
  * should hold 96 bytes or more (longer names are cut). */
 HIDDEN const char *fmtkey(char *buf, size_t n, const uint8_t *k, size_t nk);
 
+/* ------------------------------------------------------------------ */
+/* The write engine: allocation (arena.c), release and deadlists      */
+/* (snap.c), copy-on-write upsert (upsert.c), the edit session and    */
+/* commit of dirty trees (session.c).  docs/ENGINE-NOTES.md.          */
+/* ------------------------------------------------------------------ */
+
+/* The allocation hook (like ext2fs_set_alloc_block_callback): when set,
+ * blknew asks it for every new block instead of choosing one itself; it
+ * must return a block the committed state does not use, already removed
+ * from whatever free map it keeps (the caller logs nothing for it). */
+typedef int (*AllocHook)(void *arg, uint64_t *addr);
+HIDDEN void setallochook(Gefs *fs, AllocHook fn, void *arg);
+
+/* A deadlist being appended to in this edit (snap.c): Kdlist(gen, bgen)
+ * as committed (ohd/otl, NONE when absent) and its new blocks, prepended
+ * (§7): hd the block being filled (cursz body bytes), tl the oldest. */
+typedef struct Dl {
+	uint64_t	gen, bgen;
+	uint64_t	hd, tl;		/* the list as it will be committed */
+	uint16_t	cursz;		/* body bytes of hd when it is new */
+	bool		hdnew;		/* hd is a block of this edit */
+	bool		existed;	/* the committed state has this Kdlist */
+	bool		changed;	/* needs its Kdlist rewritten */
+	bool		gone;		/* deleted (merged or freed) */
+} Dl;
+
+/* The write state of a handle opened rdwr (session.c owns it; arena.c,
+ * snap.c and upsert.c keep their parts here). */
+struct Edit {
+	uint64_t	wgen;		/* the open generation */
+	bool		wgenused;	/* a dirty tree took wgen as its record gen */
+	uint64_t	lastgen;	/* the highest generation drawn (if wgenused) */
+	uint64_t	committed;	/* nextqid as committed */
+	bool		snapdirty;	/* labels changed the snapshot tree */
+	uint64_t	nappend;	/* log entries appended (logw.c) */
+	uint64_t	mark;		/* nappend right after the last commit */
+	bool		broken;		/* a commit failed: the latch */
+	/* arena.c */
+	uint32_t	rr;		/* §5.5 arena choice counter */
+	bool		reserve;	/* allocations may dip into the §5.4 reserve */
+	AllocHook	hook;
+	void		*hookarg;
+	FreeSet		*fresh;		/* blocks allocated since the last commit */
+	uint64_t	*pend;		/* committed blocks to free after the commit */
+	size_t		npend, cappend;
+	/* snap.c */
+	Dl		*dl;		/* sorted by (gen, bgen) */
+	size_t		ndl, capdl;
+	/* session.c */
+	GefsTree	*trees;		/* writable trees (shared, refcounted) */
+};
+
+/* session.c: set up / tear down the edit state of a rdwr handle (called
+ * by gefs_open and gefs_close). */
+HIDDEN int editopen(Gefs *fs);
+/* A generation for a new snapshot record: the open generation first,
+ * then fresh ones (sb.nextgen is raised past them by the commit). */
+HIDDEN uint64_t drawgen(Gefs *fs);
+/* load.c: drop the loaded state (and every cached block, dirty ones
+ * included) and load the committed state again. */
+HIDDEN int reload(Gefs *fs);
+HIDDEN void editclose(Gefs *fs);
+/* arena.c: apply the pending frees once a commit is durable; forget the
+ * blocks born in the edit. */
+HIDDEN int allocdone(Gefs *fs);
+
+/* The open generation (sb.nextgen at open, the gen every new block of a
+ * file-system tree carries; a new one is drawn after each commit). */
+HIDDEN uint64_t opengen(Gefs *fs);
+/* Allocate one block for new contents (arena choice §5.5, reserve §5.4:
+ * only releases may dip into the reserve, see setreserve), logged in the
+ * arena log, remembered as born in this edit (freed at once if released
+ * before the commit).  ENOSPC naming the arenas tried. */
+HIDDEN int blknew(Gefs *fs, uint64_t *addr);
+/* Allow (on) or forbid allocations from the §5.4 reserve: set around
+ * deletes so that a full image can still be cleaned up. */
+HIDDEN void setreserve(Gefs *fs, bool on);
+/* Was addr allocated by blknew since the last commit? */
+HIDDEN bool blkfresh(Gefs *fs, uint64_t addr);
+/* Free a block blknew gave out in this edit (nothing committed can see
+ * it): logged, reusable at once, its cached copy dropped. */
+HIDDEN int freefresh(Gefs *fs, uint64_t addr);
+/* snap.c: release a block reachable from tree t (or the snapshot tree
+ * when t is NULL or t->snaptree), §14.1: born in this edit -> freed now (reusable,
+ * its cached copy dropped); a snapshot-tree or deadlist block of the
+ * committed state -> pending, freed once the commit that drops it is
+ * durable; an older block of a file-system tree -> killed into the
+ * deadlist Kdlist(t->wgen, bp->gen) when bp->gen > base (§14.2), else
+ * nothing. */
+HIDDEN int blkrelease(Gefs *fs, GefsTree *t, const GefsBptr *bp);
+/* Free a block of the committed state after the commit that drops it is
+ * durable (the pending-free list). */
+HIDDEN int blkdefer(Gefs *fs, uint64_t addr);
+/* Write one data block (GEFS_BLKSZ bytes) to a new block: *bp gets addr,
+ * hash and gen (opengen); queued dirty in STAGE_DATA (the cache writes it
+ * out early in the data stage when full; memory never grows with the
+ * edit). */
+HIDDEN int datawrite(Gefs *fs, const uint8_t *buf, GefsBptr *bp);
+
+/* Apply n messages (any order; sorted stably by key here) to t
+ * copy-on-write (§11.4): batched into the root's buffer, flushed to the
+ * child receiving the most bytes, applied at leaves, splits, new root;
+ * every touched node rewritten to a new block born in fs's open
+ * generation (gen 0 in the snapshot tree), hashes/fills/gen set in the
+ * parent pointers; the old node released (blkrelease).  Marks t dirty.
+ * -1 with fs->err on error (EROFS for a tree not open for writing,
+ * ENOSPC, EBADMSG naming block and field). */
+HIDDEN int treeupsert(GefsTree *t, const GefsMsg *m, int n);
+
+/* snap.c: deadlists being appended to in this edit; written by the
+ * commit (dlflush) as Tdlist blocks and Kdlist messages. */
+HIDDEN int dlkill(Gefs *fs, uint64_t gen, uint64_t bgen, uint64_t addr);
+/* The edit's entry for Kdlist(gen, bgen), loaded from the committed
+ * snapshot tree (or empty) on first use; NULL with fs->err. */
+HIDDEN Dl *dlget(Gefs *fs, uint64_t gen, uint64_t bgen);
+/* Merge Kdlist(gen, bgen) into Kdlist(dgen, bgen) (§14.4), never
+ * rewriting a committed block. */
+HIDDEN int dlmerge(Gefs *fs, uint64_t gen, uint64_t dgen, uint64_t bgen);
+/* §14.4 reclaimblocks(g, s, p) (s -1: no successor); frees deferred to
+ * after the commit. */
+HIDDEN int reclaim(Gefs *fs, int64_t g, int64_t s, int64_t p);
+/* A batch of snapshot-tree messages (keys and values copied in). */
+typedef struct Batch Batch;
+HIDDEN Batch *batchnew(Gefs *fs);
+HIDDEN void batchfree(Batch *b);
+HIDDEN int batchadd(Gefs *fs, Batch *b, int op, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv);
+/* The batch as messages (*m malloc'd, pointing into b): the count, 0 for
+ * none, -1 on error. */
+HIDDEN int batchmsgs(Gefs *fs, Batch *b, GefsMsg **m);
+/* Seal the edit's deadlist blocks and add their Kdlist changes to b. */
+HIDDEN int dlflush(Gefs *fs, Batch *b);
+/* session.c: upsert b into the snapshot tree; the new root goes to
+ * fs->sb. */
+HIDDEN int batchapply(Gefs *fs, Batch *b);
+
 /* fs.c: free the parsed users table (gefs_close calls it). */
 HIDDEN void usersfree(Gefs *fs);
+/* Walk path from the root as gefs_walk does; k/nk (GEFS_KEYMAX bytes)
+ * receive the entry's Kent key. */
+HIDDEN int walkent(GefsTree *t, const char *path, uint8_t *k, size_t *nk, GefsXdir *d);
+/* The id of user name in the users table (parsed on first use): 0, or -1
+ * (ENOENT naming the user). */
+HIDDEN int userid(Gefs *fs, const char *name, int32_t *id);
+/* Replace the users table by the one parsed from text (0, or -1 ENOMEM). */
+HIDDEN int usersset(Gefs *fs, const char *text, size_t n);
+/* Judge users-file text as the reference's loader does (§16): at least
+ * four fields per line, every leader and member defined, no leader none.
+ * NULL when it parses, else why (nwhy bytes) holding the first problem. */
+HIDDEN const char *userscheck(const char *text, size_t n, char *why, size_t nwhy);
 
 /* sha256.c: FIPS 180-4 SHA-256. */
 typedef struct Sha256 {

@@ -39,7 +39,7 @@ gefs_errcode(Gefs *fs)
 }
 
 /* L' - 16384: where superblock 1 lives (0 when the device has < 2 blocks). */
-static uint64_t
+uint64_t
 sb1addr(Gefs *fs)
 {
 	uint64_t l;
@@ -398,6 +398,30 @@ loadarenas(Gefs *fs)
 	return 0;
 }
 
+/* Forget the loaded state and load the committed one again (gefs_abort):
+ * superblock choice, arenas, replay.  Nothing is written. */
+int
+reload(Gefs *fs)
+{
+	uint32_t i;
+
+	usersfree(fs);
+	logclose(fs);
+	if (fs->arena != NULL)
+		for (i = 0; i < fs->sb.narena; i++)
+			fsetfree(fs->arena[i].free);
+	free(fs->arena);
+	fs->arena = NULL;
+	cachefree(fs->cache);
+	fs->cache = cachenew(fs->dev, fs->opts.cachesz, &fs->err);
+	if (fs->cache == NULL)
+		return -1;
+	fs->hasxrec = false;
+	if (loadsb(fs) < 0 || loadarenas(fs) < 0)
+		return gefs_wraperr(&fs->err, "reloading %s", devpath(fs->dev));
+	return 0;
+}
+
 int
 gefs_narena(Gefs *fs)
 {
@@ -463,6 +487,8 @@ gefs_open(const char *path, const GefsOpts *o, GefsErr *e)
 		gefs_wraperr(&fs->err, "%s", path);
 		goto fail;
 	}
+	if (fs->opts.rdwr && editopen(fs) < 0)
+		goto fail;
 	return fs;
 fail:
 	if (e != NULL)
@@ -479,6 +505,7 @@ gefs_close(Gefs *fs)
 	if (fs == NULL)
 		return;
 	usersfree(fs);
+	editclose(fs);
 	if (fs->cache != NULL)
 		logclose(fs);
 	if (fs->arena != NULL)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * logw — writing allocation logs (FORMAT.md §6.3, §6.5): appending
- * entries to an arena's log tail, rolling over to a new log block,
- * allocating and freeing blocks through the log, and rewriting a whole
- * log as a compressed list of free ranges.
+ * entries to an arena's log tail, rolling over to a new log block, and
+ * rewriting a whole log as a compressed list of free ranges.  Block
+ * allocation through the log lives in arena.c.
  *
  * The tail is kept referenced in the cache (so it is never evicted before
  * the commit writes it) and marked dirty in STAGE_LOG; the commit
@@ -65,8 +65,17 @@ logopen(Gefs *fs, int ai)
 	if (b == NULL)
 		return gefs_wraperr(&fs->err, "arena %d: opening the log tail 0x%llx", ai,
 			(unsigned long long)a->logtail);
-	/* appends overwrite what replay ignored; the stale chain goes (§6.4) */
+	/* appends overwrite what replay ignored; the stale chain goes (§6.4).
+	 * Unlike the reference, the barrier replay stopped at is kept: if a
+	 * commit dies after rewriting this block, the committed state still
+	 * replays exactly to its own barrier instead of through the entries of
+	 * the interrupted edit (§15.3, step 3). */
 	h.logsz = a->tailsz;
+	if (a->stopoff != GEFS_NONE) {
+		h.logsz = (uint16_t)(a->tailsz + 8);	/* LogSync is 8 bytes wide */
+		a->tailsz = h.logsz;
+		a->stopoff = GEFS_NONE;
+	}
 	h.chain = (GefsBptr){GEFS_NONE, GEFS_NONE, GEFS_NONE};
 	memset(b->buf + GEFS_LOGHDSZ + h.logsz, 0, GEFS_LOGSPC - h.logsz);
 	a->tailblk = b;
@@ -130,6 +139,8 @@ logappend(Gefs *fs, int ai, const GefsLogEnt *le)
 		return -1;
 	putent(fs, a, le);
 	a->tailsz = a->tailh.logsz;
+	if (fs->ed != NULL)
+		fs->ed->nappend++;	/* something for the next commit to publish */
 	return 0;
 }
 
@@ -157,47 +168,6 @@ logclose(Gefs *fs)
 			cacheput(fs->cache, fs->arena[i].tailblk);
 			fs->arena[i].tailblk = NULL;
 		}
-}
-
-int
-blkalloc(Gefs *fs, int ai, uint64_t *addr)
-{
-	Arena *a = &fs->arena[ai];
-	GefsLogEnt le;
-	uint64_t start, len;
-
-	if (fsetlast(a->free, &start, &len) < 0)
-		return gefs_seterr(&fs->err, ENOSPC, "arena %d: no free block", ai);
-	*addr = start + len - B;
-	if (fsetrm(a->free, *addr, B) < 0)
-		return gefs_seterr(&fs->err, errno, "arena %d: allocating 0x%llx", ai, (unsigned long long)*addr);
-	a->used += B;
-	le = (GefsLogEnt){.op = GEFS_LOGALLOC1, .addr = *addr, .len = B};
-	return logappend(fs, ai, &le);
-}
-
-int
-blkfree(Gefs *fs, uint64_t addr)
-{
-	GefsLogEnt le;
-	int ai;
-
-	ai = arenaof(fs, addr);
-	if (ai < 0 || indata(fs, ai, addr) < 0)
-		return gefs_seterr(&fs->err, EINVAL, "freeing 0x%llx: not a block of an arena's data area",
-			(unsigned long long)addr);
-	if (fsetisfree(fs->arena[ai].free, addr))
-		return gefs_seterr(&fs->err, EBADMSG, "freeing 0x%llx: the block is already free",
-			(unsigned long long)addr);
-	/* logged first: a rollover must not take the block being freed, or
-	 * its allocation would precede this free in the log */
-	le = (GefsLogEnt){.op = GEFS_LOGFREE1, .addr = addr, .len = B};
-	if (logappend(fs, ai, &le) < 0)
-		return -1;
-	if (fsetins(fs->arena[ai].free, addr, B) < 0)
-		return gefs_seterr(&fs->err, errno, "freeing 0x%llx", (unsigned long long)addr);
-	fs->arena[ai].used -= B;
-	return 0;
 }
 
 /* ---- rewriting a whole log (§6.5) ---- */

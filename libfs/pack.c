@@ -6,6 +6,7 @@
  * the structure and the field.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "gefs.h"
 
@@ -259,6 +260,19 @@ gefs_packloghdr(uint8_t *blk, GefsLogHdr *h)
 	gefs_put16(p, h->logsz);	p += 2;
 	gefs_put64(p, h->logh);		p += 8;
 	gefs_packbptr(p, &h->chain);
+}
+
+/* Deadlist body entry i: a bare u64 block address (§7). */
+void
+gefs_packdlent(uint8_t *blk, int i, uint64_t addr)
+{
+	gefs_put64(blk + GEFS_LOGHDSZ + (size_t)i * GEFS_DLENTSZ, addr);
+}
+
+uint64_t
+gefs_unpackdlent(const uint8_t *blk, int i)
+{
+	return gefs_get64(blk + GEFS_LOGHDSZ + (size_t)i * GEFS_DLENTSZ);
 }
 
 /* Decode a log or deadlist header, requiring type want. */
@@ -989,18 +1003,38 @@ static const Area leafarea = { GEFS_LEAFVA, GEFS_LEAFSPC, 0, "entry" };
 static const Area pivarea = { GEFS_PIVVA, GEFS_PIVSPC, 0, "entry" };
 static const Area msgarea = { GEFS_PIVMA, GEFS_BUFSPC, 1, "message" };
 
-/* Mark bytes [lo, hi) of an area as used; -1 if any already was. */
+/* Spans of an area, (offset << SPANSHIFT) | size: an offset is below
+ * 16384 and an entry or message at most 6 + 256 + 512 bytes, so both fit. */
+enum { SPANSHIFT = 15, SPANMAX = GEFS_LEAFSPC / 2 + 1 };
+
 static int
-mark(uint8_t *used, int lo, int hi)
+spancmp(const void *a, const void *b)
 {
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The offset of a span that overlaps the next one, or -1.  Nodes packed
+ * as the reference packs them list their entries from the top of the
+ * area down, so the common case is checked in one pass; any other order
+ * is sorted first. */
+static int
+overlap(uint32_t *sp, int n)
+{
+	uint32_t msk = (1u << SPANSHIFT) - 1;
 	int i;
 
-	for (i = lo; i < hi; i++) {
-		if (used[i >> 3] & (1 << (i & 7)))
-			return -1;
-		used[i >> 3] |= (uint8_t)(1 << (i & 7));
-	}
-	return 0;
+	for (i = 1; i < n; i++)
+		if ((sp[i] >> SPANSHIFT) + (sp[i] & msk) > (sp[i - 1] >> SPANSHIFT))
+			break;
+	if (i >= n)
+		return -1;
+	qsort(sp, (size_t)n, sizeof *sp, spancmp);
+	for (i = 1; i < n; i++)
+		if ((sp[i - 1] >> SPANSHIFT) + (sp[i - 1] & msk) > (sp[i] >> SPANSHIFT))
+			return (int)(sp[i - 1] >> SPANSHIFT);
+	return -1;
 }
 
 /* Validate entry or message i at relative offset off; *sz gets its size. */
@@ -1042,13 +1076,12 @@ static int
 checkarea(const uint8_t *blk, const Area *ar, int type, int n, int sum, const char *pfx, GefsErr *e)
 {
 	const uint8_t *a = blk + ar->base;
-	uint8_t used[GEFS_LEAFSPC / 8 + 1];
+	uint32_t span[SPANMAX];
 	int i, off, sz = 0, tot;
 
 	if (2 * n + sum > ar->space)
 		return gefs_seterr(e, EBADMSG, "%s%d %ss (%d bytes) + %d offset bytes > %d",
 			pfx, n, ar->what, sum, 2 * n, ar->space);
-	memset(used, 0, sizeof used);
 	tot = 0;
 	for (i = 0; i < n; i++) {
 		off = gefs_get16(a + 2 * i);
@@ -1057,11 +1090,12 @@ checkarea(const uint8_t *blk, const Area *ar, int type, int n, int sum, const ch
 				pfx, ar->what, i, off, 2 * n, ar->space);
 		if (checkent(a, ar, type, i, off, &sz, pfx, e) < 0)
 			return -1;
-		if (mark(used, off, off + sz) < 0)
-			return gefs_seterr(e, EBADMSG, "%s%s %d: offset %d overlaps another %s",
-				pfx, ar->what, i, off, ar->what);
+		span[i] = (uint32_t)off << SPANSHIFT | (uint32_t)sz;
 		tot += sz;
 	}
+	if ((off = overlap(span, n)) >= 0)
+		return gefs_seterr(e, EBADMSG, "%s%s at offset %d overlaps another %s",
+			pfx, ar->what, off, ar->what);
 	if (tot != sum)
 		return gefs_seterr(e, EBADMSG, "%s%s bytes %d, header says %d",
 			pfx, ar->what, tot, sum);
@@ -1095,6 +1129,21 @@ gefs_unpacknode(GefsNode *n, const uint8_t *blk, uint64_t addr, GefsErr *e)
 	if (checkarea(blk, &pivarea, type, n->nval, n->valsz, pfx, e) < 0)
 		return -1;
 	return checkarea(blk, &msgarea, type, n->nbuf, n->bufsz, pfx, e);
+}
+
+void
+nodeview(GefsNode *n, const uint8_t *blk, uint64_t addr)
+{
+	memset(n, 0, sizeof *n);
+	n->addr = addr;
+	n->type = gefs_get16(blk);
+	n->b = blk;
+	n->nval = gefs_get16(blk + 2);
+	n->valsz = gefs_get16(blk + 4);
+	if (n->type == GEFS_TPIVOT) {
+		n->nbuf = gefs_get16(blk + 6);
+		n->bufsz = gefs_get16(blk + 8);
+	}
 }
 
 /* Entry i of a decoded node (0 <= i < nval). */

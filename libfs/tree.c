@@ -80,6 +80,12 @@ fmtkey(char *buf, size_t n, const uint8_t *k, size_t nk)
 	return buf;
 }
 
+const char *
+gefs_fmtkey(char *buf, size_t n, const uint8_t *k, size_t nk)
+{
+	return fmtkey(buf, n, k, nk);
+}
+
 static int
 nomsg(Gefs *fs, const GefsMsg *m, uint64_t addr, const char *why)
 {
@@ -186,9 +192,31 @@ treeinit(GefsTree *t, Gefs *fs, const GefsBptr *root, int ht, const char *what)
 	return 0;
 }
 
+/* Drop t from its handle's list of writable trees. */
+static void
+unlist(GefsTree *t)
+{
+	GefsTree **p;
+
+	for (p = &t->fs->ed->trees; *p != NULL; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			return;
+		}
+}
+
+/* A writable tree is shared by every handle of its label and outlives
+ * them while it holds uncommitted changes (the commit needs it). */
 void
 gefs_closetree(GefsTree *t)
 {
+	if (t == NULL)
+		return;
+	if (t->writable && t->fs->ed != NULL) {
+		if (--t->ref > 0 || t->dirty)
+			return;
+		unlist(t);
+	}
 	free(t);
 }
 
@@ -289,7 +317,7 @@ childptr(Gefs *fs, const GefsNode *n, int i, GefsBptr *bp)
 }
 
 /* Read the node bp points to at depth d and check its level. */
-static Blk *
+Blk *
 loadnode(GefsTree *t, const GefsBptr *bp, int d, GefsNode *n)
 {
 	Blk *b;

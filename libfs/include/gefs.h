@@ -265,6 +265,11 @@ GEFS_API void gefs_packloghdr(uint8_t *blk, GefsLogHdr *h);
 GEFS_API int gefs_unpackloghdr(GefsLogHdr *h, const uint8_t *blk, int want, uint64_t addr, GefsErr *e);
 /* bufhash of the used body. */
 GEFS_API uint64_t gefs_loghash(const uint8_t *blk, uint16_t logsz);
+/* Deadlist body entries (§7): entry i (body offset 8·i) of a Tdlist
+ * block, a block address; i < 16348/8. */
+enum { GEFS_DLENTSZ = 8, GEFS_DLMAX = GEFS_LOGSPC / 8 };
+GEFS_API void gefs_packdlent(uint8_t *blk, int i, uint64_t addr);
+GEFS_API uint64_t gefs_unpackdlent(const uint8_t *blk, int i);
 
 /* Allocation-log entry (§6.2). */
 typedef struct GefsLogEnt {
@@ -299,6 +304,9 @@ typedef struct GefsMsg {
 
 /* memcmp over the shorter length, then shorter first (§9.1). */
 GEFS_API int gefs_keycmp(const uint8_t *a, size_t na, const uint8_t *b, size_t nb);
+/* A printable rendering of key k ("Kent(0x3, \"x\")"), cut to fit buf
+ * (96 bytes or more recommended); returns buf. */
+GEFS_API const char *gefs_fmtkey(char *buf, size_t n, const uint8_t *k, size_t nk);
 
 /* Key encoders; each returns the key length.  k must hold GEFS_KEYMAX. */
 GEFS_API size_t gefs_packdatkey(uint8_t *k, uint64_t qid, uint64_t off);	/* 17 */
@@ -855,6 +863,165 @@ GEFS_API int gefs_username(Gefs *fs, int32_t id, char *buf, size_t n);
  * or a damaged length) fails with EFBIG instead of hashing for hours.
  * 0, or -1 (EIO when writing out fails; EBADMSG, EFBIG). */
 GEFS_API int gefs_manifest(GefsTree *t, const char *path, FILE *out);
+
+/* ------------------------------------------------------------------ */
+/* Raw blocks (poke.c), for debugging tools and damaged test images.  */
+/* These change blocks in place, outside copy-on-write, the logs and   */
+/* the commit: the image may be left damaged on purpose.  Trees opened */
+/* before a raw write may hold stale roots: reopen them.               */
+/* ------------------------------------------------------------------ */
+
+/* Write the 16 KiB buf to block addr as it is and flush the device (a
+ * handle opened read-write; EROFS otherwise, EINVAL for a bad address). */
+GEFS_API int gefs_writeblk(Gefs *fs, uint64_t addr, const uint8_t *buf);
+
+/* A pointer to a block, as gefs_findrefs reports it. */
+enum {
+	GEFS_REFSB	= 0,	/* the superblock's snapshot-tree root */
+	GEFS_REFPIVOT	= 1,	/* child pointer: entry idx of pivot node */
+	GEFS_REFVAL	= 2,	/* leaf value idx: Kdat (data) or Ksnap (tree root) */
+	GEFS_REFMSG	= 3,	/* buffered Oinsert idx of pivot node carrying a Kdat or Ksnap */
+};
+typedef struct GefsRef {
+	int64_t		tree;	/* snapshot gen whose tree holds the pointer; -1 the snapshot tree */
+	uint64_t	node;	/* the node holding it (GEFS_NONE for GEFS_REFSB) */
+	int		kind;	/* GEFS_REF* */
+	int		idx;
+	const uint8_t	*k;	/* the entry's key (valid during the callback) */
+	size_t		nk;
+} GefsRef;
+typedef int (*GefsRefFn)(void *arg, const GefsRef *r);
+/* Every pointer to addr in the snapshot tree and in every snapshot's tree
+ * (shared nodes are reported once per tree that reaches them), with hash
+ * checks off.  A non-zero return of fn stops the search and is returned;
+ * 0 when done; -1 on error. */
+GEFS_API int gefs_findrefs(Gefs *fs, uint64_t addr, GefsRefFn fn, void *arg);
+/* Make the (changed) block at addr valid again: a superblock copy gets
+ * its sbhash, an arena header or footer its hash in the superblocks'
+ * arena table, a log or deadlist block its logh, and a tree node or data
+ * block the hash in every pointer to it (pivots, Kdat values, snapshot
+ * records, buffered messages, the superblock's snapshot-tree root), each
+ * changed block in turn rehashed up to both superblocks.  *nfix counts
+ * the blocks rewritten.  ENOENT when nothing points to a tree or data
+ * block. */
+GEFS_API int gefs_rehash(Gefs *fs, uint64_t addr, int *nfix);
+/* Files: writing (fswrite.c, §12.5–§12.7, §16)                       */
+/*                                                                    */
+/* On a tree opened from a read-write handle (opts.rdwr).  Each call  */
+/* upserts the messages the reference's file server would (§12.5),    */
+/* only in forms every reference revision accepts (§24, §27): no op 8, */
+/* no Owstat bit 0x80, empty Odelete operands, Oclearb/Oclobber only  */
+/* for keys present.  Nothing reaches the image before gefs_commit;   */
+/* gefs_abort drops it.  Paths as gefs_walk; the last element must be */
+/* a valid name (§12.6, EINVAL otherwise).  Errors: ENOENT (naming    */
+/* the path), EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL, ENOSPC,     */
+/* EROFS (a read-only handle or the snapshot tree), EBADMSG.  After a */
+/* failure the tree may hold part of the call's changes (every step   */
+/* consistent); abort to drop them.                                   */
+/*                                                                    */
+/* Entries get the acting user (gefs_setuser; default adm) as muid,   */
+/* and uid on create; gid is the parent's.  Times are the clock set   */
+/* by gefs_setclock, else SOURCE_DATE_EPOCH when set, else the        */
+/* system clock.  qid paths come from the superblock's nextqid.       */
+/* ------------------------------------------------------------------ */
+
+/* The acting user by name (in the users file, §16): 0, or -1 (ENOENT). */
+GEFS_API int gefs_setuser(Gefs *fs, const char *name);
+/* Use ns (nanoseconds since the epoch) as the time of every change. */
+GEFS_API void gefs_setclock(Gefs *fs, int64_t ns);
+
+/* Create an empty file (mode without GEFS_DMDIR) or a directory (with
+ * it).  mode holds permission bits 0777 and DMAPPEND/DMEXCL/DMTMP; the
+ * permissions are masked by the parent's as Plan 9 does (files:
+ * mode & (~0666 | parent & 0666), directories: ~0777).  uid NULL: the
+ * acting user.  Bumps the parent's qid.vers.  EEXIST, EINVAL (mode bits
+ * outside GEFS_MODEBITS, a bad name or user). */
+GEFS_API int gefs_create(GefsTree *t, const char *path, uint32_t mode, const char *uid);
+/* gefs_create(t, path, GEFS_DMDIR | perm, uid). */
+GEFS_API int gefs_mkdir(GefsTree *t, const char *path, uint32_t perm, const char *uid);
+/* Write n bytes at off (at the end when the file has DMAPPEND), growing
+ * the file past its end; untouched blocks stay holes, partial blocks are
+ * read, modified and written anew.  One Owstat (mtime, muid, and size
+ * when it grows) per 1 MiB step.  Returns n, or -1 (EISDIR, ENOSPC). */
+GEFS_API int64_t gefs_pwrite(GefsTree *t, const char *path, const void *buf, size_t n, uint64_t off);
+/* Set the length: shrinking clears every data block past it and zeroes
+ * the rest of the last block; growing leaves a hole.  EISDIR. */
+GEFS_API int gefs_truncate(GefsTree *t, const char *path, uint64_t len);
+/* Remove a file (and release its data) or an empty directory (ENOTEMPTY
+ * otherwise).  The root cannot be removed (EINVAL). */
+GEFS_API int gefs_remove(GefsTree *t, const char *path);
+/* Remove path and everything below it, children first. */
+GEFS_API int gefs_removeall(GefsTree *t, const char *path);
+/* Rename or move an entry within the tree: to names the new path, whose
+ * parent must exist and which must not (EEXIST).  A directory cannot move
+ * below itself (EINVAL).  Bumps the entry's and both parents' qid.vers. */
+GEFS_API int gefs_rename(GefsTree *t, const char *from, const char *to);
+
+/* Fields of gefs_wstat, selected by mask. */
+enum {
+	GEFS_WSMODE	= 1 << 0,	/* mode: 0777|DMAPPEND|DMEXCL|DMTMP, DMDIR unchanged */
+	GEFS_WSMTIME	= 1 << 1,
+	GEFS_WSATIME	= 1 << 2,
+	GEFS_WSUID	= 1 << 3,	/* owner, by user name */
+	GEFS_WSGID	= 1 << 4,	/* group, by user name */
+	GEFS_WSLENGTH	= 1 << 5,	/* as gefs_truncate */
+};
+typedef struct GefsWstat {
+	unsigned	mask;		/* GEFS_WS* */
+	uint32_t	mode;
+	int64_t		mtime;		/* ns */
+	int64_t		atime;		/* ns */
+	const char	*uid;
+	const char	*gid;
+	uint64_t	length;
+} GefsWstat;
+/* Change the selected fields in one Owstat (muid := the acting user);
+ * an empty mask changes nothing.  EINVAL (mode bits, DMDIR changed,
+ * unknown user), EISDIR (a directory's length). */
+GEFS_API int gefs_wstat(GefsTree *t, const char *path, const GefsWstat *w);
+
+/* The users file of adm (§16), edited through its tree: each call
+ * rewrites /users and re-reads it, refusing (EINVAL) a result the
+ * reference could not parse.  Direct writes and truncates of adm's
+ * /users are judged the same way before they are made, and it cannot
+ * be removed or renamed.  A group is a user (Plan 9).
+ * gefs_useradd adds "id:name:leader:" (leader NULL or "": none); EEXIST
+ * when the name or id is taken.  gefs_groupmember adds user to group's
+ * members (EEXIST when already one). */
+GEFS_API int gefs_useradd(GefsTree *adm, int32_t id, const char *name, const char *leader);
+GEFS_API int gefs_groupmember(GefsTree *adm, const char *group, const char *user);
+/* Editing (session.c).  On a handle opened with opts.rdwr, trees     */
+/* opened with gefs_opentree through a mutable label are writable     */
+/* (one shared tree per label: opening it twice returns the same     */
+/* state).  Changes stay in memory and in blocks the committed state  */
+/* considers free until gefs_commit; nothing uncommitted is ever      */
+/* reachable from a superblock on disk.                               */
+/* ------------------------------------------------------------------ */
+
+/* Write every dirty tree into a new snapshot record, moving its label
+ * (§13.4 updatesnap), the snapshot tree and the superblock, atomically
+ * (§15.2).  0 on success (also when nothing changed: then nothing is
+ * written).  After a failed commit the image holds the old state (or, if
+ * the failure came after the commit point, the new one) and the handle
+ * refuses further commits and edits (EIO) until reopened. */
+GEFS_API int gefs_commit(Gefs *fs);
+/* Drop every uncommitted change and reload the committed state; open
+ * trees return to their committed roots.  Nothing is written: the image
+ * is byte-identical to before, except that an edit larger than the cache
+ * may have written data blocks early into free space. */
+GEFS_API int gefs_abort(Gefs *fs);
+/* Labels (§13.5, §13.6), applied to the snapshot tree at once and made
+ * durable by the next gefs_commit.  gefs_snapshot: label dst for the
+ * snapshot label src points to (src is committed first if it has
+ * changes): immutable, or (mut) a mutable fork whose changes form a new
+ * line of history.  gefs_dellabel: delete a label; its snapshot goes too
+ * when nothing else refers to it (deadlists merged or freed, a deleted
+ * tip's own blocks freed; every free waits for the commit).  Errors:
+ * EEXIST, ENOENT, EINVAL (a name of 0 or more than 127 bytes), EPERM
+ * (dump, empty, adm), EBUSY (a label whose tree is open for writing, or
+ * the last label of a snapshot that has a fork). */
+GEFS_API int gefs_snapshot(Gefs *fs, const char *src, const char *dst, bool mut);
+GEFS_API int gefs_dellabel(Gefs *fs, const char *label);
 
 /* ------------------------------------------------------------------ */
 /* Checking (check.c, checktree.c, problem.c)                         */
