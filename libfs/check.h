@@ -52,6 +52,8 @@ enum {
 	PR_DLOUTSIDE,
 	/* round 2 checks */
 	PR_SHHASH, PR_SHFILL, PR_SHGEN, PR_SBDLCHAIN, PR_USUNDEF, PR_CFRETAIN, PR_CFUNKNOWN,
+	/* guards (ckguard.c) */
+	PR_SBSHORT, PR_RPUNSAFE,
 	NPROBLEM
 };
 
@@ -146,6 +148,9 @@ typedef struct Check {
 	size_t		nids;
 	bool		haveids;
 	struct Vq	*vq;		/* data verification queue, or NULL: serial */
+	/* --- guards (ckguard.c) --- */
+	uint64_t	devblk;		/* whole blocks on the device */
+	uint64_t	fsblk;		/* blocks the file system spans, 0 unknown */
 } Check;
 
 /* problem.c */
@@ -192,6 +197,18 @@ HIDDEN Vq *vqnew(Dev *d, int nthr);
 HIDDEN int vqpush(Vq *q, uint64_t addr, uint64_t hash, const char *ctx, VqBad fn, void *arg);
 HIDDEN void vqdrain(Vq *q, bool cancel);
 HIDDEN void vqfree(Vq *q);
+
+/* ckguard.c */
+/* Note the device's and the file system's sizes; the byte size the
+ * checker is to cover (the file system's, under -n, when it is larger). */
+HIDDEN uint64_t cksize(Check *ck, uint64_t devbytes);
+/* Report a device shorter than its file system; true when the check is
+ * to stop there (a repair mode: nothing may be written). */
+HIDDEN bool ckshort(Check *ck);
+/* Neither superblock copy has the magic: set ck->e and stop. */
+HIDDEN bool cknotgefs(Check *ck);
+/* May f be written?  *why names what the block is when not. */
+HIDDEN bool ckfixsafe(Check *ck, const Fix *f, const char **why);
 
 /* checktree.c */
 HIDDEN void checksnaptree(Check *ck);

@@ -157,6 +157,8 @@ static const GefsProblem tab[NPROBLEM] = {
 	[PR_USUNDEF]	= {"US0004", W, NOFIX, "file owner, group or last modifier not defined in the users file"},
 	[PR_CFRETAIN]	= {"CF0001", W, NOFIX, "configuration entry retain does not parse"},
 	[PR_CFUNKNOWN]	= {"CF0002", N, NOFIX, "unknown configuration entry"},
+	[PR_SBSHORT]	= {"SB0017", E, NOFIX, "device smaller than the file system (truncated image)"},
+	[PR_RPUNSAFE]	= {"RP0002", E, NOFIX, "repair not written: its target block is in use"},
 };
 
 const GefsProblem *

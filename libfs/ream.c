@@ -170,7 +170,8 @@ imgopen(const char *path, int *fd, uint64_t *size, bool *isblk, GefsErr *e)
 {
 	struct stat st;
 
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: open() of a FIFO must not wait for a writer */
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (*fd < 0)
 		return gefs_seterr(e, errno, "%s: %s", path, strerror(errno));
 	if (fstat(*fd, &st) < 0) {
@@ -185,7 +186,7 @@ imgopen(const char *path, int *fd, uint64_t *size, bool *isblk, GefsErr *e)
 	if (S_ISREG(st.st_mode))
 		*size = (uint64_t)st.st_size;
 	else if (!*isblk || ioctl(*fd, BLKGETSIZE64, size) < 0) {
-		gefs_seterr(e, EINVAL, "%s: neither a regular file nor a block device", path);
+		gefs_seterr(e, EINVAL, "%s: not a regular file or block device", path);
 		goto bad;
 	}
 	return 0;
@@ -661,7 +662,7 @@ fmtstat(const char *path, uint64_t size, bool *exists, GefsErr *e)
 	if (*exists && S_ISDIR(st.st_mode))
 		return gefs_seterr(e, EISDIR, "%s: is a directory", path);
 	if (*exists && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return gefs_seterr(e, EINVAL, "%s: neither a regular file nor a block device", path);
+		return gefs_seterr(e, EINVAL, "%s: not a regular file or block device", path);
 	if (size != 0 && size < GEFS_MINSIZE)
 		return toosmall(path, size, e);
 	return 0;

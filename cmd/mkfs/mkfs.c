@@ -258,6 +258,7 @@ dryrun(Args *a)
 	GefsErr e;
 	uint64_t size;
 	char what[128];
+	int r;
 
 	if (imagesize(a, &size) < 0)
 		return EXIT_OPERR;
@@ -266,8 +267,12 @@ dryrun(Args *a)
 			a->image, size, GEFS_MINSIZE, mib(GEFS_MINSIZE));
 	if (gefs_layout(&lay, size, &e) < 0)
 		return fail(EXIT_OPERR, "%s", e.msg);
+	/* an image that exists must be one mkfs could write (not a FIFO) */
+	e.code = 0;
+	if ((r = gefs_probe(a->image, what, sizeof what, &e)) < 0 && e.code != ENOENT)
+		return fail(EXIT_OPERR, "%s", e.msg);
 	printf("image       %s\n", a->image);
-	if (gefs_probe(a->image, what, sizeof what, NULL) > 0)
+	if (r > 0)
 		printf("contains    %s%s\n", what, a->fo.force ? "" : " (needs -F)");
 	printlayout(&lay);
 	printf("nothing written (-n)\n");

@@ -754,6 +754,88 @@ test_repair(void)
 	done(im);
 }
 
+/* Does the file at p hold exactly n bytes of img? */
+static bool
+samefile(const char *p, const uint8_t *img, size_t n)
+{
+	static uint8_t buf[B];
+	size_t off = 0, got;
+	bool same = true;
+	FILE *f = fopen(p, "rb");
+
+	if (f == NULL)
+		return false;
+	while ((got = fread(buf, 1, B, f)) > 0) {
+		if (off + got > n || memcmp(buf, img + off, got) != 0)
+			same = false;
+		off += got;
+	}
+	fclose(f);
+	return same && off == n;
+}
+
+/* An image cut below its file system's size: SB0017 in every mode, the
+ * repair modes stop there and write nothing (the last block is file
+ * data, not the backup superblock), -n reads on to the device's end. */
+static void
+test_short(void)
+{
+	Img *im = build(V_NONE, false);
+	uint64_t cut;
+	char p[128];
+	Res r;
+	int m;
+
+	CU_ASSERT_FATAL(im != NULL);
+	imgpath(p, sizeof p, "short");
+	CU_ASSERT_EQUAL_FATAL(bldwrite(im->b, p), 0);
+	/* in the last arena's data area, 3 blocks past its footer */
+	cut = bldarenaaddr(im->b, bldnarena(im->b) - 1) + 5 * B;
+	CU_ASSERT_EQUAL_FATAL(truncate(p, (off_t)cut), 0);
+	for (m = GEFS_CKYES; m >= GEFS_CKNONE; m--) {
+		CU_ASSERT_EQUAL(runcheck(p, m, &r), 4);
+		CU_ASSERT(has(&r, "SB0017"));
+		CU_ASSERT(strstr(r.first, "SB0017 the file system size is at least") == r.first);
+		CU_ASSERT(samefile(p, bldimg(im->b), cut));
+		if (m != GEFS_CKNONE)
+			CU_ASSERT_STRING_EQUAL(r.codes, " SB0017");
+	}
+	CU_ASSERT(has(&r, "SB0015"));	/* -n: copy 1 is past the end */
+	done(im);
+}
+
+/* Nothing that looks like GEFS: one operational error (status 8), no
+ * findings; one copy with the magic is damage, not a foreign image. */
+static void
+test_notgefs(void)
+{
+	static uint8_t junk[64 * B];
+	Img *im = build(V_NONE, false);
+	char p[128];
+	FILE *f;
+	size_t i;
+	Res r;
+
+	CU_ASSERT_FATAL(im != NULL);
+	imgpath(p, sizeof p, "junk");
+	for (i = 0; i < sizeof junk; i++)
+		junk[i] = (uint8_t)(i * 2654435761u >> 13);
+	f = fopen(p, "wb");
+	CU_ASSERT_FATAL(f != NULL);
+	fwrite(junk, 1, sizeof junk, f);
+	fclose(f);
+	CU_ASSERT_EQUAL(runcheck(p, GEFS_CKYES, &r), 8);
+	CU_ASSERT_STRING_EQUAL(r.codes, "");
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.first, "not a GEFS file system (no superblock magic at 0x0 or 0xfc000)"));
+	CU_ASSERT(samefile(p, junk, sizeof junk));
+	imgpath(p, sizeof p, "onemagic");
+	memset(bldimg(im->b), 0, 8);
+	CU_ASSERT_EQUAL_FATAL(bldwrite(im->b, p), 0);
+	CU_ASSERT_EQUAL(runcheck(p, GEFS_CKNONE, &r), 4);
+	CU_ASSERT(has(&r, "SB0001"));
+	done(im);
+}
+
 /* A check cancelled before it starts stops with status 32 and writes
  * nothing, even under -y with a repair planned. */
 static void
@@ -849,6 +931,8 @@ suite_check(void)
 	    !CU_add_test(s, "configuration entries", test_conf) ||
 	    !CU_add_test(s, "repairs", test_repair) ||
 	    !CU_add_test(s, "cancel", test_cancel) ||
+	    !CU_add_test(s, "device shorter than the file system", test_short) ||
+	    !CU_add_test(s, "not a GEFS image", test_notgefs) ||
 	    !CU_add_test(s, "reference images", test_reference))
 		return -1;
 	return 0;
