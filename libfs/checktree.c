@@ -331,7 +331,9 @@ checkop(Walk *w, const GefsNode *n, int t, const GefsMsg *m, const char *ks)
 				m->op, ks, e.msg);
 		if (m->op == GEFS_OINCREF)
 			werr(w, PR_KVINCREF, n->addr, "block 0x%llx: Oincref on %s", (unsigned long long)n->addr, ks);
-	} else if (m->nv != 0)
+	} else if (m->nv != 0 && m->op != GEFS_ODELETE)
+		/* the reference writes the deleted value as Odelete's operand
+		 * (FORMAT.md §10.1): any operand is accepted and ignored */
 		werr(w, PR_KVSIZE, n->addr, "block 0x%llx: message op %d on %s has a %u-byte operand, not none",
 			(unsigned long long)n->addr, m->op, ks, m->nv);
 }

@@ -90,6 +90,8 @@ enum {
 	/* round 2 checks */
 	V_SHARED, V_SHHASH, V_SHFILL, V_SHGEN, V_SBDL, V_SBDLTAIL, V_SBDLOUT,
 	V_SBDLCYC, V_UID, V_RETAIN, V_RETAINBAD, V_RETAINFT, V_CONFUNK,
+	/* issue 10 */
+	V_DELOPND,
 };
 
 typedef struct Img {
@@ -251,10 +253,30 @@ conf(Img *im, int v)
 	return bldkv(im->st, k, nk, val, strlen(val));
 }
 
+/* A deadlist deleted as the reference deletes it (FORMAT.md §10.1): an
+ * Odelete Kdlist message whose operand is the 48-byte value it deletes. */
+static int
+deldlist(Img *im)
+{
+	uint8_t k[GEFS_KEYMAX], val[GEFS_DLISTVALSZ];
+	GefsDlist d;
+	size_t nk;
+
+	if (bldsnap_dlist(im->b, im->st, 6, 1, NULL, 0, 0, NULL) < 0)
+		return -1;
+	memset(&d, 0, sizeof d);
+	d.hd.addr = d.hd.hash = d.tl.addr = d.tl.hash = GEFS_NONE;
+	gefs_packdlist(val, &d);
+	nk = gefs_packdlistkey(k, 6, 1);
+	return bldmsg(im->st, 0, GEFS_ODELETE, k, nk, val, sizeof val);
+}
+
 /* The round 2 variants' additions to the snapshot tree and superblock. */
 static int
 extras(Img *im, int v)
 {
+	if (v == V_DELOPND)
+		return deldlist(im);
 	if (v >= V_SHARED && v <= V_SHGEN)
 		return sharecopy(im, v);
 	if (v >= V_SBDL && v <= V_SBDLCYC)
@@ -309,7 +331,7 @@ build(int v, bool nofinish)
 	if (v == V_DLTWICE && (bldsnap_dlist(im.b, im.st, 6, 1, addrs, 1, 0, NULL) < 0
 	|| bldsnap_dlist(im.b, im.st, 6, 0, addrs + 1, 1, 0, NULL) < 0))
 		return NULL;
-	if (extras(&im, v) < 0 || bldsnaptree(im.b, im.st, 1, 0) < 0)
+	if (extras(&im, v) < 0 || bldsnaptree(im.b, im.st, v == V_DELOPND ? 2 : 1, 0) < 0)
 		return NULL;
 	bldsb(im.b)->nextgen = v == V_NEXTGEN ? 6 : 8;
 	bldsb(im.b)->nextqid = v == V_NEXTQID ? 5 : 8;
@@ -614,6 +636,8 @@ test_kv(void)
 	expectv(V_VALSIZE, "KV0003", 4);
 	expectv(V_BADOP, "KV0005", 4);
 	expectv(V_BADSEQ, "KV0010", 4);
+	/* the reference's Odelete Kdlist carries the deleted value (§10.1) */
+	expectn(V_DELOPND, "KV0003", 0, 0);
 }
 
 static void
