@@ -53,7 +53,7 @@ enum {
 	/* round 2 checks */
 	PR_SHHASH, PR_SHFILL, PR_SHGEN, PR_SBDLCHAIN, PR_USUNDEF, PR_CFRETAIN, PR_CFUNKNOWN,
 	/* guards (ckguard.c) */
-	PR_SBSHORT, PR_RPUNSAFE,
+	PR_SBSHORT, PR_RPUNSAFE, PR_SNKEEP,
 	NPROBLEM
 };
 
@@ -88,6 +88,8 @@ typedef struct Labelrec {
 	char		*name;
 	uint64_t	gen;
 	uint32_t	flags;
+	bool		moved;		/* cklabel.c: to be re-pointed ... */
+	uint64_t	newgen;		/* ... at this snapshot */
 } Labelrec;
 
 typedef struct Dlrec {
@@ -209,6 +211,16 @@ HIDDEN bool ckshort(Check *ck);
 HIDDEN bool cknotgefs(Check *ck);
 /* May f be written?  *why names what the block is when not. */
 HIDDEN bool ckfixsafe(Check *ck, const Fix *f, const char **why);
+
+/* cklabel.c */
+/* Is name[0,n) a label the file system needs (adm, empty, main)? */
+HIDDEN bool ckrequired(const char *name, size_t n);
+/* A required label l names a missing snapshot: plan re-pointing it at the
+ * snapshot that lost it (SN0002), or report that none fits (SN0030). */
+HIDDEN void ckrepoint(Check *ck, Labelrec *l);
+/* The repair commit's rewrite of a label l (pair kv) whose snapshot is
+ * missing: re-pointed (value packed into v), kept, or false: dropped. */
+HIDDEN bool cklabelfix(Check *ck, GefsKv *kv, GefsLabel *l, uint8_t *v);
 
 /* checktree.c */
 HIDDEN void checksnaptree(Check *ck);

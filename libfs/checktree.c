@@ -536,6 +536,7 @@ addlabel(Check *ck, const GefsKv *kv)
 	nl[ck->nlabel].name = strndup((const char *)kv->k + 1, kv->nk - 1u);
 	nl[ck->nlabel].gen = l.gen;
 	nl[ck->nlabel].flags = l.flags;
+	nl[ck->nlabel].moved = false;
 	ck->nlabel++;
 }
 
@@ -698,6 +699,9 @@ checklabels(Check *ck)
 	for (i = 0; i < ck->nlabel; i++) {
 		usegen(ck, ck->label[i].gen);
 		r = findsnap(ck, (int64_t)ck->label[i].gen);
+		if (r == NULL && ck->label[i].name != NULL
+		&& ckrequired(ck->label[i].name, strlen(ck->label[i].name)))
+			continue;	/* below, once every label is counted */
 		if (r == NULL) {
 			ckreport(ck, PR_SNNOSNAP, GEFS_NONE, "label \"%s\": snapshot %llu has no record", ck->label[i].name,
 				(unsigned long long)ck->label[i].gen);
@@ -707,6 +711,10 @@ checklabels(Check *ck)
 		if (r->name == NULL && ck->label[i].name != NULL)
 			r->name = strdup(ck->label[i].name);
 	}
+	for (i = 0; i < ck->nlabel; i++)
+		if (ck->label[i].name != NULL && ckrequired(ck->label[i].name, strlen(ck->label[i].name))
+		&& findsnap(ck, (int64_t)ck->label[i].gen) == NULL)
+			ckrepoint(ck, &ck->label[i]);
 	for (j = 0; j < nelem(need); j++) {
 		for (i = 0; i < ck->nlabel; i++)
 			if (ck->label[i].name != NULL && strcmp(ck->label[i].name, need[j]) == 0)

@@ -123,6 +123,20 @@ dangling(Img *m)
 	return dmsnaps(m->fs, "ghost", 5, NULL);	/* no record has gen 5 */
 }
 
+/* Label adm names a snapshot with no record; the old adm snapshot keeps
+ * nlbl 1 (it evidently lost the label) or, for admgone, gets nlbl 0. */
+static int
+admlost(Img *m)
+{
+	return dmrelabel(m->fs, "adm", 99, NULL);
+}
+
+static int
+admgone(Img *m)
+{
+	return dmrelabel(m->fs, "adm", 99, "adm");
+}
+
 static int
 nlbllow(Img *m)
 {
@@ -360,6 +374,8 @@ static const Case cases[] = {
 	{"nextqid_low",		lowqid,		NULL},
 	{"label_dangling",	dangling,	NULL},
 	{"snap_nlbl_low",	nlbllow,	NULL},
+	{"label_adm_lost",	admlost,	NULL},
+	{"unfixable_label_adm_lost", admgone,	NULL},
 	{"leak_reclaim",	leak,		NULL},
 	{"log_long_clean",	longlog,	NULL},
 	{"multi_sb_log_gen",	lowgen,		sb0magic},
