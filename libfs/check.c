@@ -112,7 +112,7 @@ emit(Check *ck, int pr, uint64_t addr, bool fixed, const char *fmt, va_list ap)
 }
 
 /* The e2fsck fix_problem rule: -n never, -p only PREEN problems, -y all
- * that have a repair; leaks only when reclaiming. */
+ * that have a repair; leaks only when reclaiming (-p or -y). */
 static bool
 decide(Check *ck, int pr)
 {
@@ -120,8 +120,8 @@ decide(Check *ck, int pr)
 
 	if (p->flags & GEFS_PRNOFIX)
 		return false;
-	if (pr == PR_RFLEAK && !ck->o.reclaim)
-		return false;
+	if (pr == PR_RFLEAK)	/* -E reclaim asks for it in -p as in -y */
+		return ck->o.reclaim && ck->o.mode != GEFS_CKNONE;
 	if (ck->o.mode == GEFS_CKYES)
 		return true;
 	if (ck->o.mode == GEFS_CKPREEN)

@@ -250,6 +250,10 @@ parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 		fprintf(stderr, "gefs-fsck: only one of -n, -p/-a, -y may be given\n");
 		return -1;
 	}
+	if (o->reclaim && o->mode == GEFS_CKNONE) {
+		fprintf(stderr, "gefs-fsck: -E reclaim frees blocks: give -p or -y with it (-n changes nothing)\n");
+		exit(EXIT_USAGE);	/* one line: the usage text would bury it */
+	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "gefs-fsck: %s\n", optind >= argc ? "no device given" : "more than one device given");
 		return -1;

@@ -4,7 +4,8 @@
 # and -n reads on to the device's end; something that is not a GEFS image
 # is one line and exit 8; a FIFO or character device is refused at once
 # by every program (under timeout: they used to hang in open); a cut or
-# junk gzip image is "corrupt gzip input" (fsck 8, dump 1).
+# junk gzip image is "corrupt gzip input" (fsck 8, dump 1); -p -E reclaim
+# frees leaks and -n -E reclaim is a usage error.
 set -u
 FSCK=${GEFS_BIN:?}/gefs-fsck
 DUMP=${GEFS_BIN:?}/gefs-dump
@@ -89,4 +90,17 @@ for k in cut junk; do
 	[ "$(st "$DUMP" "$tmp/$k.img.gz" super)" = 1 ] || bad "$k.img.gz: dump want exit 1"
 	grep -q "^gefs-dump: $tmp/$k.img.gz: corrupt gzip input (" "$tmp/err" || bad "$k.img.gz: dump message"
 done
+
+# 5. -E reclaim: -p frees leaks as --help says; -n (or no mode) refuses
+"${GEFS_BUILD:?}/gefs-mkcase" leak_reclaim "$tmp/leak" || exit 1
+for m in -n ""; do
+	[ "$(st "$FSCK" $m -E reclaim "$tmp/leak")" = 16 ] || bad "'$m' -E reclaim: want exit 16"
+	[ "$(wc -l < "$tmp/err")" = 1 ] && grep -q "^gefs-fsck: -E reclaim .*-p or -y" "$tmp/err" \
+		|| bad "'$m' -E reclaim: not one clear line"
+done
+[ "$(st "$FSCK" -p "$tmp/leak")" = 0 ] || bad "leak -p without reclaim: want 0"
+[ "$(st "$FSCK" -p -E reclaim "$tmp/leak")" = 1 ] || bad "leak -p -E reclaim: want exit 1"
+grep -q "RF0005 note: .*(FIXED)" "$tmp/out" || bad "leak -p -E reclaim: nothing reclaimed"
+[ "$(st "$FSCK" -n -v "$tmp/leak")" = 0 ] || bad "leak: second run not clean"
+grep -q "RF0005" "$tmp/out" && bad "leak: still leaked after -p -E reclaim"
 exit $fail
