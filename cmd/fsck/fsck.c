@@ -62,7 +62,7 @@ usage(FILE *f)
 		"  -v        also print notes\n"
 		"  -t        print time and peak memory per pass\n"
 		"  -b N      use superblock copy N (0 primary, 1 backup)\n"
-		"  -C fd     progress lines \"pass cur max device\" on fd; 0: a bar\n"
+		"  -C fd     progress lines \"pass cur max device\" on fd; 0: a bar (stderr with --json)\n"
 		"  -E reclaim  with -p or -y, also free leaked blocks (allocated, unreferenced)\n"
 		"  -j N      N threads (1-8): N-1 read and hash data blocks while one walks\n"
 		"            the trees (default: one per CPU, at least 3)\n"
@@ -100,6 +100,13 @@ report(void *arg, const GefsFinding *f)
 	printf("%s %s: %s%s\n", f->p->code, gefs_sevname(f->p->sev), f->msg, f->fixed ? " (FIXED)" : "");
 }
 
+/* Where the -C 0 bar goes: the terminal's stdout, or stderr under --json. */
+static FILE *
+barfile(const Ctx *c)
+{
+	return c->json ? stderr : stdout;
+}
+
 static void
 progress(void *arg, int pass, uint64_t cur, uint64_t max)
 {
@@ -119,9 +126,10 @@ progress(void *arg, int pass, uint64_t cur, uint64_t max)
 			c->progfd = -1;
 		return;
 	}
-	printf("\r%s: pass %d (%s): %3d%% [%-40.*s]", c->dev, pass, gefs_passname(pass), pct,
+	/* with --json, stdout holds only the JSON document */
+	fprintf(barfile(c), "\r%s: pass %d (%s): %3d%% [%-40.*s]", c->dev, pass, gefs_passname(pass), pct,
 		pct * 40 / 100, "########################################");
-	fflush(stdout);
+	fflush(barfile(c));
 }
 
 static int
@@ -150,6 +158,8 @@ summary(Ctx *c, const GefsCheckStats *st, int status)
 {
 	int p;
 
+	if (c->progfd == 0 && c->lastpct >= 0)
+		fputc('\n', barfile(c));	/* end the bar's line */
 	if (c->json) {
 		jsonend(&c->j);	/* findings */
 		jsonobj(&c->j, "summary");
@@ -172,8 +182,6 @@ summary(Ctx *c, const GefsCheckStats *st, int status)
 		jsonfinish(&c->j);
 		return;
 	}
-	if (c->progfd == 0 && c->lastpct >= 0)
-		fputc('\n', stdout);
 	if (c->timing)
 		for (p = 1; p < GEFS_CKNPASS; p++)
 			printf("Pass %d (%s): %.3f s, peak RSS %ld KiB\n", p, gefs_passname(p), st->passtime[p], st->passrss[p]);
@@ -296,7 +304,7 @@ main(int argc, char **argv)
 	e.code = 0;
 	if (gefs_check(c.dev, &o, &st, &e) < 0) {
 		if (c.progfd == 0 && c.lastpct >= 0)
-			fputc('\n', stdout);
+			fputc('\n', barfile(&c));
 		fprintf(stderr, "gefs-fsck: %s\n", e.msg);
 		if (c.json) {
 			jsonend(&c.j);

@@ -5,7 +5,8 @@
 # is one line and exit 8; a FIFO or character device is refused at once
 # by every program (under timeout: they used to hang in open); a cut or
 # junk gzip image is "corrupt gzip input" (fsck 8, dump 1); -p -E reclaim
-# frees leaks and -n -E reclaim is a usage error.
+# frees leaks and -n -E reclaim is a usage error; --json -C 0 keeps the
+# progress bar off stdout.
 set -u
 FSCK=${GEFS_BIN:?}/gefs-fsck
 DUMP=${GEFS_BIN:?}/gefs-dump
@@ -103,4 +104,11 @@ done
 grep -q "RF0005 note: .*(FIXED)" "$tmp/out" || bad "leak -p -E reclaim: nothing reclaimed"
 [ "$(st "$FSCK" -n -v "$tmp/leak")" = 0 ] || bad "leak: second run not clean"
 grep -q "RF0005" "$tmp/out" && bad "leak: still leaked after -p -E reclaim"
+
+# 6. --json -C 0: the bar goes to stderr, stdout is only the JSON document
+"$FSCK" --json -C 0 "$tmp/good" > "$tmp/json" 2> "$tmp/bar"
+python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/json" || { bad "--json -C 0: stdout is not JSON"; cat "$tmp/json"; }
+grep -q "pass 1 (" "$tmp/bar" || bad "--json -C 0: no bar on stderr"
+"$FSCK" -C 0 "$tmp/good" > "$tmp/plain" 2>/dev/null
+grep -q "pass 1 (" "$tmp/plain" || bad "-C 0: no bar on stdout without --json"
 exit $fail
