@@ -103,7 +103,7 @@ emit(Check *ck, int pr, uint64_t addr, bool fixed, const char *fmt, va_list ap)
 		ck->logbad[arenaof(ck->fs, addr)] = 1;
 	if (fixed && (p->flags & GEFS_PRCOMMIT)) {
 		ck->ncommit++;
-		if (pr == PR_SNNOSNAP || pr == PR_SNNLBLLO)
+		if (pr == PR_SNNOSNAP || pr == PR_SNNLBLLO || pr == PR_CFABORT)
 			ck->snapfix = true;
 		hold(ck, pr, addr, msg);
 		return;

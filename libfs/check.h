@@ -53,7 +53,7 @@ enum {
 	/* round 2 checks */
 	PR_SHHASH, PR_SHFILL, PR_SHGEN, PR_SBDLCHAIN, PR_USUNDEF, PR_CFRETAIN, PR_CFUNKNOWN,
 	/* guards (ckguard.c) */
-	PR_SBSHORT, PR_RPUNSAFE, PR_SNKEEP,
+	PR_SBSHORT, PR_RPUNSAFE, PR_SNKEEP, PR_CFABORT, PR_CFABORTFS,
 	NPROBLEM
 };
 
@@ -221,6 +221,15 @@ HIDDEN void ckrepoint(Check *ck, Labelrec *l);
 /* The repair commit's rewrite of a label l (pair kv) whose snapshot is
  * missing: re-pointed (value packed into v), kept, or false: dropped. */
 HIDDEN bool cklabelfix(Check *ck, GefsKv *kv, GefsLabel *l, uint8_t *v);
+
+/* ckconf.c */
+/* Check a Kconf pair: a retain value the reference cannot parse is
+ * reported (CF0001 ignored by it, CF0003/CF0004 it aborts). */
+HIDDEN void ckretain(Check *ck, const char *where, const GefsKv *kv, bool snaptree);
+/* The repair commit's rewrite of a snapshot-tree pair kv (its value in
+ * storage the caller owns): a retain value the reference aborts on loses
+ * its bad items, in place; false: nothing valid is left, drop the pair. */
+HIDDEN bool ckretainfix(GefsKv *kv);
 
 /* checktree.c */
 HIDDEN void checksnaptree(Check *ck);

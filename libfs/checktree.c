@@ -34,6 +34,7 @@ typedef struct Walk {
 } Walk;
 
 static void checkconf(Check *ck, const char *where, const GefsKv *kv);
+static const char SNAPTREE[] = "snapshot tree";	/* checkconf's where for it */
 
 /* An open-addressing map from block address to a value (deadlist
  * owners; generations of tree nodes). */
@@ -589,46 +590,18 @@ adddl(Check *ck, const GefsKv *kv)
 	ck->ndl++;
 }
 
-/* One retain item, [count]@[interval](m|h|d): its length, or 0. */
-static size_t
-retainitem(const uint8_t *p, const uint8_t *end)
-{
-	const uint8_t *q = p;
-
-	while (q < end && *q >= '0' && *q <= '9')
-		q++;
-	if (q == end || *q++ != '@')
-		return 0;
-	while (q < end && *q >= '0' && *q <= '9')
-		q++;
-	if (q == end || (*q != 'm' && *q != 'h' && *q != 'd'))
-		return 0;
-	return (size_t)(q + 1 - p);
-}
-
 /* A Kconf entry (§17): retain must match ^([0-9]*@[0-9]*[mhd][ \t]*)*$
- * (the reference aborts on some malformed values); other names are
- * ignored by the reference. */
+ * (ckconf.c; the reference aborts on some malformed values); other names
+ * are ignored by the reference. */
 static void
 checkconf(Check *ck, const char *where, const GefsKv *kv)
 {
-	const uint8_t *p = kv->v, *end = kv->v + kv->nv;
-	size_t n;
-
 	if (kv->nk != 7 || memcmp(kv->k + 1, "retain", 6) != 0) {
 		ckreport(ck, PR_CFUNKNOWN, GEFS_NONE, "%s: configuration entry \"%.*s\" is not used by the reference",
 			where, (int)(kv->nk - 1), (const char *)kv->k + 1);
 		return;
 	}
-	while (p < end) {
-		if ((n = retainitem(p, end)) == 0) {
-			ckreport(ck, PR_CFRETAIN, GEFS_NONE, "%s: retain \"%.*s\": bad item at byte %zu (want [count]@[interval]m|h|d)",
-				where, (int)kv->nv, (const char *)kv->v, (size_t)(p - kv->v));
-			return;
-		}
-		for (p += n; p < end && (*p == ' ' || *p == '\t'); p++)
-			;
-	}
+	ckretain(ck, where, kv, strcmp(where, SNAPTREE) == 0);
 }
 
 static void
@@ -653,7 +626,7 @@ collect(Check *ck)
 			else if (kv.k[0] == GEFS_KDLIST)
 				adddl(ck, &kv);
 			else if (kv.k[0] == GEFS_KCONF)
-				checkconf(ck, "snapshot tree", &kv);
+				checkconf(ck, SNAPTREE, &kv);
 		}
 	if (rc < 0)
 		ckreport(ck, PR_SNTREE, ck->fs->sb.snapaddr, "snapshot tree: %s", gefs_errmsg(ck->fs));

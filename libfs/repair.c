@@ -5,7 +5,8 @@
  * `nextgen` and `nextqid` raised above what is in use; dangling labels
  * dropped (never adm, empty or main: those are re-pointed at the snapshot
  * that lost them, or kept, cklabel.c) and `nlbl` raised to the label
- * count, by writing a new snapshot tree.  All of it is one commit through commit.c, so a crash leaves the
+ * count, and retain values the reference aborts on mended (ckconf.c), by
+ * writing a new snapshot tree.  All of it is one commit through commit.c, so a crash leaves the
  * old image.
  *
  * Rebuilding logs from the map is only sound when the map is complete:
@@ -133,6 +134,8 @@ fixsnapkv(Check *ck, GefsKv *kv, uint8_t *v)
 
 	if (kv->nk > 1 && kv->k[0] == GEFS_KLABEL && gefs_unpacklabel(&l, kv->v, kv->nv, NULL) == 0)
 		return hassnap(ck, l.gen) || cklabelfix(ck, kv, &l, v);
+	if (kv->nk > 0 && kv->k[0] == GEFS_KCONF)
+		return ckretainfix(kv);	/* kv->v is all's own copy */
 	if (kv->nk > 0 && kv->k[0] == GEFS_KSNAP && gefs_unpacksnap(&s, kv->v, kv->nv, NULL) == 0) {
 		n = nkept(ck, (uint64_t)s.gen);
 		if (s.nlbl < 0 || (uint32_t)s.nlbl < n) {

@@ -209,6 +209,14 @@ dmsnaps(Gefs *fs, const char *name, uint64_t gen, const char *lowlbl)
 }
 
 int
+dmsnapkv(Gefs *fs, const GefsKv *kv)
+{
+	Snapedit ed = {-2, -2, {0, 0, 0}, 0, NULL, 0};
+
+	return snaprewrite(fs, &ed, kv);
+}
+
+int
 dmrelabel(Gefs *fs, const char *name, uint64_t gen, const char *lowlbl)
 {
 	Snapedit ed = {genof(fs, lowlbl), -2, {0, 0, 0}, 0, name, gen};

@@ -221,14 +221,35 @@ static int filebaduid(Img *m) { return dmtree(m->fs, "main", baduid, NULL, NULL)
 static int fileshort(Img *m) { int n = 0; return dmtree(m->fs, "main", shorten, &n, NULL); }
 
 /* A retain value the reference would abort on: CF0001. */
+/* A retain value in main's tree or the snapshot tree (§17). */
+static int
+retain(Img *m, const char *val, bool snaptree)
+{
+	uint8_t k[GEFS_KEYMAX];
+	GefsKv kv = {k, 0, (const uint8_t *)val, (uint16_t)strlen(val)};
+
+	kv.nk = (uint16_t)gefs_packconfkey(k, "retain", 6);
+	return snaptree ? dmsnapkv(m->fs, &kv) : dmtree(m->fs, "main", NULL, NULL, &kv);
+}
+
+/* An item without '@': the reference logs "invalid time spec". */
 static int
 badretain(Img *m)
 {
-	uint8_t k[GEFS_KEYMAX];
-	GefsKv kv = {k, 0, (const uint8_t *)"60@m 5@", 7};
+	return retain(m, "60@m 24h", false);
+}
 
-	kv.nk = (uint16_t)gefs_packconfkey(k, "retain", 6);
-	return dmtree(m->fs, "main", NULL, NULL, &kv);
+/* An item without its unit letter: the reference aborts mounting. */
+static int
+abortretain(Img *m)
+{
+	return retain(m, "60@m 5@", false);
+}
+
+static int
+abortretainst(Img *m)
+{
+	return retain(m, "60@m 5@ 24@h", true);
 }
 
 /* ---- damage by poking ---- */
@@ -383,6 +404,8 @@ static const Case cases[] = {
 	{"warn_file_baduid",	filebaduid,	NULL},
 	{"warn_file_past_eof",	fileshort,	NULL},
 	{"warn_retain_syntax",	badretain,	NULL},
+	{"retain_snaptree_abort", abortretainst, NULL},
+	{"unfixable_retain_filetree", abortretain, NULL},
 	{"unfixable_file_nokup", filenokup,	NULL},
 	{"unfixable_file_dupqid", filedupqid,	NULL},
 	{"unfixable_leaf_hash",	NULL,		leafbad},

@@ -746,8 +746,10 @@ static void
 test_conf(void)
 {
 	expectn(V_RETAIN, "CF0001", 0, 0);
-	expectn(V_RETAINBAD, "CF0001", 1, 0);
-	expectn(V_RETAINFT, "CF0001", 1, 0);
+	/* an item without its unit letter: the reference aborts (errors) */
+	expectn(V_RETAINBAD, "CF0003", 1, 4);
+	expectn(V_RETAINFT, "CF0004", 1, 4);
+	expectn(V_RETAINBAD, "CF0001", 0, 4);
 	expectn(V_CONFUNK, "CF0002", 1, 0);
 	expectn(V_RETAIN, "CF0002", 0, 0);
 }

@@ -362,9 +362,71 @@ test_retain(void)
 	const char *good[2] = {"retain", "60@m 24@h\t@d 7@2d"}, *bad[2] = {"retain", "60@m 5@"};
 	const char *unk[2] = {"colour", "blue"};
 
+	const char *logged[2] = {"retain", "60@m 24h"};
+
 	found(conf, good, "CF", 0);
-	found(conf, bad, "CF0001", 1);
+	found(conf, bad, "CF0004", 1);	/* in main: not repaired */
+	found(conf, logged, "CF0001", 1);	/* the reference only logs it */
 	found(conf, unk, "CF", 0);	/* a note */
+}
+
+/* A retain value in the snapshot tree that the reference aborts on: -y
+ * keeps its good items, or drops the entry when none is left. */
+static int
+snapconf(Gefs *fs, void *arg)
+{
+	const char *val = arg;
+	uint8_t k[GEFS_KEYMAX];
+	GefsKv kv = {k, 0, (const uint8_t *)val, (uint16_t)strlen(val)};
+
+	kv.nk = (uint16_t)gefs_packconfkey(k, "retain", 6);
+	return dmsnapkv(fs, &kv);
+}
+
+/* The snapshot tree's retain value after a repair ("" when absent). */
+static void
+snapretain(const char *path, char *out, size_t n)
+{
+	uint8_t k[GEFS_KEYMAX], v[GEFS_INLMAX];
+	uint16_t nv = 0;
+	GefsTree *t;
+	GefsErr e;
+	Gefs *fs;
+	size_t nk;
+
+	out[0] = 0;
+	if ((fs = gefs_open(path, NULL, &e)) == NULL)
+		return;
+	nk = gefs_packconfkey(k, "retain", 6);
+	if ((t = gefs_snaptree(fs)) != NULL) {
+		if (treeget(t, k, nk, v, &nv) == 0)
+			snprintf(out, n, "%.*s", (int)nv, (const char *)v);
+		gefs_closetree(t);
+	}
+	gefs_close(fs);
+}
+
+static void
+retainfixed(const char *bad, const char *want)
+{
+	char path[256], got[GEFS_INLMAX + 1];
+
+	repaired(snapconf, (void *)bad, "CF0003", false);
+	CU_ASSERT_FATAL(damaged(path, sizeof path, snapconf, (void *)bad) == 0);
+	CU_ASSERT_EQUAL(check(path, GEFS_CKYES, false).status, 1);
+	snapretain(path, got, sizeof got);
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "\n  retain \"%s\" repaired to \"%s\", want \"%s\"\n", bad, got, want);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	unlink(path);
+}
+
+static void
+test_retainfix(void)
+{
+	retainfixed("60@m 5@ 24@h\t@2", "60@m 24@h");
+	retainfixed("5@m5@h 1@", "5@m5@h");
+	retainfixed("5@ @x", "");
 }
 
 /* Leaks are notes: -y leaves them, -y with reclaim frees them. */
@@ -437,6 +499,7 @@ suite_repair(void)
 	|| !CU_add_test(s, "shared node generation", test_sharegen)
 	|| !CU_add_test(s, "undefined user ids", test_baduid)
 	|| !CU_add_test(s, "retain syntax", test_retain)
+	|| !CU_add_test(s, "retain repaired in the snapshot tree", test_retainfix)
 	|| !CU_add_test(s, "lost adm label re-pointed", test_lostadm)
 	|| !CU_add_test(s, "lost main label re-pointed", test_lostmain)
 	|| !CU_add_test(s, "lost adm label, nothing fits", test_lostnone))
