@@ -862,6 +862,31 @@ test_notgefs(void)
 	done(im);
 }
 
+/* A planned single-block repair whose target the check could not confirm
+ * is not written (RP0002): here the footer of an arena whose header the
+ * table verifies but whose size is impossible (AR0005) would be restored
+ * from that header, destroying the one copy with the right size. */
+static void
+test_unsafe(void)
+{
+	static const uint8_t huge[8] = {0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0};
+	Img *im = build(V_NONE, false);
+	char p[128];
+	Res r;
+
+	CU_ASSERT_FATAL(im != NULL);
+	/* arena 1's header size (offset 18, §5.1); the table follows it */
+	CU_ASSERT_EQUAL_FATAL(bldpoke(im->b, bldarenaaddr(im->b, 1), 18, huge, sizeof huge), 0);
+	imgpath(p, sizeof p, "unsafe");
+	CU_ASSERT_EQUAL_FATAL(bldwrite(im->b, p), 0);
+	CU_ASSERT_EQUAL(runcheck(p, GEFS_CKPREEN, &r), 4);
+	CU_ASSERT(has(&r, "AR0002"));
+	CU_ASSERT(has(&r, "AR0005"));
+	CU_ASSERT(has(&r, "RP0002"));
+	CU_ASSERT(samefile(p, bldimg(im->b), bldsize(im->b)));
+	done(im);
+}
+
 /* A check cancelled before it starts stops with status 32 and writes
  * nothing, even under -y with a repair planned. */
 static void
@@ -959,6 +984,7 @@ suite_check(void)
 	    !CU_add_test(s, "cancel", test_cancel) ||
 	    !CU_add_test(s, "device shorter than the file system", test_short) ||
 	    !CU_add_test(s, "not a GEFS image", test_notgefs) ||
+	    !CU_add_test(s, "repair target in doubt", test_unsafe) ||
 	    !CU_add_test(s, "reference images", test_reference))
 		return -1;
 	return 0;
