@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "builder.h"
 #include "damage.h"
 #include "bldcase.h"
@@ -260,6 +261,22 @@ poke(Img *m, uint64_t off, const char *s)
 	return dmpoke(m->path, off, s, strlen(s));
 }
 
+/* A partial copy: the image cut in its last arena, 3 blocks past its
+ * footer (the file system's end and backup superblock are gone). */
+static int
+truncated(Img *m)
+{
+	GefsErr e;
+	Gefs *fs;
+	uint64_t at;
+
+	if ((fs = gefs_open(m->path, NULL, &e)) == NULL)
+		return -1;
+	at = fs->arena[gefs_narena(fs) - 1].addr + 5 * B;
+	gefs_close(fs);
+	return truncate(m->path, (off_t)at);
+}
+
 /* Arena ai's log block number k of its chain (0 = head), from the image. */
 static uint64_t
 logblk(Img *m, int ai, int k)
@@ -411,6 +428,7 @@ static const Case cases[] = {
 	{"unfixable_leaf_hash",	NULL,		leafbad},
 	{"unfixable_data_hash",	NULL,		databad},
 	{"unfixable_blocks_logs", freeroot,	leafbad},
+	{"unfixable_image_truncated", NULL,	truncated},
 };
 
 static int
