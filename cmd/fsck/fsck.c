@@ -258,6 +258,10 @@ parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 		fprintf(stderr, "gefs-fsck: only one of -n, -p/-a, -y may be given\n");
 		return -1;
 	}
+	if (c->json && c->progfd == STDOUT_FILENO) {
+		fprintf(stderr, "gefs-fsck: -C 1 would write progress into the JSON on standard output (use -C 0 or -C 2)\n");
+		exit(EXIT_USAGE);
+	}
 	if (o->reclaim && o->mode == GEFS_CKNONE) {
 		fprintf(stderr, "gefs-fsck: -E reclaim frees blocks: give -p or -y with it (-n changes nothing)\n");
 		exit(EXIT_USAGE);	/* one line: the usage text would bury it */

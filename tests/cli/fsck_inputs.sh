@@ -111,4 +111,6 @@ python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/json" || { bad 
 grep -q "pass 1 (" "$tmp/bar" || bad "--json -C 0: no bar on stderr"
 "$FSCK" -C 0 "$tmp/good" > "$tmp/plain" 2>/dev/null
 grep -q "pass 1 (" "$tmp/plain" || bad "-C 0: no bar on stdout without --json"
+[ "$(st "$FSCK" --json -C 1 "$tmp/good")" = 16 ] || bad "--json -C 1: want exit 16"
+[ -s "$tmp/out" ] && bad "--json -C 1: wrote to stdout"
 exit $fail
