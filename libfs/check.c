@@ -108,7 +108,7 @@ emit(Check *ck, int pr, uint64_t addr, bool fixed, const char *fmt, va_list ap)
 		ck->logbad[arenaof(ck->fs, addr)] = 1;
 	if (fixed && (p->flags & GEFS_PRCOMMIT)) {
 		ck->ncommit++;
-		if (pr == PR_SNNOSNAP || pr == PR_SNNLBLLO)
+		if (pr == PR_SNNOSNAP || pr == PR_SNNLBLLO || pr == PR_CFABORT)
 			ck->snapfix = true;
 		hold(ck, pr, addr, msg);
 		return;
@@ -117,7 +117,7 @@ emit(Check *ck, int pr, uint64_t addr, bool fixed, const char *fmt, va_list ap)
 }
 
 /* The e2fsck fix_problem rule: -n never, -p only PREEN problems, -y all
- * that have a repair; leaks only when reclaiming. */
+ * that have a repair; leaks only when reclaiming (-p or -y). */
 static bool
 decide(Check *ck, int pr)
 {
@@ -125,8 +125,8 @@ decide(Check *ck, int pr)
 
 	if (p->flags & GEFS_PRNOFIX)
 		return false;
-	if (pr == PR_RFLEAK && !ck->o.reclaim)
-		return false;
+	if (pr == PR_RFLEAK)	/* -E reclaim asks for it in -p as in -y */
+		return ck->o.reclaim && ck->o.mode != GEFS_CKNONE;
 	if (ck->o.mode == GEFS_CKYES)
 		return true;
 	if (ck->o.mode == GEFS_CKPREEN)
@@ -291,6 +291,8 @@ choosesb(Check *ck)
 			why[i] = sbwhy(ck, i, &pr[i]);
 		ok[i] = why[i] == NULL;
 	}
+	if (cknotgefs(ck))
+		return -1;
 	if (ck->o.sbcopy == 0 || ck->o.sbcopy == 1)
 		use = ck->o.sbcopy;
 	else
@@ -725,6 +727,23 @@ checkreach(Check *ck)
 
 /* ---- pass 7: repairs ---- */
 
+/* A planned single-block repair whose target turned out to be something
+ * else is not written: its finding counts as left, and RP0002 says why. */
+static bool
+unsafefix(Check *ck, const Fix *f)
+{
+	const char *why;
+
+	if (ckfixsafe(ck, f, &why))
+		return false;
+	ck->st->nfixed--;
+	if (problemof(f->pr)->sev == GEFS_SEVERR)
+		ck->st->nerrleft++;
+	ckreport(ck, PR_RPUNSAFE, f->dst, "repair of block 0x%llx (%s) not written: the block is in use (%s)",
+		(unsigned long long)f->dst, problemof(f->pr)->code, why);
+	return true;
+}
+
 static int
 applyfixes(Check *ck)
 {
@@ -750,6 +769,8 @@ applyfixes(Check *ck)
 		return gefs_seterr(ck->e, EROFS, "cannot write repairs: %s is open read-only", ck->path);
 	e.code = 0;
 	for (i = 0; i < ck->nfix; i++) {
+		if (unsafefix(ck, &ck->fix[i]))
+			continue;
 		cacheinval(ck->fs->cache, ck->fix[i].dst);
 		if (devwrite(d, ck->fix[i].buf, B, ck->fix[i].dst, &e) < 0 || devsync(d, &e) < 0)
 			return gefs_seterr(ck->e, e.code, "repair of block 0x%llx: %s", (unsigned long long)ck->fix[i].dst, e.msg);
@@ -828,6 +849,8 @@ passsuper(Check *ck)
 {
 	int rc;
 
+	if (ckshort(ck))
+		return;
 	rc = choosesb(ck);
 	if (rc != 0) {
 		ck->stop = true;
@@ -857,7 +880,7 @@ setup(Check *ck, const char *path)
 	fs->dev = devopen(path, ck->o.mode == GEFS_CKNONE ? DEV_RDONLY : 0, ck->e);
 	if (fs->dev == NULL)
 		return -1;
-	size = devsize(fs->dev) - devsize(fs->dev) % B;
+	size = cksize(ck, devsize(fs->dev) - devsize(fs->dev) % B);
 	if (size < 4 * B)
 		return gefs_seterr(ck->e, EINVAL, "%s: %llu bytes is too small for a file system", path,
 			(unsigned long long)devsize(fs->dev));

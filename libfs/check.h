@@ -53,6 +53,8 @@ enum {
 	PR_DLOUTSIDE,
 	/* round 2 checks */
 	PR_SHHASH, PR_SHFILL, PR_SHGEN, PR_SBDLCHAIN, PR_USUNDEF, PR_CFRETAIN, PR_CFUNKNOWN,
+	/* guards (ckguard.c) */
+	PR_SBSHORT, PR_RPUNSAFE, PR_SNKEEP, PR_CFABORT, PR_CFABORTFS,
 	NPROBLEM
 };
 
@@ -87,6 +89,8 @@ typedef struct Labelrec {
 	char		*name;
 	uint64_t	gen;
 	uint32_t	flags;
+	bool		moved;		/* cklabel.c: to be re-pointed ... */
+	uint64_t	newgen;		/* ... at this snapshot */
 } Labelrec;
 
 typedef struct Dlrec {
@@ -147,6 +151,9 @@ typedef struct Check {
 	size_t		nids;
 	bool		haveids;
 	struct Vq	*vq;		/* data verification queue, or NULL: serial */
+	/* --- guards (ckguard.c) --- */
+	uint64_t	devblk;		/* whole blocks on the device */
+	uint64_t	fsblk;		/* blocks the file system spans, 0 unknown */
 } Check;
 
 /* problem.c */
@@ -193,6 +200,37 @@ HIDDEN Vq *vqnew(Dev *d, int nthr);
 HIDDEN int vqpush(Vq *q, uint64_t addr, uint64_t hash, const char *ctx, VqBad fn, void *arg);
 HIDDEN void vqdrain(Vq *q, bool cancel);
 HIDDEN void vqfree(Vq *q);
+
+/* ckguard.c */
+/* Note the device's and the file system's sizes; the byte size the
+ * checker is to cover (the file system's, under -n, when it is larger). */
+HIDDEN uint64_t cksize(Check *ck, uint64_t devbytes);
+/* Report a device shorter than its file system; true when the check is
+ * to stop there (a repair mode: nothing may be written). */
+HIDDEN bool ckshort(Check *ck);
+/* Neither superblock copy has the magic: set ck->e and stop. */
+HIDDEN bool cknotgefs(Check *ck);
+/* May f be written?  *why names what the block is when not. */
+HIDDEN bool ckfixsafe(Check *ck, const Fix *f, const char **why);
+
+/* cklabel.c */
+/* Is name[0,n) a label the file system needs (adm, empty, main)? */
+HIDDEN bool ckrequired(const char *name, size_t n);
+/* A required label l names a missing snapshot: plan re-pointing it at the
+ * snapshot that lost it (SN0002), or report that none fits (SN0030). */
+HIDDEN void ckrepoint(Check *ck, Labelrec *l);
+/* The repair commit's rewrite of a label l (pair kv) whose snapshot is
+ * missing: re-pointed (value packed into v), kept, or false: dropped. */
+HIDDEN bool cklabelfix(Check *ck, GefsKv *kv, GefsLabel *l, uint8_t *v);
+
+/* ckconf.c */
+/* Check a Kconf pair: a retain value the reference cannot parse is
+ * reported (CF0001 ignored by it, CF0003/CF0004 it aborts). */
+HIDDEN void ckretain(Check *ck, const char *where, const GefsKv *kv, bool snaptree);
+/* The repair commit's rewrite of a snapshot-tree pair kv (its value in
+ * storage the caller owns): a retain value the reference aborts on loses
+ * its bad items, in place; false: nothing valid is left, drop the pair. */
+HIDDEN bool ckretainfix(GefsKv *kv);
 
 /* checktree.c */
 HIDDEN void checksnaptree(Check *ck);

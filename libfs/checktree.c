@@ -35,6 +35,7 @@ typedef struct Walk {
 } Walk;
 
 static void checkconf(Check *ck, const char *where, const GefsKv *kv);
+static const char SNAPTREE[] = "snapshot tree";	/* checkconf's where for it */
 
 /* An open-addressing map from block address to a value (deadlist
  * owners; generations of tree nodes). */
@@ -332,7 +333,9 @@ checkop(Walk *w, const GefsNode *n, int t, const GefsMsg *m, const char *ks)
 				m->op, ks, e.msg);
 		if (m->op == GEFS_OINCREF)
 			werr(w, PR_KVINCREF, n->addr, "block 0x%llx: Oincref on %s", (unsigned long long)n->addr, ks);
-	} else if (m->nv != 0)
+	} else if (m->nv != 0 && m->op != GEFS_ODELETE)
+		/* the reference writes the deleted value as Odelete's operand
+		 * (FORMAT.md §10.1): any operand is accepted and ignored */
 		werr(w, PR_KVSIZE, n->addr, "block 0x%llx: message op %d on %s has a %u-byte operand, not none",
 			(unsigned long long)n->addr, m->op, ks, m->nv);
 }
@@ -535,6 +538,7 @@ addlabel(Check *ck, const GefsKv *kv)
 	nl[ck->nlabel].name = strndup((const char *)kv->k + 1, kv->nk - 1u);
 	nl[ck->nlabel].gen = l.gen;
 	nl[ck->nlabel].flags = l.flags;
+	nl[ck->nlabel].moved = false;
 	ck->nlabel++;
 }
 
@@ -587,46 +591,18 @@ adddl(Check *ck, const GefsKv *kv)
 	ck->ndl++;
 }
 
-/* One retain item, [count]@[interval](m|h|d): its length, or 0. */
-static size_t
-retainitem(const uint8_t *p, const uint8_t *end)
-{
-	const uint8_t *q = p;
-
-	while (q < end && *q >= '0' && *q <= '9')
-		q++;
-	if (q == end || *q++ != '@')
-		return 0;
-	while (q < end && *q >= '0' && *q <= '9')
-		q++;
-	if (q == end || (*q != 'm' && *q != 'h' && *q != 'd'))
-		return 0;
-	return (size_t)(q + 1 - p);
-}
-
 /* A Kconf entry (§17): retain must match ^([0-9]*@[0-9]*[mhd][ \t]*)*$
- * (the reference aborts on some malformed values); other names are
- * ignored by the reference. */
+ * (ckconf.c; the reference aborts on some malformed values); other names
+ * are ignored by the reference. */
 static void
 checkconf(Check *ck, const char *where, const GefsKv *kv)
 {
-	const uint8_t *p = kv->v, *end = kv->v + kv->nv;
-	size_t n;
-
 	if (kv->nk != 7 || memcmp(kv->k + 1, "retain", 6) != 0) {
 		ckreport(ck, PR_CFUNKNOWN, GEFS_NONE, "%s: configuration entry \"%.*s\" is not used by the reference",
 			where, (int)(kv->nk - 1), (const char *)kv->k + 1);
 		return;
 	}
-	while (p < end) {
-		if ((n = retainitem(p, end)) == 0) {
-			ckreport(ck, PR_CFRETAIN, GEFS_NONE, "%s: retain \"%.*s\": bad item at byte %zu (want [count]@[interval]m|h|d)",
-				where, (int)kv->nv, (const char *)kv->v, (size_t)(p - kv->v));
-			return;
-		}
-		for (p += n; p < end && (*p == ' ' || *p == '\t'); p++)
-			;
-	}
+	ckretain(ck, where, kv, strcmp(where, SNAPTREE) == 0);
 }
 
 static void
@@ -651,7 +627,7 @@ collect(Check *ck)
 			else if (kv.k[0] == GEFS_KDLIST)
 				adddl(ck, &kv);
 			else if (kv.k[0] == GEFS_KCONF)
-				checkconf(ck, "snapshot tree", &kv);
+				checkconf(ck, SNAPTREE, &kv);
 		}
 	if (rc < 0)
 		ckreport(ck, PR_SNTREE, ck->fs->sb.snapaddr, "snapshot tree: %s", gefs_errmsg(ck->fs));
@@ -697,6 +673,9 @@ checklabels(Check *ck)
 	for (i = 0; i < ck->nlabel; i++) {
 		usegen(ck, ck->label[i].gen);
 		r = findsnap(ck, (int64_t)ck->label[i].gen);
+		if (r == NULL && ck->label[i].name != NULL
+		&& ckrequired(ck->label[i].name, strlen(ck->label[i].name)))
+			continue;	/* below, once every label is counted */
 		if (r == NULL) {
 			ckreport(ck, PR_SNNOSNAP, GEFS_NONE, "label \"%s\": snapshot %llu has no record", ck->label[i].name,
 				(unsigned long long)ck->label[i].gen);
@@ -706,6 +685,10 @@ checklabels(Check *ck)
 		if (r->name == NULL && ck->label[i].name != NULL)
 			r->name = strdup(ck->label[i].name);
 	}
+	for (i = 0; i < ck->nlabel; i++)
+		if (ck->label[i].name != NULL && ckrequired(ck->label[i].name, strlen(ck->label[i].name))
+		&& findsnap(ck, (int64_t)ck->label[i].gen) == NULL)
+			ckrepoint(ck, &ck->label[i]);
 	for (j = 0; j < nelem(need); j++) {
 		for (i = 0; i < ck->nlabel; i++)
 			if (ck->label[i].name != NULL && strcmp(ck->label[i].name, need[j]) == 0)

@@ -47,6 +47,28 @@ iszero(const uint8_t *p, size_t n)
 	return true;
 }
 
+/* Why the stream that gzread ended with n is damaged, or NULL: a read
+ * error, a stream cut short (zlib reports Z_BUF_ERROR at a premature end
+ * of input, where gzeof alone would say the stream is done) or junk. */
+static const char *
+gzbad(gzFile gz, int n)
+{
+	const char *m;
+	int err = Z_OK;
+
+	m = gzerror(gz, &err);
+	if (err == Z_BUF_ERROR)
+		return "the stream ends early";
+	if (n < 0 || err != Z_OK) {
+		if (m != NULL && strncmp(m, "<fd:", 4) == 0 && strstr(m, ": ") != NULL)
+			m = strstr(m, ": ") + 2;	/* zlib names the descriptor */
+		return m != NULL && *m ? m : "bad data";
+	}
+	if (!gzeof(gz))
+		return "the stream ends early";
+	return NULL;
+}
+
 /* Inflate the gzip stream in fd into a new unlinked temporary file,
  * seeking over all-zero blocks so the copy is sparse.  Returns its fd. */
 static int
@@ -81,9 +103,9 @@ inflatetmp(Dev *d, int fd, GefsErr *e)
 		}
 		off += (uint64_t)n;
 	}
-	if (n < 0 || !gzeof(gz)) {
-		gefs_seterr(e, EBADMSG, "%s: corrupt gzip stream after %llu bytes", d->path,
-			(unsigned long long)off);
+	if (gzbad(gz, n)) {
+		gefs_seterr(e, EBADMSG, "%s: corrupt gzip input (%s after %llu bytes inflated)", d->path,
+			gzbad(gz, n), (unsigned long long)off);
 		goto fail;
 	}
 	if (ftruncate(t, (off_t)off) < 0) {
@@ -158,6 +180,32 @@ probe(Dev *d, GefsErr *e)
 	return 0;
 }
 
+/* Refuse what is neither a regular file nor a block device before
+ * opening it: open() of a FIFO blocks until a writer comes, and a tape
+ * or terminal is no image.  Directories get their own message. */
+static int
+special(const char *path, GefsErr *e)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+		return 0;	/* a missing path: open says why */
+	if (S_ISDIR(st.st_mode))
+		return gefs_seterr(e, EISDIR, "%s: is a directory", path);
+	return gefs_seterr(e, EINVAL, "%s: not a regular file or block device", path);
+}
+
+/* Clear O_NONBLOCK, set only so that open() itself cannot block. */
+static int
+blocking(Dev *d, GefsErr *e)
+{
+	int fl = fcntl(d->fd, F_GETFL);
+
+	if (fl < 0 || fcntl(d->fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return gefs_seterr(e, errno, "%s: %s", d->path, strerror(errno));
+	return 0;
+}
+
 Dev *
 devopen(const char *path, int flags, GefsErr *e)
 {
@@ -170,7 +218,12 @@ devopen(const char *path, int flags, GefsErr *e)
 		return NULL;
 	}
 	d->flags = flags;
-	oflags = (flags & DEV_RDONLY) ? O_RDONLY : O_RDWR;
+	d->fd = -1;
+	if (special(path, e) < 0)
+		goto fail;
+	/* O_NONBLOCK: a FIFO put in place after the stat cannot hang us;
+	 * probe's fstat refuses it */
+	oflags = ((flags & DEV_RDONLY) ? O_RDONLY : O_RDWR) | O_NONBLOCK;
 	if (flags & DEV_CREATE)
 		oflags |= O_CREAT;
 	if ((d->fd = open(path, oflags | O_CLOEXEC, 0666)) < 0) {
@@ -180,7 +233,7 @@ devopen(const char *path, int flags, GefsErr *e)
 			gefs_seterr(e, errno, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (lockdev(d, e) < 0 || probe(d, e) < 0)
+	if (blocking(d, e) < 0 || lockdev(d, e) < 0 || probe(d, e) < 0)
 		goto fail;
 	return d;
 fail:

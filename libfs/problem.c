@@ -158,6 +158,11 @@ static const GefsProblem tab[NPROBLEM] = {
 	[PR_USUNDEF]	= {"US0004", W, NOFIX, "file owner, group or last modifier not defined in the users file"},
 	[PR_CFRETAIN]	= {"CF0001", W, NOFIX, "configuration entry retain does not parse"},
 	[PR_CFUNKNOWN]	= {"CF0002", N, NOFIX, "unknown configuration entry"},
+	[PR_SBSHORT]	= {"SB0017", E, NOFIX, "device smaller than the file system (truncated image)"},
+	[PR_RPUNSAFE]	= {"RP0002", E, NOFIX, "repair not written: its target block is in use"},
+	[PR_CFABORT]	= {"CF0003", E, COMMIT, "retain value the reference aborts on (item without unit letter), snapshot tree"},
+	[PR_CFABORTFS]	= {"CF0004", E, NOFIX, "retain value the reference aborts on (item without unit letter), file-system tree"},
+	[PR_SNKEEP]	= {"SN0030", E, NOFIX, "label adm, empty or main names a missing snapshot and no snapshot fits it: kept"},
 };
 
 const GefsProblem *

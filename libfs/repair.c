@@ -4,8 +4,10 @@
  * allocation logs rebuilt, compressed, from the block map (fixing bad
  * logs, `used`, referenced-but-free blocks and, with reclaim, leaks);
  * `nextgen` and `nextqid` raised above what is in use; dangling labels
- * dropped and `nlbl` raised to the label count, by writing a new snapshot
- * tree.  All of it is one commit through commit.c, so a crash leaves the
+ * dropped (never adm, empty or main: those are re-pointed at the snapshot
+ * that lost them, or kept, cklabel.c) and `nlbl` raised to the label
+ * count, and retain values the reference aborts on mended (ckconf.c), by
+ * writing a new snapshot tree.  All of it is one commit through commit.c, so a crash leaves the
  * old image.
  *
  * Rebuilding logs from the map is only sound when the map is complete:
@@ -34,7 +36,7 @@ static const int harmless[] = {
 	PR_RFDATAHASH, PR_RFDATAREAD, PR_GNBLOCK, PR_SNNEG, PR_SNORDER, PR_DLBGEN,
 	PR_FSNOROOT, PR_FSROOTTYPE, PR_FSNAME, PR_FSDIRLEN, PR_FSQIDDUP, PR_FSNOKUP, PR_FSKUP,
 	PR_FSPARENT, PR_FSCYCLE, PR_FSDATALIGN, PR_FSQIDHI, PR_FSDATADIR,
-	PR_USMISSING, PR_USTYPE, PR_USPARSE,
+	PR_USMISSING, PR_USTYPE, PR_USPARSE, PR_SNKEEP,
 };
 
 /* Why a commit cannot be made, or NULL. */
@@ -132,7 +134,9 @@ fixsnapkv(Check *ck, GefsKv *kv, uint8_t *v)
 	uint32_t n;
 
 	if (kv->nk > 1 && kv->k[0] == GEFS_KLABEL && gefs_unpacklabel(&l, kv->v, kv->nv, NULL) == 0)
-		return hassnap(ck, l.gen);
+		return hassnap(ck, l.gen) || cklabelfix(ck, kv, &l, v);
+	if (kv->nk > 0 && kv->k[0] == GEFS_KCONF)
+		return ckretainfix(kv);	/* kv->v is all's own copy */
 	if (kv->nk > 0 && kv->k[0] == GEFS_KSNAP && gefs_unpacksnap(&s, kv->v, kv->nv, NULL) == 0) {
 		n = nkept(ck, (uint64_t)s.gen);
 		if (s.nlbl < 0 || (uint32_t)s.nlbl < n) {

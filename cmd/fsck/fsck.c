@@ -63,7 +63,7 @@ usage(FILE *f)
 		"  -v        also print notes\n"
 		"  -t        print time and peak memory per pass\n"
 		"  -b N      use superblock copy N (0 primary, 1 backup)\n"
-		"  -C fd     progress lines \"pass cur max device\" on fd; 0: a bar\n"
+		"  -C fd     progress lines \"pass cur max device\" on fd; 0: a bar (stderr with --json)\n"
 		"  -E reclaim  with -p or -y, also free leaked blocks (allocated, unreferenced)\n"
 		"  -j N      N threads (1-8): N-1 read and hash data blocks while one walks\n"
 		"            the trees (default: one per CPU, at least 3)\n"
@@ -101,6 +101,13 @@ report(void *arg, const GefsFinding *f)
 	printf("%s %s: %s%s\n", f->p->code, gefs_sevname(f->p->sev), f->msg, f->fixed ? " (FIXED)" : "");
 }
 
+/* Where the -C 0 bar goes: the terminal's stdout, or stderr under --json. */
+static FILE *
+barfile(const Ctx *c)
+{
+	return c->json ? stderr : stdout;
+}
+
 static void
 progress(void *arg, int pass, uint64_t cur, uint64_t max)
 {
@@ -120,9 +127,10 @@ progress(void *arg, int pass, uint64_t cur, uint64_t max)
 			c->progfd = -1;
 		return;
 	}
-	printf("\r%s: pass %d (%s): %3d%% [%-40.*s]", c->dev, pass, gefs_passname(pass), pct,
+	/* with --json, stdout holds only the JSON document */
+	fprintf(barfile(c), "\r%s: pass %d (%s): %3d%% [%-40.*s]", c->dev, pass, gefs_passname(pass), pct,
 		pct * 40 / 100, "########################################");
-	fflush(stdout);
+	fflush(barfile(c));
 }
 
 static int
@@ -224,12 +232,12 @@ summary(Ctx *c, const GefsCheckStats *st, int status)
 	char el[48], rss[32];
 	int p;
 
+	if (c->progfd == 0 && c->lastpct >= 0)
+		fputc('\n', barfile(c));	/* end the bar's line */
 	if (c->json) {
 		jsonsummary(c, st, status);
 		return;
 	}
-	if (c->progfd == 0 && c->lastpct >= 0)
-		fputc('\n', stdout);
 	if (c->timing)
 		for (p = 1; p < GEFS_CKNPASS; p++)
 			printf("Pass %d (%s): %.3f s, peak RSS %s\n", p, gefs_passname(p), st->passtime[p],
@@ -300,6 +308,14 @@ parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 		fprintf(stderr, "gefs-fsck: only one of -n, -p/-a, -y may be given\n");
 		return -1;
 	}
+	if (c->json && c->progfd == STDOUT_FILENO) {
+		fprintf(stderr, "gefs-fsck: -C 1 would write progress into the JSON on standard output (use -C 0 or -C 2)\n");
+		exit(EXIT_USAGE);
+	}
+	if (o->reclaim && o->mode == GEFS_CKNONE) {
+		fprintf(stderr, "gefs-fsck: -E reclaim frees blocks: give -p or -y with it (-n changes nothing)\n");
+		exit(EXIT_USAGE);	/* one line: the usage text would bury it */
+	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "gefs-fsck: %s\n", optind >= argc ? "no device given" : "more than one device given");
 		return -1;
@@ -343,7 +359,7 @@ main(int argc, char **argv)
 	e.code = 0;
 	if (gefs_check(c.dev, &o, &st, &e) < 0) {
 		if (c.progfd == 0 && c.lastpct >= 0)
-			fputc('\n', stdout);
+			fputc('\n', barfile(&c));
 		fprintf(stderr, "gefs-fsck: %s\n", e.msg);
 		if (c.json) {
 			jsonendto(&c.j, 1);

@@ -147,6 +147,8 @@ typedef struct Snapedit {
 	int64_t		gen;		/* record whose root changes ... */
 	GefsBptr	root;		/* ... to this */
 	int		ht;
+	const char	*lname;		/* label whose gen changes ... */
+	uint64_t	lgen;		/* ... to this */
 } Snapedit;
 
 static bool
@@ -154,7 +156,15 @@ snapfn(GefsKv *kv, uint8_t *v, void *arg)
 {
 	Snapedit *ed = arg;
 	GefsSnap sn;
+	GefsLabel l;
 
+	if (ed->lname != NULL && kv->k[0] == GEFS_KLABEL && kv->nk == 1 + strlen(ed->lname)
+	&& memcmp(kv->k + 1, ed->lname, kv->nk - 1u) == 0 && gefs_unpacklabel(&l, kv->v, kv->nv, NULL) == 0) {
+		l.gen = ed->lgen;
+		gefs_packlabel(v, &l);
+		kv->v = v;
+		return true;
+	}
 	if (kv->k[0] != GEFS_KSNAP || gefs_unpacksnap(&sn, kv->v, kv->nv, NULL) < 0)
 		return true;
 	if (sn.gen == ed->low)
@@ -187,7 +197,7 @@ snaprewrite(Gefs *fs, Snapedit *ed, const GefsKv *extra)
 int
 dmsnaps(Gefs *fs, const char *name, uint64_t gen, const char *lowlbl)
 {
-	Snapedit ed = {genof(fs, lowlbl), -2, {0, 0, 0}, 0};
+	Snapedit ed = {genof(fs, lowlbl), -2, {0, 0, 0}, 0, NULL, 0};
 	GefsLabel l = {.gen = gen, .flags = 0};
 	uint8_t lk[GEFS_KEYMAX], lv[GEFS_LABELVALSZ];
 	GefsKv extra;
@@ -200,10 +210,26 @@ dmsnaps(Gefs *fs, const char *name, uint64_t gen, const char *lowlbl)
 }
 
 int
+dmsnapkv(Gefs *fs, const GefsKv *kv)
+{
+	Snapedit ed = {-2, -2, {0, 0, 0}, 0, NULL, 0};
+
+	return snaprewrite(fs, &ed, kv);
+}
+
+int
+dmrelabel(Gefs *fs, const char *name, uint64_t gen, const char *lowlbl)
+{
+	Snapedit ed = {genof(fs, lowlbl), -2, {0, 0, 0}, 0, name, gen};
+
+	return snaprewrite(fs, &ed, NULL);
+}
+
+int
 dmsnaproot(Gefs *fs, const char *label, const char *other, uint64_t gen)
 {
 	GefsTree *t = gefs_opentree(fs, other);
-	Snapedit ed = {-2, genof(fs, label), {0, 0, 0}, 0};
+	Snapedit ed = {-2, genof(fs, label), {0, 0, 0}, 0, NULL, 0};
 
 	if (t == NULL)
 		return -1;
@@ -217,7 +243,7 @@ dmsnaproot(Gefs *fs, const char *label, const char *other, uint64_t gen)
 int
 dmsetroot(Gefs *fs, const char *label, const GefsBptr *root, int ht)
 {
-	Snapedit ed = {-2, genof(fs, label), *root, ht};
+	Snapedit ed = {-2, genof(fs, label), *root, ht, NULL, 0};
 
 	return snaprewrite(fs, &ed, NULL);
 }
@@ -227,7 +253,7 @@ dmtree(Gefs *fs, const char *label, bool (*fn)(GefsKv *kv, uint8_t *v, void *arg
 	const GefsKv *extra)
 {
 	GefsTree *t = gefs_opentree(fs, label);
-	Snapedit ed = {-2, -2, {0, 0, 0}, 0};
+	Snapedit ed = {-2, -2, {0, 0, 0}, 0, NULL, 0};
 	int rc;
 
 	if (t == NULL)

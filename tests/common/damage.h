@@ -25,6 +25,12 @@ int dmalloc(void *fs, uint64_t *addr);
  * gen (name NULL: none), and set nlbl to 0 in the record of label lowlbl
  * (NULL: none). */
 int dmsnaps(Gefs *fs, const char *name, uint64_t gen, const char *lowlbl);
+/* Rewrite the snapshot tree with the pair kv added (its key must be new). */
+int dmsnapkv(Gefs *fs, const GefsKv *kv);
+/* Rewrite the snapshot tree: label name now names gen (its old record
+ * keeps its nlbl), and the record of label lowlbl (NULL: none) gets nlbl
+ * 0.  lowlbl is looked up before the change. */
+int dmrelabel(Gefs *fs, const char *name, uint64_t gen, const char *lowlbl);
 /* Point the record of label at the root of other's tree, with pointer
  * generation gen (the old tree leaks). */
 int dmsnaproot(Gefs *fs, const char *label, const char *other, uint64_t gen);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "builder.h"
 #include "damage.h"
 #include "bldcase.h"
@@ -124,6 +125,20 @@ dangling(Img *m)
 	return dmsnaps(m->fs, "ghost", 5, NULL);	/* no record has gen 5 */
 }
 
+/* Label adm names a snapshot with no record; the old adm snapshot keeps
+ * nlbl 1 (it evidently lost the label) or, for admgone, gets nlbl 0. */
+static int
+admlost(Img *m)
+{
+	return dmrelabel(m->fs, "adm", 99, NULL);
+}
+
+static int
+admgone(Img *m)
+{
+	return dmrelabel(m->fs, "adm", 99, "adm");
+}
+
 static int
 nlbllow(Img *m)
 {
@@ -208,14 +223,35 @@ static int filebaduid(Img *m) { return dmtree(m->fs, "main", baduid, NULL, NULL)
 static int fileshort(Img *m) { int n = 0; return dmtree(m->fs, "main", shorten, &n, NULL); }
 
 /* A retain value the reference would abort on: CF0001. */
+/* A retain value in main's tree or the snapshot tree (§17). */
+static int
+retain(Img *m, const char *val, bool snaptree)
+{
+	uint8_t k[GEFS_KEYMAX];
+	GefsKv kv = {k, 0, (const uint8_t *)val, (uint16_t)strlen(val)};
+
+	kv.nk = (uint16_t)gefs_packconfkey(k, "retain", 6);
+	return snaptree ? dmsnapkv(m->fs, &kv) : dmtree(m->fs, "main", NULL, NULL, &kv);
+}
+
+/* An item without '@': the reference logs "invalid time spec". */
 static int
 badretain(Img *m)
 {
-	uint8_t k[GEFS_KEYMAX];
-	GefsKv kv = {k, 0, (const uint8_t *)"60@m 5@", 7};
+	return retain(m, "60@m 24h", false);
+}
 
-	kv.nk = (uint16_t)gefs_packconfkey(k, "retain", 6);
-	return dmtree(m->fs, "main", NULL, NULL, &kv);
+/* An item without its unit letter: the reference aborts mounting. */
+static int
+abortretain(Img *m)
+{
+	return retain(m, "60@m 5@", false);
+}
+
+static int
+abortretainst(Img *m)
+{
+	return retain(m, "60@m 5@ 24@h", true);
 }
 
 /* ---- damage by poking ---- */
@@ -224,6 +260,22 @@ static int
 poke(Img *m, uint64_t off, const char *s)
 {
 	return dmpoke(m->path, off, s, strlen(s));
+}
+
+/* A partial copy: the image cut in its last arena, 3 blocks past its
+ * footer (the file system's end and backup superblock are gone). */
+static int
+truncated(Img *m)
+{
+	GefsErr e;
+	Gefs *fs;
+	uint64_t at;
+
+	if ((fs = gefs_open(m->path, NULL, &e)) == NULL)
+		return -1;
+	at = fs->arena[gefs_narena(fs) - 1].addr + 5 * B;
+	gefs_close(fs);
+	return truncate(m->path, (off_t)at);
 }
 
 /* Arena ai's log block number k of its chain (0 = head), from the image. */
@@ -361,6 +413,8 @@ static const Case cases[] = {
 	{"nextqid_low",		lowqid,		NULL},
 	{"label_dangling",	dangling,	NULL},
 	{"snap_nlbl_low",	nlbllow,	NULL},
+	{"label_adm_lost",	admlost,	NULL},
+	{"unfixable_label_adm_lost", admgone,	NULL},
 	{"leak_reclaim",	leak,		NULL},
 	{"log_long_clean",	longlog,	NULL},
 	{"multi_sb_log_gen",	lowgen,		sb0magic},
@@ -368,11 +422,14 @@ static const Case cases[] = {
 	{"warn_file_baduid",	filebaduid,	NULL},
 	{"warn_file_past_eof",	fileshort,	NULL},
 	{"warn_retain_syntax",	badretain,	NULL},
+	{"retain_snaptree_abort", abortretainst, NULL},
+	{"unfixable_retain_filetree", abortretain, NULL},
 	{"unfixable_file_nokup", filenokup,	NULL},
 	{"unfixable_file_dupqid", filedupqid,	NULL},
 	{"unfixable_leaf_hash",	NULL,		leafbad},
 	{"unfixable_data_hash",	NULL,		databad},
 	{"unfixable_blocks_logs", freeroot,	leafbad},
+	{"unfixable_image_truncated", NULL,	truncated},
 };
 
 static int

@@ -91,6 +91,8 @@ enum {
 	/* round 2 checks */
 	V_SHARED, V_SHHASH, V_SHFILL, V_SHGEN, V_SBDL, V_SBDLTAIL, V_SBDLOUT,
 	V_SBDLCYC, V_UID, V_RETAIN, V_RETAINBAD, V_RETAINFT, V_CONFUNK,
+	/* issue 10 */
+	V_DELOPND,
 };
 
 typedef struct Img {
@@ -252,10 +254,30 @@ conf(Img *im, int v)
 	return bldkv(im->st, k, nk, val, strlen(val));
 }
 
+/* A deadlist deleted as the reference deletes it (FORMAT.md §10.1): an
+ * Odelete Kdlist message whose operand is the 48-byte value it deletes. */
+static int
+deldlist(Img *im)
+{
+	uint8_t k[GEFS_KEYMAX], val[GEFS_DLISTVALSZ];
+	GefsDlist d;
+	size_t nk;
+
+	if (bldsnap_dlist(im->b, im->st, 6, 1, NULL, 0, 0, NULL) < 0)
+		return -1;
+	memset(&d, 0, sizeof d);
+	d.hd.addr = d.hd.hash = d.tl.addr = d.tl.hash = GEFS_NONE;
+	gefs_packdlist(val, &d);
+	nk = gefs_packdlistkey(k, 6, 1);
+	return bldmsg(im->st, 0, GEFS_ODELETE, k, nk, val, sizeof val);
+}
+
 /* The round 2 variants' additions to the snapshot tree and superblock. */
 static int
 extras(Img *im, int v)
 {
+	if (v == V_DELOPND)
+		return deldlist(im);
 	if (v >= V_SHARED && v <= V_SHGEN)
 		return sharecopy(im, v);
 	if (v >= V_SBDL && v <= V_SBDLCYC)
@@ -310,7 +332,7 @@ build(int v, bool nofinish)
 	if (v == V_DLTWICE && (bldsnap_dlist(im.b, im.st, 6, 1, addrs, 1, 0, NULL) < 0
 	|| bldsnap_dlist(im.b, im.st, 6, 0, addrs + 1, 1, 0, NULL) < 0))
 		return NULL;
-	if (extras(&im, v) < 0 || bldsnaptree(im.b, im.st, 1, 0) < 0)
+	if (extras(&im, v) < 0 || bldsnaptree(im.b, im.st, v == V_DELOPND ? 2 : 1, 0) < 0)
 		return NULL;
 	bldsb(im.b)->nextgen = v == V_NEXTGEN ? 6 : 8;
 	bldsb(im.b)->nextqid = v == V_NEXTQID ? 5 : 8;
@@ -615,6 +637,8 @@ test_kv(void)
 	expectv(V_VALSIZE, "KV0003", 4);
 	expectv(V_BADOP, "KV0005", 4);
 	expectv(V_BADSEQ, "KV0010", 4);
+	/* the reference's Odelete Kdlist carries the deleted value (§10.1) */
+	expectn(V_DELOPND, "KV0003", 0, 0);
 }
 
 static void
@@ -723,8 +747,10 @@ static void
 test_conf(void)
 {
 	expectn(V_RETAIN, "CF0001", 0, 0);
-	expectn(V_RETAINBAD, "CF0001", 1, 0);
-	expectn(V_RETAINFT, "CF0001", 1, 0);
+	/* an item without its unit letter: the reference aborts (errors) */
+	expectn(V_RETAINBAD, "CF0003", 1, 4);
+	expectn(V_RETAINFT, "CF0004", 1, 4);
+	expectn(V_RETAINBAD, "CF0001", 0, 4);
 	expectn(V_CONFUNK, "CF0002", 1, 0);
 	expectn(V_RETAIN, "CF0002", 0, 0);
 }
@@ -752,6 +778,113 @@ test_repair(void)
 	CU_ASSERT_EQUAL(runcheck(p, GEFS_CKNONE, &r), 0);
 	if (r.status != 0)
 		fprintf(stderr, "\n  after repair:%s (%s)\n", r.codes, r.first);
+	done(im);
+}
+
+/* Does the file at p hold exactly n bytes of img? */
+static bool
+samefile(const char *p, const uint8_t *img, size_t n)
+{
+	static uint8_t buf[B];
+	size_t off = 0, got;
+	bool same = true;
+	FILE *f = fopen(p, "rb");
+
+	if (f == NULL)
+		return false;
+	while ((got = fread(buf, 1, B, f)) > 0) {
+		if (off + got > n || memcmp(buf, img + off, got) != 0)
+			same = false;
+		off += got;
+	}
+	fclose(f);
+	return same && off == n;
+}
+
+/* An image cut below its file system's size: SB0017 in every mode, the
+ * repair modes stop there and write nothing (the last block is file
+ * data, not the backup superblock), -n reads on to the device's end. */
+static void
+test_short(void)
+{
+	Img *im = build(V_NONE, false);
+	uint64_t cut;
+	char p[128];
+	Res r;
+	int m;
+
+	CU_ASSERT_FATAL(im != NULL);
+	imgpath(p, sizeof p, "short");
+	CU_ASSERT_EQUAL_FATAL(bldwrite(im->b, p), 0);
+	/* in the last arena's data area, 3 blocks past its footer */
+	cut = bldarenaaddr(im->b, bldnarena(im->b) - 1) + 5 * B;
+	CU_ASSERT_EQUAL_FATAL(truncate(p, (off_t)cut), 0);
+	for (m = GEFS_CKYES; m >= GEFS_CKNONE; m--) {
+		CU_ASSERT_EQUAL(runcheck(p, m, &r), 4);
+		CU_ASSERT(has(&r, "SB0017"));
+		CU_ASSERT(strstr(r.first, "SB0017 the file system size is at least") == r.first);
+		CU_ASSERT(samefile(p, bldimg(im->b), cut));
+		if (m != GEFS_CKNONE)
+			CU_ASSERT_STRING_EQUAL(r.codes, " SB0017");
+	}
+	CU_ASSERT(has(&r, "SB0015"));	/* -n: copy 1 is past the end */
+	done(im);
+}
+
+/* Nothing that looks like GEFS: one operational error (status 8), no
+ * findings; one copy with the magic is damage, not a foreign image. */
+static void
+test_notgefs(void)
+{
+	static uint8_t junk[64 * B];
+	Img *im = build(V_NONE, false);
+	char p[128];
+	FILE *f;
+	size_t i;
+	Res r;
+
+	CU_ASSERT_FATAL(im != NULL);
+	imgpath(p, sizeof p, "junk");
+	for (i = 0; i < sizeof junk; i++)
+		junk[i] = (uint8_t)(i * 2654435761u >> 13);
+	f = fopen(p, "wb");
+	CU_ASSERT_FATAL(f != NULL);
+	fwrite(junk, 1, sizeof junk, f);
+	fclose(f);
+	CU_ASSERT_EQUAL(runcheck(p, GEFS_CKYES, &r), 8);
+	CU_ASSERT_STRING_EQUAL(r.codes, "");
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.first, "not a GEFS file system (no superblock magic at 0x0 or 0xfc000)"));
+	CU_ASSERT(samefile(p, junk, sizeof junk));
+	imgpath(p, sizeof p, "onemagic");
+	memset(bldimg(im->b), 0, 8);
+	CU_ASSERT_EQUAL_FATAL(bldwrite(im->b, p), 0);
+	CU_ASSERT_EQUAL(runcheck(p, GEFS_CKNONE, &r), 4);
+	CU_ASSERT(has(&r, "SB0001"));
+	done(im);
+}
+
+/* A planned single-block repair whose target the check could not confirm
+ * is not written (RP0002): here the footer of an arena whose header the
+ * table verifies but whose size is impossible (AR0005) would be restored
+ * from that header, destroying the one copy with the right size. */
+static void
+test_unsafe(void)
+{
+	static const uint8_t huge[8] = {0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0};
+	Img *im = build(V_NONE, false);
+	char p[128];
+	Res r;
+
+	CU_ASSERT_FATAL(im != NULL);
+	/* arena 1's header size (offset 18, §5.1); the table follows it */
+	CU_ASSERT_EQUAL_FATAL(bldpoke(im->b, bldarenaaddr(im->b, 1), 18, huge, sizeof huge), 0);
+	imgpath(p, sizeof p, "unsafe");
+	CU_ASSERT_EQUAL_FATAL(bldwrite(im->b, p), 0);
+	CU_ASSERT_EQUAL(runcheck(p, GEFS_CKPREEN, &r), 4);
+	CU_ASSERT(has(&r, "AR0002"));
+	CU_ASSERT(has(&r, "AR0005"));
+	CU_ASSERT(has(&r, "RP0002"));
+	CU_ASSERT(samefile(p, bldimg(im->b), bldsize(im->b)));
 	done(im);
 }
 
@@ -850,6 +983,9 @@ suite_check(void)
 	    !CU_add_test(s, "configuration entries", test_conf) ||
 	    !CU_add_test(s, "repairs", test_repair) ||
 	    !CU_add_test(s, "cancel", test_cancel) ||
+	    !CU_add_test(s, "device shorter than the file system", test_short) ||
+	    !CU_add_test(s, "not a GEFS image", test_notgefs) ||
+	    !CU_add_test(s, "repair target in doubt", test_unsafe) ||
 	    !CU_add_test(s, "reference images", test_reference))
 		return -1;
 	return 0;

@@ -130,6 +130,70 @@ test_gzip(void)
 	unlink(path);
 }
 
+/* A gzip image cut short, or a gzip header followed by junk, is corrupt
+ * input (EBADMSG), never an image of what inflated before the damage. */
+static void
+test_gzbad(void)
+{
+	static uint8_t blk[GEFS_BLKSZ];
+	GefsErr e;
+	gzFile gz;
+	FILE *f;
+	long n;
+	int i;
+
+	mkpath("gzbad");
+	gz = gzopen(path, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(gz);
+	for (i = 0; i < 64; i++) {
+		memset(blk, i, sizeof blk);
+		gzwrite(gz, blk, sizeof blk);
+	}
+	gzclose(gz);
+	f = fopen(path, "r+b");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	CU_ASSERT_EQUAL(ftruncate(fileno(f), n / 2), 0);
+	fclose(f);
+	CU_ASSERT_PTR_NULL(devopen(path, DEV_RDONLY, &e));
+	CU_ASSERT_EQUAL(e.code, EBADMSG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "corrupt gzip input"));
+	/* the 10-byte gzip header, then bytes that are no deflate stream */
+	f = fopen(path, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fwrite("\x1f\x8b\x08\0\0\0\0\0\0\x03", 1, 10, f);
+	for (i = 0; i < 4096; i++)
+		fputc(0xff - (i % 7), f);
+	fclose(f);
+	CU_ASSERT_PTR_NULL(devopen(path, DEV_RDONLY, &e));
+	CU_ASSERT_EQUAL(e.code, EBADMSG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "corrupt gzip input"));
+	unlink(path);
+}
+
+/* A FIFO or a character device is refused at once (open of a FIFO used
+ * to block until a writer came), for reading and for writing. */
+static void
+test_special(void)
+{
+	GefsErr e;
+
+	mkpath("fifo");
+	unlink(path);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
+	alarm(10);	/* a regression hangs: fail, do not wait forever */
+	CU_ASSERT_PTR_NULL(devopen(path, DEV_RDONLY, &e));
+	CU_ASSERT_EQUAL(e.code, EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "not a regular file or block device"));
+	CU_ASSERT_PTR_NULL(devopen(path, 0, &e));
+	CU_ASSERT_EQUAL(e.code, EINVAL);
+	CU_ASSERT_PTR_NULL(devopen("/dev/null", DEV_RDONLY, &e));
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "not a regular file or block device"));
+	alarm(0);
+	unlink(path);
+}
+
 typedef struct Seen {
 	int		n;
 	uint64_t	off[16];
@@ -196,6 +260,8 @@ suite_dev(void)
 	    !CU_add_test(s, "open errors", test_errors) ||
 	    !CU_add_test(s, "flock", test_lock) ||
 	    !CU_add_test(s, "gzip image", test_gzip) ||
+	    !CU_add_test(s, "damaged gzip image", test_gzbad) ||
+	    !CU_add_test(s, "special files", test_special) ||
 	    !CU_add_test(s, "faults and observer", test_faults))
 		return -1;
 	return 0;

@@ -200,6 +200,100 @@ static void test_dalloc(void) { repaired(doublealloc, "main", "LG0005", false); 
 static void test_dangling(void) { repaired(dangling, NULL, "SN0002", false); }
 static void test_nlbllow(void) { repaired(nlbllow, NULL, "SN0006", false); }
 
+/* ---- labels the file system needs (adm, empty, main) ---- */
+
+/* Label arg[0] names a snapshot with no record; its old record keeps
+ * nlbl 1 (or, with arg[1], gets nlbl 0: nothing evidently lost it). */
+static int
+lostlabel(Gefs *fs, void *arg)
+{
+	const char **a = arg;
+
+	return dmrelabel(fs, a[0], 99, a[1]);
+}
+
+static int
+nop(Gefs *fs, void *arg)
+{
+	(void)fs;
+	(void)arg;
+	return 0;
+}
+
+/* The generation label names now, or -1. */
+static int64_t
+labelgen(const char *path, const char *label, bool *users)
+{
+	GefsOpts o;
+	GefsErr e;
+	GefsXdir d;
+	GefsTree *t;
+	Gefs *fs;
+	int64_t g = -1;
+
+	gefs_defopts(&o);
+	if ((fs = gefs_open(path, &o, &e)) == NULL)
+		return -1;
+	if ((t = gefs_opentree(fs, label)) != NULL) {
+		g = gefs_treesnap(t)->gen;
+		*users = gefs_walk(t, "/users", &d) == 0;
+		gefs_closetree(t);
+	}
+	gefs_close(fs);
+	return g;
+}
+
+/* -y re-points the label at the snapshot that lost it: the users file
+ * (or main's files) is there again, and the second run is clean. */
+static void
+repointed(const char *label)
+{
+	const char *a[2] = {label, NULL};
+	char path[256];
+	bool users = false;
+	int64_t before;
+	Run r;
+
+	CU_ASSERT_FATAL(damaged(path, sizeof path, nop, NULL) == 0);
+	before = labelgen(path, label, &users);
+	unlink(path);
+	CU_ASSERT(before >= 0);
+	repaired(lostlabel, a, "SN0002", false);
+	CU_ASSERT_FATAL(damaged(path, sizeof path, lostlabel, a) == 0);
+	r = check(path, GEFS_CKYES, false);
+	CU_ASSERT_EQUAL(r.status, 1);
+	CU_ASSERT_EQUAL(labelgen(path, label, &users), before);
+	CU_ASSERT_EQUAL(users, strcmp(label, "adm") == 0);
+	unlink(path);
+}
+
+static void test_lostadm(void) { repointed("adm"); }
+static void test_lostmain(void) { repointed("main"); }
+
+/* No snapshot fits: the label is kept and reported (SN0030), and -y adds
+ * no finding that was not there before. */
+static void
+test_lostnone(void)
+{
+	const char *a[2] = {"adm", "adm"};
+	char path[256], *p, code[8];
+	Run r1, r2;
+
+	CU_ASSERT_FATAL(damaged(path, sizeof path, lostlabel, a) == 0);
+	r1 = check(path, GEFS_CKNONE, false);
+	CU_ASSERT(strstr(r1.codes, "SN0030") != NULL);
+	CU_ASSERT(strstr(r1.codes, "SN0002") == NULL);
+	CU_ASSERT_EQUAL(check(path, GEFS_CKYES, false).status & 4, 4);
+	r2 = check(path, GEFS_CKNONE, false);
+	CU_ASSERT(strstr(r2.codes, "SN0030") != NULL);
+	for (p = r2.codes; sscanf(p, "%7s", code) == 1; p += strlen(code) + 1)
+		if (strstr(r1.codes, code) == NULL) {
+			fprintf(stderr, "\n  -y added %s: before %s, after %s\n", code, r1.codes, r2.codes);
+			CU_FAIL("a repair added a finding");
+		}
+	unlink(path);
+}
+
 /* ---- findings without a repair ---- */
 
 /* -n on an image damaged by fn reports want (and nothing else that is an
@@ -269,9 +363,71 @@ test_retain(void)
 	const char *good[2] = {"retain", "60@m 24@h\t@d 7@2d"}, *bad[2] = {"retain", "60@m 5@"};
 	const char *unk[2] = {"colour", "blue"};
 
+	const char *logged[2] = {"retain", "60@m 24h"};
+
 	found(conf, good, "CF", 0);
-	found(conf, bad, "CF0001", 1);
+	found(conf, bad, "CF0004", 1);	/* in main: not repaired */
+	found(conf, logged, "CF0001", 1);	/* the reference only logs it */
 	found(conf, unk, "CF", 0);	/* a note */
+}
+
+/* A retain value in the snapshot tree that the reference aborts on: -y
+ * keeps its good items, or drops the entry when none is left. */
+static int
+snapconf(Gefs *fs, void *arg)
+{
+	const char *val = arg;
+	uint8_t k[GEFS_KEYMAX];
+	GefsKv kv = {k, 0, (const uint8_t *)val, (uint16_t)strlen(val)};
+
+	kv.nk = (uint16_t)gefs_packconfkey(k, "retain", 6);
+	return dmsnapkv(fs, &kv);
+}
+
+/* The snapshot tree's retain value after a repair ("" when absent). */
+static void
+snapretain(const char *path, char *out, size_t n)
+{
+	uint8_t k[GEFS_KEYMAX], v[GEFS_INLMAX];
+	uint16_t nv = 0;
+	GefsTree *t;
+	GefsErr e;
+	Gefs *fs;
+	size_t nk;
+
+	out[0] = 0;
+	if ((fs = gefs_open(path, NULL, &e)) == NULL)
+		return;
+	nk = gefs_packconfkey(k, "retain", 6);
+	if ((t = gefs_snaptree(fs)) != NULL) {
+		if (treeget(t, k, nk, v, &nv) == 0)
+			snprintf(out, n, "%.*s", (int)nv, (const char *)v);
+		gefs_closetree(t);
+	}
+	gefs_close(fs);
+}
+
+static void
+retainfixed(const char *bad, const char *want)
+{
+	char path[256], got[GEFS_INLMAX + 1];
+
+	repaired(snapconf, (void *)bad, "CF0003", false);
+	CU_ASSERT_FATAL(damaged(path, sizeof path, snapconf, (void *)bad) == 0);
+	CU_ASSERT_EQUAL(check(path, GEFS_CKYES, false).status, 1);
+	snapretain(path, got, sizeof got);
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "\n  retain \"%s\" repaired to \"%s\", want \"%s\"\n", bad, got, want);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	unlink(path);
+}
+
+static void
+test_retainfix(void)
+{
+	retainfixed("60@m 5@ 24@h\t@2", "60@m 24@h");
+	retainfixed("5@m5@h 1@", "5@m5@h");
+	retainfixed("5@ @x", "");
 }
 
 /* Leaks are notes: -y leaves them, -y with reclaim frees them. */
@@ -343,7 +499,11 @@ suite_repair(void)
 	|| !CU_add_test(s, "blocked by a bad node", test_blocked)
 	|| !CU_add_test(s, "shared node generation", test_sharegen)
 	|| !CU_add_test(s, "undefined user ids", test_baduid)
-	|| !CU_add_test(s, "retain syntax", test_retain))
+	|| !CU_add_test(s, "retain syntax", test_retain)
+	|| !CU_add_test(s, "retain repaired in the snapshot tree", test_retainfix)
+	|| !CU_add_test(s, "lost adm label re-pointed", test_lostadm)
+	|| !CU_add_test(s, "lost main label re-pointed", test_lostmain)
+	|| !CU_add_test(s, "lost adm label, nothing fits", test_lostnone))
 		return -1;
 	return 0;
 }
