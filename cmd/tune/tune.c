@@ -223,8 +223,6 @@ static void
 show(const GefsXrec *x)
 {
 	char u[37], when[64];
-	time_t s = (time_t)(x->ctime / 1000000000);
-	struct tm tm;
 
 	uuid_unparse_lower(x->uuid, u);
 	if (x->labellen > 0)
@@ -232,12 +230,10 @@ show(const GefsXrec *x)
 	else
 		printf("label    (none)\n");
 	printf("uuid     %s\n", u);
-	if (x->ctime <= 0 || gmtime_r(&s, &tm) == NULL)
+	if (x->ctime <= 0)
 		printf("created  (unknown)\n");
-	else {
-		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-		printf("created  %s.%09" PRId64 " UTC\n", when, x->ctime % 1000000000);
-	}
+	else
+		printf("created  %s\n", fmttime(when, sizeof when, x->ctime));
 }
 
 static void
