@@ -151,6 +151,109 @@ ndat(GefsTree *t, uint64_t qid)
 	return n;
 }
 
+/* ---- what every reference revision accepts (§10.2, §24 #26, §27.1) ---- */
+
+/* A leaf entry or buffered message, for replaying each key's sequence. */
+typedef struct Seq {
+	uint8_t		k[GEFS_KEYMAX];
+	uint16_t	nk, nv;
+	int		depth, idx;
+	uint8_t		op;		/* 0: a leaf value */
+	uint8_t		wflags;		/* Owstat flag byte */
+} Seq;
+
+typedef struct Seqs {
+	Seq		*s;
+	size_t		n, cap;
+} Seqs;
+
+static int
+seqadd(Seqs *l, const uint8_t *k, uint16_t nk, const uint8_t *v, uint16_t nv, int depth, int idx, uint8_t op)
+{
+	Seq *x;
+
+	if (l->n == l->cap && (l->s = realloc(l->s, (l->cap = 2 * l->cap + 256) * sizeof *l->s)) == NULL)
+		return -1;
+	x = &l->s[l->n++];
+	memcpy(x->k, k, nk);
+	x->nk = nk;
+	x->nv = nv;
+	x->depth = depth;
+	x->idx = idx;
+	x->op = op;
+	x->wflags = op == GEFS_OWSTAT && nv > 0 ? v[0] : 0;
+	return 0;
+}
+
+static int
+seqnode(void *arg, int depth, const GefsNode *n, const GefsBptr *bp)
+{
+	GefsKv kv;
+	GefsMsg m;
+	int i;
+
+	(void)bp;
+	for (i = 0; n->type == GEFS_TLEAF && i < n->nval; i++) {
+		gefs_nodekv(n, i, &kv);
+		if (seqadd(arg, kv.k, kv.nk, kv.v, kv.nv, GEFS_MAXHT, i, 0) < 0)
+			return -1;
+	}
+	for (i = 0; n->type == GEFS_TPIVOT && i < n->nbuf; i++) {
+		gefs_nodemsg(n, i, &m);
+		if (seqadd(arg, m.k, m.nk, m.v, m.nv, depth, i, m.op) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Key order; for one key the order messages apply: deepest first, then
+ * buffer order (a leaf value counts as deepest). */
+static int
+seqcmp(const void *a, const void *b)
+{
+	const Seq *x = a, *y = b;
+	int c = gefs_keycmp(x->k, x->nk, y->k, y->nk);
+
+	if (c != 0)
+		return c;
+	if (x->depth != y->depth)
+		return x->depth > y->depth ? -1 : 1;
+	return x->idx - y->idx;
+}
+
+/* Violations in t of the rules writers must keep: ops 1..5 only, Owstat
+ * without bit 0x80, empty Odelete operands, and no Odelete, Oclearb,
+ * Oclobber or Owstat on a key that is absent when it applies. */
+static int
+strictseq(GefsTree *t)
+{
+	Seqs l = {NULL, 0, 0};
+	bool present = false;
+	size_t i;
+	int bad = 0;
+	char ks[128];
+
+	CU_ASSERT_EQUAL_FATAL(gefs_walktree(t, -1, seqnode, &l), 0);
+	qsort(l.s, l.n, sizeof *l.s, seqcmp);
+	for (i = 0; i < l.n; i++) {
+		Seq *x = &l.s[i];
+		if (i == 0 || gefs_keycmp(x->k, x->nk, l.s[i - 1].k, l.s[i - 1].nk) != 0)
+			present = false;
+		if (x->op == 0 || x->op == GEFS_OINSERT) {
+			present = true;
+			continue;
+		}
+		if (x->op > GEFS_OWSTAT || !present || (x->op == GEFS_ODELETE && x->nv != 0) || (x->wflags & 0x80)) {
+			fprintf(stderr, "\n  op %d on %s (%s)\n", x->op, fmtkey(ks, sizeof ks, x->k, x->nk),
+				present ? "bad operand" : "key absent");
+			bad++;
+		}
+		present = x->op == GEFS_OWSTAT;
+	}
+	free(l.s);
+	return bad;
+}
+
 /* ---- operations one by one ---- */
 
 /* Without gefs_setclock, SOURCE_DATE_EPOCH gives the time. */
@@ -383,6 +486,7 @@ test_write(void)
 	CU_ASSERT_EQUAL(rd(t, "/f", 0, got, 8 * B), 3 * B);
 	CU_ASSERT(memcmp(got, want, 3 * B) == 0);
 	fs = wholeblocks(fs, &t, path, buf, want, got);
+	CU_ASSERT_EQUAL(strictseq(t), 0);
 	gefs_closetree(t);
 	gefs_close(fs);
 	unlink(path);
@@ -1138,6 +1242,8 @@ test_model(void)
 			}
 		}
 	}
+	if (bad == 0)
+		bad += strictseq(t);
 	if (bad)
 		fprintf(stderr, "model test failed at op %ld: GEFS_MODEL_SEED=0x%llx\n", i, (unsigned long long)seed);
 	CU_ASSERT_EQUAL(bad, 0);
