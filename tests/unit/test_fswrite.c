@@ -1334,6 +1334,58 @@ firstfile(const char *dir, const char *img, char *out, size_t n)
 	free(m);
 }
 
+/* A file of main with a Kdat key past its length (a reference truncate
+ * leaves them, §24 #5): its path and length; false when there is none. */
+static bool
+stalefile(GefsTree *t, const char *dir, const char *img, char *out, size_t n, uint64_t *len)
+{
+	char path[1200], *m, *line, *save = NULL;
+	uint8_t lo[GEFS_KEYMAX], hi[GEFS_KEYMAX];
+	unsigned long long l, q;
+	GefsScan *sc;
+	GefsKv kv;
+	size_t nm;
+	bool found = false;
+
+	snprintf(path, sizeof path, "%s/%s.manifest.main", dir, img);
+	if ((m = slurp(path, &nm)) == NULL)
+		return false;
+	m[nm > 0 ? nm - 1 : 0] = 0;
+	for (line = strtok_r(m, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%1023[^\t]\tf\t%*o\t%llu\t%*s\t%*s\t%*s\t%*d\t%llx", path, &l, &q) != 3 || strlen(path) >= n)
+			continue;
+		sc = gefs_scan(t, lo, gefs_packdatkey(lo, q, (l + B - 1) / B * B), hi, gefs_packdatkey(hi, q, UINT64_MAX));
+		found = sc != NULL && gefs_scannext(sc, &kv) == 1;
+		gefs_scanfree(sc);
+		if (found) {
+			strcpy(out, path);
+			*len = l;
+		}
+	}
+	free(m);
+	return found;
+}
+
+/* Growing a file over such a key shows zeros, not the old block. */
+static void
+stalegrow(GefsTree *t, const char *dir, const char *img)
+{
+	char path[1024];
+	uint8_t *buf = malloc(4 * B), zero[4 * B];
+	uint64_t len;
+
+	if (buf == NULL || !stalefile(t, dir, img, path, sizeof path, &len)) {
+		free(buf);
+		return;
+	}
+	memset(zero, 0, sizeof zero);
+	CU_ASSERT_EQUAL(gefs_truncate(t, path, len + 3 * B), 0);
+	CU_ASSERT_EQUAL(rd(t, path, len, buf, 3 * B), 3 * B);
+	CU_ASSERT(memcmp(buf, zero, 3 * B) == 0);
+	fprintf(stderr, "[%s: %s grown over a stale block] ", img, path);
+	free(buf);
+}
+
 static int
 addlabel(void *arg, const char *name, size_t nlen, const GefsLabel *l)
 {
@@ -1380,6 +1432,7 @@ interop1(const char *dir, const char *img)
 		CU_ASSERT_EQUAL(gefs_pwrite(t, victim, "patched", 7, 3), 7);
 		CU_ASSERT_EQUAL(gefs_remove(t, victim), 0);
 	}
+	stalegrow(t, dir, img);
 	CU_ASSERT_EQUAL(gefs_commit(fs), 0);
 	gefs_closetree(t);
 	gefs_close(fs);
