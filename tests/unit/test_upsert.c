@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <CUnit/CUnit.h>
 #include "internal.h"
 #include "ltest.h"
@@ -615,6 +617,122 @@ test_labels(void)
 	unlink(path);
 }
 
+/* Inflate the gzip image gz into a new sparse temporary file. */
+static int
+gunzip(const char *gz, char *path, size_t n)
+{
+	static uint8_t buf[B], zero[B];
+	gzFile z;
+	int fd, rc = -1, k;
+	off_t off = 0;
+
+	if (lttmp(path, n, ".img") < 0 || (fd = open(path, O_WRONLY)) < 0)
+		return -1;
+	if ((z = gzopen(gz, "rb")) != NULL) {
+		while ((k = gzread(z, buf, sizeof buf)) > 0) {
+			if ((k < B || memcmp(buf, zero, B) != 0) && pwrite(fd, buf, (size_t)k, off) != k)
+				break;
+			off += k;
+		}
+		rc = k == 0 && ftruncate(fd, off) == 0 ? 0 : -1;
+		gzclose(z);
+	}
+	close(fd);
+	return rc;
+}
+
+/* Does the manifest of label in the image at path equal the reference's
+ * listing in file want? */
+static int
+samemanifest(Gefs *fs, const char *label, const char *want)
+{
+	uint8_t *w;
+	char *got = NULL;
+	size_t nw = 0, ng = 0;
+	GefsTree *t;
+	FILE *fp;
+	int rc = -1;
+
+	if ((w = slurp(want, &nw)) == NULL || (t = gefs_opentree(fs, label)) == NULL) {
+		free(w);
+		return -1;
+	}
+	if ((fp = open_memstream(&got, &ng)) != NULL) {
+		if (gefs_manifest(t, "/", fp) == 0 && fclose(fp) == 0)
+			rc = ng == nw && memcmp(got, w, nw) == 0 ? 0 : 1;
+		else
+			fclose(fp);
+	}
+	gefs_closetree(t);
+	free(got);
+	free(w);
+	return rc;
+}
+
+/* Edit one reference image: keys into main, a fork of snapshot label a
+ * with keys written into it, label d deleted; the image checks with no
+ * error or warning beyond those the reference left in it, and every label
+ * keeps the reference's manifest (the fork: a's). */
+static void
+interop1(const char *dir, const char *img, const char *a, const char *d)
+{
+	char gz[1024], path[256], want[1024];
+	Model *m = calloc(1, sizeof *m), *mf = calloc(1, sizeof *mf);
+	Batchbuf bb = {0};
+	uint64_t base;
+	Gefs *fs;
+
+	snprintf(gz, sizeof gz, "%s/%s.img.gz", dir, img);
+	CU_ASSERT_FATAL(m && mf && bbinit(&bb, 400) == 0);
+	CU_ASSERT_FATAL(gunzip(gz, path, sizeof path) == 0);
+	base = findings(path, GEFS_CKNONE, NULL);	/* what the reference left */
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	m->rnd = 31;
+	mf->rnd = 37;
+	CU_ASSERT_EQUAL(editcommit(fs, "main", m, &bb, 400), 0);
+	CU_ASSERT_EQUAL(gefs_snapshot(fs, a, "fork", true), 0);
+	CU_ASSERT_EQUAL(editcommit(fs, "fork", mf, &bb, 400), 0);
+	CU_ASSERT_EQUAL(editcommit(fs, "main", m, &bb, 400), 0);
+	CU_ASSERT_EQUAL(gefs_dellabel(fs, d), 0);
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);
+	gefs_close(fs);
+	CU_ASSERT_EQUAL(findings(path, GEFS_CKNONE, NULL), base);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	CU_ASSERT_EQUAL(holds(fs, "main", m), 0);
+	CU_ASSERT_EQUAL(holds(fs, "fork", mf), 0);
+	snprintf(want, sizeof want, "%s/%s.manifest.%s", dir, img, "main");
+	CU_ASSERT_EQUAL(samemanifest(fs, "main", want), 0);
+	snprintf(want, sizeof want, "%s/%s.manifest.%s", dir, img, a);
+	CU_ASSERT(strcmp(a, d) == 0 || samemanifest(fs, a, want) == 0);
+	CU_ASSERT_EQUAL(samemanifest(fs, "fork", want), 0);
+	snprintf(want, sizeof want, "%s/%s.manifest.%s", dir, img, "adm");
+	CU_ASSERT_EQUAL(samemanifest(fs, "adm", want), 0);
+	gefs_close(fs);
+	bbfree(&bb);
+	free(m);
+	free(mf);
+	unlink(path);
+}
+
+/* The reference images (skipped without ../shared). */
+static void
+test_interop(void)
+{
+	const char *sh = getenv("GEFS_SHARED");
+	char dir[1024];
+
+	if (sh == NULL || strlen(sh) > 900 || access(sh, R_OK) != 0) {
+		fprintf(stderr, "interop: GEFS_SHARED not available, skipped\n");
+		return;
+	}
+	snprintf(dir, sizeof dir, "%s/reference-images", sh);
+	interop1(dir, "ref-small", "small-mid", "small-mid");
+	interop1(dir, "ref-many", "many-s1", "many-s3");
+	interop1(dir, "ref-deep", "deep-s1", "deep-s1");
+}
+
 int
 suite_upsert(void)
 {
@@ -626,7 +744,8 @@ suite_upsert(void)
 	|| !CU_add_test(s, "crash and fault points of a commit", test_crash)
 	|| !CU_add_test(s, "abort", test_abort)
 	|| !CU_add_test(s, "a full image", test_full)
-	|| !CU_add_test(s, "labels, forks and their deletion", test_labels))
+	|| !CU_add_test(s, "labels, forks and their deletion", test_labels)
+	|| !CU_add_test(s, "reference images: edit, fork, delete a label", test_interop))
 		return -1;
 	return 0;
 }
