@@ -880,15 +880,35 @@ blkdefer(Gefs *fs, uint64_t addr)
 /* Release the blocks of the committed state dropped by the commit that
  * just became durable, and forget which blocks the edit allocated.  The
  * frees are logged after the commit's barrier: durable with the next. */
+static int
+addrcmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 int
 allocdone(Gefs *fs)
 {
 	Edit *ed = fs->ed;
 	size_t i;
+	int ai;
 
-	for (i = 0; i < ed->npend; i++)
+	/* in address order, each once: deadlists of a crashed merge may
+	 * share a chain suffix (§14.4), and log appends stay sorted */
+	qsort(ed->pend, ed->npend, sizeof *ed->pend, addrcmp);
+	for (i = 0; i < ed->npend; i++) {
+		if (i > 0 && ed->pend[i] == ed->pend[i - 1])
+			continue;
+		ai = arenaof(fs, ed->pend[i]);
+		if (ai >= 0 && fsetisfree(fs->arena[ai].free, ed->pend[i])) {
+			fswarn(fs, "block 0x%llx released twice; freed once", (unsigned long long)ed->pend[i]);
+			continue;
+		}
 		if (blkfree(fs, ed->pend[i]) < 0)
 			return -1;
+	}
 	ed->npend = 0;
 	fsetfree(ed->fresh);
 	if ((ed->fresh = fsetnew()) == NULL)

@@ -400,6 +400,7 @@ struct Edit {
 	bool		wgenused;	/* a dirty tree took wgen as its record gen */
 	uint64_t	lastgen;	/* the highest generation drawn (if wgenused) */
 	uint64_t	committed;	/* nextqid as committed */
+	bool		snapdirty;	/* labels changed the snapshot tree */
 	uint64_t	nappend;	/* log entries appended (logw.c) */
 	uint64_t	mark;		/* nappend right after the last commit */
 	bool		broken;		/* a commit failed: the latch */
@@ -421,6 +422,9 @@ struct Edit {
 /* session.c: set up / tear down the edit state of a rdwr handle (called
  * by gefs_open and gefs_close). */
 HIDDEN int editopen(Gefs *fs);
+/* A generation for a new snapshot record: the open generation first,
+ * then fresh ones (sb.nextgen is raised past them by the commit). */
+HIDDEN uint64_t drawgen(Gefs *fs);
 /* load.c: drop the loaded state (and every cached block, dirty ones
  * included) and load the committed state again. */
 HIDDEN int reload(Gefs *fs);

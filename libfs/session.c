@@ -29,6 +29,18 @@ editopen(Gefs *fs)
 	return 0;
 }
 
+uint64_t
+drawgen(Gefs *fs)
+{
+	Edit *ed = fs->ed;
+
+	if (ed->wgenused)
+		return ++ed->lastgen;
+	ed->wgenused = true;
+	ed->lastgen = ed->wgen;
+	return ed->wgen;
+}
+
 void
 editclose(Gefs *fs)
 {
@@ -114,7 +126,10 @@ foldold(Gefs *fs, Batch *bt, GefsSnap *o, GefsSnap *t)
 	t->pred = o->pred;
 	if ((rc = hassnap(fs, o->pred, &p)) < 0)
 		return -1;
-	if (rc == 1 && o->pred != o->gen && relink(fs, bt, GEFS_ORELINK, o->pred, t->gen, 0, 0) < 0)
+	/* the predecessor's succ follows only its own line: o may be a fork
+	 * (the 2025-09 reference would move p's succ to the fork's line) */
+	if (rc == 1 && o->pred != o->gen && p.succ == o->gen
+	&& relink(fs, bt, GEFS_ORELINK, o->pred, t->gen, 0, 0) < 0)
 		return -1;
 	if (batchadd(fs, bt, GEFS_ODELETE, k, gefs_packsnapkey(k, (uint64_t)o->gen), NULL, 0) < 0)
 		return -1;
@@ -159,7 +174,8 @@ changed(Gefs *fs, uint64_t nextqid)
 	for (t = fs->ed->trees; t != NULL; t = t->next)
 		if (t->dirty)
 			return true;
-	return fs->ed->ndl > 0 || fs->ed->nappend != fs->ed->mark || nextqid != fs->sb.nextqid;
+	return fs->ed->ndl > 0 || fs->ed->snapdirty || fs->ed->nappend != fs->ed->mark
+		|| nextqid != fs->sb.nextqid;
 }
 
 /* The snapshot-tree batch of a commit: every dirty tree's record and
@@ -175,32 +191,60 @@ buildbatch(Gefs *fs, Batch *bt)
 	return dlflush(fs, bt);
 }
 
-/* After a durable commit: trees continue from their new records, a new
- * working generation, the deferred frees applied. */
-static int
-settle(Gefs *fs)
+/* Every writable tree back to its record (the new one after a commit),
+ * clean; those no handle holds any more are freed. */
+static void
+resettrees(Edit *ed)
 {
-	Edit *ed = fs->ed;
 	GefsTree *t, **p;
 
 	for (p = &ed->trees; (t = *p) != NULL;) {
-		if (t->dirty) {
-			t->snap = t->orig;
-			t->dirty = false;
-			t->wgen = GEFS_NONE;
-		}
+		t->snap = t->orig;
+		t->dirty = false;
+		t->wgen = GEFS_NONE;
 		if (t->ref == 0) {
 			*p = t->next;
 			free(t);
 		} else
 			p = &t->next;
 	}
+}
+
+/* The edit state after the last commit (or a reload): nothing pending
+ * but the deferred frees, a new working generation. */
+static void
+restart(Gefs *fs)
+{
+	Edit *ed = fs->ed;
+
+	resettrees(ed);
 	ed->ndl = 0;
+	ed->snapdirty = false;
 	ed->wgen = fs->sb.nextgen;
 	ed->wgenused = false;
 	ed->committed = fs->sb.nextqid;
 	ed->mark = ed->nappend;
-	return allocdone(fs);
+}
+
+/* After a durable commit: the deferred frees are applied, and made
+ * durable by a second commit that writes only log entries, so that a
+ * session that ends now leaks nothing (§15.5 step 7). */
+static int
+settle(Gefs *fs)
+{
+	Edit *ed = fs->ed;
+
+	restart(fs);
+	if (allocdone(fs) < 0)
+		return -1;
+	if (ed->nappend == ed->mark)
+		return 0;
+	if (commit(fs) < 0) {
+		ed->broken = true;
+		return gefs_wraperr(&fs->err, "commit of the frees after commit %llu", (unsigned long long)fs->sb.qgen);
+	}
+	ed->mark = ed->nappend;
+	return 0;
 }
 
 int
@@ -235,36 +279,33 @@ gefs_commit(Gefs *fs)
 	return settle(fs);
 }
 
+/* After a reload: each writable tree from its label's record as
+ * committed. */
+static int
+reresolve(Gefs *fs)
+{
+	GefsLabel l;
+	GefsTree *t;
+
+	for (t = fs->ed->trees; t != NULL; t = t->next)
+		if (gefs_getlabel(fs, t->label, &l) < 0 || gefs_getsnap(fs, l.gen, &t->orig) < 0)
+			return gefs_wraperr(&fs->err, "abort: label \"%.64s\"", t->label);
+	return 0;
+}
+
 int
 gefs_abort(Gefs *fs)
 {
 	Edit *ed = fs->ed;
-	GefsTree *t, **p;
 
 	if (ed == NULL)
 		return gefs_seterr(&fs->err, EROFS, "abort: %s is open read-only", devpath(fs->dev));
-	for (p = &ed->trees; (t = *p) != NULL;) {
-		t->snap = t->orig;
-		t->dirty = false;
-		t->wgen = GEFS_NONE;
-		if (t->ref == 0) {
-			*p = t->next;
-			free(t);
-		} else
-			p = &t->next;
-	}
-	ed->ndl = 0;
 	ed->npend = 0;
 	fsetfree(ed->fresh);
-	if ((ed->fresh = fsetnew()) == NULL)
-		return gefs_seterr(&fs->err, ENOMEM, "out of memory");
-	if (reload(fs) < 0) {
+	if ((ed->fresh = fsetnew()) == NULL || reload(fs) < 0 || reresolve(fs) < 0) {
 		ed->broken = true;
-		return -1;
+		return gefs_wraperr(&fs->err, "abort");
 	}
-	ed->wgen = fs->sb.nextgen;
-	ed->wgenused = false;
-	ed->committed = fs->sb.nextqid;
-	ed->mark = ed->nappend;
+	restart(fs);
 	return 0;
 }

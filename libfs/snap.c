@@ -436,6 +436,7 @@ dlkill(Gefs *fs, uint64_t gen, uint64_t bgen, uint64_t addr)
 		return -1;
 	gefs_packdlent(b->buf, d->cursz / GEFS_DLENTSZ, addr);
 	d->cursz = (uint16_t)(d->cursz + GEFS_DLENTSZ);
+	d->gone = false;
 	b->flags &= ~(uint32_t)BLK_VERIFIED;
 	cachedirty(fs->cache, b, STAGE_DATA);
 	cacheput(fs->cache, b);
@@ -749,6 +750,9 @@ dlflush(Gefs *fs, Batch *bt)
 			return -1;
 		if (!d->changed || (d->gone && !d->existed))
 			continue;
+		/* queued once: the next flush sees the list as entered */
+		d->changed = false;
+		d->existed = !d->gone;
 		nk = gefs_packdlistkey(k, d->gen, d->bgen);
 		if (d->gone) {
 			if (batchadd(fs, bt, GEFS_ODELETE, k, nk, NULL, 0) < 0)

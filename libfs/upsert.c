@@ -672,16 +672,8 @@ pass(Up *u, const GefsMsg *m, int n)
 static void
 markdirty(GefsTree *t)
 {
-	Edit *ed = t->fs->ed;
-
-	if (t->dirty || t->snaptree) {
-		t->dirty = true;
-		return;
-	}
-	t->wgen = ed->wgenused ? ++ed->lastgen : ed->wgen;
-	if (!ed->wgenused)
-		ed->lastgen = ed->wgen;
-	ed->wgenused = true;
+	if (!t->dirty && !t->snaptree)
+		t->wgen = drawgen(t->fs);
 	t->dirty = true;
 }
 

@@ -916,6 +916,18 @@ GEFS_API int gefs_commit(Gefs *fs);
  * is byte-identical to before, except that an edit larger than the cache
  * may have written data blocks early into free space. */
 GEFS_API int gefs_abort(Gefs *fs);
+/* Labels (§13.5, §13.6), applied to the snapshot tree at once and made
+ * durable by the next gefs_commit.  gefs_snapshot: label dst for the
+ * snapshot label src points to (src is committed first if it has
+ * changes): immutable, or (mut) a mutable fork whose changes form a new
+ * line of history.  gefs_dellabel: delete a label; its snapshot goes too
+ * when nothing else refers to it (deadlists merged or freed, a deleted
+ * tip's own blocks freed; every free waits for the commit).  Errors:
+ * EEXIST, ENOENT, EINVAL (a name of 0 or more than 127 bytes), EPERM
+ * (dump, empty, adm), EBUSY (a label whose tree is open for writing, or
+ * the last label of a snapshot that has a fork). */
+GEFS_API int gefs_snapshot(Gefs *fs, const char *src, const char *dst, bool mut);
+GEFS_API int gefs_dellabel(Gefs *fs, const char *label);
 
 /* ------------------------------------------------------------------ */
 /* Checking (check.c, checktree.c, problem.c)                         */
