@@ -1166,6 +1166,83 @@ mstep(Model *m, GefsTree *t, uint8_t *buf)
 	return 0;
 }
 
+/* ---- snapshots of main taken along the model test ---- */
+
+enum { NSNAP = 3 };	/* labels kept; the oldest is deleted beyond */
+
+typedef struct Snaps {
+	char		name[NSNAP][16];
+	Model		*m[NSNAP];
+	int		n, seq;
+} Snaps;
+
+static Model *
+mclone(const Model *m)
+{
+	Model *c = malloc(sizeof *c);
+	int i;
+
+	if (c == NULL)
+		return NULL;
+	*c = *m;
+	for (i = 0; i < m->nn; i++)
+		if (m->n[i].len > 0 && (c->n[i].data = malloc(m->n[i].len)) != NULL)
+			memcpy(c->n[i].data, m->n[i].data, m->n[i].len);
+	return c;
+}
+
+static void
+mfree(Model *m)
+{
+	int i;
+
+	for (i = 0; m != NULL && i < m->nn; i++)
+		free(m->n[i].data);
+	free(m);
+}
+
+/* Label main as it is committed now (the model saved with it), deleting
+ * the oldest label beyond NSNAP; each change committed.  Errors found. */
+static int
+msnap(Snaps *sn, const Model *m, Gefs *fs)
+{
+	if (sn->n == NSNAP) {
+		if (gefs_dellabel(fs, sn->name[0]) < 0 || gefs_commit(fs) < 0) {
+			fprintf(stderr, "delete label %s: %s\n", sn->name[0], gefs_errmsg(fs));
+			return 1;
+		}
+		mfree(sn->m[0]);
+		memmove(&sn->m[0], &sn->m[1], (NSNAP - 1) * sizeof sn->m[0]);
+		memmove(sn->name[0], sn->name[1], (NSNAP - 1) * sizeof sn->name[0]);
+		sn->n--;
+	}
+	snprintf(sn->name[sn->n], sizeof sn->name[0], "s%d", sn->seq++);
+	if (gefs_snapshot(fs, "main", sn->name[sn->n], false) < 0 || gefs_commit(fs) < 0) {
+		fprintf(stderr, "snapshot %s: %s\n", sn->name[sn->n], gefs_errmsg(fs));
+		return 1;
+	}
+	sn->m[sn->n++] = mclone(m);
+	return 0;
+}
+
+/* Every label still lists what main held when it was taken. */
+static int
+msnapcmp(Snaps *sn, Gefs *fs, const char *when)
+{
+	GefsTree *t;
+	char w[96];
+	int i, bad = 0;
+
+	for (i = 0; i < sn->n && bad == 0; i++) {
+		if ((t = opent(fs, sn->name[i])) == NULL)
+			return 1;
+		snprintf(w, sizeof w, "label %s, %s", sn->name[i], when);
+		bad += sn->m[i] == NULL || mcompare(sn->m[i], t, w);
+		gefs_closetree(t);
+	}
+	return bad;
+}
+
 /* The model of a fresh tree: its root as the engine has it. */
 static void
 minit(Model *m, GefsTree *t, uint64_t seed)
@@ -1217,12 +1294,14 @@ test_model(void)
 	Gefs *fs;
 	long i;
 	int bad = 0, ncommit = 0;
+	Snaps sn;
 
 	CU_ASSERT_FATAL(buf && m && mkfresh(path, sizeof path) == 0);
 	fs = openrw(path);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
 	t = opent(fs, "main");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	memset(&sn, 0, sizeof sn);
 	minit(m, t, seed);
 	for (i = 0; i < nops && bad == 0; i++) {
 		bad += mstep(m, t, buf);
@@ -1235,10 +1314,13 @@ test_model(void)
 			}
 			snprintf(when, sizeof when, "after op %ld (commit %d)", i, ncommit);
 			bad += mcompare(m, t, when);
+			if (bad == 0 && ncommit % 7 == 0)
+				bad += msnap(&sn, m, fs);
 			if (ncommit % 10 == 0 || i == nops - 1) {
 				fs = mreopen(m, fs, &t, path);
 				snprintf(when, sizeof when, "reopened after op %ld", i);
 				bad += mcompare(m, t, when);
+				bad += msnapcmp(&sn, fs, when);
 			}
 		}
 	}
@@ -1250,7 +1332,9 @@ test_model(void)
 	gefs_closetree(t);
 	gefs_close(fs);
 	CU_ASSERT_EQUAL(nerrors(path), 0);
-	fprintf(stderr, "[%ld ops, %d commits, %d entries] ", i, ncommit, m->nn);
+	fprintf(stderr, "[%ld ops, %d commits, %d entries, %d labels taken] ", i, ncommit, m->nn, sn.seq);
+	for (i = 0; i < sn.n; i++)
+		mfree(sn.m[i]);
 	unlink(path);
 	for (i = 0; i < m->nn; i++)
 		free(m->n[i].data);
