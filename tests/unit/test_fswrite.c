@@ -779,7 +779,7 @@ enum {
 	MMAX	= 400,		/* live entries at most */
 	MFILE	= 192 * 1024,	/* most file offsets stay below this */
 	MBIG	= 1200 * 1024,	/* a rare big write: more than one write step */
-	MREAD	= MFILE + MBIG + 64 * 1024,
+	MLEN	= 4 << 20,	/* longest file (appends grow files past MFILE) */
 	MSTEP	= 64 * B,	/* the write step of fswrite (one Owstat each) */
 };
 
@@ -936,6 +936,8 @@ mwrite(Model *m, const char *path, const uint8_t *buf, size_t cnt, uint64_t off)
 	if (cnt == 0)
 		return 0;
 	end = off + cnt;
+	if (end > MLEN)
+		return -1;	/* longer than the model keeps: skipped */
 	if (end > n->len) {
 		n->data = realloc(n->data, end);
 		memset(n->data + n->len, 0, end - n->len);
@@ -1051,7 +1053,7 @@ static int
 mcompare(Model *m, GefsTree *t, const char *when)
 {
 	GefsStat st;
-	uint8_t *buf = malloc(MREAD);
+	uint8_t *buf = malloc(MLEN + 1);
 	int i, bad = 0, j, nch[MMAX] = {0};
 	MNode *n;
 
@@ -1080,9 +1082,13 @@ mcompare(Model *m, GefsTree *t, const char *when)
 				fprintf(stderr, "%s: %s: %d entries, model %d\n", when, n->path, got, nch[i]);
 				bad++;
 			}
-		} else if (rd(t, n->path, 0, buf, MREAD) != (int64_t)n->len
+		} else if (rd(t, n->path, 0, buf, MLEN + 1) != (int64_t)n->len
 		    || (n->len && memcmp(buf, n->data, n->len) != 0)) {
-			fprintf(stderr, "%s: %s: contents differ\n", when, n->path);
+			for (j = 0; j < (int)n->len && buf[j] == n->data[j]; j++)
+				;
+			fprintf(stderr, "%s: %s (qid 0x%llx): contents differ from byte %d of %llu (%02x, model %02x)\n",
+				when, n->path, (unsigned long long)n->qpath, j, (unsigned long long)n->len,
+				j < (int)n->len ? buf[j] : 0, j < (int)n->len ? n->data[j] : 0);
 			bad++;
 		}
 	}
@@ -1117,7 +1123,7 @@ mstep(Model *m, GefsTree *t, uint8_t *buf)
 {
 	char p[256], q[256];
 	int op = (int)rndn(m, 100), want, got;
-	uint64_t off, len;
+	uint64_t off = 0, len = 0;
 	uint32_t mode;
 	bool all;
 
@@ -1138,7 +1144,7 @@ mstep(Model *m, GefsTree *t, uint8_t *buf)
 		len = op == 59 && rndn(m, 4) == 0 ? MBIG : rndn(m, 40000);
 		fillpat(buf, off, (size_t)len, (int)rndn(m, 200));
 		want = mwrite(m, p, buf, (size_t)len, off);
-		got = gefs_pwrite(t, p, buf, (size_t)len, off) < 0 ? -1 : 0;
+		got = want < 0 ? 0 : gefs_pwrite(t, p, buf, (size_t)len, off) < 0 ? -1 : 0;
 	} else if (op < 70) {
 		rpath(m, p, sizeof p, true);
 		len = rndn(m, 2) ? rndn(m, MFILE) : rndn(m, 3 * B);
@@ -1156,6 +1162,9 @@ mstep(Model *m, GefsTree *t, uint8_t *buf)
 		got = want < 0 ? 0 : gefs_rename(t, p, q);
 	} else
 		want = rwstat(m, t, p, sizeof p, &got);
+	if (getenv("GEFS_MODEL_TRACE") != NULL)	/* every operation, to replay a failure */
+		fprintf(stderr, "op %d %s -> %s off %llu len %llu: %d\n", op, p, op >= 78 && op < 90 ? q : "",
+			(unsigned long long)off, (unsigned long long)len, want);
 	if (want < 0)
 		return 0;	/* the model's own limits: skipped */
 	if ((want == 0) != (got == 0) || (want != 0 && gefs_errcode(t->fs) != want)) {
@@ -1185,9 +1194,11 @@ mclone(const Model *m)
 	if (c == NULL)
 		return NULL;
 	*c = *m;
-	for (i = 0; i < m->nn; i++)
-		if (m->n[i].len > 0 && (c->n[i].data = malloc(m->n[i].len)) != NULL)
+	for (i = 0; i < m->nn; i++) {
+		c->n[i].data = m->n[i].len > 0 ? malloc(m->n[i].len) : NULL;	/* never shared */
+		if (c->n[i].data != NULL)
 			memcpy(c->n[i].data, m->n[i].data, m->n[i].len);
+	}
 	return c;
 }
 
@@ -1305,6 +1316,10 @@ test_model(void)
 	minit(m, t, seed);
 	for (i = 0; i < nops && bad == 0; i++) {
 		bad += mstep(m, t, buf);
+		if (bad == 0 && getenv("GEFS_MODEL_EACH") != NULL && i >= atol(getenv("GEFS_MODEL_EACH"))) {
+			snprintf(when, sizeof when, "after op %ld, uncommitted", i);
+			bad += mcompare(m, t, when);	/* to find the operation that went wrong */
+		}
 		if (bad == 0 && (i % 50 == 49 || i == nops - 1)) {
 			ncommit++;
 			if (gefs_commit(fs) < 0) {
