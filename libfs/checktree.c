@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * checktree.c — the checker's tree passes (FORMAT.md §8, §9, §10, §12,
  * §13.8, §14, §16, §20): a raw walk of every node of the snapshot tree and
@@ -184,7 +185,7 @@ databad(void *arg, uint64_t addr, uint64_t got, uint64_t want, int err, const ch
 			(unsigned long long)addr, devpath(w->ck->fs->dev), (unsigned long long)addr,
 			err < 0 ? "unexpected end of file" : strerror(err));
 	else
-		werr(w, PR_RFDATAHASH, addr, "%s: data block 0x%llx: hash %016llx, pointer says %016llx", ks,
+		werr(w, PR_RFDATAHASH, addr, "%s: data block 0x%llx: hash 0x%016llx, pointer says 0x%016llx", ks,
 			(unsigned long long)addr, (unsigned long long)got, (unsigned long long)want);
 }
 
@@ -206,7 +207,7 @@ refdata(Walk *w, const GefsBptr *bp, uint64_t from, const char *ks)
 		werr(w, PR_RFDATAREAD, bp->addr, "%s: data block 0x%llx: %s", ks, (unsigned long long)bp->addr,
 			ck->fs->err.msg);
 	else if (gefs_blkhash(ck->buf) != bp->hash)
-		werr(w, PR_RFDATAHASH, bp->addr, "%s: data block 0x%llx: hash %016llx, pointer says %016llx", ks,
+		werr(w, PR_RFDATAHASH, bp->addr, "%s: data block 0x%llx: hash 0x%016llx, pointer says 0x%016llx", ks,
 			(unsigned long long)bp->addr, (unsigned long long)gefs_blkhash(ck->buf), (unsigned long long)bp->hash);
 }
 
@@ -414,7 +415,7 @@ sharednode(Walk *w, const GefsBptr *bp, int fill, uint64_t from)
 	if (b == NULL)
 		return;		/* reported at the first pointer */
 	if (gefs_blkhash(b->buf) != bp->hash)
-		werr(w, PR_SHHASH, bp->addr, "shared node 0x%llx: %s says hash %016llx, the node hashes to %016llx",
+		werr(w, PR_SHHASH, bp->addr, "shared node 0x%llx: %s says hash 0x%016llx, the node hashes to 0x%016llx",
 			(unsigned long long)bp->addr, fromname(from, fb), (unsigned long long)bp->hash,
 			(unsigned long long)gefs_blkhash(b->buf));
 	else if (fill >= 0 && gefs_unpacknode(&n, b->buf, bp->addr, &e) == 0 && gefs_nodefill(&n) != fill)
@@ -457,7 +458,7 @@ walknode(Walk *w, const GefsBptr *bp, int depth, int fill, uint64_t from, const 
 		return;
 	}
 	if (gefs_blkhash(b->buf) != bp->hash)
-		werr(w, PR_NDHASH, bp->addr, "block 0x%llx: hash %016llx, %s says %016llx",
+		werr(w, PR_NDHASH, bp->addr, "block 0x%llx: hash 0x%016llx, %s says 0x%016llx",
 			(unsigned long long)bp->addr, (unsigned long long)gefs_blkhash(b->buf),
 			from == GEFS_NONE ? "the root pointer" : fromname(from, fb), (unsigned long long)bp->hash);
 	if (gefs_unpacknode(&n, b->buf, bp->addr, &e) < 0) {
@@ -1087,86 +1088,6 @@ namespace(Check *ck, Walk *w, GefsTree *t)
 
 /* ---- the users file (§16) ---- */
 
-typedef struct Names {
-	char		**v;
-	size_t		n;
-} Names;
-
-static int
-nameadd(Names *l, const char *s, size_t n)
-{
-	char **nv = grow(l->v, l->n, sizeof *nv);
-
-	if (nv == NULL)
-		return -1;
-	l->v = nv;
-	if ((l->v[l->n] = strndup(s, n)) == NULL)
-		return -1;
-	l->n++;
-	return 0;
-}
-
-static bool
-namein(const Names *l, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i], s) == 0)
-			return true;
-	return false;
-}
-
-/* Parse the text; the first problem found, or NULL. */
-static const char *
-parseusers(const char *text, size_t n, char *why, size_t nwhy)
-{
-	Names def = {NULL, 0}, ref = {NULL, 0};
-	const char *p = text, *nl, *c1, *c2, *c3, *e, *q, *r;
-	int line = 0;
-	size_t i;
-
-	why[0] = 0;
-	while (why[0] == 0 && (nl = memchr(p, '\n', n - (size_t)(p - text))) != NULL) {
-		line++;
-		e = nl - p > 8190 ? p + 8190 : nl;
-		if (p == e || *p == '#')
-			goto next;
-		c1 = memchr(p, ':', (size_t)(e - p));
-		c2 = c1 ? memchr(c1 + 1, ':', (size_t)(e - c1 - 1)) : NULL;
-		c3 = c2 ? memchr(c2 + 1, ':', (size_t)(e - c2 - 1)) : NULL;
-		if (c3 == NULL) {
-			snprintf(why, nwhy, "line %d: fewer than four fields", line);
-			break;
-		}
-		if (c2 - c1 - 1 == 4 && memcmp(c2 + 1, "none", 4) == 0 && c3 - c2 - 1 == 4)
-			snprintf(why, nwhy, "line %d: the leader is none", line);
-		if (nameadd(&def, c1 + 1, (size_t)(c2 - c1 - 1)) < 0 || (c3 > c2 + 1 && nameadd(&ref, c2 + 1, (size_t)(c3 - c2 - 1)) < 0))
-			break;
-		r = memchr(c3 + 1, ':', (size_t)(e - c3 - 1));
-		for (q = c3 + 1, r = r ? r : e; q < r; ) {
-			const char *comma = memchr(q, ',', (size_t)(r - q));
-			const char *end = comma ? comma : r;
-
-			if (end > q && nameadd(&ref, q, (size_t)(end - q)) < 0)
-				break;
-			q = end + 1;
-		}
-next:
-		p = nl + 1;
-	}
-	for (i = 0; why[0] == 0 && i < ref.n; i++)
-		if (!namein(&def, ref.v[i]))
-			snprintf(why, nwhy, "user \"%.64s\" is named as a leader or member but not defined", ref.v[i]);
-	for (i = 0; i < def.n; i++)
-		free(def.v[i]);
-	for (i = 0; i < ref.n; i++)
-		free(ref.v[i]);
-	free(def.v);
-	free(ref.v);
-	return why[0] ? why : NULL;
-}
-
 static void
 checkusers(Check *ck, GefsTree *t)
 {
@@ -1201,7 +1122,7 @@ checkusers(Check *ck, GefsTree *t)
 	r = gefs_read(t, &d, 0, text, d.length);
 	if (r < 0)
 		ckreport(ck, PR_USTYPE, GEFS_NONE, "adm: /users: %s", gefs_errmsg(ck->fs));
-	else if (parseusers(text, (size_t)r, why, sizeof why) != NULL)
+	else if (userscheck(text, (size_t)r, why, sizeof why) != NULL)
 		ckreport(ck, PR_USPARSE, GEFS_NONE, "adm: /users: %s", why);
 	free(text);
 }
@@ -1226,7 +1147,7 @@ loadids(Check *ck)
 	|| (d.mode & GEFS_DMDIR) || d.length >= (1u << 20) || (text = malloc(d.length + 1)) == NULL)
 		goto out;
 	r2 = gefs_read(&t, &d, 0, text, d.length);
-	if (r2 < 0 || parseusers(text, (size_t)r2, why, sizeof why) != NULL)
+	if (r2 < 0 || userscheck(text, (size_t)r2, why, sizeof why) != NULL)
 		goto out;
 	end = text + r2;
 	for (p = text; p < end && (q = memchr(p, '\n', (size_t)(end - p))) != NULL; p = q + 1) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fs — files and directories of one snapshot's tree, read side (§12, §16):
  * walking paths, stat, directory listings, file data (holes as zeros), the
@@ -77,8 +78,8 @@ walkup(GefsTree *t, uint8_t *k, size_t *nk, GefsXdir *d)
 }
 
 /* Walk path from the root; k/nk receive the final entry's Kent key. */
-static int
-walkkey(GefsTree *t, const char *path, uint8_t *k, size_t *nk, GefsXdir *d)
+int
+walkent(GefsTree *t, const char *path, uint8_t *k, size_t *nk, GefsXdir *d)
 {
 	const char *p = path, *q;
 	size_t n;
@@ -124,7 +125,7 @@ gefs_walk(GefsTree *t, const char *path, GefsXdir *d)
 	uint8_t k[GEFS_KEYMAX];
 	size_t nk;
 
-	return walkkey(t, path, k, &nk, d);
+	return walkent(t, path, k, &nk, d);
 }
 
 /* Seconds as the reference's stat reports them (§12.7), without
@@ -145,7 +146,7 @@ gefs_stat(GefsTree *t, const char *path, GefsStat *st)
 	GefsKey key;
 
 	memset(st, 0, sizeof *st);
-	if (walkkey(t, path, k, &nk, &st->d) < 0)
+	if (walkent(t, path, k, &nk, &st->d) < 0)
 		return -1;
 	if (gefs_unpackkey(&key, k, nk, NULL) == 0 && key.nlen > 0) {
 		memcpy(st->name, key.name, key.nlen < GEFS_NAMEMAX ? key.nlen : GEFS_NAMEMAX);
@@ -365,17 +366,23 @@ struct Users {
 	size_t		n, cap;
 };
 
-void
-usersfree(Gefs *fs)
+static void
+usfree(struct Users *us)
 {
 	size_t i;
 
-	if (fs->users == NULL)
+	if (us == NULL)
 		return;
-	for (i = 0; i < fs->users->n; i++)
-		free(fs->users->u[i].name);
-	free(fs->users->u);
-	free(fs->users);
+	for (i = 0; i < us->n; i++)
+		free(us->u[i].name);
+	free(us->u);
+	free(us);
+}
+
+void
+usersfree(Gefs *fs)
+{
+	usfree(fs->users);
 	fs->users = NULL;
 }
 
@@ -536,6 +543,133 @@ gefs_username(Gefs *fs, int32_t id, char *buf, size_t n)
 		}
 	snprintf(buf, n, "%d", (int)id);
 	return 1;
+}
+
+int
+userid(Gefs *fs, const char *name, int32_t *id)
+{
+	size_t i;
+
+	if (fs->users == NULL)
+		loadusers(fs);
+	for (i = 0; fs->users != NULL && i < fs->users->n; i++)
+		if (strcmp(fs->users->u[i].name, name) == 0) {
+			*id = fs->users->u[i].id;
+			return 0;
+		}
+	return gefs_seterr(&fs->err, ENOENT, "user \"%.*s\" is not in the users file", GEFS_USERMAX, name);
+}
+
+int
+usersset(Gefs *fs, const char *text, size_t n)
+{
+	struct Users *us;
+
+	us = calloc(1, sizeof *us);
+	if (us == NULL || parseusers(fs, us, text, n) < 0) {
+		usfree(us);
+		return gefs_seterr(&fs->err, ENOMEM, "users file: out of memory");
+	}
+	usersfree(fs);
+	fs->users = us;
+	return 0;
+}
+
+/* ---- the users file, strictly (§16): what the reference's loader refuses ---- */
+
+typedef struct Names {
+	char		**v;
+	size_t		n, cap;
+} Names;
+
+static int
+nameadd(Names *l, const char *s, size_t n)
+{
+	char **nv;
+
+	if (l->n == l->cap) {
+		nv = realloc(l->v, (l->cap ? 2 * l->cap : 16) * sizeof *nv);
+		if (nv == NULL)
+			return -1;
+		l->v = nv;
+		l->cap = l->cap ? 2 * l->cap : 16;
+	}
+	if ((l->v[l->n] = strndup(s, n)) == NULL)
+		return -1;
+	l->n++;
+	return 0;
+}
+
+static bool
+namein(const Names *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+static void
+namesfree(Names *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+/* The names of one line (without its newline, cut to USERLINEMAX) into
+ * def (the user) and ref (its leader and members); "" or the problem. */
+static int
+checkline(const char *p, const char *e, int line, Names *def, Names *ref, char *why, size_t nwhy)
+{
+	const char *c1, *c2, *c3, *q, *r, *end;
+
+	c1 = memchr(p, ':', (size_t)(e - p));
+	c2 = c1 ? memchr(c1 + 1, ':', (size_t)(e - c1 - 1)) : NULL;
+	c3 = c2 ? memchr(c2 + 1, ':', (size_t)(e - c2 - 1)) : NULL;
+	if (c3 == NULL)
+		return snprintf(why, nwhy, "line %d: fewer than four fields", line), -1;
+	if (c3 - c2 - 1 == 4 && memcmp(c2 + 1, "none", 4) == 0)
+		return snprintf(why, nwhy, "line %d: the leader is none", line), -1;
+	if (nameadd(def, c1 + 1, (size_t)(c2 - c1 - 1)) < 0
+	    || (c3 > c2 + 1 && nameadd(ref, c2 + 1, (size_t)(c3 - c2 - 1)) < 0))
+		return snprintf(why, nwhy, "out of memory"), -1;
+	r = memchr(c3 + 1, ':', (size_t)(e - c3 - 1));
+	for (q = c3 + 1, r = r ? r : e; q < r; q = end + 1) {
+		end = memchr(q, ',', (size_t)(r - q));
+		end = end ? end : r;
+		if (end > q && nameadd(ref, q, (size_t)(end - q)) < 0)
+			return snprintf(why, nwhy, "out of memory"), -1;
+	}
+	return 0;
+}
+
+const char *
+userscheck(const char *text, size_t n, char *why, size_t nwhy)
+{
+	Names def = {NULL, 0, 0}, ref = {NULL, 0, 0};
+	const char *p = text, *nl, *e;
+	int line = 0;
+	size_t i;
+
+	why[0] = 0;
+	while ((nl = memchr(p, '\n', n - (size_t)(p - text))) != NULL) {
+		line++;
+		e = nl - p > USERLINEMAX ? p + USERLINEMAX : nl;
+		if (p != e && *p != '#' && checkline(p, e, line, &def, &ref, why, nwhy) < 0)
+			break;
+		p = nl + 1;
+	}
+	for (i = 0; why[0] == 0 && i < ref.n; i++)
+		if (!namein(&def, ref.v[i]))
+			snprintf(why, nwhy, "user \"%.64s\" is named as a leader or member but not defined", ref.v[i]);
+	namesfree(&def);
+	namesfree(&ref);
+	return why[0] ? why : NULL;
 }
 
 /* ---- manifests ---- */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * internal.h — libfs-internal interfaces: the device, the block cache and
  * the layers above them.  Not installed; cmd/ never includes it (unit tests
@@ -95,6 +96,7 @@ struct Blk {
 	uint8_t		*buf;		/* GEFS_BLKSZ bytes, owned by the cache */
 	uint32_t	flags;		/* for layers above: BLK_VERIFIED, ... */
 	uint64_t	vhash;		/* blk.c: blkhash of buf, valid while BLK_VERIFIED */
+	uint64_t	nodeh;		/* blk.c: vhash when BLK_NODEOK was set */
 	/* cache-private below */
 	int		ref;
 	int		dirty;
@@ -109,6 +111,9 @@ enum {
 					 * read; getblk compares it with each pointer's
 					 * hash (whoever changes buf clears the flag) */
 	BLK_BADHASH	= 1 << 1,	/* hash known not to match */
+	BLK_NODEOK	= 1 << 2,	/* buf passed gefs_unpacknode while its blkhash
+					 * was nodeh: getnode skips the checks while
+					 * BLK_VERIFIED and vhash == nodeh */
 };
 
 enum {
@@ -188,9 +193,24 @@ struct Gefs {
 	uint64_t	nwarn;		/* warnings reported through opts.warn */
 	/* --- tree / snap / fs state below --- */
 	struct Users	*users;		/* parsed /users of adm (fs.c) */
+	/* --- fswrite.c: who and when, for the entries it writes --- */
+	int64_t		wclock;		/* ns, when wclockset (gefs_setclock) */
+	bool		wclockset;
+	int32_t		wuid;		/* acting user, when wuidset (gefs_setuser) */
+	bool		wuidset;
 	/* --- the edit session (arena.c, snap.c, upsert.c, session.c) --- */
 	Edit		*ed;		/* NULL on a read-only handle */
 };
+
+/* Messages follow the tools' output rules (cmd/common/common.h): hashes
+ * as 0x%016llx, address ranges half-open as rangestr renders them,
+ * "[0x4000, 0x8000)" (err.c). */
+enum { RANGESTRSZ = 64 };
+HIDDEN const char *rangestr(char buf[RANGESTRSZ], uint64_t addr, uint64_t len);
+
+/* Where superblock copy 1 lives: the last whole block of the device
+ * (0 when the device has fewer than two blocks). */
+HIDDEN uint64_t sb1addr(Gefs *fs);
 
 /* Report a non-fatal finding (e.g. "arena 3: header hash mismatch, using
  * footer") through opts.warn; counts it. */
@@ -213,8 +233,12 @@ HIDDEN Blk *getblk(Gefs *fs, const GefsBptr *bp, int want);
  * type and logh; hdr receives the decoded header. */
 HIDDEN Blk *getlogblk(Gefs *fs, uint64_t addr, int want, GefsLogHdr *hdr);
 /* Read and decode a tree node; *out is filled, the Blk stays referenced
- * until putblk. */
+ * until putblk.  A block already validated with the same contents (same
+ * blkhash) is not validated again. */
 HIDDEN Blk *getnode(Gefs *fs, const GefsBptr *bp, GefsNode *out);
+/* pack.c: fill n from the header of a node gefs_unpacknode accepted
+ * before (no checks). */
+HIDDEN void nodeview(GefsNode *n, const uint8_t *blk, uint64_t addr);
 HIDDEN void putblk(Gefs *fs, Blk *b);
 /* Which arena holds addr; -1 if none. */
 HIDDEN int arenaof(Gefs *fs, uint64_t addr);
@@ -491,6 +515,18 @@ HIDDEN int batchapply(Gefs *fs, Batch *b);
 
 /* fs.c: free the parsed users table (gefs_close calls it). */
 HIDDEN void usersfree(Gefs *fs);
+/* Walk path from the root as gefs_walk does; k/nk (GEFS_KEYMAX bytes)
+ * receive the entry's Kent key. */
+HIDDEN int walkent(GefsTree *t, const char *path, uint8_t *k, size_t *nk, GefsXdir *d);
+/* The id of user name in the users table (parsed on first use): 0, or -1
+ * (ENOENT naming the user). */
+HIDDEN int userid(Gefs *fs, const char *name, int32_t *id);
+/* Replace the users table by the one parsed from text (0, or -1 ENOMEM). */
+HIDDEN int usersset(Gefs *fs, const char *text, size_t n);
+/* Judge users-file text as the reference's loader does (§16): at least
+ * four fields per line, every leader and member defined, no leader none.
+ * NULL when it parses, else why (nwhy bytes) holding the first problem. */
+HIDDEN const char *userscheck(const char *text, size_t n, char *why, size_t nwhy);
 
 /* sha256.c: FIPS 180-4 SHA-256. */
 typedef struct Sha256 {

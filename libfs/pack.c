@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pack — big-endian encoders and bounds-checked decoders for every on-disk
  * structure of GEFS (FORMAT.md §1, §4–§10, §22.2).  Encoders trust their
@@ -1128,6 +1129,21 @@ gefs_unpacknode(GefsNode *n, const uint8_t *blk, uint64_t addr, GefsErr *e)
 	if (checkarea(blk, &pivarea, type, n->nval, n->valsz, pfx, e) < 0)
 		return -1;
 	return checkarea(blk, &msgarea, type, n->nbuf, n->bufsz, pfx, e);
+}
+
+void
+nodeview(GefsNode *n, const uint8_t *blk, uint64_t addr)
+{
+	memset(n, 0, sizeof *n);
+	n->addr = addr;
+	n->type = gefs_get16(blk);
+	n->b = blk;
+	n->nval = gefs_get16(blk + 2);
+	n->valsz = gefs_get16(blk + 4);
+	if (n->type == GEFS_TPIVOT) {
+		n->nbuf = gefs_get16(blk + 6);
+		n->bufsz = gefs_get16(blk + 8);
+	}
 }
 
 /* Entry i of a decoded node (0 <= i < nval). */
