@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arena — free space of an arena (§6): a set of disjoint, coalesced free
  * ranges, and the replay of the allocation log that rebuilds it at load
@@ -466,12 +467,12 @@ judgelogh(Gefs *fs, int ai, uint64_t addr, const GefsLogHdr *h, long stop)
 		return 0;
 	}
 	if (fs->opts.ignhash) {
-		fswarn(fs, "arena %d: log block 0x%llx: logh mismatch (stored %016llx), read on",
+		fswarn(fs, "arena %d: log block 0x%llx: logh mismatch (stored 0x%016llx), read on",
 			ai, (unsigned long long)addr, (unsigned long long)h->logh);
 		return 0;
 	}
 	return gefs_seterr(&fs->err, EBADMSG,
-		"arena %d: log block 0x%llx (log): logh %016llx does not match the body (logsz %u)",
+		"arena %d: log block 0x%llx (log): logh 0x%016llx does not match the body (logsz %u)",
 		ai, (unsigned long long)addr, (unsigned long long)h->logh, h->logsz);
 }
 
@@ -603,6 +604,7 @@ applyent(Gefs *fs, void *arg, const GefsLogItem *it)
 	const GefsLogEnt *le;
 	uint64_t lo, hi;
 	bool alloc;
+	char rs[RANGESTRSZ];
 
 	a = &fs->arena[*(int *)arg];
 	le = &it->ent;
@@ -612,9 +614,9 @@ applyent(Gefs *fs, void *arg, const GefsLogItem *it)
 	dataarea(a, &lo, &hi);
 	if (le->addr < lo || le->addr >= hi || le->len > hi - le->addr)
 		return gefs_seterr(&fs->err, EBADMSG,
-			"arena %d: log block 0x%llx (log): entry at offset %zu: %s of [0x%llx, +0x%llx) outside the data area [0x%llx, 0x%llx)",
+			"arena %d: log block 0x%llx (log): entry at offset %zu: %s of %s outside the data area [0x%llx, 0x%llx)",
 			*(int *)arg, (unsigned long long)it->blk, it->off, alloc ? "alloc" : "free",
-			(unsigned long long)le->addr, (unsigned long long)le->len,
+			rangestr(rs, le->addr, le->len),
 			(unsigned long long)lo, (unsigned long long)hi);
 	if ((alloc ? fsetrm : fsetins)(a->free, le->addr, le->len) < 0) {
 		if (errno == ENOMEM)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * blk — typed block reads with verification (§3): tree nodes and data
  * blocks against the hash of the pointer used to reach them, log and
@@ -138,13 +139,13 @@ getblk(Gefs *fs, const GefsBptr *bp, int want)
 	}
 	if (b->vhash != bp->hash) {
 		if (!fs->opts.ignhash) {
-			gefs_seterr(&fs->err, EBADMSG, "block 0x%llx (%s): hash %016llx does not match the pointer's %016llx",
+			gefs_seterr(&fs->err, EBADMSG, "block 0x%llx (%s): hash 0x%016llx does not match the pointer's 0x%016llx",
 				(unsigned long long)bp->addr, tn, (unsigned long long)b->vhash,
 				(unsigned long long)bp->hash);
 			cacheput(fs->cache, b);
 			return NULL;
 		}
-		fswarn(fs, "block 0x%llx (%s): hash %016llx does not match the pointer's %016llx, read on",
+		fswarn(fs, "block 0x%llx (%s): hash 0x%016llx does not match the pointer's 0x%016llx, read on",
 			(unsigned long long)bp->addr, tn, (unsigned long long)b->vhash, (unsigned long long)bp->hash);
 	}
 	t = gefs_get16(b->buf);
@@ -212,12 +213,12 @@ getlogblk(Gefs *fs, uint64_t addr, int want, GefsLogHdr *hdr)
 	if (b == NULL || hashok)
 		return b;
 	if (!fs->opts.ignhash) {
-		gefs_seterr(&fs->err, EBADMSG, "block 0x%llx (%s): logh %016llx does not match the body (logsz %u)",
+		gefs_seterr(&fs->err, EBADMSG, "block 0x%llx (%s): logh 0x%016llx does not match the body (logsz %u)",
 			(unsigned long long)addr, gefs_typename(want), (unsigned long long)hdr->logh, hdr->logsz);
 		cacheput(fs->cache, b);
 		return NULL;
 	}
-	fswarn(fs, "block 0x%llx (%s): logh %016llx does not match the body, read on",
+	fswarn(fs, "block 0x%llx (%s): logh 0x%016llx does not match the body, read on",
 		(unsigned long long)addr, gefs_typename(want), (unsigned long long)hdr->logh);
 	return b;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cache — the block cache, after venti's disk cache: a fixed budget of
  * block buffers allocated up front, hash chains on the address, reference

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check.c — the checker (FORMAT.md §20): driver, reporting and repair
  * plumbing, superblocks, arena headers, allocation-log replay into the
@@ -35,9 +36,13 @@ deliver(Check *ck, int pr, uint64_t addr, int pass, bool fixed, const char *msg)
 	GefsFinding f;
 
 	ck->st->nfound[p->sev]++;
-	if (fixed)
+	if (fixed) {
 		ck->st->nfixed++;
-	else if (p->sev == GEFS_SEVERR)
+		ck->st->nfixsev[p->sev]++;
+		/* the leaks are freed together by the commit, or none is */
+		if (pr == PR_RFLEAK)
+			ck->st->nreclaim = ck->st->nleak;
+	} else if (p->sev == GEFS_SEVERR)
 		ck->st->nerrleft++;
 	if (p->flags & GEFS_PRFATAL) {
 		ck->st->fatal = true;
@@ -528,12 +533,13 @@ applyent(Replay *r, const GefsLogEnt *le, size_t off)
 	uint64_t a, end = le->addr + le->len;
 	bool alloc = le->op == GEFS_LOGALLOC1 || le->op == GEFS_LOGALLOC;
 	bool bad = false;
+	char rs[RANGESTRSZ];
 
 	if (end < le->addr || le->addr < r->lo || end > r->hi) {
 		ckreport(ck, (le->addr < r->lo && end > r->lo - 2 * B) ? PR_LGHDRFREE : PR_LGRANGE, r->blk,
-			"arena %u log block 0x%llx offset %zu: %s [0x%llx, +0x%llx) outside the data area [0x%llx, 0x%llx)",
+			"arena %u log block 0x%llx offset %zu: %s of %s outside the data area [0x%llx, 0x%llx)",
 			r->arena, (unsigned long long)r->blk, off, alloc ? "alloc" : "free",
-			(unsigned long long)le->addr, (unsigned long long)le->len,
+			rangestr(rs, le->addr, le->len),
 			(unsigned long long)r->lo, (unsigned long long)r->hi);
 		return;
 	}
@@ -549,9 +555,9 @@ applyent(Replay *r, const GefsLogEnt *le, size_t off)
 	}
 	if (bad)
 		ckreport(ck, alloc ? PR_LGDALLOC : PR_LGDFREE, r->blk,
-			"arena %u log block 0x%llx offset %zu: %s of [0x%llx, +0x%llx) %s",
+			"arena %u log block 0x%llx offset %zu: %s of %s %s",
 			r->arena, (unsigned long long)r->blk, off, alloc ? "alloc" : "free",
-			(unsigned long long)le->addr, (unsigned long long)le->len,
+			rangestr(rs, le->addr, le->len),
 			alloc ? "covers blocks that are not free" : "covers blocks already free");
 }
 
@@ -679,8 +685,10 @@ checklogs(Check *ck)
 static void
 leakrun(Check *ck, uint64_t first, uint64_t n)
 {
-	ckreport(ck, PR_RFLEAK, first * B, "blocks 0x%llx..0x%llx (%llu): allocated but referenced by nothing",
-		(unsigned long long)(first * B), (unsigned long long)((first + n - 1) * B), (unsigned long long)n);
+	char rs[RANGESTRSZ];
+
+	ckreport(ck, PR_RFLEAK, first * B, "%s: %llu block%s allocated but referenced by nothing",
+		rangestr(rs, first * B, n * B), (unsigned long long)n, n == 1 ? "" : "s");
 }
 
 static void
@@ -730,6 +738,7 @@ applyfixes(Check *ck)
 		/* nothing is written: the planned repairs become findings left */
 		for (i = 0; i < ck->nfix; i++) {
 			ck->st->nfixed--;
+			ck->st->nfixsev[problemof(ck->fix[i].pr)->sev]--;
 			if (problemof(ck->fix[i].pr)->sev == GEFS_SEVERR)
 				ck->st->nerrleft++;
 		}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check.h — private to the checker (check.c, checktree.c, problem.c): the
  * problem numbers.  Each names one row of the problem table in problem.c,

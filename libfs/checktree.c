@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * checktree.c — the checker's tree passes (FORMAT.md §8, §9, §10, §12,
  * §13.8, §14, §16, §20): a raw walk of every node of the snapshot tree and
@@ -184,7 +185,7 @@ databad(void *arg, uint64_t addr, uint64_t got, uint64_t want, int err, const ch
 			(unsigned long long)addr, devpath(w->ck->fs->dev), (unsigned long long)addr,
 			err < 0 ? "unexpected end of file" : strerror(err));
 	else
-		werr(w, PR_RFDATAHASH, addr, "%s: data block 0x%llx: hash %016llx, pointer says %016llx", ks,
+		werr(w, PR_RFDATAHASH, addr, "%s: data block 0x%llx: hash 0x%016llx, pointer says 0x%016llx", ks,
 			(unsigned long long)addr, (unsigned long long)got, (unsigned long long)want);
 }
 
@@ -206,7 +207,7 @@ refdata(Walk *w, const GefsBptr *bp, uint64_t from, const char *ks)
 		werr(w, PR_RFDATAREAD, bp->addr, "%s: data block 0x%llx: %s", ks, (unsigned long long)bp->addr,
 			ck->fs->err.msg);
 	else if (gefs_blkhash(ck->buf) != bp->hash)
-		werr(w, PR_RFDATAHASH, bp->addr, "%s: data block 0x%llx: hash %016llx, pointer says %016llx", ks,
+		werr(w, PR_RFDATAHASH, bp->addr, "%s: data block 0x%llx: hash 0x%016llx, pointer says 0x%016llx", ks,
 			(unsigned long long)bp->addr, (unsigned long long)gefs_blkhash(ck->buf), (unsigned long long)bp->hash);
 }
 
@@ -414,7 +415,7 @@ sharednode(Walk *w, const GefsBptr *bp, int fill, uint64_t from)
 	if (b == NULL)
 		return;		/* reported at the first pointer */
 	if (gefs_blkhash(b->buf) != bp->hash)
-		werr(w, PR_SHHASH, bp->addr, "shared node 0x%llx: %s says hash %016llx, the node hashes to %016llx",
+		werr(w, PR_SHHASH, bp->addr, "shared node 0x%llx: %s says hash 0x%016llx, the node hashes to 0x%016llx",
 			(unsigned long long)bp->addr, fromname(from, fb), (unsigned long long)bp->hash,
 			(unsigned long long)gefs_blkhash(b->buf));
 	else if (fill >= 0 && gefs_unpacknode(&n, b->buf, bp->addr, &e) == 0 && gefs_nodefill(&n) != fill)
@@ -457,7 +458,7 @@ walknode(Walk *w, const GefsBptr *bp, int depth, int fill, uint64_t from, const 
 		return;
 	}
 	if (gefs_blkhash(b->buf) != bp->hash)
-		werr(w, PR_NDHASH, bp->addr, "block 0x%llx: hash %016llx, %s says %016llx",
+		werr(w, PR_NDHASH, bp->addr, "block 0x%llx: hash 0x%016llx, %s says 0x%016llx",
 			(unsigned long long)bp->addr, (unsigned long long)gefs_blkhash(b->buf),
 			from == GEFS_NONE ? "the root pointer" : fromname(from, fb), (unsigned long long)bp->hash);
 	if (gefs_unpacknode(&n, b->buf, bp->addr, &e) < 0) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * commit — make the in-memory state durable in one atomic step (FORMAT.md
  * §15.2, §15.5): every arena's log gets LogSync(Q) and its tail is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dev — the image: a regular file, a block device, or a gzip-compressed
  * image inflated read-only into a sparse temporary file.  Full-length

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * err — the error contract of libgefs (see gefs.h): calls return 0/-1 or a
  * pointer/NULL and leave a code and a message in a GefsErr.
@@ -7,6 +8,7 @@
 #include <string.h>
 #include "gefs.h"
 #include "gefs_version.h"
+#include "internal.h"
 
 int
 gefs_seterr(GefsErr *e, int code, const char *fmt, ...)
@@ -38,6 +40,20 @@ gefs_wraperr(GefsErr *e, const char *fmt, ...)
 	if (snprintf(e->msg, sizeof e->msg, "%.200s: %.300s", ctx, old) < 0)
 		e->msg[0] = 0;
 	return -1;
+}
+
+/* [addr, addr+len) of untrusted values: an end past 2^64 is named as
+ * such rather than shown wrapped. */
+const char *
+rangestr(char buf[RANGESTRSZ], uint64_t addr, uint64_t len)
+{
+	if (addr + len < addr)
+		snprintf(buf, RANGESTRSZ, "[0x%llx, 0x%llx + 0x%llx)", (unsigned long long)addr,
+			(unsigned long long)addr, (unsigned long long)len);
+	else
+		snprintf(buf, RANGESTRSZ, "[0x%llx, 0x%llx)", (unsigned long long)addr,
+			(unsigned long long)(addr + len));
+	return buf;
 }
 
 const char *

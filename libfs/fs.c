@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fs — files and directories of one snapshot's tree, read side (§12, §16):
  * walking paths, stat, directory listings, file data (holes as zeros), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hash — MetroHash64, variant 1 (FORMAT.md §21).  Reads little-endian
  * words whatever the host order; every product is a full 64-bit product.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * internal.h — libfs-internal interfaces: the device, the block cache and
  * the layers above them.  Not installed; cmd/ never includes it (unit tests
@@ -200,6 +201,16 @@ struct Gefs {
 	/* --- the edit session (arena.c, snap.c, upsert.c, session.c) --- */
 	Edit		*ed;		/* NULL on a read-only handle */
 };
+
+/* Messages follow the tools' output rules (cmd/common/common.h): hashes
+ * as 0x%016llx, address ranges half-open as rangestr renders them,
+ * "[0x4000, 0x8000)" (err.c). */
+enum { RANGESTRSZ = 64 };
+HIDDEN const char *rangestr(char buf[RANGESTRSZ], uint64_t addr, uint64_t len);
+
+/* Where superblock copy 1 lives: the last whole block of the device
+ * (0 when the device has fewer than two blocks). */
+HIDDEN uint64_t sb1addr(Gefs *fs);
 
 /* Report a non-fatal finding (e.g. "arena 3: header hash mismatch, using
  * footer") through opts.warn; counts it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * layout — the arena placement the reference formatter computes (FORMAT.md
  * §5.3).  All arithmetic in 64-bit integers, truncating division.

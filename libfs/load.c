@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * load — opening a file system (§15.4): superblock choice, arena headers
  * and footers, allocation-log replay, the extension record (§22.2); and
@@ -38,7 +39,7 @@ gefs_errcode(Gefs *fs)
 }
 
 /* L' - 16384: where superblock 1 lives (0 when the device has < 2 blocks). */
-static uint64_t
+uint64_t
 sb1addr(Gefs *fs)
 {
 	uint64_t l;
@@ -112,7 +113,7 @@ judgesb(Gefs *fs, const uint8_t *blk, uint64_t addr, GefsSb *sb, bool *hashbad, 
 	*otherbad = fault[0] != 0;
 	*hashbad = sb->narena != 0 && !gefs_sbhashok(blk, sb->narena);
 	if (*hashbad)
-		snprintf(why, n, "sbhash %016llx does not match the hashed region (%016llx)%s%s",
+		snprintf(why, n, "sbhash 0x%016llx does not match the hashed region (0x%016llx)%s%s",
 			(unsigned long long)sb->sbhash,
 			(unsigned long long)gefs_bufhash(blk, gefs_sbhashlen(sb->narena)),
 			fault[0] ? "; " : "", fault);
@@ -316,7 +317,7 @@ pickhdr(Gefs *fs, int i, Arena *a, const bool *dec)
 			dec[0] ? "does not match the superblock's arena hash" : "does not decode",
 			(unsigned long long)(a->addr + B));
 	} else
-		fswarn(fs, "arena %d at 0x%llx: neither header nor footer matches the superblock's arena hash %016llx; using the %s",
+		fswarn(fs, "arena %d at 0x%llx: neither header nor footer matches the superblock's arena hash 0x%016llx; using the %s",
 			i, (unsigned long long)a->addr, (unsigned long long)a->tblhash, copyname[use]);
 	if (!a->agree && use == 0)
 		fswarn(fs, "arena %d: footer 0x%llx differs from the header",

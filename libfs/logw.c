@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * logw — writing allocation logs (FORMAT.md §6.3, §6.5): appending
  * entries to an arena's log tail, rolling over to a new log block, and

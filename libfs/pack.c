@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pack — big-endian encoders and bounds-checked decoders for every on-disk
  * structure of GEFS (FORMAT.md §1, §4–§10, §22.2).  Encoders trust their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * problem.c — the checker's problem table, in the style of e2fsck's: every
  * finding gefs_check can report has one row here, with a stable code, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ream — the formatter (FORMAT.md §5.3, §18, §22).
  *
@@ -25,6 +26,7 @@
 #include <blkid/blkid.h>
 #include <uuid/uuid.h>
 #include "internal.h"
+#include "wipe.h"
 
 enum { B = GEFS_BLKSZ };
 
@@ -37,6 +39,7 @@ typedef struct Ream {
 	uint8_t		*sb;			/* superblock block (both copies) */
 	uint8_t		*arena;			/* header, footer, log of one arena */
 	uint64_t	hdrhash[GEFS_MAXARENA];
+	Undo		*u;			/* every write goes through it */
 } Ream;
 
 /* ------------------------------------------------------------------ */
@@ -164,13 +167,34 @@ gefs_deriveuuid(uint8_t uuid[16], int64_t ctime, uint64_t size, const char *user
 /* Looking at what is there                                           */
 /* ------------------------------------------------------------------ */
 
+/* What path is, by name: -1 unless a regular file or block device (a
+ * FIFO, socket or character device is never opened: that could block or
+ * act on the device). */
+static int
+imgkind(const char *path, GefsErr *e)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return gefs_seterr(e, errno, "%s: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return gefs_seterr(e, EISDIR, "%s: is a directory", path);
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return gefs_seterr(e, EINVAL, "%s: not a regular file or block device", path);
+	return 0;
+}
+
 /* Open path read-only and find its size.  fd is -1 on error. */
 static int
 imgopen(const char *path, int *fd, uint64_t *size, bool *isblk, GefsErr *e)
 {
 	struct stat st;
 
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	*fd = -1;
+	if (imgkind(path, e) < 0)
+		return -1;
+	/* O_NONBLOCK: should path have become a FIFO since, do not wait */
+	*fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (*fd < 0)
 		return gefs_seterr(e, errno, "%s: %s", path, strerror(errno));
 	if (fstat(*fd, &st) < 0) {
@@ -178,14 +202,10 @@ imgopen(const char *path, int *fd, uint64_t *size, bool *isblk, GefsErr *e)
 		goto bad;
 	}
 	*isblk = S_ISBLK(st.st_mode);
-	if (S_ISDIR(st.st_mode)) {
-		gefs_seterr(e, EISDIR, "%s: is a directory", path);
-		goto bad;
-	}
 	if (S_ISREG(st.st_mode))
 		*size = (uint64_t)st.st_size;
 	else if (!*isblk || ioctl(*fd, BLKGETSIZE64, size) < 0) {
-		gefs_seterr(e, EINVAL, "%s: neither a regular file nor a block device", path);
+		gefs_seterr(e, EINVAL, "%s: not a regular file or block device", path);
 		goto bad;
 	}
 	return 0;
@@ -308,6 +328,42 @@ gefs_probe(const char *path, char *what, size_t n, GefsErr *e)
 	}
 	close(fd);
 	return r;
+}
+
+/* How a file of unrecognised data is named in messages. */
+static void
+datawhat(char *what, size_t n, uint64_t len, uint64_t size)
+{
+	if (size != 0 && size < len)
+		snprintf(what, n, "%llu bytes of data no file system claims, which formatting "
+			"at %llu bytes would overwrite and cut", (unsigned long long)len,
+			(unsigned long long)size);
+	else
+		snprintf(what, n, "%llu bytes of data no file system claims", (unsigned long long)len);
+}
+
+int
+gefs_fmtrefuse(const char *path, uint64_t size, char *what, size_t n, GefsErr *e)
+{
+	char dummy[8];
+	uint64_t len;
+	bool isblk;
+	int fd, r;
+
+	if (what == NULL || n == 0)
+		what = dummy, n = sizeof dummy;
+	if ((r = gefs_probe(path, what, n, e)) != 0)
+		return r;
+	if (imgopen(path, &fd, &len, &isblk, e) < 0)
+		return -1;
+	r = isblk ? 1 : blankfile(fd, len, size != 0 ? size : len, e);
+	close(fd);
+	if (r < 0)
+		return gefs_wraperr(e, "%s", path);
+	if (r == 1)
+		return 0;	/* a block device, or a file that looks blank */
+	datawhat(what, n, len, size);
+	return 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -562,20 +618,20 @@ writeall(Ream *r, Dev *d, const GefsXrec *x, GefsErr *e)
 
 	for (i = 0; i < r->lay.narena; i++) {
 		mkarena(r, (int)i);
-		if (devwrite(d, r->arena, 3 * B, r->lay.arenastart[i], e) < 0)
+		if (undowrite(r->u, r->arena, 3 * B, r->lay.arenastart[i], e) < 0)
 			return -1;
 	}
-	if (devwrite(d, r->mb, B, r->mbaddr, e) < 0
-	|| devwrite(d, r->ub, B, r->ubaddr, e) < 0
-	|| devwrite(d, r->ab, B, r->abaddr, e) < 0
-	|| devwrite(d, r->tb, B, r->tbaddr, e) < 0
+	if (undowrite(r->u, r->mb, B, r->mbaddr, e) < 0
+	|| undowrite(r->u, r->ub, B, r->ubaddr, e) < 0
+	|| undowrite(r->u, r->ab, B, r->abaddr, e) < 0
+	|| undowrite(r->u, r->tb, B, r->tbaddr, e) < 0
 	|| devsync(d, e) < 0)
 		return -1;
 	if (mksb(r, x, e) < 0)
 		return -1;
-	if (devwrite(d, r->sb, B, r->lay.sb0, e) < 0 || devsync(d, e) < 0)
+	if (undowrite(r->u, r->sb, B, r->lay.sb0, e) < 0 || devsync(d, e) < 0)
 		return -1;
-	if (devwrite(d, r->sb, B, r->lay.sb1, e) < 0 || devsync(d, e) < 0)
+	if (undowrite(r->u, r->sb, B, r->lay.sb1, e) < 0 || devsync(d, e) < 0)
 		return -1;
 	return 0;
 }
@@ -604,9 +660,10 @@ mkxrec(GefsXrec *x, const GefsFormatOpts *o, uint64_t size, const char *user)
 	memcpy(x->label, label, x->labellen);
 }
 
-/* Build and write everything for device d of size bytes. */
+/* Build and write everything for device d of size bytes, saving what
+ * it overwrites in u. */
 static int
-ream(Dev *d, uint64_t size, const GefsFormatOpts *o, GefsFormatStats *st, GefsErr *e)
+ream(Dev *d, Undo *u, uint64_t size, const GefsFormatOpts *o, GefsFormatStats *st, GefsErr *e)
 {
 	Ream r;
 	GefsXrec x;
@@ -614,6 +671,7 @@ ream(Dev *d, uint64_t size, const GefsFormatOpts *o, GefsFormatStats *st, GefsEr
 	int rc = -1;
 
 	memset(&r, 0, sizeof r);
+	r.u = u;
 	r.user = o->user ? o->user : GEFS_DEFUSER;
 	if (gefs_layout(&r.lay, size, e) < 0)
 		return -1;
@@ -658,10 +716,8 @@ fmtstat(const char *path, uint64_t size, bool *exists, GefsErr *e)
 		return gefs_seterr(e, errno, "%s: %s", path, strerror(errno));
 	if (!*exists && size == 0)
 		return gefs_seterr(e, ENOENT, "%s: no such file (give a size to create it)", path);
-	if (*exists && S_ISDIR(st.st_mode))
-		return gefs_seterr(e, EISDIR, "%s: is a directory", path);
-	if (*exists && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return gefs_seterr(e, EINVAL, "%s: neither a regular file nor a block device", path);
+	if (*exists && imgkind(path, e) < 0)
+		return -1;
 	if (size != 0 && size < GEFS_MINSIZE)
 		return toosmall(path, size, e);
 	return 0;
@@ -669,11 +725,11 @@ fmtstat(const char *path, uint64_t size, bool *exists, GefsErr *e)
 
 /* Open path for formatting, exclusively, and settle its size: a block
  * device's own (size must be 0 or equal), a file's length when size is
- * 0.  Refuses a recognised file system unless force. */
+ * 0.  Refuses, unless force, what gefs_fmtrefuse refuses. */
 static Dev *
 fmtopen(const char *path, uint64_t *size, bool exists, bool force, GefsErr *e)
 {
-	char what[128];
+	char what[192];
 	Dev *d;
 	int r;
 
@@ -690,7 +746,7 @@ fmtopen(const char *path, uint64_t *size, bool exists, bool force, GefsErr *e)
 		toosmall(path, *size, e);
 		goto bad;
 	}
-	if (exists && !force && (r = gefs_probe(path, what, sizeof what, e)) != 0) {
+	if (exists && !force && (r = gefs_fmtrefuse(path, *size, what, sizeof what, e)) != 0) {
 		if (r > 0)
 			gefs_seterr(e, EEXIST, "%s contains %s", path, what);
 		goto bad;
@@ -701,13 +757,80 @@ bad:
 	return NULL;
 }
 
+/* The test hook's fault for the next format (reamfault). */
+static struct {
+	int	nth, kind;
+} nextfault;
+
+void
+reamfault(int nth, int kind)
+{
+	nextfault.nth = nth;
+	nextfault.kind = kind;
+}
+
+/* Wipe what was there, size the file, write the file system; the
+ * statistics count the format's own writes. */
+static int
+fmtwrite(Dev *d, Undo *u, uint64_t oldsize, uint64_t size, const GefsFormatOpts *o,
+	GefsFormatStats *st, GefsErr *e)
+{
+	DevStats s0, s1;
+	int nw;
+
+	if (wipeold(d, u, oldsize, &nw, e) < 0)
+		return -1;
+	st->nwiped = (uint64_t)nw;
+	/* grow first (the backup superblock goes at the end); shrink last,
+	 * when nothing can fail any more, since what it cuts is not saved */
+	if (!devisblk(d) && size > oldsize && devtruncate(d, size, e) < 0)
+		return -1;
+	devstats(d, &s0);
+	if (ream(d, u, size, o, st, e) < 0)
+		return -1;
+	if (!devisblk(d) && size < oldsize && devtruncate(d, size, e) < 0)
+		return -1;
+	devstats(d, &s1);
+	st->nwrite = s1.nwrite - s0.nwrite;
+	st->nsync = s1.nsync - s0.nsync;
+	st->byteswritten = s1.byteswritten - s0.byteswritten;
+	st->nblocks = st->byteswritten / B;
+	return 0;
+}
+
+/* After a failure: put an existing image back as it was; a failure to
+ * do so is added to the message. */
+static void
+fmtundo(Undo *u, GefsErr *e)
+{
+	GefsErr e2;
+	char msg[sizeof e->msg];
+
+	if (undoroll(u, &e2) == 0 || e == NULL)
+		return;
+	snprintf(msg, sizeof msg, "%.250s; restoring the old contents failed too: %.200s", e->msg, e2.msg);
+	memcpy(e->msg, msg, sizeof msg);
+}
+
+/* Options, stats and names settled before anything is opened. */
+static int
+fmtargs(const GefsFormatOpts *o, GefsErr *e)
+{
+	if (gefs_usercheck(o->user ? o->user : GEFS_DEFUSER, e) < 0 || gefs_labelcheck(o->label, e) < 0)
+		return -1;
+	if (o->noxrec && o->label != NULL && o->label[0] != 0)
+		return gefs_seterr(e, EINVAL, "a label needs the extension record");
+	return 0;
+}
+
 int
 gefs_format(const char *path, uint64_t size, const GefsFormatOpts *o, GefsFormatStats *st, GefsErr *e)
 {
 	GefsFormatOpts def;
 	GefsFormatStats dummy;
-	DevStats ds;
+	uint64_t oldsize;
 	bool exists;
+	Undo *u = NULL;
 	Dev *d;
 
 	if (o == NULL) {
@@ -717,26 +840,25 @@ gefs_format(const char *path, uint64_t size, const GefsFormatOpts *o, GefsFormat
 	if (st == NULL)
 		st = &dummy;
 	memset(st, 0, sizeof *st);
-	if (gefs_usercheck(o->user ? o->user : GEFS_DEFUSER, e) < 0 || gefs_labelcheck(o->label, e) < 0)
-		return -1;
-	if (o->noxrec && o->label != NULL && o->label[0] != 0)
-		return gefs_seterr(e, EINVAL, "a label needs the extension record");
-	if (fmtstat(path, size, &exists, e) < 0)
+	if (fmtargs(o, e) < 0 || fmtstat(path, size, &exists, e) < 0)
 		return -1;
 	if ((d = fmtopen(path, &size, exists, o->force, e)) == NULL)
 		goto bad;
-	if (!devisblk(d) && devsize(d) != size && devtruncate(d, size, e) < 0)
+	oldsize = exists ? devsize(d) : 0;
+	if ((u = undonew(d, oldsize, e)) == NULL)
 		goto bad;
-	if (ream(d, size, o, st, e) < 0)
+	devfault(d, nextfault.nth, nextfault.kind);
+	nextfault.nth = 0;
+	if (fmtwrite(d, u, oldsize, size, o, st, e) < 0) {
+		if (exists)
+			fmtundo(u, e);
 		goto bad;
-	devstats(d, &ds);
-	st->nwrite = ds.nwrite;
-	st->nsync = ds.nsync;
-	st->byteswritten = ds.byteswritten;
-	st->nblocks = ds.byteswritten / B;
+	}
+	undofree(u);
 	devclose(d);
 	return 0;
 bad:
+	undofree(u);
 	if (d != NULL)
 		devclose(d);
 	if (!exists)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * repair — the checker's repairs that need a commit (FORMAT.md §15.5):
  * allocation logs rebuilt, compressed, from the block map (fixing bad

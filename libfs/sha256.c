@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sha256 — SHA-256 as FIPS 180-4 §6.2 defines it, for the manifests that
  * fs.c prints (the reference images list each file's SHA-256).  No crypto

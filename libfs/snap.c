@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * snap — the snapshot tree (§9.5–§9.7, §13): opening it, resolving labels
  * and snapshot records to file-system trees, and listing labels, records

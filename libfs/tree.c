@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tree — reading a copy-on-write Bε-tree (§8, §10, §11): point lookup and
  * range scans that apply the messages buffered in pivots, raw node walks
@@ -77,6 +78,12 @@ fmtkey(char *buf, size_t n, const uint8_t *k, size_t nk)
 	for (i = 0; i < nk && o + 3 < n && i < 32; i++)
 		o += (size_t)snprintf(buf + o, n - o, "%s%02x", i ? "" : " ", k[i]);
 	return buf;
+}
+
+const char *
+gefs_fmtkey(char *buf, size_t n, const uint8_t *k, size_t nk)
+{
+	return fmtkey(buf, n, k, nk);
 }
 
 static int

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * treebuild — write a whole new Bε-tree from sorted key/value pairs
  * (bulk loading, bottom-up): leaves filled to about three quarters, then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * verify — the checker's data-block verification on worker threads.
  *

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Regenerate the gefs-fsck case corpus: tests/cases/fsck/NAME/image.gz for
 # every case gefs-mkcase knows, then the expected outputs (expect.1,
 # expect.2) from the gefs-fsck of the same build.  Review the diff before

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # setup.sh — install what is missing, build into build/, and run the main job
 # on a demo image: format it, print its layout, check it and dump it.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test.sh — install what is missing, build into build/ (or $GEFS_BUILDDIR),
 # and run the whole default test suite through ctest.  Extra arguments go to
 # ctest (e.g. -L slow to run the slow label).  GEFS_SANITIZE=1 builds with

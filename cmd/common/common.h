@@ -1,12 +1,45 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * common.h — what the gefs-progs tools share (cmd/common).
+ *
+ * Output rules, the same in every program (and in the messages libgefs
+ * builds for them):
+ *  - sizes: binary units with one decimal, dropped when zero ("512 B",
+ *    "16 KiB", "1.5 GiB"); with -b / --bytes the exact number of bytes;
+ *  - times: ISO 8601 in the local time of TZ with its offset, "Z" when
+ *    the offset is zero ("2026-12-03T13:11:15Z", "...T14:11:15+01:00"),
+ *    a fraction of a second only when there is one;
+ *  - hashes: 0x and 16 hex digits ("0x00c0ffee00c0ffee");
+ *  - ranges of addresses: half-open, "[0x4000, 0x8000)";
+ *  - counts: the number and its unit, singular only for 1 ("1 file").
  */
 #ifndef GEFS_CMD_COMMON_H
 #define GEFS_CMD_COMMON_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Print "PROG (gefs-progs) VERSION" on stdout. */
 void printversion(const char *prog);
+/* A size operand: decimal bytes, optionally followed by K, M, G or T
+ * (powers of 1024, either case, optionally with "iB" or "B").  -1 when
+ * malformed or too large. */
+int parsebytes(const char *s, uint64_t *size);
+
+/* The formatters write into buf (n bytes) and return it. */
+const char	*fmtsize(char *buf, size_t n, uint64_t bytes, bool raw);
+const char	*fmttime(char *buf, size_t n, int64_t ns);
+const char	*fmthash(char *buf, size_t n, uint64_t h);
+const char	*fmtrange(char *buf, size_t n, uint64_t start, uint64_t end);
+const char	*fmtextent(char *buf, size_t n, uint64_t addr, uint64_t len);	/* [addr, addr+len) */
+const char	*fmtcount(char *buf, size_t n, uint64_t v, const char *one, const char *many);
+
+/* Flush stdout; if any output was lost (a full disk, a closed pipe)
+ * say so in one line on stderr and return -1. */
+int	checkstdout(const char *prog);
+/* The same check at exit, for the ways out that skip it (--help,
+ * --version): then the exit status becomes code. */
+void	checkstdoutatexit(const char *prog, int code);
 
 #endif

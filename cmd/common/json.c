@@ -1,7 +1,10 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * json — streaming JSON writer (see json.h).  Strings are escaped per
- * RFC 8259; bytes that are not valid UTF-8 are written as \u00XX of the
- * byte value so that any on-disk name round-trips into valid JSON.
+ * RFC 8259.  A byte that is not part of valid UTF-8 is written as U+FFFD
+ * (the replacement character), so the document stays valid UTF-8; the
+ * member is then followed by KEY_hex, the exact bytes in hex, so that no
+ * on-disk name is lost or confused with a valid one (see jsonraw).
  */
 #include <string.h>
 #include "gefs.h"
@@ -55,16 +58,19 @@ utf8len(const uint8_t *s, size_t n)
 	return len;
 }
 
-static void
+/* Write s as a JSON string; 1 if it held bytes that are not UTF-8. */
+static int
 putstr(Json *j, const uint8_t *s, size_t n)
 {
 	size_t i, l;
+	int raw = 0;
 
 	fputc('"', j->f);
 	for (i = 0; i < n; i += l) {
 		l = utf8len(s + i, n - i);
 		if (l == 0) {
-			fprintf(j->f, "\\u%04x", s[i]);
+			fputs("\\ufffd", j->f);
+			raw = 1;
 			l = 1;
 		} else if (l > 1)
 			fwrite(s + i, 1, l, j->f);
@@ -79,6 +85,26 @@ putstr(Json *j, const uint8_t *s, size_t n)
 		else
 			fputc(s[i], j->f);
 	}
+	fputc('"', j->f);
+	return raw;
+}
+
+static void member(Json *j, const char *key);
+
+/* After a string member that held raw bytes: KEY_hex, the bytes in hex. */
+static void
+jsonraw(Json *j, const char *key, const uint8_t *s, size_t n)
+{
+	char hk[64];
+	size_t i;
+
+	if (key == NULL || !j->inobj[j->depth])
+		return;
+	snprintf(hk, sizeof hk, "%.59s_hex", key);
+	member(j, hk);
+	fputc('"', j->f);
+	for (i = 0; i < n; i++)
+		fprintf(j->f, "%02x", s[i]);
 	fputc('"', j->f);
 }
 
@@ -142,14 +168,16 @@ void
 jsonstr(Json *j, const char *key, const char *s)
 {
 	member(j, key);
-	putstr(j, (const uint8_t *)s, strlen(s));
+	if (putstr(j, (const uint8_t *)s, strlen(s)))
+		jsonraw(j, key, (const uint8_t *)s, strlen(s));
 }
 
 void
 jsonmem(Json *j, const char *key, const void *s, size_t n)
 {
 	member(j, key);
-	putstr(j, s, n);
+	if (putstr(j, s, n))
+		jsonraw(j, key, s, n);
 }
 
 void
@@ -174,6 +202,13 @@ jsonhex(Json *j, const char *key, uint64_t v)
 }
 
 void
+jsonhash(Json *j, const char *key, uint64_t v)
+{
+	member(j, key);
+	fprintf(j->f, "\"0x%016llx\"", (unsigned long long)v);
+}
+
+void
 jsonbool(Json *j, const char *key, int v)
 {
 	member(j, key);
@@ -185,6 +220,13 @@ jsonnull(Json *j, const char *key)
 {
 	member(j, key);
 	fputs("null", j->f);
+}
+
+void
+jsonendto(Json *j, int depth)
+{
+	while (j->depth > depth)
+		jsonend(j);
 }
 
 void

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * json.h — a small streaming JSON writer for the tools' --json output.
  * One JSON value per run; the writer tracks nesting so callers never emit
@@ -27,13 +28,20 @@ void jsonheader(Json *j, const char *tool, const char *cmd);
 void jsonobj(Json *j, const char *key);		/* key NULL inside arrays / at top */
 void jsonarr(Json *j, const char *key);
 void jsonend(Json *j);				/* close the innermost object/array */
+/* Strings and byte strings: a byte that is not valid UTF-8 is written as
+ * U+FFFD and the member is followed by KEY_hex holding the exact bytes
+ * in hex (in objects; in arrays only the replacement is written). */
 void jsonstr(Json *j, const char *key, const char *s);
-void jsonmem(Json *j, const char *key, const void *s, size_t n);	/* bytes, escaped */
+void jsonmem(Json *j, const char *key, const void *s, size_t n);
 void jsonu64(Json *j, const char *key, uint64_t v);
 void jsoni64(Json *j, const char *key, int64_t v);
 void jsonhex(Json *j, const char *key, uint64_t v);	/* "0x…" string */
+void jsonhash(Json *j, const char *key, uint64_t v);	/* "0x" and 16 digits */
 void jsonbool(Json *j, const char *key, int v);
 void jsonnull(Json *j, const char *key);
+/* Close the open levels down to depth (1: back in the top-level object,
+ * e.g. to report an error there rather than inside an array). */
+void jsonendto(Json *j, int depth);
 /* Close every open level and end the line. */
 void jsonfinish(Json *j);
 
@@ -42,6 +50,6 @@ void jsonfinish(Json *j);
 size_t utf8len(const uint8_t *s, size_t n);
 
 /* Version of the JSON output layout; bump on incompatible changes. */
-#define GEFS_JSON_VERSION 1
+#define GEFS_JSON_VERSION 2	/* 2: raw name bytes as U+FFFD + KEY_hex; "ok" last */
 
 #endif

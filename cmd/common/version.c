@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * version — the line every tool prints for -V.
  */

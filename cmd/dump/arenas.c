@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arenas — the arenas, log and free commands: arena headers (§5.1),
  * allocation logs decoded entry by entry (§6), and the free ranges that
@@ -78,7 +79,7 @@ cmdarenas(Dump *d, int argc, char **argv)
 			jsonstr(&d->j, "copy", ai.hdrcopy ? "footer" : "header");
 			jsonhex(&d->j, "end", ai.addr + 2 * GEFS_BLKSZ + ai.size);
 			jsonhex(&d->j, "log_head", ai.loghead);
-			jsonhex(&d->j, "log_head_hash", ai.hdr.loghdhash);
+			jsonhash(&d->j, "log_head_hash", ai.hdr.loghdhash);
 			jsonhex(&d->j, "log_tail", ai.logtail);
 			jsonu64(&d->j, "log_tail_size", ai.tailsz);
 			jsonu64(&d->j, "log_blocks", ai.nlog);
@@ -131,7 +132,7 @@ showlog(Dump *d, uint64_t addr, const uint8_t *blk, const GefsLogHdr *h, uint64_
 	GefsLogEnt le;
 	GefsErr e;
 	const uint8_t *body, *end;
-	char sz[32];
+	char sz[32], rg[72];
 	size_t off;
 	int w;
 
@@ -166,8 +167,8 @@ showlog(Dump *d, uint64_t addr, const uint8_t *blk, const GefsLogHdr *h, uint64_
 				!*stop && le.qgen >= qgen ? "  (barrier: replay stops here)" : "",
 				*stop ? "  ignored" : "");
 		else
-			printf("    %5zu  %-9s  0x%llx  len 0x%llx (%s)%s\n", off, logops[le.op],
-				(unsigned long long)le.addr, (unsigned long long)le.len,
+			printf("    %5zu  %-9s  %s  %s%s\n", off, logops[le.op],
+				fmtextent(rg, sizeof rg, le.addr, le.len),
 				fmtsize(sz, sizeof sz, le.len, d->raw), *stop ? "  ignored" : "");
 		if (le.op == GEFS_LOGSYNC && le.qgen >= qgen)
 			*stop = true;
@@ -186,7 +187,7 @@ typedef struct Logw {
 static void
 logentry(Dump *d, const GefsLogItem *it)
 {
-	char sz[32];
+	char sz[32], rg[72];
 	const char *note;
 
 	note = it->kind == GEFS_LOGSTOP ? "barrier: replay stops here"
@@ -221,9 +222,9 @@ logentry(Dump *d, const GefsLogItem *it)
 		printf("    %5zu  %-9s  0x%llx%s%s\n", it->off, logops[it->ent.op],
 			(unsigned long long)it->ent.addr, note ? "  " : "", note ? note : "");
 	else
-		printf("    %5zu  %-9s  0x%llx  len 0x%llx (%s)%s%s\n", it->off,
-			logops[it->ent.op % 6], (unsigned long long)it->ent.addr,
-			(unsigned long long)it->ent.len, fmtsize(sz, sizeof sz, it->ent.len, d->raw),
+		printf("    %5zu  %-9s  %s  %s%s%s\n", it->off,
+			logops[it->ent.op % 6], fmtextent(rg, sizeof rg, it->ent.addr, it->ent.len),
+			fmtsize(sz, sizeof sz, it->ent.len, d->raw),
 			note ? "  " : "", note ? note : "");
 }
 
@@ -241,7 +242,7 @@ logitem(void *arg, const GefsLogItem *it)
 		return 0;
 	}
 	if (!it->hashok)
-		fail(d, "log block 0x%llx: body hash does not match logh 0x%llx",
+		fail(d, "log block 0x%llx: body hash does not match logh 0x%016llx",
 			(unsigned long long)it->blk, (unsigned long long)it->hdr.logh);
 	if (d->json) {
 		if (w->inblock) {
@@ -253,7 +254,7 @@ logitem(void *arg, const GefsLogItem *it)
 		jsonhex(&d->j, "addr", it->blk);
 		jsonu64(&d->j, "seq", it->seq);
 		jsonu64(&d->j, "logsz", it->hdr.logsz);
-		jsonhex(&d->j, "logh", it->hdr.logh);
+		jsonhash(&d->j, "logh", it->hdr.logh);
 		jsonbool(&d->j, "logh_ok", it->hashok);
 		jsonhex(&d->j, "chain", it->hdr.chain.addr);
 		jsonarr(&d->j, "entries");
@@ -336,7 +337,7 @@ static int
 eachrange(void *arg, uint64_t addr, uint64_t len)
 {
 	Free *f;
-	char s[32];
+	char s[32], rg[48];
 
 	f = arg;
 	f->n++;
@@ -348,8 +349,8 @@ eachrange(void *arg, uint64_t addr, uint64_t len)
 		jsonu64(&f->d->j, "len", len);
 		jsonend(&f->d->j);
 	} else
-		printf("  0x%llx .. 0x%llx  %s\n", (unsigned long long)addr,
-			(unsigned long long)(addr + len), fmtsize(s, sizeof s, len, f->d->raw));
+		printf("  %s  %s\n", fmtrange(rg, sizeof rg, addr, addr + len),
+			fmtsize(s, sizeof s, len, f->d->raw));
 	return 0;
 }
 

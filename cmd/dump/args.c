@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * args — parsing command arguments: addresses, numbers, sizes, and paths
  * of the form LABEL:/PATH.  Malformed arguments are usage errors (exit 2).

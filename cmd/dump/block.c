@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * block — the block command: one block read raw and decoded by its type
  * (§3.1): superblock, arena header, log, deadlist, pivot or leaf; data
@@ -31,7 +32,7 @@ blksuper(Dump *d, uint64_t addr, const uint8_t *blk)
 		jsonu64(&d->j, "narena", sb.narena);
 		jsonu64(&d->j, "snap_ht", sb.snapht);
 		jsonhex(&d->j, "snap_addr", sb.snapaddr);
-		jsonhex(&d->j, "snap_hash", sb.snaphash);
+		jsonhash(&d->j, "snap_hash", sb.snaphash);
 		jsonhex(&d->j, "nextqid", sb.nextqid);
 		jsonu64(&d->j, "nextgen", sb.nextgen);
 		jsonu64(&d->j, "qgen", sb.qgen);
@@ -39,25 +40,25 @@ blksuper(Dump *d, uint64_t addr, const uint8_t *blk)
 		for (i = 0; i < sb.narena; i++) {
 			jsonobj(&d->j, NULL);
 			jsonhex(&d->j, "addr", sb.arenaaddr[i]);
-			jsonhex(&d->j, "hash", sb.arenahash[i]);
+			jsonhash(&d->j, "hash", sb.arenahash[i]);
 			jsonend(&d->j);
 		}
 		jsonend(&d->j);
-		jsonhex(&d->j, "sbhash", sb.sbhash);
+		jsonhash(&d->j, "sbhash", sb.sbhash);
 		jsonend(&d->j);
 		return;
 	}
 	printf("  magic %s  blksz %u  bufspc %u  narena %u  flag 0x%llx\n", GEFS_MAGIC, sb.blksz,
 		sb.bufspc, sb.narena, (unsigned long long)sb.flag);
 	printf("  snap ht %u  addr %s", sb.snapht, fmtnone(a, sizeof a, sb.snapaddr));
-	printf("  hash %s\n", fmtnone(a, sizeof a, sb.snaphash));
+	printf("  hash %s\n", fmthashn(a, sizeof a, sb.snaphash));
 	printf("  snapdl hd %s", fmtnone(a, sizeof a, sb.dlhdaddr));
 	printf("  tl %s\n", fmtnone(a, sizeof a, sb.dltladdr));
 	printf("  nextqid 0x%llx  nextgen %llu  qgen %llu\n", (unsigned long long)sb.nextqid,
 		(unsigned long long)sb.nextgen, (unsigned long long)sb.qgen);
 	for (i = 0; i < sb.narena; i++)
 		printf("  arena[%u] 0x%llx  hash %s\n", i, (unsigned long long)sb.arenaaddr[i],
-			fmtnone(a, sizeof a, sb.arenahash[i]));
+			fmthashn(a, sizeof a, sb.arenahash[i]));
 	printf("  sbhash 0x%016llx %s\n", (unsigned long long)sb.sbhash, ok ? "ok" : "BAD");
 }
 
@@ -76,14 +77,14 @@ blkarena(Dump *d, uint64_t addr, const uint8_t *blk)
 	if (d->json) {
 		jsonobj(&d->j, "arena");
 		jsonhex(&d->j, "loghd_addr", h.loghdaddr);
-		jsonhex(&d->j, "loghd_hash", h.loghdhash);
+		jsonhash(&d->j, "loghd_hash", h.loghdhash);
 		jsonu64(&d->j, "size", h.size);
 		jsonu64(&d->j, "used", h.used);
 		jsonend(&d->j);
 		return;
 	}
 	printf("  loghd %s (hash %s)  size 0x%llx (%s)  used 0x%llx (%s)\n",
-		fmtnone(a[0], sizeof a[0], h.loghdaddr), fmtnone(a[1], sizeof a[1], h.loghdhash),
+		fmtnone(a[0], sizeof a[0], h.loghdaddr), fmthashn(a[1], sizeof a[1], h.loghdhash),
 		(unsigned long long)h.size, fmtsize(s[0], sizeof s[0], h.size, d->raw),
 		(unsigned long long)h.used, fmtsize(s[1], sizeof s[1], h.used, d->raw));
 }
@@ -109,7 +110,7 @@ blklog(Dump *d, uint64_t addr, const uint8_t *blk, int type)
 	if (d->json) {
 		jsonobj(&d->j, type == GEFS_TLOG ? "log" : "deadlist");
 		jsonu64(&d->j, "logsz", h.logsz);
-		jsonhex(&d->j, "logh", h.logh);
+		jsonhash(&d->j, "logh", h.logh);
 		jsonbool(&d->j, "logh_ok", ok);
 		jsonhex(&d->j, "chain", h.chain.addr);
 	} else
@@ -204,7 +205,7 @@ cmdblock(Dump *d, int argc, char **argv)
 		jsoni64(&d->j, "arena", ar);
 		jsonu64(&d->j, "type", (uint64_t)type);
 		jsonstr(&d->j, "typename", gefs_typename(type));
-		jsonhex(&d->j, "blkhash", gefs_blkhash(blk));
+		jsonhash(&d->j, "blkhash", gefs_blkhash(blk));
 	} else {
 		printf("block 0x%llx  type %d (%s)  blkhash 0x%016llx  ", (unsigned long long)addr,
 			type, gefs_typename(type), (unsigned long long)gefs_blkhash(blk));

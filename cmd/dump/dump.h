@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dump.h — what the parts of gefs-dump share: the run state, the command
  * table, output helpers (tables, units, hex dumps, hidden names) and the
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include "gefs.h"
 #include "json.h"
+#include "common.h"
 
 enum { EXIT_DAMAGED = 1, EXIT_USAGE = 2 };
 
@@ -39,6 +41,7 @@ struct Dump {
 	bool		raw;		/* -b / --bytes: exact byte counts */
 	Json		j;
 	int		status;		/* worst exit status so far */
+	char		err[512];	/* the first error reported (JSON "error") */
 	uint64_t	nwarn;
 };
 
@@ -66,9 +69,8 @@ uint64_t	parsesize(const char *s);		/* N[KMGT] (binary units) */
 void	parsepath(const char *s, char **label, const char **path);
 
 /* Output helpers. */
-const char	*fmtsize(char *buf, size_t n, uint64_t bytes, bool raw);	/* "31.9 MiB" */
 const char	*fmtnone(char *buf, size_t n, uint64_t v);	/* "0x…" or "NONE" */
-const char	*fmttime(char *buf, size_t n, int64_t ns);	/* UTC, ISO 8601 */
+const char	*fmthashn(char *buf, size_t n, uint64_t h);	/* "0x%016x" or "NONE" */
 const char	*fmtmode(char *buf, size_t n, uint32_t mode);	/* "d-rwxrwxr-x" */
 void		hexdump(FILE *f, const uint8_t *p, size_t n, uint64_t base);
 

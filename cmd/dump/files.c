@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * files — the file commands of gefs-dump: ls, cat and manifest, over a
  * label's tree (paths LABEL:/PATH).
@@ -94,7 +95,7 @@ showpath(Dump *d, const char *parent, const char *name, size_t nlen)
 static void
 lsrow(Ls *l, Table *tab, const char *shown, const GefsXdir *x)
 {
-	char m[16], u[GEFS_USERMAX + 1], g[GEFS_USERMAX + 1], mu[GEFS_USERMAX + 1], t[48];
+	char m[16], u[GEFS_USERMAX + 1], g[GEFS_USERMAX + 1], mu[GEFS_USERMAX + 1], t[48], sz[32];
 	int64_t sec;
 
 	if (!l->longfmt) {
@@ -110,7 +111,7 @@ lsrow(Ls *l, Table *tab, const char *shown, const GefsXdir *x)
 	tabcell(tab, "%s", u);
 	tabcell(tab, "%s", g);
 	tabcell(tab, "%s", mu);
-	tabcell(tab, "%llu", (unsigned long long)x->length);
+	tabcell(tab, "%s", fmtsize(sz, sizeof sz, x->length, l->d->raw));
 	tabcell(tab, "%s", fmttime(t, sizeof t, sec * 1000000000));
 	tabcell(tab, "%s%s", shown, (x->mode & GEFS_DMDIR) ? "/" : "");
 }
@@ -189,7 +190,7 @@ lsdir(Ls *l, uint64_t qid, const char *path)
 	tabfree(tab);
 	rc = 0;
 	l->stack[l->depth++] = qid;
-	for (i = 0; l->recurse && i < dir.n; i++) {
+	for (i = 0; l->recurse && i < dir.n && !ferror(stdout); i++) {
 		if (!(dir.e[i].x.mode & GEFS_DMDIR))
 			continue;
 		sub = showpath(d, path, dir.e[i].name, dir.e[i].nlen);

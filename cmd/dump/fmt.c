@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fmt — rendering keys, values and messages (§9, §10) as text and JSON,
  * shared by the tree, block and snaps commands.  Everything is decoded
@@ -37,20 +38,6 @@ jsonhexbytes(Dump *d, const char *key, const uint8_t *p, size_t n)
 		snprintf(buf + 2 * i, 3, "%02x", p[i]);
 	buf[2 * n] = 0;
 	jsonstr(&d->j, key, buf);
-}
-
-/* Time as 1970-01-01T00:00:00[.fffffffff]Z (one word). */
-static const char *
-isotime(char *buf, size_t n, int64_t ns)
-{
-	char *sp;
-
-	fmttime(buf, n, ns);
-	if ((sp = strchr(buf, ' ')) != NULL)
-		*sp = 'T';
-	if (strlen(buf) + 1 < n)
-		strcat(buf, "Z");
-	return buf;
 }
 
 static void
@@ -97,7 +84,7 @@ fmtbptr(FILE *f, const GefsBptr *bp)
 	char a[24], h[24], g[24];
 
 	fprintf(f, "addr=%s hash=%s gen=%s", fmtnone(a, sizeof a, bp->addr),
-		fmtnone(h, sizeof h, bp->hash),
+		fmthashn(h, sizeof h, bp->hash),
 		bp->gen == GEFS_NONE ? "NONE" : (snprintf(g, sizeof g, "%llu",
 			(unsigned long long)bp->gen), g));
 }
@@ -110,7 +97,7 @@ fmtxdir(FILE *f, const GefsXdir *x)
 	fprintf(f, "qid=0x%llx.%u type=0x%02x mode=%o length=%llu uid=%d gid=%d muid=%d"
 		" mtime=%s atime=%s", (unsigned long long)x->qpath, x->qvers, x->qtype,
 		x->mode, (unsigned long long)x->length, x->uid, x->gid, x->muid,
-		isotime(mt, sizeof mt, x->mtime), isotime(at, sizeof at, x->atime));
+		fmttime(mt, sizeof mt, x->mtime), fmttime(at, sizeof at, x->atime));
 	if (x->flag != 0)
 		fprintf(f, " flag=0x%llx", (unsigned long long)x->flag);
 }
@@ -220,8 +207,8 @@ fmtwstat(FILE *f, const uint8_t *v, size_t nv)
 	fprintf(f, "flags=0x%02x", fl);
 	if (fl & GEFS_OWSIZE)	fprintf(f, " size=%llu", (unsigned long long)x.length);
 	if (fl & GEFS_OWMODE)	fprintf(f, " mode=%o", x.mode);
-	if (fl & GEFS_OWMTIME)	fprintf(f, " mtime=%s", isotime(t, sizeof t, x.mtime));
-	if (fl & GEFS_OWATIME)	fprintf(f, " atime=%s", isotime(t, sizeof t, x.atime));
+	if (fl & GEFS_OWMTIME)	fprintf(f, " mtime=%s", fmttime(t, sizeof t, x.mtime));
+	if (fl & GEFS_OWATIME)	fprintf(f, " atime=%s", fmttime(t, sizeof t, x.atime));
 	if (fl & GEFS_OWUID)	fprintf(f, " uid=%d", x.uid);
 	if (fl & GEFS_OWGID)	fprintf(f, " gid=%d", x.gid);
 	if (fl & GEFS_OWMUID)	fprintf(f, " muid=%d", x.muid);
@@ -319,7 +306,7 @@ jsonbptr(Dump *d, const char *key, const GefsBptr *bp)
 {
 	jsonobj(&d->j, key);
 	jsonhex(&d->j, "addr", bp->addr);
-	jsonhex(&d->j, "hash", bp->hash);
+	jsonhash(&d->j, "hash", bp->hash);
 	if (bp->gen == GEFS_NONE)
 		jsonnull(&d->j, "gen");
 	else

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gefs-dump — print the structures of a GEFS image: superblocks, arenas,
  * allocation logs, free space, snapshots, trees, blocks and files, as text
@@ -83,40 +84,47 @@ usagefail(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+/* Report msg on stderr; the first one is also the JSON "error". */
+static void
+failmsg(Dump *d, const char *msg)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: %s\n", argv0, msg);
+	if (d->err[0] == 0)
+		snprintf(d->err, sizeof d->err, "%s", msg);
+	if (d->status < EXIT_DAMAGED)
+		d->status = EXIT_DAMAGED;
+}
+
 void
 fail(Dump *d, const char *fmt, ...)
 {
 	va_list ap;
+	char msg[sizeof d->err];
 
-	fflush(stdout);
-	fprintf(stderr, "%s: ", argv0);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	if (d->status < EXIT_DAMAGED)
-		d->status = EXIT_DAMAGED;
+	failmsg(d, msg);
 }
 
 void
 fsfail(Dump *d, const char *fmt, ...)
 {
 	va_list ap;
-	char pre[512];
+	char pre[512], all[sizeof d->err];
 	const char *msg;
 
 	va_start(ap, fmt);
 	vsnprintf(pre, sizeof pre, fmt, ap);
 	va_end(ap);
 	msg = d->fs ? gefs_errmsg(d->fs) : "no file system";
-	fflush(stdout);
 	/* the library's message often names the thing already */
 	if (strncmp(msg, pre, strlen(pre)) == 0)
-		fprintf(stderr, "%s: %s\n", argv0, msg);
+		snprintf(all, sizeof all, "%s", msg);
 	else
-		fprintf(stderr, "%s: %s: %s\n", argv0, pre, msg);
-	if (d->status < EXIT_DAMAGED)
-		d->status = EXIT_DAMAGED;
+		snprintf(all, sizeof all, "%.200s: %.300s", pre, msg);
+	failmsg(d, all);
 }
 
 static void
@@ -140,7 +148,10 @@ dumpopen(Dump *d)
 	d->opts.warnarg = d;
 	d->fs = gefs_open(d->image, &d->opts, &e);
 	if (d->fs == NULL) {
-		fprintf(stderr, "%s: %s\n", argv0, e.msg[0] ? e.msg : strerror(e.code));
+		failmsg(d, e.msg[0] ? e.msg : strerror(e.code));
+		/* --json: still one value, saying what went wrong */
+		dumpbegin(d);
+		dumpend(d);
 		exit(e.code == EINVAL ? EXIT_USAGE : EXIT_DAMAGED);
 	}
 }
@@ -158,15 +169,17 @@ dumpbegin(Dump *d)
 int
 dumpend(Dump *d)
 {
-	if (d->json) {
+	if (d->json && d->j.f != NULL) {
+		/* an error stops output anywhere: close what it left open, so
+		 * that it is reported at the top, never inside an array */
+		jsonendto(&d->j, 1);
+		if (d->err[0] != 0)
+			jsonstr(&d->j, "error", d->err);
 		jsonbool(&d->j, "ok", d->status == 0);
 		jsonfinish(&d->j);
 	}
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: writing output: %s\n", argv0, strerror(errno));
-		if (d->status < EXIT_DAMAGED)
-			d->status = EXIT_DAMAGED;
-	}
+	if (checkstdout(argv0) < 0 && d->status < EXIT_DAMAGED)
+		d->status = EXIT_DAMAGED;
 	return d->status;
 }
 
@@ -290,6 +303,7 @@ main(int argc, char **argv)
 
 	memset(&d, 0, sizeof d);
 	gefs_defopts(&d.opts);
+	checkstdoutatexit(argv0, EXIT_DAMAGED);
 	while ((c = getopt_long(argc, argv, "+bVh", gopts, NULL)) != -1) {
 		if (c == '?')
 			usagefail("bad option");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nodes — the tree command: every node of a tree in pre-order, keys and
  * values decoded, buffered messages shown; and the node printer the block
@@ -26,7 +27,7 @@ shownode(Dump *d, int depth, const GefsNode *n, const GefsBptr *bp)
 		jsonstr(&d->j, "type", piv ? "pivot" : "leaf");
 		jsoni64(&d->j, "depth", depth);
 		if (bp != NULL) {
-			jsonhex(&d->j, "hash", bp->hash);
+			jsonhash(&d->j, "hash", bp->hash);
 			if (bp->gen == GEFS_NONE)
 				jsonnull(&d->j, "gen");
 			else
@@ -68,9 +69,9 @@ shownode(Dump *d, int depth, const GefsNode *n, const GefsBptr *bp)
 		printf("  nbuf %u  bufsz %u", n->nbuf, n->bufsz);
 	printf("  fill %d/%d", fill, piv ? GEFS_PIVSPC + GEFS_BUFSPC : GEFS_LEAFSPC);
 	if (bp != NULL && bp->gen == GEFS_NONE)
-		printf("  hash %s  gen NONE", fmtnone(a, sizeof a, bp->hash));
+		printf("  hash %s  gen NONE", fmthashn(a, sizeof a, bp->hash));
 	else if (bp != NULL)
-		printf("  hash %s  gen %llu", fmtnone(a, sizeof a, bp->hash),
+		printf("  hash %s  gen %llu", fmthashn(a, sizeof a, bp->hash),
 			(unsigned long long)bp->gen);
 	putchar('\n');
 	for (i = 0; i < n->nval; i++) {
@@ -91,7 +92,7 @@ static int
 treenode(void *arg, int depth, const GefsNode *n, const GefsBptr *bp)
 {
 	shownode(arg, depth, n, bp);
-	return 0;
+	return ferror(stdout) != 0;	/* output lost: stop, dumpend says so */
 }
 
 /* Walk the subtree at addr read raw (no pointer hash for the root;
@@ -122,7 +123,7 @@ rawwalk(Dump *d, const GefsBptr *bp, int depth, int maxdepth, bool root)
 	if (gefs_readblk(d->fs, bp->addr, blk) < 0)
 		fsfail(d, "block 0x%llx", (unsigned long long)bp->addr);
 	else if (!root && gefs_blkhash(blk) != bp->hash && !d->opts.ignhash)
-		fail(d, "block 0x%llx: hash 0x%llx does not match the pointer's 0x%llx",
+		fail(d, "block 0x%llx: hash 0x%016llx does not match the pointer's 0x%016llx",
 			(unsigned long long)bp->addr, (unsigned long long)gefs_blkhash(blk),
 			(unsigned long long)bp->hash);
 	else if (gefs_unpacknode(&n, blk, bp->addr, &e) < 0)
@@ -131,7 +132,7 @@ rawwalk(Dump *d, const GefsBptr *bp, int depth, int maxdepth, bool root)
 		shownode(d, depth, &n, root ? NULL : bp);
 		rc = 0;
 		for (i = 0; n.type == GEFS_TPIVOT && i < n.nval; i++) {
-			if (maxdepth >= 0 && depth >= maxdepth)
+			if ((maxdepth >= 0 && depth >= maxdepth) || ferror(stdout))
 				break;
 			gefs_nodekv(&n, i, &kv);
 			if (gefs_unpackpivval(&cp, &fill, kv.v, kv.nv, &e) < 0) {

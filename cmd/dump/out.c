@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * out — output helpers of gefs-dump: humanised units, times, modes, hex
  * dumps, aligned tables, and the name hiding of --hide-names.
@@ -8,37 +9,6 @@
 #include <time.h>
 #include "dump.h"
 #include "json.h"
-
-/* Bytes as an exact count (raw) or in binary units with one decimal,
- * the decimal dropped when it is zero: "512 B", "16 KiB", "31.9 MiB". */
-const char *
-fmtsize(char *buf, size_t n, uint64_t bytes, bool raw)
-{
-	static const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	uint64_t whole, tenths;
-	int u;
-
-	if (raw || bytes < 1024) {
-		snprintf(buf, n, raw ? "%llu" : "%llu B", (unsigned long long)bytes);
-		return buf;
-	}
-	for (u = 0; u < 6 && bytes >> (10 * (u + 1)) >= 1024; u++)
-		;
-	u++;
-	whole = bytes >> (10 * u);
-	/* tenths, rounded half up, from the remainder */
-	tenths = ((bytes & ((1ull << (10 * u)) - 1)) * 10 + (1ull << (10 * u - 1))) >> (10 * u);
-	if (tenths == 10) {
-		whole++;
-		tenths = 0;
-	}
-	if (tenths == 0)
-		snprintf(buf, n, "%llu %s", (unsigned long long)whole, unit[u]);
-	else
-		snprintf(buf, n, "%llu.%llu %s", (unsigned long long)whole,
-			(unsigned long long)tenths, unit[u]);
-	return buf;
-}
 
 /* A 64-bit field that may hold NONE. */
 const char *
@@ -51,31 +21,14 @@ fmtnone(char *buf, size_t n, uint64_t v)
 	return buf;
 }
 
-/* Nanoseconds since the epoch as UTC "YYYY-MM-DD hh:mm:ss[.fffffffff]". */
+/* A hash field: fmthash, or NONE for the sentinel of an unset pointer. */
 const char *
-fmttime(char *buf, size_t n, int64_t ns)
+fmthashn(char *buf, size_t n, uint64_t h)
 {
-	struct tm tm;
-	time_t s;
-	int64_t frac;
-
-	s = (time_t)(ns / 1000000000);
-	frac = ns % 1000000000;
-	if (frac < 0) {
-		frac += 1000000000;
-		s--;
-	}
-	if (gmtime_r(&s, &tm) == NULL) {
-		snprintf(buf, n, "%lldns", (long long)ns);
-		return buf;
-	}
-	if (frac == 0)
-		snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900,
-			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (h == GEFS_NONE)
+		snprintf(buf, n, "NONE");
 	else
-		snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d.%09lld", tm.tm_year + 1900,
-			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-			(long long)frac);
+		fmthash(buf, n, h);
 	return buf;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * snaps — the snaps command: labels, snapshot records, deadlists (with
  * their block chains walked and counted) and global configuration

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stats — the stats command: the shape of every tree (the snapshot tree
  * and each snapshot record) from a full node walk, and the use of every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * super — the super command: both superblock copies side by side (§4),
  * whether each verifies, which one is in use, the extension record
@@ -102,11 +103,11 @@ fixedrows(Row *r, const Copy *c, int col)
 	set(row(r, &k, "narena", true), col, "%u", s->narena);
 	set(row(r, &k, "snap.ht", true), col, "%u", s->snapht);
 	set(row(r, &k, "snap.addr", false), col, "%s", fmtnone(a, sizeof a, s->snapaddr));
-	set(row(r, &k, "snap.hash", false), col, "%s", fmtnone(a, sizeof a, s->snaphash));
+	set(row(r, &k, "snap.hash", false), col, "%s", fmthashn(a, sizeof a, s->snaphash));
 	set(row(r, &k, "snapdl.hd.addr", false), col, "%s", fmtnone(a, sizeof a, s->dlhdaddr));
-	set(row(r, &k, "snapdl.hd.hash", false), col, "%s", fmtnone(a, sizeof a, s->dlhdhash));
+	set(row(r, &k, "snapdl.hd.hash", false), col, "%s", fmthashn(a, sizeof a, s->dlhdhash));
 	set(row(r, &k, "snapdl.tl.addr", false), col, "%s", fmtnone(a, sizeof a, s->dltladdr));
-	set(row(r, &k, "snapdl.tl.hash", false), col, "%s", fmtnone(a, sizeof a, s->dltlhash));
+	set(row(r, &k, "snapdl.tl.hash", false), col, "%s", fmthashn(a, sizeof a, s->dltlhash));
 	set(row(r, &k, "flag", false), col, "0x%llx", (unsigned long long)s->flag);
 	set(row(r, &k, "nextqid", false), col, "0x%llx", (unsigned long long)s->nextqid);
 	set(row(r, &k, "nextgen", true), col, "%llu", (unsigned long long)s->nextgen);
@@ -156,7 +157,7 @@ allrows(Dump *d, Row *r, const Copy *c)
 			if (!c[col].decoded || (uint32_t)i >= c[col].sb.narena)
 				continue;
 			set(&r[n - 2], col, "0x%llx", (unsigned long long)c[col].sb.arenaaddr[i]);
-			fmtnone(r[n - 1].v[col], sizeof r[n - 1].v[col], c[col].sb.arenahash[i]);
+			fmthashn(r[n - 1].v[col], sizeof r[n - 1].v[col], c[col].sb.arenahash[i]);
 		}
 	}
 	if (c[0].hasx || c[1].hasx) {

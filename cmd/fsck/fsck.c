@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gefs-fsck — check (and repair what can be repaired of) a GEFS image.
  * Argument parsing and output only; the checker is gefs_check in libgefs.
@@ -139,60 +140,109 @@ listproblems(void)
 	return EXIT_OK;
 }
 
-static const char *
-plural(uint64_t n)
+/* The JSON summary: the same numbers as the text, each named by what it
+ * counts (findings, blocks, or entries summed over the snapshots). */
+static void
+jsonsummary(Ctx *c, const GefsCheckStats *st, int status)
 {
-	return n == 1 ? "" : "s";
+	jsonend(&c->j);	/* findings */
+	jsonobj(&c->j, "summary");
+	jsonu64(&c->j, "errors", st->nfound[GEFS_SEVERR]);
+	jsonu64(&c->j, "errors_fixed", st->nfixsev[GEFS_SEVERR]);
+	jsonu64(&c->j, "warnings", st->nfound[GEFS_SEVWARN]);
+	jsonu64(&c->j, "warnings_fixed", st->nfixsev[GEFS_SEVWARN]);
+	jsonu64(&c->j, "notes", st->nfound[GEFS_SEVNOTE]);
+	jsonu64(&c->j, "notes_fixed", st->nfixsev[GEFS_SEVNOTE]);
+	jsonu64(&c->j, "fixed", st->nfixed);
+	jsonu64(&c->j, "errors_left", st->nerrleft);
+	jsonu64(&c->j, "blocks", st->nblocks);
+	jsonu64(&c->j, "allocated", st->nalloc);
+	jsonu64(&c->j, "referenced", st->nref);
+	jsonu64(&c->j, "leaked", st->nleak);
+	jsonu64(&c->j, "reclaimed", st->nreclaim);
+	jsonu64(&c->j, "snapshots", st->nsnap);
+	jsonu64(&c->j, "labels", st->nlabel);
+	jsonu64(&c->j, "files", st->nfile);
+	jsonu64(&c->j, "directories", st->ndir);
+	jsonbool(&c->j, "cancelled", st->cancelled);
+	jsonend(&c->j);
+	jsonu64(&c->j, "status", (uint64_t)status);
+	jsonbool(&c->j, "ok", (status & ~EXIT_FIXED) == 0);
+	jsonfinish(&c->j);
+}
+
+/* "2 errors (2 fixed)": findings of one severity, the repaired ones
+ * named only when there are some. */
+static const char *
+fmtfound(char *buf, size_t n, const GefsCheckStats *st, int sev, const char *one, const char *many)
+{
+	char cnt[40];
+
+	fmtcount(cnt, sizeof cnt, st->nfound[sev], one, many);
+	if (st->nfixsev[sev] > 0)
+		snprintf(buf, n, "%s (%llu fixed)", cnt, (unsigned long long)st->nfixsev[sev]);
+	else
+		snprintf(buf, n, "%s", cnt);
+	return buf;
+}
+
+/* The state line: what was checked, counted in named units; files and
+ * directories are entries of every snapshot's tree, summed. */
+static void
+stateline(Ctx *c, const GefsCheckStats *st)
+{
+	char sn[48], lb[48], fi[48], di[48], bl[48];
+
+	printf("%s: %s: %s (%s), %s and %s summed over the snapshots, %llu of %s allocated\n", c->dev,
+		st->nfixed ? "repaired" : "clean", fmtcount(sn, sizeof sn, st->nsnap, "snapshot", "snapshots"),
+		fmtcount(lb, sizeof lb, st->nlabel, "label", "labels"),
+		fmtcount(fi, sizeof fi, st->nfile, "file", "files"),
+		fmtcount(di, sizeof di, st->ndir, "directory", "directories"),
+		(unsigned long long)st->nalloc, fmtcount(bl, sizeof bl, st->nblocks, "block", "blocks"));
+}
+
+/* The findings line: findings by severity; leaked blocks (and how many
+ * the repair freed). */
+static void
+findingsline(Ctx *c, const GefsCheckStats *st)
+{
+	char e[80], w[80], n[80], l[48];
+
+	printf("%s: findings: %s, %s, %s; %s leaked", c->dev,
+		fmtfound(e, sizeof e, st, GEFS_SEVERR, "error", "errors"),
+		fmtfound(w, sizeof w, st, GEFS_SEVWARN, "warning", "warnings"),
+		fmtfound(n, sizeof n, st, GEFS_SEVNOTE, "note", "notes"),
+		fmtcount(l, sizeof l, st->nleak, "block", "blocks"));
+	if (st->nreclaim > 0)
+		printf(" (%llu reclaimed)", (unsigned long long)st->nreclaim);
+	putchar('\n');
 }
 
 static void
 summary(Ctx *c, const GefsCheckStats *st, int status)
 {
+	char el[48], rss[32];
 	int p;
 
 	if (c->json) {
-		jsonend(&c->j);	/* findings */
-		jsonobj(&c->j, "summary");
-		jsonu64(&c->j, "errors", st->nfound[GEFS_SEVERR]);
-		jsonu64(&c->j, "warnings", st->nfound[GEFS_SEVWARN]);
-		jsonu64(&c->j, "notes", st->nfound[GEFS_SEVNOTE]);
-		jsonu64(&c->j, "fixed", st->nfixed);
-		jsonu64(&c->j, "errors_left", st->nerrleft);
-		jsonu64(&c->j, "blocks", st->nblocks);
-		jsonu64(&c->j, "allocated", st->nalloc);
-		jsonu64(&c->j, "referenced", st->nref);
-		jsonu64(&c->j, "leaked", st->nleak);
-		jsonu64(&c->j, "snapshots", st->nsnap);
-		jsonu64(&c->j, "labels", st->nlabel);
-		jsonu64(&c->j, "files", st->nfile);
-		jsonu64(&c->j, "directories", st->ndir);
-		jsonbool(&c->j, "cancelled", st->cancelled);
-		jsonend(&c->j);
-		jsonu64(&c->j, "status", (uint64_t)status);
-		jsonfinish(&c->j);
+		jsonsummary(c, st, status);
 		return;
 	}
 	if (c->progfd == 0 && c->lastpct >= 0)
 		fputc('\n', stdout);
 	if (c->timing)
 		for (p = 1; p < GEFS_CKNPASS; p++)
-			printf("Pass %d (%s): %.3f s, peak RSS %ld KiB\n", p, gefs_passname(p), st->passtime[p], st->passrss[p]);
+			printf("Pass %d (%s): %.3f s, peak RSS %s\n", p, gefs_passname(p), st->passtime[p],
+				fmtsize(rss, sizeof rss, (uint64_t)(st->passrss[p] > 0 ? st->passrss[p] : 0) * 1024, false));
 	if (st->cancelled)
 		printf("%s: check cancelled\n", c->dev);
 	else if (st->nerrleft > 0)
-		printf("%s: %llu error%s left%s\n", c->dev, (unsigned long long)st->nerrleft, st->nerrleft == 1 ? "" : "s",
+		printf("%s: %s left%s\n", c->dev, fmtcount(el, sizeof el, st->nerrleft, "error", "errors"),
 			c->mode == GEFS_CKPREEN ? "; UNEXPECTED INCONSISTENCY; RUN gefs-fsck MANUALLY (without -p or -a)" : "");
 	else
-		printf("%s: %s, %llu files and %llu directories in %llu snapshots, %llu/%llu blocks in use\n", c->dev,
-			st->nfixed ? "repaired" : "clean", (unsigned long long)st->nfile, (unsigned long long)st->ndir,
-			(unsigned long long)st->nsnap, (unsigned long long)st->nalloc, (unsigned long long)st->nblocks);
-	if (c->verbose || st->nfound[GEFS_SEVERR] || st->nfound[GEFS_SEVWARN])
-		printf("%s: %llu error%s (%llu fixed), %llu warning%s, %llu note%s; %llu block%s leaked\n", c->dev,
-			(unsigned long long)st->nfound[GEFS_SEVERR], plural(st->nfound[GEFS_SEVERR]),
-			(unsigned long long)st->nfixed,
-			(unsigned long long)st->nfound[GEFS_SEVWARN], plural(st->nfound[GEFS_SEVWARN]),
-			(unsigned long long)st->nfound[GEFS_SEVNOTE], plural(st->nfound[GEFS_SEVNOTE]),
-			(unsigned long long)st->nleak, plural(st->nleak));
+		stateline(c, st);
+	if (c->verbose || st->nfound[GEFS_SEVERR] || st->nfound[GEFS_SEVWARN] || st->nfixed)
+		findingsline(c, st);
 }
 
 static int
@@ -272,6 +322,7 @@ main(int argc, char **argv)
 	c.progfd = -1;
 	c.lastpct = -1;
 	gefs_defcheckopts(&o);
+	checkstdoutatexit("gefs-fsck", EXIT_OPERR);
 	if (parseargs(&c, &o, argc, argv) < 0) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -295,14 +346,18 @@ main(int argc, char **argv)
 			fputc('\n', stdout);
 		fprintf(stderr, "gefs-fsck: %s\n", e.msg);
 		if (c.json) {
-			jsonend(&c.j);
+			jsonendto(&c.j, 1);
 			jsonstr(&c.j, "error", e.msg);
 			jsonu64(&c.j, "status", EXIT_OPERR);
+			jsonbool(&c.j, "ok", false);
 			jsonfinish(&c.j);
 		}
+		checkstdout("gefs-fsck");
 		return EXIT_OPERR;
 	}
 	status = gefs_checkstatus(&st);
 	summary(&c, &st, status);
+	if (checkstdout("gefs-fsck") < 0)
+		status |= EXIT_OPERR;
 	return status;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gefs-mkfs — format an image file or block device as GEFS.  Argument
  * parsing and output only; the formatter is gefs_format in libgefs.
@@ -33,6 +34,7 @@ typedef struct Args {
 	bool		havesize;
 	bool		dryrun;
 	bool		uuidopt;	/* -U given */
+	bool		raw;		/* -b: sizes in exact bytes */
 	int		verbose;	/* -1 quiet, 0 normal, 1 verbose */
 } Args;
 
@@ -40,7 +42,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gefs-mkfs [-FnqvV] [-u user] [-L label] [-U uuid] [--no-xrecord] image [size]\n"
+		"usage: gefs-mkfs [-bFnqvV] [-u user] [-L label] [-U uuid] [--no-xrecord] image [size]\n"
 		"  -u, --user USER     admin user written into the users file (default glenda)\n"
 		"  -L, --label LABEL   volume label: at most 255 bytes of UTF-8, no '/'\n"
 		"  -U, --uuid UUID     volume UUID: a UUID, \"random\" or \"time\"\n"
@@ -48,6 +50,7 @@ usage(FILE *f)
 		"                      the image is byte-identical to the reference's\n"
 		"  -F, --force         format over an existing file system or partition table\n"
 		"  -n, --dry-run       print the layout and write nothing\n"
+		"  -b, --bytes         print sizes as exact byte counts, not KiB, MiB, ...\n"
 		"  -q, --quiet         print only errors\n"
 		"  -v, --verbose       also print the arena table and what was written\n"
 		"  -V, --version       print the version\n"
@@ -153,6 +156,7 @@ parseargs(Args *a, int argc, char **argv)
 		{"no-xrecord", no_argument, NULL, OPT_NOXREC},
 		{"force", no_argument, NULL, 'F'},
 		{"dry-run", no_argument, NULL, 'n'},
+		{"bytes", no_argument, NULL, 'b'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},
@@ -164,7 +168,7 @@ parseargs(Args *a, int argc, char **argv)
 
 	gefs_defformatopts(&a->fo);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":u:L:U:FnqvVh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":u:L:U:bFnqvVh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'u':	a->fo.user = optarg; break;
 		case 'L':	a->fo.label = optarg; break;
@@ -175,6 +179,7 @@ parseargs(Args *a, int argc, char **argv)
 		case OPT_NOXREC: a->fo.noxrec = true; break;
 		case 'F':	a->fo.force = true; break;
 		case 'n':	a->dryrun = true; break;
+		case 'b':	a->raw = true; break;
 		case 'q':	a->verbose = -1; break;
 		case 'v':	a->verbose = 1; break;
 		case 'V':	printversion("gefs-mkfs"); return EXIT_OK;
@@ -214,39 +219,49 @@ mib(uint64_t n)
 
 /* The arena table and superblock locations of lay. */
 static void
-printlayout(const GefsLayout *lay)
+printlayout(const GefsLayout *lay, bool raw)
 {
+	char s[32];
 	uint64_t i;
 
-	printf("size        %" PRIu64 " bytes (%.2f MiB)\n", lay->devsize, mib(lay->devsize));
-	printf("minimum     %d bytes (%.2f MiB)\n", GEFS_MINSIZE, mib(GEFS_MINSIZE));
+	printf("size        %s\n", fmtsize(s, sizeof s, lay->devsize, raw));
+	printf("minimum     %s\n", fmtsize(s, sizeof s, GEFS_MINSIZE, raw));
 	printf("superblocks 0x%" PRIx64 " 0x%" PRIx64 "\n", lay->sb0, lay->sb1);
-	printf("arenas      %" PRIu64 " of %" PRIu64 " bytes (%" PRIu64 " blocks) + 2 blocks header and footer\n",
-		lay->narena, lay->arenasz, lay->arenasz / GEFS_BLKSZ);
-	printf("unused tail %" PRIu64 " bytes\n", lay->tail);
+	printf("arenas      %" PRIu64 " of %s (%" PRIu64 " blocks) + 2 blocks header and footer\n",
+		lay->narena, fmtsize(s, sizeof s, lay->arenasz, raw), lay->arenasz / GEFS_BLKSZ);
+	printf("unused tail %s\n", fmtsize(s, sizeof s, lay->tail, raw));
 	printf("arena  %18s  %18s\n", "start", "size");
 	for (i = 0; i < lay->narena; i++)
-		printf("%5" PRIu64 "  %#18" PRIx64 "  %18" PRIu64 "\n", i, lay->arenastart[i], lay->arenasz);
+		printf("%5" PRIu64 "  %#18" PRIx64 "  %18s\n", i, lay->arenastart[i],
+			fmtsize(s, sizeof s, lay->arenasz, raw));
 }
 
-/* The size a run would format: SIZE, else the image's own. */
+/* The size a run would format: SIZE, else the image's own; an existing
+ * image must be a regular file or block device (of that size). */
 static int
 imagesize(Args *a, uint64_t *size)
 {
 	GefsErr e;
+	uint64_t own;
 	bool isblk;
 
-	if (a->havesize) {
-		*size = a->size;
-		return 0;
-	}
-	if (gefs_imagesize(a->image, size, &isblk, &e) < 0) {
+	*size = a->size;
+	if (gefs_imagesize(a->image, &own, &isblk, &e) < 0) {
+		if (e.code == ENOENT && a->havesize)
+			return 0;
 		if (e.code == ENOENT)
 			fail(EXIT_OPERR, "%s: no such file (give a size to create it)", a->image);
 		else
 			fail(EXIT_OPERR, "%s", e.msg);
 		return -1;
 	}
+	if (isblk && a->havesize && a->size != own) {
+		fail(EXIT_OPERR, "%s: size %" PRIu64 " differs from the device's size %" PRIu64, a->image,
+			a->size, own);
+		return -1;
+	}
+	if (!a->havesize)
+		*size = own;
 	return 0;
 }
 
@@ -257,7 +272,7 @@ dryrun(Args *a)
 	GefsLayout lay;
 	GefsErr e;
 	uint64_t size;
-	char what[128];
+	char what[192];
 
 	if (imagesize(a, &size) < 0)
 		return EXIT_OPERR;
@@ -267,9 +282,9 @@ dryrun(Args *a)
 	if (gefs_layout(&lay, size, &e) < 0)
 		return fail(EXIT_OPERR, "%s", e.msg);
 	printf("image       %s\n", a->image);
-	if (gefs_probe(a->image, what, sizeof what, NULL) > 0)
+	if (gefs_fmtrefuse(a->image, a->havesize ? size : 0, what, sizeof what, NULL) > 0)
 		printf("contains    %s%s\n", what, a->fo.force ? "" : " (needs -F)");
-	printlayout(&lay);
+	printlayout(&lay, a->raw);
 	printf("nothing written (-n)\n");
 	return EXIT_OK;
 }
@@ -278,23 +293,25 @@ dryrun(Args *a)
 static void
 report(Args *a, const GefsFormatStats *st)
 {
-	char u[37];
+	char u[37], s[2][32], t[64];
 
 	if (a->verbose < 0)
 		return;
-	printf("%s: %" PRIu64 " bytes (%.2f MiB), %" PRIu64 " arenas of %" PRIu64 " bytes, admin user %s\n",
-		a->image, st->lay.devsize, mib(st->lay.devsize), st->lay.narena, st->lay.arenasz,
-		a->fo.user);
+	printf("%s: %s, %" PRIu64 " arenas of %s, admin user %s\n", a->image,
+		fmtsize(s[0], sizeof s[0], st->lay.devsize, a->raw), st->lay.narena,
+		fmtsize(s[1], sizeof s[1], st->lay.arenasz, a->raw), a->fo.user);
 	if (st->xrec) {
 		uuid_unparse_lower(st->uuid, u);
-		printf("uuid %s, label \"%s\", created %" PRId64 ".%09" PRId64 "\n", u,
-			a->fo.label ? a->fo.label : "", st->ctime / 1000000000, st->ctime % 1000000000);
+		printf("uuid %s, label \"%s\", created %s\n", u,
+			a->fo.label ? a->fo.label : "", fmttime(t, sizeof t, st->ctime));
 	} else
 		printf("no extension record: no uuid, label or creation time\n");
 	if (a->verbose > 0) {
-		printlayout(&st->lay);
-		printf("wrote %" PRIu64 " blocks, %" PRIu64 " bytes in %" PRIu64 " writes, %" PRIu64 " syncs\n",
-			st->nblocks, st->byteswritten, st->nwrite, st->nsync);
+		printlayout(&st->lay, a->raw);
+		printf("wrote %" PRIu64 " blocks, %s in %" PRIu64 " writes, %" PRIu64 " syncs\n",
+			st->nblocks, fmtsize(s[0], sizeof s[0], st->byteswritten, a->raw), st->nwrite, st->nsync);
+		if (st->nwiped > 0)
+			printf("old signatures and backup superblocks erased: %" PRIu64 "\n", st->nwiped);
 	}
 }
 
@@ -307,6 +324,7 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&a, 0, sizeof a);
+	checkstdoutatexit(argv0, EXIT_OPERR);
 	if ((rc = parseargs(&a, argc, argv)) >= 0)
 		return rc;
 	if (a.dryrun)

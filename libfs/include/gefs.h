@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gefs.h — the public interface of libgefs, the GEFS on-disk format and
  * engine library of gefs-progs.  The only libfs header the programs in cmd/
@@ -303,6 +304,9 @@ typedef struct GefsMsg {
 
 /* memcmp over the shorter length, then shorter first (§9.1). */
 GEFS_API int gefs_keycmp(const uint8_t *a, size_t na, const uint8_t *b, size_t nb);
+/* A printable rendering of key k ("Kent(0x3, \"x\")"), cut to fit buf
+ * (96 bytes or more recommended); returns buf. */
+GEFS_API const char *gefs_fmtkey(char *buf, size_t n, const uint8_t *k, size_t nk);
 
 /* Key encoders; each returns the key length.  k must hold GEFS_KEYMAX. */
 GEFS_API size_t gefs_packdatkey(uint8_t *k, uint64_t qid, uint64_t off);	/* 17 */
@@ -498,6 +502,8 @@ typedef struct GefsFormatStats {
 	uint64_t	nwrite;		/* write calls */
 	uint64_t	nsync;		/* syncs */
 	uint64_t	byteswritten;
+	uint64_t	nwiped;		/* other file systems' signatures, backup
+					 * superblocks and headers erased */
 } GefsFormatStats;
 
 /* Defaults: user glenda, no label, an extension record with a random
@@ -525,18 +531,32 @@ GEFS_API int gefs_imagesize(const char *path, uint64_t *size, bool *isblk, GefsE
  * or partition table; 0 when nothing is recognised (what = ""); -1 on
  * error (ENOENT, EIO, ...).  what may be NULL. */
 GEFS_API int gefs_probe(const char *path, char *what, size_t n, GefsErr *e);
+/* Whether formatting path at size bytes (0: its length) needs force: 1,
+ * with what named in what, when gefs_probe recognises something, or when
+ * path is a regular file holding data nothing recognises: its first or
+ * last MiB, or when size is smaller the first MiB that size would cut off,
+ * holds a non-zero byte (at most 3 MiB are read; a file of zeros or holes
+ * is blank); 0 when formatting destroys nothing known; -1 on error. */
+GEFS_API int gefs_fmtrefuse(const char *path, uint64_t size, char *what, size_t n, GefsErr *e);
 /* Format path (§5.3, §18, §22): a regular file, created or resized to
  * exactly size bytes (sparse) when size is non-zero, else formatted at its
  * length; or a block device, formatted whole (a non-zero size must equal
- * its size).  Only the blocks §18.2 lists are written: the arena blocks and
- * logs, the tree blocks, sync, superblock 0, sync, superblock 1, sync;
- * both superblock blocks carry the extension record at 8192 unless
- * o->noxrec.  Takes the image's exclusive flock (EWOULDBLOCK when another
- * process holds it).  Refuses (EEXIST) what gefs_probe recognises unless
- * o->force.  Errors: EINVAL (bad user or label, size below GEFS_MINSIZE
- * or not the device's size), ENOENT (no file and no size), EISDIR, EEXIST,
- * EWOULDBLOCK, EIO, ENOSPC.  A file created here is removed again on
- * failure.  o may be NULL (defaults); st may be NULL. */
+ * its size).  First, on an existing image, every signature libblkid finds
+ * is erased (blkid_do_wipe) and so are other file systems' backup
+ * superblocks and headers (btrfs mirrors, ext2/3/4 backups, xfs secondary
+ * superblocks, FAT32/exFAT backup boot sectors, a backup GPT header) that
+ * lie inside it: only those ranges.  Then only the blocks §18.2 lists are
+ * written: the arena blocks and logs, the tree blocks, sync, superblock 0,
+ * sync, superblock 1, sync; both superblock blocks carry the extension
+ * record at 8192 unless o->noxrec.  Takes the image's exclusive flock
+ * (EWOULDBLOCK when another process holds it).  Refuses (EEXIST) what
+ * gefs_fmtrefuse refuses unless o->force.  Errors: EINVAL (bad user or
+ * label, size below GEFS_MINSIZE or not the device's size), ENOENT (no
+ * file and no size), EISDIR, EEXIST, EWOULDBLOCK, EIO, ENOSPC.  On
+ * failure a file created here is removed again, and an existing image is
+ * put back as it was: its length, and the old bytes of every range
+ * written (kept in memory before writing them).  o may be NULL
+ * (defaults); st may be NULL. */
 GEFS_API int gefs_format(const char *path, uint64_t size, const GefsFormatOpts *o,
 	GefsFormatStats *st, GefsErr *e);
 
@@ -670,6 +690,40 @@ GEFS_API int gefs_readblk(Gefs *fs, uint64_t addr, uint8_t *buf);
  * from superblock 1 (both valid and different: 0, reported); NULL when
  * neither holds a valid record (no error is set). */
 GEFS_API const GefsXrec *gefs_xrec(Gefs *fs);
+/* tune.c: make x the extension record of fs (opened rdwr) through a
+ * commit (§15.2): packed into the superblock copy in use, which the commit
+ * writes to both addresses, so that a copy that loads after a crash holds
+ * the old record or x (with the old or the new state: the record is not
+ * under sbhash, so a torn superblock write can pair the old record with
+ * the new commit; the copies' records may then differ).  Adds a
+ * record to an image that had none.  x->label must be labellen bytes that
+ * gefs_labelcheck accepts, NUL-terminated.  -1: EROFS (read-only handle),
+ * EINVAL (label), or the commit's errors; after a failed commit the handle
+ * must not commit again. */
+GEFS_API int gefs_setxrec(Gefs *fs, const GefsXrec *x);
+
+/* resize.c: what gefs_grow did (or would do). */
+typedef struct GefsGrow {
+	uint64_t	oldsize, newsize;	/* device bytes before and after */
+	uint32_t	oldnarena, newnarena;
+	uint64_t	oldend;			/* end of the last old arena */
+	uint64_t	arenasz;		/* S' of each new arena */
+	uint64_t	arenaaddr[4];		/* the new arenas' headers */
+	uint64_t	sb1;			/* the new backup superblock */
+} GefsGrow;
+/* Grow fs (opened rdwr, superblock copy 0 in use) to size bytes as the
+ * reference's grow does (§19): a regular file is extended (a block device
+ * must already have that size); four arenas of equal size are added after
+ * the last one; the backup superblock moves to the new last block.  The
+ * superblock in use is first copied to the new last block, then the new
+ * arenas and superblocks are published by a commit (§15.2) with real table
+ * hashes for every arena, so that every crash point loads.  -1: EROFS;
+ * EINVAL when size is below the device size (no shrinking), adds less
+ * than 64 MiB after the last arena, or would give 256 arenas or more;
+ * EBADMSG when copy 0 is not the one in use; the commit's errors (after a
+ * failure the handle must not be used to commit, and a regular file may
+ * stay extended).  g is filled from the validation on. */
+GEFS_API int gefs_grow(Gefs *fs, uint64_t size, GefsGrow *g);
 
 /* ==== Later sections (open/load, trees, files, snapshots, check) are  ====
  * ==== added below by their layers; each keeps to the error contract. ==== */
@@ -811,6 +865,46 @@ GEFS_API int gefs_username(Gefs *fs, int32_t id, char *buf, size_t n);
 GEFS_API int gefs_manifest(GefsTree *t, const char *path, FILE *out);
 
 /* ------------------------------------------------------------------ */
+/* Raw blocks (poke.c), for debugging tools and damaged test images.  */
+/* These change blocks in place, outside copy-on-write, the logs and   */
+/* the commit: the image may be left damaged on purpose.  Trees opened */
+/* before a raw write may hold stale roots: reopen them.               */
+/* ------------------------------------------------------------------ */
+
+/* Write the 16 KiB buf to block addr as it is and flush the device (a
+ * handle opened read-write; EROFS otherwise, EINVAL for a bad address). */
+GEFS_API int gefs_writeblk(Gefs *fs, uint64_t addr, const uint8_t *buf);
+
+/* A pointer to a block, as gefs_findrefs reports it. */
+enum {
+	GEFS_REFSB	= 0,	/* the superblock's snapshot-tree root */
+	GEFS_REFPIVOT	= 1,	/* child pointer: entry idx of pivot node */
+	GEFS_REFVAL	= 2,	/* leaf value idx: Kdat (data) or Ksnap (tree root) */
+	GEFS_REFMSG	= 3,	/* buffered Oinsert idx of pivot node carrying a Kdat or Ksnap */
+};
+typedef struct GefsRef {
+	int64_t		tree;	/* snapshot gen whose tree holds the pointer; -1 the snapshot tree */
+	uint64_t	node;	/* the node holding it (GEFS_NONE for GEFS_REFSB) */
+	int		kind;	/* GEFS_REF* */
+	int		idx;
+	const uint8_t	*k;	/* the entry's key (valid during the callback) */
+	size_t		nk;
+} GefsRef;
+typedef int (*GefsRefFn)(void *arg, const GefsRef *r);
+/* Every pointer to addr in the snapshot tree and in every snapshot's tree
+ * (shared nodes are reported once per tree that reaches them), with hash
+ * checks off.  A non-zero return of fn stops the search and is returned;
+ * 0 when done; -1 on error. */
+GEFS_API int gefs_findrefs(Gefs *fs, uint64_t addr, GefsRefFn fn, void *arg);
+/* Make the (changed) block at addr valid again: a superblock copy gets
+ * its sbhash, an arena header or footer its hash in the superblocks'
+ * arena table, a log or deadlist block its logh, and a tree node or data
+ * block the hash in every pointer to it (pivots, Kdat values, snapshot
+ * records, buffered messages, the superblock's snapshot-tree root), each
+ * changed block in turn rehashed up to both superblocks.  *nfix counts
+ * the blocks rewritten.  ENOENT when nothing points to a tree or data
+ * block. */
+GEFS_API int gefs_rehash(Gefs *fs, uint64_t addr, int *nfix);
 /* Files: writing (fswrite.c, §12.5–§12.7, §16)                       */
 /*                                                                    */
 /* On a tree opened from a read-write handle (opts.rdwr).  Each call  */
@@ -1034,6 +1128,8 @@ typedef struct GefsCheckStats {
 	long		passrss[GEFS_CKNPASS];	/* peak RSS (KiB) after the pass */
 	bool		cancelled;
 	bool		fatal;		/* stopped early on a GEFS_PRFATAL problem */
+	uint64_t	nfixsev[3];	/* findings repaired, by severity (sum: nfixed) */
+	uint64_t	nreclaim;	/* leaked blocks freed by the repair (reclaim) */
 } GefsCheckStats;
 
 GEFS_API void gefs_defcheckopts(GefsCheckOpts *o);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # demo step: dump the superblocks, arenas, snapshots and the root of main
 set -e
 dump="$(dirname "$0")/../../build/gefs-dump"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fadvise — drop the page-cache pages of the files named (clean pages
  * only: posix_fadvise POSIX_FADV_DONTNEED), for cold-cache benchmarks

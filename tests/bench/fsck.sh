@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Benchmark (not a ctest test): gefs-fsck on the reference images and on
 # the largest image the test builder makes, beside e2fsck -fn and
 # btrfs check --check-data-csum on file systems with comparable content
@@ -31,9 +32,9 @@ measure() {
 		'BEGIN { t = (b - a) / 1e9; printf "%-34s %8.3f s %9.1f MiB/s %8.1f MiB RSS\n", n, t, u / 1048576 / t, r / 1024 }'
 }
 
-# blocks in use of a gefs image, from gefs-fsck's summary line
+# blocks allocated in a gefs image, from gefs-fsck's summary line
 gefsused() {
-	"$bin/gefs-fsck" -n "$1" 2>/dev/null | sed -n 's/.* \([0-9]*\)\/[0-9]* blocks in use.*/\1/p' | awk '{ print $1 * 16384 }'
+	"$bin/gefs-fsck" -n "$1" 2>/dev/null | sed -n 's/.* \([0-9]*\) of [0-9]* blocks allocated.*/\1/p' | awk '{ print $1 * 16384 }'
 }
 
 echo "== gefs-fsck -n (every hash verified, data included)"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hashspeed — MetroHash64 speed of this machine on 16 KiB blocks: hashes
  * 1 GiB (a 64 MiB buffer of pseudo-random bytes, 16 passes) with

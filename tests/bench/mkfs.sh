@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Benchmark (not a ctest test): format sparse images of 1 GiB, 64 GiB and
 # 1 TiB with gefs-mkfs, mke2fs and mkfs.xfs in the same run, and print wall
 # time, bytes written (write(2)-family bytes of the process, from

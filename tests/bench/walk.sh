@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # walk.sh — benchmark of a full metadata walk (`gefs-dump stats`: every
 # node of every tree read and its hash verified), cold (the image's pages
 # dropped with posix_fadvise DONTNEED) and warm, on the reference images

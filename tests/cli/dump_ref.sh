@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # dump_ref — gefs-dump on the reference images and on a fresh image.
 #  1. For every reference image and label, `manifest LABEL:/` equals the
 #     reference's NAME.manifest.LABEL byte for byte.
@@ -10,6 +11,7 @@
 #     tree and stats equals images/fresh-256M/expect.* (FORMAT.md §18.6).
 # Parts whose inputs are missing (reference images, gefs-mkfs) are skipped.
 set -u
+export TZ=UTC	# the golden outputs hold times
 bin=${GEFS_BIN:-${GEFS_BUILD:-build}}
 src=${GEFS_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 dump=$bin/gefs-dump

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # dump_usage — gefs-dump's exit codes and messages, and its man page.
 #   2: usage errors (unknown option or command, bad address, missing args)
 #   1: no such label, path, block, arena or snapshot; damaged image

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The gefs-fsck case corpus (tests/cases/fsck, e2fsprogs style): for every
 # case, the committed image.gz equals what gefs-mkcase generates now; -n
 # changes no byte; run 1 (-y, plus the case's `args`) and run 2 (-y) print

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # gefs-fsck command line: usage errors exit 16, -V/-h exit 0, a missing
 # image is an operational error (8), and on a clean image -n, --json, -t,
 # -v and -C produce their formats with exit status 0.
@@ -32,7 +33,7 @@ if [ -r "$IMG" ]; then
 	t 0 "clean -n" "$BIN" -n "$IMG"
 	grep -q "clean" /tmp/fsck-cli.out.$$ || { echo "FAIL: no clean summary"; fail=1; }
 	t 0 "-f -v -t" "$BIN" -f -v -t "$IMG"
-	grep -q "^Pass 1 (superblocks and arenas): .* s, peak RSS [0-9]* KiB" /tmp/fsck-cli.out.$$ || { echo "FAIL -t format"; fail=1; }
+	grep -q "^Pass 1 (superblocks and arenas): .* s, peak RSS [0-9.]\{1,\} [KMG]iB$" /tmp/fsck-cli.out.$$ || { echo "FAIL -t format"; fail=1; }
 	t 0 "--json" "$BIN" --json "$IMG"
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["tool"]=="gefs-fsck" and d["status"]==0 and d["summary"]["errors"]==0' /tmp/fsck-cli.out.$$ \
 		|| { echo "FAIL --json"; cat /tmp/fsck-cli.out.$$; fail=1; }

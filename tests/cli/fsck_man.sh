@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Every problem code of gefs-fsck's table appears in man/gefs-fsck.8, with
 # its severity, and the man page names no code the table lacks.
 set -eu

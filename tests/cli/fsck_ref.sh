@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Every reference image checks clean (exit 0, no errors), and -n changes no
 # byte of an uncompressed copy.  Skipped when $GEFS_SHARED is absent.
 set -u

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Repairs on images written by the reference: -y -E reclaim rewrites every
 # allocation log (freeing the leaks the reference leaves, FORMAT.md §14.6)
 # through a commit; the result checks clean, keeps every file of every

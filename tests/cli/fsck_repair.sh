@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # gefs-fsck on builder images: a healthy image is clean; a damaged
 # superblock copy or arena footer is an error under -n (exit 4, no byte
 # changed), is repaired by -p (exit 1), and a second run is clean (exit 0);

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # gefs-mkfs --no-xrecord reproduces the 2025-09 reference formatter byte for
 # byte: the six conformance vectors of FORMAT.md §18.7 (MD5 and SHA-256 of
 # whole images; the 1 GiB ones are sparse), and the reference's own fresh

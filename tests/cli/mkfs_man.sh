@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # man/gefs-mkfs.8 and gefs-mkfs --help describe the same options: every
 # option in --help appears in the man page's OPTIONS section and vice
 # versa; the sections come in man-pages(7) order; groff renders it without
@@ -25,9 +26,9 @@ while read -r o; do
 	grep -qx -- "$o" "$TMP/h" || { echo "FAIL: $o is in the man page's OPTIONS but not in --help"; fail=1; }
 done < "$TMP/m"
 # the synopsis of both names the same short options
-grep -q '^usage: gefs-mkfs \[-FnqvV\] \[-u user\] \[-L label\] \[-U uuid\] \[--no-xrecord\] image \[size\]$' "$TMP/help" \
+grep -q '^usage: gefs-mkfs \[-bFnqvV\] \[-u user\] \[-L label\] \[-U uuid\] \[--no-xrecord\] image \[size\]$' "$TMP/help" \
 	|| { echo "FAIL: --help usage line changed: update the man page's SYNOPSIS and this test"; fail=1; }
-grep -q '^\.RB \[ \\-FnqvV \]$' "$MAN" || { echo "FAIL: SYNOPSIS flags differ from --help"; fail=1; }
+grep -q '^\.RB \[ \\-bFnqvV \]$' "$MAN" || { echo "FAIL: SYNOPSIS flags differ from --help"; fail=1; }
 
 # sections in man-pages(7) order
 want="NAME SYNOPSIS DESCRIPTION OPTIONS EXIT_STATUS ENVIRONMENT FILES NOTES EXAMPLES SEE_ALSO"

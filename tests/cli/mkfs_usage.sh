@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # gefs-mkfs command line: every exit status and error path (0 success,
 # 1 operational error, 2 usage error, one "gefs-mkfs: ..." line on
 # stderr), -n writing nothing, sizes with suffixes, resizing, refusing an
@@ -82,23 +83,27 @@ t 1 "existing file too small" "$BIN" "$DIR/small"
 has "134234112" "$ERR" "existing file too small"
 
 # -n writes nothing
-t 0 "-n new file" "$BIN" -n "$img" 256M
+t 0 "-n new file" "$BIN" -n -b "$img" 256M
 [ -e "$img" ] && bad "-n created the image"
-has "^minimum  *134234112 bytes (128.02 MiB)" "$OUT" "-n"
+has "^minimum  *134234112$" "$OUT" "-n -b"
 has "^superblocks 0x0 0xfffc000" "$OUT" "-n"
 [ "$(grep -cE '^ +[0-9]+ +0x[0-9a-f]+ +33505280$' "$OUT")" = 8 ] || bad "-n: not 8 arena rows"
 grep -qE '^ +1 +0x2000000 +33505280$' "$OUT" || bad "-n: arena 1 row"
-t 0 "-n 40T" "$BIN" -n "$img" 40T
+t 0 "-n human sizes" "$BIN" -n "$img" 256M
+has "^size  *256 MiB$" "$OUT" "-n"
+has "^arenas  *8 of 32 MiB (2045 blocks)" "$OUT" "-n"
+[ "$(grep -cE '^ +[0-9]+ +0x[0-9a-f]+ +32 MiB$' "$OUT")" = 8 ] || bad "-n: arena sizes not human"
+t 0 "-n 40T" "$BIN" -n -b "$img" 40T
 [ "$(grep -cE '^ +[0-9]+ +0x[0-9a-f]+ +4398046461952$' "$OUT")" = 10 ] || bad "-n 40T: not 10 arenas"
 has "0x27ffffffc000" "$OUT" "-n 40T"
-t 0 "-n 200T" "$BIN" -n "$img" 200T
+t 0 "-n 200T" "$BIN" -n --bytes "$img" 200T
 [ "$(grep -cE '^ +[0-9]+ +0x[0-9a-f]+ +6871947624448$' "$OUT")" = 32 ] || bad "-n 200T: not 32 arenas"
-t 0 "-n 1P" "$BIN" -n "$img" 1024T
+t 0 "-n 1P" "$BIN" -n -b "$img" 1024T
 [ "$(grep -cE '^ +[0-9]+ +0x[0-9a-f]+ +[0-9]+$' "$OUT")" = 32 ] || bad "-n 1024T: not 32 arenas"
 t 1 "-n too small" "$BIN" -n "$img" 64M
 truncate -s 1T "$DIR/big"
 t 0 "-n existing 1 TiB file" "$BIN" -n "$DIR/big"
-has "^size  *1099511627776 bytes" "$OUT" "-n 1T"
+has "^size  *1 TiB$" "$OUT" "-n 1T"
 [ "$(du -k "$DIR/big" | cut -f1)" -le 16 ] || bad "-n wrote into the 1 TiB file"
 rm -f "$DIR/big"
 
@@ -116,7 +121,9 @@ t 0 "-q" "$BIN" -q -F "$img" 262144K
 [ -s "$OUT" ] && bad "-q printed something"
 [ "$(fsize "$img")" = 268435456 ] || bad "262144K: size $(fsize "$img")"
 t 0 "-v" "$BIN" -v -F "$img" 256MiB
-has "^wrote 30 blocks, 491520 bytes" "$OUT" "-v"
+has "^wrote 30 blocks, 480 KiB" "$OUT" "-v"
+t 0 "-v -b" "$BIN" -v -b -F "$img" 256MiB
+has "^wrote 30 blocks, 491520 in" "$OUT" "-v -b"
 t 0 "1G" "$BIN" -F -q "$img" 1G
 [ "$(fsize "$img")" = 1073741824 ] || bad "1G: size $(fsize "$img")"
 t 0 "shrink to 200M" "$BIN" -F -q "$img" 200M
@@ -169,9 +176,14 @@ cmp -s "$DIR/r1" "$DIR/r2" && bad "SOURCE_DATE_EPOCH: another epoch gives the sa
 "$BIN" -q "$DIR/r2" -F 256M && "$BIN" -q "$DIR/r1" -F 256M || bad "random 1"
 cmp -s "$DIR/r1" "$DIR/r2" && bad "without SOURCE_DATE_EPOCH two images are identical"
 U=0f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0
-t 0 "-U" env SOURCE_DATE_EPOCH=1700000000 "$BIN" -F -U $U "$DIR/r1" 256M
+t 0 "-U" env TZ=UTC SOURCE_DATE_EPOCH=1700000000 "$BIN" -F -U $U "$DIR/r1" 256M
 has "uuid $U" "$OUT" "-U"
-has "created 1700000000.000000000" "$OUT" "-U"
+has "created 2023-11-14T22:13:20Z$" "$OUT" "-U"
+t 0 "-U, TZ" env TZ=EST5 SOURCE_DATE_EPOCH=1700000000 "$BIN" -F -U $U "$DIR/r1" 256M
+has "created 2023-11-14T17:13:20-05:00$" "$OUT" "-U, TZ"
+"$BIN" -F -U $U "$DIR/r1" 256M > /dev/full 2>"$ERR"
+[ $? = 1 ] || bad "stdout on /dev/full: not exit 1"
+[ "$(wc -l < "$ERR")" = 1 ] && grep -q "^gefs-mkfs: error writing standard output" "$ERR" || bad "/dev/full: $(cat "$ERR")"
 got=$(od -An -tx1 -j $((8192 + 16)) -N16 "$DIR/r1" | tr -d ' \n')
 [ "$got" = "$(echo $U | tr -d -)" ] || bad "-U: superblock 0 holds $got"
 got=$(od -An -tx1 -j $((268419072 + 8192 + 16)) -N16 "$DIR/r1" | tr -d ' \n')

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bigimg — big benchmark images through libfs's write side (bigimg.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bigimg.h — big benchmark images (tests/common, library gefstest).
  *

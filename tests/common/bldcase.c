@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bldcase.c — fsck corpus cases made by editing a finished builder image
  * in memory; see bldcase.h.  The trees of the std image are told apart by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bldcase.h — gefs-fsck corpus cases made by editing a finished builder
  * image in memory (tests/tools/gefs-mkcase.c lists and writes them with

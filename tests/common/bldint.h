@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bldint.h — what the builder's own files share (builder.c, bldtree.c,
  * bldstd.c).  Tests include builder.h only.

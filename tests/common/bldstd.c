@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bldstd.c — ready-made images (see builder.h): the standard image, a
  * formatter-like one, a deep one, a snapshot history, a log-chain one.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bldtree.c — the builder's trees: tree specs, layout of a tree of a given
  * height, file-system and snapshot-tree helpers (see builder.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * builder.c — the test image builder (see builder.h).  Core: geometry,
  * allocation, block map, references, logs, superblocks, rehash.  Trees,

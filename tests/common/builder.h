@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * builder.h — the test image builder (tests/common, library gefstest).
  *

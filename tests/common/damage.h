@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * damage.h — damaging images with libfs's own write side, for the repair
  * tests and the fsck case corpus (tests/tools/gefs-mkcase.c).  The image

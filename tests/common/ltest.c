@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ltest — helpers shared by the load and arena unit suites (ltest.h).
  */

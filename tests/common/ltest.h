@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ltest.h — helpers shared by the load and arena unit suites: open a
  * builder image through gefs_open (via an unlinked temporary file), catch

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * readall — every read path of libgefs over one image (see readall.h).
  * Output goes to /dev/null: only the absence of crashes, sanitizer

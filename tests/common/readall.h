@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * readall.h — run an image through every read path the tools use (load,
  * superblocks, arenas, logs, free space, snapshot tree, labels, records,

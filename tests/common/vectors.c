@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vectors — byte vectors from FORMAT.md shared by several test suites.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vectors.h — byte vectors from FORMAT.md shared by several test suites.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_image — libFuzzer harness over load + full walk + check.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fsckimg — test-only: write a builder image for the gefs-fsck CLI tests.
  *	fsckimg KIND PATH

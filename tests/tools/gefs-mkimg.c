@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gefs-mkimg — a test-only program: build one of the builder's named
  * images (tests/common/builder.h) into a file, for CLI tests.

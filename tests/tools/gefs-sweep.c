@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gefs-sweep — the mutation sweep: seeded corruptions of every metadata
  * block of small builder images (bit flips, zeroed ranges, random bytes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gefs-unit: runs the CUnit suites of libfs. With no argument it runs every
  * suite; with names, only those. Exit status 0 iff every test passed.

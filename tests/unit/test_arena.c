@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arena suite: free-range sets, and allocation-log replay (§6.4) on
  * builder images with hand-written logs. */
 #include <errno.h>

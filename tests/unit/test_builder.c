@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * builder suite: images made by the test image builder (tests/common)
  * are valid.  A small pack-level verifier of its own checks superblocks,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cache suite: LRU-2 victims, full dirty cache, staged ordered flushes. */
 #include <errno.h>
 #include <stdio.h>

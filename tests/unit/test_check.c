@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check suite: gefs_check on builder images — a healthy image is clean,
  * and each corruption class (built with the builder, hashes carried up

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* commit suite: the write side of libfs — log appends and rollover,
  * compressed log rewrites, the commit protocol and its crash points, and
  * bulk-built trees — checked by reloading the image and by gefs_check. */

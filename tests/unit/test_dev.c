@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dev suite: I/O loops, locking, gzip images, faults, the observer. */
 #include <errno.h>
 #include <stdio.h>

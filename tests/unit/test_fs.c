@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fs suite: SHA-256 vectors; a hand-built image (snapshot tree, adm with
  * /users, a height-2 main tree with buffered Oinsert/Owstat messages, holes

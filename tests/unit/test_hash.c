@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hash suite: every test vector of FORMAT.md §21.2 and §18.6. */
 #include <string.h>
 #include <CUnit/CUnit.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* load suite: gefs_open (§15.4) — superblock choice, arena headers and
  * footers, the extension record, gzip images, the reference images, and a
  * crafted fresh 256 MiB image (§18.8). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pack suite: round trips and field offsets of every on-disk structure
  * (FORMAT.md §1–§10, §22.2), the §18.6 worked-example bytes and hashes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ream suite: the formatter.  Formats temporary files and compares them
  * with FORMAT.md §18.6 (the 256 MiB worked example), checks the extension

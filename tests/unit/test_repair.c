@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* repair suite: gefs_check's repairs through a commit (rebuilt logs,
  * counters, snapshot tree).  Each case damages a std builder image with
  * libfs's own write side (a committed, well-formed image that is wrong in

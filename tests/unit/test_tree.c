@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tree suite: message application (§10), point lookup (§11.2) and range
  * scans (§11.3) on hand-built height-1, 2 and 3 trees with messages

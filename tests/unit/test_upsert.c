@@ -617,6 +617,69 @@ test_labels(void)
 	unlink(path);
 }
 
+/* The state before the label crash test: tag1 on main's first contents
+ * m0, then two edits of main (m): tag1's snapshot keeps deadlists. */
+static int
+labelbase(char *path, size_t n, Model *m0, Model *m, Batchbuf *bb)
+{
+	Gefs *fs;
+	int rc = -1;
+
+	if (baseimg(path, n, m0, 0x77, 1500) < 0 || (fs = openrw(path)) == NULL)
+		return -1;
+	*m = *m0;
+	if (gefs_snapshot(fs, "main", "tag1", false) == 0 && editcommit(fs, "main", m, bb, 200) == 0
+	&& editcommit(fs, "main", m, bb, 200) == 0)
+		rc = 0;
+	gefs_close(fs);
+	return rc;
+}
+
+/* Label tag2 created and tag1 deleted (its snapshot deleted, deadlists
+ * merged into main's or freed) in one commit cut at every write, failed
+ * or torn: the image is the old state (tag1 with m0, no tag2) or the new
+ * one (tag2 with m, no tag1), main intact, clean after preen. */
+static void
+test_crashlabel(void)
+{
+	static const int kinds[] = {DEVFAULT_EIO, DEVFAULT_SHORT};
+	char path[256];
+	Model *m0 = calloc(1, sizeof *m0), *m = calloc(1, sizeof *m);
+	Batchbuf bb = {0};
+	GefsLabel l;
+	Gefs *fs;
+	int j, k, done, has1, has2, npoint = 0;
+
+	CU_ASSERT_FATAL(m0 != NULL && m != NULL && bbinit(&bb, 200) == 0);
+	for (j = 0; j < 2; j++)
+		for (k = 1, done = 0; !done && k < 200; k++, npoint++) {
+			CU_ASSERT_FATAL(labelbase(path, sizeof path, m0, m, &bb) == 0);
+			fs = openrw(path);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+			devfault(fs->dev, k, kinds[j]);
+			done = gefs_snapshot(fs, "main", "tag2", false) == 0 && gefs_dellabel(fs, "tag1") == 0
+				&& gefs_commit(fs) == 0;
+			gefs_close(fs);
+			fs = openrw(path);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+			CU_ASSERT_EQUAL(holds(fs, "main", m), 0);
+			has1 = gefs_getlabel(fs, "tag1", &l) == 0;
+			has2 = gefs_getlabel(fs, "tag2", &l) == 0;
+			CU_ASSERT(has1 != has2 && (!done || has2));
+			CU_ASSERT(!has1 || holds(fs, "tag1", m0) == 0);
+			CU_ASSERT(!has2 || holds(fs, "tag2", m) == 0);
+			gefs_close(fs);
+			CU_ASSERT_EQUAL(findings(path, GEFS_CKPREEN, crashcodes), 0);
+			CU_ASSERT_EQUAL(findings(path, GEFS_CKNONE, NULL), 0);
+			unlink(path);
+		}
+	printf("\n    %d crash points tested ", npoint);
+	CU_ASSERT(npoint > 20);
+	bbfree(&bb);
+	free(m0);
+	free(m);
+}
+
 /* The first regular file of at least 2 blocks in a directory listing. */
 static int
 bigfile(void *arg, const char *name, size_t nlen, const GefsXdir *d)
@@ -837,6 +900,7 @@ suite_upsert(void)
 	|| !CU_add_test(s, "a full image", test_full)
 	|| !CU_add_test(s, "data blocks replaced", test_data)
 	|| !CU_add_test(s, "labels, forks and their deletion", test_labels)
+	|| !CU_add_test(s, "crash points of label creation and deletion", test_crashlabel)
 	|| !CU_add_test(s, "reference images: edit, fork, delete a label", test_interop))
 		return -1;
 	return 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* verify suite: data blocks verified on worker threads (verify.c) give the
  * same findings, at the same points, in the same order, for every thread
  * count; a bad block is reported exactly once. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * treeimg.h — a scratch image for the tree and fs suites: blocks are
  * written one after another into the data area of a single arena, and a

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rcmds.c — raw block commands: owner (who points to a block), and, in
+ * the shell's write mode, poke, flip and zap, each with --rehash to make
+ * the damage "valid" (every hash above it recomputed up to the
+ * superblocks) or without, to leave it broken.  This is how damaged test
+ * images are built.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sess.h"
+#include "sesscmd.h"
+
+/* A number: decimal, 0x hex or 0 octal; -1 with s->err otherwise. */
+static int
+parsenum(Sess *s, const char *what, const char *arg, uint64_t *v)
+{
+	char *e;
+
+	errno = 0;
+	*v = strtoull(arg, &e, 0);
+	if (errno != 0 || e == arg || *e != '\0' || arg[0] == '-')
+		return sessfail(s, "%s: not a number: %s", what, arg);
+	return 0;
+}
+
+static int
+parsehex(Sess *s, const char *arg, uint8_t *out, size_t max, size_t *n)
+{
+	size_t i, len;
+	char byte[3] = {0};
+	char *e;
+
+	if (strncmp(arg, "0x", 2) == 0)
+		arg += 2;
+	len = strlen(arg);
+	if (len == 0 || len % 2 != 0 || len / 2 > max)
+		return sessfail(s, "poke: HEXBYTES must be 1 to %zu bytes as pairs of hex digits", max);
+	for (i = 0; i < len / 2; i++) {
+		memcpy(byte, arg + 2 * i, 2);
+		out[i] = (uint8_t)strtoul(byte, &e, 16);
+		if (*e != '\0')
+			return sessfail(s, "poke: not hex: %s", arg);
+	}
+	*n = len / 2;
+	return 0;
+}
+
+/* Write buf back to addr, then rehash if asked; trees are reopened. */
+static int
+putback(Sess *s, uint64_t addr, const uint8_t *buf, bool rehash)
+{
+	int nfix;
+
+	sessdrop(s);
+	if (gefs_writeblk(s->fs, addr, buf) < 0)
+		return sessfsfail(s, "block 0x%llx", (unsigned long long)addr);
+	if (!rehash)
+		return 0;
+	if (gefs_rehash(s->fs, addr, &nfix) < 0)
+		return sessfsfail(s, "rehash 0x%llx", (unsigned long long)addr);
+	fprintf(s->out, "rehashed 0x%llx: %d block%s rewritten\n", (unsigned long long)addr, nfix,
+		nfix == 1 ? "" : "s");
+	return 0;
+}
+
+/* Read block arg into buf: -1 with s->err on a bad address. */
+static int
+getraw(Sess *s, const char *arg, uint64_t *addr, uint8_t *buf)
+{
+	if (parsenum(s, "address", arg, addr) < 0)
+		return -1;
+	if (gefs_readblk(s->fs, *addr, buf) < 0)
+		return sessfsfail(s, "block %s", arg);
+	return 0;
+}
+
+int
+cmdpoke(void *ctx, int argc, char **argv)
+{
+	Sess *s = ctx;
+	uint8_t buf[GEFS_BLKSZ], bytes[GEFS_BLKSZ];
+	uint64_t addr, off;
+	size_t n = 0;
+	Opts o;
+
+	parseopts(argc, argv, RAWOPTS, &o, s->err, sizeof s->err);
+	argv += o.optind;
+	if (getraw(s, argv[0], &addr, buf) < 0 || parsenum(s, "offset", argv[1], &off) < 0
+	|| parsehex(s, argv[2], bytes, sizeof bytes, &n) < 0)
+		return -1;
+	if (off >= GEFS_BLKSZ || n > GEFS_BLKSZ - off)
+		return sessfail(s, "poke: %zu bytes at offset %llu reach past the block", n, (unsigned long long)off);
+	memcpy(buf + off, bytes, n);
+	return putback(s, addr, buf, o.count['r'] > 0);
+}
+
+int
+cmdflip(void *ctx, int argc, char **argv)
+{
+	Sess *s = ctx;
+	uint8_t buf[GEFS_BLKSZ];
+	uint64_t addr, bit;
+	Opts o;
+
+	parseopts(argc, argv, RAWOPTS, &o, s->err, sizeof s->err);
+	argv += o.optind;
+	if (getraw(s, argv[0], &addr, buf) < 0 || parsenum(s, "bit", argv[1], &bit) < 0)
+		return -1;
+	if (bit >= 8 * GEFS_BLKSZ)
+		return sessfail(s, "flip: bit %llu is past the block (%d bits)", (unsigned long long)bit, 8 * GEFS_BLKSZ);
+	buf[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));	/* bit 0: the high bit of byte 0 */
+	return putback(s, addr, buf, o.count['r'] > 0);
+}
+
+int
+cmdzap(void *ctx, int argc, char **argv)
+{
+	Sess *s = ctx;
+	uint8_t buf[GEFS_BLKSZ];
+	uint64_t addr;
+	Opts o;
+
+	parseopts(argc, argv, RAWOPTS, &o, s->err, sizeof s->err);
+	argv += o.optind;
+	if (getraw(s, argv[0], &addr, buf) < 0)
+		return -1;
+	memset(buf, 0, sizeof buf);
+	return putback(s, addr, buf, o.count['r'] > 0);
+}
+
+static const char *refkind[] = {
+	[GEFS_REFSB] = "superblock snapshot-tree root",
+	[GEFS_REFPIVOT] = "child pointer",
+	[GEFS_REFVAL] = "value",
+	[GEFS_REFMSG] = "buffered insert",
+};
+
+static int
+eachref(void *arg, const GefsRef *r)
+{
+	Sess *s = arg;
+	char key[128];
+
+	if (r->kind == GEFS_REFSB) {
+		fprintf(s->out, "superblock: %s\n", refkind[r->kind]);
+		return 0;
+	}
+	gefs_fmtkey(key, sizeof key, r->k, r->nk);
+	if (r->tree < 0)
+		fprintf(s->out, "snapshot tree");
+	else
+		fprintf(s->out, "tree of snapshot %lld", (long long)r->tree);
+	fprintf(s->out, ": node 0x%llx, %s %d, key %s\n", (unsigned long long)r->node, refkind[r->kind], r->idx, key);
+	return 0;
+}
+
+int
+cmdowner(void *ctx, int argc, char **argv)
+{
+	Sess *s = ctx;
+	uint64_t addr;
+
+	(void)argc;
+	if (parsenum(s, "address", argv[1], &addr) < 0)
+		return -1;
+	if (gefs_findrefs(s->fs, addr, eachref, s) < 0)
+		return sessfsfail(s, "owner 0x%llx", (unsigned long long)addr);
+	return 0;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scmds.c — snapshot commands: snap (an immutable label), fork (a
+ * mutable one), rmsnap (delete a label, its snapshot with it when nothing
+ * else holds it).
+ */
+#include <string.h>
+#include "sess.h"
+#include "sesscmd.h"
+
+/* Close the session's tree of label: the engine refuses to delete a
+ * label whose tree is open. */
+static void
+closelabel(Sess *s, const char *label)
+{
+	int i;
+
+	for (i = 0; i < Maxtrees; i++)
+		if (s->trees[i].t != NULL && strcmp(s->trees[i].label, label) == 0) {
+			gefs_closetree(s->trees[i].t);
+			s->trees[i].t = NULL;
+		}
+}
+
+static int
+snapshot(Sess *s, const char *src, const char *dst, bool mut)
+{
+	if (gefs_snapshot(s->fs, src, dst, mut) < 0)
+		return sessfsfail(s, "%s %s %s", mut ? "fork" : "snap", src, dst);
+	return 0;
+}
+
+int
+cmdsnap(void *ctx, int argc, char **argv)
+{
+	(void)argc;
+	return snapshot(ctx, argv[1], argv[2], false);
+}
+
+int
+cmdfork(void *ctx, int argc, char **argv)
+{
+	(void)argc;
+	return snapshot(ctx, argv[1], argv[2], true);
+}
+
+int
+cmdrmsnap(void *ctx, int argc, char **argv)
+{
+	Sess *s = ctx;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], s->place.label) == 0)
+			return sessfail(s, "rmsnap %s: it is the current label (label or cd elsewhere first)", argv[i]);
+		closelabel(s, argv[i]);
+		if (gefs_dellabel(s->fs, argv[i]) < 0)
+			return sessfsfail(s, "rmsnap %s", argv[i]);
+	}
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sesscmd.h — the command functions of a session, one file per group:
+ * fcmds.c (reading files), wcmds.c (changing files and snapshots),
+ * rcmds.c (raw block pokes).  Each is a CmdFn: ctx is the Sess.
+ */
+#ifndef GEFS_SESSCMD_H
+#define GEFS_SESSCMD_H
+
+#include <stdint.h>
+
+int cmdls(void *ctx, int argc, char **argv);
+int cmdstat(void *ctx, int argc, char **argv);
+int cmdcat(void *ctx, int argc, char **argv);
+int cmdget(void *ctx, int argc, char **argv);
+int cmdpoke(void *ctx, int argc, char **argv);
+int cmdflip(void *ctx, int argc, char **argv);
+int cmdzap(void *ctx, int argc, char **argv);
+int cmdowner(void *ctx, int argc, char **argv);
+
+int cmdput(void *ctx, int argc, char **argv);
+int cmdmkdir(void *ctx, int argc, char **argv);
+int cmdrm(void *ctx, int argc, char **argv);
+int cmdmv(void *ctx, int argc, char **argv);
+int cmdchmod(void *ctx, int argc, char **argv);
+int cmdchown(void *ctx, int argc, char **argv);
+int cmdtouch(void *ctx, int argc, char **argv);
+int cmdtruncate(void *ctx, int argc, char **argv);
+int cmdwrite(void *ctx, int argc, char **argv);
+int cmduseradd(void *ctx, int argc, char **argv);
+int cmdusermod(void *ctx, int argc, char **argv);
+int cmdsnap(void *ctx, int argc, char **argv);
+int cmdfork(void *ctx, int argc, char **argv);
+int cmdrmsnap(void *ctx, int argc, char **argv);
+
+#define RAWOPTS	";rehash=r"	/* poke, flip, zap: --rehash */
+
+/* "d-rwxr-xr-x" as 9front's ls prints it (a: append, l: exclusive,
+ * t: temporary); buf holds 12 bytes. */
+const char *fmtmode(char *buf, uint32_t mode);
+
+#endif

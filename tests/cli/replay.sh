@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# replay — gefs-replay applies scripts as one commit: a tree put in and
+# read back equals the source; an error at any line of a script leaves the
+# image byte-identical; -n changes nothing; with SOURCE_DATE_EPOCH the same
+# image and scripts give the same bytes; the result is clean for gefs-fsck.
+# Also the shell's per-command commits and begin/commit/abort.
+set -u
+bin=${GEFS_BIN:-${GEFS_BUILD:-build}}
+rp=$bin/gefs-replay
+sh=$bin/gefs-shell
+fsck=$bin/gefs-fsck
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/replay.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+export SOURCE_DATE_EPOCH=1700000000
+nfail=0
+ntest=0
+check() {
+	ntest=$((ntest + 1))
+	[ "$2" -eq 0 ] || { nfail=$((nfail + 1)); echo "FAIL: $1"; }
+}
+clean() {	# clean IMG: gefs-fsck -n finds nothing to report as an error
+	"$fsck" -n "$1" >"$tmp/fsck.out" 2>&1
+	check "fsck -n $1 clean: $(tail -1 "$tmp/fsck.out")" $?
+}
+
+"$bin/gefs-mkfs" -q "$tmp/base.img" 256M || { echo "FAIL: mkfs"; exit 1; }
+
+# A host tree: empty, small, block-sized and block-crossing files, a sparse
+# file, a deep directory, odd names.
+src=$tmp/src
+mkdir -p "$src/deep/a/b/c/d" "$src/wide" "$src/sp ace"
+: >"$src/empty"
+printf x >"$src/one"
+head -c 16384 /dev/urandom >"$src/blk"
+head -c 16385 /dev/urandom >"$src/blk1"
+head -c 3000000 /dev/urandom >"$src/deep/a/b/c/d/big"
+truncate -s 5M "$src/sparse"
+printf data | dd of="$src/sparse" bs=1 seek=3000000 conv=notrunc 2>/dev/null
+for i in $(seq 1 60); do echo "$i" >"$src/wide/f$i"; done
+echo 'é' >"$src/sp ace/ünïcödé"
+chmod 0640 "$src/one"
+touch -d @1600000000 "$src/one"
+
+cat >"$tmp/s1" <<S
+# build a tree
+mkdir -p /x/y
+put -r -p $src /x/y/src
+useradd ci
+chown ci:ci /x/y/src/one
+S
+cp "$tmp/base.img" "$tmp/a.img"
+"$rp" "$tmp/a.img" "$tmp/s1" >"$tmp/out" 2>&1
+check "replay s1 ($(head -3 "$tmp/out"))" $?
+clean "$tmp/a.img"
+"$sh" -c "get -r -p main:/x/y/src $tmp/back" "$tmp/a.img"
+check "get back" $?
+diff -r "$src" "$tmp/back" >"$tmp/diff" 2>&1
+check "round trip equals the source ($(head -3 "$tmp/diff"))" $?
+[ "$(stat -c '%a %Y' "$tmp/back/one")" = "640 1600000000" ]
+check "mode and mtime kept ($(stat -c '%a %Y' "$tmp/back/one"))" $?
+[ "$(du -k "$tmp/back/sparse" | cut -f1)" -lt 1000 ]
+check "sparse file stays sparse in and out" $?
+"$sh" -c 'stat /x/y/src/one' "$tmp/a.img" | grep -q 'uid ci gid ci'
+check "chown to a new user" $?
+
+# Determinism: same image, same script, same bytes.
+cp "$tmp/base.img" "$tmp/b.img"
+"$rp" "$tmp/b.img" "$tmp/s1" >/dev/null 2>&1
+cmp -s "$tmp/a.img" "$tmp/b.img"
+check "same inputs give the same image" $?
+
+# An error at any line: the image is byte-identical to before.
+cat >"$tmp/s2" <<S
+mkdir /e
+put $src/blk /e/blk
+write /e/blk 100 hello
+mv /e/blk /e/blk2
+chmod 0600 /e/blk2
+truncate -s 5 /e/blk2
+rm /x/y/src/one
+rm -r /x/y/src/deep
+S
+n=$(wc -l <"$tmp/s2")
+for i in $(seq 1 "$n"); do
+	cp "$tmp/a.img" "$tmp/c.img"
+	sum=$(md5sum <"$tmp/c.img")
+	{ head -n $((i - 1)) "$tmp/s2"; echo "rm /no/such/file"; tail -n +"$i" "$tmp/s2"; } >"$tmp/s3"
+	"$rp" "$tmp/c.img" "$tmp/s3" >"$tmp/out" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] && grep -q "^$tmp/s3:$i: " "$tmp/out" && [ "$(md5sum <"$tmp/c.img")" = "$sum" ]
+	check "error at line $i: exit $rc, FILE:LINE, image unchanged ($(head -1 "$tmp/out"))" $?
+done
+cp "$tmp/a.img" "$tmp/c.img"
+sum=$(md5sum <"$tmp/c.img")
+"$rp" -n "$tmp/c.img" "$tmp/s2" >/dev/null 2>&1
+check "-n of a good script succeeds" $?
+[ "$(md5sum <"$tmp/c.img")" = "$sum" ]
+check "-n changes nothing" $?
+"$rp" -v "$tmp/c.img" "$tmp/s2" 2>"$tmp/err" >/dev/null
+check "s2 applies" $?
+grep -q "$n commands committed" "$tmp/err"
+check "-v counts the commands ($(tail -1 "$tmp/err"))" $?
+clean "$tmp/c.img"
+"$sh" -c 'cat /e/blk2' "$tmp/c.img" | cmp -s - <(head -c 5 "$src/blk")
+check "write, mv, truncate took effect" $?
+
+# Usage and refusals.
+"$rp" "$tmp/c.img" >/dev/null 2>&1; [ $? -eq 2 ]; check "no script: exit 2" $?
+echo "poke 0x4000 0 00" >"$tmp/s4"
+"$rp" "$tmp/c.img" "$tmp/s4" >/dev/null 2>&1; [ $? -eq 1 ]; check "raw pokes refused in replay" $?
+echo "begin" >"$tmp/s5"
+"$rp" "$tmp/c.img" "$tmp/s5" >/dev/null 2>&1; [ $? -eq 1 ]; check "begin refused in replay" $?
+
+# The shell: one commit per command, and begin ... abort drops a block.
+cp "$tmp/base.img" "$tmp/d.img"
+"$sh" -w -c 'mkdir /k' -c 'begin' -c 'mkdir /k/l' -c 'abort' -c 'begin' -c 'mkdir /k/m' -c 'commit' "$tmp/d.img"
+check "shell begin/commit/abort" $?
+"$sh" -c 'ls /k' "$tmp/d.img" >"$tmp/out"
+[ "$(cat "$tmp/out")" = "m/" ]
+check "abort dropped /k/l, commit kept /k/m ($(tr '\n' ' ' <"$tmp/out"))" $?
+clean "$tmp/d.img"
+"$sh" -w -c 'mkdir /k/n' -c 'rm /no' -c 'mkdir /k/o' "$tmp/d.img" 2>/dev/null
+"$sh" -c 'ls /k' "$tmp/d.img" >"$tmp/out"
+[ "$(tr '\n' ' ' <"$tmp/out")" = "m/ n/ " ]
+check "shell commits each command; a script stops at the failing one ($(tr '\n' ' ' <"$tmp/out"))" $?
+
+# Snapshots: snap keeps the old state, a fork diverges, rmsnap deletes.
+cp "$tmp/base.img" "$tmp/e.img"
+printf 'mkdir /v1\nsnap main s1\nfork main f1\nmkdir f1:/only-f1\nmkdir /v2\n' >"$tmp/s6"
+"$rp" "$tmp/e.img" "$tmp/s6" >"$tmp/out" 2>&1
+check "snapshot script ($(head -2 "$tmp/out"))" $?
+[ "$("$sh" -c 'ls s1:/' "$tmp/e.img" | tr '\n' ' ')" = "v1/ " ]
+check "snap s1 holds the state at snap time" $?
+[ "$("$sh" -c 'ls f1:/' "$tmp/e.img" | tr '\n' ' ')" = "only-f1/ v1/ " ]
+check "fork f1 diverged" $?
+[ "$("$sh" -c 'ls main:/' "$tmp/e.img" | tr '\n' ' ')" = "v1/ v2/ " ]
+check "main went on" $?
+clean "$tmp/e.img"
+"$sh" -w -c 'rmsnap s1 f1' -c snaps "$tmp/e.img" >"$tmp/out" 2>&1
+check "rmsnap" $?
+! grep -qE '^(s1|f1) ' "$tmp/out"
+check "labels gone ($(tr '\n' ' ' <"$tmp/out"))" $?
+clean "$tmp/e.img"
+"$sh" -w -c 'rmsnap adm' "$tmp/e.img" >/dev/null 2>&1; [ $? -eq 1 ]; check "adm cannot be deleted" $?
+
+echo "replay: $((ntest - nfail)) passed, $nfail failed"
+[ "$nfail" -eq 0 ]
