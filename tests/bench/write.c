@@ -188,11 +188,17 @@ run(const char *img, const char *dir)
 		done += (double)sz;
 		n++;
 	}
+	if (nsmall == 0 && tsmall == 0) {	/* no big files */
+		tsmall = secs() - t0;
+		nsmall = n;
+		bsmall = done;
+	}
 	tbig = secs() - t0 - tsmall;
 	if (gefs_commit(fs) < 0)
 		die("commit", gefs_errmsg(fs));
 	report("small", tsmall, nsmall, bsmall, 0);
-	report("big", tbig, n - nsmall, done - bsmall, 0);
+	if (n > nsmall)
+		report("big", tbig, n - nsmall, done - bsmall, 0);
 	report("write", secs() - t0, n, total, wchar() - w0);
 	w0 = wchar();
 	t0 = secs();
