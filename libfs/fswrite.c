@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fswrite — files and directories of one snapshot's tree, write side
  * (§12.5–§12.7, §16): create, mkdir, write, truncate, remove, rename and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * write — benchmark of the write engine through the public API (not a
  * ctest test; run by tests/bench/write.sh).

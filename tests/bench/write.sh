@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # write.sh — benchmark of the write engine (not a ctest test: prints
 # figures, never fails on time).  Generates a data set on the host (10,000
 # files of 0–64 KiB in 500 directories and 10 files of 256 MiB; smaller

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fswrite suite: the file layer of the write engine (libfs/fswrite.c) —
  * create, mkdir, write, truncate, remove, removeall, rename/move, wstat
  * and the users file — each committed, reopened and read back through
