@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fswrite — files and directories of one snapshot's tree, write side
  * (§12.5–§12.7, §16): create, mkdir, write, truncate, remove, rename and
@@ -350,9 +351,12 @@ datclear(Mb *b, uint64_t qid, uint64_t lo, uint64_t hi)
 	do {
 		if ((s = gefs_scan(b->t, klo, gefs_packdatkey(klo, qid, lo), khi, gefs_packdatkey(khi, qid, hi))) == NULL)
 			return -1;
-		for (n = 0; n < BATCHMAX && (rc = gefs_scannext(s, &kv)) == 1; n++)
+		for (n = 0; n < BATCHMAX && (rc = gefs_scannext(s, &kv)) == 1 && kv.nk == 17; n++)
 			offs[n] = gefs_get64(kv.k + 9);
 		gefs_scanfree(s);
+		if (n < BATCHMAX && rc == 1)
+			return gefs_seterr(&b->t->fs->err, EBADMSG, "tree of snapshot %lld: Kdat key of %u bytes, not 17",
+				(long long)b->t->snap.gen, kv.nk);
 		if (n < BATCHMAX && rc < 0)
 			return -1;
 		for (i = 0; i < n; i++)
@@ -510,7 +514,9 @@ fwrite1(Mb *b, Ent *e, const uint8_t *p, size_t n, uint64_t off)
 	size_t m, done;
 	int rc = 0;
 
-	if (off > e->d.length && growclear(b, &e->d, off & ~(uint64_t)(B - 1)) < 0)
+	/* a write starting in the last block zeroes its tail itself (datload) */
+	if ((off & ~(uint64_t)(B - 1)) > (e->d.length & ~(uint64_t)(B - 1))
+	    && growclear(b, &e->d, off & ~(uint64_t)(B - 1)) < 0)
 		return -1;
 	if ((buf = malloc(B)) == NULL)
 		return gefs_seterr(&b->t->fs->err, ENOMEM, "out of memory");

@@ -91,6 +91,8 @@ entsopen(Up *u, Ents *s, int i, int k)
 	Ent *p;
 	int cap;
 
+	if (k == 0)
+		return 0;
 	if (s->n + k > s->cap) {
 		cap = s->cap ? 2 * s->cap : 64;
 		while (cap < s->n + k)
@@ -483,7 +485,8 @@ flushchild(Up *u, Ents *s, int c, int depth, GefsMsg *all, int *nall, int lo, in
 	s->n--;
 	if (entsopen(u, s, c, sub.n) < 0)
 		goto out;
-	memcpy(&s->e[c], sub.e, (size_t)sub.n * sizeof *sub.e);
+	if (sub.n > 0)
+		memcpy(&s->e[c], sub.e, (size_t)sub.n * sizeof *sub.e);
 	memmove(&all[lo], &all[hi], (size_t)(*nall - hi) * sizeof *all);
 	*nall -= hi - lo;
 	rc = 0;
@@ -514,7 +517,8 @@ pivotflush(Up *u, const GefsNode *n, int depth, const GefsMsg *in, int nin, Ents
 		/* every child emptied: what the buffer still holds becomes a
 		 * new subtree of the right height */
 		if (entsopen(u, out, out->n, sub.n) == 0) {
-			memcpy(&out->e[out->n - sub.n], sub.e, (size_t)sub.n * sizeof *sub.e);
+			if (sub.n > 0)
+				memcpy(&out->e[out->n - sub.n], sub.e, (size_t)sub.n * sizeof *sub.e);
 			rc = 0;
 		}
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * write — benchmark of the write engine through the public API (not a
  * ctest test; run by tests/bench/write.sh).
@@ -9,8 +10,9 @@
  *   write run IMG SRCDIR
  *	format IMG (size from the data set), copy every file of SRCDIR/list
  *	in with gefs_create/gefs_pwrite, one commit; then remove every other
- *	file, one commit.  Prints wall time, files/s, MiB/s, bytes written
- *	to the image per byte of data (from /proc/self/io), commits, max RSS.
+ *	file, one commit.  Prints wall time, files/s, MiB/s (small files,
+ *	big files, and the whole phase with its commit), bytes written to
+ *	the image per byte of data (from /proc/self/io), commits, max RSS.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -136,8 +138,11 @@ report(const char *phase, double t, long nfiles, double bytes, unsigned long lon
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	printf("%-8s %9.2f s %10.0f files/s %9.1f MiB/s  amplification %.3f  max RSS %ld MiB\n", phase, t,
-		nfiles / t, bytes / 1048576.0 / t, bytes > 0 ? (double)written / bytes : 0.0, ru.ru_maxrss / 1024);
+	printf("%-8s %9.2f s %10.0f files/s %9.1f MiB/s", phase, t, nfiles / t, bytes / 1048576.0 / t);
+	if (written > 0)
+		printf("  amplification %.3f  max RSS %ld MiB", bytes > 0 ? (double)written / bytes : 0.0,
+			ru.ru_maxrss / 1024);
+	printf("\n");
 }
 
 static int
@@ -145,8 +150,8 @@ run(const char *img, const char *dir)
 {
 	static unsigned char buf[CHUNK];
 	char line[4096], path[4096], src[8192], mk[4096];
-	long sz, n = 0, ndel = 0;
-	double total = 0, t0, delbytes = 0;
+	long sz, n = 0, ndel = 0, nsmall = 0;
+	double total = 0, t0, delbytes = 0, tsmall = 0, tbig, bsmall = 0, done = 0;
 	unsigned long long w0;
 	GefsOpts o;
 	GefsErr e;
@@ -173,14 +178,28 @@ run(const char *img, const char *dir)
 			snprintf(mk, sizeof mk, "/%.*s", (int)(strchr(path, '/') - path), path);
 			if (gefs_mkdir(t, mk, 0775, NULL) < 0 && gefs_errcode(fs) != EEXIST)
 				die(mk, gefs_errmsg(fs));
+		} else if (tsmall == 0) {
+			tsmall = secs() - t0;	/* the small files come first */
+			nsmall = n;
+			bsmall = done;
 		}
 		snprintf(src, sizeof src, "%s/%s", dir, path);
 		snprintf(mk, sizeof mk, "/%s", path);
 		copyin(t, fs, src, mk, sz, buf);
+		done += (double)sz;
 		n++;
 	}
+	if (nsmall == 0 && tsmall == 0) {	/* no big files */
+		tsmall = secs() - t0;
+		nsmall = n;
+		bsmall = done;
+	}
+	tbig = secs() - t0 - tsmall;
 	if (gefs_commit(fs) < 0)
 		die("commit", gefs_errmsg(fs));
+	report("small", tsmall, nsmall, bsmall, 0);
+	if (n > nsmall)
+		report("big", tbig, n - nsmall, done - bsmall, 0);
 	report("write", secs() - t0, n, total, wchar() - w0);
 	w0 = wchar();
 	t0 = secs();

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # write.sh — benchmark of the write engine (not a ctest test: prints
 # figures, never fails on time).  Generates a data set on the host (10,000
 # files of 0–64 KiB in 500 directories and 10 files of 256 MiB; smaller
@@ -43,23 +44,34 @@ timed "$tmp/gefs.time" "$tmp/write" run "$tmp/gefs.img" "$tmp/data" >/dev/null
 cat "$tmp/gefs.time.stdout"
 rm -f "$tmp/gefs.img"
 
+# rate NAME SECONDS NFILES BYTES RSS_KB
+rate() {
+	awk -v p="$1" -v s="$2" -v n="$3" -v b="$4" -v r="${5:-}" 'BEGIN {
+		printf "%-8s %9.2f s %10.0f files/s %9.1f MiB/s", p, s, n / s, b / 1048576 / s
+		if (r != "") printf "  max RSS %d MiB", r / 1024
+		printf "\n" }'
+}
+small=$(awk '$1 ~ /\// { n++; s += $2 } END { printf "%d %.0f\n", n, s }' "$tmp/data/list")
+big=$(awk '$1 !~ /\// { n++; s += $2 } END { printf "%d %.0f\n", n, s }' "$tmp/data/list")
+
 if command -v debugfs >/dev/null && command -v mke2fs >/dev/null; then
-	echo "-- debugfs -w (ext4)"
+	echo "-- debugfs -w (ext4): small files, then big files"
 	truncate -s $((bytes * 13 / 10 + (1 << 30))) "$tmp/ext4.img"
 	mke2fs -q -F -t ext4 "$tmp/ext4.img"
-	{
-		awk '{ split($1, a, "/"); if (a[2] != "" && !(a[1] in d)) { d[a[1]] = 1; print "mkdir " a[1] } }' "$tmp/data/list"
-		# debugfs writes into its current directory: cd to each file's
-		awk -v dir="$tmp/data" '{ n = split($1, a, "/"); p = n > 1 ? "/" a[1] : "/"
-			if (p != cwd) { print "cd " p; cwd = p }
-			print "write " dir "/" $1 " " a[n] }' "$tmp/data/list"
-	} >"$tmp/script"
-	read -r sec rss < <(timed "$tmp/dbg.time" debugfs -w -f "$tmp/script" "$tmp/ext4.img")
-	awk -v s="$sec" -v n="$nfiles" -v b="$bytes" -v r="$rss" 'BEGIN {
-		printf "write    %9.2f s %10.0f files/s %9.1f MiB/s  max RSS %d MiB\n", s, n / s, b / 1048576 / s, r / 1024 }'
+	# debugfs writes into its current directory: cd to each file's
+	awk -v dir="$tmp/data" '$1 ~ /\// { n = split($1, a, "/")
+		if (!(a[1] in d)) { d[a[1]] = 1; print "mkdir /" a[1] }
+		print "cd /" a[1]; print "write " dir "/" $1 " " a[n] }' "$tmp/data/list" >"$tmp/small.cmd"
+	awk -v dir="$tmp/data" '$1 !~ /\// { print "write " dir "/" $1 " " $1 }' "$tmp/data/list" >"$tmp/big.cmd"
+	read -r sec rss < <(timed "$tmp/dbg.time" debugfs -w -f "$tmp/small.cmd" "$tmp/ext4.img")
+	rate small "$sec" $small "$rss"
+	read -r sec rss < <(timed "$tmp/dbg.time" debugfs -w -f "$tmp/big.cmd" "$tmp/ext4.img")
+	rate big "$sec" $big "$rss"
 	rm -f "$tmp/ext4.img"
 fi
 
-echo "-- raw sequential write + fsync"
-read -r sec rss < <(timed "$tmp/raw.time" sh -c 'cat "$1"/big* "$1"/d*/* | dd of="$2" bs=1M iflag=fullblock conv=fsync status=none' sh "$tmp/data" "$tmp/raw")
-awk -v s="$sec" -v b="$bytes" 'BEGIN { printf "write    %9.2f s %9.1f MiB/s\n", s, b / 1048576 / s }'
+echo "-- raw sequential write + fsync: small files' bytes, then big files'"
+read -r sec rss < <(timed "$tmp/raw.time" sh -c 'cat "$1"/d*/* | dd of="$2" bs=1M iflag=fullblock conv=fsync status=none' sh "$tmp/data" "$tmp/raw")
+rate small "$sec" $small
+read -r sec rss < <(timed "$tmp/raw.time" sh -c 'cat "$1"/big* | dd of="$2" bs=1M iflag=fullblock conv=fsync status=none' sh "$tmp/data" "$tmp/raw")
+rate big "$sec" $big

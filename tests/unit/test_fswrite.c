@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fswrite suite: the file layer of the write engine (libfs/fswrite.c) —
  * create, mkdir, write, truncate, remove, removeall, rename/move, wstat
  * and the users file — each committed, reopened and read back through
@@ -149,6 +150,109 @@ ndat(GefsTree *t, uint64_t qid)
 		n++;
 	gefs_scanfree(s);
 	return n;
+}
+
+/* ---- what every reference revision accepts (§10.2, §24 #26, §27.1) ---- */
+
+/* A leaf entry or buffered message, for replaying each key's sequence. */
+typedef struct Seq {
+	uint8_t		k[GEFS_KEYMAX];
+	uint16_t	nk, nv;
+	int		depth, idx;
+	uint8_t		op;		/* 0: a leaf value */
+	uint8_t		wflags;		/* Owstat flag byte */
+} Seq;
+
+typedef struct Seqs {
+	Seq		*s;
+	size_t		n, cap;
+} Seqs;
+
+static int
+seqadd(Seqs *l, const uint8_t *k, uint16_t nk, const uint8_t *v, uint16_t nv, int depth, int idx, uint8_t op)
+{
+	Seq *x;
+
+	if (l->n == l->cap && (l->s = realloc(l->s, (l->cap = 2 * l->cap + 256) * sizeof *l->s)) == NULL)
+		return -1;
+	x = &l->s[l->n++];
+	memcpy(x->k, k, nk);
+	x->nk = nk;
+	x->nv = nv;
+	x->depth = depth;
+	x->idx = idx;
+	x->op = op;
+	x->wflags = op == GEFS_OWSTAT && nv > 0 ? v[0] : 0;
+	return 0;
+}
+
+static int
+seqnode(void *arg, int depth, const GefsNode *n, const GefsBptr *bp)
+{
+	GefsKv kv;
+	GefsMsg m;
+	int i;
+
+	(void)bp;
+	for (i = 0; n->type == GEFS_TLEAF && i < n->nval; i++) {
+		gefs_nodekv(n, i, &kv);
+		if (seqadd(arg, kv.k, kv.nk, kv.v, kv.nv, GEFS_MAXHT, i, 0) < 0)
+			return -1;
+	}
+	for (i = 0; n->type == GEFS_TPIVOT && i < n->nbuf; i++) {
+		gefs_nodemsg(n, i, &m);
+		if (seqadd(arg, m.k, m.nk, m.v, m.nv, depth, i, m.op) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Key order; for one key the order messages apply: deepest first, then
+ * buffer order (a leaf value counts as deepest). */
+static int
+seqcmp(const void *a, const void *b)
+{
+	const Seq *x = a, *y = b;
+	int c = gefs_keycmp(x->k, x->nk, y->k, y->nk);
+
+	if (c != 0)
+		return c;
+	if (x->depth != y->depth)
+		return x->depth > y->depth ? -1 : 1;
+	return x->idx - y->idx;
+}
+
+/* Violations in t of the rules writers must keep: ops 1..5 only, Owstat
+ * without bit 0x80, empty Odelete operands, and no Odelete, Oclearb,
+ * Oclobber or Owstat on a key that is absent when it applies. */
+static int
+strictseq(GefsTree *t)
+{
+	Seqs l = {NULL, 0, 0};
+	bool present = false;
+	size_t i;
+	int bad = 0;
+	char ks[128];
+
+	CU_ASSERT_EQUAL_FATAL(gefs_walktree(t, -1, seqnode, &l), 0);
+	qsort(l.s, l.n, sizeof *l.s, seqcmp);
+	for (i = 0; i < l.n; i++) {
+		Seq *x = &l.s[i];
+		if (i == 0 || gefs_keycmp(x->k, x->nk, l.s[i - 1].k, l.s[i - 1].nk) != 0)
+			present = false;
+		if (x->op == 0 || x->op == GEFS_OINSERT) {
+			present = true;
+			continue;
+		}
+		if (x->op > GEFS_OWSTAT || !present || (x->op == GEFS_ODELETE && x->nv != 0) || (x->wflags & 0x80)) {
+			fprintf(stderr, "\n  op %d on %s (%s)\n", x->op, fmtkey(ks, sizeof ks, x->k, x->nk),
+				present ? "bad operand" : "key absent");
+			bad++;
+		}
+		present = x->op == GEFS_OWSTAT;
+	}
+	free(l.s);
+	return bad;
 }
 
 /* ---- operations one by one ---- */
@@ -383,6 +487,7 @@ test_write(void)
 	CU_ASSERT_EQUAL(rd(t, "/f", 0, got, 8 * B), 3 * B);
 	CU_ASSERT(memcmp(got, want, 3 * B) == 0);
 	fs = wholeblocks(fs, &t, path, buf, want, got);
+	CU_ASSERT_EQUAL(strictseq(t), 0);
 	gefs_closetree(t);
 	gefs_close(fs);
 	unlink(path);
@@ -657,7 +762,7 @@ test_full(void)
 	CU_ASSERT_EQUAL(gefs_walk(t, name, &(GefsXdir){0}), -1);	/* the aborted file */
 	CU_ASSERT_EQUAL(gefs_remove(t, "/f00"), 0);
 	CU_ASSERT_EQUAL(gefs_truncate(t, "/f01", 1), 0);
-	CU_ASSERT_EQUAL(gefs_commit(fs), 0);	/* the space comes back once it is durable */
+	fs = cycle(fs, &t, "main", path);	/* the space comes back, durably */
 	CU_ASSERT_EQUAL(gefs_create(t, "/again", 0666, NULL), 0);
 	CU_ASSERT_EQUAL(gefs_pwrite(t, "/again", buf, STEP, 0), STEP);
 	if (gefs_errcode(fs) != 0)
@@ -675,7 +780,7 @@ enum {
 	MMAX	= 400,		/* live entries at most */
 	MFILE	= 192 * 1024,	/* most file offsets stay below this */
 	MBIG	= 1200 * 1024,	/* a rare big write: more than one write step */
-	MREAD	= MFILE + MBIG + 64 * 1024,
+	MLEN	= 4 << 20,	/* longest file (appends grow files past MFILE) */
 	MSTEP	= 64 * B,	/* the write step of fswrite (one Owstat each) */
 };
 
@@ -832,6 +937,8 @@ mwrite(Model *m, const char *path, const uint8_t *buf, size_t cnt, uint64_t off)
 	if (cnt == 0)
 		return 0;
 	end = off + cnt;
+	if (end > MLEN)
+		return -1;	/* longer than the model keeps: skipped */
 	if (end > n->len) {
 		n->data = realloc(n->data, end);
 		memset(n->data + n->len, 0, end - n->len);
@@ -947,7 +1054,7 @@ static int
 mcompare(Model *m, GefsTree *t, const char *when)
 {
 	GefsStat st;
-	uint8_t *buf = malloc(MREAD);
+	uint8_t *buf = malloc(MLEN + 1);
 	int i, bad = 0, j, nch[MMAX] = {0};
 	MNode *n;
 
@@ -976,9 +1083,13 @@ mcompare(Model *m, GefsTree *t, const char *when)
 				fprintf(stderr, "%s: %s: %d entries, model %d\n", when, n->path, got, nch[i]);
 				bad++;
 			}
-		} else if (rd(t, n->path, 0, buf, MREAD) != (int64_t)n->len
+		} else if (rd(t, n->path, 0, buf, MLEN + 1) != (int64_t)n->len
 		    || (n->len && memcmp(buf, n->data, n->len) != 0)) {
-			fprintf(stderr, "%s: %s: contents differ\n", when, n->path);
+			for (j = 0; j < (int)n->len && buf[j] == n->data[j]; j++)
+				;
+			fprintf(stderr, "%s: %s (qid 0x%llx): contents differ from byte %d of %llu (%02x, model %02x)\n",
+				when, n->path, (unsigned long long)n->qpath, j, (unsigned long long)n->len,
+				j < (int)n->len ? buf[j] : 0, j < (int)n->len ? n->data[j] : 0);
 			bad++;
 		}
 	}
@@ -1013,7 +1124,7 @@ mstep(Model *m, GefsTree *t, uint8_t *buf)
 {
 	char p[256], q[256];
 	int op = (int)rndn(m, 100), want, got;
-	uint64_t off, len;
+	uint64_t off = 0, len = 0;
 	uint32_t mode;
 	bool all;
 
@@ -1034,7 +1145,7 @@ mstep(Model *m, GefsTree *t, uint8_t *buf)
 		len = op == 59 && rndn(m, 4) == 0 ? MBIG : rndn(m, 40000);
 		fillpat(buf, off, (size_t)len, (int)rndn(m, 200));
 		want = mwrite(m, p, buf, (size_t)len, off);
-		got = gefs_pwrite(t, p, buf, (size_t)len, off) < 0 ? -1 : 0;
+		got = want < 0 ? 0 : gefs_pwrite(t, p, buf, (size_t)len, off) < 0 ? -1 : 0;
 	} else if (op < 70) {
 		rpath(m, p, sizeof p, true);
 		len = rndn(m, 2) ? rndn(m, MFILE) : rndn(m, 3 * B);
@@ -1052,6 +1163,9 @@ mstep(Model *m, GefsTree *t, uint8_t *buf)
 		got = want < 0 ? 0 : gefs_rename(t, p, q);
 	} else
 		want = rwstat(m, t, p, sizeof p, &got);
+	if (getenv("GEFS_MODEL_TRACE") != NULL)	/* every operation, to replay a failure */
+		fprintf(stderr, "op %d %s -> %s off %llu len %llu: %d\n", op, p, op >= 78 && op < 90 ? q : "",
+			(unsigned long long)off, (unsigned long long)len, want);
 	if (want < 0)
 		return 0;	/* the model's own limits: skipped */
 	if ((want == 0) != (got == 0) || (want != 0 && gefs_errcode(t->fs) != want)) {
@@ -1060,6 +1174,85 @@ mstep(Model *m, GefsTree *t, uint8_t *buf)
 		return 1;
 	}
 	return 0;
+}
+
+/* ---- snapshots of main taken along the model test ---- */
+
+enum { NSNAP = 3 };	/* labels kept; the oldest is deleted beyond */
+
+typedef struct Snaps {
+	char		name[NSNAP][16];
+	Model		*m[NSNAP];
+	int		n, seq;
+} Snaps;
+
+static Model *
+mclone(const Model *m)
+{
+	Model *c = malloc(sizeof *c);
+	int i;
+
+	if (c == NULL)
+		return NULL;
+	*c = *m;
+	for (i = 0; i < m->nn; i++) {
+		c->n[i].data = m->n[i].len > 0 ? malloc(m->n[i].len) : NULL;	/* never shared */
+		if (c->n[i].data != NULL)
+			memcpy(c->n[i].data, m->n[i].data, m->n[i].len);
+	}
+	return c;
+}
+
+static void
+mfree(Model *m)
+{
+	int i;
+
+	for (i = 0; m != NULL && i < m->nn; i++)
+		free(m->n[i].data);
+	free(m);
+}
+
+/* Label main as it is committed now (the model saved with it), deleting
+ * the oldest label beyond NSNAP; each change committed.  Errors found. */
+static int
+msnap(Snaps *sn, const Model *m, Gefs *fs)
+{
+	if (sn->n == NSNAP) {
+		if (gefs_dellabel(fs, sn->name[0]) < 0 || gefs_commit(fs) < 0) {
+			fprintf(stderr, "delete label %s: %s\n", sn->name[0], gefs_errmsg(fs));
+			return 1;
+		}
+		mfree(sn->m[0]);
+		memmove(&sn->m[0], &sn->m[1], (NSNAP - 1) * sizeof sn->m[0]);
+		memmove(sn->name[0], sn->name[1], (NSNAP - 1) * sizeof sn->name[0]);
+		sn->n--;
+	}
+	snprintf(sn->name[sn->n], sizeof sn->name[0], "s%d", sn->seq++);
+	if (gefs_snapshot(fs, "main", sn->name[sn->n], false) < 0 || gefs_commit(fs) < 0) {
+		fprintf(stderr, "snapshot %s: %s\n", sn->name[sn->n], gefs_errmsg(fs));
+		return 1;
+	}
+	sn->m[sn->n++] = mclone(m);
+	return 0;
+}
+
+/* Every label still lists what main held when it was taken. */
+static int
+msnapcmp(Snaps *sn, Gefs *fs, const char *when)
+{
+	GefsTree *t;
+	char w[96];
+	int i, bad = 0;
+
+	for (i = 0; i < sn->n && bad == 0; i++) {
+		if ((t = opent(fs, sn->name[i])) == NULL)
+			return 1;
+		snprintf(w, sizeof w, "label %s, %s", sn->name[i], when);
+		bad += sn->m[i] == NULL || mcompare(sn->m[i], t, w);
+		gefs_closetree(t);
+	}
+	return bad;
 }
 
 /* The model of a fresh tree: its root as the engine has it. */
@@ -1113,15 +1306,21 @@ test_model(void)
 	Gefs *fs;
 	long i;
 	int bad = 0, ncommit = 0;
+	Snaps sn;
 
 	CU_ASSERT_FATAL(buf && m && mkfresh(path, sizeof path) == 0);
 	fs = openrw(path);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
 	t = opent(fs, "main");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	memset(&sn, 0, sizeof sn);
 	minit(m, t, seed);
 	for (i = 0; i < nops && bad == 0; i++) {
 		bad += mstep(m, t, buf);
+		if (bad == 0 && getenv("GEFS_MODEL_EACH") != NULL && i >= atol(getenv("GEFS_MODEL_EACH"))) {
+			snprintf(when, sizeof when, "after op %ld, uncommitted", i);
+			bad += mcompare(m, t, when);	/* to find the operation that went wrong */
+		}
 		if (bad == 0 && (i % 50 == 49 || i == nops - 1)) {
 			ncommit++;
 			if (gefs_commit(fs) < 0) {
@@ -1131,20 +1330,27 @@ test_model(void)
 			}
 			snprintf(when, sizeof when, "after op %ld (commit %d)", i, ncommit);
 			bad += mcompare(m, t, when);
+			if (bad == 0 && ncommit % 7 == 0)
+				bad += msnap(&sn, m, fs);
 			if (ncommit % 10 == 0 || i == nops - 1) {
 				fs = mreopen(m, fs, &t, path);
 				snprintf(when, sizeof when, "reopened after op %ld", i);
 				bad += mcompare(m, t, when);
+				bad += msnapcmp(&sn, fs, when);
 			}
 		}
 	}
+	if (bad == 0)
+		bad += strictseq(t);
 	if (bad)
 		fprintf(stderr, "model test failed at op %ld: GEFS_MODEL_SEED=0x%llx\n", i, (unsigned long long)seed);
 	CU_ASSERT_EQUAL(bad, 0);
 	gefs_closetree(t);
 	gefs_close(fs);
 	CU_ASSERT_EQUAL(nerrors(path), 0);
-	fprintf(stderr, "[%ld ops, %d commits, %d entries] ", i, ncommit, m->nn);
+	fprintf(stderr, "[%ld ops, %d commits, %d entries, %d labels taken] ", i, ncommit, m->nn, sn.seq);
+	for (i = 0; i < sn.n; i++)
+		mfree(sn.m[i]);
 	unlink(path);
 	for (i = 0; i < m->nn; i++)
 		free(m->n[i].data);
@@ -1228,6 +1434,58 @@ firstfile(const char *dir, const char *img, char *out, size_t n)
 	free(m);
 }
 
+/* A file of main with a Kdat key past its length (a reference truncate
+ * leaves them, §24 #5): its path and length; false when there is none. */
+static bool
+stalefile(GefsTree *t, const char *dir, const char *img, char *out, size_t n, uint64_t *len)
+{
+	char path[1200], *m, *line, *save = NULL;
+	uint8_t lo[GEFS_KEYMAX], hi[GEFS_KEYMAX];
+	unsigned long long l, q;
+	GefsScan *sc;
+	GefsKv kv;
+	size_t nm;
+	bool found = false;
+
+	snprintf(path, sizeof path, "%s/%s.manifest.main", dir, img);
+	if ((m = slurp(path, &nm)) == NULL)
+		return false;
+	m[nm > 0 ? nm - 1 : 0] = 0;
+	for (line = strtok_r(m, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%1023[^\t]\tf\t%*o\t%llu\t%*s\t%*s\t%*s\t%*d\t%llx", path, &l, &q) != 3 || strlen(path) >= n)
+			continue;
+		sc = gefs_scan(t, lo, gefs_packdatkey(lo, q, (l + B - 1) / B * B), hi, gefs_packdatkey(hi, q, UINT64_MAX));
+		found = sc != NULL && gefs_scannext(sc, &kv) == 1;
+		gefs_scanfree(sc);
+		if (found) {
+			strcpy(out, path);
+			*len = l;
+		}
+	}
+	free(m);
+	return found;
+}
+
+/* Growing a file over such a key shows zeros, not the old block. */
+static void
+stalegrow(GefsTree *t, const char *dir, const char *img)
+{
+	char path[1024];
+	uint8_t *buf = malloc(4 * B), zero[4 * B];
+	uint64_t len;
+
+	if (buf == NULL || !stalefile(t, dir, img, path, sizeof path, &len)) {
+		free(buf);
+		return;
+	}
+	memset(zero, 0, sizeof zero);
+	CU_ASSERT_EQUAL(gefs_truncate(t, path, len + 3 * B), 0);
+	CU_ASSERT_EQUAL(rd(t, path, len, buf, 3 * B), 3 * B);
+	CU_ASSERT(memcmp(buf, zero, 3 * B) == 0);
+	fprintf(stderr, "[%s: %s grown over a stale block] ", img, path);
+	free(buf);
+}
+
 static int
 addlabel(void *arg, const char *name, size_t nlen, const GefsLabel *l)
 {
@@ -1274,6 +1532,7 @@ interop1(const char *dir, const char *img)
 		CU_ASSERT_EQUAL(gefs_pwrite(t, victim, "patched", 7, 3), 7);
 		CU_ASSERT_EQUAL(gefs_remove(t, victim), 0);
 	}
+	stalegrow(t, dir, img);
 	CU_ASSERT_EQUAL(gefs_commit(fs), 0);
 	gefs_closetree(t);
 	gefs_close(fs);

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <CUnit/CUnit.h>
 #include "internal.h"
 #include "ltest.h"
@@ -615,6 +617,276 @@ test_labels(void)
 	unlink(path);
 }
 
+/* The state before the label crash test: tag1 on main's first contents
+ * m0, then two edits of main (m): tag1's snapshot keeps deadlists. */
+static int
+labelbase(char *path, size_t n, Model *m0, Model *m, Batchbuf *bb)
+{
+	Gefs *fs;
+	int rc = -1;
+
+	if (baseimg(path, n, m0, 0x77, 1500) < 0 || (fs = openrw(path)) == NULL)
+		return -1;
+	*m = *m0;
+	if (gefs_snapshot(fs, "main", "tag1", false) == 0 && editcommit(fs, "main", m, bb, 200) == 0
+	&& editcommit(fs, "main", m, bb, 200) == 0)
+		rc = 0;
+	gefs_close(fs);
+	return rc;
+}
+
+/* Label tag2 created and tag1 deleted (its snapshot deleted, deadlists
+ * merged into main's or freed) in one commit cut at every write, failed
+ * or torn: the image is the old state (tag1 with m0, no tag2) or the new
+ * one (tag2 with m, no tag1), main intact, clean after preen. */
+static void
+test_crashlabel(void)
+{
+	static const int kinds[] = {DEVFAULT_EIO, DEVFAULT_SHORT};
+	char path[256];
+	Model *m0 = calloc(1, sizeof *m0), *m = calloc(1, sizeof *m);
+	Batchbuf bb = {0};
+	GefsLabel l;
+	Gefs *fs;
+	int j, k, done, has1, has2, npoint = 0;
+
+	CU_ASSERT_FATAL(m0 != NULL && m != NULL && bbinit(&bb, 200) == 0);
+	for (j = 0; j < 2; j++)
+		for (k = 1, done = 0; !done && k < 200; k++, npoint++) {
+			CU_ASSERT_FATAL(labelbase(path, sizeof path, m0, m, &bb) == 0);
+			fs = openrw(path);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+			devfault(fs->dev, k, kinds[j]);
+			done = gefs_snapshot(fs, "main", "tag2", false) == 0 && gefs_dellabel(fs, "tag1") == 0
+				&& gefs_commit(fs) == 0;
+			gefs_close(fs);
+			fs = openrw(path);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+			CU_ASSERT_EQUAL(holds(fs, "main", m), 0);
+			has1 = gefs_getlabel(fs, "tag1", &l) == 0;
+			has2 = gefs_getlabel(fs, "tag2", &l) == 0;
+			CU_ASSERT(has1 != has2 && (!done || has2));
+			CU_ASSERT(!has1 || holds(fs, "tag1", m0) == 0);
+			CU_ASSERT(!has2 || holds(fs, "tag2", m) == 0);
+			gefs_close(fs);
+			CU_ASSERT_EQUAL(findings(path, GEFS_CKPREEN, crashcodes), 0);
+			CU_ASSERT_EQUAL(findings(path, GEFS_CKNONE, NULL), 0);
+			unlink(path);
+		}
+	printf("\n    %d crash points tested ", npoint);
+	CU_ASSERT(npoint > 20);
+	bbfree(&bb);
+	free(m0);
+	free(m);
+}
+
+/* The first regular file of at least 2 blocks in a directory listing. */
+static int
+bigfile(void *arg, const char *name, size_t nlen, const GefsXdir *d)
+{
+	GefsXdir *f = arg;
+
+	(void)name;
+	(void)nlen;
+	if ((d->qtype & GEFS_QTDIR) || d->length < 2 * B || f->qpath != 0)
+		return 0;
+	*f = *d;
+	return 1;
+}
+
+/* Point block off of file f at a new data block filled with c. */
+static int
+putdat(GefsTree *t, const GefsXdir *f, uint64_t off, int c)
+{
+	static uint8_t buf[B];
+	uint8_t k[GEFS_KEYMAX], v[GEFS_PTRSZ];
+	GefsBptr bp;
+	GefsMsg m;
+
+	memset(buf, c, sizeof buf);
+	if (datawrite(t->fs, buf, &bp) < 0)
+		return -1;
+	gefs_packbptr(v, &bp);
+	m = (GefsMsg){GEFS_OINSERT, k, (uint16_t)gefs_packdatkey(k, f->qpath, off), v, sizeof v};
+	return treeupsert(t, &m, 1);
+}
+
+/* Does block off of f read as c? */
+static int
+readsas(GefsTree *t, const GefsXdir *f, uint64_t off, int c)
+{
+	static uint8_t buf[B];
+	size_t i;
+
+	if (gefs_read(t, f, off, buf, B) != B)
+		return -1;
+	for (i = 0; i < B; i++)
+		if (buf[i] != (uint8_t)c)
+			return 1;
+	return 0;
+}
+
+/* Data blocks replaced through Kdat inserts, buffered in pivots and
+ * applied at leaves (§10.5): the old blocks are released (killed, then
+ * freed by the fold; a block of the edit freed at once), reads see the
+ * newest data, and nothing leaks. */
+static void
+test_data(void)
+{
+	char path[256];
+	Model *m = calloc(1, sizeof *m);
+	Batchbuf bb = {0};
+	GefsXdir f;
+	GefsTree *t;
+	Gefs *fs;
+	int i;
+
+	CU_ASSERT_FATAL(m != NULL && bbinit(&bb, 600) == 0);
+	CU_ASSERT_FATAL(baseimg(path, sizeof path, m, 5, 3000) == 0);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	t = gefs_opentree(fs, "main");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	memset(&f, 0, sizeof f);
+	CU_ASSERT_FATAL(gefs_readdir(t, "/", bigfile, &f) == 1);
+	CU_ASSERT(gefs_treesnap(t)->ht >= 2);
+	for (i = 0; i < 6; i++) {
+		CU_ASSERT_EQUAL(putdat(t, &f, 0, 'a' + i), 0);
+		CU_ASSERT_EQUAL(putdat(t, &f, B, 'A' + i), 0);
+		CU_ASSERT_EQUAL(putdat(t, &f, 0, 'a' + i + 1), 0);	/* twice in one edit */
+		randbatch(m, &bb, 600, NKEY);				/* flushes */
+		CU_ASSERT_EQUAL(treeupsert(t, bb.m, bb.n), 0);
+		CU_ASSERT_EQUAL(readsas(t, &f, 0, 'a' + i + 1), 0);
+		CU_ASSERT_EQUAL(readsas(t, &f, B, 'A' + i), 0);
+		if (i % 2 == 1)
+			CU_ASSERT_EQUAL(gefs_commit(fs), 0);
+	}
+	gefs_closetree(t);
+	gefs_close(fs);
+	CU_ASSERT_EQUAL(comparedisk(path, m), 0);
+	CU_ASSERT_EQUAL(findings(path, GEFS_CKNONE, NULL), 0);
+	CU_ASSERT_EQUAL(lastleak, 0);
+	bbfree(&bb);
+	free(m);
+	unlink(path);
+}
+
+/* Inflate the gzip image gz into a new sparse temporary file. */
+static int
+gunzip(const char *gz, char *path, size_t n)
+{
+	static uint8_t buf[B], zero[B];
+	gzFile z;
+	int fd, rc = -1, k;
+	off_t off = 0;
+
+	if (lttmp(path, n, ".img") < 0 || (fd = open(path, O_WRONLY)) < 0)
+		return -1;
+	if ((z = gzopen(gz, "rb")) != NULL) {
+		while ((k = gzread(z, buf, sizeof buf)) > 0) {
+			if ((k < B || memcmp(buf, zero, B) != 0) && pwrite(fd, buf, (size_t)k, off) != k)
+				break;
+			off += k;
+		}
+		rc = k == 0 && ftruncate(fd, off) == 0 ? 0 : -1;
+		gzclose(z);
+	}
+	close(fd);
+	return rc;
+}
+
+/* Does the manifest of label in the image at path equal the reference's
+ * listing in file want? */
+static int
+samemanifest(Gefs *fs, const char *label, const char *want)
+{
+	uint8_t *w;
+	char *got = NULL;
+	size_t nw = 0, ng = 0;
+	GefsTree *t;
+	FILE *fp;
+	int rc = -1;
+
+	if ((w = slurp(want, &nw)) == NULL || (t = gefs_opentree(fs, label)) == NULL) {
+		free(w);
+		return -1;
+	}
+	if ((fp = open_memstream(&got, &ng)) != NULL) {
+		if (gefs_manifest(t, "/", fp) == 0 && fclose(fp) == 0)
+			rc = ng == nw && memcmp(got, w, nw) == 0 ? 0 : 1;
+		else
+			fclose(fp);
+	}
+	gefs_closetree(t);
+	free(got);
+	free(w);
+	return rc;
+}
+
+/* Edit one reference image: keys into main, a fork of snapshot label a
+ * with keys written into it, label d deleted; the image checks with no
+ * error or warning beyond those the reference left in it, and every label
+ * keeps the reference's manifest (the fork: a's). */
+static void
+interop1(const char *dir, const char *img, const char *a, const char *d)
+{
+	char gz[1024], path[256], want[1024];
+	Model *m = calloc(1, sizeof *m), *mf = calloc(1, sizeof *mf);
+	Batchbuf bb = {0};
+	uint64_t base;
+	Gefs *fs;
+
+	snprintf(gz, sizeof gz, "%s/%s.img.gz", dir, img);
+	CU_ASSERT_FATAL(m && mf && bbinit(&bb, 400) == 0);
+	CU_ASSERT_FATAL(gunzip(gz, path, sizeof path) == 0);
+	base = findings(path, GEFS_CKNONE, NULL);	/* what the reference left */
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	m->rnd = 31;
+	mf->rnd = 37;
+	CU_ASSERT_EQUAL(editcommit(fs, "main", m, &bb, 400), 0);
+	CU_ASSERT_EQUAL(gefs_snapshot(fs, a, "fork", true), 0);
+	CU_ASSERT_EQUAL(editcommit(fs, "fork", mf, &bb, 400), 0);
+	CU_ASSERT_EQUAL(editcommit(fs, "main", m, &bb, 400), 0);
+	CU_ASSERT_EQUAL(gefs_dellabel(fs, d), 0);
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);
+	gefs_close(fs);
+	CU_ASSERT_EQUAL(findings(path, GEFS_CKNONE, NULL), base);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	CU_ASSERT_EQUAL(holds(fs, "main", m), 0);
+	CU_ASSERT_EQUAL(holds(fs, "fork", mf), 0);
+	snprintf(want, sizeof want, "%s/%s.manifest.%s", dir, img, "main");
+	CU_ASSERT_EQUAL(samemanifest(fs, "main", want), 0);
+	snprintf(want, sizeof want, "%s/%s.manifest.%s", dir, img, a);
+	CU_ASSERT(strcmp(a, d) == 0 || samemanifest(fs, a, want) == 0);
+	CU_ASSERT_EQUAL(samemanifest(fs, "fork", want), 0);
+	snprintf(want, sizeof want, "%s/%s.manifest.%s", dir, img, "adm");
+	CU_ASSERT_EQUAL(samemanifest(fs, "adm", want), 0);
+	gefs_close(fs);
+	bbfree(&bb);
+	free(m);
+	free(mf);
+	unlink(path);
+}
+
+/* The reference images (skipped without ../shared). */
+static void
+test_interop(void)
+{
+	const char *sh = getenv("GEFS_SHARED");
+	char dir[1024];
+
+	if (sh == NULL || strlen(sh) > 900 || access(sh, R_OK) != 0) {
+		fprintf(stderr, "interop: GEFS_SHARED not available, skipped\n");
+		return;
+	}
+	snprintf(dir, sizeof dir, "%s/reference-images", sh);
+	interop1(dir, "ref-small", "small-mid", "small-mid");
+	interop1(dir, "ref-many", "many-s1", "many-s3");
+	interop1(dir, "ref-deep", "deep-s1", "deep-s1");
+}
+
 int
 suite_upsert(void)
 {
@@ -626,7 +898,10 @@ suite_upsert(void)
 	|| !CU_add_test(s, "crash and fault points of a commit", test_crash)
 	|| !CU_add_test(s, "abort", test_abort)
 	|| !CU_add_test(s, "a full image", test_full)
-	|| !CU_add_test(s, "labels, forks and their deletion", test_labels))
+	|| !CU_add_test(s, "data blocks replaced", test_data)
+	|| !CU_add_test(s, "labels, forks and their deletion", test_labels)
+	|| !CU_add_test(s, "crash points of label creation and deletion", test_crashlabel)
+	|| !CU_add_test(s, "reference images: edit, fork, delete a label", test_interop))
 		return -1;
 	return 0;
 }
