@@ -1259,3 +1259,37 @@ gefs_nodeaddmsg(uint8_t *blk, const GefsMsg *m, GefsErr *e)
 	bcopyn(p, m->v, m->nv);
 	return 0;
 }
+
+/* ---- Kconf retain values (§17) ---- */
+
+/* One retain item, [count]@[interval](m|h|d): its length, or 0. */
+static size_t
+retainitem(const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t *q = p;
+
+	while (q < end && *q >= '0' && *q <= '9')
+		q++;
+	if (q == end || *q++ != '@')
+		return 0;
+	while (q < end && *q >= '0' && *q <= '9')
+		q++;
+	if (q == end || (*q != 'm' && *q != 'h' && *q != 'd'))
+		return 0;
+	return (size_t)(q + 1 - p);
+}
+
+long
+gefs_retaincheck(const uint8_t *v, size_t n)
+{
+	const uint8_t *p = v, *end = v + n;
+	size_t k;
+
+	while (p < end) {
+		if ((k = retainitem(p, end)) == 0)
+			return (long)(p - v);
+		for (p += k; p < end && (*p == ' ' || *p == '\t'); p++)
+			;
+	}
+	return -1;
+}

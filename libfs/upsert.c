@@ -8,10 +8,10 @@
  * Kdat values it replaces or deletes (§10.5).  Every node on the way is
  * written to a new block and the old one released (§14.1) once the pass
  * has succeeded (a failed pass frees what it allocated and leaves the
- * tree as it was); a node that
- * overflows is split into as many nodes as needed, a root that splits gets
- * a new root above it.  Unlike the reference, one call handles any batch
- * size in one recursive pass instead of repeated passes.
+ * tree as it was); a node that overflows is split into as many nodes as
+ * needed, a root that splits gets a new root above it.  Unlike the reference, a batch goes down in one
+ * recursive pass (per 4096 messages, which bounds the memory a pass
+ * needs) instead of repeated passes from the root.
  *
  * Shape (what every reference revision accepts): leaves are cut at three
  * quarters full, pivots keep room for two more 288-byte entries (§27.6:

@@ -680,6 +680,41 @@ test_crashlabel(void)
 	free(m);
 }
 
+/* Configuration entries, global and per label: set, read back, a bad
+ * retain refused, deleted; durable and clean after a commit. */
+static void
+test_conf(void)
+{
+	char path[256], v[200];
+	Model *m = calloc(1, sizeof *m);
+	Gefs *fs;
+
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT_FATAL(baseimg(path, sizeof path, m, 3, 100) == 0);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	CU_ASSERT_EQUAL(gefs_setconf(fs, NULL, "retain", "60@m 24@h @d"), 0);
+	CU_ASSERT_EQUAL(gefs_setconf(fs, NULL, "retain", "5@ 2@h"), -1);
+	CU_ASSERT_EQUAL(gefs_errcode(fs), EINVAL);
+	CU_ASSERT_EQUAL(gefs_setconf(fs, "main", "retain", "10@h"), 0);
+	CU_ASSERT_EQUAL(gefs_setconf(fs, NULL, "nothere", NULL), -1);
+	CU_ASSERT_EQUAL(gefs_errcode(fs), ENOENT);
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);
+	gefs_close(fs);
+	CU_ASSERT_EQUAL(findings(path, GEFS_CKNONE, NULL), 0);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	CU_ASSERT(gefs_getconf(fs, NULL, "retain", v, sizeof v) == 0 && strcmp(v, "60@m 24@h @d") == 0);
+	CU_ASSERT(gefs_getconf(fs, "main", "retain", v, sizeof v) == 0 && strcmp(v, "10@h") == 0);
+	CU_ASSERT_EQUAL(gefs_setconf(fs, NULL, "retain", NULL), 0);
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);
+	CU_ASSERT_EQUAL(gefs_getconf(fs, NULL, "retain", v, sizeof v), -1);
+	gefs_close(fs);
+	CU_ASSERT_EQUAL(findings(path, GEFS_CKNONE, NULL), 0);
+	free(m);
+	unlink(path);
+}
+
 /* The first regular file of at least 2 blocks in a directory listing. */
 static int
 bigfile(void *arg, const char *name, size_t nlen, const GefsXdir *d)
@@ -899,6 +934,7 @@ suite_upsert(void)
 	|| !CU_add_test(s, "abort", test_abort)
 	|| !CU_add_test(s, "a full image", test_full)
 	|| !CU_add_test(s, "data blocks replaced", test_data)
+	|| !CU_add_test(s, "configuration entries", test_conf)
 	|| !CU_add_test(s, "labels, forks and their deletion", test_labels)
 	|| !CU_add_test(s, "crash points of label creation and deletion", test_crashlabel)
 	|| !CU_add_test(s, "reference images: edit, fork, delete a label", test_interop))
