@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * label — snapshots and labels in an edit session (§13.5, §13.6, §14.4):
  * an immutable label of a snapshot, a mutable fork, and the deletion of a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * session — the edit session of a handle opened rdwr: its state (the open
  * generation, the writable trees), gefs_commit (dirty trees become new

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * upsert — writing a copy-on-write Bε-tree (§8.5, §8.6, §10.5, §11.4).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* upsert suite: the write engine — copy-on-write Bε-tree upserts
  * against an in-memory model, commits of dirty trees (new snapshot
  * records, deadlists), abort, the latch, and a commit cut at every write
