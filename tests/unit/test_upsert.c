@@ -249,18 +249,19 @@ spot(GefsTree *t, Model *m)
 /* Thousands of random inserts and deletes in batches of 1 to 700,
  * compared with the model after every batch (spot lookups), after every
  * commit (full scan) and after close and reopen; gefs_check finds no
- * error or warning in any committed image. */
+ * error or warning in any committed image.  GEFS_UPSERT_ROUNDS and
+ * GEFS_UPSERT_SEED change the length (48 rounds) and the seed. */
 static void
 test_model(void)
 {
-	enum { ROUNDS = 48 };
+	const char *er = getenv("GEFS_UPSERT_ROUNDS"), *es = getenv("GEFS_UPSERT_SEED");
 	char path[256];
 	Model *m = calloc(1, sizeof *m);
 	Batchbuf bb = {0};
 	GefsTree *t;
 	Gefs *fs;
-	int r, bad = 0;
-	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	int r, bad = 0, ROUNDS = er != NULL ? atoi(er) : 48;
+	uint64_t seed = es != NULL ? strtoull(es, NULL, 0) : 0x9e3779b97f4a7c15ull;
 
 	CU_ASSERT_FATAL(m != NULL && bbinit(&bb, 700) == 0);
 	CU_ASSERT_FATAL(mkimg(path, sizeof path, 1024) == 0);
