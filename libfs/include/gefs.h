@@ -451,6 +451,13 @@ GEFS_API void gefs_nodeinit(uint8_t *blk, int type);
 GEFS_API int gefs_nodeadd(uint8_t *blk, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv, GefsErr *e);
 /* Add a message to a pivot's buffer; -1 (ENOSPC) if the buffer is full. */
 GEFS_API int gefs_nodeaddmsg(uint8_t *blk, const GefsMsg *m, GefsErr *e);
+/* Do the decoded pivot's messages tile the end of its message area (as
+ * packed by every writer, §8.2), so that more can be packed below them? */
+GEFS_API bool gefs_msgpacked(const GefsNode *n);
+/* Pack message m below the others of the pivot in blk (a copy of a node
+ * for which gefs_msgpacked holds) and insert its offset as message i
+ * (0..nbuf): the fast path of §11.4 step 2.  -1 (ENOSPC, EINVAL). */
+GEFS_API int gefs_nodeinsmsg(uint8_t *blk, int i, const GefsMsg *m, GefsErr *e);
 
 /* ------------------------------------------------------------------ */
 /* Formatting (§5.3, §18, §22)                                        */
