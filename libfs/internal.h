@@ -504,6 +504,8 @@ typedef struct Batch Batch;
 HIDDEN Batch *batchnew(Gefs *fs);
 HIDDEN void batchfree(Batch *b);
 HIDDEN int batchadd(Gefs *fs, Batch *b, int op, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv);
+/* Queue Orelink/Oreprev(gen; link, dlbl, dref) (§10.4). */
+HIDDEN int batchrelink(Gefs *fs, Batch *b, int op, int64_t gen, int64_t link, int dlbl, int dref);
 /* The batch as messages (*m malloc'd, pointing into b): the count, 0 for
  * none, -1 on error. */
 HIDDEN int batchmsgs(Gefs *fs, Batch *b, GefsMsg **m);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * label — snapshots and labels in an edit session (§13.5, §13.6, §14.4):
  * an immutable label of a snapshot, a mutable fork, and the deletion of a
@@ -62,16 +63,6 @@ editable(Gefs *fs, const char *what)
 }
 
 static int
-addrelink(Gefs *fs, Batch *bt, int op, int64_t gen, int64_t link, int dlbl, int dref)
-{
-	uint8_t k[GEFS_KEYMAX], v[GEFS_RELINKSZ];
-	GefsRelink r = {link, (int8_t)dlbl, (int8_t)dref};
-
-	gefs_packrelink(v, &r);
-	return batchadd(fs, bt, op, k, gefs_packsnapkey(k, (uint64_t)gen), v, sizeof v);
-}
-
-static int
 addlabel(Gefs *fs, Batch *bt, const char *name, uint64_t gen, uint32_t flags)
 {
 	uint8_t k[GEFS_KEYMAX], v[GEFS_LABELVALSZ];
@@ -122,11 +113,11 @@ gefs_snapshot(Gefs *fs, const char *src, const char *dst, bool mut)
 	if ((bt = batchnew(fs)) == NULL)
 		return -1;
 	if (!mut)
-		rc = addrelink(fs, bt, GEFS_ORELINK, t.gen, t.succ, +1, 0) < 0 || addlabel(fs, bt, dst, l.gen, 0) < 0;
+		rc = batchrelink(fs, bt, GEFS_ORELINK, t.gen, t.succ, +1, 0) < 0 || addlabel(fs, bt, dst, l.gen, 0) < 0;
 	else {
 		n = (GefsSnap){.nref = 0, .nlbl = 1, .ht = t.ht, .gen = (int64_t)drawgen(fs), .pred = t.gen,
 			.succ = -1, .base = t.gen, .root = t.root};
-		rc = addrelink(fs, bt, GEFS_ORELINK, t.gen, t.succ, 0, +1) < 0
+		rc = batchrelink(fs, bt, GEFS_ORELINK, t.gen, t.succ, 0, +1) < 0
 			|| addlabel(fs, bt, dst, (uint64_t)n.gen, GEFS_LMUT) < 0 || addsnap(fs, bt, &n) < 0;
 	}
 	return run(fs, bt, rc ? -1 : 0);
@@ -212,10 +203,10 @@ dropsnap(Gefs *fs, Batch *bt, const GefsSnap *t)
 	if (t->pred >= 0 && t->pred != t->gen && gefs_getsnap(fs, (uint64_t)t->pred, &p) == 0) {
 		dref = t->succ == -1 && p.nref > 0 ? -1 : 0;
 		succ = p.succ == t->gen ? t->succ : p.succ;
-		if (addrelink(fs, bt, GEFS_ORELINK, t->pred, succ, 0, dref) < 0)
+		if (batchrelink(fs, bt, GEFS_ORELINK, t->pred, succ, 0, dref) < 0)
 			return -1;
 	}
-	if (t->succ != -1 && addrelink(fs, bt, GEFS_OREPREV, t->succ, t->pred, 0, 0) < 0)
+	if (t->succ != -1 && batchrelink(fs, bt, GEFS_OREPREV, t->succ, t->pred, 0, 0) < 0)
 		return -1;
 	return batchadd(fs, bt, GEFS_ODELETE, k, gefs_packsnapkey(k, (uint64_t)t->gen), NULL, 0);
 }
@@ -244,7 +235,7 @@ gefs_dellabel(Gefs *fs, const char *name)
 		return -1;
 	rc = batchadd(fs, bt, GEFS_ODELETE, k, gefs_packlabelkey(k, name, strlen(name)), NULL, 0);
 	if (rc == 0 && !gone)
-		rc = addrelink(fs, bt, GEFS_ORELINK, t.gen, t.succ, -1, 0);
+		rc = batchrelink(fs, bt, GEFS_ORELINK, t.gen, t.succ, -1, 0);
 	if (rc == 0 && gone)
 		rc = dropsnap(fs, bt, &t);
 	if (rc == 0 && gone)
@@ -254,4 +245,85 @@ gefs_dellabel(Gefs *fs, const char *name)
 	if (rc == 0)
 		rc = dlflush(fs, bt);
 	return run(fs, bt, rc);
+}
+
+/* ---- configuration entries (§17) ---- */
+
+enum {
+	CONFNAME = 31,		/* the reference console's limits (§9.9) */
+	CONFVAL = 127,
+};
+
+/* The tree holding label's entries: the snapshot tree for NULL. */
+static GefsTree *
+conftree(Gefs *fs, const char *label)
+{
+	return label == NULL ? gefs_snaptree(fs) : gefs_opentree(fs, label);
+}
+
+int
+gefs_getconf(Gefs *fs, const char *label, const char *name, char *val, size_t n)
+{
+	uint8_t k[GEFS_KEYMAX], v[GEFS_INLMAX];
+	size_t nk, nv = sizeof v;
+	GefsTree *t;
+	int rc;
+
+	if (strlen(name) == 0 || strlen(name) > CONFNAME)
+		return gefs_seterr(&fs->err, EINVAL, "configuration \"%.40s\": want 1 to %d bytes", name, CONFNAME);
+	nk = gefs_packconfkey(k, name, strlen(name));
+	if ((t = conftree(fs, label)) == NULL)
+		return -1;
+	rc = gefs_lookup(t, k, nk, v, &nv);
+	gefs_closetree(t);
+	if (rc != 0)
+		return -1;
+	if (nv >= n)
+		return gefs_seterr(&fs->err, EINVAL, "configuration \"%s\": value of %zu bytes does not fit", name, nv);
+	memcpy(val, v, nv);
+	val[nv] = 0;
+	return 0;
+}
+
+/* The message setting (or, val NULL, deleting) name. */
+static int
+confmsg(Gefs *fs, const char *label, const char *name, const char *val, uint8_t *k, GefsMsg *m)
+{
+	char cur[CONFVAL + 2];
+	size_t nn = strlen(name), nv = val != NULL ? strlen(val) : 0;
+
+	if (nn == 0 || nn > CONFNAME || nv > CONFVAL)
+		return gefs_seterr(&fs->err, EINVAL, "configuration \"%.40s\": name of 1 to %d bytes, value of at most %d",
+			name, CONFNAME, CONFVAL);
+	if (val != NULL && strcmp(name, "retain") == 0 && gefs_retaincheck((const uint8_t *)val, nv) >= 0)
+		return gefs_seterr(&fs->err, EINVAL, "retain \"%s\": bad item at byte %ld (want [count]@[interval]m|h|d)",
+			val, gefs_retaincheck((const uint8_t *)val, nv));
+	if (val == NULL && gefs_getconf(fs, label, name, cur, sizeof cur) < 0)
+		return -1;	/* Odelete needs the key (§10.2) */
+	*m = (GefsMsg){val != NULL ? GEFS_OINSERT : GEFS_ODELETE, k, (uint16_t)gefs_packconfkey(k, name, nn),
+		(const uint8_t *)val, (uint16_t)nv};
+	return 0;
+}
+
+int
+gefs_setconf(Gefs *fs, const char *label, const char *name, const char *val)
+{
+	uint8_t k[GEFS_KEYMAX];
+	GefsTree *t;
+	GefsMsg m;
+	Batch *bt;
+	int rc;
+
+	if (editable(fs, "configuration") < 0 || confmsg(fs, label, name, val, k, &m) < 0)
+		return -1;
+	if (label == NULL) {
+		if ((bt = batchnew(fs)) == NULL)
+			return -1;
+		return run(fs, bt, batchadd(fs, bt, m.op, m.k, m.nk, m.v, m.nv));
+	}
+	if ((t = gefs_opentree(fs, label)) == NULL)
+		return -1;
+	rc = treeupsert(t, &m, 1);
+	gefs_closetree(t);
+	return rc;
 }

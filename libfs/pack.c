@@ -1259,3 +1259,72 @@ gefs_nodeaddmsg(uint8_t *blk, const GefsMsg *m, GefsErr *e)
 	bcopyn(p, m->v, m->nv);
 	return 0;
 }
+
+/* ---- inserting into a built pivot (the fast path of §11.4 step 2) ---- */
+
+/* Can messages be packed below the existing ones of the pivot in blk?
+ * True when they tile the end of the message area, as every writer packs
+ * them (§8.2); a node packed otherwise is rebuilt instead. */
+bool
+gefs_msgpacked(const GefsNode *n)
+{
+	int i, off, lo = GEFS_BUFSPC;
+
+	for (i = 0; i < n->nbuf; i++) {
+		off = gefs_get16(n->b + GEFS_PIVMA + 2 * i);
+		if (off < lo)
+			lo = off;
+	}
+	return GEFS_BUFSPC - lo == n->bufsz;
+}
+
+int
+gefs_nodeinsmsg(uint8_t *blk, int i, const GefsMsg *m, GefsErr *e)
+{
+	uint8_t *tab = blk + GEFS_PIVMA;
+	int n = gefs_get16(blk + 6);
+	uint16_t off;
+
+	if (i < 0 || i > n)
+		return gefs_seterr(e, EINVAL, "node: message index %d not in 0..%d", i, n);
+	if (gefs_nodeaddmsg(blk, m, e) < 0)
+		return -1;
+	off = gefs_get16(tab + 2 * n);
+	memmove(tab + 2 * (i + 1), tab + 2 * i, (size_t)(n - i) * 2);
+	gefs_put16(tab + 2 * i, off);
+	return 0;
+}
+
+/* ---- Kconf retain values (§17) ---- */
+
+/* One retain item, [count]@[interval](m|h|d): its length, or 0. */
+static size_t
+retainitem(const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t *q = p;
+
+	while (q < end && *q >= '0' && *q <= '9')
+		q++;
+	if (q == end || *q++ != '@')
+		return 0;
+	while (q < end && *q >= '0' && *q <= '9')
+		q++;
+	if (q == end || (*q != 'm' && *q != 'h' && *q != 'd'))
+		return 0;
+	return (size_t)(q + 1 - p);
+}
+
+long
+gefs_retaincheck(const uint8_t *v, size_t n)
+{
+	const uint8_t *p = v, *end = v + n;
+	size_t k;
+
+	while (p < end) {
+		if ((k = retainitem(p, end)) == 0)
+			return (long)(p - v);
+		for (p += k; p < end && (*p == ' ' || *p == '\t'); p++)
+			;
+	}
+	return -1;
+}

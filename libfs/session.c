@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * session — the edit session of a handle opened rdwr: its state (the open
  * generation, the writable trees), gefs_commit (dirty trees become new
@@ -87,17 +88,6 @@ batchapply(Gefs *fs, Batch *bt)
 	return rc;
 }
 
-/* Queue Orelink/Oreprev(gen; link, dlbl, dref) (§10.4). */
-static int
-relink(Gefs *fs, Batch *bt, int op, int64_t gen, int64_t link, int dlbl, int dref)
-{
-	uint8_t k[GEFS_KEYMAX], v[GEFS_RELINKSZ];
-	GefsRelink r = {link, (int8_t)dlbl, (int8_t)dref};
-
-	gefs_packrelink(v, &r);
-	return batchadd(fs, bt, op, k, gefs_packsnapkey(k, (uint64_t)gen), v, sizeof v);
-}
-
 /* Does record gen exist?  1 yes, 0 no, -1 error. */
 static int
 hassnap(Gefs *fs, int64_t gen, GefsSnap *s)
@@ -121,7 +111,7 @@ foldold(Gefs *fs, Batch *bt, GefsSnap *o, GefsSnap *t)
 
 	if (o->nlbl - 1 != 0 || o->nref + 1 != 1) {
 		t->pred = o->gen;
-		return relink(fs, bt, GEFS_ORELINK, o->gen, t->gen, -1, +1);
+		return batchrelink(fs, bt, GEFS_ORELINK, o->gen, t->gen, -1, +1);
 	}
 	t->pred = o->pred;
 	if ((rc = hassnap(fs, o->pred, &p)) < 0)
@@ -129,7 +119,7 @@ foldold(Gefs *fs, Batch *bt, GefsSnap *o, GefsSnap *t)
 	/* the predecessor's succ follows only its own line: o may be a fork
 	 * (the 2025-09 reference would move p's succ to the fork's line) */
 	if (rc == 1 && o->pred != o->gen && p.succ == o->gen
-	&& relink(fs, bt, GEFS_ORELINK, o->pred, t->gen, 0, 0) < 0)
+	&& batchrelink(fs, bt, GEFS_ORELINK, o->pred, t->gen, 0, 0) < 0)
 		return -1;
 	if (batchadd(fs, bt, GEFS_ODELETE, k, gefs_packsnapkey(k, (uint64_t)o->gen), NULL, 0) < 0)
 		return -1;

@@ -683,11 +683,15 @@ reclaim(Gefs *fs, int64_t g, int64_t s, int64_t p)
 /* Message batches for the snapshot tree                              */
 /* ------------------------------------------------------------------ */
 
+enum {
+	SLOTVAL	= 128,	/* largest value: a Kconf value (console limit 127), a record 72 */
+};
+
 typedef struct Slot {
 	uint8_t		op;
 	uint16_t	nk, nv;
 	uint8_t		k[GEFS_KEYMAX];
-	uint8_t		v[GEFS_SNAPVALSZ];
+	uint8_t		v[SLOTVAL];
 } Slot;
 
 struct Batch {
@@ -718,7 +722,7 @@ batchadd(Gefs *fs, Batch *b, int op, const uint8_t *k, size_t nk, const uint8_t 
 {
 	Slot *p;
 
-	if (nk > GEFS_KEYMAX || nv > GEFS_SNAPVALSZ)
+	if (nk > GEFS_KEYMAX || nv > SLOTVAL)
 		return gefs_seterr(&fs->err, EINVAL, "snapshot tree: key %zu or value %zu bytes too long", nk, nv);
 	if (b->n == b->cap) {
 		b->cap = b->cap ? 2 * b->cap : 16;
@@ -734,6 +738,16 @@ batchadd(Gefs *fs, Batch *b, int op, const uint8_t *k, size_t nk, const uint8_t 
 	if (nv > 0)
 		memcpy(p->v, v, nv);
 	return 0;
+}
+
+int
+batchrelink(Gefs *fs, Batch *bt, int op, int64_t gen, int64_t link, int dlbl, int dref)
+{
+	uint8_t k[GEFS_KEYMAX], v[GEFS_RELINKSZ];
+	GefsRelink r = {link, (int8_t)dlbl, (int8_t)dref};
+
+	gefs_packrelink(v, &r);
+	return batchadd(fs, bt, op, k, gefs_packsnapkey(k, (uint64_t)gen), v, sizeof v);
 }
 
 /* Seal every deadlist of the edit and queue its Kdlist change. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * upsert — writing a copy-on-write Bε-tree (§8.5, §8.6, §10.5, §11.4).
  *
@@ -8,10 +9,10 @@
  * Kdat values it replaces or deletes (§10.5).  Every node on the way is
  * written to a new block and the old one released (§14.1) once the pass
  * has succeeded (a failed pass frees what it allocated and leaves the
- * tree as it was); a node that
- * overflows is split into as many nodes as needed, a root that splits gets
- * a new root above it.  Unlike the reference, one call handles any batch
- * size in one recursive pass instead of repeated passes.
+ * tree as it was); a node that overflows is split into as many nodes as
+ * needed, a root that splits gets a new root above it.  Unlike the reference, a batch goes down in one
+ * recursive pass (per 4096 messages, which bounds the memory a pass
+ * needs) instead of repeated passes from the root.
  *
  * Shape (what every reference revision accepts): leaves are cut at three
  * quarters full, pivots keep room for two more 288-byte entries (§27.6:
@@ -383,7 +384,7 @@ mergemsgs(Up *u, const GefsNode *n, const GefsMsg *in, int nin, GefsMsg **all)
 	return k;
 }
 
-/* Bytes the messages take in a buffer. */
+/* Bytes the messages take in a buffer, offsets included. */
 static int
 bufbytes(const GefsMsg *m, int n)
 {
@@ -495,8 +496,35 @@ out:
 	return rc;
 }
 
-/* A pivot with messages in arriving: flush children until the buffer
- * fits, then write it (split if its entries outgrew it). */
+/* §11.4 step 2: messages that fit in the pivot's buffer are packed into
+ * a copy of it, each after the buffered ones of a smaller or equal key
+ * (in sorted order, so one forward scan finds every place). */
+static int
+fastpath(Up *u, const GefsNode *n, const GefsMsg *in, int nin, Ents *out)
+{
+	GefsNode c = *n;
+	GefsMsg m;
+	int i, j = 0;
+
+	memcpy(u->img, n->b, B);
+	c.b = u->img;
+	for (i = 0; i < nin; i++) {
+		for (; j < c.nbuf; j++) {
+			gefs_nodemsg(&c, j, &m);
+			if (gefs_keycmp(m.k, m.nk, in[i].k, in[i].nk) > 0)
+				break;
+		}
+		if (gefs_nodeinsmsg(u->img, j, &in[i], &u->fs->err) < 0)
+			return -1;
+		c.nbuf++;
+		j++;
+	}
+	return emit(u, out);
+}
+
+/* A pivot with messages in arriving: packed into a copy of it when they
+ * fit, else children are flushed until the buffer fits and the pivot is
+ * rebuilt (split if its entries outgrew it). */
 static int
 pivotflush(Up *u, const GefsNode *n, int depth, const GefsMsg *in, int nin, Ents *out)
 {
@@ -504,9 +532,11 @@ pivotflush(Up *u, const GefsNode *n, int depth, const GefsMsg *in, int nin, Ents
 	GefsMsg *all = NULL;
 	int nall, c, lo, hi, rc = -1;
 
+	if (2 * n->nbuf + n->bufsz + bufbytes(in, nin) <= GEFS_BUFSPC && gefs_msgpacked(n))
+		return fastpath(u, n, in, nin, out);
 	if (loadents(u, n, &s) < 0 || (nall = mergemsgs(u, n, in, nin, &all)) < 0)
 		goto out;
-	while (s.n > 0 && 2 * nall + bufbytes(all, nall) > GEFS_BUFSPC) {
+	while (s.n > 0 && bufbytes(all, nall) > GEFS_BUFSPC) {
 		c = victim(&s, all, nall, &lo, &hi);
 		if (flushchild(u, &s, c, depth, all, &nall, lo, hi) < 0)
 			goto out;

@@ -316,6 +316,10 @@ GEFS_API size_t gefs_packlabelkey(uint8_t *k, const char *name, size_t n);	/* 1+
 GEFS_API size_t gefs_packsnapkey(uint8_t *k, uint64_t gen);			/* 9 */
 GEFS_API size_t gefs_packdlistkey(uint8_t *k, uint64_t gen, uint64_t bgen);	/* 17 */
 GEFS_API size_t gefs_packconfkey(uint8_t *k, const char *name, size_t n);	/* 1+n */
+/* A Kconf "retain" value (§17) against ^([0-9]*@[0-9]*[mhd][ \t]*)*$:
+ * -1 when it matches, else the byte offset of the first bad item (the
+ * reference aborts on some such values). */
+GEFS_API long gefs_retaincheck(const uint8_t *v, size_t n);
 
 /* A decoded key.  Fields used depend on type. */
 typedef struct GefsKey {
@@ -447,6 +451,13 @@ GEFS_API void gefs_nodeinit(uint8_t *blk, int type);
 GEFS_API int gefs_nodeadd(uint8_t *blk, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv, GefsErr *e);
 /* Add a message to a pivot's buffer; -1 (ENOSPC) if the buffer is full. */
 GEFS_API int gefs_nodeaddmsg(uint8_t *blk, const GefsMsg *m, GefsErr *e);
+/* Do the decoded pivot's messages tile the end of its message area (as
+ * packed by every writer, §8.2), so that more can be packed below them? */
+GEFS_API bool gefs_msgpacked(const GefsNode *n);
+/* Pack message m below the others of the pivot in blk (a copy of a node
+ * for which gefs_msgpacked holds) and insert its offset as message i
+ * (0..nbuf): the fast path of §11.4 step 2.  -1 (ENOSPC, EINVAL). */
+GEFS_API int gefs_nodeinsmsg(uint8_t *blk, int i, const GefsMsg *m, GefsErr *e);
 
 /* ------------------------------------------------------------------ */
 /* Formatting (§5.3, §18, §22)                                        */
@@ -1022,6 +1033,15 @@ GEFS_API int gefs_abort(Gefs *fs);
  * the last label of a snapshot that has a fork). */
 GEFS_API int gefs_snapshot(Gefs *fs, const char *src, const char *dst, bool mut);
 GEFS_API int gefs_dellabel(Gefs *fs, const char *label);
+/* Configuration entries (§17): in the snapshot tree (label NULL: global)
+ * or in the tree of a label (mutable for setconf; opened and changed like
+ * any edit).  Names of 1 to 31 bytes, values of at most 127 bytes; a
+ * "retain" value must pass gefs_retaincheck (EINVAL otherwise).
+ * gefs_setconf with val NULL deletes the entry (ENOENT if absent).
+ * gefs_getconf copies the value NUL-terminated into val (n bytes; EINVAL
+ * if it does not fit): 0, or -1 (ENOENT when absent). */
+GEFS_API int gefs_setconf(Gefs *fs, const char *label, const char *name, const char *val);
+GEFS_API int gefs_getconf(Gefs *fs, const char *label, const char *name, char *val, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* Checking (check.c, checktree.c, problem.c)                         */

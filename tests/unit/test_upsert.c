@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* upsert suite: the write engine — copy-on-write Bε-tree upserts
  * against an in-memory model, commits of dirty trees (new snapshot
  * records, deadlists), abort, the latch, and a commit cut at every write
@@ -248,18 +249,19 @@ spot(GefsTree *t, Model *m)
 /* Thousands of random inserts and deletes in batches of 1 to 700,
  * compared with the model after every batch (spot lookups), after every
  * commit (full scan) and after close and reopen; gefs_check finds no
- * error or warning in any committed image. */
+ * error or warning in any committed image.  GEFS_UPSERT_ROUNDS and
+ * GEFS_UPSERT_SEED change the length (48 rounds) and the seed. */
 static void
 test_model(void)
 {
-	enum { ROUNDS = 48 };
+	const char *er = getenv("GEFS_UPSERT_ROUNDS"), *es = getenv("GEFS_UPSERT_SEED");
 	char path[256];
 	Model *m = calloc(1, sizeof *m);
 	Batchbuf bb = {0};
 	GefsTree *t;
 	Gefs *fs;
-	int r, bad = 0;
-	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	int r, bad = 0, ROUNDS = er != NULL ? atoi(er) : 48;
+	uint64_t seed = es != NULL ? strtoull(es, NULL, 0) : 0x9e3779b97f4a7c15ull;
 
 	CU_ASSERT_FATAL(m != NULL && bbinit(&bb, 700) == 0);
 	CU_ASSERT_FATAL(mkimg(path, sizeof path, 1024) == 0);
@@ -680,6 +682,41 @@ test_crashlabel(void)
 	free(m);
 }
 
+/* Configuration entries, global and per label: set, read back, a bad
+ * retain refused, deleted; durable and clean after a commit. */
+static void
+test_conf(void)
+{
+	char path[256], v[200];
+	Model *m = calloc(1, sizeof *m);
+	Gefs *fs;
+
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT_FATAL(baseimg(path, sizeof path, m, 3, 100) == 0);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	CU_ASSERT_EQUAL(gefs_setconf(fs, NULL, "retain", "60@m 24@h @d"), 0);
+	CU_ASSERT_EQUAL(gefs_setconf(fs, NULL, "retain", "5@ 2@h"), -1);
+	CU_ASSERT_EQUAL(gefs_errcode(fs), EINVAL);
+	CU_ASSERT_EQUAL(gefs_setconf(fs, "main", "retain", "10@h"), 0);
+	CU_ASSERT_EQUAL(gefs_setconf(fs, NULL, "nothere", NULL), -1);
+	CU_ASSERT_EQUAL(gefs_errcode(fs), ENOENT);
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);
+	gefs_close(fs);
+	CU_ASSERT_EQUAL(findings(path, GEFS_CKNONE, NULL), 0);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	CU_ASSERT(gefs_getconf(fs, NULL, "retain", v, sizeof v) == 0 && strcmp(v, "60@m 24@h @d") == 0);
+	CU_ASSERT(gefs_getconf(fs, "main", "retain", v, sizeof v) == 0 && strcmp(v, "10@h") == 0);
+	CU_ASSERT_EQUAL(gefs_setconf(fs, NULL, "retain", NULL), 0);
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);
+	CU_ASSERT_EQUAL(gefs_getconf(fs, NULL, "retain", v, sizeof v), -1);
+	gefs_close(fs);
+	CU_ASSERT_EQUAL(findings(path, GEFS_CKNONE, NULL), 0);
+	free(m);
+	unlink(path);
+}
+
 /* The first regular file of at least 2 blocks in a directory listing. */
 static int
 bigfile(void *arg, const char *name, size_t nlen, const GefsXdir *d)
@@ -899,6 +936,7 @@ suite_upsert(void)
 	|| !CU_add_test(s, "abort", test_abort)
 	|| !CU_add_test(s, "a full image", test_full)
 	|| !CU_add_test(s, "data blocks replaced", test_data)
+	|| !CU_add_test(s, "configuration entries", test_conf)
 	|| !CU_add_test(s, "labels, forks and their deletion", test_labels)
 	|| !CU_add_test(s, "crash points of label creation and deletion", test_crashlabel)
 	|| !CU_add_test(s, "reference images: edit, fork, delete a label", test_interop))
