@@ -81,24 +81,26 @@ hexval(int c)
 }
 
 /* A name into buf (at most max bytes); *n its length.  Quoted as
- * gefs-dump prints it, or bare up to the last ')' (the shell's word
- * splitting has often taken the quotes away). */
+ * gefs-dump prints it (to the last '"': a name may hold quotes), or bare
+ * up to the last ')' (the shell's word splitting often takes the quotes
+ * away). */
 static int
 kname(Kp *kp, char *buf, size_t max, size_t *n)
 {
 	const char *p, *end;
-	char q;
 
-	q = '"';
-	end = NULL;
-	if (*kp->p != '"') {
+	if (*kp->p == '"') {
+		end = strrchr(kp->p, '"');
+		if (end == kp->p)
+			return kfail(kp, "unterminated name");
+		p = kp->p + 1;
+	} else {
 		end = strrchr(kp->p, ')');
 		if (end == NULL)
 			return kfail(kp, "expected a name");
+		p = kp->p;
 	}
-	for (p = kp->p + (end == NULL), *n = 0; end ? p != end : *p != q; (*n)++) {
-		if (*p == '\0')
-			return kfail(kp, "unterminated name");
+	for (*n = 0; p < end; (*n)++) {
 		if (*n == max)
 			return kfail(kp, "name too long");
 		if (p[0] == '\\' && p[1] == 'x' && isxdigit((unsigned char)p[2])
@@ -108,7 +110,7 @@ kname(Kp *kp, char *buf, size_t max, size_t *n)
 		} else
 			buf[*n] = *p++;
 	}
-	kp->p = end ? end : p + 1;
+	kp->p = *end == '"' ? end + 1 : end;
 	return 0;
 }
 
