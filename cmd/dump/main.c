@@ -75,13 +75,12 @@ void
 usagefail(const char *fmt, ...)
 {
 	va_list ap;
+	char msg[512];
 
-	fprintf(stderr, "%s: ", argv0);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (try '%s --help')\n", argv0);
-	exit(EXIT_USAGE);
+	exit(usageerr(argv0, EXIT_USAGE, "%s", msg));
 }
 
 /* Every failure the renderers report: one line on stderr, after what
@@ -282,6 +281,7 @@ main(int argc, char **argv)
 {
 	Dump d;
 	const Dumpcmd *cmd;
+	char msg[128];
 	size_t i;
 	int c, rc;
 
@@ -291,9 +291,10 @@ main(int argc, char **argv)
 	d.r.onerr = onerr;
 	d.r.errarg = &d;
 	checkstdoutatexit(argv0, EXIT_DAMAGED);
+	opterr = 0;	/* one line of our own, not getopt's */
 	while ((c = getopt_long(argc, argv, "+bVh", gopts, NULL)) != -1) {
 		if (c == '?')
-			usagefail("bad option");
+			usagefail("%s", optfailmsg(msg, sizeof msg, "+bVh", gopts, optopt, argv[optind - 1]));
 		setopt1(&d, c, optarg);
 	}
 	if (argc - optind < 2)
