@@ -8,11 +8,14 @@
 #include <string.h>
 #include "rint.h"
 
+/* A superblock: the rows of sbrows (the super command's too), the
+ * arena table, and whether sbhash verifies; text and JSON alike. */
 static void
 blksuper(Render *rd, uint64_t addr, const uint8_t *blk)
 {
 	GefsSb sb;
 	GefsErr e;
+	Table *tab;
 	char a[24];
 	bool ok;
 	uint32_t i;
@@ -27,14 +30,8 @@ blksuper(Render *rd, uint64_t addr, const uint8_t *blk)
 		rfail(rd, "block 0x%llx (superblock): sbhash mismatch", (unsigned long long)addr);
 	if (rd->json) {
 		jsonobj(&rd->j, "superblock");
+		rrows(rd, NULL, sbrows, &sb);
 		jsonbool(&rd->j, "sbhash_ok", ok);
-		jsonu64(&rd->j, "narena", sb.narena);
-		jsonu64(&rd->j, "snap_ht", sb.snapht);
-		jsonhex(&rd->j, "snap_addr", sb.snapaddr);
-		jsonhash(&rd->j, "snap_hash", sb.snaphash);
-		jsonhex(&rd->j, "nextqid", sb.nextqid);
-		jsonu64(&rd->j, "nextgen", sb.nextgen);
-		jsonu64(&rd->j, "qgen", sb.qgen);
 		jsonarr(&rd->j, "arenas");
 		for (i = 0; i < sb.narena; i++) {
 			jsonobj(&rd->j, NULL);
@@ -43,30 +40,29 @@ blksuper(Render *rd, uint64_t addr, const uint8_t *blk)
 			jsonend(&rd->j);
 		}
 		jsonend(&rd->j);
-		jsonhash(&rd->j, "sbhash", sb.sbhash);
 		jsonend(&rd->j);
 		return;
 	}
-	fprintf(rd->f, "  magic %s  blksz %u  bufspc %u  narena %u  flag 0x%llx\n", GEFS_MAGIC, sb.blksz,
-		sb.bufspc, sb.narena, (unsigned long long)sb.flag);
-	fprintf(rd->f, "  snap ht %u  addr %s", sb.snapht, fmtnone(a, sizeof a, sb.snapaddr));
-	fprintf(rd->f, "  hash %s\n", fmthashn(a, sizeof a, sb.snaphash));
-	fprintf(rd->f, "  snapdl hd %s", fmtnone(a, sizeof a, sb.dlhdaddr));
-	fprintf(rd->f, "  tl %s\n", fmtnone(a, sizeof a, sb.dltladdr));
-	fprintf(rd->f, "  nextqid 0x%llx  nextgen %llu  qgen %llu\n", (unsigned long long)sb.nextqid,
-		(unsigned long long)sb.nextgen, (unsigned long long)sb.qgen);
-	for (i = 0; i < sb.narena; i++)
-		fprintf(rd->f, "  arena[%u] 0x%llx  hash %s\n", i, (unsigned long long)sb.arenaaddr[i],
-			fmthashn(a, sizeof a, sb.arenahash[i]));
-	fprintf(rd->f, "  sbhash 0x%016llx %s\n", (unsigned long long)sb.sbhash, ok ? "ok" : "BAD");
+	tab = tabnew("ll");
+	rrows(rd, tab, sbrows, &sb);
+	tabcell(tab, "sbhash_ok");
+	tabcell(tab, "%s", ok ? "true" : "false");
+	for (i = 0; i < sb.narena; i++) {
+		tabcell(tab, "arena[%u].addr", i);
+		tabcell(tab, "0x%llx", (unsigned long long)sb.arenaaddr[i]);
+		tabcell(tab, "arena[%u].hash", i);
+		tabcell(tab, "%s", fmthashn(a, sizeof a, sb.arenahash[i]));
+	}
+	rtabprint(rd, tab, "  ");
 }
 
+/* An arena header or footer: the rows of arenarows. */
 static void
 blkarena(Render *rd, uint64_t addr, const uint8_t *blk)
 {
 	GefsArenaHdr h;
 	GefsErr e;
-	char a[2][24], s[2][32];
+	Table *tab;
 
 	memset(&e, 0, sizeof e);
 	if (gefs_unpackarena(&h, blk, addr, &e) < 0) {
@@ -75,17 +71,13 @@ blkarena(Render *rd, uint64_t addr, const uint8_t *blk)
 	}
 	if (rd->json) {
 		jsonobj(&rd->j, "arena");
-		jsonhex(&rd->j, "loghd_addr", h.loghdaddr);
-		jsonhash(&rd->j, "loghd_hash", h.loghdhash);
-		jsonu64(&rd->j, "size", h.size);
-		jsonu64(&rd->j, "used", h.used);
+		rrows(rd, NULL, arenarows, &h);
 		jsonend(&rd->j);
 		return;
 	}
-	fprintf(rd->f, "  loghd %s (hash %s)  size 0x%llx (%s)  used 0x%llx (%s)\n",
-		fmtnone(a[0], sizeof a[0], h.loghdaddr), fmthashn(a[1], sizeof a[1], h.loghdhash),
-		(unsigned long long)h.size, fmtsize(s[0], sizeof s[0], h.size, rd->raw),
-		(unsigned long long)h.used, fmtsize(s[1], sizeof s[1], h.used, rd->raw));
+	tab = tabnew("ll");
+	rrows(rd, tab, arenarows, &h);
+	rtabprint(rd, tab, "  ");
 }
 
 static void

@@ -22,4 +22,21 @@ void	jsonsnap(Render *r, const char *key, const GefsSnap *s);
  * replay (generation >= qgen), later entries are marked ignored. */
 int	showlog(Render *r, uint64_t addr, const uint8_t *blk, const GefsLogHdr *h, uint64_t qgen, bool *stop);
 
+/* Row tables (rrows.c): one array per structure drives text and JSON. */
+typedef enum { Rnum, Rhex, Raddr, Rhashn, Rhash, Rsize } Rkind;
+typedef struct Rowspec {
+	const char	*name;		/* text label and JSON key */
+	Rkind		kind;		/* Rnum decimal, Rhex 0x…, Raddr 0x… or NONE,
+					 * Rhashn hash or NONE, Rhash hash, Rsize 0x… (human) */
+	size_t		off;		/* of the field in its struct */
+	int		width;		/* 4 or 8 bytes */
+} Rowspec;
+extern const Rowspec sbrows[];		/* GefsSb */
+extern const Rowspec arenarows[];	/* GefsArenaHdr */
+/* A row's value as text, into buf. */
+const char *rowtext(Render *r, const Rowspec *rs, const void *base, char *buf, size_t n);
+/* Every row of rs for the struct at base: JSON members of the open
+ * object, or two cells (name, value) per row of tab. */
+void rrows(Render *r, Table *tab, const Rowspec *rs, const void *base);
+
 #endif

@@ -86,36 +86,23 @@ uuidstr(char *buf, size_t n, const uint8_t u[16])
 		u[12], u[13], u[14], u[15]);
 }
 
-/* Fill the rows of the fields every superblock has; values only for a
- * copy that decoded. */
+/* Fill the rows of the fields every superblock has, from the row table
+ * (sbrows) that block's rendering of a superblock uses too; values only
+ * for a copy that decoded. */
 static int
-fixedrows(Row *r, const Copy *c, int col)
+fixedrows(Render *rd, Row *r, const Copy *c, int col)
 {
-	static const GefsSb zero;
-	const GefsSb *s;
-	char a[24];
+	const Rowspec *rs;
 	int k;
 
-	s = c->decoded ? &c->sb : &zero;
-	k = 0;
-	set(row(r, &k, "blksz", true), col, "%u", s->blksz);
-	set(row(r, &k, "bufspc", true), col, "%u", s->bufspc);
-	set(row(r, &k, "narena", true), col, "%u", s->narena);
-	set(row(r, &k, "snap.ht", true), col, "%u", s->snapht);
-	set(row(r, &k, "snap.addr", false), col, "%s", fmtnone(a, sizeof a, s->snapaddr));
-	set(row(r, &k, "snap.hash", false), col, "%s", fmthashn(a, sizeof a, s->snaphash));
-	set(row(r, &k, "snapdl.hd.addr", false), col, "%s", fmtnone(a, sizeof a, s->dlhdaddr));
-	set(row(r, &k, "snapdl.hd.hash", false), col, "%s", fmthashn(a, sizeof a, s->dlhdhash));
-	set(row(r, &k, "snapdl.tl.addr", false), col, "%s", fmtnone(a, sizeof a, s->dltladdr));
-	set(row(r, &k, "snapdl.tl.hash", false), col, "%s", fmthashn(a, sizeof a, s->dltlhash));
-	set(row(r, &k, "flag", false), col, "0x%llx", (unsigned long long)s->flag);
-	set(row(r, &k, "nextqid", false), col, "0x%llx", (unsigned long long)s->nextqid);
-	set(row(r, &k, "nextgen", true), col, "%llu", (unsigned long long)s->nextgen);
-	set(row(r, &k, "qgen", true), col, "%llu", (unsigned long long)s->qgen);
-	set(row(r, &k, "sbhash", false), col, "0x%016llx", (unsigned long long)s->sbhash);
-	if (!c->decoded)
-		for (int i = 0; i < k; i++)
-			r[i].v[col][0] = 0;
+	for (rs = sbrows, k = 0; rs->name != NULL; rs++, k++) {
+		snprintf(r[k].name, sizeof r[k].name, "%s", rs->name);
+		r[k].num = rs->kind == Rnum;
+		if (c->decoded)
+			rowtext(rd, rs, &c->sb, r[k].v[col], sizeof r[k].v[col]);
+		else
+			r[k].v[col][0] = 0;
+	}
 	return k;
 }
 
@@ -142,8 +129,8 @@ allrows(Render *rd, Row *r, const Copy *c)
 	int n, i, col;
 
 	memset(r, 0, MAXROWS * sizeof *r);
-	n = fixedrows(r, &c[0], 0);
-	fixedrows(r, &c[1], 1);
+	n = fixedrows(rd, r, &c[0], 0);
+	fixedrows(rd, r, &c[1], 1);
 	na = 0;
 	for (col = 0; col < 2; col++)
 		if (c[col].decoded && c[col].sb.narena > na)
