@@ -23,12 +23,73 @@ arenaok(Render *rd, int a)
 	return true;
 }
 
+/* One arena of the arenas command: a JSON object or a table row. */
+static void
+arenarow(Render *rd, Table *tab, int i, const GefsArenaInfo *ai)
+{
+	char s[3][32], a[2][24];
+
+	if (rd->json) {
+		jsonobj(&rd->j, NULL);
+		jsonu64(&rd->j, "index", (uint64_t)i);
+		jsonhex(&rd->j, "addr", ai->addr);
+		jsonu64(&rd->j, "size", ai->size);
+		jsonu64(&rd->j, "used", ai->used);
+		jsonu64(&rd->j, "free", ai->size - ai->used);
+		jsonu64(&rd->j, "header_used", ai->hdr.used);
+		jsonstr(&rd->j, "copy", ai->hdrcopy ? "footer" : "header");
+		jsonhex(&rd->j, "end", ai->addr + 2 * GEFS_BLKSZ + ai->size);
+		jsonhex(&rd->j, "log_head", ai->loghead);
+		jsonhash(&rd->j, "log_head_hash", ai->hdr.loghdhash);
+		jsonhex(&rd->j, "log_tail", ai->logtail);
+		jsonu64(&rd->j, "log_tail_size", ai->tailsz);
+		jsonu64(&rd->j, "log_blocks", ai->nlog);
+		jsonend(&rd->j);
+		return;
+	}
+	tabcell(tab, "%d", i);
+	tabcell(tab, "0x%llx", (unsigned long long)ai->addr);
+	tabcell(tab, "%s", fmtsize(s[0], sizeof s[0], ai->size, rd->raw));
+	tabcell(tab, "%s", fmtsize(s[1], sizeof s[1], ai->used, rd->raw));
+	tabcell(tab, "%s", fmtsize(s[2], sizeof s[2], ai->size - ai->used, rd->raw));
+	tabcell(tab, "%.1f", ai->size ? 100.0 * (double)ai->used / (double)ai->size : 0.0);
+	tabcell(tab, "%s", ai->hdrcopy ? "footer" : "header");
+	tabcell(tab, "0x%llx", (unsigned long long)(ai->addr + 2 * GEFS_BLKSZ + ai->size));
+	tabcell(tab, "%s", fmtnone(a[0], sizeof a[0], ai->loghead));
+	tabcell(tab, "%s+%u", fmtnone(a[1], sizeof a[1], ai->logtail), ai->tailsz);
+	tabcell(tab, "%llu", (unsigned long long)ai->nlog);
+}
+
+/* The totals of the arenas command, and the end of its output. */
+static void
+arenatotal(Render *rd, Table *tab, uint64_t tsize, uint64_t tused)
+{
+	char s[3][32];
+
+	if (rd->json) {
+		jsonend(&rd->j);
+		jsonobj(&rd->j, "total");
+		jsonu64(&rd->j, "size", tsize);
+		jsonu64(&rd->j, "used", tused);
+		jsonu64(&rd->j, "free", tsize - tused);
+		jsonend(&rd->j);
+		return;
+	}
+	tabcell(tab, "all");
+	tabcell(tab, "%s", "");
+	tabcell(tab, "%s", fmtsize(s[0], sizeof s[0], tsize, rd->raw));
+	tabcell(tab, "%s", fmtsize(s[1], sizeof s[1], tused, rd->raw));
+	tabcell(tab, "%s", fmtsize(s[2], sizeof s[2], tsize - tused, rd->raw));
+	tabcell(tab, "%.1f", tsize ? 100.0 * (double)tused / (double)tsize : 0.0);
+	tabendrow(tab);
+	rtabprint(rd, tab, "");
+}
+
 int
 rarenas(Render *rd)
 {
 	GefsArenaInfo ai;
 	Table *tab;
-	char s[4][32], a[3][24];
 	uint64_t tsize, tused;
 	int i, n;
 	unsigned nerr;
@@ -53,53 +114,9 @@ rarenas(Render *rd)
 		}
 		tsize += ai.size;
 		tused += ai.used;
-		if (rd->json) {
-			jsonobj(&rd->j, NULL);
-			jsonu64(&rd->j, "index", (uint64_t)i);
-			jsonhex(&rd->j, "addr", ai.addr);
-			jsonu64(&rd->j, "size", ai.size);
-			jsonu64(&rd->j, "used", ai.used);
-			jsonu64(&rd->j, "free", ai.size - ai.used);
-			jsonu64(&rd->j, "header_used", ai.hdr.used);
-			jsonstr(&rd->j, "copy", ai.hdrcopy ? "footer" : "header");
-			jsonhex(&rd->j, "end", ai.addr + 2 * GEFS_BLKSZ + ai.size);
-			jsonhex(&rd->j, "log_head", ai.loghead);
-			jsonhash(&rd->j, "log_head_hash", ai.hdr.loghdhash);
-			jsonhex(&rd->j, "log_tail", ai.logtail);
-			jsonu64(&rd->j, "log_tail_size", ai.tailsz);
-			jsonu64(&rd->j, "log_blocks", ai.nlog);
-			jsonend(&rd->j);
-			continue;
-		}
-		tabcell(tab, "%d", i);
-		tabcell(tab, "0x%llx", (unsigned long long)ai.addr);
-		tabcell(tab, "%s", fmtsize(s[0], sizeof s[0], ai.size, rd->raw));
-		tabcell(tab, "%s", fmtsize(s[1], sizeof s[1], ai.used, rd->raw));
-		tabcell(tab, "%s", fmtsize(s[2], sizeof s[2], ai.size - ai.used, rd->raw));
-		tabcell(tab, "%.1f", ai.size ? 100.0 * (double)ai.used / (double)ai.size : 0.0);
-		tabcell(tab, "%s", ai.hdrcopy ? "footer" : "header");
-		tabcell(tab, "0x%llx", (unsigned long long)(ai.addr + 2 * GEFS_BLKSZ + ai.size));
-		tabcell(tab, "%s", fmtnone(a[0], sizeof a[0], ai.loghead));
-		tabcell(tab, "%s+%u", fmtnone(a[1], sizeof a[1], ai.logtail), ai.tailsz);
-		tabcell(tab, "%llu", (unsigned long long)ai.nlog);
+		arenarow(rd, tab, i, &ai);
 	}
-	if (rd->json) {
-		jsonend(&rd->j);
-		jsonobj(&rd->j, "total");
-		jsonu64(&rd->j, "size", tsize);
-		jsonu64(&rd->j, "used", tused);
-		jsonu64(&rd->j, "free", tsize - tused);
-		jsonend(&rd->j);
-	} else {
-		tabcell(tab, "all");
-		tabcell(tab, "%s", "");
-		tabcell(tab, "%s", fmtsize(s[0], sizeof s[0], tsize, rd->raw));
-		tabcell(tab, "%s", fmtsize(s[1], sizeof s[1], tused, rd->raw));
-		tabcell(tab, "%s", fmtsize(s[2], sizeof s[2], tsize - tused, rd->raw));
-		tabcell(tab, "%.1f", tsize ? 100.0 * (double)tused / (double)tsize : 0.0);
-		tabendrow(tab);
-		rtabprint(rd, tab, "");
-	}
+	arenatotal(rd, tab, tsize, tused);
 	return rd->nerr == nerr ? 0 : -1;
 }
 
