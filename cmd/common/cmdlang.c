@@ -251,24 +251,41 @@ optcluster(int argc, char **argv, int *i, const char *spec, Opts *o, char *err, 
 	return 0;
 }
 
-/* "--name": a flag spelled long, listed after ';' in spec as "name=c". */
+/* "--name" or "--name=ARG": an option spelled long, listed after ';' in
+ * spec as "name=c"; it takes an argument when c does ("c:" before ';'),
+ * from after '=' or the next word. */
 static int
-longopt(const char *cmd, const char *name, const char *spec, Opts *o, char *err, size_t nerr)
+longopt(int argc, char **argv, int *i, const char *spec, Opts *o, char *err, size_t nerr)
 {
-	const char *p;
+	const char *p, *name, *eq, *sc;
+	unsigned char c;
 	size_t n;
 
-	n = strlen(name);
-	p = strchr(spec, ';');
-	while (p != NULL) {
+	name = argv[*i] + 2;
+	eq = strchr(name, '=');
+	n = eq ? (size_t)(eq - name) : strlen(name);
+	sc = strchr(spec, ';');
+	for (p = sc; p != NULL; p = strchr(p, ',')) {
 		p++;
-		if (strncmp(p, name, n) == 0 && p[n] == '=' && p[n+1] != '\0' && (unsigned char)p[n+1] < 128) {
-			o->count[(unsigned char)p[n+1]]++;
+		if (strncmp(p, name, n) != 0 || p[n] != '=' || p[n+1] == '\0' || (unsigned char)p[n+1] >= 128)
+			continue;
+		c = (unsigned char)p[n+1];
+		o->count[c]++;
+		p = memchr(spec, c, (size_t)(sc - spec));
+		if (p == NULL || p[1] != ':') {
+			if (eq != NULL)
+				return fail(err, nerr, "%s: option --%.*s takes no argument", argv[0], (int)n, name);
 			return 0;
 		}
-		p = strchr(p, ',');
+		if (eq != NULL)
+			o->arg[c] = eq + 1;
+		else if (*i + 1 < argc)
+			o->arg[c] = argv[++*i];
+		else
+			return fail(err, nerr, "%s: option --%s needs an argument", argv[0], name);
+		return 0;
 	}
-	return fail(err, nerr, "%s: unknown option --%s", cmd, name);
+	return fail(err, nerr, "%s: unknown option --%.*s", argv[0], (int)n, name);
 }
 
 int
@@ -285,7 +302,7 @@ parseopts(int argc, char **argv, const char *spec, Opts *o, char *err, size_t ne
 		if (argv[i][0] != '-' || argv[i][1] == '\0')
 			break;
 		if (argv[i][1] == '-') {
-			if (longopt(argv[0], argv[i] + 2, spec, o, err, nerr) < 0)
+			if (longopt(argc, argv, &i, spec, o, err, nerr) < 0)
 				return -1;
 			continue;
 		}

@@ -51,8 +51,9 @@ int resolvepath(const Place *p, const char *arg, char *label, size_t nlabel,
 
 /* Command options (getopt-like, per command): spec is "lR" or "t:s:";
  * combined flags ("-lR"), "--" ends options, a lone "-" is an operand.
- * Long flags follow a ';' as name=c pairs separated by ',' ("x;rehash=r"
- * accepts -x and --rehash, counted as 'r').
+ * Long options follow a ';' as name=c pairs separated by ',' ("x;rehash=r"
+ * accepts -x and --rehash, counted as 'r'); a long option takes an
+ * argument (--name ARG or --name=ARG) when its letter does ("d:;depth=d").
  * On return *optind is the first operand; opt[c] counts flag c and
  * optarg[c] holds the argument of an option taking one.  -1 with err on
  * an unknown option or a missing argument. */

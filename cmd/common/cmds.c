@@ -78,44 +78,6 @@ cmdlabel(void *ctx, int argc, char **argv)
 }
 
 static int
-eachlabel(void *arg, const char *name, size_t nlen, const GefsLabel *l)
-{
-	Sess *s = arg;
-	GefsSnap sn;
-	Json j;
-	bool mut;
-
-	mut = (l->flags & GEFS_LMUT) != 0;
-	if (gefs_getsnap(s->fs, l->gen, &sn) < 0)
-		return sessfsfail(s, "label %s: snapshot %llu", name, (unsigned long long)l->gen);
-	if (!s->json) {
-		fprintf(s->out, "%-16s gen %-8llu nlbl %-3d %s\n", name, (unsigned long long)l->gen,
-			sn.nlbl, mut ? "mutable" : "immutable");
-		return 0;
-	}
-	jsoninit(&j, s->out, 0);
-	jsonobj(&j, NULL);
-	jsonmem(&j, "label", name, nlen);
-	jsonu64(&j, "gen", l->gen);
-	jsonbool(&j, "mutable", mut);
-	jsoni64(&j, "nlbl", sn.nlbl);
-	jsoni64(&j, "nref", sn.nref);
-	jsonfinish(&j);
-	return 0;
-}
-
-static int
-cmdsnaps(void *ctx, int argc, char **argv)
-{
-	Sess *s = ctx;
-
-	(void)argc, (void)argv;
-	if (gefs_walklabels(s->fs, eachlabel, s) < 0)
-		return s->err[0] ? -1 : sessfsfail(s, "snapshot tree");
-	return 0;
-}
-
-static int
 cmdmanifest(void *ctx, int argc, char **argv)
 {
 	Sess *s = ctx;
@@ -182,7 +144,16 @@ const Cmd sesscmds[] = {
 		2, 2, "rp", 0, cmdget},
 	{"manifest", "[PATH]", "one line per file below PATH (reference manifest format)", 0, 1, "", 0,
 		cmdmanifest},
-	{"snaps", "", "list the labels and their snapshots", 0, 0, "", 0, cmdsnaps},
+	{"snaps", "", "labels, snapshot records, deadlists and configuration", 0, 0, "", 0, cmdsnaps},
+	{"super", "", "both superblocks, side by side, and what differs", 0, 0, "", 0, cmdsuper},
+	{"arenas", "", "arena headers: address, size, use, log head", 0, 0, "", 0, cmdarenas},
+	{"log", "[ARENA]", "allocation log blocks, every entry decoded", 0, 1, "", 0, cmdlog},
+	{"free", "[ARENA]", "free ranges and totals, per arena", 0, 1, "", 0, cmdfree},
+	{"tree", "[--depth N] [LABEL | -s SNAPID | -b ADDR | -S]",
+		"tree nodes, keys, values and messages (default: the current label)", 0, 1, TREEOPTS, 0, cmdtree},
+	{"block", "[-x] ADDR", "one block, decoded by its type (-x: hex dump)", 1, 1, "x", 0, cmdblock},
+	{"lookup", "KEY", "one key and its value, e.g. 'Kent(0x3, \"name\")', 'Kdat(0x1e, 0x0)' or hex",
+		1, 1, "", 0, cmdlookup},
 	{"put", "[-r] [-p] HOSTSRC DST", "copy a host file (-r: a tree) in, holes kept (-p: keep mode, mtime)",
 		2, 2, "rp", CMD_WRITE, cmdput},
 	{"mkdir", "[-p] PATH...", "make directories (-p: with missing parents, no error if present)", 1, -1, "p",

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <getopt.h>
 
 /* Print "PROG (gefs-progs) VERSION" on stdout. */
 void printversion(const char *prog);
@@ -26,6 +27,16 @@ void printversion(const char *prog);
  * (powers of 1024, either case, optionally with "iB" or "B").  -1 when
  * malformed or too large. */
 int parsebytes(const char *s, uint64_t *size);
+
+/* A usage error, the convention of every program: one line on stderr,
+ * "PROG: MESSAGE (see PROG --help)"; returns code (the exit status:
+ * 2, or 16 for gefs-fsck). */
+int usageerr(const char *prog, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* What getopt_long refused (called with opterr = 0, when it returned
+ * '?' or ':'): "unknown option -Q", "option -b needs an argument",
+ * "unknown option --bogus", ...  opt is optopt, word argv[optind - 1]. */
+const char *optfailmsg(char *buf, size_t n, const char *optstring, const struct option *lo,
+	int opt, const char *word);
 
 /* The formatters write into buf (n bytes) and return it. */
 const char	*fmtsize(char *buf, size_t n, uint64_t bytes, bool raw);

@@ -25,6 +25,7 @@ sessopen(Sess *s, const char *prog, const char *image, bool write, size_t caches
 
 	memset(s, 0, sizeof *s);
 	s->prog = prog;
+	s->image = image;
 	s->write = write;
 	s->out = stdout;
 	s->tab = sesscmds;

@@ -23,6 +23,7 @@ typedef struct Sesstree {
 
 typedef struct Sess {
 	const char	*prog;		/* "gefs-shell" */
+	const char	*image;		/* as given (the JSON "image") */
 	Gefs		*fs;
 	bool		write;		/* opened read-write */
 	bool		json;		/* --json for inspection commands */

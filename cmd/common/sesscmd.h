@@ -2,7 +2,7 @@
 /*
  * sesscmd.h — the command functions of a session, one file per group:
  * fcmds.c (reading files), wcmds.c (changing files and snapshots),
- * rcmds.c (raw block pokes).  Each is a CmdFn: ctx is the Sess.
+ * rcmds.c (raw block pokes), icmds.c (inspection).  Each is a CmdFn: ctx is the Sess.
  */
 #ifndef GEFS_SESSCMD_H
 #define GEFS_SESSCMD_H
@@ -17,6 +17,16 @@ int cmdpoke(void *ctx, int argc, char **argv);
 int cmdflip(void *ctx, int argc, char **argv);
 int cmdzap(void *ctx, int argc, char **argv);
 int cmdowner(void *ctx, int argc, char **argv);
+
+/* icmds.c: inspection, through the renderers gefs-dump uses */
+int cmdsuper(void *ctx, int argc, char **argv);
+int cmdarenas(void *ctx, int argc, char **argv);
+int cmdsnaps(void *ctx, int argc, char **argv);
+int cmdlog(void *ctx, int argc, char **argv);
+int cmdfree(void *ctx, int argc, char **argv);
+int cmdtree(void *ctx, int argc, char **argv);
+int cmdblock(void *ctx, int argc, char **argv);
+int cmdlookup(void *ctx, int argc, char **argv);
 
 int cmdput(void *ctx, int argc, char **argv);
 int cmdmkdir(void *ctx, int argc, char **argv);
@@ -33,6 +43,7 @@ int cmdsnap(void *ctx, int argc, char **argv);
 int cmdfork(void *ctx, int argc, char **argv);
 int cmdrmsnap(void *ctx, int argc, char **argv);
 
+#define TREEOPTS "d:s:b:S;depth=d,snaptree=S"	/* tree */
 #define RAWOPTS	";rehash=r"	/* poke, flip, zap: --rehash */
 
 /* "d-rwxr-xr-x" as 9front's ls prints it (a: append, l: exclusive,

@@ -52,36 +52,16 @@ parseuint(const char *s, const char *what)
 	return v;
 }
 
-/* N with an optional binary-unit suffix K, M, G, T (also KiB, MB, ...). */
+/* N with an optional binary-unit suffix: the size parser every tool
+ * shares (parsebytes, cmd/common). */
 uint64_t
 parsesize(const char *s)
 {
 	uint64_t v;
-	char *end;
-	int shift;
 
-	errno = 0;
-	if (!isdigit((unsigned char)s[0]))
-		usagefail("bad size '%s'", s);
-	v = strtoull(s, &end, 10);
-	shift = 0;
-	switch (toupper((unsigned char)*end)) {
-	case 'K': shift = 10; break;
-	case 'M': shift = 20; break;
-	case 'G': shift = 30; break;
-	case 'T': shift = 40; break;
-	case 0: break;
-	default: usagefail("bad size '%s'", s);
-	}
-	if (*end != 0) {
-		end++;
-		if (strcasecmp(end, "") != 0 && strcasecmp(end, "iB") != 0
-		&& strcasecmp(end, "B") != 0)
-			usagefail("bad size '%s'", s);
-	}
-	if (errno != 0 || (shift && v > (UINT64_MAX >> shift)))
-		usagefail("size '%s' too large", s);
-	return v << shift;
+	if (parsebytes(s, &v) < 0)
+		usagefail("bad size '%s' (expected bytes, optionally with K, M, G or T)", s);
+	return v;
 }
 
 void

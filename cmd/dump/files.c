@@ -9,13 +9,33 @@
 #include <string.h>
 #include "dump.h"
 
+/* Plan 9 style mode string: d (dir), a (append), l (exclusive), t (tmp)
+ * flags, then rwx triplets; unknown bits are shown as '?'. */
+static const char *
+fmtmode(char *buf, size_t n, uint32_t mode)
+{
+	char s[16];
+	int i;
+
+	s[0] = (mode & GEFS_DMDIR) ? 'd' : '-';
+	s[1] = (mode & GEFS_DMAPPEND) ? 'a' : '-';
+	s[2] = (mode & GEFS_DMEXCL) ? 'l' : '-';
+	s[3] = (mode & GEFS_DMTMP) ? 't' : '-';
+	for (i = 0; i < 9; i++)
+		s[4 + i] = (mode & (0400u >> i)) ? "rwx"[i % 3] : '-';
+	s[13] = (mode & ~GEFS_MODEBITS) ? '?' : 0;
+	s[14] = 0;
+	snprintf(buf, n, "%s", s);
+	return buf;
+}
+
 /* Open the tree of a label; reports and returns NULL when it cannot. */
 static GefsTree *
 opentree(Dump *d, const char *label)
 {
 	GefsTree *t;
 
-	t = gefs_opentree(d->fs, label);
+	t = gefs_opentree(d->r.fs, label);
 	if (t == NULL)
 		fsfail(d, "label '%s'", label);
 	return t;
@@ -86,7 +106,7 @@ showpath(Dump *d, const char *parent, const char *name, size_t nlen)
 {
 	char buf[4 * GEFS_NAMEMAX + 8], *s;
 
-	showname(d, buf, sizeof buf, (const uint8_t *)name, nlen, 'f');
+	showname(&d->r, buf, sizeof buf, (const uint8_t *)name, nlen, 'f');
 	if (asprintf(&s, "%s%s%s", parent, strcmp(parent, "/") == 0 ? "" : "/", buf) < 0)
 		return NULL;
 	return s;
@@ -102,16 +122,16 @@ lsrow(Ls *l, Table *tab, const char *shown, const GefsXdir *x)
 		tabcell(tab, "%s%s", shown, (x->mode & GEFS_DMDIR) ? "/" : "");
 		return;
 	}
-	gefs_username(l->d->fs, x->uid, u, sizeof u);
-	gefs_username(l->d->fs, x->gid, g, sizeof g);
-	gefs_username(l->d->fs, x->muid, mu, sizeof mu);
+	gefs_username(l->d->r.fs, x->uid, u, sizeof u);
+	gefs_username(l->d->r.fs, x->gid, g, sizeof g);
+	gefs_username(l->d->r.fs, x->muid, mu, sizeof mu);
 	sec = x->mtime >= 0 ? (x->mtime + 500000000) / 1000000000 : x->mtime / 1000000000;
 	tabcell(tab, "%s", fmtmode(m, sizeof m, x->mode));
 	tabcell(tab, "0x%llx.%u", (unsigned long long)x->qpath, x->qvers);
 	tabcell(tab, "%s", u);
 	tabcell(tab, "%s", g);
 	tabcell(tab, "%s", mu);
-	tabcell(tab, "%s", fmtsize(sz, sizeof sz, x->length, l->d->raw));
+	tabcell(tab, "%s", fmtsize(sz, sizeof sz, x->length, l->d->r.raw));
 	tabcell(tab, "%s", fmttime(t, sizeof t, sec * 1000000000));
 	tabcell(tab, "%s%s", shown, (x->mode & GEFS_DMDIR) ? "/" : "");
 }
@@ -123,23 +143,23 @@ lsjson(Ls *l, const char *path, const char *name, size_t nlen, const GefsXdir *x
 	char u[GEFS_USERMAX + 1];
 
 	d = l->d;
-	jsonobj(&d->j, NULL);
-	jsonstr(&d->j, "path", path);
-	jsonname(d, "name", (const uint8_t *)name, nlen, 'f');
-	jsonstr(&d->j, "type", (x->mode & GEFS_DMDIR) ? "d" : "f");
-	jsonu64(&d->j, "mode", x->mode);
-	jsonu64(&d->j, "length", x->length);
-	gefs_username(d->fs, x->uid, u, sizeof u);
-	jsonstr(&d->j, "uid", u);
-	gefs_username(d->fs, x->gid, u, sizeof u);
-	jsonstr(&d->j, "gid", u);
-	gefs_username(d->fs, x->muid, u, sizeof u);
-	jsonstr(&d->j, "muid", u);
-	jsoni64(&d->j, "mtime_ns", x->mtime);
-	jsoni64(&d->j, "atime_ns", x->atime);
-	jsonhex(&d->j, "qid_path", x->qpath);
-	jsonu64(&d->j, "qid_vers", x->qvers);
-	jsonend(&d->j);
+	jsonobj(&d->r.j, NULL);
+	jsonstr(&d->r.j, "path", path);
+	jsonname(&d->r, "name", (const uint8_t *)name, nlen, 'f');
+	jsonstr(&d->r.j, "type", (x->mode & GEFS_DMDIR) ? "d" : "f");
+	jsonu64(&d->r.j, "mode", x->mode);
+	jsonu64(&d->r.j, "length", x->length);
+	gefs_username(d->r.fs, x->uid, u, sizeof u);
+	jsonstr(&d->r.j, "uid", u);
+	gefs_username(d->r.fs, x->gid, u, sizeof u);
+	jsonstr(&d->r.j, "gid", u);
+	gefs_username(d->r.fs, x->muid, u, sizeof u);
+	jsonstr(&d->r.j, "muid", u);
+	jsoni64(&d->r.j, "mtime_ns", x->mtime);
+	jsoni64(&d->r.j, "atime_ns", x->atime);
+	jsonhex(&d->r.j, "qid_path", x->qpath);
+	jsonu64(&d->r.j, "qid_vers", x->qvers);
+	jsonend(&d->r.j);
 }
 
 /* List directory qid (shown as path); with -R, then its subdirectories. */
@@ -173,21 +193,20 @@ lsdir(Ls *l, uint64_t qid, const char *path)
 		dirfree(&dir);
 		return -1;
 	}
-	tab = d->json ? NULL : tabnew(l->longfmt ? "llllrrll" : "l");
-	if (!d->json && l->recurse)
+	tab = d->r.json ? NULL : tabnew(l->longfmt ? "llllrrll" : "l");
+	if (!d->r.json && l->recurse)
 		printf("%s%s:\n", l->ndirs++ ? "\n" : "", path);
 	for (i = 0; i < dir.n; i++) {
 		sub = showpath(d, path, dir.e[i].name, dir.e[i].nlen);
 		if (sub == NULL)
 			break;
-		if (d->json)
+		if (d->r.json)
 			lsjson(l, sub, dir.e[i].name, dir.e[i].nlen, &dir.e[i].x);
 		else
 			lsrow(l, tab, strrchr(sub, '/') + 1, &dir.e[i].x);
 		free(sub);
 	}
-	tabprint(tab, stdout, "");
-	tabfree(tab);
+	rtabprint(&d->r, tab, "");
 	rc = 0;
 	l->stack[l->depth++] = qid;
 	for (i = 0; l->recurse && i < dir.n && !ferror(stdout); i++) {
@@ -252,9 +271,9 @@ cmdls(Dump *d, int argc, char **argv)
 	parsepath(argv[optind], &label, &path);
 	dumpopen(d);
 	dumpbegin(d);
-	if (d->json) {
-		jsonname(d, "label", (const uint8_t *)label, strlen(label), 'l');
-		jsonarr(&d->j, "entries");
+	if (d->r.json) {
+		jsonname(&d->r, "label", (const uint8_t *)label, strlen(label), 'l');
+		jsonarr(&d->r.j, "entries");
 	}
 	l.t = opentree(d, label);
 	if (l.t != NULL && gefs_walk(l.t, path, &x) < 0)
@@ -265,7 +284,7 @@ cmdls(Dump *d, int argc, char **argv)
 			fail(d, "out of memory");
 		else if (x.mode & GEFS_DMDIR)
 			lsdir(&l, x.qpath, shown);
-		else if (d->json) {
+		else if (d->r.json) {
 			base = strrchr(path, '/');
 			base = base ? base + 1 : path;
 			lsjson(&l, shown, base, strlen(base), &x);
@@ -274,8 +293,7 @@ cmdls(Dump *d, int argc, char **argv)
 			tab = tabnew(l.longfmt ? "llllrrll" : "l");
 			base = strrchr(shown, '/') + 1;
 			lsrow(&l, tab, base, &x);
-			tabprint(tab, stdout, "");
-			tabfree(tab);
+			rtabprint(&d->r, tab, "");
 		}
 		free(shown);
 	}
@@ -367,7 +385,7 @@ mfpath(Dump *d, FILE *f, const char *p)
 		if (e == NULL)
 			e = p + strlen(p);
 		fputc('/', f);
-		fputs(showname(d, buf, sizeof buf, (const uint8_t *)p, (size_t)(e - p), 'f'), f);
+		fputs(showname(&d->r, buf, sizeof buf, (const uint8_t *)p, (size_t)(e - p), 'f'), f);
 		p = e;
 	}
 }
@@ -380,22 +398,22 @@ mfjson(Dump *d, char **col, int ncol)
 	FILE *f;
 	int i;
 
-	jsonobj(&d->j, NULL);
+	jsonobj(&d->r.j, NULL);
 	for (i = 0; i < ncol && i < 11; i++) {
-		if (i == 0 && d->hide) {
+		if (i == 0 && d->r.hide) {
 			f = open_memstream(&path, &n);
 			if (f == NULL)
 				continue;
 			mfpath(d, f, col[0]);
 			fclose(f);
-			jsonstr(&d->j, "path", path);
+			jsonstr(&d->r.j, "path", path);
 			free(path);
 		} else if (i == 3 || i == 7 || i == 9)
-			jsonu64(&d->j, mffields[i], strtoull(col[i], NULL, 10));
+			jsonu64(&d->r.j, mffields[i], strtoull(col[i], NULL, 10));
 		else
-			jsonstr(&d->j, mffields[i], col[i]);
+			jsonstr(&d->r.j, mffields[i], col[i]);
 	}
-	jsonend(&d->j);
+	jsonend(&d->r.j);
 }
 
 static void
@@ -411,7 +429,7 @@ mfline(Mfout *m)
 		if (p != NULL)
 			*p++ = 0;
 	}
-	if (m->d->json) {
+	if (m->d->r.json) {
 		mfjson(m->d, col, n);
 		return;
 	}
@@ -458,11 +476,11 @@ cmdmanifest(Dump *d, int argc, char **argv)
 	memset(&m, 0, sizeof m);
 	m.d = d;
 	out = stdout;
-	if (d->json || d->hide)
+	if (d->r.json || d->r.hide)
 		out = fopencookie(&m, "w", io);
-	if (d->json) {
-		jsonname(d, "label", (const uint8_t *)label, strlen(label), 'l');
-		jsonarr(&d->j, "entries");
+	if (d->r.json) {
+		jsonname(&d->r, "label", (const uint8_t *)label, strlen(label), 'l');
+		jsonarr(&d->r.j, "entries");
 	}
 	t = opentree(d, label);
 	if (out == NULL)

@@ -16,7 +16,7 @@
 
 const char *argv0 = "gefs-dump";
 
-static const Cmd cmds[] = {
+static const Dumpcmd cmds[] = {
 	{ "super",	cmdsuper,	true,	"",
 	  "both superblocks, side by side, and what differs" },
 	{ "arenas",	cmdarenas,	true,	"",
@@ -75,23 +75,24 @@ void
 usagefail(const char *fmt, ...)
 {
 	va_list ap;
+	char msg[512];
 
-	fprintf(stderr, "%s: ", argv0);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (try '%s --help')\n", argv0);
-	exit(EXIT_USAGE);
+	exit(usageerr(argv0, EXIT_USAGE, "%s", msg));
 }
 
-/* Report msg on stderr; the first one is also the JSON "error". */
+/* Every failure the renderers report: one line on stderr, after what
+ * was printed so far; the run's exit status becomes 1. */
 static void
-failmsg(Dump *d, const char *msg)
+onerr(void *arg, const char *msg)
 {
+	Dump *d;
+
+	d = arg;
 	fflush(stdout);
 	fprintf(stderr, "%s: %s\n", argv0, msg);
-	if (d->err[0] == 0)
-		snprintf(d->err, sizeof d->err, "%s", msg);
 	if (d->status < EXIT_DAMAGED)
 		d->status = EXIT_DAMAGED;
 }
@@ -100,31 +101,24 @@ void
 fail(Dump *d, const char *fmt, ...)
 {
 	va_list ap;
-	char msg[sizeof d->err];
+	char msg[sizeof d->r.err];
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	failmsg(d, msg);
+	rfail(&d->r, "%s", msg);
 }
 
 void
 fsfail(Dump *d, const char *fmt, ...)
 {
 	va_list ap;
-	char pre[512], all[sizeof d->err];
-	const char *msg;
+	char pre[256];
 
 	va_start(ap, fmt);
 	vsnprintf(pre, sizeof pre, fmt, ap);
 	va_end(ap);
-	msg = d->fs ? gefs_errmsg(d->fs) : "no file system";
-	/* the library's message often names the thing already */
-	if (strncmp(msg, pre, strlen(pre)) == 0)
-		snprintf(all, sizeof all, "%s", msg);
-	else
-		snprintf(all, sizeof all, "%.200s: %.300s", pre, msg);
-	failmsg(d, all);
+	rfsfail(&d->r, "%s", pre);
 }
 
 static void
@@ -146,9 +140,10 @@ dumpopen(Dump *d)
 	memset(&e, 0, sizeof e);
 	d->opts.warn = warnfn;
 	d->opts.warnarg = d;
-	d->fs = gefs_open(d->image, &d->opts, &e);
-	if (d->fs == NULL) {
-		failmsg(d, e.msg[0] ? e.msg : strerror(e.code));
+	d->r.ignhash = d->opts.ignhash;
+	d->r.fs = gefs_open(d->image, &d->opts, &e);
+	if (d->r.fs == NULL) {
+		rfail(&d->r, "%s", e.msg[0] ? e.msg : strerror(e.code));
 		/* --json: still one value, saying what went wrong */
 		dumpbegin(d);
 		dumpend(d);
@@ -159,25 +154,13 @@ dumpopen(Dump *d)
 void
 dumpbegin(Dump *d)
 {
-	if (!d->json)
-		return;
-	jsoninit(&d->j, stdout, 1);
-	jsonheader(&d->j, argv0, d->cmd->name);
-	jsonstr(&d->j, "image", d->image);
+	rbegin(&d->r, argv0, d->cmd->name, d->image);
 }
 
 int
 dumpend(Dump *d)
 {
-	if (d->json && d->j.f != NULL) {
-		/* an error stops output anywhere: close what it left open, so
-		 * that it is reported at the top, never inside an array */
-		jsonendto(&d->j, 1);
-		if (d->err[0] != 0)
-			jsonstr(&d->j, "error", d->err);
-		jsonbool(&d->j, "ok", d->status == 0);
-		jsonfinish(&d->j);
-	}
+	rend(&d->r);
 	if (checkstdout(argv0) < 0 && d->status < EXIT_DAMAGED)
 		d->status = EXIT_DAMAGED;
 	return d->status;
@@ -208,10 +191,10 @@ setopt1(Dump *d, int c, const char *arg)
 	uint64_t v;
 
 	switch (c) {
-	case OJSON:	d->json = true; break;
-	case OHIDE:	d->hide = true; break;
+	case OJSON:	d->r.json = true; break;
+	case OHIDE:	d->r.hide = true; break;
 	case 'b':
-	case OBYTES:	d->raw = true; break;
+	case OBYTES:	d->r.raw = true; break;
 	case OIGNHASH:	d->opts.ignhash = true; break;
 	case OCACHE:
 		v = parsesize(arg);
@@ -297,16 +280,21 @@ int
 main(int argc, char **argv)
 {
 	Dump d;
-	const Cmd *cmd;
+	const Dumpcmd *cmd;
+	char msg[128];
 	size_t i;
 	int c, rc;
 
 	memset(&d, 0, sizeof d);
 	gefs_defopts(&d.opts);
+	d.r.f = stdout;
+	d.r.onerr = onerr;
+	d.r.errarg = &d;
 	checkstdoutatexit(argv0, EXIT_DAMAGED);
+	opterr = 0;	/* one line of our own, not getopt's */
 	while ((c = getopt_long(argc, argv, "+bVh", gopts, NULL)) != -1) {
 		if (c == '?')
-			usagefail("bad option");
+			usagefail("%s", optfailmsg(msg, sizeof msg, "+bVh", gopts, optopt, argv[optind - 1]));
 		setopt1(&d, c, optarg);
 	}
 	if (argc - optind < 2)
@@ -322,13 +310,13 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	argc = pullglobals(&d, argc, argv);
-	if (d.json && !cmd->json)
+	if (d.r.json && !cmd->json)
 		usagefail("%s writes raw bytes: --json does not apply", cmd->name);
 	optind = 0;	/* glibc: reinitialise getopt for the command */
 	opterr = 0;
 	rc = cmd->fn(&d, argc, argv);
-	if (d.fs != NULL)
-		gefs_close(d.fs);
-	hidefree();
+	if (d.r.fs != NULL)
+		gefs_close(d.r.fs);
+	rfree(&d.r);
 	return rc;
 }

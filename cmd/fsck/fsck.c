@@ -253,6 +253,7 @@ summary(Ctx *c, const GefsCheckStats *st, int status)
 		findingsline(c, st);
 }
 
+/* -1 after a usage error (one line, usageerr): main exits EXIT_USAGE. */
 static int
 parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 {
@@ -263,11 +264,13 @@ parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	char *end;
+	static const char optstring[] = "npayfrvtb:C:E:j:Vh";
+	char *end, msg[128];
 	long v;
 	int ch, nmode = 0;
 
-	while ((ch = getopt_long(argc, argv, "npayfrvtb:C:E:j:Vh", lo, NULL)) != -1) {
+	opterr = 0;	/* one line of our own, not getopt's */
+	while ((ch = getopt_long(argc, argv, optstring, lo, NULL)) != -1) {
 		switch (ch) {
 		case 'n': case 'r': o->mode = GEFS_CKNONE; nmode++; break;
 		case 'p': case 'a': o->mode = GEFS_CKPREEN; nmode++; break;
@@ -280,8 +283,7 @@ parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 			v = strtol(optarg, &end, 10);
 			if (errno || *end || end == optarg || v < 0 || (ch == 'b' && v > 1) || (ch == 'j' && (v < 1 || v > 8))
 			|| v > 65535) {
-				fprintf(stderr, "gefs-fsck: -%c: bad value \"%s\"\n", ch, optarg);
-				return -1;
+				return usageerr("gefs-fsck", -1, "-%c: bad value \"%s\"", ch, optarg);
 			}
 			if (ch == 'b')
 				o->sbcopy = (int)v;
@@ -292,8 +294,7 @@ parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 			break;
 		case 'E':
 			if (strcmp(optarg, "reclaim") != 0) {
-				fprintf(stderr, "gefs-fsck: -E: unknown extended option \"%s\"\n", optarg);
-				return -1;
+				return usageerr("gefs-fsck", -1, "-E: unknown extended option \"%s\"", optarg);
 			}
 			o->reclaim = true;
 			break;
@@ -301,25 +302,18 @@ parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 		case OPT_LIST: exit(listproblems());
 		case 'V': printversion("gefs-fsck"); exit(EXIT_OK);
 		case 'h': usage(stdout); exit(EXIT_OK);
-		default: return -1;
+		default:
+			return usageerr("gefs-fsck", -1, "%s", optfailmsg(msg, sizeof msg, optstring, lo, optopt, argv[optind - 1]));
 		}
 	}
-	if (nmode > 1) {
-		fprintf(stderr, "gefs-fsck: only one of -n, -p/-a, -y may be given\n");
-		return -1;
-	}
-	if (c->json && c->progfd == STDOUT_FILENO) {
-		fprintf(stderr, "gefs-fsck: -C 1 would write progress into the JSON on standard output (use -C 0 or -C 2)\n");
-		exit(EXIT_USAGE);
-	}
-	if (o->reclaim && o->mode == GEFS_CKNONE) {
-		fprintf(stderr, "gefs-fsck: -E reclaim frees blocks: give -p or -y with it (-n changes nothing)\n");
-		exit(EXIT_USAGE);	/* one line: the usage text would bury it */
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "gefs-fsck: %s\n", optind >= argc ? "no device given" : "more than one device given");
-		return -1;
-	}
+	if (nmode > 1)
+		return usageerr("gefs-fsck", -1, "only one of -n, -p/-a, -y may be given");
+	if (c->json && c->progfd == STDOUT_FILENO)
+		return usageerr("gefs-fsck", -1, "-C 1 would write progress into the JSON on standard output (use -C 0 or -C 2)");
+	if (o->reclaim && o->mode == GEFS_CKNONE)
+		return usageerr("gefs-fsck", -1, "-E reclaim frees blocks: give -p or -y with it (-n changes nothing)");
+	if (optind != argc - 1)
+		return usageerr("gefs-fsck", -1, "%s", optind >= argc ? "no device given" : "more than one device given");
 	c->dev = argv[optind];
 	c->mode = o->mode;
 	return 0;
@@ -339,10 +333,8 @@ main(int argc, char **argv)
 	c.lastpct = -1;
 	gefs_defcheckopts(&o);
 	checkstdoutatexit("gefs-fsck", EXIT_OPERR);
-	if (parseargs(&c, &o, argc, argv) < 0) {
-		usage(stderr);
+	if (parseargs(&c, &o, argc, argv) < 0)
 		return EXIT_USAGE;
-	}
 	signal(SIGINT, onsig);
 	signal(SIGTERM, onsig);
 	o.report = report;

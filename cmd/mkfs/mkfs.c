@@ -164,6 +164,7 @@ parseargs(Args *a, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	GefsErr e;
+	char msg[128];
 	int c;
 
 	gefs_defformatopts(&a->fo);
@@ -184,18 +185,15 @@ parseargs(Args *a, int argc, char **argv)
 		case 'v':	a->verbose = 1; break;
 		case 'V':	printversion("gefs-mkfs"); return EXIT_OK;
 		case 'h':	usage(stdout); return EXIT_OK;
-		case ':':
-			return fail(EXIT_USAGE, "option %s needs an argument (see --help)", argv[optind - 1]);
-		default:
-			if (optopt)
-				return fail(EXIT_USAGE, "unknown option -%c (see --help)", optopt);
-			return fail(EXIT_USAGE, "unknown option %s (see --help)", argv[optind - 1]);
+		default:	/* '?' or ':' */
+			return usageerr("gefs-mkfs", EXIT_USAGE, "%s", optfailmsg(msg, sizeof msg, ":u:L:U:bFnqvVh", lopts,
+				optopt, argv[optind - 1]));
 		}
 	}
 	if (argc - optind < 1)
-		return fail(EXIT_USAGE, "no image given (see --help)");
+		return fail(EXIT_USAGE, "no image given (see gefs-mkfs --help)");
 	if (argc - optind > 2)
-		return fail(EXIT_USAGE, "too many operands (see --help)");
+		return fail(EXIT_USAGE, "too many operands (see gefs-mkfs --help)");
 	a->image = argv[optind];
 	if (argc - optind == 2) {
 		if (parsesize(argv[optind + 1], &a->size) < 0)

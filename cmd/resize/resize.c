@@ -70,6 +70,7 @@ parseargs(Args *a, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	char msg[128];
 	int c;
 
 	opterr = 0;
@@ -78,16 +79,15 @@ parseargs(Args *a, int argc, char **argv)
 		case 'q':	a->quiet = true; break;
 		case 'V':	printversion("gefs-resize"); return EXIT_OK;
 		case 'h':	usage(stdout); return EXIT_OK;
-		default:
-			if (optopt)
-				return fail(EXIT_USAGE, "unknown option -%c (see --help)", optopt);
-			return fail(EXIT_USAGE, "unknown option %s (see --help)", argv[optind - 1]);
+		default:	/* '?' or ':' */
+			return usageerr("gefs-resize", EXIT_USAGE, "%s", optfailmsg(msg, sizeof msg, ":qVh", lopts,
+				optopt, argv[optind - 1]));
 		}
 	}
 	if (argc - optind < 1)
-		return fail(EXIT_USAGE, "no image given (see --help)");
+		return fail(EXIT_USAGE, "no image given (see gefs-resize --help)");
 	if (argc - optind > 2)
-		return fail(EXIT_USAGE, "too many operands (see --help)");
+		return fail(EXIT_USAGE, "too many operands (see gefs-resize --help)");
 	a->image = argv[optind];
 	if (argc - optind == 2 && (parsebytes(argv[optind + 1], &a->size) < 0 || a->size == 0))
 		return fail(EXIT_USAGE, "cannot parse size \"%s\"", argv[optind + 1]);

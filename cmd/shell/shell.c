@@ -64,6 +64,7 @@ parseargs(int argc, char **argv, Args *a)
 		{"version", no_argument, NULL, 'V'},
 		{0},
 	};
+	char msg[128];
 	int c;
 
 	opterr = 0;
@@ -82,8 +83,7 @@ parseargs(int argc, char **argv, Args *a)
 		case 'h': usage(stdout); return -1;
 		case 'V': printversion(argv0); return -1;
 		default:
-			return usagefail(optopt ? "unknown option or missing argument: -" : "unknown option: ",
-				optopt ? (char[]){(char)optopt, 0} : argv[optind - 1]);
+			return usagefail(optfailmsg(msg, sizeof msg, "+wkxc:f:hV", lo, optopt, argv[optind - 1]), NULL);
 		}
 	}
 	if (argc - optind != 1)

@@ -123,6 +123,7 @@ parseargs(Args *a, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	GefsErr e;
+	char msg[128];
 	int c;
 
 	opterr = 0;
@@ -136,18 +137,15 @@ parseargs(Args *a, int argc, char **argv)
 		case 'q':	a->quiet = true; break;
 		case 'V':	printversion("gefs-tune"); return EXIT_OK;
 		case 'h':	usage(stdout); return EXIT_OK;
-		case ':':
-			return fail(EXIT_USAGE, "option %s needs an argument (see --help)", argv[optind - 1]);
-		default:
-			if (optopt)
-				return fail(EXIT_USAGE, "unknown option -%c (see --help)", optopt);
-			return fail(EXIT_USAGE, "unknown option %s (see --help)", argv[optind - 1]);
+		default:	/* '?' or ':' */
+			return usageerr("gefs-tune", EXIT_USAGE, "%s", optfailmsg(msg, sizeof msg, ":L:U:qVh", lopts,
+				optopt, argv[optind - 1]));
 		}
 	}
 	if (argc - optind < 1)
-		return fail(EXIT_USAGE, "no image given (see --help)");
+		return fail(EXIT_USAGE, "no image given (see gefs-tune --help)");
 	if (argc - optind > 1)
-		return fail(EXIT_USAGE, "too many operands (see --help)");
+		return fail(EXIT_USAGE, "too many operands (see gefs-tune --help)");
 	a->image = argv[optind];
 	if (a->label != NULL && gefs_labelcheck(a->label, &e) < 0)
 		return fail(EXIT_USAGE, "%s", e.msg);

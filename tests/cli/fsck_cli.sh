@@ -17,6 +17,9 @@ t() { # expected-status description command...
 t 16 "no device" "$BIN"
 t 16 "two devices" "$BIN" a b
 t 16 "bad option" "$BIN" -Z x
+# one line naming the program, not getopt's line and the usage text
+[ "$(cat /tmp/fsck-cli.out.$$)" = "gefs-fsck: unknown option -Z (see gefs-fsck --help)" ] \
+	|| { echo "FAIL: usage error is not one line"; cat /tmp/fsck-cli.out.$$; fail=1; }
 t 16 "-n and -y" "$BIN" -n -y x
 t 16 "bad -b" "$BIN" -b 2 x
 t 16 "bad -E" "$BIN" -E bogus x

@@ -41,9 +41,9 @@ while IFS= read -r c; do
 done < "$tmp/cites"
 [ $n -ge 40 ] || bad "only $n citations found"
 
-# the names gefs-dump prints, from its name tables
-for f in fmt.c arenas.c; do
-	sed -n '/^static const char \*[a-z]*\[\] = {/,/^};/p' "$src/cmd/dump/$f" | grep -oE '"[A-Za-z0-9]+"' | tr -d '"'
+# the names gefs-dump prints, from the name tables of its renderers (cmd/common)
+for f in rfmt.c rarenas.c; do
+	sed -n '/^static const char \*[a-z]*\[\] = {/,/^};/p' "$src/cmd/common/$f" | grep -oE '"[A-Za-z0-9]+"' | tr -d '"'
 done | grep -vx 'Onop\|LogNop' > "$tmp/names"
 [ "$(wc -l < "$tmp/names")" -ge 20 ] || bad "name tables of gefs-dump not found"
 while IFS= read -r w; do

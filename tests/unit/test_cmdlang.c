@@ -168,6 +168,34 @@ test_longopts(void)
 	CU_ASSERT_EQUAL(parseopts(2, v4, "x;rehash=r", &o, err, sizeof err), -1);
 }
 
+/* A long option whose letter takes an argument: --depth N, --depth=N. */
+static void
+test_longargs(void)
+{
+	char *v1[] = {"tree", "--depth", "2", "main", NULL};
+	char *v2[] = {"tree", "--depth=3", "-S", NULL};
+	char *v3[] = {"tree", "--depth", NULL};
+	char *v4[] = {"tree", "--snaptree=1", NULL};
+	char *v5[] = {"tree", "-d4", "--snaptree", NULL};
+	const char *spec = "d:s:b:S;depth=d,snaptree=S";
+	Opts o;
+
+	CU_ASSERT_EQUAL(parseopts(4, v1, spec, &o, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(o.arg['d'], "2");
+	CU_ASSERT_EQUAL(o.optind, 3);
+	CU_ASSERT_EQUAL(parseopts(3, v2, spec, &o, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(o.arg['d'], "3");
+	CU_ASSERT_EQUAL(o.count['S'], 1);
+	CU_ASSERT_EQUAL(o.optind, 3);
+	CU_ASSERT_EQUAL(parseopts(2, v3, spec, &o, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--depth needs an argument"));
+	CU_ASSERT_EQUAL(parseopts(2, v4, spec, &o, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--snaptree takes no argument"));
+	CU_ASSERT_EQUAL(parseopts(3, v5, spec, &o, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(o.arg['d'], "4");
+	CU_ASSERT_EQUAL(o.count['S'], 1);
+}
+
 static int ran;
 
 static int
@@ -224,6 +252,7 @@ suite_cmdlang(void)
 	CU_add_test(s, "resolve", test_resolve);
 	CU_add_test(s, "options", test_opts);
 	CU_add_test(s, "long options", test_longopts);
+	CU_add_test(s, "long options with arguments", test_longargs);
 	CU_add_test(s, "table and help", test_table);
 	return 0;
 }

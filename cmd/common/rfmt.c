@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fmt — rendering keys, values and messages (§9, §10) as text and JSON,
+ * rfmt — rendering keys, values and messages (§9, §10) as text and JSON,
  * shared by the tree, block and snaps commands.  Everything is decoded
  * through the pack API; what does not decode is shown as hex, never
  * trusted.
  */
 #include <string.h>
-#include "dump.h"
+#include "rint.h"
 
 static const char *opnames[] = {
 	"Onop", "Oinsert", "Odelete", "Oclearb", "Oclobber",
@@ -27,7 +27,7 @@ hexbytes(FILE *f, const uint8_t *p, size_t n)
 }
 
 static void
-jsonhexbytes(Dump *d, const char *key, const uint8_t *p, size_t n)
+jsonhexbytes(Render *rd, const char *key, const uint8_t *p, size_t n)
 {
 	char buf[2 * (GEFS_INLMAX + GEFS_KEYMAX) + 1];
 	size_t i;
@@ -37,11 +37,11 @@ jsonhexbytes(Dump *d, const char *key, const uint8_t *p, size_t n)
 	for (i = 0; i < n; i++)
 		snprintf(buf + 2 * i, 3, "%02x", p[i]);
 	buf[2 * n] = 0;
-	jsonstr(&d->j, key, buf);
+	jsonstr(&rd->j, key, buf);
 }
 
 static void
-fmtkey(Dump *d, FILE *f, const uint8_t *k, size_t nk)
+fmtkey(Render *rd, FILE *f, const uint8_t *k, size_t nk)
 {
 	char name[4 * GEFS_KEYMAX + 8], q[24];
 	GefsKey key;
@@ -58,13 +58,13 @@ fmtkey(Dump *d, FILE *f, const uint8_t *k, size_t nk)
 		break;
 	case GEFS_KENT:
 		fprintf(f, "Kent(%s, \"%s\")", fmtnone(q, sizeof q, key.qid),
-			showname(d, name, sizeof name, key.name, key.nlen, 'f'));
+			showname(rd, name, sizeof name, key.name, key.nlen, 'f'));
 		break;
 	case GEFS_KUP:
 		fprintf(f, "Kup(%s)", fmtnone(q, sizeof q, key.qid));
 		break;
 	case GEFS_KLABEL:
-		fprintf(f, "Klabel(\"%s\")", showname(d, name, sizeof name, key.name, key.nlen, 'l'));
+		fprintf(f, "Klabel(\"%s\")", showname(rd, name, sizeof name, key.name, key.nlen, 'l'));
 		break;
 	case GEFS_KSNAP:
 		fprintf(f, "Ksnap(%lld)", (long long)key.gen);
@@ -73,7 +73,7 @@ fmtkey(Dump *d, FILE *f, const uint8_t *k, size_t nk)
 		fprintf(f, "Kdlist(%lld, %lld)", (long long)key.gen, (long long)key.bgen);
 		break;
 	case GEFS_KCONF:
-		fprintf(f, "Kconf(\"%s\")", showname(d, name, sizeof name, key.name, key.nlen, 'c'));
+		fprintf(f, "Kconf(\"%s\")", showname(rd, name, sizeof name, key.name, key.nlen, 'c'));
 		break;
 	}
 }
@@ -114,7 +114,7 @@ fmtsnap(FILE *f, const GefsSnap *s)
 
 /* A value whose key type is known to decode; -1 if the value does not. */
 static int
-fmtval1(Dump *d, FILE *f, int ktype, const uint8_t *v, size_t nv)
+fmtval1(Render *rd, FILE *f, int ktype, const uint8_t *v, size_t nv)
 {
 	GefsBptr bp;
 	GefsXdir x;
@@ -137,7 +137,7 @@ fmtval1(Dump *d, FILE *f, int ktype, const uint8_t *v, size_t nv)
 		return 0;
 	case GEFS_KUP:
 		fputs("-> ", f);
-		fmtkey(d, f, v, nv);
+		fmtkey(rd, f, v, nv);
 		return 0;
 	case GEFS_KLABEL:
 		if (gefs_unpacklabel(&l, v, nv, NULL) < 0)
@@ -157,19 +157,19 @@ fmtval1(Dump *d, FILE *f, int ktype, const uint8_t *v, size_t nv)
 			fmtnone(b, sizeof b, dl.tl.addr));
 		return 0;
 	case GEFS_KCONF:
-		fprintf(f, "\"%s\"", showname(d, name, sizeof name, v, nv, 'c'));
+		fprintf(f, "\"%s\"", showname(rd, name, sizeof name, v, nv, 'c'));
 		return 0;
 	}
 	return -1;
 }
 
 void
-fmtkv(Dump *d, FILE *f, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv, bool pivot)
+fmtkv(Render *rd, FILE *f, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv, bool pivot)
 {
 	GefsBptr bp;
 	uint16_t fill;
 
-	fmtkey(d, f, k, nk);
+	fmtkey(rd, f, k, nk);
 	fputs("  ", f);
 	if (pivot) {
 		if (gefs_unpackpivval(&bp, &fill, v, nv, NULL) == 0) {
@@ -182,7 +182,7 @@ fmtkv(Dump *d, FILE *f, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv
 		}
 		return;
 	}
-	if (nk == 0 || fmtval1(d, f, k[0], v, nv) < 0) {
+	if (nk == 0 || fmtval1(rd, f, k[0], v, nv) < 0) {
 		fprintf(f, "value[%zu]:", nv);
 		hexbytes(f, v, nv);
 	}
@@ -219,16 +219,16 @@ fmtwstat(FILE *f, const uint8_t *v, size_t nv)
 }
 
 void
-fmtmsg(Dump *d, FILE *f, const GefsMsg *m)
+fmtmsg(Render *rd, FILE *f, const GefsMsg *m)
 {
 	GefsRelink r;
 
 	fprintf(f, "%s ", m->op < 9 ? opnames[m->op] : "O?");
-	fmtkey(d, f, m->k, m->nk);
+	fmtkey(rd, f, m->k, m->nk);
 	switch (m->op) {
 	case GEFS_OINSERT:
 		fputs("  ", f);
-		if (m->nk == 0 || fmtval1(d, f, m->k[0], m->v, m->nv) < 0) {
+		if (m->nk == 0 || fmtval1(rd, f, m->k[0], m->v, m->nv) < 0) {
 			fprintf(f, "value[%u]:", m->nv);
 			hexbytes(f, m->v, m->nv);
 		}
@@ -260,98 +260,98 @@ fmtmsg(Dump *d, FILE *f, const GefsMsg *m)
 /* ------------------------------------------------------------------ */
 
 void
-jsonkey(Dump *d, const char *name, const uint8_t *k, size_t nk)
+jsonkey(Render *rd, const char *name, const uint8_t *k, size_t nk)
 {
 	GefsKey key;
 
-	jsonobj(&d->j, name);
+	jsonobj(&rd->j, name);
 	if (gefs_unpackkey(&key, k, nk, NULL) < 0) {
-		jsonstr(&d->j, "type", "invalid");
-		jsonhexbytes(d, "hex", k, nk);
-		jsonend(&d->j);
+		jsonstr(&rd->j, "type", "invalid");
+		jsonhexbytes(rd, "hex", k, nk);
+		jsonend(&rd->j);
 		return;
 	}
-	jsonstr(&d->j, "type", keynames[key.type]);
+	jsonstr(&rd->j, "type", keynames[key.type]);
 	switch (key.type) {
 	case GEFS_KDAT:
-		jsonhex(&d->j, "qid", key.qid);
-		jsonhex(&d->j, "off", key.off);
+		jsonhex(&rd->j, "qid", key.qid);
+		jsonhex(&rd->j, "off", key.off);
 		break;
 	case GEFS_KENT:
-		jsonhex(&d->j, "pqid", key.qid);
-		jsonname(d, "name", key.name, key.nlen, 'f');
+		jsonhex(&rd->j, "pqid", key.qid);
+		jsonname(rd, "name", key.name, key.nlen, 'f');
 		break;
 	case GEFS_KUP:
-		jsonhex(&d->j, "qid", key.qid);
+		jsonhex(&rd->j, "qid", key.qid);
 		break;
 	case GEFS_KLABEL:
-		jsonname(d, "name", key.name, key.nlen, 'l');
+		jsonname(rd, "name", key.name, key.nlen, 'l');
 		break;
 	case GEFS_KCONF:
-		jsonmem(&d->j, "name", key.name, key.nlen);
+		jsonmem(&rd->j, "name", key.name, key.nlen);
 		break;
 	case GEFS_KSNAP:
-		jsoni64(&d->j, "gen", (int64_t)key.gen);
+		jsoni64(&rd->j, "gen", (int64_t)key.gen);
 		break;
 	case GEFS_KDLIST:
-		jsoni64(&d->j, "gen", (int64_t)key.gen);
-		jsoni64(&d->j, "bgen", (int64_t)key.bgen);
+		jsoni64(&rd->j, "gen", (int64_t)key.gen);
+		jsoni64(&rd->j, "bgen", (int64_t)key.bgen);
 		break;
 	}
-	jsonend(&d->j);
+	jsonend(&rd->j);
 }
 
 void
-jsonbptr(Dump *d, const char *key, const GefsBptr *bp)
+jsonbptr(Render *rd, const char *key, const GefsBptr *bp)
 {
-	jsonobj(&d->j, key);
-	jsonhex(&d->j, "addr", bp->addr);
-	jsonhash(&d->j, "hash", bp->hash);
+	jsonobj(&rd->j, key);
+	jsonhex(&rd->j, "addr", bp->addr);
+	jsonhash(&rd->j, "hash", bp->hash);
 	if (bp->gen == GEFS_NONE)
-		jsonnull(&d->j, "gen");
+		jsonnull(&rd->j, "gen");
 	else
-		jsonu64(&d->j, "gen", bp->gen);
-	jsonend(&d->j);
+		jsonu64(&rd->j, "gen", bp->gen);
+	jsonend(&rd->j);
 }
 
 void
-jsonxdir(Dump *d, const char *key, const GefsXdir *x)
+jsonxdir(Render *rd, const char *key, const GefsXdir *x)
 {
-	jsonobj(&d->j, key);
-	jsonhex(&d->j, "qid_path", x->qpath);
-	jsonu64(&d->j, "qid_vers", x->qvers);
-	jsonu64(&d->j, "qid_type", x->qtype);
-	jsonu64(&d->j, "mode", x->mode);
-	jsoni64(&d->j, "atime_ns", x->atime);
-	jsoni64(&d->j, "mtime_ns", x->mtime);
-	jsonu64(&d->j, "length", x->length);
-	jsoni64(&d->j, "uid", x->uid);
-	jsoni64(&d->j, "gid", x->gid);
-	jsoni64(&d->j, "muid", x->muid);
-	jsonhex(&d->j, "flag", x->flag);
-	jsonend(&d->j);
+	jsonobj(&rd->j, key);
+	jsonhex(&rd->j, "qid_path", x->qpath);
+	jsonu64(&rd->j, "qid_vers", x->qvers);
+	jsonu64(&rd->j, "qid_type", x->qtype);
+	jsonu64(&rd->j, "mode", x->mode);
+	jsoni64(&rd->j, "atime_ns", x->atime);
+	jsoni64(&rd->j, "mtime_ns", x->mtime);
+	jsonu64(&rd->j, "length", x->length);
+	jsoni64(&rd->j, "uid", x->uid);
+	jsoni64(&rd->j, "gid", x->gid);
+	jsoni64(&rd->j, "muid", x->muid);
+	jsonhex(&rd->j, "flag", x->flag);
+	jsonend(&rd->j);
 }
 
 void
-jsonsnap(Dump *d, const char *key, const GefsSnap *s)
+jsonsnap(Render *rd, const char *key, const GefsSnap *s)
 {
-	jsonobj(&d->j, key);
-	jsoni64(&d->j, "gen", s->gen);
-	jsoni64(&d->j, "nref", s->nref);
-	jsoni64(&d->j, "nlbl", s->nlbl);
-	jsoni64(&d->j, "ht", s->ht);
-	jsonu64(&d->j, "flag", s->flag);
-	jsoni64(&d->j, "pred", s->pred);
-	jsoni64(&d->j, "succ", s->succ);
-	jsoni64(&d->j, "base", s->base);
-	jsonbptr(d, "root", &s->root);
-	jsonend(&d->j);
+	jsonobj(&rd->j, key);
+	jsoni64(&rd->j, "gen", s->gen);
+	jsoni64(&rd->j, "nref", s->nref);
+	jsoni64(&rd->j, "nlbl", s->nlbl);
+	jsoni64(&rd->j, "ht", s->ht);
+	jsonu64(&rd->j, "flag", s->flag);
+	jsoni64(&rd->j, "pred", s->pred);
+	jsoni64(&rd->j, "succ", s->succ);
+	jsoni64(&rd->j, "base", s->base);
+	jsonbptr(rd, "root", &s->root);
+	jsonend(&rd->j);
 }
 
 /* The value decoded by key type into members of the current object;
  * -1 when it does not decode. */
 static int
-jsonval1(Dump *d, int ktype, const uint8_t *v, size_t nv)
+jsonval1(Render *rd, int ktype, const uint8_t *v, size_t nv)
 {
 	GefsBptr bp;
 	GefsXdir x;
@@ -364,61 +364,61 @@ jsonval1(Dump *d, int ktype, const uint8_t *v, size_t nv)
 		if (nv != GEFS_PTRSZ)
 			return -1;
 		gefs_unpackbptr(&bp, v);
-		jsonbptr(d, "bptr", &bp);
+		jsonbptr(rd, "bptr", &bp);
 		return 0;
 	case GEFS_KENT:
 		if (gefs_unpackxdir(&x, v, nv, NULL) < 0)
 			return -1;
-		jsonxdir(d, "xdir", &x);
+		jsonxdir(rd, "xdir", &x);
 		return 0;
 	case GEFS_KUP:
-		jsonkey(d, "parent", v, nv);
+		jsonkey(rd, "parent", v, nv);
 		return 0;
 	case GEFS_KLABEL:
 		if (gefs_unpacklabel(&l, v, nv, NULL) < 0)
 			return -1;
-		jsoni64(&d->j, "gen", (int64_t)l.gen);
-		jsonu64(&d->j, "flags", l.flags);
+		jsoni64(&rd->j, "gen", (int64_t)l.gen);
+		jsonu64(&rd->j, "flags", l.flags);
 		return 0;
 	case GEFS_KSNAP:
 		if (gefs_unpacksnap(&s, v, nv, NULL) < 0)
 			return -1;
-		jsonsnap(d, "snap", &s);
+		jsonsnap(rd, "snap", &s);
 		return 0;
 	case GEFS_KDLIST:
 		if (gefs_unpackdlist(&dl, v, nv, NULL) < 0)
 			return -1;
-		jsonhex(&d->j, "hd", dl.hd.addr);
-		jsonhex(&d->j, "tl", dl.tl.addr);
+		jsonhex(&rd->j, "hd", dl.hd.addr);
+		jsonhex(&rd->j, "tl", dl.tl.addr);
 		return 0;
 	case GEFS_KCONF:
-		jsonmem(&d->j, "text", v, nv);
+		jsonmem(&rd->j, "text", v, nv);
 		return 0;
 	}
 	return -1;
 }
 
 void
-jsonval(Dump *d, const char *key, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv, bool pivot)
+jsonval(Render *rd, const char *key, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv, bool pivot)
 {
 	GefsBptr bp;
 	uint16_t fill;
 
-	jsonobj(&d->j, key);
-	jsonu64(&d->j, "len", nv);
+	jsonobj(&rd->j, key);
+	jsonu64(&rd->j, "len", nv);
 	if (pivot) {
 		if (gefs_unpackpivval(&bp, &fill, v, nv, NULL) == 0) {
-			jsonbptr(d, "child", &bp);
-			jsonu64(&d->j, "fill", fill);
+			jsonbptr(rd, "child", &bp);
+			jsonu64(&rd->j, "fill", fill);
 		} else
-			jsonhexbytes(d, "hex", v, nv);
-	} else if (nk == 0 || jsonval1(d, k[0], v, nv) < 0)
-		jsonhexbytes(d, "hex", v, nv);
-	jsonend(&d->j);
+			jsonhexbytes(rd, "hex", v, nv);
+	} else if (nk == 0 || jsonval1(rd, k[0], v, nv) < 0)
+		jsonhexbytes(rd, "hex", v, nv);
+	jsonend(&rd->j);
 }
 
 static void
-jsonwstat(Dump *d, const uint8_t *v, size_t nv)
+jsonwstat(Render *rd, const uint8_t *v, size_t nv)
 {
 	GefsXdir x;
 	int qp;
@@ -426,55 +426,55 @@ jsonwstat(Dump *d, const uint8_t *v, size_t nv)
 
 	memset(&x, 0, sizeof x);
 	if (nv < 1 || gefs_applywstat(&x, v, nv, &qp, NULL) < 0) {
-		jsonbool(&d->j, "malformed", 1);
-		jsonhexbytes(d, "hex", v, nv);
+		jsonbool(&rd->j, "malformed", 1);
+		jsonhexbytes(rd, "hex", v, nv);
 		return;
 	}
 	fl = v[0];
-	jsonu64(&d->j, "flags", fl);
-	if (fl & GEFS_OWSIZE)	jsonu64(&d->j, "size", x.length);
-	if (fl & GEFS_OWMODE)	jsonu64(&d->j, "mode", x.mode);
-	if (fl & GEFS_OWMTIME)	jsoni64(&d->j, "mtime_ns", x.mtime);
-	if (fl & GEFS_OWATIME)	jsoni64(&d->j, "atime_ns", x.atime);
-	if (fl & GEFS_OWUID)	jsoni64(&d->j, "uid", x.uid);
-	if (fl & GEFS_OWGID)	jsoni64(&d->j, "gid", x.gid);
-	if (fl & GEFS_OWMUID)	jsoni64(&d->j, "muid", x.muid);
+	jsonu64(&rd->j, "flags", fl);
+	if (fl & GEFS_OWSIZE)	jsonu64(&rd->j, "size", x.length);
+	if (fl & GEFS_OWMODE)	jsonu64(&rd->j, "mode", x.mode);
+	if (fl & GEFS_OWMTIME)	jsoni64(&rd->j, "mtime_ns", x.mtime);
+	if (fl & GEFS_OWATIME)	jsoni64(&rd->j, "atime_ns", x.atime);
+	if (fl & GEFS_OWUID)	jsoni64(&rd->j, "uid", x.uid);
+	if (fl & GEFS_OWGID)	jsoni64(&rd->j, "gid", x.gid);
+	if (fl & GEFS_OWMUID)	jsoni64(&rd->j, "muid", x.muid);
 	if ((fl & GEFS_OWQPATH) && qp)
-		jsonhex(&d->j, "qpath", x.qpath);
+		jsonhex(&rd->j, "qpath", x.qpath);
 }
 
 /* One message as a JSON object (inside an array). */
 void
-jsonmsg(Dump *d, const GefsMsg *m)
+jsonmsg(Render *rd, const GefsMsg *m)
 {
 	GefsRelink r;
 
-	jsonobj(&d->j, NULL);
-	jsonstr(&d->j, "op", m->op < 9 ? opnames[m->op] : "invalid");
-	jsonu64(&d->j, "opcode", m->op);
-	jsonkey(d, "key", m->k, m->nk);
+	jsonobj(&rd->j, NULL);
+	jsonstr(&rd->j, "op", m->op < 9 ? opnames[m->op] : "invalid");
+	jsonu64(&rd->j, "opcode", m->op);
+	jsonkey(rd, "key", m->k, m->nk);
 	switch (m->op) {
 	case GEFS_OINSERT:
-		jsonval(d, "value", m->k, m->nk, m->v, m->nv, false);
+		jsonval(rd, "value", m->k, m->nk, m->v, m->nv, false);
 		break;
 	case GEFS_OWSTAT:
-		jsonobj(&d->j, "wstat");
-		jsonwstat(d, m->v, m->nv);
-		jsonend(&d->j);
+		jsonobj(&rd->j, "wstat");
+		jsonwstat(rd, m->v, m->nv);
+		jsonend(&rd->j);
 		break;
 	case GEFS_ORELINK:
 	case GEFS_OREPREV:
 	case GEFS_OINCREF:
 		if (gefs_unpackrelink(&r, m->v, m->nv, NULL) == 0) {
-			jsoni64(&d->j, "link", r.link);
-			jsoni64(&d->j, "dlbl", r.dlbl);
-			jsoni64(&d->j, "dref", r.dref);
+			jsoni64(&rd->j, "link", r.link);
+			jsoni64(&rd->j, "dlbl", r.dlbl);
+			jsoni64(&rd->j, "dref", r.dref);
 		} else
-			jsonhexbytes(d, "hex", m->v, m->nv);
+			jsonhexbytes(rd, "hex", m->v, m->nv);
 		break;
 	default:
 		if (m->nv > 0)
-			jsonhexbytes(d, "hex", m->v, m->nv);
+			jsonhexbytes(rd, "hex", m->v, m->nv);
 	}
-	jsonend(&d->j);
+	jsonend(&rd->j);
 }

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * snaps — the snaps command: labels, snapshot records, deadlists (with
+ * rsnaps — the snapshot tree: labels, snapshot records, deadlists (with
  * their block chains walked and counted) and global configuration
  * entries of the snapshot tree (§9.5–§9.9, §13).
  */
 #include <stdlib.h>
 #include <string.h>
-#include "dump.h"
+#include "rint.h"
 
 typedef struct Lbl {
 	char		*name;
@@ -15,7 +15,7 @@ typedef struct Lbl {
 } Lbl;
 
 typedef struct Snaps {
-	Dump	*d;
+	Render	*rd;
 	Lbl	*lbl;
 	size_t	nlbl, cap;
 	Table	*tab;
@@ -48,40 +48,39 @@ addlabel(void *arg, const char *name, size_t n, const GefsLabel *l)
 static void
 showlabels(Snaps *s)
 {
-	Dump *d;
+	Render *rd;
 	Table *tab;
 	char nm[4 * GEFS_LABELMAX + 8];
 	size_t i;
 
-	d = s->d;
-	if (d->json) {
-		jsonarr(&d->j, "labels");
+	rd = s->rd;
+	if (rd->json) {
+		jsonarr(&rd->j, "labels");
 		for (i = 0; i < s->nlbl; i++) {
-			jsonobj(&d->j, NULL);
-			jsonname(d, "name", (uint8_t *)s->lbl[i].name, s->lbl[i].n, 'l');
-			jsoni64(&d->j, "gen", (int64_t)s->lbl[i].l.gen);
-			jsonu64(&d->j, "flags", s->lbl[i].l.flags);
-			jsonbool(&d->j, "mutable", s->lbl[i].l.flags & GEFS_LMUT);
-			jsonend(&d->j);
+			jsonobj(&rd->j, NULL);
+			jsonname(rd, "name", (uint8_t *)s->lbl[i].name, s->lbl[i].n, 'l');
+			jsoni64(&rd->j, "gen", (int64_t)s->lbl[i].l.gen);
+			jsonu64(&rd->j, "flags", s->lbl[i].l.flags);
+			jsonbool(&rd->j, "mutable", s->lbl[i].l.flags & GEFS_LMUT);
+			jsonend(&rd->j);
 		}
-		jsonend(&d->j);
+		jsonend(&rd->j);
 		return;
 	}
-	printf("labels (%zu):\n", s->nlbl);
+	fprintf(rd->f, "labels (%zu):\n", s->nlbl);
 	tab = tabnew("lrl");
 	tabheader(tab);
 	tabcell(tab, "name");
 	tabcell(tab, "gen");
 	tabcell(tab, "flags");
 	for (i = 0; i < s->nlbl; i++) {
-		tabcell(tab, "%s", showname(d, nm, sizeof nm, (uint8_t *)s->lbl[i].name,
+		tabcell(tab, "%s", showname(rd, nm, sizeof nm, (uint8_t *)s->lbl[i].name,
 			s->lbl[i].n, 'l'));
 		tabcell(tab, "%lld", (long long)s->lbl[i].l.gen);
 		tabcell(tab, "0x%x%s", s->lbl[i].l.flags,
 			(s->lbl[i].l.flags & GEFS_LMUT) ? " mutable" : "");
 	}
-	tabprint(tab, stdout, "  ");
-	tabfree(tab);
+	rtabprint(rd, tab, "  ");
 }
 
 /* The labels naming snapshot gen, comma-separated, into buf. */
@@ -96,7 +95,7 @@ labelsof(Snaps *s, int64_t gen, char *buf, size_t n)
 		if ((int64_t)s->lbl[i].l.gen != gen)
 			continue;
 		o += (size_t)snprintf(buf + o, n - o, "%s%s", o ? "," : "",
-			showname(s->d, nm, sizeof nm, (uint8_t *)s->lbl[i].name, s->lbl[i].n, 'l'));
+			showname(s->rd, nm, sizeof nm, (uint8_t *)s->lbl[i].name, s->lbl[i].n, 'l'));
 	}
 	if (o == 0)
 		snprintf(buf, n, "-");
@@ -110,8 +109,8 @@ eachsnap(void *arg, const GefsSnap *sn)
 	char a[24], l[1024];
 
 	s = arg;
-	if (s->d->json) {
-		jsonsnap(s->d, NULL, sn);
+	if (s->rd->json) {
+		jsonsnap(s->rd, NULL, sn);
 		return 0;
 	}
 	tabcell(s->tab, "%lld", (long long)sn->gen);
@@ -129,35 +128,34 @@ eachsnap(void *arg, const GefsSnap *sn)
 static void
 showsnaps(Snaps *s)
 {
-	Dump *d;
+	Render *rd;
 	static const char *hd[] = { "gen", "labels", "nref", "nlbl", "ht", "pred", "succ",
 		"base", "root" };
 	size_t i;
 
-	d = s->d;
-	if (d->json)
-		jsonarr(&d->j, "snapshots");
+	rd = s->rd;
+	if (rd->json)
+		jsonarr(&rd->j, "snapshots");
 	else {
-		printf("\nsnapshots:\n");
+		fprintf(rd->f, "\nsnapshots:\n");
 		s->tab = tabnew("rlrrrrrrl");
 		tabheader(s->tab);
 		for (i = 0; i < 9; i++)
 			tabcell(s->tab, "%s", hd[i]);
 	}
-	if (gefs_walksnaps(d->fs, eachsnap, s) != 0)
-		fsfail(d, "snapshot records");
-	if (d->json)
-		jsonend(&d->j);
+	if (gefs_walksnaps(rd->fs, eachsnap, s) != 0)
+		rfsfail(rd, "snapshot records");
+	if (rd->json)
+		jsonend(&rd->j);
 	else {
-		tabprint(s->tab, stdout, "  ");
-		tabfree(s->tab);
+		rtabprint(rd, s->tab, "  ");
 	}
 }
 
 /* Walk a deadlist chain from hd: blocks and entries.  Brent's cycle
  * detection bounds the walk on a damaged chain. */
 static int
-dlcount(Dump *d, uint64_t hd, uint64_t *nblk, uint64_t *nent)
+dlcount(Render *rd, uint64_t hd, uint64_t *nblk, uint64_t *nent)
 {
 	GefsLogHdr h;
 	GefsErr e;
@@ -175,7 +173,7 @@ dlcount(Dump *d, uint64_t hd, uint64_t *nblk, uint64_t *nent)
 	lim = 2;
 	for (a = hd; a != GEFS_NONE; a = h.chain.addr) {
 		if (a == tort) {
-			fail(d, "deadlist: chain loops back to block 0x%llx", (unsigned long long)a);
+			rfail(rd, "deadlist: chain loops back to block 0x%llx", (unsigned long long)a);
 			rc = -1;
 			break;
 		}
@@ -185,18 +183,18 @@ dlcount(Dump *d, uint64_t hd, uint64_t *nblk, uint64_t *nent)
 			steps = 0;
 		}
 		memset(&e, 0, sizeof e);
-		if (gefs_readblk(d->fs, a, blk) < 0) {
-			fsfail(d, "deadlist block 0x%llx", (unsigned long long)a);
+		if (gefs_readblk(rd->fs, a, blk) < 0) {
+			rfsfail(rd, "deadlist block 0x%llx", (unsigned long long)a);
 			rc = -1;
 			break;
 		}
 		if (gefs_unpackloghdr(&h, blk, GEFS_TDLIST, a, &e) < 0) {
-			fail(d, "%s", e.msg);
+			rfail(rd, "%s", e.msg);
 			rc = -1;
 			break;
 		}
 		if (gefs_loghash(blk, h.logsz) != h.logh)
-			fail(d, "deadlist block 0x%llx: body hash mismatch", (unsigned long long)a);
+			rfail(rd, "deadlist block 0x%llx: body hash mismatch", (unsigned long long)a);
 		(*nblk)++;
 		*nent += h.logsz / 8;
 	}
@@ -208,22 +206,22 @@ static int
 eachdlist(void *arg, uint64_t gen, uint64_t bgen, const GefsDlist *dl)
 {
 	Snaps *s;
-	Dump *d;
+	Render *rd;
 	uint64_t nb, ne;
 	char a[24], b[24];
 
 	s = arg;
-	d = s->d;
-	dlcount(d, dl->hd.addr, &nb, &ne);
-	if (d->json) {
-		jsonobj(&d->j, NULL);
-		jsoni64(&d->j, "gen", (int64_t)gen);
-		jsoni64(&d->j, "bgen", (int64_t)bgen);
-		jsonhex(&d->j, "hd", dl->hd.addr);
-		jsonhex(&d->j, "tl", dl->tl.addr);
-		jsonu64(&d->j, "blocks", nb);
-		jsonu64(&d->j, "entries", ne);
-		jsonend(&d->j);
+	rd = s->rd;
+	dlcount(rd, dl->hd.addr, &nb, &ne);
+	if (rd->json) {
+		jsonobj(&rd->j, NULL);
+		jsoni64(&rd->j, "gen", (int64_t)gen);
+		jsoni64(&rd->j, "bgen", (int64_t)bgen);
+		jsonhex(&rd->j, "hd", dl->hd.addr);
+		jsonhex(&rd->j, "tl", dl->tl.addr);
+		jsonu64(&rd->j, "blocks", nb);
+		jsonu64(&rd->j, "entries", ne);
+		jsonend(&rd->j);
 		return 0;
 	}
 	tabcell(s->tab, "%lld", (long long)gen);
@@ -238,27 +236,26 @@ eachdlist(void *arg, uint64_t gen, uint64_t bgen, const GefsDlist *dl)
 static void
 showdlists(Snaps *s)
 {
-	Dump *d;
+	Render *rd;
 	static const char *hd[] = { "gen", "bgen", "hd", "tl", "blocks", "entries" };
 	size_t i;
 
-	d = s->d;
-	if (d->json)
-		jsonarr(&d->j, "deadlists");
+	rd = s->rd;
+	if (rd->json)
+		jsonarr(&rd->j, "deadlists");
 	else {
-		printf("\ndeadlists:\n");
+		fprintf(rd->f, "\ndeadlists:\n");
 		s->tab = tabnew("rrllrr");
 		tabheader(s->tab);
 		for (i = 0; i < 6; i++)
 			tabcell(s->tab, "%s", hd[i]);
 	}
-	if (gefs_walkdlists(d->fs, eachdlist, s) != 0)
-		fsfail(d, "deadlists");
-	if (d->json)
-		jsonend(&d->j);
+	if (gefs_walkdlists(rd->fs, eachdlist, s) != 0)
+		rfsfail(rd, "deadlists");
+	if (rd->json)
+		jsonend(&rd->j);
 	else {
-		tabprint(s->tab, stdout, "  ");
-		tabfree(s->tab);
+		rtabprint(rd, s->tab, "  ");
 	}
 }
 
@@ -266,7 +263,7 @@ showdlists(Snaps *s)
 static void
 showconf(Snaps *s)
 {
-	Dump *d;
+	Render *rd;
 	GefsTree *t;
 	GefsScan *sc;
 	GefsKv kv;
@@ -274,63 +271,60 @@ showconf(Snaps *s)
 	char k[1100], v[2100];
 	int rc, n;
 
-	d = s->d;
+	rd = s->rd;
 	n = 0;
-	if (d->json)
-		jsonarr(&d->j, "config");
+	if (rd->json)
+		jsonarr(&rd->j, "config");
 	else
-		printf("\nconfig:\n");
+		fprintf(rd->f, "\nconfig:\n");
 	pfx = GEFS_KCONF;
-	t = gefs_snaptree(d->fs);
+	t = gefs_snaptree(rd->fs);
 	sc = t ? gefs_scanprefix(t, &pfx, 1) : NULL;
 	rc = 0;
 	while (sc != NULL && (rc = gefs_scannext(sc, &kv)) == 1) {
 		n++;
-		if (d->json) {
-			jsonobj(&d->j, NULL);
-			jsonmem(&d->j, "name", kv.k + 1, kv.nk - 1u);
-			jsonmem(&d->j, "value", kv.v, kv.nv);
-			jsonend(&d->j);
+		if (rd->json) {
+			jsonobj(&rd->j, NULL);
+			jsonmem(&rd->j, "name", kv.k + 1, kv.nk - 1u);
+			jsonmem(&rd->j, "value", kv.v, kv.nv);
+			jsonend(&rd->j);
 		} else
-			printf("  %s = \"%s\"\n", showname(d, k, sizeof k, kv.k + 1, kv.nk - 1u, 'c'),
-				showname(d, v, sizeof v, kv.v, kv.nv, 'c'));
+			fprintf(rd->f, "  %s = \"%s\"\n", showname(rd, k, sizeof k, kv.k + 1, kv.nk - 1u, 'c'),
+				showname(rd, v, sizeof v, kv.v, kv.nv, 'c'));
 	}
 	if (sc == NULL || rc < 0)
-		fsfail(d, "snapshot tree: config entries");
-	else if (n == 0 && !d->json)
-		printf("  (none)\n");
+		rfsfail(rd, "snapshot tree: config entries");
+	else if (n == 0 && !rd->json)
+		fprintf(rd->f, "  (none)\n");
 	gefs_scanfree(sc);
 	if (t != NULL)
 		gefs_closetree(t);
-	if (d->json)
-		jsonend(&d->j);
+	if (rd->json)
+		jsonend(&rd->j);
 }
 
 int
-cmdsnaps(Dump *d, int argc, char **argv)
+rsnaps(Render *rd)
 {
 	Snaps s;
 	size_t i;
+	unsigned nerr;
 
-	(void)argv;
-	if (argc != 1)
-		usagefail("snaps: no arguments expected");
-	dumpopen(d);
-	dumpbegin(d);
+	nerr = rd->nerr;
 	memset(&s, 0, sizeof s);
-	s.d = d;
-	if (gefs_walklabels(d->fs, addlabel, &s) != 0)
-		fsfail(d, "labels");
+	s.rd = rd;
+	if (gefs_walklabels(rd->fs, addlabel, &s) != 0)
+		rfsfail(rd, "labels");
 	/* a damaged snapshot tree fails every section alike: report it once */
 	showlabels(&s);
-	if (d->status == 0)
+	if (rd->nerr == nerr)
 		showsnaps(&s);
-	if (d->status == 0)
+	if (rd->nerr == nerr)
 		showdlists(&s);
-	if (d->status == 0)
+	if (rd->nerr == nerr)
 		showconf(&s);
 	for (i = 0; i < s.nlbl; i++)
 		free(s.lbl[i].name);
 	free(s.lbl);
-	return dumpend(d);
+	return rd->nerr == nerr ? 0 : -1;
 }

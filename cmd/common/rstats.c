@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * stats — the stats command: the shape of every tree (the snapshot tree
+ * rstats — statistics: the shape of every tree (the snapshot tree
  * and each snapshot record) from a full node walk, and the use of every
  * arena.  The walk reads and verifies every node reachable from the
  * snapshot tree, so it doubles as a quick metadata scan.
  */
 #include <stdlib.h>
 #include <string.h>
-#include "dump.h"
+#include "rint.h"
 
 typedef struct Stats {
-	Dump		*d;
+	Render		*rd;
 	Table		*tab;
 	GefsTreeStats	tot;
 	uint64_t	ntrees;
+	unsigned	nerr0;		/* failures before this command */
 	/* labels, gathered first to name the snapshots */
 	struct { char *name; size_t n; uint64_t gen; } *lbl;
 	size_t		nlbl, cap;
@@ -81,32 +82,32 @@ fillpct(const GefsTreeStats *st)
 static void
 treerow(Stats *s, const char *what, int64_t gen, const char *labels, const GefsTreeStats *st)
 {
-	Dump *d;
+	Render *rd;
 	char lv[256], b[32];
 	int i;
 
-	d = s->d;
-	if (d->json) {
-		jsonobj(&d->j, NULL);
-		jsonstr(&d->j, "tree", what);
+	rd = s->rd;
+	if (rd->json) {
+		jsonobj(&rd->j, NULL);
+		jsonstr(&rd->j, "tree", what);
 		if (gen >= 0)
-			jsoni64(&d->j, "gen", gen);
-		jsonarr(&d->j, "labels");
-		jsonend(&d->j);
-		jsoni64(&d->j, "height", st->ht);
-		jsonarr(&d->j, "nodes_per_level");
+			jsoni64(&rd->j, "gen", gen);
+		jsonarr(&rd->j, "labels");
+		jsonend(&rd->j);
+		jsoni64(&rd->j, "height", st->ht);
+		jsonarr(&rd->j, "nodes_per_level");
 		for (i = 0; i < st->ht && i < GEFS_MAXHT; i++)
-			jsonu64(&d->j, NULL, st->nodes[i]);
-		jsonend(&d->j);
-		jsonu64(&d->j, "pivots", st->npivot);
-		jsonu64(&d->j, "leaves", st->nleaf);
-		jsonu64(&d->j, "entries", st->nval);
-		jsonu64(&d->j, "pointers", st->nptr);
-		jsonu64(&d->j, "messages", st->nmsg);
-		jsonu64(&d->j, "message_bytes", st->msgbytes);
-		jsonu64(&d->j, "fill", st->fill);
-		jsonu64(&d->j, "bytes", st->bytes);
-		jsonend(&d->j);
+			jsonu64(&rd->j, NULL, st->nodes[i]);
+		jsonend(&rd->j);
+		jsonu64(&rd->j, "pivots", st->npivot);
+		jsonu64(&rd->j, "leaves", st->nleaf);
+		jsonu64(&rd->j, "entries", st->nval);
+		jsonu64(&rd->j, "pointers", st->nptr);
+		jsonu64(&rd->j, "messages", st->nmsg);
+		jsonu64(&rd->j, "message_bytes", st->msgbytes);
+		jsonu64(&rd->j, "fill", st->fill);
+		jsonu64(&rd->j, "bytes", st->bytes);
+		jsonend(&rd->j);
 		return;
 	}
 	levels(lv, sizeof lv, st);
@@ -116,9 +117,9 @@ treerow(Stats *s, const char *what, int64_t gen, const char *labels, const GefsT
 	tabcell(s->tab, "%s", lv);
 	tabcell(s->tab, "%llu", (unsigned long long)st->nval);
 	tabcell(s->tab, "%llu", (unsigned long long)st->nmsg);
-	tabcell(s->tab, "%s", fmtsize(b, sizeof b, st->msgbytes, d->raw));
+	tabcell(s->tab, "%s", fmtsize(b, sizeof b, st->msgbytes, rd->raw));
 	tabcell(s->tab, "%.1f", fillpct(st));
-	tabcell(s->tab, "%s", fmtsize(b, sizeof b, st->bytes, d->raw));
+	tabcell(s->tab, "%s", fmtsize(b, sizeof b, st->bytes, rd->raw));
 }
 
 static int
@@ -136,11 +137,11 @@ eachsnap(void *arg, const GefsSnap *sn)
 	for (i = 0, o = 0; i < s->nlbl && o + 1 < sizeof l; i++)
 		if ((int64_t)s->lbl[i].gen == sn->gen)
 			o += (size_t)snprintf(l + o, sizeof l - o, "%s%s", o ? "," : "",
-				showname(s->d, nm, sizeof nm, (uint8_t *)s->lbl[i].name, s->lbl[i].n, 'l'));
-	t = gefs_opensnap(s->d->fs, (uint64_t)sn->gen);
+				showname(s->rd, nm, sizeof nm, (uint8_t *)s->lbl[i].name, s->lbl[i].n, 'l'));
+	t = gefs_opensnap(s->rd->fs, (uint64_t)sn->gen);
 	memset(&st, 0, sizeof st);
 	if (t == NULL || gefs_treestats(t, &st) < 0) {
-		fsfail(s->d, "snapshot %lld", (long long)sn->gen);
+		rfsfail(s->rd, "snapshot %lld", (long long)sn->gen);
 		if (t != NULL)
 			gefs_closetree(t);
 		return 0;
@@ -157,23 +158,23 @@ treestats(Stats *s)
 {
 	static const char *hd[] = { "tree", "labels", "ht", "nodes/level", "entries",
 		"msgs", "msg bytes", "fill%", "bytes" };
-	Dump *d;
+	Render *rd;
 	GefsTree *t;
 	GefsTreeStats st;
 	size_t i;
 
-	d = s->d;
-	if (d->json)
-		jsonarr(&d->j, "trees");
+	rd = s->rd;
+	if (rd->json)
+		jsonarr(&rd->j, "trees");
 	else {
 		s->tab = tabnew("llrlrrrrr");
 		for (i = 0; i < 9; i++)
 			tabcell(s->tab, "%s", hd[i]);
 	}
-	t = gefs_snaptree(d->fs);
+	t = gefs_snaptree(rd->fs);
 	memset(&st, 0, sizeof st);
 	if (t == NULL || gefs_treestats(t, &st) < 0)
-		fsfail(d, "snapshot tree");
+		rfsfail(rd, "snapshot tree");
 	else {
 		treerow(s, "snaptree", -1, "-", &st);
 		addtotal(&s->tot, &st);
@@ -182,104 +183,100 @@ treestats(Stats *s)
 	if (t != NULL)
 		gefs_closetree(t);
 	/* without the snapshot tree there is nothing more to walk */
-	if (d->status == 0 && gefs_walklabels(d->fs, addlabel, s) != 0)
-		fsfail(d, "labels");
-	if (d->status == 0 && gefs_walksnaps(d->fs, eachsnap, s) != 0)
-		fsfail(d, "snapshot records");
-	if (d->json) {
-		jsonend(&d->j);
+	if (rd->nerr == s->nerr0 && gefs_walklabels(rd->fs, addlabel, s) != 0)
+		rfsfail(rd, "labels");
+	if (rd->nerr == s->nerr0 && gefs_walksnaps(rd->fs, eachsnap, s) != 0)
+		rfsfail(rd, "snapshot records");
+	if (rd->json) {
+		jsonend(&rd->j);
 		return;
 	}
-	tabprint(s->tab, stdout, "");
-	tabfree(s->tab);
+	rtabprint(rd, s->tab, "");
 }
 
 static void
 arenastats(Stats *s)
 {
-	Dump *d;
+	Render *rd;
 	GefsArenaInfo ai;
 	Table *tab;
 	char b[3][32];
 	uint64_t size, used;
 	int i, n;
 
-	d = s->d;
-	n = gefs_narena(d->fs);
+	rd = s->rd;
+	n = gefs_narena(rd->fs);
 	size = used = 0;
 	tab = NULL;
-	if (d->json)
-		jsonarr(&d->j, "arenas");
+	if (rd->json)
+		jsonarr(&rd->j, "arenas");
 	else {
-		printf("\n");
+		fprintf(rd->f, "\n");
 		tab = tabnew("rrrrrr");
 		tabcell(tab, "arena"); tabcell(tab, "size"); tabcell(tab, "used");
 		tabcell(tab, "free"); tabcell(tab, "used%%"); tabcell(tab, "free ranges");
 	}
 	for (i = 0; i < n; i++) {
-		if (gefs_arenainfo(d->fs, i, &ai) < 0) {
-			fsfail(d, "arena %d", i);
+		if (gefs_arenainfo(rd->fs, i, &ai) < 0) {
+			rfsfail(rd, "arena %d", i);
 			continue;
 		}
 		size += ai.size;
 		used += ai.used;
-		if (d->json) {
-			jsonobj(&d->j, NULL);
-			jsonu64(&d->j, "index", (uint64_t)i);
-			jsonu64(&d->j, "size", ai.size);
-			jsonu64(&d->j, "used", ai.used);
-			jsonu64(&d->j, "free", ai.size - ai.used);
-			jsonu64(&d->j, "free_ranges", ai.nfree);
-			jsonend(&d->j);
+		if (rd->json) {
+			jsonobj(&rd->j, NULL);
+			jsonu64(&rd->j, "index", (uint64_t)i);
+			jsonu64(&rd->j, "size", ai.size);
+			jsonu64(&rd->j, "used", ai.used);
+			jsonu64(&rd->j, "free", ai.size - ai.used);
+			jsonu64(&rd->j, "free_ranges", ai.nfree);
+			jsonend(&rd->j);
 			continue;
 		}
 		tabcell(tab, "%d", i);
-		tabcell(tab, "%s", fmtsize(b[0], sizeof b[0], ai.size, d->raw));
-		tabcell(tab, "%s", fmtsize(b[1], sizeof b[1], ai.used, d->raw));
-		tabcell(tab, "%s", fmtsize(b[2], sizeof b[2], ai.size - ai.used, d->raw));
+		tabcell(tab, "%s", fmtsize(b[0], sizeof b[0], ai.size, rd->raw));
+		tabcell(tab, "%s", fmtsize(b[1], sizeof b[1], ai.used, rd->raw));
+		tabcell(tab, "%s", fmtsize(b[2], sizeof b[2], ai.size - ai.used, rd->raw));
 		tabcell(tab, "%.1f", ai.size ? 100.0 * (double)ai.used / (double)ai.size : 0.0);
 		tabcell(tab, "%llu", (unsigned long long)ai.nfree);
 	}
-	if (d->json) {
-		jsonend(&d->j);
-		jsonobj(&d->j, "total");
-		jsonu64(&d->j, "trees", s->ntrees);
-		jsonu64(&d->j, "tree_bytes", s->tot.bytes);
-		jsonu64(&d->j, "size", size);
-		jsonu64(&d->j, "used", used);
-		jsonu64(&d->j, "free", size - used);
-		jsonend(&d->j);
+	if (rd->json) {
+		jsonend(&rd->j);
+		jsonobj(&rd->j, "total");
+		jsonu64(&rd->j, "trees", s->ntrees);
+		jsonu64(&rd->j, "tree_bytes", s->tot.bytes);
+		jsonu64(&rd->j, "size", size);
+		jsonu64(&rd->j, "used", used);
+		jsonu64(&rd->j, "free", size - used);
+		jsonend(&rd->j);
 		return;
 	}
 	tabcell(tab, "all");
-	tabcell(tab, "%s", fmtsize(b[0], sizeof b[0], size, d->raw));
-	tabcell(tab, "%s", fmtsize(b[1], sizeof b[1], used, d->raw));
-	tabcell(tab, "%s", fmtsize(b[2], sizeof b[2], size - used, d->raw));
+	tabcell(tab, "%s", fmtsize(b[0], sizeof b[0], size, rd->raw));
+	tabcell(tab, "%s", fmtsize(b[1], sizeof b[1], used, rd->raw));
+	tabcell(tab, "%s", fmtsize(b[2], sizeof b[2], size - used, rd->raw));
 	tabcell(tab, "%.1f", size ? 100.0 * (double)used / (double)size : 0.0);
 	tabendrow(tab);
-	tabprint(tab, stdout, "");
-	tabfree(tab);
-	printf("\n%llu trees, %s of tree nodes walked (shared nodes counted once per tree)\n",
-		(unsigned long long)s->ntrees, fmtsize(b[0], sizeof b[0], s->tot.bytes, d->raw));
+	rtabprint(rd, tab, "");
+	fprintf(rd->f, "\n%llu trees, %s of tree nodes walked (shared nodes counted once per tree)\n",
+		(unsigned long long)s->ntrees, fmtsize(b[0], sizeof b[0], s->tot.bytes, rd->raw));
 }
 
 int
-cmdstats(Dump *d, int argc, char **argv)
+rstats(Render *rd)
 {
 	Stats s;
 	size_t i;
+	unsigned nerr;
 
-	(void)argv;
-	if (argc != 1)
-		usagefail("stats: no arguments expected");
-	dumpopen(d);
-	dumpbegin(d);
+	nerr = rd->nerr;
 	memset(&s, 0, sizeof s);
-	s.d = d;
+	s.rd = rd;
+	s.nerr0 = nerr;
 	treestats(&s);
 	arenastats(&s);
 	for (i = 0; i < s.nlbl; i++)
 		free(s.lbl[i].name);
 	free(s.lbl);
-	return dumpend(d);
+	return rd->nerr == nerr ? 0 : -1;
 }

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * out — output helpers of gefs-dump: humanised units, times, modes, hex
- * dumps, aligned tables, and the name hiding of --hide-names.
+ * rout — the output helpers of the renderers: NONE and hash fields, hex
+ * dumps, names (escaped, or hidden by --hide-names), aligned tables, the
+ * failure record and the JSON document around one command.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "dump.h"
+#include "rint.h"
 #include "json.h"
 
 /* A 64-bit field that may hold NONE. */
@@ -29,26 +30,6 @@ fmthashn(char *buf, size_t n, uint64_t h)
 		snprintf(buf, n, "NONE");
 	else
 		fmthash(buf, n, h);
-	return buf;
-}
-
-/* Plan 9 style mode string: d (dir), a (append), l (exclusive), t (tmp)
- * flags, then rwx triplets; unknown bits are shown as '?'. */
-const char *
-fmtmode(char *buf, size_t n, uint32_t mode)
-{
-	char s[16];
-	int i;
-
-	s[0] = (mode & GEFS_DMDIR) ? 'd' : '-';
-	s[1] = (mode & GEFS_DMAPPEND) ? 'a' : '-';
-	s[2] = (mode & GEFS_DMEXCL) ? 'l' : '-';
-	s[3] = (mode & GEFS_DMTMP) ? 't' : '-';
-	for (i = 0; i < 9; i++)
-		s[4 + i] = (mode & (0400u >> i)) ? "rwx"[i % 3] : '-';
-	s[13] = (mode & ~GEFS_MODEBITS) ? '?' : 0;
-	s[14] = 0;
-	snprintf(buf, n, "%s", s);
 	return buf;
 }
 
@@ -100,7 +81,7 @@ hexdump(FILE *f, const uint8_t *p, size_t n, uint64_t base)
 /* ------------------------------------------------------------------ */
 
 /* --hide-names: every distinct (kind, name) gets the next number of its
- * kind, in order of first appearance in this run's output. */
+ * kind, in order of first appearance in this Render's output. */
 typedef struct Hidden {
 	uint8_t		*s;
 	size_t		n;
@@ -108,9 +89,11 @@ typedef struct Hidden {
 	char		ph[24];
 } Hidden;
 
-static Hidden *htab;
-static size_t hcap, hlen;
-static unsigned nfile, nlabel;
+struct Hidetab {
+	Hidden		*tab;
+	size_t		cap, len;
+	unsigned	nfile, nlabel;
+};
 
 static uint64_t
 hkey(const uint8_t *s, size_t n, int kind)
@@ -118,88 +101,111 @@ hkey(const uint8_t *s, size_t n, int kind)
 	return gefs_metrohash64(s, n, (uint64_t)kind);
 }
 
-static void
-hgrow(void)
+/* Double the table (made on first use); -1 out of memory. */
+static int
+hgrow(Hidetab *h)
 {
-	Hidden *old;
-	size_t ocap, i, j;
+	Hidden *old, *nt;
+	size_t ocap, ncap, i, j;
 
-	old = htab;
-	ocap = hcap;
-	hcap = hcap ? 2 * hcap : 256;
-	htab = calloc(hcap, sizeof *htab);
-	if (htab == NULL) {
-		fprintf(stderr, "%s: out of memory\n", argv0);
-		exit(EXIT_DAMAGED);
-	}
+	old = h->tab;
+	ocap = h->cap;
+	ncap = ocap ? 2 * ocap : 256;
+	nt = calloc(ncap, sizeof *nt);
+	if (nt == NULL)
+		return -1;
 	for (i = 0; i < ocap; i++) {
 		if (old[i].s == NULL)
 			continue;
-		j = hkey(old[i].s, old[i].n, old[i].kind) & (hcap - 1);
-		while (htab[j].s != NULL)
-			j = (j + 1) & (hcap - 1);
-		htab[j] = old[i];
+		j = hkey(old[i].s, old[i].n, old[i].kind) & (ncap - 1);
+		while (nt[j].s != NULL)
+			j = (j + 1) & (ncap - 1);
+		nt[j] = old[i];
 	}
 	free(old);
+	h->tab = nt;
+	h->cap = ncap;
+	return 0;
 }
 
-const char *
-hidename(Dump *d, const uint8_t *s, size_t ns, int kind)
+/* The slot of (kind, s), or a free one; NULL when out of memory. */
+static Hidden *
+hslot(Render *rd, const uint8_t *s, size_t ns, int kind)
+{
+	Hidetab *h;
+	Hidden *e;
+	size_t j;
+
+	if (rd->ht == NULL && (rd->ht = calloc(1, sizeof *rd->ht)) == NULL)
+		return NULL;
+	h = rd->ht;
+	if (2 * (h->len + 1) > h->cap && hgrow(h) < 0)
+		return NULL;
+	j = hkey(s, ns, kind) & (h->cap - 1);
+	for (; h->tab[j].s != NULL; j = (j + 1) & (h->cap - 1)) {
+		e = &h->tab[j];
+		if (e->kind == kind && e->n == ns && memcmp(e->s, s, ns) == 0)
+			return e;
+	}
+	return &h->tab[j];
+}
+
+/* Placeholder of a name (numbered by first appearance), or NULL when
+ * names are shown as they are (no --hide-names, or a reserved label).
+ * Out of memory gives a placeholder without a number: never the name. */
+static const char *
+hidename(Render *rd, const uint8_t *s, size_t ns, int kind)
 {
 	static const char *keep[] = { "adm", "main", "empty" };
-	Hidden *h;
-	size_t i, j;
+	Hidden *e;
+	size_t i;
 
-	if (!d->hide || kind == 'c')
+	if (!rd->hide || kind == 'c')
 		return NULL;
 	if (kind == 'l')
 		for (i = 0; i < 3; i++)
 			if (ns == strlen(keep[i]) && memcmp(s, keep[i], ns) == 0)
 				return NULL;
-	if (2 * (hlen + 1) > hcap)
-		hgrow();
-	j = hkey(s, ns, kind) & (hcap - 1);
-	for (; htab[j].s != NULL; j = (j + 1) & (hcap - 1)) {
-		h = &htab[j];
-		if (h->kind == kind && h->n == ns && memcmp(h->s, s, ns) == 0)
-			return h->ph;
-	}
-	h = &htab[j];
-	h->s = malloc(ns ? ns : 1);
-	if (h->s == NULL) {
-		fprintf(stderr, "%s: out of memory\n", argv0);
-		exit(EXIT_DAMAGED);
-	}
-	memcpy(h->s, s, ns);
-	h->n = ns;
-	h->kind = kind;
+	e = hslot(rd, s, ns, kind);
+	if (e == NULL)
+		return kind == 'l' ? "label-?" : "name-?";
+	if (e->s != NULL)
+		return e->ph;
+	e->s = malloc(ns ? ns : 1);
+	if (e->s == NULL)
+		return kind == 'l' ? "label-?" : "name-?";
+	memcpy(e->s, s, ns);
+	e->n = ns;
+	e->kind = kind;
 	if (kind == 'l')
-		snprintf(h->ph, sizeof h->ph, "label-%u", ++nlabel);
+		snprintf(e->ph, sizeof e->ph, "label-%u", ++rd->ht->nlabel);
 	else
-		snprintf(h->ph, sizeof h->ph, "name-%u", ++nfile);
-	hlen++;
-	return h->ph;
+		snprintf(e->ph, sizeof e->ph, "name-%u", ++rd->ht->nfile);
+	rd->ht->len++;
+	return e->ph;
 }
 
 void
-hidefree(void)
+rfree(Render *rd)
 {
 	size_t i;
 
-	for (i = 0; i < hcap; i++)
-		free(htab[i].s);
-	free(htab);
-	htab = NULL;
-	hcap = hlen = 0;
+	if (rd->ht == NULL)
+		return;
+	for (i = 0; i < rd->ht->cap; i++)
+		free(rd->ht->tab[i].s);
+	free(rd->ht->tab);
+	free(rd->ht);
+	rd->ht = NULL;
 }
 
 const char *
-showname(Dump *d, char *buf, size_t n, const uint8_t *s, size_t ns, int kind)
+showname(Render *rd, char *buf, size_t n, const uint8_t *s, size_t ns, int kind)
 {
 	const char *ph;
 	size_t i, o, l;
 
-	if ((ph = hidename(d, s, ns, kind)) != NULL) {
+	if ((ph = hidename(rd, s, ns, kind)) != NULL) {
 		snprintf(buf, n, "%s", ph);
 		return buf;
 	}
@@ -221,14 +227,14 @@ showname(Dump *d, char *buf, size_t n, const uint8_t *s, size_t ns, int kind)
 }
 
 void
-jsonname(Dump *d, const char *key, const uint8_t *s, size_t ns, int kind)
+jsonname(Render *rd, const char *key, const uint8_t *s, size_t ns, int kind)
 {
 	const char *ph;
 
-	if ((ph = hidename(d, s, ns, kind)) != NULL)
-		jsonstr(&d->j, key, ph);
+	if ((ph = hidename(rd, s, ns, kind)) != NULL)
+		jsonstr(&rd->j, key, ph);
 	else
-		jsonmem(&d->j, key, s, ns);
+		jsonmem(&rd->j, key, s, ns);
 }
 
 /* ------------------------------------------------------------------ */
@@ -241,6 +247,7 @@ struct Table {
 	int	ncol;
 	char	**cell;		/* row-major, ncol per row */
 	size_t	ncell, cap;
+	bool	broken;		/* a cell was lost: out of memory */
 	int	col;		/* next column of the current row */
 };
 
@@ -261,21 +268,24 @@ void
 tabcell(Table *t, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
+	char *s, **nc;
 
 	if (t == NULL)
 		return;
 	if (t->ncell == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 64;
-		t->cell = realloc(t->cell, t->cap * sizeof *t->cell);
-		if (t->cell == NULL) {
-			fprintf(stderr, "%s: out of memory\n", argv0);
-			exit(EXIT_DAMAGED);
+		nc = realloc(t->cell, (t->cap ? 2 * t->cap : 64) * sizeof *t->cell);
+		if (nc == NULL) {
+			t->broken = true;
+			return;
 		}
+		t->cell = nc;
+		t->cap = t->cap ? 2 * t->cap : 64;
 	}
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
+	if (vasprintf(&s, fmt, ap) < 0) {
 		s = NULL;
+		t->broken = true;
+	}
 	va_end(ap);
 	t->cell[t->ncell++] = s;
 	if (++t->col == t->ncol)
@@ -293,7 +303,7 @@ tabheader(Table *t)
 void
 tabendrow(Table *t)
 {
-	while (t != NULL && t->col != 0)
+	while (t != NULL && !t->broken && t->col != 0)
 		tabcell(t, "%s", "");
 }
 
@@ -309,7 +319,7 @@ width(const char *s)
 	return w;
 }
 
-void
+static int
 tabprint(Table *t, FILE *f, const char *indent)
 {
 	size_t w[32], i, r, nrow, cw, len;
@@ -318,13 +328,13 @@ tabprint(Table *t, FILE *f, const char *indent)
 	FILE *m;
 	int c;
 
-	if (t == NULL)
-		return;
 	tabendrow(t);
+	if (t->broken)
+		return -1;
 	nrow = t->ncell / (size_t)t->ncol;
 	if (t->header && nrow == 1) {
 		fprintf(f, "%s(none)\n", indent);
-		return;
+		return 0;
 	}
 	memset(w, 0, sizeof w);
 	for (i = 0; i < t->ncell; i++) {
@@ -336,7 +346,7 @@ tabprint(Table *t, FILE *f, const char *indent)
 		/* build the line, then drop the padding at its end */
 		m = open_memstream(&line, &len);
 		if (m == NULL)
-			return;
+			return -1;
 		fputs(indent, m);
 		for (c = 0; c < t->ncol; c++) {
 			s = t->cell[r * (size_t)t->ncol + (size_t)c];
@@ -355,9 +365,10 @@ tabprint(Table *t, FILE *f, const char *indent)
 		fprintf(f, "%s\n", line);
 		free(line);
 	}
+	return 0;
 }
 
-void
+static void
 tabfree(Table *t)
 {
 	size_t i;
@@ -368,4 +379,88 @@ tabfree(Table *t)
 		free(t->cell[i]);
 	free(t->cell);
 	free(t);
+}
+
+int
+rtabprint(Render *rd, Table *t, const char *indent)
+{
+	int rc;
+
+	if (t == NULL)		/* JSON mode: no table */
+		return 0;
+	rc = tabprint(t, rd->f, indent);
+	tabfree(t);
+	if (rc < 0)
+		return rfail(rd, "out of memory printing a table");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Failures and the JSON document                                     */
+/* ------------------------------------------------------------------ */
+
+static int
+failmsg(Render *rd, const char *msg)
+{
+	if (rd->err[0] == 0)
+		snprintf(rd->err, sizeof rd->err, "%s", msg);
+	rd->nerr++;
+	if (rd->onerr != NULL)
+		rd->onerr(rd->errarg, msg);
+	return -1;
+}
+
+int
+rfail(Render *rd, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[sizeof rd->err];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return failmsg(rd, msg);
+}
+
+int
+rfsfail(Render *rd, const char *fmt, ...)
+{
+	va_list ap;
+	char pre[256], all[sizeof rd->err];
+	const char *msg;
+
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof pre, fmt, ap);
+	va_end(ap);
+	msg = rd->fs ? gefs_errmsg(rd->fs) : "no file system";
+	/* the library's message often names the thing already */
+	if (strncmp(msg, pre, strlen(pre)) == 0)
+		snprintf(all, sizeof all, "%s", msg);
+	else
+		snprintf(all, sizeof all, "%.200s: %.300s", pre, msg);
+	return failmsg(rd, all);
+}
+
+void
+rbegin(Render *rd, const char *tool, const char *cmd, const char *image)
+{
+	if (!rd->json)
+		return;
+	jsoninit(&rd->j, rd->f, 1);
+	jsonheader(&rd->j, tool, cmd);
+	jsonstr(&rd->j, "image", image);
+}
+
+void
+rend(Render *rd)
+{
+	if (!rd->json || rd->j.f == NULL)
+		return;
+	/* an error stops output anywhere: close what it left open, so
+	 * that it is reported at the top, never inside an array */
+	jsonendto(&rd->j, 1);
+	if (rd->err[0] != 0)
+		jsonstr(&rd->j, "error", rd->err);
+	jsonbool(&rd->j, "ok", rd->nerr == 0);
+	jsonfinish(&rd->j);
 }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * super — the super command: both superblock copies side by side (§4),
+ * rsuper — the superblocks: both superblock copies side by side (§4),
  * whether each verifies, which one is in use, the extension record
  * (§22.2), and the fields in which the copies differ.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "dump.h"
+#include "rint.h"
 
 typedef struct Copy {
 	uint64_t	addr;
@@ -34,21 +34,21 @@ enum { MAXROWS = 32 + 2 * GEFS_MAXARENA };
 /* Read copy i, judged as loading judges it (gefs_readsb), and its raw
  * block for the tail and the extension record. */
 static void
-readcopy(Dump *d, Copy *c, int i, uint64_t addr)
+readcopy(Render *rd, Copy *c, int i, uint64_t addr)
 {
 	int rc;
 
 	memset(c, 0, sizeof *c);
 	c->addr = addr;
 	c->blk = calloc(1, GEFS_BLKSZ);
-	if (c->blk == NULL || gefs_readblk(d->fs, addr, c->blk) < 0) {
-		snprintf(c->err, sizeof c->err, "%s", c->blk ? gefs_errmsg(d->fs) : "out of memory");
+	if (c->blk == NULL || gefs_readblk(rd->fs, addr, c->blk) < 0) {
+		snprintf(c->err, sizeof c->err, "%s", c->blk ? gefs_errmsg(rd->fs) : "out of memory");
 		return;
 	}
 	c->read = true;
-	rc = gefs_readsb(d->fs, i, &c->sb, &c->valid, c->err, sizeof c->err);
+	rc = gefs_readsb(rd->fs, i, &c->sb, &c->valid, c->err, sizeof c->err);
 	if (rc < 0)
-		snprintf(c->err, sizeof c->err, "%s", gefs_errmsg(d->fs));
+		snprintf(c->err, sizeof c->err, "%s", gefs_errmsg(rd->fs));
 	c->decoded = rc == 0;
 	if (c->decoded)
 		c->hashok = gefs_sbhashok(c->blk, c->sb.narena);
@@ -86,36 +86,23 @@ uuidstr(char *buf, size_t n, const uint8_t u[16])
 		u[12], u[13], u[14], u[15]);
 }
 
-/* Fill the rows of the fields every superblock has; values only for a
- * copy that decoded. */
+/* Fill the rows of the fields every superblock has, from the row table
+ * (sbrows) that block's rendering of a superblock uses too; values only
+ * for a copy that decoded. */
 static int
-fixedrows(Row *r, const Copy *c, int col)
+fixedrows(Render *rd, Row *r, const Copy *c, int col)
 {
-	static const GefsSb zero;
-	const GefsSb *s;
-	char a[24];
+	const Rowspec *rs;
 	int k;
 
-	s = c->decoded ? &c->sb : &zero;
-	k = 0;
-	set(row(r, &k, "blksz", true), col, "%u", s->blksz);
-	set(row(r, &k, "bufspc", true), col, "%u", s->bufspc);
-	set(row(r, &k, "narena", true), col, "%u", s->narena);
-	set(row(r, &k, "snap.ht", true), col, "%u", s->snapht);
-	set(row(r, &k, "snap.addr", false), col, "%s", fmtnone(a, sizeof a, s->snapaddr));
-	set(row(r, &k, "snap.hash", false), col, "%s", fmthashn(a, sizeof a, s->snaphash));
-	set(row(r, &k, "snapdl.hd.addr", false), col, "%s", fmtnone(a, sizeof a, s->dlhdaddr));
-	set(row(r, &k, "snapdl.hd.hash", false), col, "%s", fmthashn(a, sizeof a, s->dlhdhash));
-	set(row(r, &k, "snapdl.tl.addr", false), col, "%s", fmtnone(a, sizeof a, s->dltladdr));
-	set(row(r, &k, "snapdl.tl.hash", false), col, "%s", fmthashn(a, sizeof a, s->dltlhash));
-	set(row(r, &k, "flag", false), col, "0x%llx", (unsigned long long)s->flag);
-	set(row(r, &k, "nextqid", false), col, "0x%llx", (unsigned long long)s->nextqid);
-	set(row(r, &k, "nextgen", true), col, "%llu", (unsigned long long)s->nextgen);
-	set(row(r, &k, "qgen", true), col, "%llu", (unsigned long long)s->qgen);
-	set(row(r, &k, "sbhash", false), col, "0x%016llx", (unsigned long long)s->sbhash);
-	if (!c->decoded)
-		for (int i = 0; i < k; i++)
-			r[i].v[col][0] = 0;
+	for (rs = sbrows, k = 0; rs->name != NULL; rs++, k++) {
+		snprintf(r[k].name, sizeof r[k].name, "%s", rs->name);
+		r[k].num = rs->kind == Rnum;
+		if (c->decoded)
+			rowtext(rd, rs, &c->sb, r[k].v[col], sizeof r[k].v[col]);
+		else
+			r[k].v[col][0] = 0;
+	}
 	return k;
 }
 
@@ -135,15 +122,15 @@ tailhash(const Copy *c)
 
 /* All rows of both copies; returns the count. */
 static int
-allrows(Dump *d, Row *r, const Copy *c)
+allrows(Render *rd, Row *r, const Copy *c)
 {
 	char name[24], t[48];
 	uint32_t na;
 	int n, i, col;
 
 	memset(r, 0, MAXROWS * sizeof *r);
-	n = fixedrows(r, &c[0], 0);
-	fixedrows(r, &c[1], 1);
+	n = fixedrows(rd, r, &c[0], 0);
+	fixedrows(rd, r, &c[1], 1);
 	na = 0;
 	for (col = 0; col < 2; col++)
 		if (c[col].decoded && c[col].sb.narena > na)
@@ -169,7 +156,7 @@ allrows(Dump *d, Row *r, const Copy *c)
 			if (!c[col].hasx)
 				continue;
 			uuidstr(r[n - 4].v[col], sizeof r[n - 4].v[col], c[col].x.uuid);
-			showname(d, r[n - 3].v[col], sizeof r[n - 3].v[col], c[col].x.label,
+			showname(rd, r[n - 3].v[col], sizeof r[n - 3].v[col], c[col].x.label,
 				c[col].x.labellen, 'c');
 			set(&r[n - 2], col, "0x%x", c[col].x.flags);
 			set(&r[n - 1], col, "%s", fmttime(t, sizeof t, c[col].x.ctime));
@@ -195,13 +182,12 @@ status(const Copy *c, int col, int inuse, char *buf, size_t n)
 }
 
 static void
-supertext(Dump *d, const Copy *c, Row *r, int n, int inuse)
+supertext(Render *rd, const Copy *c, Row *r, int n, int inuse)
 {
 	Table *tab;
 	char st[600];
 	int i, ndiff;
 
-	(void)d;
 	tab = tabnew("llll");
 	tabcell(tab, "field");
 	tabcell(tab, "copy 0 (0x%llx)", (unsigned long long)c[0].addr);
@@ -222,92 +208,88 @@ supertext(Dump *d, const Copy *c, Row *r, int n, int inuse)
 		tabcell(tab, "%s", strcmp(r[i].v[0], r[i].v[1]) != 0 ? "*" : "");
 		ndiff += strcmp(r[i].v[0], r[i].v[1]) != 0;
 	}
-	tabprint(tab, stdout, "");
-	tabfree(tab);
+	rtabprint(rd, tab, "");
 	if (ndiff == 0) {
-		printf("\ncopies: identical\n");
+		fprintf(rd->f, "\ncopies: identical\n");
 		return;
 	}
-	printf("\ncopies differ in %d field%s:", ndiff, ndiff == 1 ? "" : "s");
+	fprintf(rd->f, "\ncopies differ in %d field%s:", ndiff, ndiff == 1 ? "" : "s");
 	for (i = 0; i < n; i++)
 		if (strcmp(r[i].v[0], r[i].v[1]) != 0)
-			printf(" %s", r[i].name);
-	putchar('\n');
+			fprintf(rd->f, " %s", r[i].name);
+	fputc('\n', rd->f);
 }
 
 static void
-superjson(Dump *d, const Copy *c, Row *r, int n, int inuse)
+superjson(Render *rd, const Copy *c, Row *r, int n, int inuse)
 {
 	int i, col;
 
-	jsonu64(&d->j, "in_use", (uint64_t)inuse);
-	jsonarr(&d->j, "superblocks");
+	jsonu64(&rd->j, "in_use", (uint64_t)inuse);
+	jsonarr(&rd->j, "superblocks");
 	for (col = 0; col < 2; col++) {
-		jsonobj(&d->j, NULL);
-		jsonu64(&d->j, "copy", (uint64_t)col);
-		jsonhex(&d->j, "addr", c[col].addr);
-		jsonbool(&d->j, "usable", c[col].decoded);
+		jsonobj(&rd->j, NULL);
+		jsonu64(&rd->j, "copy", (uint64_t)col);
+		jsonhex(&rd->j, "addr", c[col].addr);
+		jsonbool(&rd->j, "usable", c[col].decoded);
 		if (!c[col].decoded)
-			jsonstr(&d->j, "error", c[col].err);
+			jsonstr(&rd->j, "error", c[col].err);
 		else {
-			jsonbool(&d->j, "sbhash_ok", c[col].hashok);
-			jsonbool(&d->j, "valid", c[col].valid);
+			jsonbool(&rd->j, "sbhash_ok", c[col].hashok);
+			jsonbool(&rd->j, "valid", c[col].valid);
 			if (!c[col].valid)
-				jsonstr(&d->j, "error", c[col].err);
-			jsonobj(&d->j, "fields");
+				jsonstr(&rd->j, "error", c[col].err);
+			jsonobj(&rd->j, "fields");
 			for (i = 0; i < n; i++) {
 				if (r[i].v[col][0] == 0)
 					continue;
 				if (r[i].num)
-					jsonu64(&d->j, r[i].name, strtoull(r[i].v[col], NULL, 10));
+					jsonu64(&rd->j, r[i].name, strtoull(r[i].v[col], NULL, 10));
 				else
-					jsonstr(&d->j, r[i].name, r[i].v[col]);
+					jsonstr(&rd->j, r[i].name, r[i].v[col]);
 			}
-			jsonend(&d->j);
+			jsonend(&rd->j);
 		}
-		jsonend(&d->j);
+		jsonend(&rd->j);
 	}
-	jsonend(&d->j);
-	jsonarr(&d->j, "differences");
+	jsonend(&rd->j);
+	jsonarr(&rd->j, "differences");
 	for (i = 0; i < n; i++)
 		if (strcmp(r[i].v[0], r[i].v[1]) != 0)
-			jsonstr(&d->j, NULL, r[i].name);
-	jsonend(&d->j);
+			jsonstr(&rd->j, NULL, r[i].name);
+	jsonend(&rd->j);
 }
 
 int
-cmdsuper(Dump *d, int argc, char **argv)
+rsuper(Render *rd)
 {
 	Copy c[2];
 	Row *r;
 	uint64_t last;
 	int n, inuse;
+	unsigned nerr;
 
-	(void)argv;
-	if (argc != 1)
-		usagefail("super: no arguments expected");
-	dumpopen(d);
-	dumpbegin(d);
-	last = (gefs_devsize(d->fs) / GEFS_BLKSZ - 1) * GEFS_BLKSZ;
-	readcopy(d, &c[0], 0, 0);
-	readcopy(d, &c[1], 1, last);
-	gefs_super(d->fs, &inuse);
+	nerr = rd->nerr;
+	last = (gefs_devsize(rd->fs) / GEFS_BLKSZ - 1) * GEFS_BLKSZ;
+	readcopy(rd, &c[0], 0, 0);
+	readcopy(rd, &c[1], 1, last);
+	gefs_super(rd->fs, &inuse);
 	r = calloc(MAXROWS, sizeof *r);
 	if (r == NULL)
-		fail(d, "out of memory");
+		rfail(rd, "out of memory");
 	else {
-		n = allrows(d, r, c);
-		if (d->json)
-			superjson(d, c, r, n, inuse);
+		n = allrows(rd, r, c);
+		if (rd->json)
+			superjson(rd, c, r, n, inuse);
 		else
-			supertext(d, c, r, n, inuse);
+			supertext(rd, c, r, n, inuse);
 	}
 	for (n = 0; n < 2; n++)
 		if (!c[n].valid)
-			fail(d, "superblock %d at 0x%llx: %s", n, (unsigned long long)c[n].addr,
+			rfail(rd, "superblock %d at 0x%llx: %s", n, (unsigned long long)c[n].addr,
 				c[n].err[0] ? c[n].err : "invalid");
 	free(r);
 	free(c[0].blk);
 	free(c[1].blk);
-	return dumpend(d);
+	return rd->nerr == nerr ? 0 : -1;
 }
