@@ -15,6 +15,7 @@
 #include <uuid/uuid.h>
 #include "gefs.h"
 #include "common.h"
+#include "populate.h"
 
 enum {
 	EXIT_OK		= 0,
@@ -22,7 +23,7 @@ enum {
 	EXIT_USAGE	= 2,
 };
 
-enum { OPT_NOXREC = 256 };
+enum { OPT_NOXREC = 256, OPT_SNAP, OPT_STRICT, OPT_SHRINK, OPT_OWNERMAP };
 
 static const char *argv0 = "gefs-mkfs";
 
@@ -34,6 +35,7 @@ typedef struct Args {
 	bool		dryrun;
 	bool		uuidopt;	/* -U given */
 	int		verbose;	/* -1 quiet, 0 normal, 1 verbose */
+	PopArgs		pop;		/* -d and its options (populate.c) */
 } Args;
 
 static void
@@ -41,6 +43,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: gefs-mkfs [-FnqvV] [-u user] [-L label] [-U uuid] [--no-xrecord] image [size]\n"
+		"       gefs-mkfs -d source [-l label] [--snap name] [--strict] [--shrink]\n"
+		"                 [-E root_owner=user:group,root_perms=mode] [options] image [size]\n"
 		"  -u, --user USER     admin user written into the users file (default glenda)\n"
 		"  -L, --label LABEL   volume label: at most 255 bytes of UTF-8, no '/'\n"
 		"  -U, --uuid UUID     volume UUID: a UUID, \"random\" or \"time\"\n"
@@ -52,6 +56,12 @@ usage(FILE *f)
 		"  -v, --verbose       also print the arena table and what was written\n"
 		"  -V, --version       print the version\n"
 		"  -h, --help          print this help\n"
+		"  -d, --root-dir SRC  fill the image from directory SRC (see gefs-mkfs(8))\n"
+		"  -l, --fs-label NAME label to fill (default main; a new name forks empty)\n"
+		"      --snap NAME     also an immutable snapshot label NAME of the result\n"
+		"      --strict        any node GEFS cannot hold is an error, not a warning\n"
+		"      --shrink        without size: the smallest image the source fits in\n"
+		"  -E OPTS             root_owner=USER:GROUP, root_perms=MODE (octal)\n"
 		"size: bytes, or with a suffix K, M, G or T (powers of 1024); a regular\n"
 		"file is created or resized to it, a block device is formatted whole.\n");
 }
@@ -142,6 +152,29 @@ sourcedate(Args *a)
 	return 0;
 }
 
+/* The -d options (populate.c); -1 after a message. */
+static int
+popopt(Args *a, int c, const char *arg)
+{
+	PopArgs *p = &a->pop;
+	char why[256];
+
+	switch (c) {
+	case 'd':
+		if (p->nsrc == POPMAXSRC)
+			return fail(-1, "-d: at most %d sources", POPMAXSRC);
+		p->src[p->nsrc++] = arg;
+		return 0;
+	case 'l':	p->label = arg; return 0;
+	case OPT_SNAP:	p->snap = arg; return 0;
+	case OPT_STRICT: p->strict = true; return 0;
+	case OPT_SHRINK: p->shrink = true; return 0;
+	}
+	if (popextended(p, arg, why, sizeof why) < 0)
+		return fail(-1, "%s", why);
+	return 0;
+}
+
 /* Parse the command line into a; an exit status, or -1 to go on. */
 static int
 parseargs(Args *a, int argc, char **argv)
@@ -157,6 +190,12 @@ parseargs(Args *a, int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
+		/* -d and its options (populate.c) */
+		{"root-dir", required_argument, NULL, 'd'},
+		{"fs-label", required_argument, NULL, 'l'},
+		{"snap", required_argument, NULL, OPT_SNAP},
+		{"strict", no_argument, NULL, OPT_STRICT},
+		{"shrink", no_argument, NULL, OPT_SHRINK},
 		{NULL, 0, NULL, 0},
 	};
 	GefsErr e;
@@ -164,7 +203,7 @@ parseargs(Args *a, int argc, char **argv)
 
 	gefs_defformatopts(&a->fo);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":u:L:U:FnqvVh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":u:L:U:FnqvVhd:l:E:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'u':	a->fo.user = optarg; break;
 		case 'L':	a->fo.label = optarg; break;
@@ -179,6 +218,10 @@ parseargs(Args *a, int argc, char **argv)
 		case 'v':	a->verbose = 1; break;
 		case 'V':	printversion("gefs-mkfs"); return EXIT_OK;
 		case 'h':	usage(stdout); return EXIT_OK;
+		case 'd': case 'l': case 'E': case OPT_SNAP: case OPT_STRICT: case OPT_SHRINK:
+			if (popopt(a, c, optarg) < 0)
+				return EXIT_USAGE;
+			break;
 		case ':':
 			return fail(EXIT_USAGE, "option %s needs an argument (see --help)", argv[optind - 1]);
 		default:
@@ -311,6 +354,11 @@ main(int argc, char **argv)
 		return rc;
 	if (a.dryrun)
 		return dryrun(&a);
+	if (a.pop.nsrc == 0 && (a.pop.label || a.pop.snap || a.pop.strict || a.pop.shrink
+	|| a.pop.rootowner || a.pop.rootperms))
+		return fail(EXIT_USAGE, "-l, --snap, --strict, --shrink and -E need -d");
+	if (a.pop.nsrc > 0)	/* -d: format and fill (populate.c) */
+		return populate(&a.pop, a.image, a.havesize, a.size, &a.fo, a.verbose);
 	if (a.havesize && a.size < GEFS_MINSIZE)
 		return fail(EXIT_OPERR, "%s: size %" PRIu64 " bytes is below the minimum of %d bytes (%.2f MiB)",
 			a.image, a.size, GEFS_MINSIZE, mib(GEFS_MINSIZE));

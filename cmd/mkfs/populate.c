@@ -1,0 +1,605 @@
+/*
+ * populate — gefs-mkfs -d SOURCE: a ready image from a directory tree.
+ *
+ * Two walks over the sources in the same order (depth first, each
+ * directory's names in byte order, a directory before its contents):
+ * the first only looks — it counts what the image needs, and finds every
+ * name GEFS cannot hold, unreadable file or directory and skipped node —
+ * so that nothing is written unless the whole load can succeed and SIZE
+ * is known to suffice; the second formats the image and hands every
+ * directory and file to the library's bulk loader (gefs_bulk*), which
+ * assigns qids in call order: the same source gives the same image bytes.
+ *
+ * GEFS has no symlinks, device, fifo or socket nodes: they are skipped
+ * with one warning each (--strict: an error).  Hard links become separate
+ * files, one note per link set.  Everything belongs to the admin user;
+ * with SOURCE_DATE_EPOCH set, later mtimes are clamped to it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "populate.h"
+
+enum {
+	B		= GEFS_BLKSZ,
+	HEADROOM	= 25,		/* percent of free space a computed size leaves */
+	ADMINID		= 1,		/* the formatter's admin user (§16: 1:U:U:) */
+	ADMID		= -1,		/* adm */
+	NONEID		= 0,		/* none */
+	CACHESZ		= 4 << 20,	/* the loader writes past the cache */
+};
+
+static const char prog[] = "gefs-mkfs";
+
+/* One hard-linked inode seen. */
+typedef struct Link {
+	dev_t		dev;
+	ino_t		ino;
+	bool		noted;
+} Link;
+
+typedef struct Pop {
+	const PopArgs	*a;
+	const GefsFormatOpts *fo;
+	bool		load;		/* second walk: hand everything to bulk */
+	GefsBulk	*bulk;
+	Gefs		*fs;
+	GefsBulkNeed	need;
+	uint64_t	nerr, nskip;
+	Link		*link;
+	size_t		nlink, caplink;
+	bool		clamp;		/* SOURCE_DATE_EPOCH */
+	int64_t		epoch;		/* ns */
+	int32_t		uid, gid;	/* owner of everything but the root */
+	char		path[8192];	/* source path being walked, for messages */
+} Pop;
+
+static void __attribute__((format(printf, 2, 3)))
+msg(const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s", prog, kind);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* An error about the current path (first walk only: the second repeats). */
+static int __attribute__((format(printf, 2, 3)))
+perr(Pop *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->nerr++;
+	if (p->load)
+		return -1;
+	fprintf(stderr, "%s: %s: ", prog, p->path);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+/* ---- -E ---- */
+
+static int
+parsemode(const char *s, uint32_t *m)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (*s == 0 || *end != 0 || errno != 0 || v > 0777)
+		return -1;
+	*m = (uint32_t)v;
+	return 0;
+}
+
+int
+popextended(PopArgs *p, const char *s, char *why, size_t nwhy)
+{
+	char buf[512], *opt, *save = NULL, *c;
+
+	if (strlen(s) >= sizeof buf) {
+		snprintf(why, nwhy, "-E: option list too long");
+		return -1;
+	}
+	strcpy(buf, s);
+	for (opt = strtok_r(buf, ",", &save); opt != NULL; opt = strtok_r(NULL, ",", &save)) {
+		if (strncmp(opt, "root_perms=", 11) == 0) {
+			if (parsemode(opt + 11, &p->rootmode) < 0) {
+				snprintf(why, nwhy, "-E root_perms: \"%s\" is not an octal mode up to 777", opt + 11);
+				return -1;
+			}
+			p->rootperms = true;
+		} else if (strncmp(opt, "root_owner=", 11) == 0) {
+			if ((c = strchr(opt + 11, ':')) == NULL || c == opt + 11 || c[1] == 0) {
+				snprintf(why, nwhy, "-E root_owner: give USER:GROUP");
+				return -1;
+			}
+			*c = 0;
+			p->rootuser = strdup(opt + 11);
+			p->rootgroup = strdup(c + 1);
+			p->rootowner = true;
+		} else {
+			snprintf(why, nwhy, "-E: unknown option \"%s\" (root_owner=USER:GROUP, root_perms=MODE)", opt);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A user name of the fresh users file (adm, none, the admin) as its id. */
+static int
+userid(const GefsFormatOpts *fo, const char *name, int32_t *id)
+{
+	if (strcmp(name, "adm") == 0)
+		*id = ADMID;
+	else if (strcmp(name, "none") == 0)
+		*id = NONEID;
+	else if (strcmp(name, fo->user ? fo->user : GEFS_DEFUSER) == 0)
+		*id = ADMINID;
+	else
+		return -1;
+	return 0;
+}
+
+/* ---- attributes ---- */
+
+static int64_t
+mtimeof(Pop *p, const struct stat *st)
+{
+	int64_t t = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+
+	return p->clamp && t > p->epoch ? p->epoch : t;
+}
+
+static GefsBulkAttr
+attrof(Pop *p, const struct stat *st)
+{
+	GefsBulkAttr a;
+
+	a.mode = st->st_mode & 0777;
+	a.mtime = mtimeof(p, st);
+	a.length = S_ISREG(st->st_mode) ? (uint64_t)st->st_size : 0;
+	a.uid = p->uid;
+	a.gid = p->gid;
+	return a;
+}
+
+/* ---- counting (first walk) ---- */
+
+/* Data blocks of fd as the loader will write them (SEEK_DATA extents). */
+static int
+countdata(Pop *p, int fd, uint64_t len, uint64_t *nb)
+{
+	uint64_t pos = 0, first, end;
+	off_t s, e;
+
+	*nb = 0;
+	while (pos < len) {
+		if ((s = lseek(fd, (off_t)pos, SEEK_DATA)) < 0) {
+			if (errno == ENXIO)
+				break;
+			if (errno != EINVAL && errno != EOPNOTSUPP)
+				return perr(p, "cannot seek: %s", strerror(errno));
+			s = (off_t)pos, e = (off_t)len;
+		} else if ((e = lseek(fd, s, SEEK_HOLE)) < 0)
+			e = (off_t)len;
+		if ((uint64_t)s >= len)
+			break;
+		if ((uint64_t)e > len)
+			e = (off_t)len;
+		first = (uint64_t)s / B;
+		if (first < pos / B)
+			first = pos / B;
+		end = ((uint64_t)e + B - 1) / B;
+		if (end > first)
+			*nb += end - first;
+		pos = end * B;
+	}
+	return 0;
+}
+
+/* Hard links: one note per link set, when its second name is met. */
+static int
+linknote(Pop *p, const struct stat *st)
+{
+	Link *l;
+	size_t i;
+
+	if (p->load || st->st_nlink < 2)
+		return 0;
+	for (i = 0; i < p->nlink; i++)
+		if (p->link[i].dev == st->st_dev && p->link[i].ino == st->st_ino) {
+			if (!p->link[i].noted)
+				msg("note: ", "%s: hard link of a file met before; stored as a separate file", p->path);
+			p->link[i].noted = true;
+			return 0;
+		}
+	if (p->nlink == p->caplink) {
+		p->caplink = p->caplink ? 2 * p->caplink : 64;
+		if ((l = realloc(p->link, p->caplink * sizeof *l)) == NULL)
+			return perr(p, "out of memory");
+		p->link = l;
+	}
+	p->link[p->nlink++] = (Link){st->st_dev, st->st_ino, false};
+	return 0;
+}
+
+/* A name GEFS can hold (§12.6): 1..244 bytes, no control bytes. */
+static int
+namecheck(Pop *p, const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (n > GEFS_NAMEMAX)
+		return perr(p, "name of %zu bytes: GEFS names hold at most %d", n, GEFS_NAMEMAX);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20)
+			return perr(p, "name contains the control byte 0x%02x, which GEFS names cannot hold",
+				(unsigned char)name[i]);
+	return 0;
+}
+
+/* ---- the walk ---- */
+
+static int walkdir(Pop *p, int dfd, uint64_t qid);
+
+static int
+cmpname(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of directory dfd (without . and ..), sorted bytewise. */
+static char **
+listdir(Pop *p, int dfd, size_t *n)
+{
+	struct dirent *de;
+	char **v = NULL, **nv;
+	size_t cap = 0;
+	DIR *d;
+	int fd;
+
+	*n = 0;
+	if ((fd = dup(dfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		perr(p, "cannot read the directory: %s", strerror(errno));
+		return NULL;
+	}
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 32;
+			if ((nv = realloc(v, cap * sizeof *v)) == NULL)
+				break;
+			v = nv;
+		}
+		if ((v[*n] = strdup(de->d_name)) == NULL)
+			break;
+		(*n)++;
+		errno = 0;
+	}
+	if (errno != 0)
+		perr(p, "cannot read the directory: %s", strerror(errno));
+	closedir(d);
+	if (v != NULL)
+		qsort(v, *n, sizeof *v, cmpname);
+	return v != NULL ? v : calloc(1, sizeof *v);
+}
+
+static int
+loaderr(Pop *p)
+{
+	p->nerr++;
+	msg("", "%s: %s", p->path, gefs_errmsg(p->fs));
+	return -1;
+}
+
+static int
+addfile(Pop *p, int dfd, const char *name, const struct stat *st, uint64_t pqid)
+{
+	GefsBulkAttr a = attrof(p, st);
+	uint64_t nb;
+	int fd, rc = 0;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return perr(p, "cannot read the file: %s", strerror(errno));
+	if (!p->load) {
+		if ((rc = countdata(p, fd, a.length, &nb)) == 0) {
+			p->need.nfile++;
+			p->need.namebytes += strlen(name);
+			p->need.datablocks += nb;
+		}
+		if (rc == 0)
+			rc = linknote(p, st);
+	} else if (gefs_bulkfile(p->bulk, pqid, name, strlen(name), &a, fd, NULL) < 0)
+		rc = loaderr(p);
+	close(fd);
+	return rc;
+}
+
+static int
+adddir(Pop *p, int dfd, const char *name, const struct stat *st, uint64_t pqid)
+{
+	GefsBulkAttr a = attrof(p, st);
+	uint64_t qid = 0;
+	int fd, rc;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return perr(p, "cannot read the directory: %s", strerror(errno));
+	if (!p->load) {
+		p->need.ndir++;
+		p->need.namebytes += strlen(name);
+		p->need.dirnamebytes += strlen(name);
+	} else if (gefs_bulkdir(p->bulk, pqid, name, strlen(name), &a, &qid) < 0) {
+		close(fd);
+		return loaderr(p);
+	}
+	rc = walkdir(p, fd, qid);
+	close(fd);
+	return rc;
+}
+
+static const char *
+kindof(mode_t m)
+{
+	return S_ISLNK(m) ? "symbolic link" : S_ISCHR(m) ? "character device" : S_ISBLK(m) ? "block device"
+		: S_ISFIFO(m) ? "fifo" : S_ISSOCK(m) ? "socket" : "special file";
+}
+
+/* One name of directory dfd; the path buffer holds its source path. */
+static int
+walkone(Pop *p, int dfd, const char *name, uint64_t pqid)
+{
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return perr(p, "cannot stat: %s", strerror(errno));
+	if (namecheck(p, name) < 0)
+		return -1;
+	if (S_ISDIR(st.st_mode))
+		return adddir(p, dfd, name, &st, pqid);
+	if (S_ISREG(st.st_mode))
+		return addfile(p, dfd, name, &st, pqid);
+	if (p->a->strict)
+		return perr(p, "%s: GEFS cannot hold it (--strict)", kindof(st.st_mode));
+	if (!p->load) {
+		p->nskip++;
+		msg("warning: ", "%s: %s skipped: GEFS has none", p->path, kindof(st.st_mode));
+	}
+	return 0;
+}
+
+static int
+walkdir(Pop *p, int dfd, uint64_t qid)
+{
+	size_t n, i, len = strlen(p->path);
+	char **v;
+	int rc = 0;
+
+	if ((v = listdir(p, dfd, &n)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		snprintf(p->path + len, sizeof p->path - len, "%s%s", len && p->path[len - 1] == '/' ? "" : "/", v[i]);
+		if (walkone(p, dfd, v[i], qid) < 0) {
+			rc = -1;
+			if (p->load)
+				break;
+		}
+		p->path[len] = 0;
+	}
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return rc;
+}
+
+/* Walk source src: the root's attributes come from it (unless -E). */
+static int
+walksrc(Pop *p, const char *src)
+{
+	GefsBulkAttr ra;
+	struct stat st;
+	uint64_t root = 0;
+	int fd, rc;
+
+	snprintf(p->path, sizeof p->path, "%s", src);
+	if ((fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
+		rc = perr(p, "cannot read the directory: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	if (p->load) {
+		ra = attrof(p, &st);
+		if (p->a->rootperms)
+			ra.mode = p->a->rootmode;
+		if (p->a->rootowner) {
+			userid(p->fo, p->a->rootuser, &ra.uid);
+			userid(p->fo, p->a->rootgroup, &ra.gid);
+		}
+		root = gefs_bulkroot(p->bulk, &ra);
+	}
+	rc = walkdir(p, fd, root);
+	close(fd);
+	return rc;
+}
+
+static int
+walkall(Pop *p)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < p->a->nsrc; i++)
+		if (walksrc(p, p->a->src[i]) < 0) {
+			rc = -1;
+			if (p->load)
+				break;
+		}
+	return rc;
+}
+
+/* ---- the run ---- */
+
+static double
+mib(uint64_t n)
+{
+	return (double)n / 1048576.0;
+}
+
+/* Check the options that name users; then the first walk. */
+static int
+scan(Pop *p)
+{
+	int32_t id;
+
+	if (p->a->rootowner && (userid(p->fo, p->a->rootuser, &id) < 0 || userid(p->fo, p->a->rootgroup, &id) < 0)) {
+		msg("", "-E root_owner=%s:%s: the users file knows only adm, none and %s",
+			p->a->rootuser, p->a->rootgroup, p->fo->user ? p->fo->user : GEFS_DEFUSER);
+		return 2;
+	}
+	if (p->a->nsrc > 1) {
+		msg("", "-d given more than once: layering sources is not supported yet");
+		return 2;
+	}
+	walkall(p);
+	if (p->nerr > 0) {
+		msg("", "%" PRIu64 " error%s in the source; nothing written", p->nerr, p->nerr == 1 ? "" : "s");
+		return 1;
+	}
+	return 0;
+}
+
+/* The image size: SIZE, the existing file's, or computed. */
+static int
+sizeit(Pop *p, const char *image, bool havesize, uint64_t *size)
+{
+	uint64_t need = gefs_bulkblocks(&p->need), min;
+	GefsErr e;
+	bool isblk;
+
+	if (!havesize && gefs_imagesize(image, size, &isblk, &e) < 0) {
+		if (e.code != ENOENT) {
+			msg("", "%s", e.msg);
+			return -1;
+		}
+		if (gefs_bulksize(&p->need, p->a->shrink ? 0 : HEADROOM, size) < 0) {
+			msg("", "%s: the source is too large for any image", image);
+			return -1;
+		}
+		return 0;
+	}
+	if (*size >= GEFS_MINSIZE && gefs_bulkcap(*size) >= need)
+		return 0;
+	if (gefs_bulksize(&p->need, 0, &min) < 0)
+		min = 0;
+	msg("", "%s: %" PRIu64 " bytes (%.2f MiB) cannot hold the source: it needs at least %" PRIu64
+		" bytes (%.2f MiB); nothing written", image, *size, mib(*size), min, mib(min));
+	return -1;
+}
+
+static int
+load(Pop *p, const char *image)
+{
+	GefsBulkOpts bo;
+	GefsBulkStats bs;
+	GefsOpts o;
+	GefsErr e;
+
+	gefs_defopts(&o);
+	o.rdwr = true;
+	o.cachesz = CACHESZ;
+	if ((p->fs = gefs_open(image, &o, &e)) == NULL) {
+		msg("", "%s", e.msg);
+		return -1;
+	}
+	gefs_defbulkopts(&bo);
+	if (p->a->label != NULL)
+		bo.label = p->a->label;
+	bo.snap = p->a->snap;
+	if (getenv("GEFS_MKFS_SORTMEM") != NULL)
+		bo.sortmem = (size_t)strtoull(getenv("GEFS_MKFS_SORTMEM"), NULL, 10);
+	p->load = true;
+	p->nerr = 0;
+	if ((p->bulk = gefs_bulkbegin(p->fs, &bo)) == NULL) {
+		msg("", "%s: %s", image, gefs_errmsg(p->fs));
+		return -1;
+	}
+	if (walkall(p) < 0)
+		return -1;
+	if (gefs_bulkend(p->bulk, &bs) < 0) {
+		msg("", "%s: %s", image, gefs_errmsg(p->fs));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+popfree(Pop *p)
+{
+	gefs_bulkfree(p->bulk);
+	gefs_close(p->fs);
+	free(p->link);
+}
+
+int
+populate(const PopArgs *a, const char *image, bool havesize, uint64_t size, const GefsFormatOpts *fo,
+	int verbose)
+{
+	GefsFormatStats st;
+	GefsFormatOpts f = *fo;
+	struct stat ist;
+	GefsErr e;
+	Pop p;
+	bool existed;
+	int rc;
+
+	memset(&p, 0, sizeof p);
+	p.a = a;
+	p.fo = fo;
+	p.uid = p.gid = ADMINID;
+	p.clamp = fo->ctimeset;
+	p.epoch = fo->ctime;
+	if ((rc = scan(&p)) != 0 || sizeit(&p, image, havesize, &size) < 0) {
+		popfree(&p);
+		return rc ? rc : 1;
+	}
+	existed = stat(image, &ist) == 0;
+	if (gefs_format(image, size, &f, &st, &e) < 0) {
+		popfree(&p);
+		msg("", "%s%s", e.msg, e.code == EEXIST ? " (use -F to format anyway)" : "");
+		return 1;
+	}
+	rc = load(&p, image);
+	popfree(&p);
+	if (rc < 0) {
+		if (!existed && unlink(image) == 0)
+			msg("", "%s: removed (it was created by this run)", image);
+		return 1;
+	}
+	if (verbose >= 0) {
+		printf("%s: %" PRIu64 " bytes (%.2f MiB), %" PRIu64 " arenas of %" PRIu64 " bytes, admin user %s\n",
+			image, st.lay.devsize, mib(st.lay.devsize), st.lay.narena, st.lay.arenasz,
+			fo->user ? fo->user : GEFS_DEFUSER);
+		printf("label %s: %" PRIu64 " files, %" PRIu64 " directories, %" PRIu64 " data blocks",
+			a->label ? a->label : "main", p.need.nfile, p.need.ndir, p.need.datablocks);
+		if (p.nskip > 0)
+			printf(", %" PRIu64 " skipped", p.nskip);
+		printf("\n");
+	}
+	return 0;
+}
