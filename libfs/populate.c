@@ -37,6 +37,7 @@ enum {
 	RUNBLK		= 64,			/* data blocks per sequential write (1 MiB) */
 	PIVROOM		= 2 * 288,		/* room kept in a pivot for two entries (§8.6, §27.6) */
 	SORTMEM		= 32 << 20,		/* default sort budget */
+	SORTMIN		= 64 << 10,		/* smallest (tests use it to force spills) */
 	RDBUF		= 64 << 10,		/* merge read buffer per run */
 	RESMIN		= 512 << 10,		/* arena reserve bounds (§5.4) */
 	RESMAX		= 8 << 20,
@@ -324,7 +325,7 @@ sortinit(Sorter *s, Gefs *fs, size_t budget, const char *tmpdir)
 	s->fs = fs;
 	s->fd = -1;
 	s->tmpdir = tmpdir;
-	s->budget = budget < (1 << 20) ? (1 << 20) : budget;
+	s->budget = budget < SORTMIN ? SORTMIN : budget;
 	if ((s->mem = malloc(s->budget)) == NULL)
 		return gefs_seterr(&fs->err, ENOMEM, "sort: out of memory for a %zu-byte buffer", s->budget);
 	return 0;
