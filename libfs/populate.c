@@ -530,6 +530,15 @@ gefs_defbulkopts(GefsBulkOpts *o)
 	o->label = "main";
 }
 
+/* A data pointer: straight to the tree when files come in qid order. */
+static int
+datkey(GefsBulk *b, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv)
+{
+	if (b->o.anyorder)
+		return sortadd(&b->so, k, nk, v, nv);
+	return buildadd(&b->bt, k, nk, v, nv);
+}
+
 /* Hash, write and point at the gathered blocks (all of file runqid). */
 static int
 flushrun(GefsBulk *b)
@@ -547,7 +556,7 @@ flushrun(GefsBulk *b)
 		for (i = 0; i < n; i++, done++) {
 			bp = (GefsBptr){a + i * B, gefs_blkhash(b->run + done * B), b->gen};
 			gefs_packbptr(v, &bp);
-			if (buildadd(&b->bt, k, gefs_packdatkey(k, b->runqid, b->runoff[done]), v, sizeof v) < 0)
+			if (datkey(b, k, gefs_packdatkey(k, b->runqid, b->runoff[done]), v, sizeof v) < 0)
 				return -1;
 		}
 	}
@@ -689,6 +698,29 @@ putent(GefsBulk *b, uint64_t pqid, const char *name, size_t nlen, const GefsXdir
 	return 0;
 }
 
+/* The qid of a new entry: the caller's reserved one, or the next. */
+static int
+newqid(GefsBulk *b, const GefsBulkAttr *a, uint64_t *qid)
+{
+	if (a->qid == GEFS_NONE) {
+		*qid = b->nextqid++;
+		return 0;
+	}
+	if (a->qid < b->fs->sb.nextqid || a->qid >= b->nextqid)
+		return gefs_seterr(&b->fs->err, EINVAL, "qid 0x%llx was not reserved", (unsigned long long)a->qid);
+	*qid = a->qid;
+	return 0;
+}
+
+uint64_t
+gefs_bulkreserve(GefsBulk *b, uint64_t n)
+{
+	uint64_t q = b->nextqid;
+
+	b->nextqid += n;
+	return q;
+}
+
 static GefsXdir
 mkxdir(uint64_t qid, bool dir, const GefsBulkAttr *a)
 {
@@ -719,16 +751,24 @@ addfile(GefsBulk *b, uint64_t pqid, const char *name, size_t nlen, const GefsBul
 	int (*fn)(GefsBulk *, void *), void *arg, uint64_t *qid)
 {
 	GefsXdir d;
+	uint64_t q = 0;
 
 	if (bulkok(b) < 0)
 		return -1;
-	d = mkxdir(b->nextqid, false, a);
+	if (newqid(b, a, &q) < 0) {
+		b->failed = true;
+		return -1;
+	}
+	if (!b->o.anyorder && b->st.nfile > 0 && q <= b->runqid) {
+		b->failed = true;
+		return gefs_seterr(&b->fs->err, EINVAL, "file qid 0x%llx out of order (set anyorder)", (unsigned long long)q);
+	}
+	d = mkxdir(q, false, a);
 	b->runqid = d.qpath;
 	if (putent(b, pqid, name, nlen, &d) < 0 || fn(b, arg) < 0 || flushrun(b) < 0) {
 		b->failed = true;
 		return gefs_wraperr(&b->fs->err, "%.*s", (int)nlen, name);
 	}
-	b->nextqid++;
 	b->st.nfile++;
 	b->st.bytes += a->length;
 	if (qid != NULL)
@@ -794,15 +834,19 @@ int
 gefs_bulkdir(GefsBulk *b, uint64_t pqid, const char *name, size_t nlen, const GefsBulkAttr *a, uint64_t *qid)
 {
 	GefsXdir d;
+	uint64_t q = 0;
 
 	if (bulkok(b) < 0)
 		return -1;
-	d = mkxdir(b->nextqid, true, a);
+	if (newqid(b, a, &q) < 0) {
+		b->failed = true;
+		return -1;
+	}
+	d = mkxdir(q, true, a);
 	if (putent(b, pqid, name, nlen, &d) < 0) {
 		b->failed = true;
 		return gefs_wraperr(&b->fs->err, "%.*s", (int)nlen, name);
 	}
-	b->nextqid++;
 	b->st.ndir++;
 	*qid = d.qpath;
 	return 0;
@@ -1092,7 +1136,7 @@ out:
 GefsBulk *
 gefs_bulkbegin(Gefs *fs, const GefsBulkOpts *o)
 {
-	GefsBulkAttr ra = {0775, 0, 0, -1, -1};
+	GefsBulkAttr ra = {0775, 0, 0, -1, -1, GEFS_NONE};
 	GefsBulk *b;
 
 	if (devrdonly(fs->dev)) {

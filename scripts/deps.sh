@@ -1,6 +1,6 @@
 # scripts/deps.sh — sourced by setup.sh and test.sh: installs the Debian
 # packages the build and the tests need when they are missing.
-GEFS_DEPS="cmake make gcc clang pkgconf python3 e2fsprogs uuid-dev libblkid-dev zlib1g-dev libcunit1-dev libclang-rt-14-dev"
+GEFS_DEPS="cmake make gcc clang pkgconf python3 e2fsprogs uuid-dev libblkid-dev zlib1g-dev libarchive-dev libcunit1-dev libclang-rt-14-dev"
 
 gefs_install_deps() {
 	local missing="" p

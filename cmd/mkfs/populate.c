@@ -38,30 +38,7 @@ enum {
 
 static const char prog[] = "gefs-mkfs";
 
-/* One hard-linked inode seen. */
-typedef struct Link {
-	dev_t		dev;
-	ino_t		ino;
-	bool		noted;
-} Link;
-
-typedef struct Pop {
-	const PopArgs	*a;
-	const GefsFormatOpts *fo;
-	bool		load;		/* second walk: hand everything to bulk */
-	GefsBulk	*bulk;
-	Gefs		*fs;
-	GefsBulkNeed	need;
-	uint64_t	nerr, nskip;
-	Link		*link;
-	size_t		nlink, caplink;
-	bool		clamp;		/* SOURCE_DATE_EPOCH */
-	int64_t		epoch;		/* ns */
-	int32_t		uid, gid;	/* owner of everything but the root */
-	char		path[8192];	/* source path being walked, for messages */
-} Pop;
-
-static void __attribute__((format(printf, 2, 3)))
+void
 msg(const char *kind, const char *fmt, ...)
 {
 	va_list ap;
@@ -74,7 +51,7 @@ msg(const char *kind, const char *fmt, ...)
 }
 
 /* An error about the current path (first walk only: the second repeats). */
-static int __attribute__((format(printf, 2, 3)))
+int
 perr(Pop *p, const char *fmt, ...)
 {
 	va_list ap;
@@ -157,6 +134,18 @@ userid(const GefsFormatOpts *fo, const char *name, int32_t *id)
 
 /* ---- attributes ---- */
 
+/* -E root_perms, root_owner on the root's attributes. */
+void
+rootattr(Pop *p, GefsBulkAttr *a)
+{
+	if (p->a->rootperms)
+		a->mode = p->a->rootmode;
+	if (p->a->rootowner) {
+		userid(p->fo, p->a->rootuser, &a->uid);
+		userid(p->fo, p->a->rootgroup, &a->gid);
+	}
+}
+
 static int64_t
 mtimeof(Pop *p, const struct stat *st)
 {
@@ -165,7 +154,7 @@ mtimeof(Pop *p, const struct stat *st)
 	return p->clamp && t > p->epoch ? p->epoch : t;
 }
 
-static GefsBulkAttr
+GefsBulkAttr
 attrof(Pop *p, const struct stat *st)
 {
 	GefsBulkAttr a;
@@ -175,6 +164,7 @@ attrof(Pop *p, const struct stat *st)
 	a.length = S_ISREG(st->st_mode) ? (uint64_t)st->st_size : 0;
 	a.uid = p->uid;
 	a.gid = p->gid;
+	a.qid = GEFS_NONE;
 	return a;
 }
 
@@ -239,7 +229,7 @@ linknote(Pop *p, const struct stat *st)
 }
 
 /* A name GEFS can hold (§12.6): 1..244 bytes, no control bytes. */
-static int
+int
 namecheck(Pop *p, const char *name)
 {
 	size_t n = strlen(name), i;
@@ -326,6 +316,8 @@ addfile(Pop *p, int dfd, const char *name, const struct stat *st, uint64_t pqid)
 		}
 		if (rc == 0)
 			rc = linknote(p, st);
+		if (rc == 0 && p->indexing)
+			rc = ixadd(p, EFILE, p->path + p->rootlen, &a, nb, 0, NULL);
 	} else if (gefs_bulkfile(p->bulk, pqid, name, strlen(name), &a, fd, NULL) < 0)
 		rc = loaderr(p);
 	close(fd);
@@ -345,6 +337,10 @@ adddir(Pop *p, int dfd, const char *name, const struct stat *st, uint64_t pqid)
 		p->need.ndir++;
 		p->need.namebytes += strlen(name);
 		p->need.dirnamebytes += strlen(name);
+		if (p->indexing && ixadd(p, EDIR, p->path + p->rootlen, &a, 0, 0, NULL) < 0) {
+			close(fd);
+			return -1;
+		}
 	} else if (gefs_bulkdir(p->bulk, pqid, name, strlen(name), &a, &qid) < 0) {
 		close(fd);
 		return loaderr(p);
@@ -418,6 +414,7 @@ walksrc(Pop *p, const char *src)
 	int fd, rc;
 
 	snprintf(p->path, sizeof p->path, "%s", src);
+	p->rootlen = strlen(p->path) + 1;
 	if ((fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
 		rc = perr(p, "cannot read the directory: %s", strerror(errno));
 		if (fd >= 0)
@@ -426,31 +423,73 @@ walksrc(Pop *p, const char *src)
 	}
 	if (p->load) {
 		ra = attrof(p, &st);
-		if (p->a->rootperms)
-			ra.mode = p->a->rootmode;
-		if (p->a->rootowner) {
-			userid(p->fo, p->a->rootuser, &ra.uid);
-			userid(p->fo, p->a->rootgroup, &ra.gid);
-		}
+		rootattr(p, &ra);
 		root = gefs_bulkroot(p->bulk, &ra);
+	} else if (p->indexing) {
+		ra = attrof(p, &st);
+		if (ixadd(p, EDIR, "", &ra, 0, 0, NULL) < 0) {
+			close(fd);
+			return -1;
+		}
 	}
 	rc = walkdir(p, fd, root);
 	close(fd);
 	return rc;
 }
 
+/* The first walk over every source; with layering, each fills the index. */
 static int
 walkall(Pop *p)
 {
 	int i, rc = 0;
 
-	for (i = 0; i < p->a->nsrc; i++)
-		if (walksrc(p, p->a->src[i]) < 0) {
+	for (i = 0; i < p->a->nsrc; i++) {
+		p->cursrc = i;
+		p->prefix = p->srcpre[i];
+		if ((p->srctar[i] ? tarindex(p, i, p->srcpath[i]) : walksrc(p, p->srcpath[i])) < 0) {
 			rc = -1;
 			if (p->load)
 				break;
 		}
+	}
 	return rc;
+}
+
+/* "SRC:/PATH" places SRC under PATH, unless SRC:/PATH names a source as a
+ * whole; "-" is a tar stream on stdin. */
+static int
+splitsrc(Pop *p, int i)
+{
+	const char *arg = p->a->src[i], *c = strstr(arg, ":/");
+	struct stat st;
+	char *s = p->srcbuf[i];
+	size_t n;
+
+	p->srcpath[i] = arg;
+	p->srcpre[i] = "";
+	if (c != NULL && stat(arg, &st) < 0) {
+		n = (size_t)(c - arg);
+		if (n >= sizeof p->srcbuf[i] / 2 || strlen(c + 1) >= sizeof p->srcbuf[i] / 2)
+			return perr(p, "-d %s: too long", arg), -1;
+		memcpy(s, arg, n);
+		s[n] = 0;
+		p->srcpath[i] = s;
+		s += n + 1;
+		for (c += 1; *c == '/'; c++)
+			;
+		strcpy(s, c);
+		for (n = strlen(s); n > 0 && s[n - 1] == '/'; n--)
+			s[n - 1] = 0;
+		p->srcpre[i] = s;
+	}
+	if (strcmp(p->srcpath[i], "-") == 0)
+		p->srctar[i] = true;
+	else if (stat(p->srcpath[i], &st) < 0) {
+		snprintf(p->path, sizeof p->path, "%s", p->srcpath[i]);
+		return perr(p, "%s", strerror(errno));
+	} else
+		p->srctar[i] = !S_ISDIR(st.st_mode);
+	return 0;
 }
 
 /* ---- the run ---- */
@@ -466,17 +505,21 @@ static int
 scan(Pop *p)
 {
 	int32_t id;
+	int i;
 
 	if (p->a->rootowner && (userid(p->fo, p->a->rootuser, &id) < 0 || userid(p->fo, p->a->rootgroup, &id) < 0)) {
 		msg("", "-E root_owner=%s:%s: the users file knows only adm, none and %s",
 			p->a->rootuser, p->a->rootgroup, p->fo->user ? p->fo->user : GEFS_DEFUSER);
 		return 2;
 	}
-	if (p->a->nsrc > 1) {
-		msg("", "-d given more than once: layering sources is not supported yet");
-		return 2;
-	}
+	for (i = 0; i < p->a->nsrc; i++)
+		if (splitsrc(p, i) < 0)
+			return 1;
+	/* one plain directory streams; anything else is merged in an index */
+	p->indexing = p->a->nsrc > 1 || p->srctar[0] || p->srcpre[0][0] != 0;
 	walkall(p);
+	if (p->indexing && p->nerr == 0)
+		ixfinish(p);
 	if (p->nerr > 0) {
 		msg("", "%" PRIu64 " error%s in the source; nothing written", p->nerr, p->nerr == 1 ? "" : "s");
 		return 1;
@@ -531,6 +574,7 @@ load(Pop *p, const char *image)
 	if (p->a->label != NULL)
 		bo.label = p->a->label;
 	bo.snap = p->a->snap;
+	bo.anyorder = true;	/* data pointers sorted: the same tree from a tar */
 	if (getenv("GEFS_MKFS_SORTMEM") != NULL)
 		bo.sortmem = (size_t)strtoull(getenv("GEFS_MKFS_SORTMEM"), NULL, 10);
 	p->load = true;
@@ -539,7 +583,7 @@ load(Pop *p, const char *image)
 		msg("", "%s: %s", image, gefs_errmsg(p->fs));
 		return -1;
 	}
-	if (walkall(p) < 0)
+	if ((p->indexing ? ixload(p) : walkall(p)) < 0)
 		return -1;
 	if (gefs_bulkend(p->bulk, &bs) < 0) {
 		msg("", "%s: %s", image, gefs_errmsg(p->fs));
@@ -554,6 +598,11 @@ popfree(Pop *p)
 	gefs_bulkfree(p->bulk);
 	gefs_close(p->fs);
 	free(p->link);
+	ixfree(&p->ix);
+	if (p->spool != NULL) {
+		unlink(p->spool);
+		free(p->spool);
+	}
 }
 
 int

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include "gefs.h"
 
 enum { POPMAXSRC = 64 };
@@ -34,5 +35,87 @@ int popextended(PopArgs *p, const char *s, char *why, size_t nwhy);
  * exit status (0, 1, 2). */
 int populate(const PopArgs *p, const char *image, bool havesize, uint64_t size,
 	const GefsFormatOpts *fo, int verbose);
+
+/* ---- shared by populate.c (walks, the run), index.c (layering) and
+ * tar.c (archives) ---- */
+
+#include <sys/types.h>
+
+enum {
+	EDIR = 1, EFILE, ELINK,			/* index entry kinds */
+};
+
+/* One name of the merged namespace (index.c). */
+typedef struct Ent {
+	char		*path;		/* in the image, relative ("" = root) */
+	char		*spath;		/* in its source: path under a directory
+					 * source, member name in an archive */
+	char		*link;		/* ELINK: the target's path in the source */
+	uint64_t	tseq;		/* ELINK: the target member's number */
+	int		kind;
+	int		src;		/* source number */
+	uint64_t	seq;		/* archive member number */
+	GefsBulkAttr	a;
+	uint64_t	nb;		/* data blocks */
+	uint64_t	qid;
+	bool		dead;		/* overridden by a later source */
+} Ent;
+
+typedef struct Index {
+	Ent		*e;
+	size_t		n, cap;
+} Index;
+
+/* One hard-linked inode seen. */
+typedef struct Link {
+	dev_t		dev;
+	ino_t		ino;
+	bool		noted;
+} Link;
+
+typedef struct Pop {
+	Index		ix;		/* layering: every name of every source */
+	bool		indexing;	/* the first walk fills ix */
+	int		cursrc;		/* source being walked */
+	const char	*prefix;	/* where it goes in the image ("" = root) */
+	size_t		rootlen;	/* length of its path in path[] */
+	const char	*srcpath[POPMAXSRC];	/* sources without their placement */
+	const char	*srcpre[POPMAXSRC];	/* placements, "" or "a/b" */
+	char		srcbuf[POPMAXSRC][4096];
+	bool		srctar[POPMAXSRC];	/* an archive (or "-", spooled) */
+	char		*spool;			/* the temporary copy of stdin */
+	const PopArgs	*a;
+	const GefsFormatOpts *fo;
+	bool		load;		/* second walk: hand everything to bulk */
+	GefsBulk	*bulk;
+	Gefs		*fs;
+	GefsBulkNeed	need;
+	uint64_t	nerr, nskip;
+	Link		*link;
+	size_t		nlink, caplink;
+	bool		clamp;		/* SOURCE_DATE_EPOCH */
+	int64_t		epoch;		/* ns */
+	int32_t		uid, gid;	/* owner of everything but the root */
+	char		path[8192];	/* source path being walked, for messages */
+} Pop;
+
+
+int perr(Pop *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void msg(const char *kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+GefsBulkAttr attrof(Pop *p, const struct stat *st);
+void rootattr(Pop *p, GefsBulkAttr *a);
+int namecheck(Pop *p, const char *name);
+/* index.c */
+int ixadd(Pop *p, int kind, const char *spath, const GefsBulkAttr *a, uint64_t nb, uint64_t seq,
+	const char *link);
+int ixfinish(Pop *p);
+int ixload(Pop *p);
+uint64_t ixparent(Pop *p, const Ent *e);	/* the parent directory's qid */
+void ixfree(Index *ix);
+/* tar.c: index an archive (first walk), load its members (second). */
+int tarindex(Pop *p, int src, const char *path);
+int tarload(Pop *p, int src, const char *path);
+int tarlink(Pop *p, Ent *l);
+bool tarsupported(void);
 
 #endif

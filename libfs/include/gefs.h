@@ -945,6 +945,9 @@ typedef struct GefsBulkOpts {
 	size_t		sortmem;	/* sort buffer bytes (0: 32 MiB); past it sorted
 					 * runs spill to a temporary file */
 	const char	*tmpdir;	/* NULL: $TMPDIR, else /tmp */
+	bool		anyorder;	/* files may come in any qid order: their data
+					 * pointers are sorted too (else each file's qid
+					 * must exceed the previous file's) */
 } GefsBulkOpts;
 
 /* A new file's or directory's attributes. */
@@ -953,6 +956,8 @@ typedef struct GefsBulkAttr {
 	int64_t		mtime;		/* ns; atime is set to it too */
 	uint64_t	length;		/* files */
 	int32_t		uid, gid;	/* user ids of the users file (§16) */
+	uint64_t	qid;		/* GEFS_NONE: the next one; else one from
+					 * gefs_bulkreserve */
 } GefsBulkAttr;
 
 typedef struct GefsBulkStats {
@@ -996,6 +1001,10 @@ GEFS_API int gefs_bulkfile(GefsBulk *b, uint64_t pqid, const char *name, size_t 
 typedef int (*GefsBulkRead)(void *arg, const void **buf, size_t *n, uint64_t *off);
 GEFS_API int gefs_bulkstream(GefsBulk *b, uint64_t pqid, const char *name, size_t nlen,
 	const GefsBulkAttr *a, GefsBulkRead rd, void *arg, uint64_t *qid);
+/* Reserve n consecutive qids for attributes that name their own (so that
+ * qids follow a namespace order while data comes in another); returns
+ * the first. */
+GEFS_API uint64_t gefs_bulkreserve(GefsBulk *b, uint64_t n);
 /* Build the tree, the label's record and commit.  st may be NULL. */
 GEFS_API int gefs_bulkend(GefsBulk *b, GefsBulkStats *st);
 GEFS_API void gefs_bulkfree(GefsBulk *b);
