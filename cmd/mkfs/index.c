@@ -13,6 +13,7 @@
  * Memory: one entry per name (not per byte of data).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,35 +122,61 @@ parentof(const char *path)
 	return s ? strndup(path, (size_t)(s - path)) : strdup("");
 }
 
-/* Add a directory for every missing parent; 1 if any was added. */
+/* The last entry (of the latest source) for path, dead or not; NULL. */
+static Ent *
+lastof(Index *ix, const char *path, size_t n)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (pathcmp(ix->e[mid].path, path) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && strcmp(ix->e[lo - 1].path, path) == 0 ? &ix->e[lo - 1] : NULL;
+}
+
+/* Was a directory for par (of source src) added in this round? */
+static bool
+addedalready(Index *ix, size_t from, const char *par, int src)
+{
+	size_t j;
+
+	for (j = from; j < ix->n; j++)
+		if (ix->e[j].src == src && strcmp(ix->e[j].path, par) == 0)
+			return true;
+	return false;
+}
+
+/* A directory for every missing parent, and for a parent that an earlier
+ * source has as a file (the later source's tree wins); 1 if any was
+ * added.  Entries are sorted on entry. */
 static int
 addparents(Pop *p)
 {
 	size_t i, n = p->ix.n;
 	GefsBulkAttr a = {0755, 0, 0, p->uid, p->gid, GEFS_NONE};
 	const char *pre = p->prefix;
+	int cur = p->cursrc, added = 0, src;
 	char *par;
-	int added = 0;
+	Ent *l;
 
 	p->prefix = "";
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && added >= 0; i++) {
 		if (p->ix.e[i].path[0] == 0 || (par = parentof(p->ix.e[i].path)) == NULL)
 			continue;
-		if (lookup(&p->ix, par) == NULL) {
-			p->cursrc = -1;
-			for (size_t j = p->ix.n; j > n; j--)
-				if (strcmp(p->ix.e[j - 1].path, par) == 0)
-					goto have;
-			if (ixadd(p, EDIR, par, &a, 0, 0, NULL) < 0) {
-				free(par);
-				return -1;
-			}
-			added = 1;
+		src = p->ix.e[i].src;
+		l = lastof(&p->ix, par, n);
+		if ((l == NULL || (l->kind != EDIR && l->src < src)) && !addedalready(&p->ix, n, par, src)) {
+			p->cursrc = src;
+			added = ixadd(p, EDIR, par, &a, 0, 0, NULL) < 0 ? -1 : 1;
 		}
-have:
 		free(par);
 	}
 	p->prefix = pre;
+	p->cursrc = cur;
 	return added;
 }
 

@@ -202,6 +202,18 @@ kind(unsigned t)
 		? "block device" : t == AE_IFIFO ? "fifo" : t == AE_IFSOCK ? "socket" : "special file";
 }
 
+/* Whether a hard link to tgt was met before (one note per link set). */
+static bool
+linkseen(Pop *p, const char *tgt)
+{
+	size_t i;
+
+	for (i = p->ix.n; i > 0; i--)
+		if (p->ix.e[i - 1].src == p->cursrc && p->ix.e[i - 1].kind == ELINK && strcmp(p->ix.e[i - 1].link, tgt) == 0)
+			return true;
+	return false;
+}
+
 /* Index one member (number seq). */
 static int
 tarmember(Pop *p, struct archive_entry *e, uint64_t seq)
@@ -217,7 +229,8 @@ tarmember(Pop *p, struct archive_entry *e, uint64_t seq)
 	if (hl != NULL) {
 		if (tarname(p, hl, tgt, sizeof tgt, "hard link target: ") < 0)
 			return -1;
-		msg("note: ", "%s: hard link to %s; stored as a separate file", p->path, hl);
+		if (!linkseen(p, tgt))
+			msg("note: ", "%s: hard link to %s; stored as a separate file", p->path, hl);
 		return ixadd(p, ELINK, name, &a, 0, seq, tgt);
 	}
 	if (t == AE_IFDIR)
