@@ -42,7 +42,7 @@ enum {
 	RESMIN		= 512 << 10,		/* arena reserve bounds (§5.4) */
 	RESMAX		= 8 << 20,
 	ROOTQID		= 0,			/* the root of every tree forked from empty (§12.1) */
-	ADMINID		= 1,			/* the formatter's admin user id (§16) */
+	USERSMAX	= 1 << 20,		/* the reference reads users files below 1 MiB (§16) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -521,6 +521,8 @@ struct GefsBulk {
 	uint64_t	runqid;
 	GefsBulkStats	st;
 	bool		failed;
+	char		*users;		/* new /users text for adm, or NULL */
+	size_t		nusers;
 };
 
 void
@@ -859,6 +861,19 @@ gefs_bulkroot(GefsBulk *b, const GefsBulkAttr *a)
 	return ROOTQID;
 }
 
+int
+gefs_bulkusers(GefsBulk *b, const char *text, size_t n)
+{
+	if (n == 0 || n >= USERSMAX)
+		return gefs_seterr(&b->fs->err, EINVAL, "users file of %zu bytes: it must hold 1 to %d", n, USERSMAX - 1);
+	free(b->users);
+	if ((b->users = malloc(n)) == NULL)
+		return gefs_seterr(&b->fs->err, ENOMEM, "out of memory");
+	memcpy(b->users, text, n);
+	b->nusers = n;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* the snapshot tree: the label's new record (§13.4, §13.5)           */
 /* ------------------------------------------------------------------ */
@@ -1017,20 +1032,21 @@ labelok(Gefs *fs, const char *name, const char *what)
 	return 0;
 }
 
-/* The label's new record t (and --snap's label) in the snapshot pairs. */
+/* Label's new record t (and snap's label, unless NULL) in the snapshot
+ * pairs. */
 static int
-newrecord(GefsBulk *b, Snaps *s, GefsSnap *t)
+newrecord(GefsBulk *b, Snaps *s, GefsSnap *t, const char *label, const char *snap)
 {
 	GefsLabel l;
 	GefsSnap o;
 	int rc;
 
-	if ((rc = getlab(s, b->o.label, &l)) < 0)
+	if ((rc = getlab(s, label, &l)) < 0)
 		return -1;
 	if (rc == 0) {
 		if (!(l.flags & 1))
-			return gefs_seterr(&b->fs->err, EROFS, "label %s is immutable", b->o.label);
-		if (getrec(s, l.gen, &o) < 0 || moveline(s, &o, t, b->o.label) < 0)
+			return gefs_seterr(&b->fs->err, EROFS, "label %s is immutable", label);
+		if (getrec(s, l.gen, &o) < 0 || moveline(s, &o, t, label) < 0)
 			return -1;
 	} else {
 		/* a new line forked from empty (§13.5) */
@@ -1041,24 +1057,16 @@ newrecord(GefsBulk *b, Snaps *s, GefsSnap *t)
 		if (putsnap(s, &o) < 0)
 			return -1;
 	}
-	if (putlabel(s, b->o.label, (uint64_t)t->gen, 1) < 0)
+	if (putlabel(s, label, (uint64_t)t->gen, 1) < 0)
 		return -1;
-	if (b->o.snap != NULL) {
-		if (getlab(s, b->o.snap, &l) == 0 || strcmp(b->o.snap, b->o.label) == 0)
-			return gefs_seterr(&b->fs->err, EEXIST, "label %s exists already", b->o.snap);
+	if (snap != NULL) {
+		if (getlab(s, snap, &l) == 0 || strcmp(snap, label) == 0)
+			return gefs_seterr(&b->fs->err, EEXIST, "label %s exists already", snap);
 		t->nlbl += 1;
-		if (putlabel(s, b->o.snap, (uint64_t)t->gen, 0) < 0)
+		if (putlabel(s, snap, (uint64_t)t->gen, 0) < 0)
 			return -1;
 	}
 	return putsnap(s, t);
-}
-
-static int
-paircmp(const void *a, const void *b)
-{
-	const Pair *x = a, *y = b;
-
-	return gefs_keycmp(x->k, x->nk, y->k, y->nk);
 }
 
 /* The old snapshot tree's nodes, freed in the commit that drops them. */
@@ -1098,19 +1106,136 @@ freeold(Gefs *fs, Alloc *al)
 	return rc ? -1 : 0;
 }
 
-/* Write the new snapshot tree pointing at the new tree root/ht. */
+/* ---- the adm tree with a new /users (§16) ---- */
+
+static int
+paircmp(const void *a, const void *b)
+{
+	const Pair *x = a, *y = b;
+
+	return gefs_keycmp(x->k, x->nk, y->k, y->nk);
+}
+
+
+static int
+loadtree(Snaps *s, const char *label)
+{
+	GefsTree *t;
+	GefsScan *sc = NULL;
+	GefsKv kv;
+	int rc = -1;
+
+	if ((t = gefs_opentree(s->fs, label)) == NULL || (sc = gefs_scan(t, NULL, 0, NULL, 0)) == NULL)
+		goto out;
+	while ((rc = gefs_scannext(sc, &kv)) > 0)
+		if (kv.nv > GEFS_INLMAX || setkey(s, kv.k, kv.nk, kv.v, kv.nv) < 0) {
+			rc = -1;
+			break;
+		}
+out:
+	gefs_scanfree(sc);
+	if (t != NULL)
+		gefs_closetree(t);
+	return rc;
+}
+
+/* The users file's entry in adm's pairs: its key and Xdir. */
+static Pair *
+usersent(Snaps *s, GefsXdir *d)
+{
+	uint8_t k[GEFS_KEYMAX];
+	GefsXdir root;
+	Pair *p;
+
+	if ((p = findkey(s, k, gefs_packentkey(k, GEFS_NONE, "", 0))) == NULL
+	|| gefs_unpackxdir(&root, p->v, p->nv, &s->fs->err) < 0
+	|| (p = findkey(s, k, gefs_packentkey(k, root.qpath, "users", 5))) == NULL
+	|| gefs_unpackxdir(d, p->v, p->nv, &s->fs->err) < 0) {
+		gefs_seterr(&s->fs->err, ENOENT, "label adm has no /users");
+		return NULL;
+	}
+	return p;
+}
+
+/* Drop file q's data pointers; write text as its new blocks. */
+static int
+userdata(GefsBulk *b, Snaps *s, uint64_t q, uint64_t gen)
+{
+	uint8_t k[GEFS_KEYMAX], v[GEFS_PTRSZ], *blk = b->run;
+	GefsBptr bp;
+	uint64_t a, got;
+	size_t i, off, m;
+
+	for (i = s->n; i > 0; i--)
+		if (s->p[i - 1].nk == 17 && s->p[i - 1].k[0] == GEFS_KDAT && gefs_get64(s->p[i - 1].k + 1) == q)
+			s->p[i - 1] = s->p[--s->n];
+	for (off = 0; off < b->nusers; off += B) {
+		m = b->nusers - off < B ? b->nusers - off : B;
+		memset(blk, 0, B);
+		memcpy(blk, b->users + off, m);
+		if (allocrun(&b->al, 1, &a, &got) < 0 || putblks(b->fs, blk, 1, a) < 0)
+			return -1;
+		bp = (GefsBptr){a, gefs_blkhash(blk), gen};
+		gefs_packbptr(v, &bp);
+		if (setkey(s, k, gefs_packdatkey(k, q, off), v, sizeof v) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* adm's new tree: the same pairs but /users (longer, its version bumped
+ * as a write would) and its data. */
+static int
+newadm(GefsBulk *b, uint64_t gen, GefsBptr *root, int *ht)
+{
+	Snaps s = {b->fs, NULL, 0};
+	GefsXdir d;
+	Build bt;
+	Pair *p;
+	size_t i;
+	int rc = -1;
+
+	if (loadtree(&s, "adm") < 0 || (p = usersent(&s, &d)) == NULL)
+		goto out;
+	d.length = b->nusers;
+	d.qvers++;
+	gefs_packxdir(p->v, &d);
+	if (userdata(b, &s, d.qpath, gen) < 0)
+		goto out;
+	qsort(s.p, s.n, sizeof *s.p, paircmp);
+	if (buildinit(&bt, b->fs, &b->al, gen) < 0)
+		goto out;
+	for (i = 0; i < s.n; i++)
+		if (buildadd(&bt, s.p[i].k, s.p[i].nk, s.p[i].v, s.p[i].nv) < 0)
+			break;
+	rc = i == s.n ? buildend(&bt, root, ht) : -1;
+	buildfree(&bt);
+out:
+	free(s.p);
+	return rc;
+}
+
+/* Write the new snapshot tree pointing at the new tree root/ht (and at
+ * adm's new tree, generation gen + 1, when there is a new users file). */
 static int
 newsnaps(GefsBulk *b, const GefsBptr *root, int ht)
 {
 	Snaps s = {b->fs, NULL, 0};
-	GefsSnap t = {0, 1, ht, 0, (int64_t)b->gen, -1, -1, 0, *root};
-	GefsBptr sr;
+	GefsSnap t = {0, 1, ht, 0, (int64_t)b->gen, -1, -1, 0, *root}, ta;
+	GefsBptr sr, ar;
 	Build bt;
 	size_t i;
-	int sht, rc = -1;
+	int sht, aht, rc = -1;
 
-	if (loadsnaps(&s) < 0 || newrecord(b, &s, &t) < 0)
+	if (loadsnaps(&s) < 0 || newrecord(b, &s, &t, b->o.label, b->o.snap) < 0)
 		goto out;
+	if (b->users != NULL) {
+		if (newadm(b, b->gen + 1, &ar, &aht) < 0)
+			goto out;
+		ta = (GefsSnap){0, 1, aht, 0, (int64_t)b->gen + 1, -1, -1, 0, ar};
+		if (newrecord(b, &s, &ta, "adm", NULL) < 0)
+			goto out;
+	}
 	qsort(s.p, s.n, sizeof *s.p, paircmp);
 	if (buildinit(&bt, b->fs, &b->al, 0) < 0)
 		goto out;
@@ -1213,7 +1338,7 @@ gefs_bulkend(GefsBulk *b, GefsBulkStats *st)
 	b->st.height = ht;
 	b->st.blocks = b->al.nblk;
 	b->st.gen = b->gen;
-	fs->sb.nextgen = b->gen + 1;
+	fs->sb.nextgen = b->gen + (b->users != NULL ? 2 : 1);
 	if (b->nextqid > fs->sb.nextqid)
 		fs->sb.nextqid = b->nextqid;
 	/* data and nodes went past the cache: durable before the logs */
@@ -1236,6 +1361,7 @@ gefs_bulkfree(GefsBulk *b)
 	buildfree(&b->bt);
 	sortfree(&b->so);
 	free(b->run);
+	free(b->users);
 	free(b);
 }
 

@@ -79,6 +79,8 @@ ixadd(Pop *p, int kind, const char *spath, const GefsBulkAttr *a, uint64_t nb, u
 	e->seq = seq;
 	e->a = *a;
 	e->nb = nb;
+	e->huid = p->huid;
+	e->hgid = p->hgid;
 	e->path = imgpath(p, spath);
 	e->spath = strdup(spath);
 	e->link = link ? strdup(link) : NULL;
@@ -171,6 +173,7 @@ addparents(Pop *p)
 		l = lastof(&p->ix, par, n);
 		if ((l == NULL || (l->kind != EDIR && l->src < src)) && !addedalready(&p->ix, n, par, src)) {
 			p->cursrc = src;
+			p->huid = p->hgid = UINT64_MAX;
 			added = ixadd(p, EDIR, par, &a, 0, 0, NULL) < 0 ? -1 : 1;
 		}
 		free(par);
@@ -239,6 +242,9 @@ ixfinish(Pop *p)
 	if (rc < 0)
 		return -1;
 	override(p);
+	if (p->a->ownermap != NULL)
+		for (i = 0; i < ix->n; i++)
+			ownerof(&p->own, ix->e[i].path, ix->e[i].huid, ix->e[i].hgid, &ix->e[i].a.uid, &ix->e[i].a.gid);
 	memset(&p->need, 0, sizeof p->need);
 	for (i = 0; i < ix->n; i++) {
 		Ent *e = &ix->e[i];

@@ -44,7 +44,8 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: gefs-mkfs [-FnqvV] [-u user] [-L label] [-U uuid] [--no-xrecord] image [size]\n"
 		"       gefs-mkfs -d source [-l label] [--snap name] [--strict] [--shrink]\n"
-		"                 [-E root_owner=user:group,root_perms=mode] [options] image [size]\n"
+		"                 [--owner-map file] [-E root_owner=user:group,root_perms=mode]\n"
+		"                 [options] image [size]\n"
 		"  -u, --user USER     admin user written into the users file (default glenda)\n"
 		"  -L, --label LABEL   volume label: at most 255 bytes of UTF-8, no '/'\n"
 		"  -U, --uuid UUID     volume UUID: a UUID, \"random\" or \"time\"\n"
@@ -61,6 +62,7 @@ usage(FILE *f)
 		"      --snap NAME     also an immutable snapshot label NAME of the result\n"
 		"      --strict        any node GEFS cannot hold is an error, not a warning\n"
 		"      --shrink        without size: the smallest image the source fits in\n"
+		"      --owner-map FILE  host uids, gids or image paths to GEFS users\n"
 		"  -E OPTS             root_owner=USER:GROUP, root_perms=MODE (octal)\n"
 		"size: bytes, or with a suffix K, M, G or T (powers of 1024); a regular\n"
 		"file is created or resized to it, a block device is formatted whole.\n");
@@ -169,6 +171,7 @@ popopt(Args *a, int c, const char *arg)
 	case OPT_SNAP:	p->snap = arg; return 0;
 	case OPT_STRICT: p->strict = true; return 0;
 	case OPT_SHRINK: p->shrink = true; return 0;
+	case OPT_OWNERMAP: p->ownermap = arg; return 0;
 	}
 	if (popextended(p, arg, why, sizeof why) < 0)
 		return fail(-1, "%s", why);
@@ -196,6 +199,7 @@ parseargs(Args *a, int argc, char **argv)
 		{"snap", required_argument, NULL, OPT_SNAP},
 		{"strict", no_argument, NULL, OPT_STRICT},
 		{"shrink", no_argument, NULL, OPT_SHRINK},
+		{"owner-map", required_argument, NULL, OPT_OWNERMAP},
 		{NULL, 0, NULL, 0},
 	};
 	GefsErr e;
@@ -218,7 +222,7 @@ parseargs(Args *a, int argc, char **argv)
 		case 'v':	a->verbose = 1; break;
 		case 'V':	printversion("gefs-mkfs"); return EXIT_OK;
 		case 'h':	usage(stdout); return EXIT_OK;
-		case 'd': case 'l': case 'E': case OPT_SNAP: case OPT_STRICT: case OPT_SHRINK:
+		case 'd': case 'l': case 'E': case OPT_SNAP: case OPT_STRICT: case OPT_SHRINK: case OPT_OWNERMAP:
 			if (popopt(a, c, optarg) < 0)
 				return EXIT_USAGE;
 			break;
@@ -355,8 +359,8 @@ main(int argc, char **argv)
 	if (a.dryrun)
 		return dryrun(&a);
 	if (a.pop.nsrc == 0 && (a.pop.label || a.pop.snap || a.pop.strict || a.pop.shrink
-	|| a.pop.rootowner || a.pop.rootperms))
-		return fail(EXIT_USAGE, "-l, --snap, --strict, --shrink and -E need -d");
+	|| a.pop.rootowner || a.pop.rootperms || a.pop.ownermap))
+		return fail(EXIT_USAGE, "-l, --snap, --strict, --shrink, --owner-map and -E need -d");
 	if (a.pop.nsrc > 0)	/* -d: format and fill (populate.c) */
 		return populate(&a.pop, a.image, a.havesize, a.size, &a.fo, a.verbose);
 	if (a.havesize && a.size < GEFS_MINSIZE)

@@ -117,21 +117,6 @@ popextended(PopArgs *p, const char *s, char *why, size_t nwhy)
 	return 0;
 }
 
-/* A user name of the fresh users file (adm, none, the admin) as its id. */
-static int
-userid(const GefsFormatOpts *fo, const char *name, int32_t *id)
-{
-	if (strcmp(name, "adm") == 0)
-		*id = ADMID;
-	else if (strcmp(name, "none") == 0)
-		*id = NONEID;
-	else if (strcmp(name, fo->user ? fo->user : GEFS_DEFUSER) == 0)
-		*id = ADMINID;
-	else
-		return -1;
-	return 0;
-}
-
 /* ---- attributes ---- */
 
 /* -E root_perms, root_owner on the root's attributes. */
@@ -141,8 +126,8 @@ rootattr(Pop *p, GefsBulkAttr *a)
 	if (p->a->rootperms)
 		a->mode = p->a->rootmode;
 	if (p->a->rootowner) {
-		userid(p->fo, p->a->rootuser, &a->uid);
-		userid(p->fo, p->a->rootgroup, &a->gid);
+		ownerid(&p->own, p->a->rootuser, &a->uid);
+		ownerid(&p->own, p->a->rootgroup, &a->gid);
 	}
 }
 
@@ -165,6 +150,12 @@ attrof(Pop *p, const struct stat *st)
 	a.uid = p->uid;
 	a.gid = p->gid;
 	a.qid = GEFS_NONE;
+	p->huid = st->st_uid;
+	p->hgid = st->st_gid;
+	/* the streaming walk knows the image path now; the index later */
+	if (!p->indexing && p->a->ownermap != NULL)
+		ownerof(&p->own, strlen(p->path) >= p->rootlen ? p->path + p->rootlen : "", st->st_uid,
+			st->st_gid, &a.uid, &a.gid);
 	return a;
 }
 
@@ -507,9 +498,15 @@ scan(Pop *p)
 	int32_t id;
 	int i;
 
-	if (p->a->rootowner && (userid(p->fo, p->a->rootuser, &id) < 0 || userid(p->fo, p->a->rootgroup, &id) < 0)) {
-		msg("", "-E root_owner=%s:%s: the users file knows only adm, none and %s",
-			p->a->rootuser, p->a->rootgroup, p->fo->user ? p->fo->user : GEFS_DEFUSER);
+	char why[512];
+
+	if (p->a->ownermap != NULL && ownersload(&p->own, p->a->ownermap, why, sizeof why) < 0) {
+		msg("", "%s", why);
+		return 1;
+	}
+	if (p->a->rootowner && (ownerid(&p->own, p->a->rootuser, &id) < 0 || ownerid(&p->own, p->a->rootgroup, &id) < 0)) {
+		msg("", "-E root_owner=%s:%s: not adm, none, %s or a name of the owner map",
+			p->a->rootuser, p->a->rootgroup, p->own.admin);
 		return 2;
 	}
 	for (i = 0; i < p->a->nsrc; i++)
@@ -555,6 +552,25 @@ sizeit(Pop *p, const char *image, bool havesize, uint64_t *size)
 	return -1;
 }
 
+/* The users file with the owner map's names (§16). */
+static int
+newusers(Pop *p)
+{
+	size_t n;
+	char *u = ownersfile(&p->own, &n);
+	int rc;
+
+	if (u == NULL) {
+		msg("", "out of memory");
+		return -1;
+	}
+	rc = gefs_bulkusers(p->bulk, u, n);
+	free(u);
+	if (rc < 0)
+		msg("", "users file: %s", gefs_errmsg(p->fs));
+	return rc;
+}
+
 static int
 load(Pop *p, const char *image)
 {
@@ -583,6 +599,8 @@ load(Pop *p, const char *image)
 		msg("", "%s: %s", image, gefs_errmsg(p->fs));
 		return -1;
 	}
+	if (p->own.nname > 0 && newusers(p) < 0)
+		return -1;
 	if ((p->indexing ? ixload(p) : walkall(p)) < 0)
 		return -1;
 	if (gefs_bulkend(p->bulk, &bs) < 0) {
@@ -599,6 +617,7 @@ popfree(Pop *p)
 	gefs_close(p->fs);
 	free(p->link);
 	ixfree(&p->ix);
+	ownersfree(&p->own);
 	if (p->spool != NULL) {
 		unlink(p->spool);
 		free(p->spool);
@@ -621,6 +640,7 @@ populate(const PopArgs *a, const char *image, bool havesize, uint64_t size, cons
 	p.a = a;
 	p.fo = fo;
 	p.uid = p.gid = ADMINID;
+	p.own.admin = fo->user ? fo->user : GEFS_DEFUSER;
 	p.clamp = fo->ctimeset;
 	p.epoch = fo->ctime;
 	if ((rc = scan(&p)) != 0 || sizeit(&p, image, havesize, &size) < 0) {

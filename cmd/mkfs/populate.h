@@ -24,6 +24,7 @@ typedef struct PopArgs {
 	const char	*rootuser, *rootgroup;
 	bool		rootperms;		/* -E root_perms=MODE given */
 	uint32_t	rootmode;
+	const char	*ownermap;		/* --owner-map FILE */
 } PopArgs;
 
 /* Parse one -E option list ("root_owner=U:G,root_perms=755"): 0, or -1
@@ -45,6 +46,28 @@ enum {
 	EDIR = 1, EFILE, ELINK,			/* index entry kinds */
 };
 
+/* --owner-map (owners.c). */
+typedef struct OwnRule {
+	int		kind;		/* 'u' uid, 'g' gid, 'p' path */
+	uint64_t	host;		/* host uid or gid */
+	char		*path;		/* image path, relative */
+	int32_t		uid, gid;
+} OwnRule;
+
+typedef struct Owners {
+	const char	*admin;		/* -u */
+	char		**name;		/* names added, ids 2, 3, ... */
+	size_t		nname;
+	OwnRule		*rule;
+	size_t		nrule;
+} Owners;
+
+int ownersload(Owners *o, const char *file, char *why, size_t nwhy);
+int ownerid(Owners *o, const char *name, int32_t *id);	/* -1: unknown name */
+void ownerof(const Owners *o, const char *path, uint64_t hostuid, uint64_t hostgid, int32_t *uid, int32_t *gid);
+char *ownersfile(const Owners *o, size_t *n);
+void ownersfree(Owners *o);
+
 /* One name of the merged namespace (index.c). */
 typedef struct Ent {
 	char		*path;		/* in the image, relative ("" = root) */
@@ -52,6 +75,7 @@ typedef struct Ent {
 					 * source, member name in an archive */
 	char		*link;		/* ELINK: the target's path in the source */
 	uint64_t	tseq;		/* ELINK: the target member's number */
+	uint64_t	huid, hgid;	/* host owner (--owner-map) */
 	int		kind;
 	int		src;		/* source number */
 	uint64_t	seq;		/* archive member number */
@@ -74,6 +98,7 @@ typedef struct Link {
 } Link;
 
 typedef struct Pop {
+	Owners		own;		/* --owner-map, and the names -E may use */
 	Index		ix;		/* layering: every name of every source */
 	bool		indexing;	/* the first walk fills ix */
 	int		cursrc;		/* source being walked */
@@ -96,6 +121,7 @@ typedef struct Pop {
 	bool		clamp;		/* SOURCE_DATE_EPOCH */
 	int64_t		epoch;		/* ns */
 	int32_t		uid, gid;	/* owner of everything but the root */
+	uint64_t	huid, hgid;	/* host owner of the name being indexed */
 	char		path[8192];	/* source path being walked, for messages */
 } Pop;
 

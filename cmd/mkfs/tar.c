@@ -169,6 +169,8 @@ tarattr(Pop *p, struct archive_entry *e)
 	a.uid = p->uid;
 	a.gid = p->gid;
 	a.qid = GEFS_NONE;
+	p->huid = (uint64_t)archive_entry_uid(e);
+	p->hgid = (uint64_t)archive_entry_gid(e);
 	return a;
 }
 

@@ -1001,6 +1001,9 @@ GEFS_API int gefs_bulkfile(GefsBulk *b, uint64_t pqid, const char *name, size_t 
 typedef int (*GefsBulkRead)(void *arg, const void **buf, size_t *n, uint64_t *off);
 GEFS_API int gefs_bulkstream(GefsBulk *b, uint64_t pqid, const char *name, size_t nlen,
 	const GefsBulkAttr *a, GefsBulkRead rd, void *arg, uint64_t *qid);
+/* Replace the users file of label adm (§16) by text (n bytes, below
+ * 1 MiB); adm gets a new snapshot record too. */
+GEFS_API int gefs_bulkusers(GefsBulk *b, const char *text, size_t n);
 /* Reserve n consecutive qids for attributes that name their own (so that
  * qids follow a namespace order while data comes in another); returns
  * the first. */
