@@ -82,6 +82,24 @@ grep -Eq '^ +v1 +[0-9]+ +0x0' "$DIR/snaps" || bad "no immutable label v1"
 "$DUMP" "$DIR/l.img" ls main | grep -q . && bad "main is not empty after -l work"
 t 0 "fsck -n -l image" "$FSCK" -n "$DIR/l.img"
 
+# --owner-map: host uid/gid and path rules; the names join adm's users file
+mkdir -p "$DIR/own/a/b" && echo 1 > "$DIR/own/a/f" && echo 2 > "$DIR/own/a/b/g" && echo 3 > "$DIR/own/top"
+chown 1000:100 "$DIR/own/a/f" && chown 1001:1001 "$DIR/own/top" && chown 0:0 "$DIR/own" "$DIR/own/a" "$DIR/own/a/b" "$DIR/own/a/b/g"
+printf '# test map\nuid 1000 alice\ngid 100 staff\nuid 1001 bob\npath /a/b carol:staff\n' > "$DIR/own.map"
+t 0 "--owner-map" "$MKFS" -d "$DIR/own" --owner-map "$DIR/own.map" -E root_owner=alice:staff "$DIR/ow.img"
+"$DUMP" "$DIR/ow.img" manifest main | cut -f1,5-7 > "$DIR/got"
+printf '%s\n' "/	alice	staff	alice" "/a	glenda	glenda	glenda" "/a/b	carol	staff	carol" \
+	"/a/b/g	carol	staff	carol" "/a/f	alice	staff	alice" "/top	bob	glenda	bob" > "$DIR/want"
+diff "$DIR/want" "$DIR/got" || bad "--owner-map owners"
+"$DUMP" "$DIR/ow.img" cat adm:/users > "$DIR/users"
+printf '%s\n' "-1:adm::glenda" "0:none::" "1:glenda:glenda:" "2:alice:alice:" "3:staff:staff:" "4:bob:bob:" \
+	"5:carol:carol:" | cmp -s - "$DIR/users" || bad "users file with the map's names"
+t 0 "fsck -n owner map" "$FSCK" -n "$DIR/ow.img"
+printf 'uid x alice\n' > "$DIR/bad.map"
+t 1 "malformed owner map" "$MKFS" -d "$DIR/own" --owner-map "$DIR/bad.map" "$DIR/ob.img"
+grep -q 'bad.map:1' "$ERR" || bad "malformed map: no line number"
+t 2 "-E root_owner unknown" "$MKFS" -d "$DIR/own" -E root_owner=zed:zed "$DIR/ob.img"
+
 # skipped nodes: a warning each and a count; --strict refuses, writes nothing
 mkdir -p "$DIR/odd/d" && echo x > "$DIR/odd/d/f" && ln -s f "$DIR/odd/d/link" && mkfifo "$DIR/odd/fifo"
 ln "$DIR/odd/d/f" "$DIR/odd/hard"
