@@ -517,8 +517,10 @@ struct GefsBulk {
 	GefsXdir	root;
 	uint8_t		*run;		/* RUNBLK data blocks being gathered */
 	uint64_t	runoff[RUNBLK];	/* their file offsets */
+	uint64_t	runq[RUNBLK];	/* and files: a run spans small files */
 	size_t		nrun;
-	uint64_t	runqid;
+	size_t		first;		/* the current file's first slot */
+	uint64_t	runqid;		/* the current file */
 	GefsBulkStats	st;
 	bool		failed;
 	char		*users;		/* new /users text for adm, or NULL */
@@ -541,7 +543,7 @@ datkey(GefsBulk *b, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv)
 	return buildadd(&b->bt, k, nk, v, nv);
 }
 
-/* Hash, write and point at the gathered blocks (all of file runqid). */
+/* Hash, write and point at the gathered blocks. */
 static int
 flushrun(GefsBulk *b)
 {
@@ -558,12 +560,12 @@ flushrun(GefsBulk *b)
 		for (i = 0; i < n; i++, done++) {
 			bp = (GefsBptr){a + i * B, gefs_blkhash(b->run + done * B), b->gen};
 			gefs_packbptr(v, &bp);
-			if (datkey(b, k, gefs_packdatkey(k, b->runqid, b->runoff[done]), v, sizeof v) < 0)
+			if (datkey(b, k, gefs_packdatkey(k, b->runq[done], b->runoff[done]), v, sizeof v) < 0)
 				return -1;
 		}
 	}
 	b->st.datablocks += b->nrun;
-	b->nrun = 0;
+	b->nrun = b->first = 0;
 	return 0;
 }
 
@@ -577,6 +579,7 @@ slot(GefsBulk *b, uint64_t off)
 		return NULL;
 	p = b->run + b->nrun * B;
 	memset(p, 0, B);
+	b->runq[b->nrun] = b->runqid;
 	b->runoff[b->nrun++] = off;
 	return p;
 }
@@ -595,7 +598,7 @@ putbytes(GefsBulk *b, uint64_t off, const uint8_t *p, size_t n, uint64_t len)
 			(unsigned long long)off, (unsigned long long)(off + n), (unsigned long long)len);
 	while (n > 0) {
 		bo = off / B * B;
-		last = b->nrun > 0 ? b->runoff[b->nrun - 1] : GEFS_NONE;
+		last = b->nrun > b->first ? b->runoff[b->nrun - 1] : GEFS_NONE;
 		if (last != GEFS_NONE && bo < last)
 			return gefs_seterr(&b->fs->err, EINVAL, "data at offset %llu comes after offset %llu",
 				(unsigned long long)off, (unsigned long long)last);
@@ -611,28 +614,47 @@ putbytes(GefsBulk *b, uint64_t off, const uint8_t *p, size_t n, uint64_t len)
 	return 0;
 }
 
-/* Read [bo, bo + nb·B) ∩ [0, len) of fd into fresh slots. */
+/* pread exactly n bytes at off (EINTR looped); a short file is an error. */
+static int
+readfull(GefsBulk *b, int fd, uint8_t *d, size_t n, uint64_t off)
+{
+	size_t got;
+	ssize_t r;
+
+	for (got = 0; got < n; got += (size_t)r)
+		if ((r = pread(fd, d + got, n - got, (off_t)(off + got))) <= 0) {
+			if (r < 0 && errno == EINTR) {
+				r = 0;
+				continue;
+			}
+			return gefs_seterr(&b->fs->err, r < 0 ? errno : EIO, "reading at offset %llu: %s",
+				(unsigned long long)(off + got), r < 0 ? strerror(errno) : "the file shrank while being read");
+		}
+	return 0;
+}
+
+/* Read [bo, bo + nb·B) ∩ [0, len) of fd into fresh slots, as many
+ * blocks per pread as the run has room for. */
 static int
 readblks(GefsBulk *b, int fd, uint64_t bo, uint64_t nb, uint64_t len)
 {
-	uint64_t want, got;
-	ssize_t r;
+	uint64_t n, i, want;
 	uint8_t *d;
 
 	while (nb > 0) {
-		if ((d = slot(b, bo)) == NULL)
+		if (b->nrun == RUNBLK && flushrun(b) < 0)
 			return -1;
-		want = len - bo < B ? len - bo : B;
-		for (got = 0; got < want; got += (uint64_t)r)
-			if ((r = pread(fd, d + got, want - got, (off_t)(bo + got))) <= 0) {
-				if (r < 0 && errno == EINTR) {
-					r = 0;
-					continue;
-				}
-				return gefs_seterr(&b->fs->err, r < 0 ? errno : EIO, "reading at offset %llu: %s",
-					(unsigned long long)(bo + got), r < 0 ? strerror(errno) : "the file shrank while being read");
-			}
-		bo += B, nb--;
+		n = RUNBLK - b->nrun < nb ? RUNBLK - b->nrun : nb;
+		d = b->run + b->nrun * B;
+		want = len - bo < n * B ? len - bo : n * B;
+		if (readfull(b, fd, d, want, bo) < 0)
+			return -1;
+		memset(d + want, 0, n * B - want);
+		for (i = 0; i < n; i++) {
+			b->runq[b->nrun] = b->runqid;
+			b->runoff[b->nrun++] = bo + i * B;
+		}
+		bo += n * B, nb -= n;
 	}
 	return 0;
 }
@@ -767,7 +789,8 @@ addfile(GefsBulk *b, uint64_t pqid, const char *name, size_t nlen, const GefsBul
 	}
 	d = mkxdir(q, false, a);
 	b->runqid = d.qpath;
-	if (putent(b, pqid, name, nlen, &d) < 0 || fn(b, arg) < 0 || flushrun(b) < 0) {
+	b->first = b->nrun;
+	if (putent(b, pqid, name, nlen, &d) < 0 || fn(b, arg) < 0) {
 		b->failed = true;
 		return gefs_wraperr(&b->fs->err, "%.*s", (int)nlen, name);
 	}
@@ -1331,7 +1354,7 @@ gefs_bulkend(GefsBulk *b, GefsBulkStats *st)
 	GefsBptr root;
 	int ht, rc = -1;
 
-	if (bulkok(b) < 0 || finishtree(b, &root, &ht) < 0 || newsnaps(b, &root, ht) < 0
+	if (bulkok(b) < 0 || flushrun(b) < 0 || finishtree(b, &root, &ht) < 0 || newsnaps(b, &root, ht) < 0
 	|| logrun(&b->al) < 0)
 		goto out;
 	b->st.nodes = b->bt.nnode;

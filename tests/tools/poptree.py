@@ -6,6 +6,8 @@ manifest a tree should give back.
   poptree.py manifest DIR                      print path, type, mode, length,
                                                mtime (s), sha256 per entry, in
                                                gefs-dump manifest order
+  poptree.py bench small|many|big DIR          the trees of tests/bench/populate.sh
+  poptree.py proto DIR                         an mkfs.xfs -p protofile of DIR
   poptree.py mtimes DIR JSON [EPOCH]           compare every mtime in ns with
                                                gefs-dump --json ls -R output
                                                (clamped to EPOCH seconds)
@@ -92,6 +94,77 @@ def times(root):
             os.utime(p, ns=(ns, ns), follow_symlinks=False)
 
 
+def fill(path, n, rng):
+    with open(path, "wb") as f:
+        while n > 0:
+            m = min(n, 1 << 20)
+            f.write(rng.randbytes(m))
+            n -= m
+
+
+def spread(rng, nfile, total, smallmax):
+    """nfile sizes summing to total: most small, some large."""
+    sizes = [rng.randint(0, smallmax) if rng.random() < 0.9 else rng.randint(smallmax, 64 * smallmax)
+             for _ in range(nfile)]
+    scale = total / max(1, sum(sizes))
+    sizes = [int(x * scale) for x in sizes]
+    sizes[-1] += total - sum(sizes)
+    return sizes
+
+
+def bench(kind, root):
+    """small: 2,000 names, 100 MiB; many: 50,000 names in 5,000
+    directories, 400 MiB; big: 20 files of 2 GiB apparent in all, one
+    quarter data (2 MiB of every 8 MiB)."""
+    rng = random.Random(2026)
+    os.makedirs(root)
+    if kind == "big":
+        per = (2 << 30) // 20
+        for i in range(20):
+            with open(os.path.join(root, "big%02d" % i), "wb") as f:
+                f.truncate(per)
+                for off in range(0, per, 8 << 20):
+                    f.seek(off)
+                    f.write(rng.randbytes(min(2 << 20, per - off)))
+        times(root)
+        return
+    ndir, nfile, total = (20, 1980, 100 << 20) if kind == "small" else (5000, 45000, 400 << 20)
+    dirs = []
+    top = max(1, int(ndir ** 0.5))
+    for i in range(ndir):
+        d = os.path.join(root, "d%03d" % (i % top), "s%04d" % i) if kind == "many" and i >= top else \
+            os.path.join(root, "d%03d" % i)
+        os.makedirs(d, exist_ok=True)
+        dirs.append(d)
+    for i, n in enumerate(spread(rng, nfile, total, 16384 if kind == "many" else 65536)):
+        fill(os.path.join(dirs[i % len(dirs)], "f%05d" % i), n, rng)
+    times(root)
+
+
+def proto(root):
+    """mkfs.xfs protofile: boot image, block/inode counts, then the tree."""
+    out = ["/dev/null", "0 0"]
+
+    def mode(st):
+        return "%03o" % (st.st_mode & 0o777)
+
+    def walk(path, depth):
+        for name in sorted(os.listdir(path)):
+            p = os.path.join(path, name)
+            st = os.lstat(p)
+            if stat.S_ISDIR(st.st_mode):
+                out.append("%s%s d--%s 0 0" % (" " * depth, name, mode(st)))
+                walk(p, depth + 1)
+                out.append(" " * depth + "$")
+            elif stat.S_ISREG(st.st_mode):
+                out.append("%s%s ---%s 0 0 %s" % (" " * depth, name, mode(st), os.path.abspath(p)))
+
+    out.append("d--%s 0 0" % mode(os.stat(root)))
+    walk(root, 1)
+    out.append("$")
+    print("\n".join(out))
+
+
 def manifest(root):
     out = []
 
@@ -141,6 +214,10 @@ def mtimes(root, jsonpath, epoch=None):
 if __name__ == "__main__":
     if len(sys.argv) in (4, 5) and sys.argv[1] == "mtimes":
         mtimes(sys.argv[2], sys.argv[3], int(sys.argv[4]) if len(sys.argv) == 5 else None)
+    elif len(sys.argv) == 4 and sys.argv[1] == "bench":
+        bench(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 3 and sys.argv[1] == "proto":
+        proto(sys.argv[2])
     elif len(sys.argv) >= 3 and sys.argv[1] == "make":
         wide, big = 300, 3
         args = sys.argv[3:]
