@@ -1092,41 +1092,105 @@ newrecord(GefsBulk *b, Snaps *s, GefsSnap *t, const char *label, const char *sna
 	return putsnap(s, t);
 }
 
-/* The old snapshot tree's nodes, freed in the commit that drops them. */
-static int
-oldnode(void *arg, int depth, const GefsNode *n, const GefsBptr *bp)
-{
-	Snaps *s = arg;
-	uint64_t *a;
+/* Blocks the new state no longer references, freed in the commit that
+ * drops them (after every allocation, so that none is reused while the
+ * old state is still the committed one). */
+typedef struct Addrs {
+	uint64_t	*a;
+	size_t		n;
+} Addrs;
 
-	(void)depth, (void)bp;
-	if ((a = realloc(s->p, (s->n + 1) * sizeof *a)) == NULL)
+static int
+addaddr(Addrs *v, uint64_t a)
+{
+	uint64_t *n;
+
+	if ((n = realloc(v->a, (v->n + 1) * sizeof *n)) == NULL)
 		return -1;
-	s->p = (Pair *)a;
-	a[s->n++] = n->addr;
+	v->a = n;
+	v->a[v->n++] = a;
 	return 0;
 }
 
 static int
-freeold(Gefs *fs, Alloc *al)
+oldnode(void *arg, int depth, const GefsNode *n, const GefsBptr *bp)
 {
-	Snaps old = {fs, NULL, 0};
+	(void)depth, (void)bp;
+	return addaddr(arg, n->addr);
+}
+
+/* The nodes of tree t and, with data, the blocks its Kdat keys point at. */
+static int
+collect(GefsTree *t, bool data, Addrs *v)
+{
+	static const uint8_t kdat[] = {GEFS_KDAT};
+	GefsScan *sc;
+	GefsBptr bp;
+	GefsKv kv;
+	int rc;
+
+	if (gefs_walktree(t, -1, oldnode, v) != 0)
+		return -1;
+	if (!data)
+		return 0;
+	if ((sc = gefs_scanprefix(t, kdat, 1)) == NULL)
+		return -1;
+	while ((rc = gefs_scannext(sc, &kv)) > 0) {
+		if (kv.nv != GEFS_PTRSZ)
+			continue;
+		gefs_unpackbptr(&bp, kv.v);
+		if (addaddr(v, bp.addr) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	gefs_scanfree(sc);
+	return rc;
+}
+
+/* The old snapshot tree (§14.5) and, when its record went and nothing
+ * else shares its root (a fresh image's adm), the old tree of label. */
+static int
+freeold(Gefs *fs, Alloc *al, const char *label)
+{
+	Addrs v = {NULL, 0};
 	GefsTree *t;
-	uint64_t *a;
 	size_t i;
 	int rc;
 
 	if ((t = gefs_snaptree(fs)) == NULL)
 		return -1;
-	rc = gefs_walktree(t, -1, oldnode, &old);
+	rc = collect(t, false, &v);
 	gefs_closetree(t);
-	a = (uint64_t *)old.p;
+	if (rc == 0 && label != NULL) {
+		if ((t = gefs_opentree(fs, label)) == NULL)
+			rc = -1;
+		else {
+			rc = collect(t, true, &v);
+			gefs_closetree(t);
+		}
+	}
 	if (rc == 0 && logrun(al) < 0)
 		rc = -1;
-	for (i = 0; rc == 0 && i < old.n; i++)
-		rc = blkfree(fs, a[i]);
-	free(a);
+	for (i = 0; rc == 0 && i < v.n; i++)
+		rc = blkfree(fs, v.a[i]);
+	free(v.a);
 	return rc ? -1 : 0;
+}
+
+/* Whether the snapshot pairs still hold a record whose tree root is at
+ * addr (then that tree's blocks stay). */
+static bool
+rootused(Snaps *s, uint64_t addr)
+{
+	GefsSnap r;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->p[i].nk == 9 && s->p[i].k[0] == GEFS_KSNAP
+		&& gefs_unpacksnap(&r, s->p[i].v, s->p[i].nv, NULL) == 0 && r.root.addr == addr)
+			return true;
+	return false;
 }
 
 /* ---- the adm tree with a new /users (§16) ---- */
@@ -1244,11 +1308,13 @@ static int
 newsnaps(GefsBulk *b, const GefsBptr *root, int ht)
 {
 	Snaps s = {b->fs, NULL, 0};
-	GefsSnap t = {0, 1, ht, 0, (int64_t)b->gen, -1, -1, 0, *root}, ta;
+	GefsSnap t = {0, 1, ht, 0, (int64_t)b->gen, -1, -1, 0, *root}, ta, old;
 	GefsBptr sr, ar;
+	GefsLabel l;
 	Build bt;
 	size_t i;
 	int sht, aht, rc = -1;
+	const char *drop = NULL;
 
 	if (loadsnaps(&s) < 0 || newrecord(b, &s, &t, b->o.label, b->o.snap) < 0)
 		goto out;
@@ -1256,8 +1322,10 @@ newsnaps(GefsBulk *b, const GefsBptr *root, int ht)
 		if (newadm(b, b->gen + 1, &ar, &aht) < 0)
 			goto out;
 		ta = (GefsSnap){0, 1, aht, 0, (int64_t)b->gen + 1, -1, -1, 0, ar};
-		if (newrecord(b, &s, &ta, "adm", NULL) < 0)
+		if (getlab(&s, "adm", &l) != 0 || getrec(&s, l.gen, &old) < 0 || newrecord(b, &s, &ta, "adm", NULL) < 0)
 			goto out;
+		if (!rootused(&s, old.root.addr))
+			drop = "adm";
 	}
 	qsort(s.p, s.n, sizeof *s.p, paircmp);
 	if (buildinit(&bt, b->fs, &b->al, 0) < 0)
@@ -1267,7 +1335,7 @@ newsnaps(GefsBulk *b, const GefsBptr *root, int ht)
 			break;
 	rc = i == s.n ? buildend(&bt, &sr, &sht) : -1;
 	buildfree(&bt);
-	if (rc == 0 && (rc = freeold(b->fs, &b->al)) == 0) {
+	if (rc == 0 && (rc = freeold(b->fs, &b->al, drop)) == 0) {
 		b->fs->sb.snapaddr = sr.addr;
 		b->fs->sb.snaphash = sr.hash;
 		b->fs->sb.snapht = (uint32_t)sht;
