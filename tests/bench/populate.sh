@@ -53,8 +53,9 @@ run() {
 for t in $trees; do
 	src=$WORK/$t
 	[ -d "$src" ] || { echo "making $t"; $GEN bench "$t" "$src" || exit 1; }
-	bytes=$(du -B1 -s "$src" | cut -f1)		# data actually stored (holes not counted)
-	apparent=$(du -B1 -s --apparent-size "$src" | cut -f1)
+	# data the files actually store (holes not counted)
+	bytes=$(find "$src" -type f -printf '%b\n' | awk '{ s += $1 * 512 } END { printf "%d", s }')
+	apparent=$(find "$src" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s }')
 	files=$(find "$src" | wc -l)
 	size=$(( (apparent * 3 / 2 / 1048576 + 256) ))M	# for the peers that need one
 	printf '%s: %d names, %.1f MiB data, %.1f MiB apparent\n' "$t" "$files" \
