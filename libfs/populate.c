@@ -1432,8 +1432,10 @@ gefs_bulkend(GefsBulk *b, GefsBulkStats *st)
 	fs->sb.nextgen = b->gen + (b->users != NULL ? 2 : 1);
 	if (b->nextqid > fs->sb.nextqid)
 		fs->sb.nextqid = b->nextqid;
-	/* data and nodes went past the cache: durable before the logs */
-	if (devsync(fs->dev, &fs->err) < 0 || commit(fs) < 0)
+	/* data and nodes went past the cache; the commit's flush after its
+	 * log stage (§15.2) makes them durable before any header or
+	 * superblock names them */
+	if (commit(fs) < 0)
 		goto out;
 	if (st != NULL)
 		*st = b->st;
