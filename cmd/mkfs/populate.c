@@ -356,6 +356,11 @@ walkone(Pop *p, int dfd, const char *name, uint64_t pqid)
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return perr(p, "cannot stat: %s", strerror(errno));
+	if (p->imgino != 0 && st.st_dev == p->imgdev && st.st_ino == p->imgino) {
+		if (!p->load)
+			msg("warning: ", "%s: the image itself, skipped", p->path);
+		return 0;
+	}
 	if (namecheck(p, name) < 0)
 		return -1;
 	if (S_ISDIR(st.st_mode))
@@ -643,6 +648,8 @@ populate(const PopArgs *a, const char *image, bool havesize, uint64_t size, cons
 	p.own.admin = fo->user ? fo->user : GEFS_DEFUSER;
 	p.clamp = fo->ctimeset;
 	p.epoch = fo->ctime;
+	if (stat(image, &ist) == 0 && S_ISREG(ist.st_mode))
+		p.imgdev = ist.st_dev, p.imgino = ist.st_ino;
 	if ((rc = scan(&p)) != 0 || sizeit(&p, image, havesize, &size) < 0) {
 		popfree(&p);
 		return rc ? rc : 1;
@@ -653,6 +660,8 @@ populate(const PopArgs *a, const char *image, bool havesize, uint64_t size, cons
 		msg("", "%s%s", e.msg, e.code == EEXIST ? " (use -F to format anyway)" : "");
 		return 1;
 	}
+	if (stat(image, &ist) == 0)	/* a source holding the image skips it */
+		p.imgdev = ist.st_dev, p.imgino = ist.st_ino;
 	rc = load(&p, image);
 	popfree(&p);
 	if (rc < 0) {

@@ -122,6 +122,8 @@ typedef struct Pop {
 	int64_t		epoch;		/* ns */
 	int32_t		uid, gid;	/* owner of everything but the root */
 	uint64_t	huid, hgid;	/* host owner of the name being indexed */
+	dev_t		imgdev;		/* the image itself, never copied into */
+	ino_t		imgino;		/* itself (0: not known yet) */
 	char		path[8192];	/* source path being walked, for messages */
 } Pop;
 
