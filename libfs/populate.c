@@ -203,7 +203,9 @@ addat(Build *b, int l, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv)
 {
 	Level *x = &b->lv[l];
 	size_t need = 2 + 4 + nk + nv;
-	size_t room = l == 0 ? GEFS_LEAFSPC : GEFS_PIVSPC - PIVROOM;
+	/* a pivot keeps 2·(nval + 1) + valsz + 576 <= Pivspc: the 2 is the
+	 * offset slot of the next entry (§8.6) */
+	size_t room = l == 0 ? GEFS_LEAFSPC : GEFS_PIVSPC - PIVROOM - 2;
 	GefsBptr bp;
 
 	if (x->n > 0 && x->fill + need > room) {

@@ -106,8 +106,12 @@ popextended(PopArgs *p, const char *s, char *why, size_t nwhy)
 				return -1;
 			}
 			*c = 0;
-			p->rootuser = strdup(opt + 11);
-			p->rootgroup = strdup(c + 1);
+			if (strlen(opt + 11) >= sizeof p->rootuser || strlen(c + 1) >= sizeof p->rootgroup) {
+				snprintf(why, nwhy, "-E root_owner: names hold at most %zu bytes", sizeof p->rootuser - 1);
+				return -1;
+			}
+			strcpy(p->rootuser, opt + 11);
+			strcpy(p->rootgroup, c + 1);
 			p->rootowner = true;
 		} else {
 			snprintf(why, nwhy, "-E: unknown option \"%s\" (root_owner=USER:GROUP, root_perms=MODE)", opt);

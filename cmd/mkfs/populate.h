@@ -21,7 +21,7 @@ typedef struct PopArgs {
 	bool		strict;			/* --strict */
 	bool		shrink;			/* --shrink */
 	bool		rootowner;		/* -E root_owner=... given */
-	const char	*rootuser, *rootgroup;
+	char		rootuser[128], rootgroup[128];	/* names: at most 127 bytes (§16) */
 	bool		rootperms;		/* -E root_perms=MODE given */
 	uint32_t	rootmode;
 	const char	*ownermap;		/* --owner-map FILE */

@@ -114,6 +114,30 @@ checkpat(GefsTree *t, const char *path, uint64_t len, uint64_t a, uint64_t b)
 	CU_ASSERT_FALSE(bad);
 }
 
+/* Node shapes: pivots keep room for two 288-byte entries (§8.6), leaves
+ * are full to within one entry (all but the last of their level). */
+typedef struct Shape {
+	int		npiv, nleaf, roomy, thin;
+} Shape;
+
+static int
+shapefn(void *arg, int depth, const GefsNode *n, const GefsBptr *bp)
+{
+	Shape *s = arg;
+
+	(void)depth, (void)bp;
+	if (n->type == GEFS_TPIVOT) {
+		s->npiv++;
+		if (2 * (n->nval + 1) + n->valsz + 576 > GEFS_PIVSPC)
+			s->roomy++;
+	} else {
+		s->nleaf++;
+		if (2 * n->nval + n->valsz < GEFS_LEAFSPC - (6 + GEFS_KEYMAX + GEFS_XDIRSZ))
+			s->thin++;
+	}
+	return 0;
+}
+
 static const GefsBulkAttr fattr = {0644, 1000000001, 0, 1, 1, GEFS_NONE};
 
 static void
@@ -160,6 +184,13 @@ test_stream(void)
 	CU_ASSERT_FATAL((t = gefs_opentree(fs, "main")) != NULL);
 	checkpat(t, "dir/holes", 5 * B + 3, B + 100, 4 * B + 1);
 	checkpat(t, "dir/big", 3 << 20, 0, 3 << 20);
+	{
+		Shape sh = {0, 0, 0, 0};
+		CU_ASSERT(gefs_walktree(t, -1, shapefn, &sh) == 0);
+		CU_ASSERT(sh.npiv >= 1 && sh.nleaf > 10);
+		CU_ASSERT_EQUAL(sh.roomy, 0);
+		CU_ASSERT(sh.thin <= 1);	/* only the last leaf may be short */
+	}
 	gefs_closetree(t);
 	gefs_close(fs);
 	CU_ASSERT_EQUAL(problems(path), 0);
