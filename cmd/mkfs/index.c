@@ -246,6 +246,7 @@ ixfinish(Pop *p)
 		for (i = 0; i < ix->n; i++)
 			ownerof(&p->own, ix->e[i].path, ix->e[i].huid, ix->e[i].hgid, &ix->e[i].a.uid, &ix->e[i].a.gid);
 	memset(&p->need, 0, sizeof p->need);
+	p->totbytes = 0;
 	for (i = 0; i < ix->n; i++) {
 		Ent *e = &ix->e[i];
 		if (e->dead || e->path[0] == 0)
@@ -261,6 +262,7 @@ ixfinish(Pop *p)
 		} else {
 			p->need.nfile++;
 			p->need.datablocks += e->nb;
+			p->totbytes += e->a.length;
 		}
 	}
 	return p->nerr ? -1 : 0;
@@ -356,6 +358,8 @@ loadfiles(Pop *p, int src)
 		}
 		if (gefs_bulkfile(p->bulk, ixparent(p, e), baseof(e->path), strlen(baseof(e->path)), &e->a, fd, NULL) < 0)
 			rc = loaderr(p, e);
+		else
+			progress(p, &e->a, false);
 		close(fd);
 	}
 	close(dfd);

@@ -6,6 +6,8 @@
  * error, 2 usage error.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -64,6 +66,7 @@ usage(FILE *f)
 		"      --shrink        without size: the smallest image the source fits in\n"
 		"      --owner-map FILE  host uids, gids or image paths to GEFS users\n"
 		"  -E OPTS             root_owner=USER:GROUP, root_perms=MODE (octal)\n"
+		"  -C FD               progress lines \"files total bytes total\" to FD\n"
 		"size: bytes, or with a suffix K, M, G or T (powers of 1024); a regular\n"
 		"file is created or resized to it, a block device is formatted whole.\n");
 }
@@ -154,6 +157,21 @@ sourcedate(Args *a)
 	return 0;
 }
 
+/* -C FD: a descriptor number that is open. */
+static int
+parsefd(const char *s, int *fd)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == 0 || *end != 0 || errno != 0 || v < 0 || v > INT_MAX || fcntl((int)v, F_GETFD) < 0)
+		return -1;
+	*fd = (int)v;
+	return 0;
+}
+
 /* The -d options (populate.c); -1 after a message. */
 static int
 popopt(Args *a, int c, const char *arg)
@@ -172,6 +190,10 @@ popopt(Args *a, int c, const char *arg)
 	case OPT_STRICT: p->strict = true; return 0;
 	case OPT_SHRINK: p->shrink = true; return 0;
 	case OPT_OWNERMAP: p->ownermap = arg; return 0;
+	case 'C':
+		if (parsefd(arg, &p->progfd) < 0)
+			return fail(-1, "-C: \"%s\" is not an open file descriptor", arg);
+		return 0;
 	}
 	if (popextended(p, arg, why, sizeof why) < 0)
 		return fail(-1, "%s", why);
@@ -207,7 +229,7 @@ parseargs(Args *a, int argc, char **argv)
 
 	gefs_defformatopts(&a->fo);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":u:L:U:FnqvVhd:l:E:", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":u:L:U:FnqvVhd:l:E:C:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'u':	a->fo.user = optarg; break;
 		case 'L':	a->fo.label = optarg; break;
@@ -222,7 +244,7 @@ parseargs(Args *a, int argc, char **argv)
 		case 'v':	a->verbose = 1; break;
 		case 'V':	printversion("gefs-mkfs"); return EXIT_OK;
 		case 'h':	usage(stdout); return EXIT_OK;
-		case 'd': case 'l': case 'E': case OPT_SNAP: case OPT_STRICT: case OPT_SHRINK: case OPT_OWNERMAP:
+		case 'd': case 'l': case 'E': case 'C': case OPT_SNAP: case OPT_STRICT: case OPT_SHRINK: case OPT_OWNERMAP:
 			if (popopt(a, c, optarg) < 0)
 				return EXIT_USAGE;
 			break;
@@ -354,13 +376,15 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&a, 0, sizeof a);
+	a.pop.progfd = -1;
 	if ((rc = parseargs(&a, argc, argv)) >= 0)
 		return rc;
 	if (a.dryrun)
 		return dryrun(&a);
 	if (a.pop.nsrc == 0 && (a.pop.label || a.pop.snap || a.pop.strict || a.pop.shrink
-	|| a.pop.rootowner || a.pop.rootperms || a.pop.ownermap))
-		return fail(EXIT_USAGE, "-l, --snap, --strict, --shrink, --owner-map and -E need -d");
+	|| a.pop.rootowner || a.pop.rootperms || a.pop.ownermap || a.pop.progfd >= 0))
+		return fail(EXIT_USAGE, "-l, --snap, --strict, --shrink, --owner-map, -E and -C need -d");
+	a.pop.quiet = a.verbose < 0;
 	if (a.pop.nsrc > 0)	/* -d: format and fill (populate.c) */
 		return populate(&a.pop, a.image, a.havesize, a.size, &a.fo, a.verbose);
 	if (a.havesize && a.size < GEFS_MINSIZE)

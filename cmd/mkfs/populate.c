@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "populate.h"
 
@@ -65,6 +66,45 @@ perr(Pop *p, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return -1;
+}
+
+/* ---- progress (-C FD, or a bar on a terminal) ---- */
+
+static int64_t
+nowms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* After each file (a == NULL: none) at most every PROGMS, and at the end:
+ * "files total-files bytes total-bytes" lines to -C's descriptor, or a
+ * bar on a terminal's standard error. */
+void
+progress(Pop *p, const GefsBulkAttr *a, bool last)
+{
+	enum { PROGMS = 200 };
+	uint64_t nf = p->need.nfile, pct;
+	int64_t t;
+
+	if (a != NULL)
+		p->donefiles++, p->donebytes += a->length;
+	if (p->a->progfd < 0 && (p->a->quiet || !isatty(2)))
+		return;
+	if (!last && (t = nowms()) - p->lastprog < PROGMS)
+		return;
+	p->lastprog = nowms();
+	if (p->a->progfd >= 0) {
+		dprintf(p->a->progfd, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+			p->donefiles, nf, p->donebytes, p->totbytes);
+		return;
+	}
+	pct = p->totbytes ? p->donebytes * 100 / p->totbytes : nf ? p->donefiles * 100 / nf : 100;
+	fprintf(stderr, "\r%s: %" PRIu64 "/%" PRIu64 " files, %.1f/%.1f MiB %3" PRIu64 "%%%s", prog,
+		p->donefiles, nf, (double)p->donebytes / 1048576, (double)p->totbytes / 1048576, pct,
+		last ? "\n" : "");
 }
 
 /* ---- -E ---- */
@@ -308,6 +348,7 @@ addfile(Pop *p, int dfd, const char *name, const struct stat *st, uint64_t pqid)
 			p->need.nfile++;
 			p->need.namebytes += strlen(name);
 			p->need.datablocks += nb;
+			p->totbytes += a.length;
 		}
 		if (rc == 0)
 			rc = linknote(p, st);
@@ -315,6 +356,8 @@ addfile(Pop *p, int dfd, const char *name, const struct stat *st, uint64_t pqid)
 			rc = ixadd(p, EFILE, p->path + p->rootlen, &a, nb, 0, NULL);
 	} else if (gefs_bulkfile(p->bulk, pqid, name, strlen(name), &a, fd, NULL) < 0)
 		rc = loaderr(p);
+	else
+		progress(p, &a, false);
 	close(fd);
 	return rc;
 }
@@ -612,6 +655,7 @@ load(Pop *p, const char *image)
 		return -1;
 	if ((p->indexing ? ixload(p) : walkall(p)) < 0)
 		return -1;
+	progress(p, NULL, true);
 	if (gefs_bulkend(p->bulk, &bs) < 0) {
 		msg("", "%s: %s", image, gefs_errmsg(p->fs));
 		return -1;

@@ -25,6 +25,8 @@ typedef struct PopArgs {
 	bool		rootperms;		/* -E root_perms=MODE given */
 	uint32_t	rootmode;
 	const char	*ownermap;		/* --owner-map FILE */
+	int		progfd;			/* -C FD, or -1 */
+	bool		quiet;			/* -q: no progress bar either */
 } PopArgs;
 
 /* Parse one -E option list ("root_owner=U:G,root_perms=755"): 0, or -1
@@ -122,6 +124,9 @@ typedef struct Pop {
 	int64_t		epoch;		/* ns */
 	int32_t		uid, gid;	/* owner of everything but the root */
 	uint64_t	huid, hgid;	/* host owner of the name being indexed */
+	uint64_t	totbytes;	/* file lengths of the sources, summed */
+	uint64_t	donefiles, donebytes;	/* loaded so far (progress) */
+	int64_t		lastprog;	/* ms of the last progress report */
 	dev_t		imgdev;		/* the image itself, never copied into */
 	ino_t		imgino;		/* itself (0: not known yet) */
 	char		path[8192];	/* source path being walked, for messages */
@@ -132,6 +137,7 @@ int perr(Pop *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void msg(const char *kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 GefsBulkAttr attrof(Pop *p, const struct stat *st);
 void rootattr(Pop *p, GefsBulkAttr *a);
+void progress(Pop *p, const GefsBulkAttr *a, bool last);	/* one file loaded */
 int namecheck(Pop *p, const char *name);
 /* index.c */
 int ixadd(Pop *p, int kind, const char *spath, const GefsBulkAttr *a, uint64_t nb, uint64_t seq,

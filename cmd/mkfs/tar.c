@@ -310,6 +310,7 @@ streamto(Pop *p, struct archive *a, Ent *e)
 		msg("", "%s: %s%s%s", e->path, gefs_errmsg(p->fs), r.err ? ": " : "", r.err ? r.err : "");
 		return -1;
 	}
+	progress(p, &e->a, false);
 	return 0;
 }
 

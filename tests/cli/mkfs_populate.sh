@@ -131,6 +131,13 @@ t 0 "--shrink" "$MKFS" -d "$DIR/huge" --shrink "$DIR/h2.img"
 t 0 "fsck -n shrunk" "$FSCK" -n "$DIR/h2.img"
 "$DUMP" "$DIR/h2.img" cat main:/f | cmp -s - "$DIR/huge/f" || bad "shrunk image content differs"
 
+# -C FD: progress lines, the last one complete
+"$MKFS" -q -d "$src" -C 3 "$DIR/p.img" 3> "$DIR/prog" || bad "-C 3: exit $?"
+last=$(tail -1 "$DIR/prog")
+set -- $last
+[ "$#" = 4 ] && [ "$1" = "$2" ] && [ "$3" = "$4" ] && [ "$1" -gt 300 ] || bad "-C: last progress line \"$last\""
+t 2 "-C closed descriptor" "$MKFS" -d "$src" -C 9 "$DIR/u.img"
+
 # usage
 t 2 "-l without -d" "$MKFS" -l x "$DIR/u.img" 256M
 t 2 "bad -E" "$MKFS" -d "$src" -E root_perms=999 "$DIR/u.img"
