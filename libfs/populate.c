@@ -29,6 +29,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "internal.h"
 
@@ -686,13 +687,17 @@ nextdata(GefsBulk *b, int fd, uint64_t pos, uint64_t len, uint64_t *ds, uint64_t
 	return 1;
 }
 
-/* The data of a file from fd: its data extents only (holes stay holes). */
+/* The data of a file from fd: its data extents only (holes stay holes).
+ * A file with every byte allocated has none: one extent, no seeking. */
 static int
 fddata(GefsBulk *b, int fd, uint64_t len)
 {
 	uint64_t pos = 0, ds = 0, de = 0, first, end;
+	struct stat st;
 	int rc;
 
+	if (fstat(fd, &st) == 0 && (uint64_t)st.st_blocks * 512 >= len)
+		return len > 0 ? readblks(b, fd, 0, (len + B - 1) / B, len) : 0;
 	while ((rc = nextdata(b, fd, pos, len, &ds, &de)) > 0) {
 		first = ds / B;
 		if (first < pos / B)

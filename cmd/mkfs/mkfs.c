@@ -6,8 +6,6 @@
  * error, 2 usage error.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -25,7 +23,7 @@ enum {
 	EXIT_USAGE	= 2,
 };
 
-enum { OPT_NOXREC = 256, OPT_SNAP, OPT_STRICT, OPT_SHRINK, OPT_OWNERMAP };
+enum { OPT_NOXREC = 256 };	/* populate.h has the -d options' (from POPT_BASE) */
 
 static const char *argv0 = "gefs-mkfs";
 
@@ -157,45 +155,13 @@ sourcedate(Args *a)
 	return 0;
 }
 
-/* -C FD: a descriptor number that is open. */
-static int
-parsefd(const char *s, int *fd)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == 0 || *end != 0 || errno != 0 || v < 0 || v > INT_MAX || fcntl((int)v, F_GETFD) < 0)
-		return -1;
-	*fd = (int)v;
-	return 0;
-}
-
-/* The -d options (populate.c); -1 after a message. */
+/* -d and its options (populate.c); -1 after a message. */
 static int
 popopt(Args *a, int c, const char *arg)
 {
-	PopArgs *p = &a->pop;
 	char why[256];
 
-	switch (c) {
-	case 'd':
-		if (p->nsrc == POPMAXSRC)
-			return fail(-1, "-d: at most %d sources", POPMAXSRC);
-		p->src[p->nsrc++] = arg;
-		return 0;
-	case 'l':	p->label = arg; return 0;
-	case OPT_SNAP:	p->snap = arg; return 0;
-	case OPT_STRICT: p->strict = true; return 0;
-	case OPT_SHRINK: p->shrink = true; return 0;
-	case OPT_OWNERMAP: p->ownermap = arg; return 0;
-	case 'C':
-		if (parsefd(arg, &p->progfd) < 0)
-			return fail(-1, "-C: \"%s\" is not an open file descriptor", arg);
-		return 0;
-	}
-	if (popextended(p, arg, why, sizeof why) < 0)
+	if (popoption(&a->pop, c, arg, why, sizeof why) < 0)
 		return fail(-1, "%s", why);
 	return 0;
 }
@@ -218,10 +184,10 @@ parseargs(Args *a, int argc, char **argv)
 		/* -d and its options (populate.c) */
 		{"root-dir", required_argument, NULL, 'd'},
 		{"fs-label", required_argument, NULL, 'l'},
-		{"snap", required_argument, NULL, OPT_SNAP},
-		{"strict", no_argument, NULL, OPT_STRICT},
-		{"shrink", no_argument, NULL, OPT_SHRINK},
-		{"owner-map", required_argument, NULL, OPT_OWNERMAP},
+		{"snap", required_argument, NULL, POPT_SNAP},
+		{"strict", no_argument, NULL, POPT_STRICT},
+		{"shrink", no_argument, NULL, POPT_SHRINK},
+		{"owner-map", required_argument, NULL, POPT_OWNERMAP},
 		{NULL, 0, NULL, 0},
 	};
 	GefsErr e;
@@ -244,7 +210,8 @@ parseargs(Args *a, int argc, char **argv)
 		case 'v':	a->verbose = 1; break;
 		case 'V':	printversion("gefs-mkfs"); return EXIT_OK;
 		case 'h':	usage(stdout); return EXIT_OK;
-		case 'd': case 'l': case 'E': case 'C': case OPT_SNAP: case OPT_STRICT: case OPT_SHRINK: case OPT_OWNERMAP:
+		case 'd': case 'l': case 'E': case 'C':
+		case POPT_SNAP: case POPT_STRICT: case POPT_SHRINK: case POPT_OWNERMAP:
 			if (popopt(a, c, optarg) < 0)
 				return EXIT_USAGE;
 			break;

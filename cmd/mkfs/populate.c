@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,7 +124,8 @@ parsemode(const char *s, uint32_t *m)
 	return 0;
 }
 
-int
+/* One -E option list ("root_owner=U:G,root_perms=755"). */
+static int
 popextended(PopArgs *p, const char *s, char *why, size_t nwhy)
 {
 	char buf[512], *opt, *save = NULL, *c;
@@ -159,6 +161,46 @@ popextended(PopArgs *p, const char *s, char *why, size_t nwhy)
 		}
 	}
 	return 0;
+}
+
+/* -C FD: a descriptor number that is open. */
+static int
+parsefd(const char *s, int *fd)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == 0 || *end != 0 || errno != 0 || v < 0 || v > INT_MAX || fcntl((int)v, F_GETFD) < 0)
+		return -1;
+	*fd = (int)v;
+	return 0;
+}
+
+int
+popoption(PopArgs *p, int c, const char *arg, char *why, size_t nwhy)
+{
+	switch (c) {
+	case 'd':
+		if (p->nsrc == POPMAXSRC) {
+			snprintf(why, nwhy, "-d: at most %d sources", POPMAXSRC);
+			return -1;
+		}
+		p->src[p->nsrc++] = arg;
+		return 0;
+	case 'l':		p->label = arg; return 0;
+	case POPT_SNAP:		p->snap = arg; return 0;
+	case POPT_STRICT:	p->strict = true; return 0;
+	case POPT_SHRINK:	p->shrink = true; return 0;
+	case POPT_OWNERMAP:	p->ownermap = arg; return 0;
+	case 'C':
+		if (parsefd(arg, &p->progfd) == 0)
+			return 0;
+		snprintf(why, nwhy, "-C: \"%s\" is not an open file descriptor", arg);
+		return -1;
+	}
+	return popextended(p, arg, why, nwhy);
 }
 
 /* ---- attributes ---- */
@@ -334,27 +376,52 @@ loaderr(Pop *p)
 	return -1;
 }
 
+/* A file without holes (every byte allocated): all of it is data, so
+ * there is nothing to ask SEEK_DATA (the loader judges it the same way). */
+static bool
+dense(const struct stat *st)
+{
+	return (uint64_t)st->st_blocks * 512 >= (uint64_t)st->st_size;
+}
+
+/* First walk: count a file; only a sparse one is opened. */
+static int
+countfile(Pop *p, int dfd, const char *name, const struct stat *st, const GefsBulkAttr *a)
+{
+	uint64_t nb = (a->length + B - 1) / B;
+	int fd, rc = 0;
+
+	if (dense(st)) {
+		if (faccessat(dfd, name, R_OK, AT_EACCESS) < 0)
+			return perr(p, "cannot read the file: %s", strerror(errno));
+	} else {
+		if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return perr(p, "cannot read the file: %s", strerror(errno));
+		rc = countdata(p, fd, a->length, &nb);
+		close(fd);
+		if (rc < 0)
+			return -1;
+	}
+	p->need.nfile++;
+	p->need.namebytes += strlen(name);
+	p->need.datablocks += nb;
+	p->totbytes += a->length;
+	if (linknote(p, st) < 0)
+		return -1;
+	return p->indexing ? ixadd(p, EFILE, p->path + p->rootlen, a, nb, 0, NULL) : 0;
+}
+
 static int
 addfile(Pop *p, int dfd, const char *name, const struct stat *st, uint64_t pqid)
 {
 	GefsBulkAttr a = attrof(p, st);
-	uint64_t nb;
 	int fd, rc = 0;
 
+	if (!p->load)
+		return countfile(p, dfd, name, st, &a);
 	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return perr(p, "cannot read the file: %s", strerror(errno));
-	if (!p->load) {
-		if ((rc = countdata(p, fd, a.length, &nb)) == 0) {
-			p->need.nfile++;
-			p->need.namebytes += strlen(name);
-			p->need.datablocks += nb;
-			p->totbytes += a.length;
-		}
-		if (rc == 0)
-			rc = linknote(p, st);
-		if (rc == 0 && p->indexing)
-			rc = ixadd(p, EFILE, p->path + p->rootlen, &a, nb, 0, NULL);
-	} else if (gefs_bulkfile(p->bulk, pqid, name, strlen(name), &a, fd, NULL) < 0)
+	if (gefs_bulkfile(p->bulk, pqid, name, strlen(name), &a, fd, NULL) < 0)
 		rc = loaderr(p);
 	else
 		progress(p, &a, false);

@@ -13,6 +13,9 @@
 
 enum { POPMAXSRC = 64 };
 
+/* getopt values of the long -d options without a letter. */
+enum { POPT_BASE = 512, POPT_SNAP = POPT_BASE, POPT_STRICT, POPT_SHRINK, POPT_OWNERMAP };
+
 typedef struct PopArgs {
 	const char	*src[POPMAXSRC];	/* -d SOURCE, in order */
 	int		nsrc;
@@ -29,9 +32,9 @@ typedef struct PopArgs {
 	bool		quiet;			/* -q: no progress bar either */
 } PopArgs;
 
-/* Parse one -E option list ("root_owner=U:G,root_perms=755"): 0, or -1
- * with a message in why. */
-int popextended(PopArgs *p, const char *s, char *why, size_t nwhy);
+/* One -d option (getopt value c: 'd', 'l', 'E', 'C' or a POPT_*) into
+ * p: 0, or -1 with a message in why. */
+int popoption(PopArgs *p, int c, const char *arg, char *why, size_t nwhy);
 
 /* Format image (size bytes, 0: computed from the sources when the file is
  * new) with fo and fill it from p; prints as gefs-mkfs does.  Returns the
