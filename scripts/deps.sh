@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # scripts/deps.sh — sourced by setup.sh and test.sh: installs the Debian
 # packages the build and the tests need when they are missing.
-GEFS_DEPS="cmake make gcc clang pkgconf python3 e2fsprogs uuid-dev libblkid-dev zlib1g-dev libcunit1-dev libreadline-dev libclang-rt-14-dev"
+GEFS_DEPS="cmake make gcc clang pkgconf python3 e2fsprogs uuid-dev libblkid-dev zlib1g-dev libarchive-dev libcunit1-dev libreadline-dev libclang-rt-14-dev"
 # Optional test dependencies: the other file systems' tools
 # cli.mkfs_safety formats over (it skips those that are missing), fdisk
 # for sfdisk.  Installed when possible; a failure only warns.

@@ -16,6 +16,7 @@
 #include <uuid/uuid.h>
 #include "gefs.h"
 #include "common.h"
+#include "populate.h"
 
 enum {
 	EXIT_OK		= 0,
@@ -23,7 +24,9 @@ enum {
 	EXIT_USAGE	= 2,
 };
 
-enum { OPT_NOXREC = 256 };
+enum { OPT_NOXREC = 256 };	/* populate.h has the -d options' (from POPT_BASE) */
+/* getopt's short options: the leading colon reports missing arguments apart */
+#define MKFSOPTS	":u:L:U:bFnqvVhd:l:E:C:"
 
 static const char *argv0 = "gefs-mkfs";
 
@@ -36,6 +39,7 @@ typedef struct Args {
 	bool		uuidopt;	/* -U given */
 	bool		raw;		/* -b: sizes in exact bytes */
 	int		verbose;	/* -1 quiet, 0 normal, 1 verbose */
+	PopArgs		pop;		/* -d and its options (populate.c) */
 } Args;
 
 static void
@@ -43,6 +47,9 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: gefs-mkfs [-bFnqvV] [-u user] [-L label] [-U uuid] [--no-xrecord] image [size]\n"
+		"       gefs-mkfs -d source [-l label] [--snap name] [--strict] [--shrink]\n"
+		"                 [--owner-map file] [-E root_owner=user:group,root_perms=mode]\n"
+		"                 [options] image [size]\n"
 		"  -u, --user USER     admin user written into the users file (default glenda)\n"
 		"  -L, --label LABEL   volume label: at most 255 bytes of UTF-8, no '/'\n"
 		"  -U, --uuid UUID     volume UUID: a UUID, \"random\" or \"time\"\n"
@@ -55,6 +62,14 @@ usage(FILE *f)
 		"  -v, --verbose       also print the arena table and what was written\n"
 		"  -V, --version       print the version\n"
 		"  -h, --help          print this help\n"
+		"  -d, --root-dir SRC  fill the image from directory SRC (see gefs-mkfs(8))\n"
+		"  -l, --fs-label NAME label to fill (default main; a new name forks empty)\n"
+		"      --snap NAME     also an immutable snapshot label NAME of the result\n"
+		"      --strict        any node GEFS cannot hold is an error, not a warning\n"
+		"      --shrink        without size: the smallest image the source fits in\n"
+		"      --owner-map FILE  host uids, gids or image paths to GEFS users\n"
+		"  -E OPTS             root_owner=USER:GROUP, root_perms=MODE (octal)\n"
+		"  -C FD               progress lines \"files total bytes total\" to FD\n"
 		"size: bytes, or with a suffix K, M, G or T (powers of 1024); a regular\n"
 		"file is created or resized to it, a block device is formatted whole.\n");
 }
@@ -145,6 +160,17 @@ sourcedate(Args *a)
 	return 0;
 }
 
+/* -d and its options (populate.c); -1 after a message. */
+static int
+popopt(Args *a, int c, const char *arg)
+{
+	char why[256];
+
+	if (popoption(&a->pop, c, arg, why, sizeof why) < 0)
+		return fail(-1, "%s", why);
+	return 0;
+}
+
 /* Parse the command line into a; an exit status, or -1 to go on. */
 static int
 parseargs(Args *a, int argc, char **argv)
@@ -161,6 +187,13 @@ parseargs(Args *a, int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
+		/* -d and its options (populate.c) */
+		{"root-dir", required_argument, NULL, 'd'},
+		{"fs-label", required_argument, NULL, 'l'},
+		{"snap", required_argument, NULL, POPT_SNAP},
+		{"strict", no_argument, NULL, POPT_STRICT},
+		{"shrink", no_argument, NULL, POPT_SHRINK},
+		{"owner-map", required_argument, NULL, POPT_OWNERMAP},
 		{NULL, 0, NULL, 0},
 	};
 	GefsErr e;
@@ -169,7 +202,7 @@ parseargs(Args *a, int argc, char **argv)
 
 	gefs_defformatopts(&a->fo);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":u:L:U:bFnqvVh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, MKFSOPTS, lopts, NULL)) != -1) {
 		switch (c) {
 		case 'u':	a->fo.user = optarg; break;
 		case 'L':	a->fo.label = optarg; break;
@@ -185,8 +218,13 @@ parseargs(Args *a, int argc, char **argv)
 		case 'v':	a->verbose = 1; break;
 		case 'V':	printversion("gefs-mkfs"); return EXIT_OK;
 		case 'h':	usage(stdout); return EXIT_OK;
+		case 'd': case 'l': case 'E': case 'C':
+		case POPT_SNAP: case POPT_STRICT: case POPT_SHRINK: case POPT_OWNERMAP:
+			if (popopt(a, c, optarg) < 0)
+				return EXIT_USAGE;
+			break;
 		default:	/* '?' or ':' */
-			return usageerr("gefs-mkfs", EXIT_USAGE, "%s", optfailmsg(msg, sizeof msg, ":u:L:U:bFnqvVh", lopts,
+			return usageerr("gefs-mkfs", EXIT_USAGE, "%s", optfailmsg(msg, sizeof msg, MKFSOPTS, lopts,
 				optopt, argv[optind - 1]));
 		}
 	}
@@ -323,10 +361,17 @@ main(int argc, char **argv)
 
 	memset(&a, 0, sizeof a);
 	checkstdoutatexit(argv0, EXIT_OPERR);
+	a.pop.progfd = -1;
 	if ((rc = parseargs(&a, argc, argv)) >= 0)
 		return rc;
 	if (a.dryrun)
 		return dryrun(&a);
+	if (a.pop.nsrc == 0 && (a.pop.label || a.pop.snap || a.pop.strict || a.pop.shrink
+	|| a.pop.rootowner || a.pop.rootperms || a.pop.ownermap || a.pop.progfd >= 0))
+		return fail(EXIT_USAGE, "-l, --snap, --strict, --shrink, --owner-map, -E and -C need -d");
+	a.pop.quiet = a.verbose < 0;
+	if (a.pop.nsrc > 0)	/* -d: format and fill (populate.c) */
+		return populate(&a.pop, a.image, a.havesize, a.size, &a.fo, a.verbose);
 	if (a.havesize && a.size < GEFS_MINSIZE)
 		return fail(EXIT_OPERR, "%s: size %" PRIu64 " bytes is below the minimum of %d bytes (%.2f MiB)",
 			a.image, a.size, GEFS_MINSIZE, mib(GEFS_MINSIZE));

@@ -1161,7 +1161,108 @@ GEFS_API int gefs_check(const char *path, const GefsCheckOpts *o, GefsCheckStats
  * 4 errors left, 32 cancelled (bits combined). */
 GEFS_API int gefs_checkstatus(const GefsCheckStats *st);
 
+/* ------------------------------------------------------------------ */
+/* Bulk loading a fresh image (populate.c; gefs-mkfs -d)              */
+/*                                                                    */
+/* Open a freshly formatted image read-write, gefs_bulkbegin, add the */
+/* directories and files (each directory before its contents; qids   */
+/* are assigned in the order of the calls, so the same calls give the */
+/* same image bytes), gefs_bulkend: the tree is built bottom-up from  */
+/* the sorted keys, the label gets a new snapshot record and         */
+/* everything is published in one commit.  Until then nothing the    */
+/* committed image uses is overwritten.  Errors go to the handle      */
+/* (gefs_errmsg); after one, only gefs_bulkfree is useful.            */
+/* Memory: a 1 MiB data run, one node per tree level and the sort     */
+/* budget, whatever the size of the source.                           */
+/* ------------------------------------------------------------------ */
+
+typedef struct GefsBulk GefsBulk;
+
+typedef struct GefsBulkOpts {
+	const char	*label;		/* mutable label to fill (default "main"); a
+					 * new name forks empty (§13.5) */
+	const char	*snap;		/* also an immutable label of the result, or NULL */
+	size_t		sortmem;	/* sort buffer bytes (0: 32 MiB); past it sorted
+					 * runs spill to a temporary file */
+	const char	*tmpdir;	/* NULL: $TMPDIR, else /tmp */
+	bool		anyorder;	/* files may come in any qid order: their data
+					 * pointers are sorted too (else each file's qid
+					 * must exceed the previous file's) */
+} GefsBulkOpts;
+
+/* A new file's or directory's attributes. */
+typedef struct GefsBulkAttr {
+	uint32_t	mode;		/* permission bits (0777 kept) */
+	int64_t		mtime;		/* ns; atime is set to it too */
+	uint64_t	length;		/* files */
+	int32_t		uid, gid;	/* user ids of the users file (§16) */
+	uint64_t	qid;		/* GEFS_NONE: the next one; else one from
+					 * gefs_bulkreserve */
+} GefsBulkAttr;
+
+typedef struct GefsBulkStats {
+	uint64_t	nfile, ndir;
+	uint64_t	bytes;		/* file lengths, summed */
+	uint64_t	datablocks;	/* data blocks written (holes take none) */
+	uint64_t	nodes;		/* tree nodes written */
+	int		height;
+	uint64_t	blocks;		/* all blocks allocated */
+	uint64_t	gen;		/* the new snapshot's generation */
+	uint64_t	spilled;	/* bytes of sorted runs spilled */
+	uint64_t	nrun;		/* runs spilled */
+} GefsBulkStats;
+
+/* What a source holds, for sizing. */
+typedef struct GefsBulkNeed {
+	uint64_t	nfile, ndir;
+	uint64_t	namebytes;	/* name bytes of all files and directories */
+	uint64_t	dirnamebytes;	/* name bytes of the directories */
+	uint64_t	datablocks;	/* 16 KiB blocks holding data (not holes) */
+} GefsBulkNeed;
+
+/* Defaults: label main, no snapshot, 32 MiB sort budget. */
+GEFS_API void gefs_defbulkopts(GefsBulkOpts *o);
+GEFS_API GefsBulk *gefs_bulkbegin(Gefs *fs, const GefsBulkOpts *o);
+/* The root directory's attributes (default 0775, time 0, adm); returns
+ * its qid, the parent of the top-level entries. */
+GEFS_API uint64_t gefs_bulkroot(GefsBulk *b, const GefsBulkAttr *a);
+/* A directory named name (nlen bytes, §12.6) in directory pqid; *qid
+ * receives its qid. */
+GEFS_API int gefs_bulkdir(GefsBulk *b, uint64_t pqid, const char *name, size_t nlen,
+	const GefsBulkAttr *a, uint64_t *qid);
+/* A file whose a->length bytes are read from fd with pread; only the data
+ * extents SEEK_DATA/SEEK_HOLE report are written (holes stay holes). */
+GEFS_API int gefs_bulkfile(GefsBulk *b, uint64_t pqid, const char *name, size_t nlen,
+	const GefsBulkAttr *a, int fd, uint64_t *qid);
+/* A file whose data comes from rd: each call gives one chunk (*buf, *n
+ * bytes at file offset *off, offsets increasing, nothing at or past
+ * a->length) and returns 1, or 0 at the end, or -1 on error; gaps are
+ * holes.  qid may be NULL. */
+typedef int (*GefsBulkRead)(void *arg, const void **buf, size_t *n, uint64_t *off);
+GEFS_API int gefs_bulkstream(GefsBulk *b, uint64_t pqid, const char *name, size_t nlen,
+	const GefsBulkAttr *a, GefsBulkRead rd, void *arg, uint64_t *qid);
+/* Replace the users file of label adm (§16) by text (n bytes, below
+ * 1 MiB); adm gets a new snapshot record too. */
+GEFS_API int gefs_bulkusers(GefsBulk *b, const char *text, size_t n);
+/* Reserve n consecutive qids for attributes that name their own (so that
+ * qids follow a namespace order while data comes in another); returns
+ * the first. */
+GEFS_API uint64_t gefs_bulkreserve(GefsBulk *b, uint64_t n);
+/* Build the tree, the label's record and commit.  st may be NULL. */
+GEFS_API int gefs_bulkend(GefsBulk *b, GefsBulkStats *st);
+GEFS_API void gefs_bulkfree(GefsBulk *b);
+/* Blocks a bulk load of n takes (an upper bound). */
+GEFS_API uint64_t gefs_bulkblocks(const GefsBulkNeed *n);
+/* Blocks a bulk load may take from a fresh image of size bytes (each
+ * arena's reserve, §5.4, is left free). */
+GEFS_API uint64_t gefs_bulkcap(uint64_t size);
+/* The smallest image size (whole MiB, at least GEFS_MINSIZE) whose
+ * capacity holds n plus headroom percent.  -1 if none. */
+GEFS_API int gefs_bulksize(const GefsBulkNeed *n, unsigned headroom, uint64_t *size);
+
+
 #ifdef __cplusplus
 }
 #endif
+
 #endif /* GEFS_H */

@@ -1,0 +1,798 @@
+/*
+ * populate — gefs-mkfs -d SOURCE: a ready image from a directory tree.
+ *
+ * Two walks over the sources in the same order (depth first, each
+ * directory's names in byte order, a directory before its contents):
+ * the first only looks — it counts what the image needs, and finds every
+ * name GEFS cannot hold, unreadable file or directory and skipped node —
+ * so that nothing is written unless the whole load can succeed and SIZE
+ * is known to suffice; the second formats the image and hands every
+ * directory and file to the library's bulk loader (gefs_bulk*), which
+ * assigns qids in call order: the same source gives the same image bytes.
+ *
+ * GEFS has no symlinks, device, fifo or socket nodes: they are skipped
+ * with one warning each (--strict: an error).  Hard links become separate
+ * files, one note per link set.  Everything belongs to the admin user;
+ * with SOURCE_DATE_EPOCH set, later mtimes are clamped to it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "populate.h"
+
+enum {
+	B		= GEFS_BLKSZ,
+	HEADROOM	= 25,		/* percent of free space a computed size leaves */
+	ADMINID		= 1,		/* the formatter's admin user (§16: 1:U:U:) */
+	ADMID		= -1,		/* adm */
+	NONEID		= 0,		/* none */
+	CACHESZ		= 4 << 20,	/* the loader writes past the cache */
+};
+
+static const char prog[] = "gefs-mkfs";
+
+void
+msg(const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s", prog, kind);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* An error about the current path (first walk only: the second repeats). */
+int
+perr(Pop *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->nerr++;
+	if (p->load)
+		return -1;
+	fprintf(stderr, "%s: %s: ", prog, p->path);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+/* ---- progress (-C FD, or a bar on a terminal) ---- */
+
+static int64_t
+nowms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* After each file (a == NULL: none) at most every PROGMS, and at the end:
+ * "files total-files bytes total-bytes" lines to -C's descriptor, or a
+ * bar on a terminal's standard error. */
+void
+progress(Pop *p, const GefsBulkAttr *a, bool last)
+{
+	enum { PROGMS = 200 };
+	uint64_t nf = p->need.nfile, pct;
+	int64_t t;
+
+	if (a != NULL)
+		p->donefiles++, p->donebytes += a->length;
+	if (p->a->progfd < 0 && (p->a->quiet || !isatty(2)))
+		return;
+	if (!last && (t = nowms()) - p->lastprog < PROGMS)
+		return;
+	p->lastprog = nowms();
+	if (p->a->progfd >= 0) {
+		dprintf(p->a->progfd, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+			p->donefiles, nf, p->donebytes, p->totbytes);
+		return;
+	}
+	pct = p->totbytes ? p->donebytes * 100 / p->totbytes : nf ? p->donefiles * 100 / nf : 100;
+	fprintf(stderr, "\r%s: %" PRIu64 "/%" PRIu64 " files, %.1f/%.1f MiB %3" PRIu64 "%%%s", prog,
+		p->donefiles, nf, (double)p->donebytes / 1048576, (double)p->totbytes / 1048576, pct,
+		last ? "\n" : "");
+}
+
+/* ---- -E ---- */
+
+static int
+parsemode(const char *s, uint32_t *m)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (*s == 0 || *end != 0 || errno != 0 || v > 0777)
+		return -1;
+	*m = (uint32_t)v;
+	return 0;
+}
+
+/* One -E option list ("root_owner=U:G,root_perms=755"). */
+static int
+popextended(PopArgs *p, const char *s, char *why, size_t nwhy)
+{
+	char buf[512], *opt, *save = NULL, *c;
+
+	if (strlen(s) >= sizeof buf) {
+		snprintf(why, nwhy, "-E: option list too long");
+		return -1;
+	}
+	strcpy(buf, s);
+	for (opt = strtok_r(buf, ",", &save); opt != NULL; opt = strtok_r(NULL, ",", &save)) {
+		if (strncmp(opt, "root_perms=", 11) == 0) {
+			if (parsemode(opt + 11, &p->rootmode) < 0) {
+				snprintf(why, nwhy, "-E root_perms: \"%s\" is not an octal mode up to 777", opt + 11);
+				return -1;
+			}
+			p->rootperms = true;
+		} else if (strncmp(opt, "root_owner=", 11) == 0) {
+			if ((c = strchr(opt + 11, ':')) == NULL || c == opt + 11 || c[1] == 0) {
+				snprintf(why, nwhy, "-E root_owner: give USER:GROUP");
+				return -1;
+			}
+			*c = 0;
+			if (strlen(opt + 11) >= sizeof p->rootuser || strlen(c + 1) >= sizeof p->rootgroup) {
+				snprintf(why, nwhy, "-E root_owner: names hold at most %zu bytes", sizeof p->rootuser - 1);
+				return -1;
+			}
+			strcpy(p->rootuser, opt + 11);
+			strcpy(p->rootgroup, c + 1);
+			p->rootowner = true;
+		} else {
+			snprintf(why, nwhy, "-E: unknown option \"%s\" (root_owner=USER:GROUP, root_perms=MODE)", opt);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* -C FD: a descriptor number that is open. */
+static int
+parsefd(const char *s, int *fd)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == 0 || *end != 0 || errno != 0 || v < 0 || v > INT_MAX || fcntl((int)v, F_GETFD) < 0)
+		return -1;
+	*fd = (int)v;
+	return 0;
+}
+
+int
+popoption(PopArgs *p, int c, const char *arg, char *why, size_t nwhy)
+{
+	switch (c) {
+	case 'd':
+		if (p->nsrc == POPMAXSRC) {
+			snprintf(why, nwhy, "-d: at most %d sources", POPMAXSRC);
+			return -1;
+		}
+		p->src[p->nsrc++] = arg;
+		return 0;
+	case 'l':		p->label = arg; return 0;
+	case POPT_SNAP:		p->snap = arg; return 0;
+	case POPT_STRICT:	p->strict = true; return 0;
+	case POPT_SHRINK:	p->shrink = true; return 0;
+	case POPT_OWNERMAP:	p->ownermap = arg; return 0;
+	case 'C':
+		if (parsefd(arg, &p->progfd) == 0)
+			return 0;
+		snprintf(why, nwhy, "-C: \"%s\" is not an open file descriptor", arg);
+		return -1;
+	}
+	return popextended(p, arg, why, nwhy);
+}
+
+/* ---- attributes ---- */
+
+/* -E root_perms, root_owner on the root's attributes. */
+void
+rootattr(Pop *p, GefsBulkAttr *a)
+{
+	if (p->a->rootperms)
+		a->mode = p->a->rootmode;
+	if (p->a->rootowner) {
+		ownerid(&p->own, p->a->rootuser, &a->uid);
+		ownerid(&p->own, p->a->rootgroup, &a->gid);
+	}
+}
+
+static int64_t
+mtimeof(Pop *p, const struct stat *st)
+{
+	int64_t t = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+
+	return p->clamp && t > p->epoch ? p->epoch : t;
+}
+
+GefsBulkAttr
+attrof(Pop *p, const struct stat *st)
+{
+	GefsBulkAttr a;
+
+	a.mode = st->st_mode & 0777;
+	a.mtime = mtimeof(p, st);
+	a.length = S_ISREG(st->st_mode) ? (uint64_t)st->st_size : 0;
+	a.uid = p->uid;
+	a.gid = p->gid;
+	a.qid = GEFS_NONE;
+	p->huid = st->st_uid;
+	p->hgid = st->st_gid;
+	/* the streaming walk knows the image path now; the index later */
+	if (!p->indexing && p->a->ownermap != NULL)
+		ownerof(&p->own, strlen(p->path) >= p->rootlen ? p->path + p->rootlen : "", st->st_uid,
+			st->st_gid, &a.uid, &a.gid);
+	return a;
+}
+
+/* ---- counting (first walk) ---- */
+
+/* Data blocks of fd as the loader will write them (SEEK_DATA extents). */
+static int
+countdata(Pop *p, int fd, uint64_t len, uint64_t *nb)
+{
+	uint64_t pos = 0, first, end;
+	off_t s, e;
+
+	*nb = 0;
+	while (pos < len) {
+		if ((s = lseek(fd, (off_t)pos, SEEK_DATA)) < 0) {
+			if (errno == ENXIO)
+				break;
+			if (errno != EINVAL && errno != EOPNOTSUPP)
+				return perr(p, "cannot seek: %s", strerror(errno));
+			s = (off_t)pos, e = (off_t)len;
+		} else if ((e = lseek(fd, s, SEEK_HOLE)) < 0)
+			e = (off_t)len;
+		if ((uint64_t)s >= len)
+			break;
+		if ((uint64_t)e > len)
+			e = (off_t)len;
+		first = (uint64_t)s / B;
+		if (first < pos / B)
+			first = pos / B;
+		end = ((uint64_t)e + B - 1) / B;
+		if (end > first)
+			*nb += end - first;
+		pos = end * B;
+	}
+	return 0;
+}
+
+/* Hard links: one note per link set, when its second name is met. */
+static int
+linknote(Pop *p, const struct stat *st)
+{
+	Link *l;
+	size_t i;
+
+	if (p->load || st->st_nlink < 2)
+		return 0;
+	for (i = 0; i < p->nlink; i++)
+		if (p->link[i].dev == st->st_dev && p->link[i].ino == st->st_ino) {
+			if (!p->link[i].noted)
+				msg("note: ", "%s: hard link of a file met before; stored as a separate file", p->path);
+			p->link[i].noted = true;
+			return 0;
+		}
+	if (p->nlink == p->caplink) {
+		p->caplink = p->caplink ? 2 * p->caplink : 64;
+		if ((l = realloc(p->link, p->caplink * sizeof *l)) == NULL)
+			return perr(p, "out of memory");
+		p->link = l;
+	}
+	p->link[p->nlink++] = (Link){st->st_dev, st->st_ino, false};
+	return 0;
+}
+
+/* A name GEFS can hold (§12.6): 1..244 bytes, no control bytes. */
+int
+namecheck(Pop *p, const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (n > GEFS_NAMEMAX)
+		return perr(p, "name of %zu bytes: GEFS names hold at most %d", n, GEFS_NAMEMAX);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20)
+			return perr(p, "name contains the control byte 0x%02x, which GEFS names cannot hold",
+				(unsigned char)name[i]);
+	return 0;
+}
+
+/* ---- the walk ---- */
+
+static int walkdir(Pop *p, int dfd, uint64_t qid);
+
+static int
+cmpname(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of directory dfd (without . and ..), sorted bytewise. */
+static char **
+listdir(Pop *p, int dfd, size_t *n)
+{
+	struct dirent *de;
+	char **v = NULL, **nv;
+	size_t cap = 0;
+	DIR *d;
+	int fd;
+
+	*n = 0;
+	if ((fd = dup(dfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		perr(p, "cannot read the directory: %s", strerror(errno));
+		return NULL;
+	}
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 32;
+			if ((nv = realloc(v, cap * sizeof *v)) == NULL)
+				break;
+			v = nv;
+		}
+		if ((v[*n] = strdup(de->d_name)) == NULL)
+			break;
+		(*n)++;
+		errno = 0;
+	}
+	if (errno != 0)
+		perr(p, "cannot read the directory: %s", strerror(errno));
+	closedir(d);
+	if (v != NULL)
+		qsort(v, *n, sizeof *v, cmpname);
+	return v != NULL ? v : calloc(1, sizeof *v);
+}
+
+static int
+loaderr(Pop *p)
+{
+	p->nerr++;
+	msg("", "%s: %s", p->path, gefs_errmsg(p->fs));
+	return -1;
+}
+
+/* A file without holes (every byte allocated): all of it is data, so
+ * there is nothing to ask SEEK_DATA (the loader judges it the same way). */
+static bool
+dense(const struct stat *st)
+{
+	return (uint64_t)st->st_blocks * 512 >= (uint64_t)st->st_size;
+}
+
+/* First walk: count a file; only a sparse one is opened. */
+static int
+countfile(Pop *p, int dfd, const char *name, const struct stat *st, const GefsBulkAttr *a)
+{
+	uint64_t nb = (a->length + B - 1) / B;
+	int fd, rc = 0;
+
+	if (dense(st)) {
+		if (faccessat(dfd, name, R_OK, AT_EACCESS) < 0)
+			return perr(p, "cannot read the file: %s", strerror(errno));
+	} else {
+		if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return perr(p, "cannot read the file: %s", strerror(errno));
+		rc = countdata(p, fd, a->length, &nb);
+		close(fd);
+		if (rc < 0)
+			return -1;
+	}
+	p->need.nfile++;
+	p->need.namebytes += strlen(name);
+	p->need.datablocks += nb;
+	p->totbytes += a->length;
+	if (linknote(p, st) < 0)
+		return -1;
+	return p->indexing ? ixadd(p, EFILE, p->path + p->rootlen, a, nb, 0, NULL) : 0;
+}
+
+static int
+addfile(Pop *p, int dfd, const char *name, const struct stat *st, uint64_t pqid)
+{
+	GefsBulkAttr a = attrof(p, st);
+	int fd, rc = 0;
+
+	if (!p->load)
+		return countfile(p, dfd, name, st, &a);
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return perr(p, "cannot read the file: %s", strerror(errno));
+	if (gefs_bulkfile(p->bulk, pqid, name, strlen(name), &a, fd, NULL) < 0)
+		rc = loaderr(p);
+	else
+		progress(p, &a, false);
+	close(fd);
+	return rc;
+}
+
+static int
+adddir(Pop *p, int dfd, const char *name, const struct stat *st, uint64_t pqid)
+{
+	GefsBulkAttr a = attrof(p, st);
+	uint64_t qid = 0;
+	int fd, rc;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return perr(p, "cannot read the directory: %s", strerror(errno));
+	if (!p->load) {
+		p->need.ndir++;
+		p->need.namebytes += strlen(name);
+		p->need.dirnamebytes += strlen(name);
+		if (p->indexing && ixadd(p, EDIR, p->path + p->rootlen, &a, 0, 0, NULL) < 0) {
+			close(fd);
+			return -1;
+		}
+	} else if (gefs_bulkdir(p->bulk, pqid, name, strlen(name), &a, &qid) < 0) {
+		close(fd);
+		return loaderr(p);
+	}
+	rc = walkdir(p, fd, qid);
+	close(fd);
+	return rc;
+}
+
+static const char *
+kindof(mode_t m)
+{
+	return S_ISLNK(m) ? "symbolic link" : S_ISCHR(m) ? "character device" : S_ISBLK(m) ? "block device"
+		: S_ISFIFO(m) ? "fifo" : S_ISSOCK(m) ? "socket" : "special file";
+}
+
+/* One name of directory dfd; the path buffer holds its source path. */
+static int
+walkone(Pop *p, int dfd, const char *name, uint64_t pqid)
+{
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return perr(p, "cannot stat: %s", strerror(errno));
+	if (p->imgino != 0 && st.st_dev == p->imgdev && st.st_ino == p->imgino) {
+		if (!p->load)
+			msg("warning: ", "%s: the image itself, skipped", p->path);
+		return 0;
+	}
+	if (namecheck(p, name) < 0)
+		return -1;
+	if (S_ISDIR(st.st_mode))
+		return adddir(p, dfd, name, &st, pqid);
+	if (S_ISREG(st.st_mode))
+		return addfile(p, dfd, name, &st, pqid);
+	if (p->a->strict)
+		return perr(p, "%s: GEFS cannot hold it (--strict)", kindof(st.st_mode));
+	if (!p->load) {
+		p->nskip++;
+		msg("warning: ", "%s: %s skipped: GEFS has none", p->path, kindof(st.st_mode));
+	}
+	return 0;
+}
+
+static int
+walkdir(Pop *p, int dfd, uint64_t qid)
+{
+	size_t n, i, len = strlen(p->path);
+	char **v;
+	int rc = 0;
+
+	if ((v = listdir(p, dfd, &n)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		snprintf(p->path + len, sizeof p->path - len, "%s%s", len && p->path[len - 1] == '/' ? "" : "/", v[i]);
+		if (walkone(p, dfd, v[i], qid) < 0) {
+			rc = -1;
+			if (p->load)
+				break;
+		}
+		p->path[len] = 0;
+	}
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return rc;
+}
+
+/* Walk source src: the root's attributes come from it (unless -E). */
+static int
+walksrc(Pop *p, const char *src)
+{
+	GefsBulkAttr ra;
+	struct stat st;
+	uint64_t root = 0;
+	int fd, rc;
+
+	snprintf(p->path, sizeof p->path, "%s", src);
+	p->rootlen = strlen(p->path) + 1;
+	if ((fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
+		rc = perr(p, "cannot read the directory: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	if (p->load) {
+		ra = attrof(p, &st);
+		rootattr(p, &ra);
+		root = gefs_bulkroot(p->bulk, &ra);
+	} else if (p->indexing) {
+		ra = attrof(p, &st);
+		if (ixadd(p, EDIR, "", &ra, 0, 0, NULL) < 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	rc = walkdir(p, fd, root);
+	close(fd);
+	return rc;
+}
+
+/* The first walk over every source; with layering, each fills the index. */
+static int
+walkall(Pop *p)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < p->a->nsrc; i++) {
+		p->cursrc = i;
+		p->prefix = p->srcpre[i];
+		if ((p->srctar[i] ? tarindex(p, i, p->srcpath[i]) : walksrc(p, p->srcpath[i])) < 0) {
+			rc = -1;
+			if (p->load)
+				break;
+		}
+	}
+	return rc;
+}
+
+/* "SRC:/PATH" places SRC under PATH, unless SRC:/PATH names a source as a
+ * whole; "-" is a tar stream on stdin. */
+static int
+splitsrc(Pop *p, int i)
+{
+	const char *arg = p->a->src[i], *c = strstr(arg, ":/");
+	struct stat st;
+	char *s = p->srcbuf[i];
+	size_t n;
+
+	p->srcpath[i] = arg;
+	p->srcpre[i] = "";
+	if (c != NULL && stat(arg, &st) < 0) {
+		n = (size_t)(c - arg);
+		if (n >= sizeof p->srcbuf[i] / 2 || strlen(c + 1) >= sizeof p->srcbuf[i] / 2)
+			return perr(p, "-d %s: too long", arg), -1;
+		memcpy(s, arg, n);
+		s[n] = 0;
+		p->srcpath[i] = s;
+		s += n + 1;
+		for (c += 1; *c == '/'; c++)
+			;
+		strcpy(s, c);
+		for (n = strlen(s); n > 0 && s[n - 1] == '/'; n--)
+			s[n - 1] = 0;
+		p->srcpre[i] = s;
+	}
+	if (strcmp(p->srcpath[i], "-") == 0)
+		p->srctar[i] = true;
+	else if (stat(p->srcpath[i], &st) < 0) {
+		snprintf(p->path, sizeof p->path, "%s", p->srcpath[i]);
+		return perr(p, "%s", strerror(errno));
+	} else
+		p->srctar[i] = !S_ISDIR(st.st_mode);
+	return 0;
+}
+
+/* ---- the run ---- */
+
+static double
+mib(uint64_t n)
+{
+	return (double)n / 1048576.0;
+}
+
+/* Check the options that name users; then the first walk. */
+static int
+scan(Pop *p)
+{
+	int32_t id;
+	int i;
+
+	char why[512];
+
+	if (p->a->ownermap != NULL && ownersload(&p->own, p->a->ownermap, why, sizeof why) < 0) {
+		msg("", "%s", why);
+		return 1;
+	}
+	if (p->a->rootowner && (ownerid(&p->own, p->a->rootuser, &id) < 0 || ownerid(&p->own, p->a->rootgroup, &id) < 0)) {
+		msg("", "-E root_owner=%s:%s: not adm, none, %s or a name of the owner map",
+			p->a->rootuser, p->a->rootgroup, p->own.admin);
+		return 2;
+	}
+	for (i = 0; i < p->a->nsrc; i++)
+		if (splitsrc(p, i) < 0)
+			return 1;
+	/* one plain directory streams; anything else is merged in an index */
+	p->indexing = p->a->nsrc > 1 || p->srctar[0] || p->srcpre[0][0] != 0;
+	walkall(p);
+	if (p->indexing && p->nerr == 0)
+		ixfinish(p);
+	if (p->nerr > 0) {
+		msg("", "%" PRIu64 " error%s in the source; nothing written", p->nerr, p->nerr == 1 ? "" : "s");
+		return 1;
+	}
+	return 0;
+}
+
+/* The image size: SIZE, the existing file's, or computed. */
+static int
+sizeit(Pop *p, const char *image, bool havesize, uint64_t *size)
+{
+	uint64_t need = gefs_bulkblocks(&p->need), min;
+	GefsErr e;
+	bool isblk;
+
+	if (!havesize && gefs_imagesize(image, size, &isblk, &e) < 0) {
+		if (e.code != ENOENT) {
+			msg("", "%s", e.msg);
+			return -1;
+		}
+		if (gefs_bulksize(&p->need, p->a->shrink ? 0 : HEADROOM, size) < 0) {
+			msg("", "%s: the source is too large for any image", image);
+			return -1;
+		}
+		return 0;
+	}
+	if (*size >= GEFS_MINSIZE && gefs_bulkcap(*size) >= need)
+		return 0;
+	if (gefs_bulksize(&p->need, 0, &min) < 0)
+		min = 0;
+	msg("", "%s: %" PRIu64 " bytes (%.2f MiB) cannot hold the source: it needs at least %" PRIu64
+		" bytes (%.2f MiB); nothing written", image, *size, mib(*size), min, mib(min));
+	return -1;
+}
+
+/* The users file with the owner map's names (§16). */
+static int
+newusers(Pop *p)
+{
+	size_t n;
+	char *u = ownersfile(&p->own, &n);
+	int rc;
+
+	if (u == NULL) {
+		msg("", "out of memory");
+		return -1;
+	}
+	rc = gefs_bulkusers(p->bulk, u, n);
+	free(u);
+	if (rc < 0)
+		msg("", "users file: %s", gefs_errmsg(p->fs));
+	return rc;
+}
+
+static int
+load(Pop *p, const char *image)
+{
+	GefsBulkOpts bo;
+	GefsBulkStats bs;
+	GefsOpts o;
+	GefsErr e;
+
+	gefs_defopts(&o);
+	o.rdwr = true;
+	o.cachesz = CACHESZ;
+	if ((p->fs = gefs_open(image, &o, &e)) == NULL) {
+		msg("", "%s", e.msg);
+		return -1;
+	}
+	gefs_defbulkopts(&bo);
+	if (p->a->label != NULL)
+		bo.label = p->a->label;
+	bo.snap = p->a->snap;
+	bo.anyorder = true;	/* data pointers sorted: the same tree from a tar */
+	if (getenv("GEFS_MKFS_SORTMEM") != NULL)
+		bo.sortmem = (size_t)strtoull(getenv("GEFS_MKFS_SORTMEM"), NULL, 10);
+	p->load = true;
+	p->nerr = 0;
+	if ((p->bulk = gefs_bulkbegin(p->fs, &bo)) == NULL) {
+		msg("", "%s: %s", image, gefs_errmsg(p->fs));
+		return -1;
+	}
+	if (p->own.nname > 0 && newusers(p) < 0)
+		return -1;
+	if ((p->indexing ? ixload(p) : walkall(p)) < 0)
+		return -1;
+	progress(p, NULL, true);
+	if (gefs_bulkend(p->bulk, &bs) < 0) {
+		msg("", "%s: %s", image, gefs_errmsg(p->fs));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+popfree(Pop *p)
+{
+	gefs_bulkfree(p->bulk);
+	gefs_close(p->fs);
+	free(p->link);
+	ixfree(&p->ix);
+	ownersfree(&p->own);
+	if (p->spool != NULL) {
+		unlink(p->spool);
+		free(p->spool);
+	}
+}
+
+int
+populate(const PopArgs *a, const char *image, bool havesize, uint64_t size, const GefsFormatOpts *fo,
+	int verbose)
+{
+	GefsFormatStats st;
+	GefsFormatOpts f = *fo;
+	struct stat ist;
+	GefsErr e;
+	Pop p;
+	bool existed;
+	int rc;
+
+	memset(&p, 0, sizeof p);
+	p.a = a;
+	p.fo = fo;
+	p.uid = p.gid = ADMINID;
+	p.own.admin = fo->user ? fo->user : GEFS_DEFUSER;
+	p.clamp = fo->ctimeset;
+	p.epoch = fo->ctime;
+	if (stat(image, &ist) == 0 && S_ISREG(ist.st_mode))
+		p.imgdev = ist.st_dev, p.imgino = ist.st_ino;
+	if ((rc = scan(&p)) != 0 || sizeit(&p, image, havesize, &size) < 0) {
+		popfree(&p);
+		return rc ? rc : 1;
+	}
+	existed = stat(image, &ist) == 0;
+	if (gefs_format(image, size, &f, &st, &e) < 0) {
+		popfree(&p);
+		msg("", "%s%s", e.msg, e.code == EEXIST ? " (use -F to format anyway)" : "");
+		return 1;
+	}
+	if (stat(image, &ist) == 0)	/* a source holding the image skips it */
+		p.imgdev = ist.st_dev, p.imgino = ist.st_ino;
+	rc = load(&p, image);
+	popfree(&p);
+	if (rc < 0) {
+		if (!existed && unlink(image) == 0)
+			msg("", "%s: removed (it was created by this run)", image);
+		return 1;
+	}
+	if (verbose >= 0) {
+		printf("%s: %" PRIu64 " bytes (%.2f MiB), %" PRIu64 " arenas of %" PRIu64 " bytes, admin user %s\n",
+			image, st.lay.devsize, mib(st.lay.devsize), st.lay.narena, st.lay.arenasz,
+			fo->user ? fo->user : GEFS_DEFUSER);
+		printf("label %s: %" PRIu64 " files, %" PRIu64 " directories, %" PRIu64 " data blocks",
+			a->label ? a->label : "main", p.need.nfile, p.need.ndir, p.need.datablocks);
+		if (p.nskip > 0)
+			printf(", %" PRIu64 " skipped", p.nskip);
+		printf("\n");
+	}
+	return 0;
+}
