@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ckconf.c — the Kconf entry `retain` (FORMAT.md §17, §24 #20): a list of
  * [count]@[interval](m|h|d) items separated by spaces or tabs.  The

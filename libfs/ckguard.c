@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ckguard.c — the checker's guards against making things worse: the
  * device must hold the whole file system before any repair is planned,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cklabel.c — labels the file system needs (FORMAT.md §13.3, §13.7):
  * `adm` (the users file, without which the reference will not mount),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * populate — bulk loading a whole file-system tree into a freshly
  * formatted image (gefs-mkfs -d): the bulk-load path of issue 13.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * undo — the old bytes of every range a format overwrites, so that a
  * format that fails (ENOSPC, EIO) leaves an existing image as it was.

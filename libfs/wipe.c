@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wipe — what a format must not leave behind of the file system it
  * replaces, and whether a file holds data nothing recognises.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wipe.h — what the formatter must not leave behind, and must be able to
  * take back (ream.c's helpers, libfs-internal).

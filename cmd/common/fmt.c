@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fmt — the one rendering of each kind of value the tools print (see
  * common.h for the rules).  Every program formats sizes, times, hashes,

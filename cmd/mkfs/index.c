@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * index — layering for gefs-mkfs -d: when there is more than one source,
  * an archive, or a placement (SRC:/PATH), every name of every source is

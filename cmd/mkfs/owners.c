@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * owners — gefs-mkfs --owner-map FILE: host owners to GEFS users.
  *

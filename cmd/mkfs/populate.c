@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * populate — gefs-mkfs -d SOURCE: a ready image from a directory tree.
  *

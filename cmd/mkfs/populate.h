@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * populate.h — gefs-mkfs -d: filling the new image from directories (and
  * tar archives).  The walk and the checks live in populate.c; mkfs.c only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tar — archives as gefs-mkfs -d sources (libarchive: plain, gzip, xz,
  * zstd, bzip2 tar; "-" is a stream on stdin, first copied to an unlinked

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/bench/populate.sh — gefs-mkfs -d against its peers (not in ctest).
 #
 #   tests/bench/populate.sh [-k] [-w WORKDIR] [small] [many] [big]

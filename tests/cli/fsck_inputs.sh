@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The inputs users really have (issue 10): gefs-fsck on an image shorter
 # than its file system writes nothing and exits 4 (SB0017) in every mode,
 # and -n reads on to the device's end; something that is not a GEFS image

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The --json layouts of gefs-dump and gefs-fsck, pinned by golden files
 # (tests/golden/*.json).  Each value is normalised first: the volatile
 # members (tool_version, image and device paths, times, UUIDs) become

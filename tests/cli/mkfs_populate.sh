@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # gefs-mkfs -d: a tree made by tests/tools/poptree.py (empty and 0, 1,
 # 16383, 16384, 16385-byte files, a multi-MiB file, sparse files, deep and
 # wide directories, long, UTF-8 and odd names) loaded into an image must

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # gefs-mkfs -d on what the reference wrote: the main label of a reference
 # image, copied out with gefs-dump (contents, modes, mtimes) and fed back
 # through -d with --owner-map (host root -> glenda:adm, the root directory

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # gefs-mkfs destroys nothing it was not told to (issue 10).
 #  - Over ext4 (4 KiB and 1 KiB blocks), btrfs, xfs, vfat (FAT32, 4 KiB
 #    sectors) and a GPT disk, with -F: afterwards blkid -p and wipefs find

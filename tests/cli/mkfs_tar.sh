@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # gefs-mkfs -d with tar archives and layering: the same tree from a
 # directory and from its name-sorted tar (plain, gzip, bzip2, xz, zstd, on
 # stdin too; pax sparse members) gives byte-identical images, a GNU

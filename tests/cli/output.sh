@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Output a person can trust, in every program:
 #  - gefs-fsck's summary lines, pinned by golden files (tests/golden/*.txt,
 #    the image path shown as IMAGE) for clean, damaged, preen, repair,

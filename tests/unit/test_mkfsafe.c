@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mkfsafe suite: a format destroys nothing it was not told to.  A file of
  * unrecognised data is refused without force; a format that fails at any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* populate suite: the bulk loader (libfs/populate.c) through its public
  * API — files from descriptors and from chunk streams (unaligned chunks,
  * holes, a file spanning many runs), reserved qids in any order, the
