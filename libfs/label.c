@@ -51,6 +51,15 @@ inedit(Gefs *fs, const char *label)
 	return NULL;
 }
 
+bool
+gefs_labeldirty(Gefs *fs, const char *label)
+{
+	GefsTree *t;
+
+	t = fs->ed != NULL ? inedit(fs, label) : NULL;
+	return t != NULL && t->dirty;
+}
+
 /* The session checks every label operation starts with. */
 static int
 editable(Gefs *fs, const char *what)

@@ -1032,6 +1032,9 @@ GEFS_API int gefs_abort(Gefs *fs);
  * (dump, empty, adm), EBUSY (a label whose tree is open for writing, or
  * the last label of a snapshot that has a fork). */
 GEFS_API int gefs_snapshot(Gefs *fs, const char *src, const char *dst, bool mut);
+/* Has label's writable tree uncommitted changes?  (gefs_snapshot of such
+ * a label commits first: a caller promising one commit checks this.) */
+GEFS_API bool gefs_labeldirty(Gefs *fs, const char *label);
 GEFS_API int gefs_dellabel(Gefs *fs, const char *label);
 /* Configuration entries (§17): in the snapshot tree (label NULL: global)
  * or in the tree of a label (mutable for setconf; opened and changed like

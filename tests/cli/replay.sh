@@ -127,8 +127,12 @@ check "shell commits each command; a script stops at the failing one ($(tr '\n' 
 
 # Snapshots: snap keeps the old state, a fork diverges, rmsnap deletes.
 cp "$tmp/base.img" "$tmp/e.img"
-printf 'mkdir /v1\nsnap main s1\nfork main f1\nmkdir f1:/only-f1\nmkdir /v2\n' >"$tmp/s6"
-"$rp" "$tmp/e.img" "$tmp/s6" >"$tmp/out" 2>&1
+printf 'mkdir /v1\n' >"$tmp/s5a"
+printf 'snap main s1\nfork main f1\nmkdir f1:/only-f1\nmkdir /v2\n' >"$tmp/s6"
+"$rp" "$tmp/e.img" "$tmp/s5a" "$tmp/s6" >"$tmp/out" 2>&1
+[ $? -eq 1 ] && grep -q "not yet committed" "$tmp/out"
+check "snap of a label changed in the same replay is refused ($(head -2 "$tmp/out"))" $?
+"$rp" "$tmp/e.img" "$tmp/s5a" >"$tmp/out" 2>&1 && "$rp" "$tmp/e.img" "$tmp/s6" >>"$tmp/out" 2>&1
 check "snapshot script ($(head -2 "$tmp/out"))" $?
 [ "$("$sh" -c 'ls s1:/' "$tmp/e.img" | tr '\n' ' ')" = "v1/ " ]
 check "snap s1 holds the state at snap time" $?
