@@ -265,6 +265,26 @@ sbwhy(Check *ck, int i, int *pr)
 	return NULL;
 }
 
+/* Both copies are valid and differ.  A commit writes copy 0, flushes,
+ * then copy 1 (§15.2), so a cut between them leaves copy 0 one commit
+ * newer: a crash remnant.  Any other difference (copy 1 newer, the same
+ * qgen) no crash explains.  The copy not in use is rewritten from it. */
+static int
+sbdiffer(Check *ck, int use)
+{
+	GefsSb s[2];
+	int pr, other = 1 - use;
+
+	gefs_unpacksb(&s[0], ck->sbblk[0], ck->sbaddr[0], NULL);
+	gefs_unpacksb(&s[1], ck->sbblk[1], ck->sbaddr[1], NULL);
+	pr = s[0].qgen > s[1].qgen ? PR_CRSB : PR_SBDIFFER;
+	if (ckfixproblem(ck, pr, ck->sbaddr[other], "superblock copies 0 and 1 differ%s (copy %d at 0x%llx rewritten from copy %d)",
+		pr == PR_CRSB ? ": copy 0 is newer, a commit was cut between them" : "",
+		other, (unsigned long long)ck->sbaddr[other], use) && ckplanfix(ck, pr, ck->sbaddr[other], ck->sbblk[use]) < 0)
+		return -1;
+	return 0;
+}
+
 /* Read both copies, choose one, plan restores of a bad or differing copy. */
 static int
 choosesb(Check *ck)
@@ -312,11 +332,8 @@ choosesb(Check *ck)
 	gefs_unpacksb(&ck->fs->sb, ck->sbblk[use], ck->sbaddr[use], NULL);
 	ck->fs->sbcopy = use;
 	sb = ck->fs->sb;
-	if (ok[0] && ok[1] && memcmp(ck->sbblk[0], ck->sbblk[1], gefs_sbhashlen(sb.narena) + 8) != 0) {
-		if (ckfixproblem(ck, PR_SBDIFFER, ck->sbaddr[1 - use], "superblock copies 0 and 1 differ (copy %d at 0x%llx rewritten from copy %d)",
-			1 - use, (unsigned long long)ck->sbaddr[1 - use], use) && ckplanfix(ck, PR_SBDIFFER, ck->sbaddr[1 - use], ck->sbblk[use]) < 0)
-			return -1;
-	}
+	if (ok[0] && ok[1] && memcmp(ck->sbblk[0], ck->sbblk[1], gefs_sbhashlen(sb.narena) + 8) != 0)
+		return sbdiffer(ck, use);
 	return 0;
 }
 
@@ -401,13 +418,67 @@ readcopy(Check *ck, uint64_t addr, uint64_t want, Copy *c)
 	c->hashok = want != GEFS_NONE && gefs_blkhash(c->blk) == want;
 }
 
+enum { MAXWALK = 1024 };	/* log blocks followed to date a header copy */
+
+/* Does the log chain from head hold a barrier newer than the superblock's
+ * qgen?  A commit writes its LogSync(Q) into every log before the arena
+ * headers, so a header written by a commit the superblock does not yet
+ * record points at one; a header of the committed state or older cannot
+ * (the committed log ends at the superblock's barrier). */
+static bool
+newerlog(Check *ck, uint32_t i, uint64_t head)
+{
+	uint64_t lo = ck->fs->sb.arenaaddr[i] + 2 * B, addr = head;
+	const uint8_t *p, *end;
+	GefsLogHdr h;
+	GefsLogEnt le;
+	int n, w;
+
+	for (n = 0; n < MAXWALK && addr != GEFS_NONE && addr % B == 0 && addr >= lo && addr / B < ck->nblk; n++) {
+		if (ckreadraw(ck, addr, ck->buf) < 0 || gefs_unpackloghdr(&h, ck->buf, GEFS_TLOG, addr, NULL) < 0)
+			return false;
+		p = ck->buf + GEFS_LOGHDSZ;
+		for (end = p + h.logsz; p < end; p += w) {
+			if ((w = gefs_unpacklogent(&le, p, end, addr, 0, NULL)) < 0)
+				break;
+			if (le.op == GEFS_LOGSYNC && le.qgen > ck->fs->sb.qgen)
+				return true;
+		}
+		addr = h.chain.addr;
+	}
+	return false;
+}
+
+/* Is the copy of c not in use (it fails the table hash, c[use] matches)
+ * what an interrupted commit leaves (§15.3)?  Both are well-formed
+ * headers of this arena (size, used, log head inside it).  A header newer than the
+ * table: it decodes, has the arena's size and points at a log with a
+ * barrier newer than the superblock.  A footer older than the header: it
+ * decodes, has the arena's size and no such barrier.  Anything else is
+ * damage. */
+static bool
+remnant(Check *ck, uint32_t i, Copy c[2], int use)
+{
+	const Copy *o = &c[1 - use];
+	uint64_t lo = ck->fs->sb.arenaaddr[i] + 2 * B;
+
+	if (!o->dec || o->h.size != c[use].h.size || o->h.used % B != 0 || o->h.used > o->h.size
+	|| o->h.loghdaddr % B != 0 || o->h.loghdaddr < lo || o->h.loghdaddr - lo >= o->h.size)
+		return false;
+	return newerlog(ck, i, o->h.loghdaddr) == (use == 1);
+}
+
 /* Choose the copy to use, report the other; -1 when none decodes. */
 static int
 pickcopy(Check *ck, uint32_t i, Copy c[2])
 {
 	static const char *cname[2] = {"header", "footer"};
+	static const char *crwhy[2] = {
+		"newer than the superblock's arena table, a commit was cut before the superblock",
+		"older than the header, a commit was cut before the footers",
+	};
 	uint64_t a = ck->fs->sb.arenaaddr[i], want = ck->fs->sb.arenahash[i];
-	int use, j;
+	int use, j, pr;
 
 	if (want == GEFS_NONE) {
 		ckreport(ck, PR_ARNONE, a, "arena %u at 0x%llx: table hash is NONE; header not verified", i, (unsigned long long)a);
@@ -422,13 +493,18 @@ pickcopy(Check *ck, uint32_t i, Copy c[2])
 					"arena %u %s at 0x%llx: %s", i, cname[j], (unsigned long long)(a + (uint64_t)j * B),
 					c[j].dec ? "hash differs from the superblock's arena table" : c[j].why);
 			use = c[0].dec ? 0 : c[1].dec ? 1 : -1;
-		} else {
+		} else if (!c[1 - use].hashok) {
 			j = 1 - use;
-			if (!c[j].hashok && ckfixproblem(ck, c[j].dec ? PR_ARHASH : PR_ARTYPE, a + (uint64_t)j * B,
-				"arena %u %s at 0x%llx: %s (restore from the %s)", i, cname[j], (unsigned long long)(a + (uint64_t)j * B),
-				c[j].dec ? "hash differs from the superblock's arena table" : c[j].why, cname[use])
-			&& ckplanfix(ck, c[j].dec ? PR_ARHASH : PR_ARTYPE, a + (uint64_t)j * B, c[use].blk) < 0)
+			pr = c[j].dec ? PR_ARHASH : PR_ARTYPE;
+			if (remnant(ck, i, c, use))
+				pr = use == 1 ? PR_CRHDR : PR_CRFTR;
+			if (ckfixproblem(ck, pr, a + (uint64_t)j * B, "arena %u %s at 0x%llx: %s (restore from the %s)",
+				i, cname[j], (unsigned long long)(a + (uint64_t)j * B), pr == PR_CRHDR ? crwhy[0]
+				: pr == PR_CRFTR ? crwhy[1] : c[j].dec ? "hash differs from the superblock's arena table" : c[j].why,
+				cname[use]) && ckplanfix(ck, pr, a + (uint64_t)j * B, c[use].blk) < 0)
 				return -2;
+			if (pr == PR_CRHDR)
+				return use;	/* the footer is the state in use, not a fallback */
 		}
 	}
 	if (use < 0)
@@ -518,6 +594,10 @@ typedef struct Replay {
 	uint64_t	*logs;		/* chain blocks walked */
 	size_t		nlogs;
 	bool		barrier;
+	size_t		baroff;		/* body bytes up to and with the barrier */
+	bool		newer;		/* ... a barrier newer than the superblock */
+	bool		tailtorn;	/* this block is the tail and fails its hash */
+	bool		torn;		/* replay stopped at the tear of a torn tail */
 } Replay;
 
 /* Apply one entry to the map; reports once per entry. */
@@ -568,12 +648,23 @@ replayblk(Replay *r, const uint8_t *blk, uint16_t logsz)
 		e.code = 0;
 		w = gefs_unpacklogent(&le, p, end, r->blk, (size_t)(p - blk - GEFS_LOGHDSZ), &e);
 		if (w < 0) {
-			ckreport(r->ck, PR_LGENTRY, r->blk, "arena %u: %s", r->arena, e.msg);
+			if (r->tailtorn && p - blk >= LOGTORNAT) {
+				r->torn = true;
+				ckreport(r->ck, PR_CRLOGCUT, r->blk, "arena %u log block 0x%llx: torn at body offset %zu, no barrier before it: entries of an interrupted commit replayed up to the tear (logs rebuilt)",
+					r->arena, (unsigned long long)r->blk, (size_t)(p - blk - GEFS_LOGHDSZ));
+			} else
+				ckreport(r->ck, PR_LGENTRY, r->blk, "arena %u: %s", r->arena, e.msg);
 			return false;
 		}
 		if (le.op == GEFS_LOGSYNC) {
 			if (le.qgen >= r->ck->fs->sb.qgen) {
 				r->barrier = true;
+				r->baroff = (size_t)(p + w - blk - GEFS_LOGHDSZ);
+				r->newer = le.qgen > r->ck->fs->sb.qgen;
+				if (r->newer)
+					ckreport(r->ck, PR_CRLOGNEW, r->blk, "arena %u log block 0x%llx: replay stopped at barrier %llu, newer than the superblock's qgen %llu: entries of an interrupted commit replayed (logs rebuilt)",
+						r->arena, (unsigned long long)r->blk, (unsigned long long)le.qgen,
+						(unsigned long long)r->ck->fs->sb.qgen);
 				return true;
 			}
 		} else
@@ -583,6 +674,33 @@ replayblk(Replay *r, const uint8_t *blk, uint16_t logsz)
 	return true;
 }
 
+/* The block where replay stopped fails its hash: a commit was cut while
+ * rewriting the tail (§15.3 step 3) and the bytes up to the barrier are
+ * the old ones.  Replay ignores the rest; the repair truncates the block
+ * after the barrier, in place. */
+static int
+tailremnant(Replay *r, const uint8_t *blk, const GefsLogHdr *h)
+{
+	Check *ck = r->ck;
+	GefsLogHdr nh = *h;
+	int pr = PR_CRLOGTORN, rc;
+	uint8_t *nb;
+
+	if (!ckfixproblem(ck, pr, r->blk, "arena %u: log block 0x%llx: body hash mismatch after the barrier at body offset %zu (truncated there)",
+		r->arena, (unsigned long long)r->blk, r->baroff))
+		return 0;
+	if ((nb = malloc(B)) == NULL)
+		return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
+	memcpy(nb, blk, B);
+	memset(nb + GEFS_LOGHDSZ + r->baroff, 0, B - GEFS_LOGHDSZ - r->baroff);
+	nh.logsz = (uint16_t)r->baroff;
+	nh.chain = (GefsBptr){GEFS_NONE, GEFS_NONE, GEFS_NONE};
+	gefs_packloghdr(nb, &nh);
+	rc = ckplanfix(ck, pr, r->blk, nb);
+	free(nb);
+	return rc;
+}
+
 /* Follow one link of the chain; false to stop. */
 static bool
 logstep(Replay *r, uint64_t addr, uint8_t *blk, GefsLogHdr *h)
@@ -590,7 +708,7 @@ logstep(Replay *r, uint64_t addr, uint8_t *blk, GefsLogHdr *h)
 	Check *ck = r->ck;
 	uint64_t *nl;
 	GefsErr e;
-	bool ok;
+	bool ok, torn;
 
 	r->blk = addr;
 	if (addr % B != 0 || addr < r->lo || addr >= r->hi) {
@@ -616,15 +734,14 @@ logstep(Replay *r, uint64_t addr, uint8_t *blk, GefsLogHdr *h)
 			e.code ? e.msg : ck->fs->err.msg);
 		return false;
 	}
+	torn = gefs_loghash(blk, h->logsz) != h->logh;
+	r->tailtorn = torn && h->chain.addr == GEFS_NONE;
 	ok = replayblk(r, blk, h->logsz);
-	if (gefs_loghash(blk, h->logsz) != h->logh) {
-		if (r->barrier)
-			ckreport(ck, PR_LGHASHTAIL, addr, "arena %u: log block 0x%llx: body hash mismatch after the last barrier",
-				r->arena, (unsigned long long)addr);
-		else
-			ckreport(ck, PR_LGHASH, addr, "arena %u: log block 0x%llx: body hash mismatch",
-				r->arena, (unsigned long long)addr);
-	}
+	if (torn && !r->barrier && !r->torn)
+		ckreport(ck, PR_LGHASH, addr, "arena %u: log block 0x%llx: body hash mismatch",
+			r->arena, (unsigned long long)addr);
+	else if (r->barrier && torn)
+		tailremnant(r, blk, h);	/* out of memory: in ck->e */
 	return ok && !r->barrier;
 }
 
@@ -645,7 +762,7 @@ replayarena(Check *ck, uint32_t i)
 	for (addr = ar->hdr.loghdaddr; addr != GEFS_NONE && !ckcancelled(ck); addr = h.chain.addr)
 		if (!logstep(&r, addr, ck->buf, &h))
 			break;
-	if (!r.barrier && ck->fs->sb.qgen > 0 && addr == GEFS_NONE)
+	if (!r.barrier && !r.torn && ck->fs->sb.qgen > 0 && addr == GEFS_NONE)
 		ckreport(ck, PR_LGNOBARRIER, ar->addr, "arena %u: allocation log has no barrier at or after qgen %llu; replayed to its end",
 			i, (unsigned long long)ck->fs->sb.qgen);
 	for (j = 0; j < r.nlogs; j++)
@@ -657,7 +774,9 @@ replayarena(Check *ck, uint32_t i)
 		if (ck->map[b] & MALLOC)
 			nused++;
 	ar->used = nused * B;
-	if (ar->used != ar->hdr.used)
+	/* entries of an interrupted commit replayed: the header is the
+	 * committed state's, the difference their allocations */
+	if (ar->used != ar->hdr.used && !r.newer && !r.torn)
 		ckreport(ck, PR_ARUSED, ar->addr, "arena %u at 0x%llx: header says 0x%llx bytes used, the log 0x%llx",
 			i, (unsigned long long)ar->addr, (unsigned long long)ar->hdr.used, (unsigned long long)ar->used);
 }

@@ -52,6 +52,8 @@ enum {
 	PR_DLOUTSIDE,
 	/* round 2 checks */
 	PR_SHHASH, PR_SHFILL, PR_SHGEN, PR_SBDLCHAIN, PR_USUNDEF, PR_CFRETAIN, PR_CFUNKNOWN,
+	/* crash remnants: what an interrupted commit leaves by design (§15.3) */
+	PR_CRSB, PR_CRHDR, PR_CRFTR, PR_CRLOGNEW, PR_CRLOGTORN, PR_CRLOGCUT,
 	NPROBLEM
 };
 

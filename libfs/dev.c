@@ -26,6 +26,7 @@ struct Dev {
 	bool		blk;
 	bool		gz;
 	DevObserver	obs;
+	DevFlushObserver flushobs;
 	void		*obsarg;
 	int		faultn;		/* write calls until the fault; 0 = none */
 	int		faultkind;
@@ -33,6 +34,13 @@ struct Dev {
 };
 
 enum { GZCHUNK = 1 << 20 };
+
+/* The observer given to every device opened for writing (devobserveall). */
+static struct {
+	DevObserver	fn;
+	DevFlushObserver flush;
+	void		*arg;
+} allobs;
 
 /* True when the 16 KiB-aligned piece p[0,n) is all zero. */
 static bool
@@ -181,6 +189,10 @@ devopen(const char *path, int flags, GefsErr *e)
 	}
 	if (lockdev(d, e) < 0 || probe(d, e) < 0)
 		goto fail;
+	if (!devrdonly(d) && allobs.fn != NULL) {
+		devobserve(d, allobs.fn, allobs.arg);
+		devobserveflush(d, allobs.flush);
+	}
 	return d;
 fail:
 	devclose(d);
@@ -369,6 +381,8 @@ devsync(Dev *d, GefsErr *e)
 			return gefs_seterr(e, EIO, "%s: fsync: %s", d->path, strerror(errno));
 	}
 	d->st.nsync++;
+	if (d->flushobs != NULL)
+		d->flushobs(d->obsarg);
 	return 0;
 }
 
@@ -391,6 +405,20 @@ devobserve(Dev *d, DevObserver fn, void *arg)
 {
 	d->obs = fn;
 	d->obsarg = arg;
+}
+
+void
+devobserveflush(Dev *d, DevFlushObserver fn)
+{
+	d->flushobs = fn;
+}
+
+void
+devobserveall(DevObserver fn, DevFlushObserver flush, void *arg)
+{
+	allobs.fn = fn;
+	allobs.flush = flush;
+	allobs.arg = arg;
 }
 
 void
