@@ -200,6 +200,8 @@ refdata(Walk *w, const GefsBptr *bp, uint64_t from, const char *ks)
 	if (refblock(w, bp->addr, KDATA, from) != 1)
 		return;
 	ck->st->ndata++;
+	if (ck->o.nodata)
+		return;		/* -E nodata: referenced and accounted for, not read */
 	if (ck->vq != NULL && vqpush(ck->vq, bp->addr, bp->hash, ks, databad, w) == 0)
 		return;		/* verified on a worker thread, reported through databad */
 	if (ckreadraw(ck, bp->addr, ck->buf) < 0)
@@ -1336,7 +1338,8 @@ checktrees(Check *ck)
 	bool adm = false;
 
 	ck->nodegen = calloc(1, sizeof *ck->nodegen);	/* NULL: gens not compared */
-	ck->vq = vqnew(ck->fs->dev, nworkers(ck));	/* NULL: verified serially */
+	/* NULL: verified serially; nothing to verify with nodata */
+	ck->vq = ck->o.nodata ? NULL : vqnew(ck->fs->dev, nworkers(ck));
 	loadids(ck);
 	for (i = 0; i < ck->nsnap && !ckcancelled(ck); i++) {
 		ckprogress(ck, i, ck->nsnap);

@@ -632,6 +632,73 @@ test_reach(void)
 	expectv(V_LEAK, "RF0005", 0);
 }
 
+/* Check path with -E nodata: the status, the statistics in *st. */
+static int
+checknodata(const char *path, Res *r, GefsCheckStats *st)
+{
+	GefsCheckOpts o;
+	GefsErr e;
+
+	memset(r, 0, sizeof *r);
+	gefs_defcheckopts(&o);
+	o.nodata = true;
+	o.report = rep;
+	o.arg = r;
+	r->rc = gefs_check(path, &o, st, &e);
+	r->status = r->rc < 0 ? 8 : gefs_checkstatus(st);
+	return r->status;
+}
+
+/* -E nodata: a damaged data block goes unseen (it is not read), yet is
+ * counted as referenced like in a full check; a damaged node is found. */
+static void
+test_nodata(void)
+{
+	Img *im = build(V_NONE, false);
+	GefsCheckStats full, meta;
+	uint64_t data, leaf;
+	uint8_t x = 1, orig;
+	char p[128];
+	Res r;
+
+	CU_ASSERT_FATAL(im != NULL);
+	data = im->data.addr;
+	leaf = im->main->node[1][0];
+	orig = bldblkp(im->b, data)[5];
+	bldhashmode(im->b, BLD_HASHSKIP);
+	CU_ASSERT_EQUAL(bldpoke(im->b, data, 5, &x, 1), 0);
+	imgpath(p, sizeof p, "nodata");
+	CU_ASSERT_EQUAL_FATAL(bldwrite(im->b, p), 0);
+	CU_ASSERT_EQUAL(runcheck(p, GEFS_CKNONE, &r), 4);
+	CU_ASSERT(has(&r, "RF0006"));
+	CU_ASSERT_EQUAL(checknodata(p, &r, &meta), 0);
+	CU_ASSERT(!has(&r, "RF0006"));
+	CU_ASSERT_EQUAL(bldpoke(im->b, data, 5, &orig, 1), 0);
+	CU_ASSERT_EQUAL(bldpoke(im->b, leaf, 100, &x, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(bldwrite(im->b, p), 0);
+	CU_ASSERT_EQUAL(checknodata(p, &r, &meta), 4);
+	CU_ASSERT(has(&r, "ND0002"));
+	done(im);
+	/* the same accounting as a full check on a clean image */
+	im = build(V_NONE, false);
+	CU_ASSERT_FATAL(im != NULL);
+	CU_ASSERT_EQUAL_FATAL(bldwrite(im->b, p), 0);
+	CU_ASSERT_EQUAL(checknodata(p, &r, &meta), 0);
+	{
+		GefsCheckOpts o;
+		GefsErr e;
+
+		gefs_defcheckopts(&o);
+		CU_ASSERT_EQUAL(gefs_check(p, &o, &full, &e), 0);
+	}
+	CU_ASSERT(meta.ndata > 0);
+	CU_ASSERT_EQUAL(meta.ndata, full.ndata);
+	CU_ASSERT_EQUAL(meta.nref, full.nref);
+	CU_ASSERT_EQUAL(meta.nleak, full.nleak);
+	done(im);
+	unlink(p);
+}
+
 static void
 test_gen(void)
 {
@@ -848,6 +915,7 @@ suite_check(void)
 	    !CU_add_test(s, "undefined user ids", test_ids) ||
 	    !CU_add_test(s, "configuration entries", test_conf) ||
 	    !CU_add_test(s, "repairs", test_repair) ||
+	    !CU_add_test(s, "metadata only (-E nodata)", test_nodata) ||
 	    !CU_add_test(s, "cancel", test_cancel) ||
 	    !CU_add_test(s, "reference images", test_reference))
 		return -1;
