@@ -201,34 +201,67 @@ ckkindname(int k)
 	return name[k & KMASK];
 }
 
+/* Out of memory for a map: stop, with an operational error. */
+static void
+mapnomem(Check *ck)
+{
+	if (ck->e->code == 0)
+		gefs_seterr(ck->e, ENOMEM, "check: out of memory for the block map (%llu bytes held)",
+			(unsigned long long)(bmbytes(ck->map) + bmbytes(ck->cur)));
+	ck->stop = true;
+	ck->st->fatal = true;
+}
+
+uint8_t
+ckmap(Check *ck, uint64_t b)
+{
+	return bmget(ck->map, b);
+}
+
+uint8_t
+ckmaprun(Check *ck, uint64_t b, uint64_t hi, uint64_t *n)
+{
+	return bmrun(ck->map, b, hi, n);
+}
+
+void
+ckmapupd(Check *ck, uint64_t lo, uint64_t hi, uint8_t and, uint8_t or)
+{
+	if (bmupdate(ck->map, lo, hi, and, or) < 0)
+		mapnomem(ck);
+}
+
+void
+ckmapor(Check *ck, uint64_t b, uint8_t v)
+{
+	ckmapupd(ck, b, b + 1, 0xff, v);
+}
+
 bool
 ckinarea(Check *ck, uint64_t addr)
 {
 	if (addr % B != 0 || addr / B >= ck->nblk)
 		return false;
-	return (ck->map[addr / B] & MAREA) != 0;
+	return (ckmap(ck, addr / B) & MAREA) != 0;
 }
 
 void
 cksetcur(Check *ck, uint64_t addr)
 {
-	uint64_t b = addr / B;
-
-	ck->cur[b / 8] |= (uint8_t)(1u << (b % 8));
+	if (bmput(ck->cur, addr / B, 1) < 0)
+		mapnomem(ck);
 }
 
 bool
 ckgetcur(Check *ck, uint64_t addr)
 {
-	uint64_t b = addr / B;
-
-	return (ck->cur[b / 8] >> (b % 8)) & 1;
+	return bmget(ck->cur, addr / B) != 0;
 }
 
 void
 ckclearcur(Check *ck)
 {
-	memset(ck->cur, 0, (ck->nblk + 7) / 8);
+	bmclear(ck->cur);
 }
 
 int
@@ -519,7 +552,7 @@ pickcopy(Check *ck, uint32_t i, Copy c[2])
 static int
 markarena(Check *ck, uint32_t i, const GefsArenaHdr *h)
 {
-	uint64_t a = ck->fs->sb.arenaaddr[i], end, lim, b;
+	uint64_t a = ck->fs->sb.arenaaddr[i], end, lim;
 
 	lim = i + 1 < ck->fs->sb.narena ? ck->fs->sb.arenaaddr[i + 1] : ck->sbaddr[1];
 	if (lim < a + 2 * B || h->size % B != 0 || h->size < 2 * B || h->size > lim - a - 2 * B) {
@@ -528,13 +561,10 @@ markarena(Check *ck, uint32_t i, const GefsArenaHdr *h)
 		return -1;
 	}
 	end = a + 2 * B + h->size;
-	ck->map[a / B] = KHDR | MALLOC;
-	ck->map[a / B + 1] = KHDR | MALLOC;
-	for (b = a / B + 2; b < end / B; b++)
-		ck->map[b] = MAREA | MALLOC;
+	ckmapupd(ck, a / B, a / B + 2, 0, KHDR | MALLOC);
+	ckmapupd(ck, a / B + 2, end / B, 0, MAREA | MALLOC);
 	/* the last two blocks of the data area are never freed (§5.3) */
-	ck->map[end / B - 1] |= MTAIL;
-	ck->map[end / B - 2] |= MTAIL;
+	ckmapupd(ck, end / B - 2, end / B, 0xff, MTAIL);
 	return 0;
 }
 
@@ -605,7 +635,7 @@ static void
 applyent(Replay *r, const GefsLogEnt *le, size_t off)
 {
 	Check *ck = r->ck;
-	uint64_t a, end = le->addr + le->len;
+	uint64_t b, n, end = le->addr + le->len;
 	bool alloc = le->op == GEFS_LOGALLOC1 || le->op == GEFS_LOGALLOC;
 	bool bad = false;
 
@@ -617,16 +647,9 @@ applyent(Replay *r, const GefsLogEnt *le, size_t off)
 			(unsigned long long)r->lo, (unsigned long long)r->hi);
 		return;
 	}
-	for (a = le->addr; a < end; a += B) {
-		uint8_t *m = &ck->map[a / B];
-
-		if (alloc == ((*m & MALLOC) != 0))
-			bad = true;
-		if (alloc)
-			*m |= MALLOC;
-		else
-			*m &= (uint8_t)~MALLOC;
-	}
+	for (b = le->addr / B; b < end / B && !bad; b += n)
+		bad = alloc == ((ckmaprun(ck, b, end / B, &n) & MALLOC) != 0);
+	ckmapupd(ck, le->addr / B, end / B, alloc ? 0xff : (uint8_t)~MALLOC, alloc ? MALLOC : 0);
 	if (bad)
 		ckreport(ck, alloc ? PR_LGDALLOC : PR_LGDFREE, r->blk,
 			"arena %u log block 0x%llx offset %zu: %s of [0x%llx, +0x%llx) %s",
@@ -716,12 +739,12 @@ logstep(Replay *r, uint64_t addr, uint8_t *blk, GefsLogHdr *h)
 			r->arena, (unsigned long long)addr);
 		return false;
 	}
-	if ((ck->map[addr / B] & KMASK) != KNONE) {
+	if ((ckmap(ck, addr / B) & KMASK) != KNONE) {
 		ckreport(ck, PR_LGCYCLE, addr, "arena %u: log block 0x%llx reached twice (chain loops or is shared)",
 			r->arena, (unsigned long long)addr);
 		return false;
 	}
-	ck->map[addr / B] |= KLOG;
+	ckmapor(ck, addr / B, KLOG);
 	ck->st->nlog++;
 	nl = realloc(r->logs, (r->nlogs + 1) * sizeof *nl);
 	if (nl != NULL) {
@@ -751,7 +774,7 @@ replayarena(Check *ck, uint32_t i)
 	Arena *ar = &ck->fs->arena[i];
 	Replay r;
 	GefsLogHdr h;
-	uint64_t addr, b, nused = 0;
+	uint64_t addr, b, n, nused = 0;
 	size_t j;
 
 	memset(&r, 0, sizeof r);
@@ -766,13 +789,13 @@ replayarena(Check *ck, uint32_t i)
 		ckreport(ck, PR_LGNOBARRIER, ar->addr, "arena %u: allocation log has no barrier at or after qgen %llu; replayed to its end",
 			i, (unsigned long long)ck->fs->sb.qgen);
 	for (j = 0; j < r.nlogs; j++)
-		if (!(ck->map[r.logs[j] / B] & MALLOC))
+		if (!(ckmap(ck, r.logs[j] / B) & MALLOC))
 			ckreport(ck, PR_LGFREED, r.logs[j], "arena %u: log block 0x%llx is free according to the log",
 				i, (unsigned long long)r.logs[j]);
 	free(r.logs);
-	for (b = r.lo / B; b < r.hi / B; b++)
-		if (ck->map[b] & MALLOC)
-			nused++;
+	for (b = r.lo / B; b < r.hi / B; b += n)
+		if (ckmaprun(ck, b, r.hi / B, &n) & MALLOC)
+			nused += n;
 	ar->used = nused * B;
 	/* entries of an interrupted commit replayed: the header is the
 	 * committed state's, the difference their allocations */
@@ -805,22 +828,23 @@ leakrun(Check *ck, uint64_t first, uint64_t n)
 static void
 checkreach(Check *ck)
 {
-	uint64_t b, run = 0, first = 0;
+	uint64_t b, n, k = 0, run = 0, first = 0;
 	uint8_t m;
 
-	for (b = 0; b < ck->nblk; b++) {
-		if ((b & 0xffff) == 0)
+	/* run by run of blocks in the same state (bmap.c) */
+	for (b = 0; b < ck->nblk; b += n) {
+		if (k++ % 4096 == 0)
 			ckprogress(ck, b, ck->nblk);
-		m = ck->map[b];
-		if (m & MALLOC)
-			ck->st->nalloc += (m & MAREA) != 0;
+		m = ckmaprun(ck, b, ck->nblk, &n);
+		if ((m & MALLOC) && (m & MAREA))
+			ck->st->nalloc += n;
 		if ((m & KMASK) != KNONE || (m & MDLIST))
-			ck->st->nref++;
+			ck->st->nref += n;
 		if ((m & MAREA) && (m & MALLOC) && (m & KMASK) == KNONE && !(m & MDLIST) && !(m & MTAIL)) {
-			ck->st->nleak++;
+			ck->st->nleak += n;
 			if (run == 0)
 				first = b;
-			run++;
+			run += n;
 			continue;
 		}
 		if (run > 0)
@@ -978,16 +1002,16 @@ setup(Check *ck, const char *path)
 	ck->st->nblocks = ck->nblk;
 	ck->sbaddr[0] = 0;
 	ck->sbaddr[1] = size - B;
-	ck->map = calloc(ck->nblk, 1);
-	ck->cur = calloc((ck->nblk + 7) / 8, 1);
+	ck->map = bmnew(ck->nblk);
+	ck->cur = bmnew(ck->nblk);
 	ck->sbblk[0] = malloc(B);
 	ck->sbblk[1] = malloc(B);
 	ck->buf = malloc(B);
 	if (ck->map == NULL || ck->cur == NULL || ck->sbblk[0] == NULL || ck->sbblk[1] == NULL || ck->buf == NULL)
 		return gefs_seterr(ck->e, ENOMEM, "check: out of memory for the block map of %llu blocks",
 			(unsigned long long)ck->nblk);
-	ck->map[0] = KSB;
-	ck->map[ck->nblk - 1] = KSB;
+	if (bmput(ck->map, 0, KSB) < 0 || bmput(ck->map, ck->nblk - 1, KSB) < 0)
+		return gefs_seterr(ck->e, ENOMEM, "check: out of memory for the block map");
 	return 0;
 }
 
@@ -1023,8 +1047,8 @@ teardown(Check *ck)
 	free(ck->logbad);
 	free(ck->ids);
 	ckrelease(ck, false);
-	free(ck->map);
-	free(ck->cur);
+	bmfree(ck->map);
+	bmfree(ck->cur);
 	free(ck->sbblk[0]);
 	free(ck->sbblk[1]);
 	free(ck->buf);

@@ -144,7 +144,7 @@ refblock(Walk *w, uint64_t addr, int kind, uint64_t from)
 {
 	Check *ck = w->ck;
 	char fb[32];
-	uint8_t *m;
+	uint8_t m;
 
 	if (!ckinarea(ck, addr)) {
 		werr(w, PR_RFADDR, from, "block 0x%llx: pointer to %s 0x%llx outside every arena's data area",
@@ -157,18 +157,18 @@ refblock(Walk *w, uint64_t addr, int kind, uint64_t from)
 		return 0;
 	}
 	cksetcur(ck, addr);
-	m = &ck->map[addr / B];
-	if (!(*m & MALLOC))
+	m = ckmap(ck, addr / B);
+	if (!(m & MALLOC))
 		werr(w, PR_RFFREE, addr, "%s 0x%llx (pointed to by %s) is free according to the allocation log",
 			ckkindname(kind), (unsigned long long)addr, fromname(from, fb));
-	if ((*m & KMASK) == KNONE) {
-		*m |= (uint8_t)kind;
+	if ((m & KMASK) == KNONE) {
+		ckmapor(ck, addr / B, (uint8_t)kind);
 		return 1;
 	}
-	if ((*m & KMASK) == kind)
+	if ((m & KMASK) == kind)
 		return 2;
 	werr(w, PR_RFKIND, addr, "block 0x%llx: %s 0x%llx is also used as a %s",
-		(unsigned long long)from, ckkindname(kind), (unsigned long long)addr, ckkindname(*m));
+		(unsigned long long)from, ckkindname(kind), (unsigned long long)addr, ckkindname(m));
 	return 0;
 }
 
@@ -1368,7 +1368,7 @@ static void
 dlentries(Check *ck, const Dlrec *d, uint64_t blk, const uint8_t *b, uint16_t logsz)
 {
 	uint64_t a;
-	uint8_t *m;
+	uint8_t m;
 	int k;
 	uint16_t o;
 
@@ -1379,19 +1379,19 @@ dlentries(Check *ck, const Dlrec *d, uint64_t blk, const uint8_t *b, uint16_t lo
 				(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)blk, (unsigned long long)a);
 			continue;
 		}
-		m = &ck->map[a / B];
-		k = *m & KMASK;
-		if (!(*m & MALLOC))
+		m = ckmap(ck, a / B);
+		k = m & KMASK;
+		if (!(m & MALLOC))
 			ckreport(ck, PR_DLFREE, blk, "deadlist (%llu, %llu) block 0x%llx: entry 0x%llx is free according to the log",
 				(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)blk, (unsigned long long)a);
-		if (*m & MDLIST)
+		if (m & MDLIST)
 			ckreport(ck, PR_DLTWICE, blk, "deadlist (%llu, %llu) block 0x%llx: entry 0x%llx already listed",
 				(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)blk, (unsigned long long)a);
 		if (k != KNONE && k != KFNODE && k != KDATA)
 			ckreport(ck, PR_DLKIND, blk, "deadlist (%llu, %llu) block 0x%llx: entry 0x%llx is a %s",
 				(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)blk, (unsigned long long)a,
 				ckkindname(k));
-		*m |= MDLIST;
+		ckmapor(ck, a / B, MDLIST);
 	}
 }
 
@@ -1402,14 +1402,14 @@ dlstep(Check *ck, Amap *own, uint32_t li, uint64_t a, GefsLogHdr *h)
 	const Dlrec *d = &ck->dl[li];
 	GefsErr e;
 	int64_t o;
-	uint8_t *m;
+	uint8_t m;
 
 	if (!ckinarea(ck, a)) {
 		ckreport(ck, PR_DLBLOCK, a, "deadlist (%llu, %llu): chain block 0x%llx outside every arena's data area",
 			(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)a);
 		return false;
 	}
-	m = &ck->map[a / B];
+	m = ckmap(ck, a / B);
 	if ((o = aget(own, a)) >= 0) {
 		if ((uint32_t)o == li)
 			ckreport(ck, PR_DLCYCLE, a, "deadlist (%llu, %llu): chain loops at 0x%llx",
@@ -1424,17 +1424,17 @@ dlstep(Check *ck, Amap *own, uint32_t li, uint64_t a, GefsLogHdr *h)
 				(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)a);
 		return false;
 	}
-	if ((*m & KMASK) != KNONE || (*m & MDLIST)) {
+	if ((m & KMASK) != KNONE || (m & MDLIST)) {
 		ckreport(ck, PR_RFKIND, a, "deadlist (%llu, %llu): chain block 0x%llx is also used as a %s",
 			(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)a,
-			(*m & MDLIST) ? "deadlist entry" : ckkindname(*m));
+			(m & MDLIST) ? "deadlist entry" : ckkindname(m));
 		return false;
 	}
-	*m |= KDCHAIN;
+	ckmapor(ck, a / B, KDCHAIN);
 	ck->st->ndlist++;
 	if (aput(own, a, li) < 0)
 		return false;
-	if (!(*m & MALLOC))
+	if (!(m & MALLOC))
 		ckreport(ck, PR_DLFREE, a, "deadlist (%llu, %llu): chain block 0x%llx is free according to the log",
 			(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)a);
 	e.code = 0;
@@ -1492,12 +1492,12 @@ checksnapdl(Check *ck)
 	bool ok;
 
 	for (a = sb->dlhdaddr; a != GEFS_NONE; a = h.chain.addr) {
-		if (!ckinarea(ck, a) || (ck->map[a / B] & KMASK) != KNONE) {
+		if (!ckinarea(ck, a) || (ckmap(ck, a / B) & KMASK) != KNONE) {
 			ckreport(ck, PR_SBDLCHAIN, a, "snapshot-tree deadlist: chain block 0x%llx %s", (unsigned long long)a,
 				ckinarea(ck, a) ? "reached twice or used otherwise" : "outside every arena's data area");
 			return;
 		}
-		ck->map[a / B] |= KDCHAIN;
+		ckmapor(ck, a / B, KDCHAIN);
 		if ((b = readlogblk(ck->fs, a, GEFS_TDLIST, &h, &ok)) == NULL) {
 			ckreport(ck, PR_SBDLCHAIN, a, "snapshot-tree deadlist: %s", ck->fs->err.msg);
 			return;
@@ -1508,7 +1508,7 @@ checksnapdl(Check *ck)
 		for (o = 0; o + 8 <= h.logsz; o += 8) {
 			x = gefs_get64(b->buf + GEFS_LOGHDSZ + o);
 			if (ckinarea(ck, x))
-				ck->map[x / B] |= MDLIST;
+				ckmapor(ck, x / B, MDLIST);
 			else
 				ckreport(ck, PR_SBDLCHAIN, a, "snapshot-tree deadlist: block 0x%llx lists 0x%llx, outside every arena",
 					(unsigned long long)a, (unsigned long long)x);

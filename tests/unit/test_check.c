@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <CUnit/CUnit.h>
 #include "gefs.h"
+#include "internal.h"
+#include "check.h"
 #include "builder.h"
 
 enum { B = GEFS_BLKSZ };
@@ -632,6 +634,100 @@ test_reach(void)
 	expectv(V_LEAK, "RF0005", 0);
 }
 
+/* ---- the block map (bmap.c) ---- */
+
+static uint64_t
+rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* Walk m run by run and compare with ref[0, n). */
+static bool
+sameruns(const Bmap *m, const uint8_t *ref, uint64_t n)
+{
+	uint64_t b, k, len;
+	uint8_t v;
+
+	for (b = 0; b < n; b += len) {
+		v = bmrun(m, b, n, &len);
+		if (len == 0 || b + len > n)
+			return false;
+		for (k = b; k < b + len; k++)
+			if (ref[k] != v)
+				return false;
+	}
+	return true;
+}
+
+/* Random range updates and puts agree with a flat array, by lookup and
+ * by runs; clearing gives the memory back. */
+static void
+test_bmapops(void)
+{
+	enum { N = 300007 };
+	uint64_t x = 12345, lo, hi, b, i;
+	uint8_t *ref = calloc(N, 1), and, or;
+	Bmap *m = bmnew(N);
+	int bad = 0;
+
+	CU_ASSERT_FATAL(ref != NULL && m != NULL);
+	for (i = 0; i < 3000; i++) {
+		lo = rnd(&x) % N;
+		hi = i % 3 == 0 ? lo + 1 : lo + rnd(&x) % (i % 5 == 0 ? N : 9000);
+		if (hi > N)
+			hi = N;
+		and = (uint8_t)rnd(&x);
+		or = (uint8_t)(rnd(&x) & 0x7f);
+		CU_ASSERT_EQUAL_FATAL(bmupdate(m, lo, hi, and, or), 0);
+		for (b = lo; b < hi; b++)
+			ref[b] = (uint8_t)((ref[b] & and) | or);
+		b = rnd(&x) % N;
+		bad += bmget(m, b) != ref[b];
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(sameruns(m, ref, N));
+	CU_ASSERT(bmbytes(m) > 0);
+	bmclear(m);
+	CU_ASSERT_EQUAL(bmbytes(m), 0);
+	CU_ASSERT_EQUAL(bmget(m, N - 1), 0);
+	bmfree(m);
+	free(ref);
+}
+
+/* A map of 2^46 blocks (a 1 EiB device): an arena marked and freed, a
+ * few blocks used; a handful of runs and little memory. */
+static void
+test_bmaphuge(void)
+{
+	const uint64_t n = (uint64_t)1 << 46;
+	uint64_t b, len, runs = 0, total = 0, set = 0;
+	Bmap *m = bmnew(n);
+
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT_EQUAL(bmupdate(m, 3, n - 7, 0, MAREA | MALLOC), 0);
+	CU_ASSERT_EQUAL(bmupdate(m, 1000, n - 1000, (uint8_t)~MALLOC, 0), 0);
+	for (b = 5; b < n; b = b * 3 + 11)
+		CU_ASSERT_EQUAL(bmput(m, b, MAREA | MALLOC | KFNODE), 0);
+	for (b = 0; b < n; b += len) {
+		if (bmrun(m, b, n, &len) & KFNODE)
+			set += len;
+		runs++;
+		total += len;
+	}
+	CU_ASSERT_EQUAL(total, n);
+	CU_ASSERT_EQUAL(set, 27);	/* 5, 26, 89, ... below 2^46 */
+	CU_ASSERT(runs < 50000);
+	CU_ASSERT(bmbytes(m) < (16u << 20));
+	CU_ASSERT_EQUAL(bmget(m, n - 1), 0);
+	CU_ASSERT_EQUAL(bmget(m, n - 8), MAREA | MALLOC);
+	CU_ASSERT_EQUAL(bmget(m, n / 2), MAREA);
+	bmfree(m);
+}
+
 /* Check path with -E nodata: the status, the statistics in *st. */
 static int
 checknodata(const char *path, Res *r, GefsCheckStats *st)
@@ -916,6 +1012,8 @@ suite_check(void)
 	    !CU_add_test(s, "configuration entries", test_conf) ||
 	    !CU_add_test(s, "repairs", test_repair) ||
 	    !CU_add_test(s, "metadata only (-E nodata)", test_nodata) ||
+	    !CU_add_test(s, "block map operations", test_bmapops) ||
+	    !CU_add_test(s, "block map of 2^46 blocks", test_bmaphuge) ||
 	    !CU_add_test(s, "cancel", test_cancel) ||
 	    !CU_add_test(s, "reference images", test_reference))
 		return -1;
