@@ -199,10 +199,45 @@ bmupdate(Bmap *m, uint64_t lo, uint64_t hi, uint8_t and, uint8_t or)
 	return update(m, &m->root, &m->rootval, m->top, 0, &u);
 }
 
+/* The byte of block b when a leaf holds it (the common case once the
+ * neighbourhood differs), else NULL. */
+static uint8_t *
+leafbyte(Bmap *m, uint64_t b)
+{
+	Bnode *nd;
+	void *p = m->root;
+	int l = m->top;
+
+	while (p != NULL && l > 0) {
+		nd = p;
+		p = nd->kid[(b >> spanb(l - 1)) & (FAN - 1)];
+		l--;
+	}
+	return p == NULL ? NULL : (uint8_t *)p + (b & (LEAFN - 1));
+}
+
 int
 bmput(Bmap *m, uint64_t b, uint8_t v)
 {
+	uint8_t *c;
+
+	if (b < m->n && (c = leafbyte(m, b)) != NULL) {
+		*c = v;
+		return 0;
+	}
 	return bmupdate(m, b, b + 1, 0, v);
+}
+
+int
+bmor(Bmap *m, uint64_t b, uint8_t v)
+{
+	uint8_t *c;
+
+	if (b < m->n && (c = leafbyte(m, b)) != NULL) {
+		*c |= v;
+		return 0;
+	}
+	return bmupdate(m, b, b + 1, 0xff, v);
 }
 
 uint8_t

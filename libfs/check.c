@@ -234,7 +234,8 @@ ckmapupd(Check *ck, uint64_t lo, uint64_t hi, uint8_t and, uint8_t or)
 void
 ckmapor(Check *ck, uint64_t b, uint8_t v)
 {
-	ckmapupd(ck, b, b + 1, 0xff, v);
+	if (bmor(ck->map, b, v) < 0)
+		mapnomem(ck);
 }
 
 bool
@@ -658,42 +659,115 @@ applyent(Replay *r, const GefsLogEnt *le, size_t off)
 			alloc ? "covers blocks that are not free" : "covers blocks already free");
 }
 
+/* A run of adjacent entries of one kind, applied as one range: a log
+ * that allocates block by block (most do) costs one map update per run,
+ * not per block. */
+typedef struct Pend {
+	bool		on, alloc;
+	uint64_t	addr, end;
+	size_t		off;		/* body offset of its first entry */
+	int		n;		/* entries */
+} Pend;
+
+/* Apply the pending run.  A conflict (a double allocation or free) is
+ * found again entry by entry, so that each bad entry is reported as
+ * without the batching. */
+static void
+flushpend(Replay *r, const uint8_t *blk, Pend *pd)
+{
+	Check *ck = r->ck;
+	const uint8_t *p = blk + GEFS_LOGHDSZ + pd->off, *end = blk + GEFS_LOGHDSZ + GEFS_LOGSPC;
+	uint64_t b, n;
+	GefsLogEnt le;
+	bool bad = false;
+	int i, w;
+
+	if (!pd->on)
+		return;
+	pd->on = false;
+	for (b = pd->addr / B; b < pd->end / B && !bad; b += n)
+		bad = pd->alloc == ((ckmaprun(ck, b, pd->end / B, &n) & MALLOC) != 0);
+	if (!bad) {
+		ckmapupd(ck, pd->addr / B, pd->end / B, pd->alloc ? 0xff : (uint8_t)~MALLOC, pd->alloc ? MALLOC : 0);
+		return;
+	}
+	for (i = 0; i < pd->n; i++, p += w) {
+		if ((w = gefs_unpacklogent(&le, p, end, r->blk, 0, NULL)) < 0)
+			return;		/* cannot happen: decoded before */
+		applyent(r, &le, (size_t)(p - blk - GEFS_LOGHDSZ));
+	}
+}
+
+/* Queue entry le (at body offset off) into the pending run, or apply it. */
+static void
+pushent(Replay *r, const uint8_t *blk, const GefsLogEnt *le, size_t off, Pend *pd)
+{
+	uint64_t end = le->addr + le->len;
+	bool alloc = le->op == GEFS_LOGALLOC1 || le->op == GEFS_LOGALLOC;
+
+	if (pd->on && pd->alloc == alloc && pd->end == le->addr && end > le->addr && end <= r->hi) {
+		pd->end = end;
+		pd->n++;
+		return;
+	}
+	flushpend(r, blk, pd);
+	if (end < le->addr || le->addr < r->lo || end > r->hi) {
+		applyent(r, le, off);	/* reported there */
+		return;
+	}
+	*pd = (Pend){true, alloc, le->addr, end, off, 1};
+}
+
+/* The barrier ending replay; a newer one than the superblock's means
+ * the entries before it belong to a commit that was cut short. */
+static void
+barrier(Replay *r, const GefsLogEnt *le, size_t after)
+{
+	r->barrier = true;
+	r->baroff = after;
+	r->newer = le->qgen > r->ck->fs->sb.qgen;
+	if (r->newer)
+		ckreport(r->ck, PR_CRLOGNEW, r->blk, "arena %u log block 0x%llx: replay stopped at barrier %llu, newer than the superblock's qgen %llu: entries of an interrupted commit replayed (logs rebuilt)",
+			r->arena, (unsigned long long)r->blk, (unsigned long long)le->qgen,
+			(unsigned long long)r->ck->fs->sb.qgen);
+}
+
 /* Replay the body of one log block; false on a malformed entry. */
 static bool
 replayblk(Replay *r, const uint8_t *blk, uint16_t logsz)
 {
 	const uint8_t *p = blk + GEFS_LOGHDSZ, *end = p + logsz;
+	Pend pd = {0};
 	GefsLogEnt le;
 	GefsErr e;
+	size_t off;
 	int w;
 
-	while (p < end) {
+	for (; p < end; p += w) {
 		e.code = 0;
-		w = gefs_unpacklogent(&le, p, end, r->blk, (size_t)(p - blk - GEFS_LOGHDSZ), &e);
+		off = (size_t)(p - blk - GEFS_LOGHDSZ);
+		w = gefs_unpacklogent(&le, p, end, r->blk, off, &e);
 		if (w < 0) {
+			flushpend(r, blk, &pd);
 			if (r->tailtorn && p - blk >= LOGTORNAT) {
 				r->torn = true;
 				ckreport(r->ck, PR_CRLOGCUT, r->blk, "arena %u log block 0x%llx: torn at body offset %zu, no barrier before it: entries of an interrupted commit replayed up to the tear (logs rebuilt)",
-					r->arena, (unsigned long long)r->blk, (size_t)(p - blk - GEFS_LOGHDSZ));
+					r->arena, (unsigned long long)r->blk, off);
 			} else
 				ckreport(r->ck, PR_LGENTRY, r->blk, "arena %u: %s", r->arena, e.msg);
 			return false;
 		}
-		if (le.op == GEFS_LOGSYNC) {
-			if (le.qgen >= r->ck->fs->sb.qgen) {
-				r->barrier = true;
-				r->baroff = (size_t)(p + w - blk - GEFS_LOGHDSZ);
-				r->newer = le.qgen > r->ck->fs->sb.qgen;
-				if (r->newer)
-					ckreport(r->ck, PR_CRLOGNEW, r->blk, "arena %u log block 0x%llx: replay stopped at barrier %llu, newer than the superblock's qgen %llu: entries of an interrupted commit replayed (logs rebuilt)",
-						r->arena, (unsigned long long)r->blk, (unsigned long long)le.qgen,
-						(unsigned long long)r->ck->fs->sb.qgen);
-				return true;
-			}
-		} else
-			applyent(r, &le, (size_t)(p - blk - GEFS_LOGHDSZ));
-		p += w;
+		if (le.op != GEFS_LOGSYNC) {
+			pushent(r, blk, &le, off, &pd);
+			continue;
+		}
+		if (le.qgen >= r->ck->fs->sb.qgen) {
+			flushpend(r, blk, &pd);
+			barrier(r, &le, off + (size_t)w);
+			return true;
+		}
 	}
+	flushpend(r, blk, &pd);
 	return true;
 }
 

@@ -71,6 +71,7 @@ HIDDEN uint8_t bmget(const Bmap *m, uint64_t b);
 /* Every byte v of [lo, hi) becomes (v & and) | or. */
 HIDDEN int bmupdate(Bmap *m, uint64_t lo, uint64_t hi, uint8_t and, uint8_t or);
 HIDDEN int bmput(Bmap *m, uint64_t b, uint8_t v);
+HIDDEN int bmor(Bmap *m, uint64_t b, uint8_t v);	/* byte |= v */
 /* The byte of block b; *n (at least 1) blocks from b on, below hi, have it. */
 HIDDEN uint8_t bmrun(const Bmap *m, uint64_t b, uint64_t hi, uint64_t *n);
 
