@@ -811,6 +811,7 @@ typedef struct File {
 typedef struct Ftab {
 	File		*f;
 	size_t		n, cap;		/* cap: power of two */
+	File		*last;		/* the last found: a file's keys are adjacent */
 } Ftab;
 
 static size_t
@@ -830,6 +831,8 @@ fget(Ftab *t, uint64_t qid, bool add)
 	File *of;
 	size_t i, ocap;
 
+	if (t->last != NULL && t->last->qid == qid)
+		return t->last;
 	if (t->cap == 0 && !add)
 		return NULL;
 	if (add && 2 * (t->n + 1) > t->cap) {
@@ -846,17 +849,18 @@ fget(Ftab *t, uint64_t qid, bool add)
 			if (of[i].flags & FUSED)
 				t->f[fslot(t, of[i].qid)] = of[i];
 		free(of);
+		t->last = NULL;		/* it pointed into the old table */
 	}
 	i = fslot(t, qid);
 	if (t->f[i].flags & FUSED)
-		return &t->f[i];
+		return t->last = &t->f[i];
 	if (!add)
 		return NULL;
 	memset(&t->f[i], 0, sizeof t->f[i]);
 	t->f[i].qid = qid;
 	t->f[i].flags = FUSED;
 	t->n++;
-	return &t->f[i];
+	return t->last = &t->f[i];
 }
 
 typedef struct Ns {
