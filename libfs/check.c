@@ -8,9 +8,10 @@
  * handle instead of calling the loader: it must go on where the loader
  * would stop (a broken log, a bad header copy).  Its own replay fills a
  * map of one byte per block (kind, allocated, listed in a deadlist, inside
- * an arena); with one more bit per block for "reached in the current tree"
- * that is all the memory that grows with the device, besides the cache and
- * per-file state of one tree at a time.  Repairs are planned while
+ * an arena), held sparsely (bmap.c: a uniform range costs nothing), and
+ * walked run by run; with a second such map for "reached in the current
+ * tree" that is all the memory that grows with what is allocated, besides
+ * the cache and per-file state of one tree at a time.  Repairs are planned while
  * checking and written at the end, each a single-block rewrite followed
  * by a sync, after reopening the image for writing.
  */
