@@ -132,10 +132,7 @@ getblk(Gefs *fs, const GefsBptr *bp, int want)
 		gefs_wraperr(&fs->err, "block 0x%llx (%s)", (unsigned long long)bp->addr, tn);
 		return NULL;
 	}
-	if (!(b->flags & BLK_VERIFIED)) {
-		b->vhash = gefs_blkhash(b->buf);
-		b->flags |= BLK_VERIFIED;
-	}
+	blkhashonce(b);
 	if (b->vhash != bp->hash) {
 		if (!fs->opts.ignhash) {
 			gefs_seterr(&fs->err, EBADMSG, "block 0x%llx (%s): hash %016llx does not match the pointer's %016llx",
@@ -157,6 +154,17 @@ getblk(Gefs *fs, const GefsBptr *bp, int want)
 	return b;
 }
 
+void
+blkhashonce(Blk *b)
+{
+	if (!(b->flags & BLK_VERIFIED)) {
+		b->vhash = gefs_blkhash(b->buf);
+		b->flags = (b->flags | BLK_VERIFIED) & ~(uint32_t)BLK_NODEOK;
+	}
+}
+
+/* A node is validated once per time its buffer is read or changed (a
+ * scan visits pivots many times). */
 Blk *
 getnode(Gefs *fs, const GefsBptr *bp, GefsNode *out)
 {
@@ -165,10 +173,15 @@ getnode(Gefs *fs, const GefsBptr *bp, GefsNode *out)
 	b = getblk(fs, bp, -1);
 	if (b == NULL)
 		return NULL;
+	if ((b->flags & BLK_NODEOK) && (b->flags & BLK_VERIFIED)) {
+		nodehdr(out, b->buf, bp->addr);
+		return b;
+	}
 	if (gefs_unpacknode(out, b->buf, bp->addr, &fs->err) < 0) {
 		cacheput(fs->cache, b);
 		return NULL;
 	}
+	b->flags |= BLK_NODEOK;
 	return b;
 }
 

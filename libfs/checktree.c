@@ -458,14 +458,16 @@ walknode(Walk *w, const GefsBptr *bp, int depth, int fill, uint64_t from, const 
 		werr(w, PR_NDREAD, bp->addr, "block 0x%llx: %s", (unsigned long long)bp->addr, e.msg);
 		return;
 	}
-	if (gefs_blkhash(b->buf) != bp->hash)
+	blkhashonce(b);		/* hashed and decoded once: the namespace scan reuses both */
+	if (b->vhash != bp->hash)
 		werr(w, PR_NDHASH, bp->addr, "block 0x%llx: hash %016llx, %s says %016llx",
-			(unsigned long long)bp->addr, (unsigned long long)gefs_blkhash(b->buf),
+			(unsigned long long)bp->addr, (unsigned long long)b->vhash,
 			from == GEFS_NONE ? "the root pointer" : fromname(from, fb), (unsigned long long)bp->hash);
 	if (gefs_unpacknode(&n, b->buf, bp->addr, &e) < 0) {
 		werr(w, PR_NDDECODE, bp->addr, "%s", e.msg);
 		goto out;
 	}
+	b->flags |= BLK_NODEOK;
 	want = depth == w->ht - 1 ? GEFS_TLEAF : GEFS_TPIVOT;
 	if (n.type != want)
 		werr(w, PR_NDLEVEL, bp->addr, "block 0x%llx: a %s at depth %d of a tree of height %d",

@@ -123,6 +123,9 @@ enum {
 					 * read; getblk compares it with each pointer's
 					 * hash (whoever changes buf clears the flag) */
 	BLK_BADHASH	= 1 << 1,	/* hash known not to match */
+	BLK_NODEOK	= 1 << 2,	/* buf decoded as a valid node; meaningful
+					 * only with BLK_VERIFIED, cleared whenever
+					 * getblk hashes buf anew */
 };
 
 enum {
@@ -226,6 +229,11 @@ HIDDEN Blk *getlogblk(Gefs *fs, uint64_t addr, int want, GefsLogHdr *hdr);
 /* Read and decode a tree node; *out is filled, the Blk stays referenced
  * until putblk. */
 HIDDEN Blk *getnode(Gefs *fs, const GefsBptr *bp, GefsNode *out);
+/* Mark b's buffer hashed (vhash) if it is not yet; clears BLK_NODEOK. */
+HIDDEN void blkhashonce(Blk *b);
+/* The header fields of a node already validated by gefs_unpacknode
+ * (pack.c): no checks. */
+HIDDEN void nodehdr(GefsNode *n, const uint8_t *blk, uint64_t addr);
 HIDDEN void putblk(Gefs *fs, Blk *b);
 /* Which arena holds addr; -1 if none. */
 HIDDEN int arenaof(Gefs *fs, uint64_t addr);

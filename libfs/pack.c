@@ -1093,6 +1093,21 @@ checkarea(const uint8_t *blk, const Area *ar, int type, int n, int sum, const ch
 	return 0;
 }
 
+void
+nodehdr(GefsNode *n, const uint8_t *blk, uint64_t addr)
+{
+	memset(n, 0, sizeof *n);
+	n->addr = addr;
+	n->type = gefs_get16(blk);
+	n->b = blk;
+	n->nval = gefs_get16(blk + 2);
+	n->valsz = gefs_get16(blk + 4);
+	if (n->type == GEFS_TPIVOT) {
+		n->nbuf = gefs_get16(blk + 6);
+		n->bufsz = gefs_get16(blk + 8);
+	}
+}
+
 /* Decode and validate with messages prefixed pfx. */
 static int
 unpacknode(GefsNode *n, const uint8_t *blk, uint64_t addr, const char *pfx, GefsErr *e)
