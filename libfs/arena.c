@@ -409,7 +409,7 @@ dataarea(const Arena *a, uint64_t *lo, uint64_t *hi)
  * first barrier >= qgen, or -1.  -1 (error in fs->err) if an entry before
  * that point does not decode. */
 static int
-scanblock(Gefs *fs, const uint8_t *blk, const GefsLogHdr *h, uint64_t addr, long *stop)
+scanblock(Gefs *fs, const uint8_t *blk, const GefsLogHdr *h, uint64_t addr, long *stop, size_t *bad)
 {
 	const uint8_t *body, *end;
 	GefsLogEnt le;
@@ -421,8 +421,10 @@ scanblock(Gefs *fs, const uint8_t *blk, const GefsLogHdr *h, uint64_t addr, long
 	*stop = -1;
 	for (off = 0; off < h->logsz; off += (size_t)w) {
 		w = gefs_unpacklogent(&le, body + off, end, addr, off, &fs->err);
-		if (w < 0)
+		if (w < 0) {
+			*bad = off;
 			return -1;
+		}
 		if (le.op == GEFS_LOGSYNC && le.qgen >= fs->sb.qgen) {
 			*stop = (long)off;
 			break;
@@ -522,6 +524,7 @@ walkblock(Gefs *fs, int ai, GefsLogItem *it, bool all, ItemFn fn, void *arg, Log
 	GefsLogHdr h;
 	bool hashok;
 	long stop;
+	size_t bad = 0;
 	Blk *b;
 	int rc;
 
@@ -529,7 +532,18 @@ walkblock(Gefs *fs, int ai, GefsLogItem *it, bool all, ItemFn fn, void *arg, Log
 	b = readlogblk(fs, it->blk, GEFS_TLOG, &h, &hashok);
 	if (b == NULL)
 		return gefs_wraperr(&fs->err, "arena %d: allocation log", ai);
-	rc = scanblock(fs, b->buf, &h, it->blk, &stop);
+	rc = scanblock(fs, b->buf, &h, it->blk, &stop, &bad);
+	/* A tail torn while a commit rewrote it (§15.3 step 3): the first
+	 * half of the block is new and whole, the barrier of the commit
+	 * in use was overwritten by the entries after it.  Replay ends at
+	 * the tear, as at a barrier: what it replays of the interrupted
+	 * commit can only allocate more, never free a committed block. */
+	if (rc < 0 && !hashok && h.chain.addr == GEFS_NONE && GEFS_LOGHDSZ + bad >= LOGTORNAT) {
+		fswarn(fs, "arena %d: log block 0x%llx: torn at body offset %zu (interrupted commit); replay ends there",
+			ai, (unsigned long long)it->blk, bad);
+		stop = (long)bad;
+		rc = 0;
+	}
 	/* a bad logh explains a bad entry better than the entry does */
 	if (!hashok && judgelogh(fs, ai, it->blk, &h, stop) < 0) {
 		putblk(fs, b);

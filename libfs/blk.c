@@ -133,10 +133,7 @@ getblk(Gefs *fs, const GefsBptr *bp, int want)
 		gefs_wraperr(&fs->err, "block 0x%llx (%s)", (unsigned long long)bp->addr, tn);
 		return NULL;
 	}
-	if (!(b->flags & BLK_VERIFIED)) {
-		b->vhash = gefs_blkhash(b->buf);
-		b->flags |= BLK_VERIFIED;
-	}
+	blkhashonce(b);
 	if (b->vhash != bp->hash) {
 		if (!fs->opts.ignhash) {
 			gefs_seterr(&fs->err, EBADMSG, "block 0x%llx (%s): hash 0x%016llx does not match the pointer's 0x%016llx",
@@ -158,6 +155,17 @@ getblk(Gefs *fs, const GefsBptr *bp, int want)
 	return b;
 }
 
+void
+blkhashonce(Blk *b)
+{
+	if (!(b->flags & BLK_VERIFIED)) {
+		b->vhash = gefs_blkhash(b->buf);
+		b->flags = (b->flags | BLK_VERIFIED) & ~(uint32_t)BLK_NODEOK;
+	}
+}
+
+/* A node is validated once per time its buffer is read or changed (a
+ * scan visits pivots many times). */
 Blk *
 getnode(Gefs *fs, const GefsBptr *bp, GefsNode *out)
 {

@@ -55,10 +55,28 @@ enum {
 	PR_SHHASH, PR_SHFILL, PR_SHGEN, PR_SBDLCHAIN, PR_USUNDEF, PR_CFRETAIN, PR_CFUNKNOWN,
 	/* guards (ckguard.c) */
 	PR_SBSHORT, PR_RPUNSAFE, PR_SNKEEP, PR_CFABORT, PR_CFABORTFS,
+	/* crash remnants: what an interrupted commit leaves by design (§15.3) */
+	PR_CRSB, PR_CRHDR, PR_CRFTR, PR_CRLOGNEW, PR_CRLOGTORN, PR_CRLOGCUT,
 	NPROBLEM
 };
 
 /* ---- the checker's state, shared by check.c and checktree.c ---- */
+
+/* bmap.c: a byte per block, memory only where neighbours differ (see
+ * there).  Block numbers, not addresses.  Updates fail only for want of
+ * memory. */
+typedef struct Bmap Bmap;
+HIDDEN Bmap *bmnew(uint64_t n);
+HIDDEN void bmfree(Bmap *m);
+HIDDEN void bmclear(Bmap *m);
+HIDDEN uint64_t bmbytes(const Bmap *m);
+HIDDEN uint8_t bmget(const Bmap *m, uint64_t b);
+/* Every byte v of [lo, hi) becomes (v & and) | or. */
+HIDDEN int bmupdate(Bmap *m, uint64_t lo, uint64_t hi, uint8_t and, uint8_t or);
+HIDDEN int bmput(Bmap *m, uint64_t b, uint8_t v);
+HIDDEN int bmor(Bmap *m, uint64_t b, uint8_t v);	/* byte |= v */
+/* The byte of block b; *n (at least 1) blocks from b on, below hi, have it. */
+HIDDEN uint8_t bmrun(const Bmap *m, uint64_t b, uint64_t hi, uint64_t *n);
 
 /* Per-block map: one byte per device block. */
 enum {
@@ -120,8 +138,8 @@ typedef struct Check {
 	int		pass;
 	uint64_t	nblk;		/* device blocks */
 	uint64_t	sbaddr[2];
-	uint8_t		*map;		/* nblk bytes */
-	uint8_t		*cur;		/* nblk bits: reached in the current tree */
+	Bmap		*map;		/* nblk bytes, K* | M* */
+	Bmap		*cur;		/* 1: reached in the current tree */
 	uint8_t		*sbblk[2];	/* raw superblock blocks */
 	bool		arbad;		/* an arena could not be replayed */
 	bool		stop;		/* fatal problem or cancelled */
@@ -172,6 +190,12 @@ HIDDEN bool ckcancelled(Check *ck);
 HIDDEN void ckprogress(Check *ck, uint64_t cur, uint64_t max);
 /* Is addr a block-aligned address inside an arena's data area? */
 HIDDEN bool ckinarea(Check *ck, uint64_t addr);
+/* The block map, by block number; an update that runs out of memory
+ * stops the check with an operational error. */
+HIDDEN uint8_t ckmap(Check *ck, uint64_t b);
+HIDDEN uint8_t ckmaprun(Check *ck, uint64_t b, uint64_t hi, uint64_t *n);
+HIDDEN void ckmapupd(Check *ck, uint64_t lo, uint64_t hi, uint8_t and, uint8_t or);
+HIDDEN void ckmapor(Check *ck, uint64_t b, uint8_t v);
 HIDDEN void cksetcur(Check *ck, uint64_t addr);
 HIDDEN bool ckgetcur(Check *ck, uint64_t addr);
 HIDDEN void ckclearcur(Check *ck);

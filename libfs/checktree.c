@@ -146,7 +146,7 @@ refblock(Walk *w, uint64_t addr, int kind, uint64_t from)
 {
 	Check *ck = w->ck;
 	char fb[32];
-	uint8_t *m;
+	uint8_t m;
 
 	if (!ckinarea(ck, addr)) {
 		werr(w, PR_RFADDR, from, "block 0x%llx: pointer to %s 0x%llx outside every arena's data area",
@@ -159,18 +159,18 @@ refblock(Walk *w, uint64_t addr, int kind, uint64_t from)
 		return 0;
 	}
 	cksetcur(ck, addr);
-	m = &ck->map[addr / B];
-	if (!(*m & MALLOC))
+	m = ckmap(ck, addr / B);
+	if (!(m & MALLOC))
 		werr(w, PR_RFFREE, addr, "%s 0x%llx (pointed to by %s) is free according to the allocation log",
 			ckkindname(kind), (unsigned long long)addr, fromname(from, fb));
-	if ((*m & KMASK) == KNONE) {
-		*m |= (uint8_t)kind;
+	if ((m & KMASK) == KNONE) {
+		ckmapor(ck, addr / B, (uint8_t)kind);
 		return 1;
 	}
-	if ((*m & KMASK) == kind)
+	if ((m & KMASK) == kind)
 		return 2;
 	werr(w, PR_RFKIND, addr, "block 0x%llx: %s 0x%llx is also used as a %s",
-		(unsigned long long)from, ckkindname(kind), (unsigned long long)addr, ckkindname(*m));
+		(unsigned long long)from, ckkindname(kind), (unsigned long long)addr, ckkindname(m));
 	return 0;
 }
 
@@ -202,6 +202,8 @@ refdata(Walk *w, const GefsBptr *bp, uint64_t from, const char *ks)
 	if (refblock(w, bp->addr, KDATA, from) != 1)
 		return;
 	ck->st->ndata++;
+	if (ck->o.nodata)
+		return;		/* -E nodata: referenced and accounted for, not read */
 	if (ck->vq != NULL && vqpush(ck->vq, bp->addr, bp->hash, ks, databad, w) == 0)
 		return;		/* verified on a worker thread, reported through databad */
 	if (ckreadraw(ck, bp->addr, ck->buf) < 0)
@@ -460,14 +462,17 @@ walknode(Walk *w, const GefsBptr *bp, int depth, int fill, uint64_t from, const 
 		werr(w, PR_NDREAD, bp->addr, "block 0x%llx: %s", (unsigned long long)bp->addr, e.msg);
 		return;
 	}
-	if (gefs_blkhash(b->buf) != bp->hash)
+	blkhashonce(b);		/* hashed and decoded once: the namespace scan reuses both */
+	if (b->vhash != bp->hash)
 		werr(w, PR_NDHASH, bp->addr, "block 0x%llx: hash 0x%016llx, %s says 0x%016llx",
-			(unsigned long long)bp->addr, (unsigned long long)gefs_blkhash(b->buf),
+			(unsigned long long)bp->addr, (unsigned long long)b->vhash,
 			from == GEFS_NONE ? "the root pointer" : fromname(from, fb), (unsigned long long)bp->hash);
 	if (gefs_unpacknode(&n, b->buf, bp->addr, &e) < 0) {
 		werr(w, PR_NDDECODE, bp->addr, "%s", e.msg);
 		goto out;
 	}
+	b->flags |= BLK_NODEOK;
+	b->nodeh = b->vhash;
 	want = depth == w->ht - 1 ? GEFS_TLEAF : GEFS_TPIVOT;
 	if (n.type != want)
 		werr(w, PR_NDLEVEL, bp->addr, "block 0x%llx: a %s at depth %d of a tree of height %d",
@@ -793,6 +798,7 @@ typedef struct File {
 typedef struct Ftab {
 	File		*f;
 	size_t		n, cap;		/* cap: power of two */
+	File		*last;		/* the last found: a file's keys are adjacent */
 } Ftab;
 
 static size_t
@@ -812,6 +818,8 @@ fget(Ftab *t, uint64_t qid, bool add)
 	File *of;
 	size_t i, ocap;
 
+	if (t->last != NULL && t->last->qid == qid)
+		return t->last;
 	if (t->cap == 0 && !add)
 		return NULL;
 	if (add && 2 * (t->n + 1) > t->cap) {
@@ -828,17 +836,18 @@ fget(Ftab *t, uint64_t qid, bool add)
 			if (of[i].flags & FUSED)
 				t->f[fslot(t, of[i].qid)] = of[i];
 		free(of);
+		t->last = NULL;		/* it pointed into the old table */
 	}
 	i = fslot(t, qid);
 	if (t->f[i].flags & FUSED)
-		return &t->f[i];
+		return t->last = &t->f[i];
 	if (!add)
 		return NULL;
 	memset(&t->f[i], 0, sizeof t->f[i]);
 	t->f[i].qid = qid;
 	t->f[i].flags = FUSED;
 	t->n++;
-	return &t->f[i];
+	return t->last = &t->f[i];
 }
 
 typedef struct Ns {
@@ -1240,7 +1249,8 @@ checktrees(Check *ck)
 	bool adm = false;
 
 	ck->nodegen = calloc(1, sizeof *ck->nodegen);	/* NULL: gens not compared */
-	ck->vq = vqnew(ck->fs->dev, nworkers(ck));	/* NULL: verified serially */
+	/* NULL: verified serially; nothing to verify with nodata */
+	ck->vq = ck->o.nodata ? NULL : vqnew(ck->fs->dev, nworkers(ck));
 	loadids(ck);
 	for (i = 0; i < ck->nsnap && !ckcancelled(ck); i++) {
 		ckprogress(ck, i, ck->nsnap);
@@ -1269,7 +1279,7 @@ static void
 dlentries(Check *ck, const Dlrec *d, uint64_t blk, const uint8_t *b, uint16_t logsz)
 {
 	uint64_t a;
-	uint8_t *m;
+	uint8_t m;
 	int k;
 	uint16_t o;
 
@@ -1280,19 +1290,19 @@ dlentries(Check *ck, const Dlrec *d, uint64_t blk, const uint8_t *b, uint16_t lo
 				(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)blk, (unsigned long long)a);
 			continue;
 		}
-		m = &ck->map[a / B];
-		k = *m & KMASK;
-		if (!(*m & MALLOC))
+		m = ckmap(ck, a / B);
+		k = m & KMASK;
+		if (!(m & MALLOC))
 			ckreport(ck, PR_DLFREE, blk, "deadlist (%llu, %llu) block 0x%llx: entry 0x%llx is free according to the log",
 				(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)blk, (unsigned long long)a);
-		if (*m & MDLIST)
+		if (m & MDLIST)
 			ckreport(ck, PR_DLTWICE, blk, "deadlist (%llu, %llu) block 0x%llx: entry 0x%llx already listed",
 				(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)blk, (unsigned long long)a);
 		if (k != KNONE && k != KFNODE && k != KDATA)
 			ckreport(ck, PR_DLKIND, blk, "deadlist (%llu, %llu) block 0x%llx: entry 0x%llx is a %s",
 				(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)blk, (unsigned long long)a,
 				ckkindname(k));
-		*m |= MDLIST;
+		ckmapor(ck, a / B, MDLIST);
 	}
 }
 
@@ -1303,14 +1313,14 @@ dlstep(Check *ck, Amap *own, uint32_t li, uint64_t a, GefsLogHdr *h)
 	const Dlrec *d = &ck->dl[li];
 	GefsErr e;
 	int64_t o;
-	uint8_t *m;
+	uint8_t m;
 
 	if (!ckinarea(ck, a)) {
 		ckreport(ck, PR_DLBLOCK, a, "deadlist (%llu, %llu): chain block 0x%llx outside every arena's data area",
 			(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)a);
 		return false;
 	}
-	m = &ck->map[a / B];
+	m = ckmap(ck, a / B);
 	if ((o = aget(own, a)) >= 0) {
 		if ((uint32_t)o == li)
 			ckreport(ck, PR_DLCYCLE, a, "deadlist (%llu, %llu): chain loops at 0x%llx",
@@ -1325,17 +1335,17 @@ dlstep(Check *ck, Amap *own, uint32_t li, uint64_t a, GefsLogHdr *h)
 				(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)a);
 		return false;
 	}
-	if ((*m & KMASK) != KNONE || (*m & MDLIST)) {
+	if ((m & KMASK) != KNONE || (m & MDLIST)) {
 		ckreport(ck, PR_RFKIND, a, "deadlist (%llu, %llu): chain block 0x%llx is also used as a %s",
 			(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)a,
-			(*m & MDLIST) ? "deadlist entry" : ckkindname(*m));
+			(m & MDLIST) ? "deadlist entry" : ckkindname(m));
 		return false;
 	}
-	*m |= KDCHAIN;
+	ckmapor(ck, a / B, KDCHAIN);
 	ck->st->ndlist++;
 	if (aput(own, a, li) < 0)
 		return false;
-	if (!(*m & MALLOC))
+	if (!(m & MALLOC))
 		ckreport(ck, PR_DLFREE, a, "deadlist (%llu, %llu): chain block 0x%llx is free according to the log",
 			(unsigned long long)d->gen, (unsigned long long)d->bgen, (unsigned long long)a);
 	e.code = 0;
@@ -1393,12 +1403,12 @@ checksnapdl(Check *ck)
 	bool ok;
 
 	for (a = sb->dlhdaddr; a != GEFS_NONE; a = h.chain.addr) {
-		if (!ckinarea(ck, a) || (ck->map[a / B] & KMASK) != KNONE) {
+		if (!ckinarea(ck, a) || (ckmap(ck, a / B) & KMASK) != KNONE) {
 			ckreport(ck, PR_SBDLCHAIN, a, "snapshot-tree deadlist: chain block 0x%llx %s", (unsigned long long)a,
 				ckinarea(ck, a) ? "reached twice or used otherwise" : "outside every arena's data area");
 			return;
 		}
-		ck->map[a / B] |= KDCHAIN;
+		ckmapor(ck, a / B, KDCHAIN);
 		if ((b = readlogblk(ck->fs, a, GEFS_TDLIST, &h, &ok)) == NULL) {
 			ckreport(ck, PR_SBDLCHAIN, a, "snapshot-tree deadlist: %s", ck->fs->err.msg);
 			return;
@@ -1409,7 +1419,7 @@ checksnapdl(Check *ck)
 		for (o = 0; o + 8 <= h.logsz; o += 8) {
 			x = gefs_get64(b->buf + GEFS_LOGHDSZ + o);
 			if (ckinarea(ck, x))
-				ck->map[x / B] |= MDLIST;
+				ckmapor(ck, x / B, MDLIST);
 			else
 				ckreport(ck, PR_SBDLCHAIN, a, "snapshot-tree deadlist: block 0x%llx lists 0x%llx, outside every arena",
 					(unsigned long long)a, (unsigned long long)x);

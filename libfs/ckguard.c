@@ -130,7 +130,7 @@ ckfixsafe(Check *ck, const Fix *f, const char **why)
 	*why = "outside the device";
 	if (f->dst % B != 0 || b >= ck->nblk || b >= ck->devblk)
 		return false;
-	m = ck->map[b];
+	m = bmget(ck->map, b);
 	if ((m & KMASK) == want && !(m & (MAREA | MDLIST)))
 		return true;
 	*why = (m & KMASK) != KNONE ? ckkindname(m) : (m & MAREA) ? "in an arena's data area"

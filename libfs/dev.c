@@ -27,6 +27,7 @@ struct Dev {
 	bool		blk;
 	bool		gz;
 	DevObserver	obs;
+	DevFlushObserver flushobs;
 	void		*obsarg;
 	int		faultn;		/* write calls until the fault; 0 = none */
 	int		faultkind;
@@ -34,6 +35,13 @@ struct Dev {
 };
 
 enum { GZCHUNK = 1 << 20 };
+
+/* The observer given to every device opened for writing (devobserveall). */
+static struct {
+	DevObserver	fn;
+	DevFlushObserver flush;
+	void		*arg;
+} allobs;
 
 /* True when the 16 KiB-aligned piece p[0,n) is all zero. */
 static bool
@@ -235,6 +243,10 @@ devopen(const char *path, int flags, GefsErr *e)
 	}
 	if (blocking(d, e) < 0 || lockdev(d, e) < 0 || probe(d, e) < 0)
 		goto fail;
+	if (!devrdonly(d) && allobs.fn != NULL) {
+		devobserve(d, allobs.fn, allobs.arg);
+		devobserveflush(d, allobs.flush);
+	}
 	return d;
 fail:
 	devclose(d);
@@ -423,6 +435,8 @@ devsync(Dev *d, GefsErr *e)
 			return gefs_seterr(e, EIO, "%s: fsync: %s", d->path, strerror(errno));
 	}
 	d->st.nsync++;
+	if (d->flushobs != NULL)
+		d->flushobs(d->obsarg);
 	return 0;
 }
 
@@ -445,6 +459,20 @@ devobserve(Dev *d, DevObserver fn, void *arg)
 {
 	d->obs = fn;
 	d->obsarg = arg;
+}
+
+void
+devobserveflush(Dev *d, DevFlushObserver fn)
+{
+	d->flushobs = fn;
+}
+
+void
+devobserveall(DevObserver fn, DevFlushObserver flush, void *arg)
+{
+	allobs.fn = fn;
+	allobs.flush = flush;
+	allobs.arg = arg;
 }
 
 void

@@ -39,8 +39,17 @@ enum {
 	DEVFAULT_SHORT,			/* the write stops half way, then fails with EIO */
 };
 
+/* A block write torn by a power cut leaves its first half new (the crash
+ * states of §15.3): a log entry cut by the tear starts at most one
+ * 16-byte entry before the middle.  Loader and checker end the replay of
+ * a torn log tail there; an entry failing earlier is damage. */
+enum { LOGTORNAT = GEFS_BLKSZ / 2 - 16 };
+
 /* Called after every successful write (or write part) with its data. */
 typedef void (*DevObserver)(void *arg, uint64_t off, const void *buf, size_t n);
+/* Called after every successful devsync (a flush boundary: the writes
+ * observed before it are durable), with the observer's arg. */
+typedef void (*DevFlushObserver)(void *arg);
 
 /* Open path.  A regular file or block device; a gzip file (magic 1f 8b)
  * only with DEV_RDONLY, inflated into a sparse temporary file under $TMPDIR
@@ -63,6 +72,11 @@ HIDDEN int devsync(Dev *d, GefsErr *e);		/* fsync / device cache flush */
 /* Resize a regular file to size bytes (sparse).  Fails on block devices. */
 HIDDEN int devtruncate(Dev *d, uint64_t size, GefsErr *e);
 HIDDEN void devobserve(Dev *d, DevObserver fn, void *arg);
+HIDDEN void devobserveflush(Dev *d, DevFlushObserver fn);
+/* Observe every device opened for writing from now on (crash tests record
+ * the writes of a whole gefs_check this way); fn NULL stops.  Not
+ * thread-safe: tests only. */
+HIDDEN void devobserveall(DevObserver fn, DevFlushObserver flush, void *arg);
 /* Make the nth write call from now (1 = the next) fail as kind. */
 HIDDEN void devfault(Dev *d, int nth, int kind);
 /* I/O counters. */
@@ -239,6 +253,8 @@ HIDDEN Blk *getnode(Gefs *fs, const GefsBptr *bp, GefsNode *out);
 /* pack.c: fill n from the header of a node gefs_unpacknode accepted
  * before (no checks). */
 HIDDEN void nodeview(GefsNode *n, const uint8_t *blk, uint64_t addr);
+/* Mark b's buffer hashed (vhash) if it is not yet; clears BLK_NODEOK. */
+HIDDEN void blkhashonce(Blk *b);
 HIDDEN void putblk(Gefs *fs, Blk *b);
 /* Which arena holds addr; -1 if none. */
 HIDDEN int arenaof(Gefs *fs, uint64_t addr);

@@ -328,20 +328,34 @@ gefs_packlogent(uint8_t *p, const GefsLogEnt *le)
 	return 8;
 }
 
-/* Decode the entry at p (not past end); returns its width or -1. */
+/* Decode the entry at p (not past end); returns its width or -1.
+ * Replay decodes every entry: the message prefix is formatted only for
+ * a bad one, by decoding it again. */
+static int unpacklogent(GefsLogEnt *le, const uint8_t *p, const uint8_t *end, const char *pfx, GefsErr *e);
+
 int
 gefs_unpacklogent(GefsLogEnt *le, const uint8_t *p, const uint8_t *end,
 	uint64_t addr, size_t off, GefsErr *e)
 {
 	char pfx[96];
-	uint64_t w;
+	int w;
 
-	memset(le, 0, sizeof *le);
+	if ((w = unpacklogent(le, p, end, "", NULL)) >= 0 || e == NULL)
+		return w;
 	if (addr == GEFS_NONE)
 		snprintf(pfx, sizeof pfx, "log: entry at body offset %zu", off);
 	else
 		snprintf(pfx, sizeof pfx, "block 0x%llx (log): entry at body offset %zu",
 			(uvlong)addr, off);
+	return unpacklogent(le, p, end, pfx, e);
+}
+
+static int
+unpacklogent(GefsLogEnt *le, const uint8_t *p, const uint8_t *end, const char *pfx, GefsErr *e)
+{
+	uint64_t w;
+
+	memset(le, 0, sizeof *le);
 	if (p > end || end - p < 8)
 		return gefs_seterr(e, EBADMSG, "%s: truncated", pfx);
 	w = gefs_get64(p);
@@ -1102,19 +1116,14 @@ checkarea(const uint8_t *blk, const Area *ar, int type, int n, int sum, const ch
 	return 0;
 }
 
-/* Decode and validate the node in blk (see gefs.h). */
-int
-gefs_unpacknode(GefsNode *n, const uint8_t *blk, uint64_t addr, GefsErr *e)
+/* Decode and validate with messages prefixed pfx. */
+static int
+unpacknode(GefsNode *n, const uint8_t *blk, uint64_t addr, const char *pfx, GefsErr *e)
 {
-	char pfx[64];
 	int type;
 
 	memset(n, 0, sizeof *n);
 	type = gefs_get16(blk);
-	if (type != GEFS_TPIVOT && type != GEFS_TLEAF)
-		return gefs_seterr(e, EBADMSG, "%stype %d (%s), want pivot or leaf",
-			blkpfx(pfx, sizeof pfx, addr, "node"), type, gefs_typename(type));
-	blkpfx(pfx, sizeof pfx, addr, gefs_typename(type));
 	n->addr = addr;
 	n->type = type;
 	n->b = blk;
@@ -1144,6 +1153,25 @@ nodeview(GefsNode *n, const uint8_t *blk, uint64_t addr)
 		n->nbuf = gefs_get16(blk + 6);
 		n->bufsz = gefs_get16(blk + 8);
 	}
+}
+
+/* Decode and validate the node in blk (see gefs.h).  Nodes are decoded
+ * on every visit: the message prefix is formatted only for a node found
+ * bad, by decoding it again. */
+int
+gefs_unpacknode(GefsNode *n, const uint8_t *blk, uint64_t addr, GefsErr *e)
+{
+	char pfx[64];
+	int type = gefs_get16(blk);
+
+	if (type != GEFS_TPIVOT && type != GEFS_TLEAF) {
+		memset(n, 0, sizeof *n);
+		return gefs_seterr(e, EBADMSG, "%stype %d (%s), want pivot or leaf",
+			blkpfx(pfx, sizeof pfx, addr, "node"), type, gefs_typename(type));
+	}
+	if (unpacknode(n, blk, addr, "", NULL) == 0)
+		return 0;
+	return unpacknode(n, blk, addr, blkpfx(pfx, sizeof pfx, addr, gefs_typename(type)), e);
 }
 
 /* Entry i of a decoded node (0 <= i < nval). */

@@ -31,7 +31,7 @@ static const GefsProblem tab[NPROBLEM] = {
 	[PR_SBSNAPDL]	= {"SB0007", W, NOFIX, "superblock snapshot-tree deadlist is not NONE"},
 	[PR_SBORDER]	= {"SB0008", E, NOFIX | FATAL, "arena table not ordered, unaligned or overlapping"},
 	[PR_SBOUTSIDE]	= {"SB0009", E, NOFIX | FATAL, "arena lies outside the device"},
-	[PR_SBDIFFER]	= {"SB0010", W, PREEN, "the two valid superblock copies differ"},
+	[PR_SBDIFFER]	= {"SB0010", W, PREEN, "the two valid superblock copies differ in a way no crash explains"},
 	[PR_SBNONE]	= {"SB0011", E, NOFIX | FATAL, "no valid superblock copy"},
 	[PR_SBBACKUP]	= {"SB0012", N, NOFIX, "using superblock copy 1 (the backup)"},
 	[PR_SBSNAPHT]	= {"SB0013", E, NOFIX | FATAL, "snapshot tree height or root out of range"},
@@ -49,7 +49,7 @@ static const GefsProblem tab[NPROBLEM] = {
 
 	[PR_LGBLOCK]	= {"LG0001", E, PREEN | COMMIT, "allocation-log block unreadable or not a log block"},
 	[PR_LGHASH]	= {"LG0002", E, PREEN | COMMIT, "allocation-log block fails its body hash"},
-	[PR_LGHASHTAIL]	= {"LG0003", W, NOFIX, "log tail fails its body hash past the last barrier (crash while rewriting)"},
+	[PR_LGHASHTAIL]	= {"LG0003", W, NOFIX, "retired: a log tail torn past the last barrier is CR0005"},
 	[PR_LGENTRY]	= {"LG0004", E, PREEN | COMMIT, "allocation-log entry malformed"},
 	[PR_LGDALLOC]	= {"LG0005", E, PREEN | COMMIT, "allocation log allocates a block that is not free"},
 	[PR_LGDFREE]	= {"LG0006", E, PREEN | COMMIT, "allocation log frees a block that is already free"},
@@ -163,6 +163,16 @@ static const GefsProblem tab[NPROBLEM] = {
 	[PR_CFABORT]	= {"CF0003", E, COMMIT, "retain value the reference aborts on (item without unit letter), snapshot tree"},
 	[PR_CFABORTFS]	= {"CF0004", E, NOFIX, "retain value the reference aborts on (item without unit letter), file-system tree"},
 	[PR_SNKEEP]	= {"SN0030", E, NOFIX, "label adm, empty or main names a missing snapshot and no snapshot fits it: kept"},
+
+	/* Crash remnants: not corruption — the image loads as the old or the
+	 * new state — but preen tidies them so that the next crash finds
+	 * both copies of everything whole. */
+	[PR_CRSB]	= {"CR0001", W, PREEN, "superblock copy 0 one commit newer than copy 1 (commit cut between them)"},
+	[PR_CRHDR]	= {"CR0002", W, PREEN, "arena header newer than the superblock's table (commit cut before the superblock)"},
+	[PR_CRFTR]	= {"CR0003", W, PREEN, "arena footer older than its header (commit cut before the footers)"},
+	[PR_CRLOGNEW]	= {"CR0004", W, PREEN | COMMIT, "allocation-log entries after the superblock's barrier replayed (commit cut before the superblock)"},
+	[PR_CRLOGTORN]	= {"CR0005", W, PREEN, "allocation-log tail torn past the superblock's barrier (commit cut while writing it)"},
+	[PR_CRLOGCUT]	= {"CR0006", W, PREEN | COMMIT, "allocation-log tail torn before any barrier, replayed up to the tear (commit cut while writing it)"},
 };
 
 const GefsProblem *

@@ -148,11 +148,23 @@ fixsnapkv(Check *ck, GefsKv *kv, uint8_t *v)
 	return true;
 }
 
+/* Every block of kind k goes with the old state: free in the new one,
+ * but not to be reused by it (MOLD). */
+static void
+giveup(Check *ck, int k)
+{
+	uint64_t b, n;
+
+	for (b = 0; b < ck->nblk; b += n)
+		if ((ckmaprun(ck, b, ck->nblk, &n) & KMASK) == k)
+			ckmapupd(ck, b, b + n, (uint8_t)~(KMASK | MALLOC), MOLD);
+}
+
 /* A block no state references and the new state may use. */
 static bool
 spare(Check *ck, uint64_t b, bool reclaim)
 {
-	uint8_t m = ck->map[b];
+	uint8_t m = ckmap(ck, b);
 
 	return (m & MAREA) && !(m & (MTAIL | MDLIST | MOLD)) && (m & KMASK) == KNONE
 		&& (reclaim || !(m & MALLOC));
@@ -180,7 +192,7 @@ newnode(void *arg, uint64_t *addr)
 	while (a->next > 0) {
 		a->next--;
 		if (spare(ck, a->next, reclaiming(ck, arenaof(ck->fs, a->next * B)))) {
-			ck->map[a->next] = (uint8_t)((ck->map[a->next] & ~KMASK) | KSNODE | MALLOC);
+			ckmapupd(ck, a->next, a->next + 1, (uint8_t)~KMASK, KSNODE | MALLOC);
 			*addr = a->next * B;
 			return 0;
 		}
@@ -201,7 +213,6 @@ rewritesnaps(Check *ck)
 	Kvs all = {0};
 	Alloc al = {ck, ck->nblk};
 	uint8_t (*vbuf)[GEFS_SNAPVALSZ] = NULL;
-	uint64_t b;
 	size_t i, n = 0;
 	int ht, rc = -1;
 
@@ -226,9 +237,7 @@ rewritesnaps(Check *ck)
 			keep[n++] = kv;
 	}
 	/* the old tree's nodes go with the old state (§14.5) */
-	for (b = 0; b < ck->nblk; b++)
-		if ((ck->map[b] & KMASK) == KSNODE)
-			ck->map[b] = (uint8_t)((ck->map[b] & ~(KMASK | MALLOC)) | MOLD);
+	giveup(ck, KSNODE);
 	rc = treebuild(fs, keep, n, 0, newnode, &al, &root, &ht);
 	if (rc == 0) {
 		fs->sb.snapaddr = root.addr;
@@ -256,7 +265,7 @@ newfree(Check *ck, uint32_t ai)
 {
 	Arena *a = &ck->fs->arena[ai];
 	bool reclaim = reclaiming(ck, (int)ai);
-	uint64_t b, lo, hi, first = 0, run = 0;
+	uint64_t b, n, lo, hi, first = 0, run = 0;
 	FreeSet *f;
 	uint8_t m;
 
@@ -264,12 +273,14 @@ newfree(Check *ck, uint32_t ai)
 		return NULL;
 	lo = (a->addr + 2 * B) / B;
 	hi = lo + a->size / B;
-	for (b = lo; b <= hi; b++) {
-		m = b < hi ? ck->map[b] : 0;
+	for (b = lo; b <= hi; b += n) {
+		n = 1;
+		m = b < hi ? ckmaprun(ck, b, hi, &n) : 0;
 		if (b < hi && (m & KMASK) == KNONE && !(m & (MDLIST | MTAIL))
 		&& ((m & MOLD) || reclaim || !(m & MALLOC))) {
-			if (run++ == 0)
+			if (run == 0)
 				first = b;
+			run += n;
 			continue;
 		}
 		if (run > 0 && fsetins(f, first * B, run * B) < 0) {
@@ -287,7 +298,7 @@ logok(void *arg, uint64_t addr)
 {
 	Check *ck = arg;
 
-	return !(ck->map[addr / B] & MOLD);
+	return !(ckmap(ck, addr / B) & MOLD);
 }
 
 static int
@@ -295,12 +306,9 @@ rebuildlogs(Check *ck)
 {
 	Gefs *fs = ck->fs;
 	FreeSet *f;
-	uint64_t b;
 	uint32_t i;
 
-	for (b = 0; b < ck->nblk; b++)
-		if ((ck->map[b] & KMASK) == KLOG)
-			ck->map[b] = (uint8_t)((ck->map[b] & ~(KMASK | MALLOC)) | MOLD);
+	giveup(ck, KLOG);
 	for (i = 0; i < fs->sb.narena; i++) {
 		if ((f = newfree(ck, i)) == NULL)
 			return gefs_seterr(&fs->err, ENOMEM, "out of memory");

@@ -38,6 +38,43 @@ fmtname(char *buf, size_t n, const uint8_t *s, size_t ns)
 	buf[o < n ? o : n - 1] = 0;
 }
 
+/* Append "0x" and v in hex at p. */
+static char *
+puthex(char *p, uint64_t v)
+{
+	char d[16];
+	int i = 0;
+
+	*p++ = '0';
+	*p++ = 'x';
+	do
+		d[i++] = "0123456789abcdef"[v & 15];
+	while ((v >>= 4) != 0);
+	while (i > 0)
+		*p++ = d[--i];
+	return p;
+}
+
+/* "Kdat(0xQID, 0xOFF)" without printf: the checker formats one for every
+ * data block it visits. */
+static char *
+fmtdat(char *buf, size_t n, uint64_t qid, uint64_t off)
+{
+	char t[64], *p = t;
+
+	memcpy(p, "Kdat(", 5);
+	p = puthex(p + 5, qid);
+	*p++ = ',';
+	*p++ = ' ';
+	p = puthex(p, off);
+	*p++ = ')';
+	if ((size_t)(p - t) >= n)
+		p = t + n - 1;	/* truncated, as snprintf would */
+	memcpy(buf, t, (size_t)(p - t));
+	buf[p - t] = 0;
+	return buf;
+}
+
 const char *
 fmtkey(char *buf, size_t n, const uint8_t *k, size_t nk)
 {
@@ -50,9 +87,7 @@ fmtkey(char *buf, size_t n, const uint8_t *k, size_t nk)
 	if (gefs_unpackkey(&key, k, nk, NULL) == 0) {
 		switch (key.type) {
 		case GEFS_KDAT:
-			snprintf(buf, n, "Kdat(0x%llx, 0x%llx)", (unsigned long long)key.qid,
-				(unsigned long long)key.off);
-			return buf;
+			return fmtdat(buf, n, key.qid, key.off);
 		case GEFS_KENT:
 			fmtname(name, sizeof name, key.name, key.nlen);
 			snprintf(buf, n, "Kent(0x%llx, \"%s\")", (unsigned long long)key.qid, name);

@@ -53,7 +53,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gefs-fsck [-n | -p | -a | -y] [-fvtV] [-b 0|1] [-C fd] [-E reclaim] [-j threads] [--json] device\n"
+		"usage: gefs-fsck [-n | -p | -a | -y] [-fvtV] [-b 0|1] [-C fd] [-E reclaim|nodata] [-j threads] [--json] device\n"
 		"       gefs-fsck --list-problems\n"
 		"  -n        check only, change nothing (the default)\n"
 		"  -p, -a    preen: repair what is safe without asking\n"
@@ -65,6 +65,8 @@ usage(FILE *f)
 		"  -b N      use superblock copy N (0 primary, 1 backup)\n"
 		"  -C fd     progress lines \"pass cur max device\" on fd; 0: a bar (stderr with --json)\n"
 		"  -E reclaim  with -p or -y, also free leaked blocks (allocated, unreferenced)\n"
+		"  -E nodata   metadata only: check every node, log and deadlist block and all\n"
+		"            structure, but do not read data blocks (their hashes go unchecked)\n"
 		"  -j N      N threads (1-8): N-1 read and hash data blocks while one walks\n"
 		"            the trees (default: one per CPU, at least 3)\n"
 		"  --json    findings and summary as JSON on stdout\n"
@@ -293,6 +295,10 @@ parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 				c->progfd = (int)v;
 			break;
 		case 'E':
+			if (strcmp(optarg, "nodata") == 0) {
+				o->nodata = true;
+				break;
+			}
 			if (strcmp(optarg, "reclaim") != 0) {
 				return usageerr("gefs-fsck", -1, "-E: unknown extended option \"%s\"", optarg);
 			}

@@ -1135,6 +1135,11 @@ typedef struct GefsCheckOpts {
 	 * CPU beyond the first, at least 2 (their reads overlap), at most 8.
 	 * Findings and their order do not depend on it. */
 	int		nthreads;
+	/* Metadata only (fsck -E nodata): every tree node, log and deadlist
+	 * block is read and verified, data blocks are accounted for but not
+	 * read, so their hashes are not checked (RF0006, RF0007 cannot be
+	 * found). */
+	bool		nodata;
 } GefsCheckOpts;
 
 typedef struct GefsCheckStats {

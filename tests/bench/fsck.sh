@@ -10,7 +10,9 @@
 # libfs (sizes scaled to the free space, GEFS_BENCH_MIB overrides: a list
 # of data sizes in MiB); each is checked with 1 thread (-j 1) and with the
 # default (auto) threads, with the page cache dropped (cold,
-# posix_fadvise DONTNEED) and warm; the peers get the same files.
+# posix_fadvise DONTNEED) and warm, and with -E nodata (metadata only, to
+# compare with e2fsck -fn, which reads no data either); the peers get the
+# same files.
 # Usage: tests/bench/fsck.sh [BUILD_DIR]   (reference images from $GEFS_SHARED
 # or ../shared when present)
 set -euo pipefail
@@ -78,6 +80,7 @@ for mib in $sizes; do
 	used=$(gefsused "$img")
 	coldwarm "gefs-fsck -n -j 1" "$used" "$bin/gefs-fsck" -n -j 1 "$img"
 	coldwarm "gefs-fsck -n (auto threads)" "$used" "$bin/gefs-fsck" -n "$img"
+	coldwarm "gefs-fsck -n -E nodata (metadata only)" "$used" "$bin/gefs-fsck" -n -E nodata "$img"
 	rm -f "$img"
 	# the same files (count, sizes, directories) for the peers
 	rm -rf "$dir/tree"

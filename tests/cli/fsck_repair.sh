@@ -4,7 +4,8 @@
 # superblock copy or arena footer is an error under -n (exit 4, no byte
 # changed), is repaired by -p (exit 1), and a second run is clean (exit 0);
 # a node with a bad hash cannot be repaired: -p exits 4 with the preen
-# message and changes nothing.
+# message and changes nothing; a crash remnant (superblock copies one
+# commit apart) is a CR warning under -n (exit 0), tidied by -p (exit 1).
 set -u
 BIN=${GEFS_BIN:?}/gefs-fsck
 MK=${GEFS_BUILD:?}/fsckimg
@@ -29,4 +30,11 @@ sum=$(sha256sum < "$tmp/badnode")
 grep -q "UNEXPECTED INCONSISTENCY" "$tmp/out" || { echo "FAIL badnode: no preen message"; fail=1; }
 grep -q "ND0002" "$tmp/out" || { echo "FAIL badnode: no ND0002"; fail=1; }
 [ "$(sha256sum < "$tmp/badnode")" = "$sum" ] || { echo "FAIL badnode: -p changed the image"; fail=1; }
+"$MK" crash "$tmp/crash" || exit 1
+[ "$(st "$BIN" -n "$tmp/crash")" = 0 ] || { echo "FAIL crash -n: want 0"; cat "$tmp/out"; fail=1; }
+grep -q "^CR0001 warning" "$tmp/out" || { echo "FAIL crash -n: no CR0001 warning"; cat "$tmp/out"; fail=1; }
+[ "$(st "$BIN" -p "$tmp/crash")" = 1 ] || { echo "FAIL crash -p: want 1"; cat "$tmp/out"; fail=1; }
+grep -q "CR0001.*(FIXED)" "$tmp/out" || { echo "FAIL crash -p: CR0001 not FIXED"; cat "$tmp/out"; fail=1; }
+[ "$(st "$BIN" -n "$tmp/crash")" = 0 ] || { echo "FAIL crash: second run not clean"; cat "$tmp/out"; fail=1; }
+grep -q "CR0" "$tmp/out" && { echo "FAIL crash: remnant left after -p"; cat "$tmp/out"; fail=1; }
 exit $fail

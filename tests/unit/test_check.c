@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <CUnit/CUnit.h>
 #include "gefs.h"
+#include "internal.h"
+#include "check.h"
 #include "builder.h"
 
 enum { B = GEFS_BLKSZ };
@@ -657,6 +659,167 @@ test_reach(void)
 	expectv(V_LEAK, "RF0005", 0);
 }
 
+/* ---- the block map (bmap.c) ---- */
+
+static uint64_t
+rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* Walk m run by run and compare with ref[0, n). */
+static bool
+sameruns(const Bmap *m, const uint8_t *ref, uint64_t n)
+{
+	uint64_t b, k, len;
+	uint8_t v;
+
+	for (b = 0; b < n; b += len) {
+		v = bmrun(m, b, n, &len);
+		if (len == 0 || b + len > n)
+			return false;
+		for (k = b; k < b + len; k++)
+			if (ref[k] != v)
+				return false;
+	}
+	return true;
+}
+
+/* Random range updates and puts agree with a flat array, by lookup and
+ * by runs; clearing gives the memory back. */
+static void
+test_bmapops(void)
+{
+	enum { N = 300007 };
+	uint64_t x = 12345, lo, hi, b, i;
+	uint8_t *ref = calloc(N, 1), and, or;
+	Bmap *m = bmnew(N);
+	int bad = 0;
+
+	CU_ASSERT_FATAL(ref != NULL && m != NULL);
+	for (i = 0; i < 3000; i++) {
+		lo = rnd(&x) % N;
+		hi = i % 3 == 0 ? lo + 1 : lo + rnd(&x) % (i % 5 == 0 ? N : 9000);
+		if (hi > N)
+			hi = N;
+		and = (uint8_t)rnd(&x);
+		or = (uint8_t)(rnd(&x) & 0x7f);
+		CU_ASSERT_EQUAL_FATAL(bmupdate(m, lo, hi, and, or), 0);
+		for (b = lo; b < hi; b++)
+			ref[b] = (uint8_t)((ref[b] & and) | or);
+		b = rnd(&x) % N;
+		bad += bmget(m, b) != ref[b];
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(sameruns(m, ref, N));
+	CU_ASSERT(bmbytes(m) > 0);
+	bmclear(m);
+	CU_ASSERT_EQUAL(bmbytes(m), 0);
+	CU_ASSERT_EQUAL(bmget(m, N - 1), 0);
+	bmfree(m);
+	free(ref);
+}
+
+/* A map of 2^46 blocks (a 1 EiB device): an arena marked and freed, a
+ * few blocks used; a handful of runs and little memory. */
+static void
+test_bmaphuge(void)
+{
+	const uint64_t n = (uint64_t)1 << 46;
+	uint64_t b, len, runs = 0, total = 0, set = 0;
+	Bmap *m = bmnew(n);
+
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT_EQUAL(bmupdate(m, 3, n - 7, 0, MAREA | MALLOC), 0);
+	CU_ASSERT_EQUAL(bmupdate(m, 1000, n - 1000, (uint8_t)~MALLOC, 0), 0);
+	for (b = 5; b < n; b = b * 3 + 11)
+		CU_ASSERT_EQUAL(bmput(m, b, MAREA | MALLOC | KFNODE), 0);
+	for (b = 0; b < n; b += len) {
+		if (bmrun(m, b, n, &len) & KFNODE)
+			set += len;
+		runs++;
+		total += len;
+	}
+	CU_ASSERT_EQUAL(total, n);
+	CU_ASSERT_EQUAL(set, 27);	/* 5, 26, 89, ... below 2^46 */
+	CU_ASSERT(runs < 50000);
+	CU_ASSERT(bmbytes(m) < (16u << 20));
+	CU_ASSERT_EQUAL(bmget(m, n - 1), 0);
+	CU_ASSERT_EQUAL(bmget(m, n - 8), MAREA | MALLOC);
+	CU_ASSERT_EQUAL(bmget(m, n / 2), MAREA);
+	bmfree(m);
+}
+
+/* Check path with -E nodata: the status, the statistics in *st. */
+static int
+checknodata(const char *path, Res *r, GefsCheckStats *st)
+{
+	GefsCheckOpts o;
+	GefsErr e;
+
+	memset(r, 0, sizeof *r);
+	gefs_defcheckopts(&o);
+	o.nodata = true;
+	o.report = rep;
+	o.arg = r;
+	r->rc = gefs_check(path, &o, st, &e);
+	r->status = r->rc < 0 ? 8 : gefs_checkstatus(st);
+	return r->status;
+}
+
+/* -E nodata: a damaged data block goes unseen (it is not read), yet is
+ * counted as referenced like in a full check; a damaged node is found. */
+static void
+test_nodata(void)
+{
+	Img *im = build(V_NONE, false);
+	GefsCheckStats full, meta;
+	uint64_t data, leaf;
+	uint8_t x = 1, orig;
+	char p[128];
+	Res r;
+
+	CU_ASSERT_FATAL(im != NULL);
+	data = im->data.addr;
+	leaf = im->main->node[1][0];
+	orig = bldblkp(im->b, data)[5];
+	bldhashmode(im->b, BLD_HASHSKIP);
+	CU_ASSERT_EQUAL(bldpoke(im->b, data, 5, &x, 1), 0);
+	imgpath(p, sizeof p, "nodata");
+	CU_ASSERT_EQUAL_FATAL(bldwrite(im->b, p), 0);
+	CU_ASSERT_EQUAL(runcheck(p, GEFS_CKNONE, &r), 4);
+	CU_ASSERT(has(&r, "RF0006"));
+	CU_ASSERT_EQUAL(checknodata(p, &r, &meta), 0);
+	CU_ASSERT(!has(&r, "RF0006"));
+	CU_ASSERT_EQUAL(bldpoke(im->b, data, 5, &orig, 1), 0);
+	CU_ASSERT_EQUAL(bldpoke(im->b, leaf, 100, &x, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(bldwrite(im->b, p), 0);
+	CU_ASSERT_EQUAL(checknodata(p, &r, &meta), 4);
+	CU_ASSERT(has(&r, "ND0002"));
+	done(im);
+	/* the same accounting as a full check on a clean image */
+	im = build(V_NONE, false);
+	CU_ASSERT_FATAL(im != NULL);
+	CU_ASSERT_EQUAL_FATAL(bldwrite(im->b, p), 0);
+	CU_ASSERT_EQUAL(checknodata(p, &r, &meta), 0);
+	{
+		GefsCheckOpts o;
+		GefsErr e;
+
+		gefs_defcheckopts(&o);
+		CU_ASSERT_EQUAL(gefs_check(p, &o, &full, &e), 0);
+	}
+	CU_ASSERT(meta.ndata > 0);
+	CU_ASSERT_EQUAL(meta.ndata, full.ndata);
+	CU_ASSERT_EQUAL(meta.nref, full.nref);
+	CU_ASSERT_EQUAL(meta.nleak, full.nleak);
+	done(im);
+	unlink(p);
+}
+
 static void
 test_gen(void)
 {
@@ -982,6 +1145,9 @@ suite_check(void)
 	    !CU_add_test(s, "undefined user ids", test_ids) ||
 	    !CU_add_test(s, "configuration entries", test_conf) ||
 	    !CU_add_test(s, "repairs", test_repair) ||
+	    !CU_add_test(s, "metadata only (-E nodata)", test_nodata) ||
+	    !CU_add_test(s, "block map operations", test_bmapops) ||
+	    !CU_add_test(s, "block map of 2^46 blocks", test_bmaphuge) ||
 	    !CU_add_test(s, "cancel", test_cancel) ||
 	    !CU_add_test(s, "device shorter than the file system", test_short) ||
 	    !CU_add_test(s, "not a GEFS image", test_notgefs) ||
