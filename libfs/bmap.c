@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bmap — the checker's block map: one byte of state per device block,
  * stored so that memory follows what is allocated, not the device size.

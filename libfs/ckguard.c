@@ -118,20 +118,35 @@ cknotgefs(Check *ck)
 	return true;
 }
 
+/* The kind of block a single-block repair of problem pr rewrites: a
+ * superblock copy, an arena header or footer, or (a torn log tail cut at
+ * its barrier) the log block itself. */
+static int
+fixkind(int pr)
+{
+	if (pr == PR_CRLOGTORN)
+		return KLOG;
+	if (pr == PR_CRSB || pr < PR_ARTYPE)
+		return KSB;
+	return KHDR;
+}
+
 /* A superblock repair goes to a superblock block, a header repair to an
  * arena header or footer, both on the device and nothing else's. */
 bool
 ckfixsafe(Check *ck, const Fix *f, const char **why)
 {
 	uint64_t b = f->dst / B;
-	int want = f->pr < PR_ARTYPE ? KSB : KHDR;
-	uint8_t m;
+	uint8_t m, area;
+	int want;
 
 	*why = "outside the device";
 	if (f->dst % B != 0 || b >= ck->nblk || b >= ck->devblk)
 		return false;
+	want = fixkind(f->pr);
+	area = want == KLOG ? MDLIST : MAREA | MDLIST;	/* a log block lies in its arena's data area */
 	m = bmget(ck->map, b);
-	if ((m & KMASK) == want && !(m & (MAREA | MDLIST)))
+	if ((m & KMASK) == want && !(m & area))
 		return true;
 	*why = (m & KMASK) != KNONE ? ckkindname(m) : (m & MAREA) ? "in an arena's data area"
 		: "listed in a deadlist";

@@ -179,6 +179,8 @@ const Cmd sesscmds[] = {
 		cmdfork},
 	{"rmsnap", "LABEL...", "delete labels (and their snapshots when nothing else holds them)", 1, -1, "",
 		CMD_WRITE, cmdrmsnap},
+	{"retain", "[-d] LABEL|- [SPEC...]", "set (or -d delete) the retain policy of a label, - the global one",
+		1, -1, "d", CMD_WRITE, cmdretain},
 	{"begin", "", "start a block of changes committed together", 0, 0, "", CMD_WRITE | CMD_SHELL, cmdbegin},
 	{"commit", "", "commit the changes since begin", 0, 0, "", CMD_WRITE | CMD_SHELL | CMD_NOAUTO, cmdcommit},
 	{"abort", "", "drop the changes since begin", 0, 0, "", CMD_WRITE | CMD_SHELL | CMD_NOAUTO, cmdabort},

@@ -32,6 +32,8 @@ int parsebytes(const char *s, uint64_t *size);
  * "PROG: MESSAGE (see PROG --help)"; returns code (the exit status:
  * 2, or 16 for gefs-fsck). */
 int usageerr(const char *prog, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Any other failure: "PROG: MESSAGE" on stderr; returns code. */
+int errline(const char *prog, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* What getopt_long refused (called with opterr = 0, when it returned
  * '?' or ':'): "unknown option -Q", "option -b needs an argument",
  * "unknown option --bogus", ...  opt is optopt, word argv[optind - 1]. */

@@ -67,3 +67,45 @@ cmdrmsnap(void *ctx, int argc, char **argv)
 	}
 	return 0;
 }
+
+/* The words argv[i..argc) joined by single blanks into buf; -1 if too long. */
+static int
+joinwords(char *buf, size_t n, int i, int argc, char **argv)
+{
+	size_t len = 0, w;
+
+	buf[0] = '\0';
+	for (; i < argc; i++) {
+		w = strlen(argv[i]);
+		if (len + (len > 0) + w + 1 > n)
+			return -1;
+		if (len > 0)
+			buf[len++] = ' ';
+		memcpy(buf + len, argv[i], w + 1);
+		len += w;
+	}
+	return 0;
+}
+
+/* retain [-d] LABEL|- SPEC...: the label's (or, with -, the global) retain
+ * policy, a Kconf entry (-d deletes it); the words of SPEC are joined. */
+int
+cmdretain(void *ctx, int argc, char **argv)
+{
+	Sess *s = ctx;
+	const char *label;
+	char spec[GEFS_INLMAX];
+	Opts o;
+
+	parseopts(argc, argv, "d", &o, s->err, sizeof s->err);
+	label = strcmp(argv[o.optind], "-") == 0 ? NULL : argv[o.optind];
+	if ((o.optind + 1 < argc) == (o.count['d'] > 0))
+		return sessfail(s, "usage: retain [-d] LABEL|- [SPEC...] (a SPEC, or -d to delete)");
+	if (joinwords(spec, sizeof spec, o.optind + 1, argc, argv) < 0)
+		return sessfail(s, "retain: SPEC longer than %zu bytes", sizeof spec - 1);
+	if (label != NULL)
+		closelabel(s, label);
+	if (gefs_setconf(s->fs, label, "retain", o.count['d'] ? NULL : spec) < 0)
+		return sessfsfail(s, "retain %s", argv[o.optind]);
+	return 0;
+}

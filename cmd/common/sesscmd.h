@@ -42,6 +42,7 @@ int cmdusermod(void *ctx, int argc, char **argv);
 int cmdsnap(void *ctx, int argc, char **argv);
 int cmdfork(void *ctx, int argc, char **argv);
 int cmdrmsnap(void *ctx, int argc, char **argv);
+int cmdretain(void *ctx, int argc, char **argv);
 
 #define TREEOPTS "d:s:b:S;depth=d,snaptree=S"	/* tree */
 #define RAWOPTS	";rehash=r"	/* poke, flip, zap: --rehash */

@@ -24,6 +24,20 @@ usageerr(const char *prog, int code, const char *fmt, ...)
 	return code;
 }
 
+int
+errline(const char *prog, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
 /* Does the long option spelled in word (--name or --name=...) exist? */
 static const struct option *
 findlong(const struct option *lo, const char *word)

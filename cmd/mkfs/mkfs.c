@@ -74,53 +74,8 @@ usage(FILE *f)
 		"file is created or resized to it, a block device is formatted whole.\n");
 }
 
-/* Print "gefs-mkfs: msg" and return status. */
-static int __attribute__((format(printf, 2, 3)))
-fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", argv0);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
-}
-
-/* Parse a size: decimal digits, optionally one of K M G T (1024-based,
- * either case, optionally followed by "iB" or "B").  -1 when malformed
- * or too large. */
-static int
-parsesize(const char *s, uint64_t *size)
-{
-	static const char units[] = "KMGT";
-	const char *p, *u;
-	uint64_t v = 0, d;
-	int shift;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	for (p = s; *p >= '0' && *p <= '9'; p++) {
-		d = (uint64_t)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	shift = 0;
-	if (*p != 0) {
-		if ((u = strchr(units, *p & ~0x20)) == NULL)
-			return -1;
-		shift = 10 * (int)(u - units + 1);
-		p++;
-		if (strcmp(p, "") != 0 && strcmp(p, "iB") != 0 && strcmp(p, "B") != 0)
-			return -1;
-	}
-	if (shift > 0 && v > UINT64_MAX >> shift)
-		return -1;
-	*size = v << shift;
-	return 0;
-}
+/* "PROG: msg" on stderr, returning status (cmd/common). */
+#define fail(status, ...)	errline(argv0, status, __VA_ARGS__)
 
 /* -U: a UUID, "random" or "time". */
 static int
@@ -234,7 +189,7 @@ parseargs(Args *a, int argc, char **argv)
 		return fail(EXIT_USAGE, "too many operands (see gefs-mkfs --help)");
 	a->image = argv[optind];
 	if (argc - optind == 2) {
-		if (parsesize(argv[optind + 1], &a->size) < 0)
+		if (parsebytes(argv[optind + 1], &a->size) < 0)
 			return fail(EXIT_USAGE, "cannot parse size \"%s\"", argv[optind + 1]);
 		a->havesize = true;
 	}

@@ -46,19 +46,8 @@ usage(FILE *f)
 		"file is extended to it.  Shrinking is not supported.\n");
 }
 
-/* Print "gefs-resize: msg" and return status. */
-static int __attribute__((format(printf, 2, 3)))
-fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", argv0);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
-}
+/* "PROG: msg" on stderr, returning status (cmd/common). */
+#define fail(status, ...)	errline(argv0, status, __VA_ARGS__)
 
 /* Parse the command line into a; an exit status, or -1 to go on. */
 static int

@@ -60,19 +60,8 @@ usage(FILE *f)
 		"sets the time of \"time\" UUIDs and of a new record.\n");
 }
 
-/* Print "gefs-tune: msg" and return status. */
-static int __attribute__((format(printf, 2, 3)))
-fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", argv0);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
-}
+/* "PROG: msg" on stderr, returning status (cmd/common). */
+#define fail(status, ...)	errline(argv0, status, __VA_ARGS__)
 
 /* -U: a UUID, "random", "time" or "clear". */
 static int

@@ -148,5 +148,15 @@ check "labels gone ($(tr '\n' ' ' <"$tmp/out"))" $?
 clean "$tmp/e.img"
 "$sh" -w -c 'rmsnap adm' "$tmp/e.img" >/dev/null 2>&1; [ $? -eq 1 ]; check "adm cannot be deleted" $?
 
+# retain: a Kconf entry the reference can parse, else refused.
+printf 'retain main 60@1m 24@1h\nretain - 7@1d\n' >"$tmp/s7"
+"$rp" "$tmp/e.img" "$tmp/s7" >"$tmp/out" 2>&1
+check "retain ($(head -2 "$tmp/out"))" $?
+"$bin/gefs-dump" "$tmp/e.img" tree main | grep -q 'Kconf("retain")  "60@1m 24@1h"' && "$bin/gefs-dump" "$tmp/e.img" snaps | grep -q '7@1d'
+check "retain value stored" $?
+clean "$tmp/e.img"
+printf 'retain main 60@\n' >"$tmp/s8"
+"$rp" "$tmp/e.img" "$tmp/s8" >/dev/null 2>&1; [ $? -eq 1 ]; check "unparseable retain refused" $?
+
 echo "replay: $((ntest - nfail)) passed, $nfail failed"
 [ "$nfail" -eq 0 ]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crashsim — record writes through the device observer and replay every
  * crash state of them (see crashsim.h).  A state is built in the work file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crashsim.h — crash simulation for the commit and repair tests: record
  * the writes a piece of libfs makes (with the flushes between them) and

@@ -18,7 +18,7 @@ enum { B = GEFS_BLKSZ };
 /* What a cut grow may leave for preen to repair (§15.3): a stale or
  * missing backup superblock, one header copy old, a torn log tail; and
  * the torn superblock 0 the test makes (SB0002). */
-static const char crashcodes[] = "AR0001 AR0002 AR0008 SB0001 SB0002 SB0010 LG0003";
+static const char crashcodes[] = "AR0001 AR0002 AR0008 SB0001 SB0002 SB0010 CR0001 CR0002 CR0003 CR0004 CR0005 CR0006 LG0003";
 
 static int
 mkimg(char *path, size_t n)

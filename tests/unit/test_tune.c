@@ -14,7 +14,7 @@
 
 /* The findings a commit cut between its stages may leave (§15.3); preen
  * repairs them. */
-static const char crashcodes[] = "AR0001 AR0002 AR0008 SB0001 SB0002 SB0010 SB0014 LG0003";
+static const char crashcodes[] = "AR0001 AR0002 AR0008 SB0001 SB0002 SB0010 CR0001 CR0002 CR0003 CR0004 CR0005 CR0006 SB0014 LG0003";
 /* A cut between the two superblock writes leaves the copies' records
  * different (SB0014, a warning that preen does not repair when the
  * prefixes agree, as after a torn write of superblock 1). */

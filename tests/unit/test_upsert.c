@@ -333,7 +333,7 @@ out:
 /* The findings a crash between the stages of a commit leaves (§15.3):
  * one copy of a header or superblock old, a log tail torn past its
  * barrier.  Preen repairs them. */
-static const char crashcodes[] = "AR0001 AR0002 AR0008 SB0001 SB0002 SB0010 LG0003";
+static const char crashcodes[] = "AR0001 AR0002 AR0008 SB0001 SB0002 SB0010 CR0001 CR0002 CR0003 CR0004 CR0005 CR0006 LG0003";
 
 /* Apply the edit (batch of m1) to the base image at path with the k-th
  * write failing as kind; 1 if the commit succeeded, 0 if it failed (and a
