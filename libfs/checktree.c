@@ -364,6 +364,35 @@ checkmsgs(Walk *w, const GefsNode *n, const Bound *lo, const Bound *hi)
 
 static void walknode(Walk *w, const GefsBptr *bp, int depth, int fill, uint64_t from, const Bound *lo, const Bound *hi);
 
+/* Ask for every child of pivot n at once, runs of adjacent blocks
+ * together: cold, a walk that reads them one by one waits for each (the
+ * metadata-only check is mostly these reads). */
+static void
+prefetch(Walk *w, const GefsNode *n)
+{
+	GefsKv kv;
+	GefsBptr bp;
+	uint64_t lo = 0, len = 0;
+	uint16_t fill;
+	int i;
+
+	for (i = 0; i < n->nval; i++) {
+		gefs_nodekv(n, i, &kv);
+		if (gefs_unpackpivval(&bp, &fill, kv.v, kv.nv, NULL) < 0 || bp.addr % B != 0)
+			continue;
+		if (len > 0 && bp.addr == lo + len) {
+			len += B;
+			continue;
+		}
+		if (len > 0)
+			devwillneed(w->ck->fs->dev, lo, len);
+		lo = bp.addr;
+		len = B;
+	}
+	if (len > 0)
+		devwillneed(w->ck->fs->dev, lo, len);
+}
+
 static void
 children(Walk *w, const GefsNode *n, int depth, const Bound *hi)
 {
@@ -374,6 +403,7 @@ children(Walk *w, const GefsNode *n, int depth, const Bound *hi)
 	uint16_t fill;
 	int i;
 
+	prefetch(w, n);
 	for (i = 0; i < n->nval && !ckcancelled(w->ck); i++) {
 		gefs_nodekv(n, i, &kv);
 		e.code = 0;

@@ -271,6 +271,12 @@ bool devrdonly(Dev *d) { return (d->flags & DEV_RDONLY) || d->gz; }
 bool devgzip(Dev *d) { return d->gz; }
 int devfd(Dev *d) { return d->fd; }
 
+void
+devwillneed(Dev *d, uint64_t off, uint64_t n)
+{
+	(void)posix_fadvise(d->fd, (off_t)off, (off_t)n, POSIX_FADV_WILLNEED);
+}
+
 int
 devread(Dev *d, void *buf, size_t n, uint64_t off, GefsErr *e)
 {

@@ -63,6 +63,8 @@ HIDDEN bool devisblk(Dev *d);			/* a block device */
 HIDDEN bool devrdonly(Dev *d);
 HIDDEN bool devgzip(Dev *d);
 HIDDEN int devfd(Dev *d);			/* the open descriptor (tests) */
+/* Tell the kernel [off, off+n) will be read soon (a hint: no error). */
+HIDDEN void devwillneed(Dev *d, uint64_t off, uint64_t n);
 /* Full-length reads/writes at off (EINTR and short I/O looped); a read past
  * the end of the device or a failing call fails naming the offset in hex. */
 HIDDEN int devread(Dev *d, void *buf, size_t n, uint64_t off, GefsErr *e);
