@@ -8,57 +8,61 @@
 #include <string.h>
 #include "rint.h"
 
-/* Print one decoded node (text or JSON), indented by depth. */
-void
-shownode(Render *rd, int depth, const GefsNode *n, const GefsBptr *bp)
+/* One decoded node as a JSON object. */
+static void
+nodejson(Render *rd, int depth, const GefsNode *n, const GefsBptr *bp, bool piv, int fill)
+{
+	GefsKv kv;
+	GefsMsg m;
+	int i;
+
+	jsonobj(&rd->j, NULL);
+	jsonhex(&rd->j, "addr", n->addr);
+	jsonstr(&rd->j, "type", piv ? "pivot" : "leaf");
+	jsoni64(&rd->j, "depth", depth);
+	if (bp != NULL) {
+		jsonhash(&rd->j, "hash", bp->hash);
+		if (bp->gen == GEFS_NONE)
+			jsonnull(&rd->j, "gen");
+		else
+			jsonu64(&rd->j, "gen", bp->gen);
+	}
+	jsonu64(&rd->j, "nval", n->nval);
+	jsonu64(&rd->j, "valsz", n->valsz);
+	if (piv) {
+		jsonu64(&rd->j, "nbuf", n->nbuf);
+		jsonu64(&rd->j, "bufsz", n->bufsz);
+	}
+	jsonu64(&rd->j, "fill", (uint64_t)fill);
+	jsonarr(&rd->j, "entries");
+	for (i = 0; i < n->nval; i++) {
+		gefs_nodekv(n, i, &kv);
+		jsonobj(&rd->j, NULL);
+		jsonkey(rd, "key", kv.k, kv.nk);
+		jsonval(rd, "value", kv.k, kv.nk, kv.v, kv.nv, piv);
+		jsonend(&rd->j);
+	}
+	jsonend(&rd->j);
+	if (piv) {
+		jsonarr(&rd->j, "messages");
+		for (i = 0; i < n->nbuf; i++) {
+			gefs_nodemsg(n, i, &m);
+			jsonmsg(rd, &m);
+		}
+		jsonend(&rd->j);
+	}
+	jsonend(&rd->j);
+}
+
+/* One decoded node as text, indented by depth. */
+static void
+nodetext(Render *rd, int depth, const GefsNode *n, const GefsBptr *bp, bool piv, int fill)
 {
 	GefsKv kv;
 	GefsMsg m;
 	char ind[72], a[24];
-	int i, fill;
-	bool piv;
+	int i;
 
-	piv = n->type == GEFS_TPIVOT;
-	fill = gefs_nodefill(n);
-	if (rd->json) {
-		jsonobj(&rd->j, NULL);
-		jsonhex(&rd->j, "addr", n->addr);
-		jsonstr(&rd->j, "type", piv ? "pivot" : "leaf");
-		jsoni64(&rd->j, "depth", depth);
-		if (bp != NULL) {
-			jsonhash(&rd->j, "hash", bp->hash);
-			if (bp->gen == GEFS_NONE)
-				jsonnull(&rd->j, "gen");
-			else
-				jsonu64(&rd->j, "gen", bp->gen);
-		}
-		jsonu64(&rd->j, "nval", n->nval);
-		jsonu64(&rd->j, "valsz", n->valsz);
-		if (piv) {
-			jsonu64(&rd->j, "nbuf", n->nbuf);
-			jsonu64(&rd->j, "bufsz", n->bufsz);
-		}
-		jsonu64(&rd->j, "fill", (uint64_t)fill);
-		jsonarr(&rd->j, "entries");
-		for (i = 0; i < n->nval; i++) {
-			gefs_nodekv(n, i, &kv);
-			jsonobj(&rd->j, NULL);
-			jsonkey(rd, "key", kv.k, kv.nk);
-			jsonval(rd, "value", kv.k, kv.nk, kv.v, kv.nv, piv);
-			jsonend(&rd->j);
-		}
-		jsonend(&rd->j);
-		if (piv) {
-			jsonarr(&rd->j, "messages");
-			for (i = 0; i < n->nbuf; i++) {
-				gefs_nodemsg(n, i, &m);
-				jsonmsg(rd, &m);
-			}
-			jsonend(&rd->j);
-		}
-		jsonend(&rd->j);
-		return;
-	}
 	depth = depth < 32 ? depth : 32;
 	memset(ind, ' ', (size_t)(2 * depth));
 	ind[2 * depth] = 0;
@@ -85,6 +89,18 @@ shownode(Render *rd, int depth, const GefsNode *n, const GefsBptr *bp)
 		fmtmsg(rd, rd->f, &m);
 		fputc('\n', rd->f);
 	}
+}
+
+/* Print one decoded node (text or JSON), indented by depth. */
+void
+shownode(Render *rd, int depth, const GefsNode *n, const GefsBptr *bp)
+{
+	bool piv = n->type == GEFS_TPIVOT;
+
+	if (rd->json)
+		nodejson(rd, depth, n, bp, piv, gefs_nodefill(n));
+	else
+		nodetext(rd, depth, n, bp, piv, gefs_nodefill(n));
 }
 
 static int
