@@ -27,6 +27,9 @@ void printversion(const char *prog);
  * (powers of 1024, either case, optionally with "iB" or "B").  -1 when
  * malformed or too large. */
 int parsebytes(const char *s, uint64_t *size);
+/* SOURCE_DATE_EPOCH (reproducible builds) in ns: 1 when set, 0 when not,
+ * -1 when malformed. */
+int sourcedate(int64_t *ns);
 
 /* A usage error, the convention of every program: one line on stderr,
  * "PROG: MESSAGE (see PROG --help)"; returns code (the exit status:

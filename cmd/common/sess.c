@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "common.h"
 #include "sess.h"
 
 static void
@@ -224,17 +225,11 @@ int64_t
 sessnow(Sess *s)
 {
 	struct timespec ts;
-	const char *e;
-	char *end;
-	long long v;
+	int64_t ns;
 
 	(void)s;
-	e = getenv("SOURCE_DATE_EPOCH");
-	if (e != NULL && *e != '\0') {
-		v = strtoll(e, &end, 10);
-		if (*end == '\0' && v >= 0)
-			return (int64_t)v * 1000000000;
-	}
+	if (sourcedate(&ns) > 0)
+		return ns;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }

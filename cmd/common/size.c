@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * size.c — the size operands of the tools: decimal bytes with an optional
- * 1024-based suffix, as gefs-mkfs reads them.
+ * size.c — what users give the tools: size operands (decimal bytes with
+ * an optional 1024-based suffix, as gefs-mkfs reads them), and
+ * SOURCE_DATE_EPOCH for reproducible output.
  */
+#include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "common.h"
 
@@ -35,4 +38,21 @@ parsebytes(const char *s, uint64_t *size)
 		return -1;
 	*size = v << shift;
 	return 0;
+}
+
+int
+sourcedate(int64_t *ns)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	if (s == NULL)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s == 0 || *end != 0 || errno != 0 || v < 0 || v > INT64_MAX / 1000000000)
+		return -1;
+	*ns = (int64_t)v * 1000000000;
+	return 1;
 }

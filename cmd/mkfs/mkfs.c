@@ -96,20 +96,13 @@ parseuuid(Args *a, const char *s)
 /* SOURCE_DATE_EPOCH (reproducible builds): the creation time, and unless
  * -U was given a UUID derived from the inputs.  -1 when malformed. */
 static int
-sourcedate(Args *a)
+epochof(Args *a)
 {
-	const char *s = getenv("SOURCE_DATE_EPOCH");
-	char *end;
-	long long v;
+	int rc = sourcedate(&a->fo.ctime);
 
-	if (s == NULL)
-		return 0;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (*s == 0 || *end != 0 || errno != 0 || v < 0 || v > INT64_MAX / 1000000000)
-		return -1;
+	if (rc <= 0)
+		return rc;
 	a->fo.ctimeset = true;
-	a->fo.ctime = (int64_t)v * 1000000000;
 	if (!a->uuidopt)
 		a->fo.uuidmode = GEFS_UUIDDERIVE;
 	return 0;
@@ -197,7 +190,7 @@ parseargs(Args *a, int argc, char **argv)
 		return fail(EXIT_USAGE, "%s", e.msg);
 	if (a->fo.noxrec && (a->uuidopt || (a->fo.label && a->fo.label[0])))
 		return fail(EXIT_USAGE, "-U and -L need the extension record (not --no-xrecord)");
-	if (sourcedate(a) < 0)
+	if (epochof(a) < 0)
 		return fail(EXIT_USAGE, "SOURCE_DATE_EPOCH is not a number of seconds");
 	return -1;
 }

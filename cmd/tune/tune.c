@@ -80,23 +80,14 @@ parseuuid(Args *a, const char *s)
 	return 0;
 }
 
-/* SOURCE_DATE_EPOCH (reproducible builds): seconds since the epoch. */
+/* SOURCE_DATE_EPOCH (reproducible builds): -1 when malformed. */
 static int
-sourcedate(Args *a)
+epochof(Args *a)
 {
-	const char *s = getenv("SOURCE_DATE_EPOCH");
-	char *end;
-	long long v;
+	int rc = sourcedate(&a->epoch);
 
-	if (s == NULL)
-		return 0;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (*s == 0 || *end != 0 || errno != 0 || v < 0 || v > INT64_MAX / 1000000000)
-		return -1;
-	a->epochset = true;
-	a->epoch = (int64_t)v * 1000000000;
-	return 0;
+	a->epochset = rc > 0;
+	return rc;
 }
 
 /* Parse the command line into a; an exit status, or -1 to go on. */
@@ -138,7 +129,7 @@ parseargs(Args *a, int argc, char **argv)
 	a->image = argv[optind];
 	if (a->label != NULL && gefs_labelcheck(a->label, &e) < 0)
 		return fail(EXIT_USAGE, "%s", e.msg);
-	if (sourcedate(a) < 0)
+	if (epochof(a) < 0)
 		return fail(EXIT_USAGE, "SOURCE_DATE_EPOCH is not a number of seconds");
 	return -1;
 }
