@@ -276,11 +276,16 @@ patchnode(Gefs *fs, uint8_t *buf, const GefsRef *r, uint64_t h)
 
 	if (gefs_unpacknode(&n, buf, r->node, &fs->err) < 0)
 		return -1;
+	if (r->idx < 0 || r->idx >= (r->kind == GEFS_REFMSG ? n.nbuf : n.nval))
+		return gefs_seterr(&fs->err, EBADMSG, "node 0x%llx: %s %d: no longer there",
+			(unsigned long long)r->node, r->kind == GEFS_REFMSG ? "message" : "entry", r->idx);
 	if (r->kind == GEFS_REFMSG) {
 		gefs_nodemsg(&n, r->idx, &m);
 		kv = (GefsKv){.k = m.k, .nk = m.nk, .v = m.v, .nv = m.nv};
 	} else
 		gefs_nodekv(&n, r->idx, &kv);
+	if (kv.nk == 0)
+		return gefs_seterr(&fs->err, EBADMSG, "node 0x%llx: entry %d: empty key", (unsigned long long)r->node, r->idx);
 	v = buf + (kv.v - buf);		/* the same bytes, writable */
 	if (r->kind == GEFS_REFPIVOT) {
 		gefs_unpackpivval(&bp, &fill, v, kv.nv, NULL);
