@@ -1,17 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bmap — the checker's block map: one byte of state per device block,
- * stored so that memory follows what is allocated, not the device size.
+ * stored so that memory follows what is allocated, not the device size,
+ * and a block in use costs about 2 bits.
  *
- * A radix tree over block numbers: leaves hold LEAFN bytes, inner nodes
- * FAN slots, and every slot is either a child or, when all the blocks it
- * covers have the same byte, just that byte.  A map starts as one uniform
- * root; marking an arena allocated, or a log freeing most of it, changes
- * a few slots per level; only blocks whose state differs from their
- * neighbours' (tree nodes, data, logs, the edges of free ranges) cost a
- * leaf.  Walks go run by run (bmrun): a uniform slot is one run however
- * many blocks it covers, so an empty 1 EiB image is walked in
- * microseconds.
+ * A radix tree over block numbers: leaves cover LEAFN blocks, inner
+ * nodes FAN slots, and every slot is either a child or, when all the
+ * blocks it covers have the same byte, just that byte.  A map starts as
+ * one uniform root; marking an arena allocated, or a log freeing most of
+ * it, changes a few slots per level; only blocks whose state differs
+ * from their neighbours' (tree nodes, data, logs, the edges of free
+ * ranges) cost a leaf.  Walks go run by run (bmrun): a uniform slot is
+ * one run however many blocks it covers, so an empty 1 EiB image is
+ * walked in microseconds.
+ *
+ * A leaf does not store bytes: a full image's neighbourhood has few
+ * states (data, tree nodes, free), so each block has a 2-bit code that
+ * picks one of a leaf's three palette bytes, or, code XCODE, says its byte
+ * is in the leaf's exception list (sorted by block).  The rare states (log
+ * and deadlist blocks, headers) are exceptions.  When exceptions pile up
+ * the leaf re-picks its palette from the three most common bytes; a leaf
+ * whose bytes are too varied for that (only crafted images) falls back to
+ * one byte per block.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,8 +30,13 @@
 #include "check.h"
 
 enum {
-	LEAFB	= 12,			/* a leaf: 4096 blocks, one byte each */
+	LEAFB	= 12,			/* a leaf: 4096 blocks */
 	LEAFN	= 1 << LEAFB,
+	CODEB	= 2,			/* bits of a block's code */
+	PER	= 8 / CODEB,		/* codes per byte */
+	NPAL	= (1 << CODEB) - 1,	/* palette bytes; the last code escapes */
+	XCODE	= NPAL,
+	XMAX	= LEAFN / 32,		/* exceptions before a re-pick: 512 B */
 	FANB	= 9,			/* an inner node: 512 slots (4.5 KiB) */
 	FAN	= 1 << FANB,
 	MAXLVL	= (64 - LEAFB + FANB - 1) / FANB,
@@ -31,6 +46,20 @@ typedef struct Bnode {
 	void	*kid[FAN];		/* NULL: uniform, val[i] */
 	uint8_t	val[FAN];
 } Bnode;
+
+typedef struct Xent {
+	uint16_t	off;		/* block within the leaf */
+	uint8_t		v;
+} Xent;
+
+typedef struct Leaf {
+	uint8_t		code[LEAFN / PER];
+	uint8_t		pal[NPAL];
+	uint8_t		npal;		/* palette bytes in use */
+	uint16_t	nx, capx;
+	Xent		*x;		/* exceptions, by off */
+	uint8_t		*wide;		/* non-NULL: a byte per block, the rest unused */
+} Leaf;
 
 struct Bmap {
 	uint64_t	n;		/* blocks */
@@ -61,6 +90,14 @@ bmnew(uint64_t n)
 }
 
 static void
+freeleaf(Leaf *lf)
+{
+	free(lf->x);
+	free(lf->wide);
+	free(lf);
+}
+
+static void
 freenode(void *p, int l)
 {
 	Bnode *b = p;
@@ -68,9 +105,12 @@ freenode(void *p, int l)
 
 	if (p == NULL)
 		return;
-	if (l > 0)
-		for (i = 0; i < FAN; i++)
-			freenode(b->kid[i], l - 1);
+	if (l == 0) {
+		freeleaf(p);
+		return;
+	}
+	for (i = 0; i < FAN; i++)
+		freenode(b->kid[i], l - 1);
 	free(p);
 }
 
@@ -99,6 +139,196 @@ bmbytes(const Bmap *m)
 	return m->bytes;
 }
 
+/* ---- leaves ---- */
+
+static int
+getcode(const Leaf *lf, unsigned i)
+{
+	return (lf->code[i / PER] >> (i % PER * CODEB)) & XCODE;
+}
+
+static void
+setcode(Leaf *lf, unsigned i, int c)
+{
+	unsigned sh = i % PER * CODEB;
+
+	lf->code[i / PER] = (uint8_t)((lf->code[i / PER] & ~(XCODE << sh)) | c << sh);
+}
+
+/* The index of block i's exception, or where it would go. */
+static unsigned
+xfind(const Leaf *lf, unsigned i)
+{
+	unsigned lo = 0, hi = lf->nx, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (lf->x[mid].off < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static uint8_t
+leafget(const Leaf *lf, unsigned i)
+{
+	int c;
+
+	if (lf->wide != NULL)
+		return lf->wide[i];
+	c = getcode(lf, i);
+	return c != XCODE ? lf->pal[c] : lf->x[xfind(lf, i)].v;
+}
+
+/* Room for one more exception. */
+static int
+xgrow(Bmap *m, Leaf *lf)
+{
+	unsigned cap = lf->capx ? lf->capx * 2u : 16;
+	Xent *x;
+
+	if (lf->nx < lf->capx)
+		return 0;
+	if ((x = realloc(lf->x, cap * sizeof *x)) == NULL)
+		return -1;
+	m->bytes += (cap - lf->capx) * sizeof *x;
+	lf->x = x;
+	lf->capx = (uint16_t)cap;
+	return 0;
+}
+
+/* Give up on codes: a byte per block (crafted images only). */
+static int
+widen(Bmap *m, Leaf *lf, const uint8_t *v)
+{
+	if ((lf->wide = malloc(LEAFN)) == NULL)
+		return -1;
+	memcpy(lf->wide, v, LEAFN);
+	m->bytes += LEAFN - (uint64_t)lf->capx * sizeof(Xent);
+	free(lf->x);
+	lf->x = NULL;
+	lf->nx = lf->capx = 0;
+	return 0;
+}
+
+/* The three most common bytes of v[0, LEAFN) into pal. */
+static int
+pickpal(const uint8_t *v, uint8_t *pal)
+{
+	unsigned cnt[256] = {0}, i, k, best;
+	int n;
+
+	for (i = 0; i < LEAFN; i++)
+		cnt[v[i]]++;
+	for (n = 0; n < NPAL; n++) {
+		for (best = 0, k = 1; k < 256; k++)
+			if (cnt[k] > cnt[best])
+				best = k;
+		if (cnt[best] == 0)
+			break;
+		pal[n] = (uint8_t)best;
+		cnt[best] = 0;
+	}
+	return n;
+}
+
+/* Re-pick the palette from the leaf's bytes and recode it; widen it if
+ * even then more than half the exception budget is needed. */
+static int
+repick(Bmap *m, Leaf *lf)
+{
+	uint8_t v[LEAFN];
+	unsigned i, nx = 0;
+	int k, c;
+
+	for (i = 0; i < LEAFN; i++)
+		v[i] = leafget(lf, i);
+	lf->npal = (uint8_t)pickpal(v, lf->pal);
+	for (i = 0; i < LEAFN; i++) {
+		for (c = XCODE, k = 0; k < lf->npal; k++)
+			if (lf->pal[k] == v[i])
+				c = k;
+		nx += c == XCODE;
+	}
+	if (nx > XMAX / 2)
+		return widen(m, lf, v);
+	for (lf->nx = 0, i = 0; i < LEAFN; i++) {
+		for (c = XCODE, k = 0; k < lf->npal; k++)
+			if (lf->pal[k] == v[i])
+				c = k;
+		setcode(lf, i, c);
+		if (c == XCODE)
+			lf->x[lf->nx++] = (Xent){(uint16_t)i, v[i]};
+	}
+	return 0;
+}
+
+/* Block i's byte becomes v as an exception. */
+static int
+xset(Bmap *m, Leaf *lf, unsigned i, uint8_t v)
+{
+	unsigned j = xfind(lf, i);
+
+	if (getcode(lf, i) == XCODE) {
+		lf->x[j].v = v;
+		return 0;
+	}
+	if (xgrow(m, lf) < 0)
+		return -1;
+	memmove(lf->x + j + 1, lf->x + j, (lf->nx - j) * sizeof *lf->x);
+	lf->x[j] = (Xent){(uint16_t)i, v};
+	lf->nx++;
+	setcode(lf, i, XCODE);
+	return lf->nx > XMAX ? repick(m, lf) : 0;
+}
+
+static int
+leafset(Bmap *m, Leaf *lf, unsigned i, uint8_t v)
+{
+	unsigned j;
+	int k;
+
+	if (lf->wide != NULL) {
+		lf->wide[i] = v;
+		return 0;
+	}
+	for (k = 0; k < lf->npal && lf->pal[k] != v; k++)
+		;
+	if (k == lf->npal && k < NPAL)
+		lf->pal[lf->npal++] = v;
+	if (k == NPAL)
+		return xset(m, lf, i, v);
+	if (getcode(lf, i) == XCODE) {
+		j = xfind(lf, i);
+		memmove(lf->x + j, lf->x + j + 1, (lf->nx - j - 1) * sizeof *lf->x);
+		lf->nx--;
+	}
+	setcode(lf, i, k);
+	return 0;
+}
+
+/* Every byte of a leaf through (v & and) | or: the palette and the
+ * exceptions, not the codes. */
+static void
+leafall(Leaf *lf, uint8_t and, uint8_t or)
+{
+	unsigned i;
+
+	if (lf->wide != NULL) {
+		for (i = 0; i < LEAFN; i++)
+			lf->wide[i] = (uint8_t)((lf->wide[i] & and) | or);
+		return;
+	}
+	for (i = 0; i < lf->npal; i++)
+		lf->pal[i] = (uint8_t)((lf->pal[i] & and) | or);
+	for (i = 0; i < lf->nx; i++)
+		lf->x[i].v = (uint8_t)((lf->x[i].v & and) | or);
+}
+
+/* ---- the tree ---- */
+
 uint8_t
 bmget(const Bmap *m, uint64_t b)
 {
@@ -109,7 +339,7 @@ bmget(const Bmap *m, uint64_t b)
 
 	while (p != NULL) {
 		if (l == 0)
-			return ((uint8_t *)p)[b & (LEAFN - 1)];
+			return leafget(p, (unsigned)(b & (LEAFN - 1)));
 		nd = p;
 		i = (int)((b >> spanb(l - 1)) & (FAN - 1));
 		v = nd->val[i];
@@ -124,14 +354,15 @@ static void *
 split(Bmap *m, int l, uint8_t v)
 {
 	Bnode *nd;
-	uint8_t *lf;
+	Leaf *lf;
 	int i;
 
 	if (l == 0) {
-		if ((lf = malloc(LEAFN)) == NULL)
+		if ((lf = calloc(1, sizeof *lf)) == NULL)
 			return NULL;
-		memset(lf, v, LEAFN);
-		m->bytes += LEAFN;
+		lf->pal[0] = v;
+		lf->npal = 1;
+		m->bytes += sizeof *lf;
 		return lf;
 	}
 	if ((nd = malloc(sizeof *nd)) == NULL)
@@ -148,11 +379,31 @@ typedef struct Upd {
 	uint8_t		and, or;
 } Upd;
 
+/* Apply u to blocks [lo, hi) of the leaf at base. */
+static int
+leafupd(Bmap *m, Leaf *lf, uint64_t base, uint64_t lo, uint64_t hi, const Upd *u)
+{
+	uint64_t b;
+	uint8_t v;
+
+	if (lo == base && hi - base == LEAFN) {
+		leafall(lf, u->and, u->or);
+		return 0;
+	}
+	for (b = lo; b < hi; b++) {
+		v = leafget(lf, (unsigned)(b - base));
+		if (((v & u->and) | u->or) != v
+		    && leafset(m, lf, (unsigned)(b - base), (uint8_t)((v & u->and) | u->or)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Apply u to the slot (*pp, *pv) of level l covering [base, base + span). */
 static int
 update(Bmap *m, void **pp, uint8_t *pv, int l, uint64_t base, const Upd *u)
 {
-	uint64_t span = (uint64_t)1 << spanb(l), lo, hi, b;
+	uint64_t span = (uint64_t)1 << spanb(l), lo, hi;
 	uint8_t nv;
 	Bnode *nd;
 	int i;
@@ -174,14 +425,8 @@ update(Bmap *m, void **pp, uint8_t *pv, int l, uint64_t base, const Upd *u)
 		if ((*pp = split(m, l, *pv)) == NULL)
 			return -1;
 	}
-	if (l == 0) {
-		for (b = lo; b < hi; b++) {
-			uint8_t *c = (uint8_t *)*pp + (b - base);
-
-			*c = (uint8_t)((*c & u->and) | u->or);
-		}
-		return 0;
-	}
+	if (l == 0)
+		return leafupd(m, *pp, base, lo, hi, u);
 	nd = *pp;
 	span >>= FANB;
 	for (i = (int)((lo - base) / span); i < FAN && base + (uint64_t)i * span < hi; i++)
@@ -200,10 +445,10 @@ bmupdate(Bmap *m, uint64_t lo, uint64_t hi, uint8_t and, uint8_t or)
 	return update(m, &m->root, &m->rootval, m->top, 0, &u);
 }
 
-/* The byte of block b when a leaf holds it (the common case once the
- * neighbourhood differs), else NULL. */
-static uint8_t *
-leafbyte(Bmap *m, uint64_t b)
+/* The leaf holding block b, when there is one (the common case once
+ * the neighbourhood differs), else NULL. */
+static Leaf *
+leafof(Bmap *m, uint64_t b)
 {
 	Bnode *nd;
 	void *p = m->root;
@@ -214,40 +459,51 @@ leafbyte(Bmap *m, uint64_t b)
 		p = nd->kid[(b >> spanb(l - 1)) & (FAN - 1)];
 		l--;
 	}
-	return p == NULL ? NULL : (uint8_t *)p + (b & (LEAFN - 1));
+	return p;
 }
 
 int
 bmput(Bmap *m, uint64_t b, uint8_t v)
 {
-	uint8_t *c;
+	Leaf *lf;
+	unsigned i = (unsigned)(b & (LEAFN - 1));
 
-	if (b < m->n && (c = leafbyte(m, b)) != NULL) {
-		*c = v;
-		return 0;
-	}
+	if (b < m->n && (lf = leafof(m, b)) != NULL)
+		return leafget(lf, i) == v ? 0 : leafset(m, lf, i, v);
 	return bmupdate(m, b, b + 1, 0, v);
 }
 
 int
 bmor(Bmap *m, uint64_t b, uint8_t v)
 {
-	uint8_t *c;
+	Leaf *lf;
+	unsigned i = (unsigned)(b & (LEAFN - 1));
+	uint8_t o;
 
-	if (b < m->n && (c = leafbyte(m, b)) != NULL) {
-		*c |= v;
-		return 0;
+	if (b < m->n && (lf = leafof(m, b)) != NULL) {
+		o = leafget(lf, i);
+		return (o | v) == o ? 0 : leafset(m, lf, i, (uint8_t)(o | v));
 	}
 	return bmupdate(m, b, b + 1, 0xff, v);
+}
+
+/* The end of the run of v starting at block b, below end, in leaf lf. */
+static uint64_t
+leafrun(const Leaf *lf, uint64_t b, uint64_t end, uint8_t v)
+{
+	uint64_t e;
+
+	for (e = b + 1; e < end && leafget(lf, (unsigned)(e & (LEAFN - 1))) == v; e++)
+		;
+	return e;
 }
 
 uint8_t
 bmrun(const Bmap *m, uint64_t b, uint64_t hi, uint64_t *n)
 {
 	const Bnode *nd;
-	const uint8_t *lf;
 	void *p = m->root;
-	uint64_t end, e;
+	uint64_t end;
 	uint8_t v = m->rootval;
 	int l = m->top, i;
 
@@ -265,11 +521,8 @@ bmrun(const Bmap *m, uint64_t b, uint64_t hi, uint64_t *n)
 	if (end > hi || end == 0)
 		end = hi;
 	if (p != NULL) {
-		lf = p;
-		v = lf[b & (LEAFN - 1)];
-		for (e = b + 1; e < end && lf[e & (LEAFN - 1)] == v; e++)
-			;
-		end = e;
+		v = leafget(p, (unsigned)(b & (LEAFN - 1)));
+		end = leafrun(p, b, end, v);
 	}
 	*n = end > b ? end - b : 1;
 	return v;

@@ -753,6 +753,58 @@ test_bmaphuge(void)
 	bmfree(m);
 }
 
+/* A full map of N blocks like a full image's (data, with a tree node in
+ * every 17 and a log or deadlist block in every 701) costs at most 2 bits
+ * a block plus the leaves' and inner nodes' headers. */
+static void
+test_bmapfull(void)
+{
+	enum { N = 1 << 20, HDR = 64 };		/* HDR: per-leaf bookkeeping, generous */
+	const uint64_t leaves = N / 4096;
+	uint64_t b, len, data = 0, want = 0;
+	Bmap *m = bmnew(N);
+	uint8_t v;
+
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT_EQUAL(bmupdate(m, 0, N, 0, MAREA | MALLOC), 0);
+	for (b = 0; b < N; b++) {
+		v = b % 701 == 0 ? KLOG : b % 701 == 1 ? KDCHAIN | MDLIST : b % 17 == 0 ? KFNODE : KDATA;
+		CU_ASSERT_EQUAL_FATAL(bmor(m, b, v), 0);
+		want += v == KDATA;
+	}
+	CU_ASSERT(bmbytes(m) <= N / 4 + leaves * HDR + (64u << 10));
+	for (b = 0; b < N; b += len)
+		if ((bmrun(m, b, N, &len) & KMASK) == KDATA)
+			data += len;
+	CU_ASSERT_EQUAL(data, want);
+	CU_ASSERT_EQUAL(bmget(m, 701), MAREA | MALLOC | KLOG);
+	CU_ASSERT_EQUAL(bmget(m, 702), MAREA | MALLOC | KDCHAIN | MDLIST);
+	CU_ASSERT_EQUAL(bmget(m, 17 * 3), MAREA | MALLOC | KFNODE);
+	bmfree(m);
+}
+
+/* Every block its own byte, set and changed one by one: leaves fall back
+ * to a byte per block and still agree with a flat array. */
+static void
+test_bmapvaried(void)
+{
+	enum { N = 20000 };
+	uint8_t *ref = calloc(N, 1);
+	uint64_t x = 99, b, i;
+	Bmap *m = bmnew(N);
+
+	CU_ASSERT_FATAL(ref != NULL && m != NULL);
+	for (i = 0; i < 4 * N; i++) {
+		b = rnd(&x) % N;
+		ref[b] = (uint8_t)(i % 5 == 0 ? rnd(&x) : ref[b] | (1u << (i % 8)));
+		CU_ASSERT_EQUAL_FATAL(i % 5 == 0 ? bmput(m, b, ref[b]) : bmor(m, b, (uint8_t)(1u << (i % 8))), 0);
+	}
+	CU_ASSERT(sameruns(m, ref, N));
+	CU_ASSERT(bmbytes(m) <= (uint64_t)N * 2);
+	bmfree(m);
+	free(ref);
+}
+
 /* Check path with -E nodata: the status, the statistics in *st. */
 static int
 checknodata(const char *path, Res *r, GefsCheckStats *st)
@@ -1148,6 +1200,8 @@ suite_check(void)
 	    !CU_add_test(s, "metadata only (-E nodata)", test_nodata) ||
 	    !CU_add_test(s, "block map operations", test_bmapops) ||
 	    !CU_add_test(s, "block map of 2^46 blocks", test_bmaphuge) ||
+	    !CU_add_test(s, "block map of a full image: 2 bits a block", test_bmapfull) ||
+	    !CU_add_test(s, "block map with varied bytes", test_bmapvaried) ||
 	    !CU_add_test(s, "cancel", test_cancel) ||
 	    !CU_add_test(s, "device shorter than the file system", test_short) ||
 	    !CU_add_test(s, "not a GEFS image", test_notgefs) ||
