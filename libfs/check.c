@@ -1154,6 +1154,7 @@ teardown(Check *ck)
 	free(ck->logbad);
 	free(ck->ids);
 	ckrelease(ck, false);
+	ckconffree(ck);
 	bmfree(ck->map);
 	bmfree(ck->cur);
 	free(ck->sbblk[0]);
@@ -1196,7 +1197,7 @@ gefs_check(const char *path, const GefsCheckOpts *o, GefsCheckStats *st, GefsErr
 			goto out;
 		if (ck.committed)
 			dropfixes(&ck);	/* the commit rewrote both copies of everything */
-		if (applyfixes(&ck) < 0)
+		if (applyfixes(&ck) < 0 || ckconffix(&ck) < 0)
 			goto out;
 		st->passtime[GEFS_CKPFIX] = now() - t0;
 		if (getrusage(RUSAGE_SELF, &ru) == 0)

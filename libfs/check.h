@@ -57,6 +57,8 @@ enum {
 	PR_SBSHORT, PR_RPUNSAFE, PR_SNKEEP, PR_CFABORT, PR_CFABORTFS,
 	/* crash remnants: what an interrupted commit leaves by design (§15.3) */
 	PR_CRSB, PR_CRHDR, PR_CRFTR, PR_CRLOGNEW, PR_CRLOGTORN, PR_CRLOGCUT,
+	/* ckconf.c */
+	PR_CFABORTSN,
 	NPROBLEM
 };
 
@@ -161,6 +163,8 @@ typedef struct Check {
 	size_t		nheld;
 	bool		snapfix;	/* the snapshot tree is to be rewritten */
 	bool		committed;	/* the repair commit was made */
+	char		**cflabel;	/* ckconf.c: mutable labels whose retain to mend */
+	size_t		ncflabel;
 	uint8_t		*logbad;	/* per arena: its log had errors */
 	uint64_t	maxqid;		/* largest qid path in use (anyqid) */
 	bool		anyqid;
@@ -248,9 +252,16 @@ HIDDEN void ckrepoint(Check *ck, Labelrec *l);
 HIDDEN bool cklabelfix(Check *ck, GefsKv *kv, GefsLabel *l, uint8_t *v);
 
 /* ckconf.c */
-/* Check a Kconf pair: a retain value the reference cannot parse is
- * reported (CF0001 ignored by it, CF0003/CF0004 it aborts). */
-HIDDEN void ckretain(Check *ck, const char *where, const GefsKv *kv, bool snaptree);
+/* Check a Kconf pair of the snapshot tree or of the tree of snapshot gen:
+ * a retain value the reference cannot parse is reported (CF0001 ignored
+ * by it, CF0003/CF0004/CF0005 it aborts); CF0004 (a mutable label's
+ * tree) is repaired after the repair commit by ckconffix. */
+HIDDEN void ckretain(Check *ck, const char *where, const GefsKv *kv, bool snaptree, uint64_t gen);
+/* After the repair commit (ck->committed): mend the retain values of the
+ * labels CF0004 was repaired in, through the edit session and its own
+ * commit, on the device the check holds locked.  0, or -1 with ck->e. */
+HIDDEN int ckconffix(Check *ck);
+HIDDEN void ckconffree(Check *ck);
 /* The repair commit's rewrite of a snapshot-tree pair kv (its value in
  * storage the caller owns): a retain value the reference aborts on loses
  * its bad items, in place; false: nothing valid is left, drop the pair. */

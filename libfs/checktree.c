@@ -34,7 +34,7 @@ typedef struct Walk {
 	struct Amap	*nodes;		/* file-tree node -> gen of its first pointer */
 } Walk;
 
-static void checkconf(Check *ck, const char *where, const GefsKv *kv);
+static void checkconf(Check *ck, const char *where, const GefsKv *kv, uint64_t gen);
 static const char SNAPTREE[] = "snapshot tree";	/* checkconf's where for it */
 
 /* An open-addressing map from block address to a value (deadlist
@@ -630,14 +630,14 @@ adddl(Check *ck, const GefsKv *kv)
  * (ckconf.c; the reference aborts on some malformed values); other names
  * are ignored by the reference. */
 static void
-checkconf(Check *ck, const char *where, const GefsKv *kv)
+checkconf(Check *ck, const char *where, const GefsKv *kv, uint64_t gen)
 {
 	if (kv->nk != 7 || memcmp(kv->k + 1, "retain", 6) != 0) {
 		ckreport(ck, PR_CFUNKNOWN, GEFS_NONE, "%s: configuration entry \"%.*s\" is not used by the reference",
 			where, (int)(kv->nk - 1), (const char *)kv->k + 1);
 		return;
 	}
-	ckretain(ck, where, kv, strcmp(where, SNAPTREE) == 0);
+	ckretain(ck, where, kv, strcmp(where, SNAPTREE) == 0, gen);
 }
 
 static void
@@ -662,7 +662,7 @@ collect(Check *ck)
 			else if (kv.k[0] == GEFS_KDLIST)
 				adddl(ck, &kv);
 			else if (kv.k[0] == GEFS_KCONF)
-				checkconf(ck, SNAPTREE, &kv);
+				checkconf(ck, SNAPTREE, &kv, 0);
 		}
 	if (rc < 0)
 		ckreport(ck, PR_SNTREE, ck->fs->sb.snapaddr, "snapshot tree: %s", gefs_errmsg(ck->fs));
@@ -1097,7 +1097,7 @@ namespace(Check *ck, Walk *w, GefsTree *t)
 			else if (k.type == GEFS_KUP)
 				nsup(&ns, &kv, &k);
 			else if (k.type == GEFS_KCONF)
-				checkconf(ck, w->name, &kv);
+				checkconf(ck, w->name, &kv, w->gen);
 		}
 	gefs_scanfree(s);
 	if (rc < 0)

@@ -6,11 +6,17 @@
  * CF0001) but aborts when it mounts a label whose retain has an item
  * without its unit letter (an error).  In the snapshot tree that error is
  * repaired by the commit's new snapshot tree (CF0003: the bad items are
- * dropped, or the whole entry when none is left); in a file-system tree
- * it is not (CF0004): the repair commit writes no file-system tree (the
- * nodes are shared with other snapshots and their deaths would have to
- * be accounted in deadlists).
+ * dropped, or the whole entry when none is left).  In the tree a mutable
+ * label points at (CF0004) the same mending goes through the edit
+ * session (gefs_setconf) and its own commit, made right after the repair
+ * commit on the device the check holds locked: the session copies the
+ * path to the entry and accounts the old nodes in deadlists as any edit
+ * does.  A crash between the two commits leaves the repair commit made
+ * and CF0004 for the next run.  The tree of a snapshot no mutable label
+ * points at (CF0005) is immutable and left.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "internal.h"
 #include "check.h"
@@ -90,8 +96,57 @@ isretain(const GefsKv *kv)
 	return kv->nk == 7 && kv->k[0] == GEFS_KCONF && memcmp(kv->k + 1, "retain", 6) == 0;
 }
 
+/* The mutable label pointing at snapshot gen, or NULL. */
+static const char *
+mutlabel(Check *ck, uint64_t gen)
+{
+	size_t i;
+
+	for (i = 0; i < ck->nlabel; i++)
+		if (ck->label[i].gen == gen && (ck->label[i].flags & GEFS_LMUT) && ck->label[i].name != NULL)
+			return ck->label[i].name;
+	return NULL;
+}
+
+/* Remember label for ckconffix (out of memory: the check stops). */
+static void
+wantfix(Check *ck, const char *label)
+{
+	char **n, *s;
+	size_t i;
+
+	for (i = 0; i < ck->ncflabel; i++)
+		if (strcmp(ck->cflabel[i], label) == 0)
+			return;
+	n = realloc(ck->cflabel, (ck->ncflabel + 1) * sizeof *n);
+	if (n != NULL)
+		ck->cflabel = n;
+	if (n == NULL || (s = strdup(label)) == NULL) {
+		gefs_seterr(ck->e, ENOMEM, "check: out of memory");
+		ck->stop = true;
+		return;
+	}
+	ck->cflabel[ck->ncflabel++] = s;
+}
+
+/* An item the reference aborts on, in the tree of snapshot gen. */
+static void
+abortfs(Check *ck, const char *where, const GefsKv *kv, size_t bad, uint64_t gen)
+{
+	const char *l = mutlabel(ck, gen);
+
+	if (l == NULL)
+		ckreport(ck, PR_CFABORTSN, GEFS_NONE,
+			"%s: retain \"%.*s\": item at byte %zu has no unit letter m, h or d: the reference aborts mounting a label that uses it; no mutable label points at the snapshot: its tree is not rewritten",
+			where, (int)kv->nv, (const char *)kv->v, bad);
+	else if (ckfixproblem(ck, PR_CFABORTFS, GEFS_NONE,
+		"%s: retain \"%.*s\": item at byte %zu has no unit letter m, h or d: the reference aborts mounting label \"%s\" (drop the bad items)",
+		where, (int)kv->nv, (const char *)kv->v, bad, l))
+		wantfix(ck, l);
+}
+
 void
-ckretain(Check *ck, const char *where, const GefsKv *kv, bool snaptree)
+ckretain(Check *ck, const char *where, const GefsKv *kv, bool snaptree, uint64_t gen)
 {
 	size_t bad = 0;
 	int f;
@@ -101,11 +156,12 @@ ckretain(Check *ck, const char *where, const GefsKv *kv, bool snaptree)
 	if (f == RTLOG)
 		ckreport(ck, PR_CFRETAIN, GEFS_NONE, "%s: retain \"%.*s\": bad item at byte %zu (want [count]@[interval]m|h|d); the reference ignores it",
 			where, (int)kv->nv, (const char *)kv->v, bad);
+	else if (snaptree)
+		ckreport(ck, PR_CFABORT, GEFS_NONE,
+			"%s: retain \"%.*s\": item at byte %zu has no unit letter m, h or d: the reference aborts mounting a label that uses it (drop the bad items)",
+			where, (int)kv->nv, (const char *)kv->v, bad);
 	else
-		ckreport(ck, snaptree ? PR_CFABORT : PR_CFABORTFS, GEFS_NONE,
-			"%s: retain \"%.*s\": item at byte %zu has no unit letter m, h or d: the reference aborts mounting a label that uses it%s",
-			where, (int)kv->nv, (const char *)kv->v, bad,
-			snaptree ? " (drop the bad items)" : "; the repair cannot rewrite a file-system tree");
+		abortfs(ck, where, kv, bad, gen);
 }
 
 bool
@@ -119,4 +175,59 @@ ckretainfix(GefsKv *kv)
 	parse(v, kv->nv, &bad, v, &n);
 	kv->nv = (uint16_t)n;
 	return n > 0;
+}
+
+enum { CONFVALMAX = 127 };	/* the longest value gefs_setconf writes (§9.9) */
+
+/* Mend label's retain in the session of fs: its good items, or no entry. */
+static int
+mendlabel(Gefs *fs, const char *label)
+{
+	char v[GEFS_INLMAX + 1];
+	size_t bad, n;
+
+	if (gefs_getconf(fs, label, "retain", v, sizeof v) < 0)
+		return -1;
+	if (parse((const uint8_t *)v, strlen(v), &bad, NULL, NULL) != RTABORT)
+		return 0;	/* already mended (labels sharing a tree) */
+	parse((const uint8_t *)v, strlen(v), &bad, (uint8_t *)v, &n);
+	v[n] = 0;
+	return gefs_setconf(fs, label, "retain", n > 0 && n <= CONFVALMAX ? v : NULL);
+}
+
+int
+ckconffix(Check *ck)
+{
+	Gefs *fs;
+	size_t i;
+	int rc = -1;
+
+	if (ck->ncflabel == 0 || !ck->committed)
+		return 0;
+	if ((fs = calloc(1, sizeof *fs)) == NULL)
+		return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
+	gefs_defopts(&fs->opts);
+	fs->opts.rdwr = true;
+	fs->dev = ck->fs->dev;	/* the check's, locked: closed by the check */
+	if (fsload(fs) == 0) {
+		for (i = 0; i < ck->ncflabel && (rc = mendlabel(fs, ck->cflabel[i])) == 0; i++)
+			;
+		if (rc == 0)
+			rc = gefs_commit(fs);
+	}
+	if (rc < 0)
+		gefs_seterr(ck->e, fs->err.code ? fs->err.code : EIO, "retain repair (CF0004): %s", fs->err.msg);
+	fs->dev = NULL;
+	gefs_close(fs);
+	return rc;
+}
+
+void
+ckconffree(Check *ck)
+{
+	size_t i;
+
+	for (i = 0; i < ck->ncflabel; i++)
+		free(ck->cflabel[i]);
+	free(ck->cflabel);
 }

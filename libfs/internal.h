@@ -451,6 +451,7 @@ struct Edit {
 /* session.c: set up / tear down the edit state of a rdwr handle (called
  * by gefs_open and gefs_close). */
 HIDDEN int editopen(Gefs *fs);
+HIDDEN int fsload(Gefs *fs);	/* load.c: gefs_open on an open fs->dev */
 /* A generation for a new snapshot record: the open generation first,
  * then fresh ones (sb.nextgen is raised past them by the commit). */
 HIDDEN uint64_t drawgen(Gefs *fs);

@@ -478,23 +478,30 @@ gefs_open(const char *path, const GefsOpts *o, GefsErr *e)
 	if (fs->opts.cachesz == 0)
 		fs->opts.cachesz = DEFCACHE;
 	fs->dev = devopen(path, fs->opts.rdwr ? 0 : DEV_RDONLY, &fs->err);
-	if (fs->dev == NULL)
-		goto fail;
+	if (fs->dev == NULL || fsload(fs) < 0) {
+		if (e != NULL)
+			*e = fs->err;
+		gefs_close(fs);
+		return NULL;
+	}
+	return fs;
+}
+
+/* Everything gefs_open does once fs->dev is open: the cache, the
+ * superblock, the arenas, the edit session. */
+int
+fsload(Gefs *fs)
+{
+	if (fs->opts.cachesz == 0)
+		fs->opts.cachesz = DEFCACHE;
 	fs->cache = cachenew(fs->dev, fs->opts.cachesz, &fs->err);
 	if (fs->cache == NULL)
-		goto fail;
-	if (loadsb(fs) < 0 || loadarenas(fs) < 0) {
-		gefs_wraperr(&fs->err, "%s", path);
-		goto fail;
-	}
+		return -1;
+	if (loadsb(fs) < 0 || loadarenas(fs) < 0)
+		return gefs_wraperr(&fs->err, "%s", devpath(fs->dev));
 	if (fs->opts.rdwr && editopen(fs) < 0)
-		goto fail;
-	return fs;
-fail:
-	if (e != NULL)
-		*e = fs->err;
-	gefs_close(fs);
-	return NULL;
+		return -1;
+	return 0;
 }
 
 void

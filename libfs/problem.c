@@ -161,7 +161,8 @@ static const GefsProblem tab[NPROBLEM] = {
 	[PR_SBSHORT]	= {"SB0017", E, NOFIX, "device smaller than the file system (truncated image)"},
 	[PR_RPUNSAFE]	= {"RP0002", E, NOFIX, "repair not written: its target block is in use"},
 	[PR_CFABORT]	= {"CF0003", E, COMMIT, "retain value the reference aborts on (item without unit letter), snapshot tree"},
-	[PR_CFABORTFS]	= {"CF0004", E, NOFIX, "retain value the reference aborts on (item without unit letter), file-system tree"},
+	[PR_CFABORTFS]	= {"CF0004", E, COMMIT, "retain value the reference aborts on (item without unit letter), tree of a mutable label"},
+	[PR_CFABORTSN]	= {"CF0005", E, NOFIX, "retain value the reference aborts on (item without unit letter), tree of a snapshot no mutable label points at"},
 	[PR_SNKEEP]	= {"SN0030", E, NOFIX, "label adm, empty or main names a missing snapshot and no snapshot fits it: kept"},
 
 	/* Crash remnants: not corruption — the image loads as the old or the

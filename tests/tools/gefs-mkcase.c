@@ -423,7 +423,7 @@ static const Case cases[] = {
 	{"warn_file_past_eof",	fileshort,	NULL},
 	{"warn_retain_syntax",	badretain,	NULL},
 	{"retain_snaptree_abort", abortretainst, NULL},
-	{"unfixable_retain_filetree", abortretain, NULL},
+	{"retain_filetree_abort", abortretain, NULL},
 	{"unfixable_file_nokup", filenokup,	NULL},
 	{"unfixable_file_dupqid", filedupqid,	NULL},
 	{"unfixable_leaf_hash",	NULL,		leafbad},

@@ -354,6 +354,17 @@ conf(Gefs *fs, void *arg)
 	return dmtree(fs, "main", NULL, NULL, &kv);
 }
 
+static int
+snap1conf(Gefs *fs, void *arg)
+{
+	const char **nv = arg;
+	uint8_t k[GEFS_KEYMAX];
+	GefsKv kv = {k, 0, (const uint8_t *)nv[1], (uint16_t)strlen(nv[1])};
+
+	kv.nk = (uint16_t)gefs_packconfkey(k, nv[0], strlen(nv[0]));
+	return dmtree(fs, "snap1", NULL, NULL, &kv);
+}
+
 static void test_sharegen(void) { found(sharegen, NULL, "ND0017", 1); }
 static void test_baduid(void) { found(baduid, NULL, "US0004", 2); }
 
@@ -366,9 +377,73 @@ test_retain(void)
 	const char *logged[2] = {"retain", "60@m 24h"};
 
 	found(conf, good, "CF", 0);
-	found(conf, bad, "CF0004", 1);	/* in main: not repaired */
+	found(conf, bad, "CF0004", 1);	/* in main: repaired (test_retainfs) */
 	found(conf, logged, "CF0001", 1);	/* the reference only logs it */
 	found(conf, unk, "CF", 0);	/* a note */
+}
+
+/* The retain value in label's tree ("" when absent) and the root of
+ * every other label's tree, concatenated into roots. */
+static void
+labelstate(const char *path, const char *label, char *val, size_t n, char *roots, size_t nr)
+{
+	static const char *all[] = {"adm", "empty", "snap1", "main"};
+	const GefsSnap *s;
+	GefsTree *t;
+	GefsErr e;
+	Gefs *fs;
+	size_t i, o = 0;
+
+	val[0] = roots[0] = 0;
+	if ((fs = gefs_open(path, NULL, &e)) == NULL)
+		return;
+	if (gefs_getconf(fs, label, "retain", val, n) < 0)
+		val[0] = 0;
+	for (i = 0; i < sizeof all / sizeof all[0]; i++) {
+		if (strcmp(all[i], label) == 0 || (t = gefs_opentree(fs, all[i])) == NULL)
+			continue;
+		s = gefs_treesnap(t);
+		o += (size_t)snprintf(roots + o, nr - o, "%s %lld 0x%016llx 0x%016llx; ", all[i], (long long)s->gen,
+			(unsigned long long)s->root.addr, (unsigned long long)s->root.hash);
+		gefs_closetree(t);
+	}
+	gefs_close(fs);
+}
+
+/* A retain value main's tree holds that the reference aborts on: -y
+ * mends it through an edit commit (the good items kept), the second run
+ * is clean and the other labels' trees are untouched.  In an immutable
+ * snapshot's tree (snap1) it is CF0005 and left. */
+static void
+test_retainfs(void)
+{
+	const char *bad[2] = {"retain", "60@m 5@ 2@d"}, *gone[2] = {"retain", "5@"};
+	char path[256], val[GEFS_INLMAX + 1], roots[512], roots2[512];
+	Run r;
+
+	repaired(conf, bad, "CF0004", false);
+	CU_ASSERT_FATAL(damaged(path, sizeof path, conf, bad) == 0);
+	labelstate(path, "main", val, sizeof val, roots, sizeof roots);
+	CU_ASSERT_STRING_EQUAL(val, "60@m 5@ 2@d");
+	CU_ASSERT_EQUAL(check(path, GEFS_CKYES, false).status, 1);
+	labelstate(path, "main", val, sizeof val, roots2, sizeof roots2);
+	CU_ASSERT_STRING_EQUAL(val, "60@m 2@d");
+	CU_ASSERT_STRING_EQUAL(roots, roots2);
+	CU_ASSERT(strstr(roots, "snap1") != NULL && strstr(roots, "adm") != NULL);
+	unlink(path);
+	/* nothing valid left: the entry goes */
+	CU_ASSERT_FATAL(damaged(path, sizeof path, conf, gone) == 0);
+	CU_ASSERT_EQUAL(check(path, GEFS_CKYES, false).status, 1);
+	labelstate(path, "main", val, sizeof val, roots2, sizeof roots2);
+	CU_ASSERT_STRING_EQUAL(val, "");
+	CU_ASSERT_EQUAL(check(path, GEFS_CKNONE, false).status, 0);
+	unlink(path);
+	/* an immutable snapshot's tree: reported, not repaired */
+	CU_ASSERT_FATAL(damaged(path, sizeof path, snap1conf, bad) == 0);
+	r = check(path, GEFS_CKYES, false);
+	CU_ASSERT(strstr(r.codes, "CF0005") != NULL);
+	CU_ASSERT_EQUAL(r.status, 4);
+	unlink(path);
 }
 
 /* A retain value in the snapshot tree that the reference aborts on: -y
@@ -501,6 +576,7 @@ suite_repair(void)
 	|| !CU_add_test(s, "undefined user ids", test_baduid)
 	|| !CU_add_test(s, "retain syntax", test_retain)
 	|| !CU_add_test(s, "retain repaired in the snapshot tree", test_retainfix)
+	|| !CU_add_test(s, "retain repaired in a mutable label's tree", test_retainfs)
 	|| !CU_add_test(s, "lost adm label re-pointed", test_lostadm)
 	|| !CU_add_test(s, "lost main label re-pointed", test_lostmain)
 	|| !CU_add_test(s, "lost adm label, nothing fits", test_lostnone))
