@@ -36,6 +36,7 @@ enum {
 	PER	= 8 / CODEB,		/* codes per byte */
 	NPAL	= (1 << CODEB) - 1,	/* palette bytes; the last code escapes */
 	XCODE	= NPAL,
+	ADDPAL	= -1,			/* leafupd: a palette byte to add */
 	XMAX	= LEAFN / 32,		/* exceptions before a re-pick: 512 B */
 	FANB	= 9,			/* an inner node: 512 slots (4.5 KiB) */
 	FAN	= 1 << FANB,
@@ -234,32 +235,44 @@ pickpal(const uint8_t *v, uint8_t *pal)
 	return n;
 }
 
+/* The leaf's bytes into v: codes through the palette, exceptions (sorted
+ * by block) in one pass. */
+static void
+leafbytes(const Leaf *lf, uint8_t *v)
+{
+	unsigned i, j = 0;
+	int c;
+
+	for (i = 0; i < LEAFN; i++) {
+		c = getcode(lf, i);
+		if (c != XCODE)
+			v[i] = lf->pal[c];
+		else if (j < lf->nx && lf->x[j].off == i)
+			v[i] = lf->x[j++].v;
+	}
+}
+
 /* Re-pick the palette from the leaf's bytes and recode it; widen it if
  * even then more than half the exception budget is needed. */
 static int
 repick(Bmap *m, Leaf *lf)
 {
-	uint8_t v[LEAFN];
+	uint8_t v[LEAFN], code[256];
 	unsigned i, nx = 0;
-	int k, c;
+	int k;
 
-	for (i = 0; i < LEAFN; i++)
-		v[i] = leafget(lf, i);
+	leafbytes(lf, v);
 	lf->npal = (uint8_t)pickpal(v, lf->pal);
-	for (i = 0; i < LEAFN; i++) {
-		for (c = XCODE, k = 0; k < lf->npal; k++)
-			if (lf->pal[k] == v[i])
-				c = k;
-		nx += c == XCODE;
-	}
+	memset(code, XCODE, sizeof code);
+	for (k = lf->npal - 1; k >= 0; k--)
+		code[lf->pal[k]] = (uint8_t)k;
+	for (i = 0; i < LEAFN; i++)
+		nx += code[v[i]] == XCODE;
 	if (nx > XMAX / 2)
 		return widen(m, lf, v);
 	for (lf->nx = 0, i = 0; i < LEAFN; i++) {
-		for (c = XCODE, k = 0; k < lf->npal; k++)
-			if (lf->pal[k] == v[i])
-				c = k;
-		setcode(lf, i, c);
-		if (c == XCODE)
+		setcode(lf, i, code[v[i]]);
+		if (code[v[i]] == XCODE)
 			lf->x[lf->nx++] = (Xent){(uint16_t)i, v[i]};
 	}
 	return 0;
@@ -327,6 +340,30 @@ leafall(Leaf *lf, uint8_t and, uint8_t or)
 		lf->x[i].v = (uint8_t)((lf->x[i].v & and) | or);
 }
 
+/* Block i's byte v becomes (v & and) | or: when v and the result are
+ * both palette bytes, only the code changes (the common case). */
+static int
+leafop(Bmap *m, Leaf *lf, unsigned i, uint8_t and, uint8_t or)
+{
+	uint8_t o, n;
+	int c, k;
+
+	if (lf->wide == NULL && (c = getcode(lf, i)) != XCODE) {
+		o = lf->pal[c];
+		n = (uint8_t)((o & and) | or);
+		if (n == o)
+			return 0;
+		for (k = 0; k < lf->npal; k++)
+			if (lf->pal[k] == n) {
+				setcode(lf, i, k);
+				return 0;
+			}
+	}
+	o = leafget(lf, i);
+	n = (uint8_t)((o & and) | or);
+	return n == o ? 0 : leafset(m, lf, i, n);
+}
+
 /* ---- the tree ---- */
 
 uint8_t
@@ -374,27 +411,67 @@ split(Bmap *m, int l, uint8_t v)
 	return nd;
 }
 
+static Leaf *leafof(Bmap *m, uint64_t b);
+
 typedef struct Upd {
 	uint64_t	lo, hi;
 	uint8_t		and, or;
 } Upd;
 
-/* Apply u to blocks [lo, hi) of the leaf at base. */
+/* Apply u to blocks [lo, hi) of the leaf at base; blocks whose palette
+ * byte u leaves as it is are passed over by their code. */
+/* For each palette entry c, the code its bytes take under u: c itself
+ * when u leaves it, the entry of the new byte (added when there is
+ * room), or XCODE: an exception, the slow way. */
+static void
+palmap(Leaf *lf, const Upd *u, int *to)
+{
+	uint8_t nv;
+	int c, k;
+
+	for (c = 0; c < NPAL; c++) {
+		to[c] = XCODE;
+		if (lf->wide != NULL || c >= lf->npal)
+			continue;
+		nv = (uint8_t)((lf->pal[c] & u->and) | u->or);
+		for (k = 0; k < lf->npal && lf->pal[k] != nv; k++)
+			;
+		if (k < lf->npal)
+			to[c] = k;
+		else if (k < NPAL)
+			to[c] = ADDPAL;	/* added when a block needs it */
+	}
+}
+
 static int
 leafupd(Bmap *m, Leaf *lf, uint64_t base, uint64_t lo, uint64_t hi, const Upd *u)
 {
-	uint64_t b;
+	int to[NPAL], c;
+	unsigned i;
 	uint8_t v;
 
 	if (lo == base && hi - base == LEAFN) {
 		leafall(lf, u->and, u->or);
 		return 0;
 	}
-	for (b = lo; b < hi; b++) {
-		v = leafget(lf, (unsigned)(b - base));
-		if (((v & u->and) | u->or) != v
-		    && leafset(m, lf, (unsigned)(b - base), (uint8_t)((v & u->and) | u->or)) < 0)
+	palmap(lf, u, to);
+	for (i = (unsigned)(lo - base); i < hi - base; i++) {
+		if (lf->wide == NULL && (c = getcode(lf, i)) != XCODE && to[c] != XCODE) {
+			if (to[c] == ADDPAL) {
+				lf->pal[lf->npal] = (uint8_t)((lf->pal[c] & u->and) | u->or);
+				to[c] = lf->npal++;
+				palmap(lf, u, to);	/* other entries may map to it too */
+			}
+			if (to[c] != c)
+				setcode(lf, i, to[c]);
+			continue;
+		}
+		v = leafget(lf, i);
+		if (((v & u->and) | u->or) == v)
+			continue;
+		if (leafset(m, lf, i, (uint8_t)((v & u->and) | u->or)) < 0)
 			return -1;
+		palmap(lf, u, to);	/* the palette may have grown or been re-picked */
 	}
 	return 0;
 }
@@ -440,8 +517,12 @@ bmupdate(Bmap *m, uint64_t lo, uint64_t hi, uint8_t and, uint8_t or)
 {
 	Upd u = {lo, hi > m->n ? m->n : hi, and, or};
 
+	Leaf *lf;
+
 	if (u.lo >= u.hi)
 		return 0;
+	if (u.hi - u.lo == 1 && (lf = leafof(m, lo)) != NULL)	/* the common single block */
+		return leafop(m, lf, (unsigned)(lo & (LEAFN - 1)), and, or);
 	return update(m, &m->root, &m->rootval, m->top, 0, &u);
 }
 
@@ -466,10 +547,9 @@ int
 bmput(Bmap *m, uint64_t b, uint8_t v)
 {
 	Leaf *lf;
-	unsigned i = (unsigned)(b & (LEAFN - 1));
 
 	if (b < m->n && (lf = leafof(m, b)) != NULL)
-		return leafget(lf, i) == v ? 0 : leafset(m, lf, i, v);
+		return leafop(m, lf, (unsigned)(b & (LEAFN - 1)), 0, v);
 	return bmupdate(m, b, b + 1, 0, v);
 }
 
@@ -477,24 +557,36 @@ int
 bmor(Bmap *m, uint64_t b, uint8_t v)
 {
 	Leaf *lf;
-	unsigned i = (unsigned)(b & (LEAFN - 1));
-	uint8_t o;
 
-	if (b < m->n && (lf = leafof(m, b)) != NULL) {
-		o = leafget(lf, i);
-		return (o | v) == o ? 0 : leafset(m, lf, i, (uint8_t)(o | v));
-	}
+	if (b < m->n && (lf = leafof(m, b)) != NULL)
+		return leafop(m, lf, (unsigned)(b & (LEAFN - 1)), 0xff, v);
 	return bmupdate(m, b, b + 1, 0xff, v);
 }
 
-/* The end of the run of v starting at block b, below end, in leaf lf. */
+/* The end of the run of v starting at block b, below end, in leaf lf:
+ * while the code is a palette entry, whole bytes of four equal codes at
+ * a time. */
 static uint64_t
 leafrun(const Leaf *lf, uint64_t b, uint64_t end, uint8_t v)
 {
-	uint64_t e;
+	uint64_t e = b + 1;
+	unsigned i;
+	int c;
 
-	for (e = b + 1; e < end && leafget(lf, (unsigned)(e & (LEAFN - 1))) == v; e++)
-		;
+	if (lf->wide != NULL || (c = getcode(lf, (unsigned)(b & (LEAFN - 1)))) == XCODE) {
+		while (e < end && leafget(lf, (unsigned)(e & (LEAFN - 1))) == v)
+			e++;
+		return e;
+	}
+	for (; e < end; e++) {
+		i = (unsigned)(e & (LEAFN - 1));
+		if (i % PER == 0 && end - e >= PER && lf->code[i / PER] == (uint8_t)(c * 0x55)) {
+			e += PER - 1;
+			continue;
+		}
+		if (getcode(lf, i) != c)
+			break;
+	}
 	return e;
 }
 
