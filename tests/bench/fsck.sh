@@ -14,7 +14,8 @@
 # compare with e2fsck -fn, which reads no data either); the peers get the
 # same files.
 # Usage: tests/bench/fsck.sh [BUILD_DIR]   (reference images from $GEFS_SHARED
-# or ../shared when present)
+# or ../shared when present; bounded: GEFS_BENCH_MIB=64 for one small
+# image, a few seconds)
 set -euo pipefail
 bin=${1:-build}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,16 +23,21 @@ shared=${GEFS_SHARED:-$top/../shared}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/gefs-bench-fsck.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 
-# measure NAME USEDBYTES CMD...: print time, MiB/s and RSS of one run
-# (wall time in ns: time(1) rounds to 10 ms; it gives the max RSS)
+# measure NAME USEDBYTES CMD...: print wall time, CPU time (user+sys: the
+# figure to trust on a loaded machine), MiB/s, files/s (when $files is
+# set) and max RSS of one run (wall time in ns: time(1) rounds to 10 ms;
+# it gives the CPU times and the max RSS)
+files=
 measure() {
 	local name=$1 used=$2 t0 t1
 	shift 2
 	t0=$(date +%s%N)
-	/usr/bin/time -o "$dir/time" -f '%M' "$@" >/dev/null 2>&1 || true
+	/usr/bin/time -o "$dir/time" -f '%M %U %S' "$@" >/dev/null 2>&1 || true
 	t1=$(date +%s%N)
-	awk -v n="$name" -v a="$t0" -v b="$t1" -v r="$(tail -1 "$dir/time")" -v u="$used" \
-		'BEGIN { t = (b - a) / 1e9; printf "%-34s %8.3f s %9.1f MiB/s %8.1f MiB RSS\n", n, t, u / 1048576 / t, r / 1024 }'
+	awk -v n="$name" -v a="$t0" -v b="$t1" -v r="$(tail -1 "$dir/time")" -v u="$used" -v f="$files" \
+		'BEGIN { t = (b - a) / 1e9; split(r, m, " ");
+		printf "%-46s %8.3f s %6.3f s cpu %9.1f MiB/s %9s files/s %8.1f MiB RSS\n", n, t, m[2] + m[3],
+			u / 1048576 / t, f == "" ? "-" : sprintf("%.0f", f / t), m[1] / 1024 }'
 }
 
 # blocks allocated in a gefs image, from gefs-fsck's summary line
@@ -47,7 +53,7 @@ for gz in "$shared"/reference-images/*.img.gz; do
 	measure "$(basename "$img")" "$(gefsused "$img")" "$bin/gefs-fsck" -n "$img"
 done
 "$bin/gefs-mkimg" --files 1000 --height 3 --arenas 8 std "$dir/builder.img" >/dev/null
-measure "builder std, 1000 files" "$(gefsused "$dir/builder.img")" "$bin/gefs-fsck" -n "$dir/builder.img"
+files=1000 measure "builder std, 1000 files" "$(gefsused "$dir/builder.img")" "$bin/gefs-fsck" -n "$dir/builder.img"
 
 cc=${CC:-cc}
 $cc -O2 -o "$dir/fadvise" "$top/tests/bench/fadvise.c"
@@ -75,7 +81,8 @@ ncpu=$(nproc)
 for mib in $sizes; do
 	nfiles=$((mib * 4))			# 256 KiB files, 256 to a directory
 	img=$dir/big.img
-	echo "== $mib MiB of data in $nfiles files ($ncpu cpus)"
+	files=$nfiles
+	echo "== $mib MiB of data in $nfiles files ($ncpu cpus, load $(cut -d' ' -f1 /proc/loadavg))"
 	"$bin/gefs-mkimg" --data-mib "$mib" --files "$nfiles" --per-dir 256 big "$img"
 	used=$(gefsused "$img")
 	coldwarm "gefs-fsck -n -j 1" "$used" "$bin/gefs-fsck" -n -j 1 "$img"
@@ -114,4 +121,5 @@ PY
 		echo "btrfs check: not installed, skipped"
 	fi
 	rm -rf "$dir/tree"
+	files=
 done
