@@ -7,7 +7,10 @@
  * blocks before the working set.  Only clean, unreferenced blocks are in
  * the heap: dirty and referenced blocks are never evicted.  Dirty blocks
  * carry a write stage; a flush writes one stage sorted by address with
- * adjacent blocks coalesced into one vectored write, then syncs.
+ * adjacent blocks coalesced into one vectored write, then syncs (the
+ * commit's data and log stages share one sync).  A cache full of dirty
+ * new blocks writes its data stage out without a sync: nothing durable
+ * refers to those blocks before the commit's first sync covers them.
  */
 #include <errno.h>
 #include <limits.h>
@@ -295,7 +298,7 @@ addrcmp(const void *a, const void *b)
 static int
 writeruns(Cache *c, Blk **v, size_t n, GefsErr *e)
 {
-	struct iovec iov[64];
+	struct iovec iov[256];	/* 4 MiB a call: runs of new blocks are long */
 	size_t i = 0, k;
 
 	while (i < n) {
