@@ -349,6 +349,20 @@ fsetlast(const FreeSet *s, uint64_t *start, uint64_t *len)
 	return 0;
 }
 
+int
+fsetfirst(const FreeSet *s, uint64_t *start, uint64_t *len)
+{
+	Range *t;
+
+	if (s->root == NULL)
+		return -1;
+	for (t = s->root; t->l != NULL; t = t->l)
+		;
+	*start = t->start;
+	*len = t->end - t->start;
+	return 0;
+}
+
 static int
 walkrange(const Range *t, FsetFn fn, void *arg)
 {
@@ -748,21 +762,29 @@ reserveof(const Arena *a)
 	return r < RESMIN ? RESMIN : r > RESMAX ? RESMAX : r;
 }
 
-int
-blkalloc(Gefs *fs, int ai, uint64_t *addr)
+/* Take a block of arena ai (§5.5): the lowest free one when low, else
+ * the highest; logged. */
+static int
+takeblk(Gefs *fs, int ai, bool low, uint64_t *addr)
 {
 	Arena *a = &fs->arena[ai];
 	GefsLogEnt le;
 	uint64_t start, len;
 
-	if (fsetlast(a->free, &start, &len) < 0)
+	if ((low ? fsetfirst : fsetlast)(a->free, &start, &len) < 0)
 		return gefs_seterr(&fs->err, ENOSPC, "arena %d: no free block", ai);
-	*addr = start + len - B;
+	*addr = low ? start : start + len - B;
 	if (fsetrm(a->free, *addr, B) < 0)
 		return gefs_seterr(&fs->err, errno, "arena %d: allocating 0x%llx", ai, (unsigned long long)*addr);
 	a->used += B;
 	le = (GefsLogEnt){.op = GEFS_LOGALLOC1, .addr = *addr, .len = B};
 	return logappend(fs, ai, &le);
+}
+
+int
+blkalloc(Gefs *fs, int ai, uint64_t *addr)
+{
+	return takeblk(fs, ai, false, addr);
 }
 
 int
@@ -831,37 +853,59 @@ canalloc(Gefs *fs, int ai)
 	return nfree > reserveof(a) + B;
 }
 
-/* §5.5: attempt tries uses arena (rr/2048 + tries) mod N, rr counting
- * every attempt; 2N attempts, then the file system is full. */
-int
-blknew(Gefs *fs, uint64_t *addr)
+/* §5.5: attempt tries of an allocation uses arena (base + r + tries)
+ * mod N, r = rr/2048 with rr counting every attempt; base is 0 for tree
+ * nodes and deadlist blocks, (q mod (N-1)) + 1 for a data block of qid
+ * q (N = 1: arena 0).  2N attempts, then the file system is full. */
+static int
+pickarena(Gefs *fs, uint32_t base, int *ai)
 {
 	Edit *ed = fs->ed;
 	uint32_t n = fs->sb.narena, tries, r;
-	int ai;
+
+	for (tries = 0; tries < 2 * n; tries++) {
+		r = ++ed->rr / RRSTEP;
+		*ai = (int)((base + r + tries) % n);
+		if (canalloc(fs, *ai))
+			return 0;
+	}
+	return gefs_seterr(&fs->err, ENOSPC, "file system full: no arena of %u has a free block%s",
+		n, ed->reserve ? "" : " outside its reserve");
+}
+
+/* A new block of this edit: from the hook, else from the arena §5.5
+ * picks for base, the lowest free block when low. */
+static int
+newaddr(Gefs *fs, uint32_t base, bool low, uint64_t *addr)
+{
+	Edit *ed = fs->ed;
+	int ai = 0;
 
 	if (ed == NULL)
 		return gefs_seterr(&fs->err, EROFS, "allocating: %s is open read-only", devpath(fs->dev));
 	if (ed->hook != NULL) {
 		if (ed->hook(ed->hookarg, addr) < 0)
 			return -1;
-	} else {
-		for (tries = 0;; tries++) {
-			if (tries >= 2 * n)
-				return gefs_seterr(&fs->err, ENOSPC, "file system full: no arena of %u has a free block%s",
-					n, ed->reserve ? "" : " outside its reserve");
-			r = ++ed->rr / RRSTEP;
-			ai = (int)((r + tries) % n);
-			if (canalloc(fs, ai))
-				break;
-		}
-		if (blkalloc(fs, ai, addr) < 0)
-			return -1;
-	}
+	} else if (pickarena(fs, base, &ai) < 0 || takeblk(fs, ai, low, addr) < 0)
+		return -1;
 	if (fsetins(ed->fresh, *addr, B) < 0)
 		return gefs_seterr(&fs->err, EBADMSG, "allocating 0x%llx: the block was already given out in this edit",
 			(unsigned long long)*addr);
 	return 0;
+}
+
+int
+blknew(Gefs *fs, uint64_t *addr)
+{
+	return newaddr(fs, 0, false, addr);
+}
+
+int
+blknewdat(Gefs *fs, uint64_t qid, bool full, uint64_t *addr)
+{
+	uint32_t n = fs->sb.narena, q = (uint32_t)qid;	/* §5.5: the low 32 bits */
+
+	return newaddr(fs, n > 1 ? q % (n - 1) + 1 : 0, full, addr);
 }
 
 int

@@ -7,7 +7,10 @@
  * blocks before the working set.  Only clean, unreferenced blocks are in
  * the heap: dirty and referenced blocks are never evicted.  Dirty blocks
  * carry a write stage; a flush writes one stage sorted by address with
- * adjacent blocks coalesced into one vectored write, then syncs.
+ * adjacent blocks coalesced into one vectored write, then syncs (the
+ * commit's data and log stages share one sync).  A cache full of dirty
+ * new blocks writes its data stage out without a sync: nothing durable
+ * refers to those blocks before the commit's first sync covers them.
  */
 #include <errno.h>
 #include <limits.h>
@@ -197,12 +200,16 @@ cachefree(Cache *c)
 
 /* A block to load into: the heap's minimum, flushing the data stage once
  * when every clean block is referenced. */
+static int writestage(Cache *c, int s, GefsErr *e);
+
 static Blk *
 victim(Cache *c, GefsErr *e)
 {
 	Blk *b;
 
-	if (c->nheap == 0 && c->st.ndirty > 0 && cacheflushstage(c, STAGE_DATA, e) < 0)
+	/* written, not synced: new blocks become durable with the commit's
+	 * first flush, and nothing durable points at them before it (§15.3) */
+	if (c->nheap == 0 && c->st.ndirty > 0 && writestage(c, STAGE_DATA, e) < 0)
 		return NULL;
 	if (c->nheap == 0) {
 		gefs_seterr(e, ENOMEM, "cache full: all %zu blocks referenced or dirty", c->nblk);
@@ -246,7 +253,9 @@ cacheget(Cache *c, uint64_t addr, int flags, GefsErr *e)
 		return NULL;
 	b->flags = 0;
 	b->used[0] = b->used[1] = 0;
-	if (flags & CACHE_NOREAD)
+	if (flags & CACHE_FILL)
+		;	/* the caller overwrites every byte */
+	else if (flags & CACHE_NOREAD)
 		memset(b->buf, 0, GEFS_BLKSZ);
 	else if (devread(c->dev, b->buf, GEFS_BLKSZ, addr, e) < 0) {
 		heapadd(c, b);
@@ -289,7 +298,7 @@ addrcmp(const void *a, const void *b)
 static int
 writeruns(Cache *c, Blk **v, size_t n, GefsErr *e)
 {
-	struct iovec iov[64];
+	struct iovec iov[256];	/* 4 MiB a call: runs of new blocks are long */
 	size_t i = 0, k;
 
 	while (i < n) {
@@ -311,8 +320,10 @@ writeruns(Cache *c, Blk **v, size_t n, GefsErr *e)
 	return 0;
 }
 
-int
-cacheflushstage(Cache *c, int s, GefsErr *e)
+/* Write the dirty blocks of stage s, not synced: 1 when there were
+ * some, 0 when none, -1. */
+static int
+writestage(Cache *c, int s, GefsErr *e)
 {
 	Blk **v;
 	size_t i, n = 0;
@@ -328,21 +339,40 @@ cacheflushstage(Cache *c, int s, GefsErr *e)
 	qsort(v, n, sizeof *v, addrcmp);
 	rc = n == 0 ? 0 : writeruns(c, v, n, e);
 	free(v);
-	if (rc == 0 && n > 0) {
+	if (rc == 0 && n > 0)
 		c->st.flushes++;
-		rc = devsync(c->dev, e);
-	}
-	return rc;
+	return rc < 0 ? -1 : (int)(n > 0);
 }
 
 int
+cacheflushstage(Cache *c, int s, GefsErr *e)
+{
+	int rc = writestage(c, s, e);
+
+	return rc <= 0 ? rc : devsync(c->dev, e);
+}
+
+/* Every stage in order with a sync after each, except that the data
+ * stage and the log tails share one: §15.2 asks for the log tails to be
+ * durable before the headers, and for the tree and data blocks before
+ * the superblocks; neither order depends on the other (a tail written
+ * without the blocks it lists, or blocks without the tail, both load as
+ * the old state: replay stops at the old barrier, §15.3). */
+int
 cacheflush(Cache *c, GefsErr *e)
 {
-	int s;
+	int s, rc, w = 0;
 
-	for (s = 0; s < NSTAGE; s++)
-		if (cacheflushstage(c, s, e) < 0)
+	for (s = 0; s < NSTAGE; s++) {
+		if ((rc = writestage(c, s, e)) < 0)
 			return -1;
+		w |= rc;
+		if (s == STAGE_DATA)
+			continue;	/* the log stage follows it */
+		if (w && devsync(c->dev, e) < 0)
+			return -1;
+		w = 0;
+	}
 	return 0;
 }
 

@@ -322,16 +322,17 @@ datload(GefsTree *t, const GefsXdir *f, uint64_t bo, uint8_t *buf)
 	return 1;
 }
 
-/* Write buf as block bo of qid: a new data block, and Oinsert Kdat.  The
+/* Write buf as block bo of qid: a new data block (placed as §5.5 says:
+ * full when the write reaches the block's end), and Oinsert Kdat.  The
  * block it replaces is released by the engine when the message reaches
  * the leaf holding the old pointer (§10.5). */
 static int
-datput(Mb *b, uint64_t qid, uint64_t bo, const uint8_t *buf)
+datput(Mb *b, uint64_t qid, uint64_t bo, const uint8_t *buf, bool full)
 {
 	uint8_t k[GEFS_KEYMAX], v[GEFS_PTRSZ];
 	GefsBptr bp;
 
-	if (datawrite(b->t->fs, buf, &bp) < 0)
+	if (datawriteq(b->t->fs, qid, full, buf, &bp) < 0)
 		return -1;
 	gefs_packbptr(v, &bp);
 	return mbadd(b, GEFS_OINSERT, k, gefs_packdatkey(k, qid, bo), v, sizeof v);
@@ -406,7 +407,7 @@ zerotail(Mb *b, const GefsXdir *f)
 	memcpy(buf, bk->buf, o);
 	memset(buf + o, 0, B - o);
 	putblk(b->t->fs, bk);
-	rc = datput(b, f->qpath, bo, buf);
+	rc = datput(b, f->qpath, bo, buf, false);
 	free(buf);
 	return rc;
 }
@@ -483,14 +484,14 @@ wstep(Mb *b, const uint8_t *k, size_t nk, GefsXdir *f, const uint8_t *p, size_t 
 		o = (size_t)(off + done - bo);
 		m = B - o < n - done ? B - o : n - done;
 		if (m == B) {
-			if (datput(b, f->qpath, bo, p + done) < 0)
+			if (datput(b, f->qpath, bo, p + done, true) < 0)
 				return -1;
 			continue;
 		}
 		if (datload(b->t, f, bo, buf) < 0)
 			return -1;
 		memcpy(buf + o, p + done, m);
-		if (datput(b, f->qpath, bo, buf) < 0)
+		if (datput(b, f->qpath, bo, buf, o + m == B) < 0)
 			return -1;
 	}
 	if (off + n > f->length) {

@@ -135,6 +135,7 @@ enum {
 enum {
 	CACHE_READ	= 0,		/* read the block from the device on a miss */
 	CACHE_NOREAD	= 1 << 0,	/* new block: zero-filled, not read */
+	CACHE_FILL	= 1 << 1,	/* new block the caller fills whole: not read, not zeroed */
 };
 
 typedef struct CacheStats {
@@ -290,6 +291,7 @@ HIDDEN bool fsetisfree(const FreeSet *s, uint64_t addr);
 HIDDEN int fsetfind(const FreeSet *s, uint64_t addr, uint64_t *start, uint64_t *len);
 /* The highest range: 0, or -1 when the set is empty. */
 HIDDEN int fsetlast(const FreeSet *s, uint64_t *start, uint64_t *len);
+HIDDEN int fsetfirst(const FreeSet *s, uint64_t *start, uint64_t *len);
 /* In address order; a non-zero return of fn stops the walk and is returned. */
 HIDDEN int fsetwalk(const FreeSet *s, FsetFn fn, void *arg);
 HIDDEN uint64_t fsetcount(const FreeSet *s);		/* ranges */
@@ -471,6 +473,10 @@ HIDDEN uint64_t opengen(Gefs *fs);
  * arena log, remembered as born in this edit (freed at once if released
  * before the commit).  ENOSPC naming the arenas tried. */
 HIDDEN int blknew(Gefs *fs, uint64_t *addr);
+/* blknew for a data block of file qid (§5.5: the arena follows the
+ * qid; a write that reaches the block's end takes the lowest free block,
+ * so a file written in order lies in ascending runs). */
+HIDDEN int blknewdat(Gefs *fs, uint64_t qid, bool full, uint64_t *addr);
 /* Allow (on) or forbid allocations from the §5.4 reserve: set around
  * deletes so that a full image can still be cleaned up. */
 HIDDEN void setreserve(Gefs *fs, bool on);
@@ -495,6 +501,8 @@ HIDDEN int blkdefer(Gefs *fs, uint64_t addr);
  * out early in the data stage when full; memory never grows with the
  * edit). */
 HIDDEN int datawrite(Gefs *fs, const uint8_t *buf, GefsBptr *bp);
+/* datawrite of a block of file qid placed by blknewdat. */
+HIDDEN int datawriteq(Gefs *fs, uint64_t qid, bool full, const uint8_t *buf, GefsBptr *bp);
 
 /* Apply n messages (any order; sorted stably by key here) to t
  * copy-on-write (§11.4): batched into the root's buffer, flushed to the

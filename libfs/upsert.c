@@ -177,18 +177,36 @@ emit(Up *u, Ents *out)
 	Blk *b;
 	uint64_t a;
 
-	if (gefs_unpacknode(&n, u->img, GEFS_NONE, &fs->err) < 0)
-		return gefs_wraperr(&fs->err, "tree update: new node");
+	/* built here by pack.c's bounds-checked appends from validated
+	 * nodes and messages: viewed, not validated again */
+	nodeview(&n, u->img, GEFS_NONE);
 	if (entsopen(u, out, out->n, 1) < 0 || newblk(u, &a) < 0)
 		return -1;
 	e = &out->e[out->n - 1];
 	minkey(&n, e);
 	e->fill = (uint16_t)gefs_nodefill(&n);
 	e->bp = (GefsBptr){a, gefs_blkhash(u->img), u->gen};
-	if ((b = cacheget(fs->cache, a, CACHE_NOREAD, &fs->err)) == NULL)
+	if ((b = cacheget(fs->cache, a, CACHE_FILL, &fs->err)) == NULL)
 		return -1;
 	memcpy(b->buf, u->img, B);
-	b->vhash = e->bp.hash;
+	b->vhash = b->nodeh = e->bp.hash;
+	b->flags = (b->flags & ~(uint32_t)BLK_BADHASH) | BLK_VERIFIED | BLK_NODEOK;
+	cachedirty(fs->cache, b, STAGE_DATA);
+	cacheput(fs->cache, b);
+	return 0;
+}
+
+/* A new data block at a, filled with buf. */
+static int
+datafill(Gefs *fs, uint64_t a, const uint8_t *buf, GefsBptr *bp)
+{
+	Blk *b;
+
+	if ((b = cacheget(fs->cache, a, CACHE_FILL, &fs->err)) == NULL)
+		return -1;
+	memcpy(b->buf, buf, B);
+	*bp = (GefsBptr){a, gefs_blkhash(buf), fs->ed->wgen};
+	b->vhash = bp->hash;
 	b->flags = (b->flags & ~(uint32_t)BLK_BADHASH) | BLK_VERIFIED;
 	cachedirty(fs->cache, b, STAGE_DATA);
 	cacheput(fs->cache, b);
@@ -199,21 +217,24 @@ int
 datawrite(Gefs *fs, const uint8_t *buf, GefsBptr *bp)
 {
 	uint64_t a;
-	Blk *b;
 
 	if (fs->ed == NULL)
 		return gefs_seterr(&fs->err, EROFS, "writing data: %s is open read-only", devpath(fs->dev));
 	if (blknew(fs, &a) < 0)
 		return -1;
-	if ((b = cacheget(fs->cache, a, CACHE_NOREAD, &fs->err)) == NULL)
+	return datafill(fs, a, buf, bp);
+}
+
+int
+datawriteq(Gefs *fs, uint64_t qid, bool full, const uint8_t *buf, GefsBptr *bp)
+{
+	uint64_t a;
+
+	if (fs->ed == NULL)
+		return gefs_seterr(&fs->err, EROFS, "writing data: %s is open read-only", devpath(fs->dev));
+	if (blknewdat(fs, qid, full, &a) < 0)
 		return -1;
-	memcpy(b->buf, buf, B);
-	*bp = (GefsBptr){a, gefs_blkhash(buf), fs->ed->wgen};
-	b->vhash = bp->hash;
-	b->flags = (b->flags & ~(uint32_t)BLK_BADHASH) | BLK_VERIFIED;
-	cachedirty(fs->cache, b, STAGE_DATA);
-	cacheput(fs->cache, b);
-	return 0;
+	return datafill(fs, a, buf, bp);
 }
 
 /* ---- leaves ---- */

@@ -54,11 +54,13 @@ typedef struct Put {
 static int putone(Put *p, const char *host, Target *x);
 
 /* Copy the data extents of fd into the file x (SEEK_DATA/SEEK_HOLE), then
- * set its length: a trailing hole stays a hole. */
+ * set its length: a trailing hole stays a hole.  The new file starts
+ * empty, so the length needs setting only when the data did not end at
+ * the host file's end (one tree update fewer per file). */
 static int
 putdata(Put *p, int fd, const struct stat *st, Target *x)
 {
-	off_t off, end;
+	off_t off, end, len = 0;
 	ssize_t n;
 
 	for (off = 0; off < st->st_size; off = end) {
@@ -74,9 +76,10 @@ putdata(Put *p, int fd, const struct stat *st, Target *x)
 				return sessfail(p->s, "put: reading the host file: %s", n < 0 ? strerror(errno) : "short file");
 			if (gefs_pwrite(x->t, x->path, p->buf, (size_t)n, (uint64_t)off) != n)
 				return tfail(p->s, "put", x);
+			len = off + n;
 		}
 	}
-	if (gefs_truncate(x->t, x->path, (uint64_t)st->st_size) < 0)
+	if (len != st->st_size && gefs_truncate(x->t, x->path, (uint64_t)st->st_size) < 0)
 		return tfail(p->s, "put", x);
 	return 0;
 }

@@ -10,8 +10,16 @@
 #  2. debugfs -w writing the same files into a fresh ext4 image (mkdir and
 #     write commands from a script);
 #  3. a raw sequential write of the same bytes into one file, with fsync.
-#   usage: tests/bench/write.sh [BUILD_DIR]
+# Every run starts after a sync, so none pays for the writeback of the
+# data set or of another run; each prints wall time and user+sys CPU
+# (the machine may be loaded: judge by CPU, compare walls of one run).
+#   usage: tests/bench/write.sh [-s SCALE] [BUILD_DIR]
+#   SCALE divides the file counts and the big-file size (default 1: the
+#   issue's sizes; -s 100 runs in seconds).
 set -eu
+scale=1
+if [ "${1:-}" = "-s" ]; then scale=$2; shift 2; fi
+case $scale in ''|*[!0-9]*|0) echo "write.sh: -s wants a positive integer" >&2; exit 2;; esac
 src=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-${GEFS_BIN:-$src/build}}
 bin=$(cd "$bin" && pwd)
@@ -23,32 +31,37 @@ lib=$(find "$bin" -maxdepth 2 -name libgefs_static.a | head -1)
 $cc -O2 -I"$src/libfs/include" -o "$tmp/write" "$src/tests/bench/write.c" "$lib" -luuid -lblkid -lz -lm -lpthread
 
 mkdir "$tmp/data"
-"$tmp/write" gen "$tmp/data" "${NFILES:-10000}" "${NDIRS:-500}" "${NBIG:-10}" "${BIGMIB:-256}"
+"$tmp/write" gen "$tmp/data" "${NFILES:-$((10000 / scale))}" "${NDIRS:-$(( (500 + scale - 1) / scale ))}" \
+	"${NBIG:-$(( (10 + scale - 1) / scale ))}" "${BIGMIB:-$(( (256 + scale - 1) / scale ))}"
 bytes=$(awk '{ s += $2 } END { printf "%.0f\n", s }' "$tmp/data/list")
 nfiles=$(wc -l <"$tmp/data/list")
-echo "== data set: $nfiles files, $bytes bytes; $(nproc) cpus"
+echo "== data set: $nfiles files, $bytes bytes; $(nproc) cpus; load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# elapsed SECONDS MAXRSS_KB from /usr/bin/time -v output in $1
+# "SECONDS MAXRSS_KB CPU_SECONDS" of CMD (/usr/bin/time -v output in $1),
+# after a sync
 timed() {
 	local out=$1; shift
 	local t0 t1
+	sync
 	t0=$(date +%s%N)
 	/usr/bin/time -v "$@" >"$out.stdout" 2>"$out"
 	t1=$(date +%s%N)
-	echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')" \
-		"$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out")"
+	awk -v a="$t0" -v b="$t1" -F': ' '/User time/ { u = $2 } /System time/ { s = $2 }
+		/Maximum resident/ { r = $2 } END { printf "%.2f %d %.2f\n", (b - a) / 1e9, r, u + s }' "$out"
 }
 
 echo "-- gefs (API, one commit per phase)"
-timed "$tmp/gefs.time" "$tmp/write" run "$tmp/gefs.img" "$tmp/data" >/dev/null
+read -r sec rss cpu < <(timed "$tmp/gefs.time" "$tmp/write" run "$tmp/gefs.img" "$tmp/data")
 cat "$tmp/gefs.time.stdout"
+echo "process  $sec s wall (with format and open)  $cpu s cpu"
 rm -f "$tmp/gefs.img"
 
-# rate NAME SECONDS NFILES BYTES RSS_KB
+# rate NAME SECONDS NFILES BYTES RSS_KB CPU_SECONDS
 rate() {
-	awk -v p="$1" -v s="$2" -v n="$3" -v b="$4" -v r="${5:-}" 'BEGIN {
+	awk -v p="$1" -v s="$2" -v n="$3" -v b="$4" -v r="${5:-}" -v c="${6:-}" 'BEGIN {
 		printf "%-8s %9.2f s %10.0f files/s %9.1f MiB/s", p, s, n / s, b / 1048576 / s
 		if (r != "") printf "  max RSS %d MiB", r / 1024
+		if (c != "") printf "  cpu %.2f s", c
 		printf "\n" }'
 }
 small=$(awk '$1 ~ /\// { n++; s += $2 } END { printf "%d %.0f\n", n, s }' "$tmp/data/list")
@@ -63,15 +76,16 @@ if command -v debugfs >/dev/null && command -v mke2fs >/dev/null; then
 		if (!(a[1] in d)) { d[a[1]] = 1; print "mkdir /" a[1] }
 		print "cd /" a[1]; print "write " dir "/" $1 " " a[n] }' "$tmp/data/list" >"$tmp/small.cmd"
 	awk -v dir="$tmp/data" '$1 !~ /\// { print "write " dir "/" $1 " " $1 }' "$tmp/data/list" >"$tmp/big.cmd"
-	read -r sec rss < <(timed "$tmp/dbg.time" debugfs -w -f "$tmp/small.cmd" "$tmp/ext4.img")
-	rate small "$sec" $small "$rss"
-	read -r sec rss < <(timed "$tmp/dbg.time" debugfs -w -f "$tmp/big.cmd" "$tmp/ext4.img")
-	rate big "$sec" $big "$rss"
+	read -r sec rss cpu < <(timed "$tmp/dbg.time" debugfs -w -f "$tmp/small.cmd" "$tmp/ext4.img")
+	rate small "$sec" $small "$rss" "$cpu"
+	read -r sec rss cpu < <(timed "$tmp/dbg.time" debugfs -w -f "$tmp/big.cmd" "$tmp/ext4.img")
+	rate big "$sec" $big "$rss" "$cpu"
 	rm -f "$tmp/ext4.img"
 fi
 
 echo "-- raw sequential write + fsync: small files' bytes, then big files'"
-read -r sec rss < <(timed "$tmp/raw.time" sh -c 'cat "$1"/d*/* | dd of="$2" bs=1M iflag=fullblock conv=fsync status=none' sh "$tmp/data" "$tmp/raw")
-rate small "$sec" $small
-read -r sec rss < <(timed "$tmp/raw.time" sh -c 'cat "$1"/big* | dd of="$2" bs=1M iflag=fullblock conv=fsync status=none' sh "$tmp/data" "$tmp/raw")
-rate big "$sec" $big
+read -r sec rss cpu < <(timed "$tmp/raw.time" sh -c 'cat "$1"/d*/* | dd of="$2" bs=1M iflag=fullblock conv=fsync status=none' sh "$tmp/data" "$tmp/raw")
+rate small "$sec" $small "" "$cpu"
+rm -f "$tmp/raw"
+read -r sec rss cpu < <(timed "$tmp/raw.time" sh -c 'cat "$1"/big* 2>/dev/null | dd of="$2" bs=1M iflag=fullblock conv=fsync status=none' sh "$tmp/data" "$tmp/raw")
+rate big "$sec" $big "" "$cpu"

@@ -496,6 +496,70 @@ test_write(void)
 	free(got);
 }
 
+/* The Kdat pointers of qid, at most max, in offset order: their count. */
+static int
+datptrs(GefsTree *t, uint64_t qid, GefsBptr *bp, int max)
+{
+	uint8_t pfx[9];
+	GefsScan *s;
+	GefsKv kv;
+	int n = 0;
+
+	pfx[0] = GEFS_KDAT;
+	gefs_put64(pfx + 1, qid);
+	if ((s = gefs_scanprefix(t, pfx, 9)) == NULL)
+		return -1;
+	while (n < max && gefs_scannext(s, &kv) == 1 && kv.nv == GEFS_PTRSZ)
+		gefs_unpackbptr(&bp[n++], kv.v);
+	gefs_scanfree(s);
+	return n;
+}
+
+/* §5.5: a file's data blocks come from arena ((q mod (N-1)) + 1 + r) mod N
+ * (r = 0 for the first 2048 attempts of a session), whole blocks in
+ * ascending runs from the lowest free block; for files of several qids. */
+static void
+test_place(void)
+{
+	enum { NF = 5, NB = 4 };
+	char path[256], name[16];
+	uint8_t *buf = malloc(NB * B);
+	GefsBptr bp[NB + 1];
+	GefsStat st;
+	GefsTree *t;
+	Gefs *fs;
+	uint32_t n;
+	int i, j, want;
+
+	CU_ASSERT_FATAL(buf != NULL && mkfresh(path, sizeof path) == 0);
+	fs = openrw(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	n = fs->sb.narena;
+	CU_ASSERT_FATAL(n >= 3);	/* else every choice is the same arena */
+	t = opent(fs, "main");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	fillpat(buf, 0, NB * B, 7);
+	for (i = 0; i < NF; i++) {
+		snprintf(name, sizeof name, "/f%d", i);
+		CU_ASSERT_EQUAL_FATAL(gefs_create(t, name, 0666, NULL), 0);
+		CU_ASSERT_EQUAL(gefs_pwrite(t, name, buf, NB * B, 0), NB * B);
+		CU_ASSERT_EQUAL_FATAL(gefs_stat(t, name, &st), 0);
+		CU_ASSERT_EQUAL_FATAL(datptrs(t, st.d.qpath, bp, NB + 1), NB);
+		want = (int)(((uint32_t)st.d.qpath % (n - 1) + 1) % n);
+		for (j = 0; j < NB; j++) {
+			CU_ASSERT_EQUAL(arenaof(fs, bp[j].addr), want);
+			if (j > 0)
+				CU_ASSERT_EQUAL(bp[j].addr, bp[j - 1].addr + B);
+		}
+	}
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);
+	gefs_closetree(t);
+	gefs_close(fs);
+	CU_ASSERT_EQUAL(nerrors(path), 0);
+	unlink(path);
+	free(buf);
+}
+
 static int
 countent(void *arg, const char *name, size_t nlen, const GefsXdir *d)
 {
@@ -1584,6 +1648,7 @@ suite_fswrite(void)
 	if (!CU_add_test(s, "create and mkdir", test_create)
 	    || !CU_add_test(s, "errors", test_errors)
 	    || !CU_add_test(s, "write, holes, truncate", test_write)
+	    || !CU_add_test(s, "data placement by qid (§5.5)", test_place)
 	    || !CU_add_test(s, "remove and removeall", test_remove)
 	    || !CU_add_test(s, "rename and move", test_rename)
 	    || !CU_add_test(s, "wstat and the acting user", test_wstat)
