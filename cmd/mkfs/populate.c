@@ -713,6 +713,8 @@ load(Pop *p, const char *image)
 	bo.anyorder = true;	/* data pointers sorted: the same tree from a tar */
 	if (getenv("GEFS_MKFS_SORTMEM") != NULL)
 		bo.sortmem = (size_t)strtoull(getenv("GEFS_MKFS_SORTMEM"), NULL, 10);
+	if (getenv("GEFS_MKFS_THREADS") != NULL)	/* unset or 0: automatic */
+		bo.threads = atoi(getenv("GEFS_MKFS_THREADS"));
 	p->load = true;
 	p->nerr = 0;
 	if ((p->bulk = gefs_bulkbegin(p->fs, &bo)) == NULL) {

@@ -1196,6 +1196,11 @@ typedef struct GefsBulkOpts {
 	bool		anyorder;	/* files may come in any qid order: their data
 					 * pointers are sorted too (else each file's qid
 					 * must exceed the previous file's) */
+	int		threads;	/* 1: load in the caller's thread only; 2 or
+					 * more: hash and write data in a second one
+					 * while the caller reads on; 0: 2 when more
+					 * than one CPU is online.  The image is the
+					 * same either way. */
 } GefsBulkOpts;
 
 /* A new file's or directory's attributes. */
