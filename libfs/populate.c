@@ -987,6 +987,7 @@ addfile(GefsBulk *b, uint64_t pqid, const char *name, size_t nlen, const GefsBul
 typedef struct FdArg {
 	int		fd;
 	uint64_t	len;
+	bool		dense;
 } FdArg;
 
 static int
@@ -994,6 +995,8 @@ fdfn(GefsBulk *b, void *arg)
 {
 	FdArg *f = arg;
 
+	if (f->dense)	/* the caller's fstat said so: no seeking */
+		return f->len > 0 ? readblks(b, f->fd, 0, (f->len + B - 1) / B, f->len) : 0;
 	return fddata(b, f->fd, f->len);
 }
 
@@ -1001,7 +1004,7 @@ int
 gefs_bulkfile(GefsBulk *b, uint64_t pqid, const char *name, size_t nlen, const GefsBulkAttr *a, int fd,
 	uint64_t *qid)
 {
-	FdArg f = {fd, a->length};
+	FdArg f = {fd, a->length, a->dense};
 
 	return addfile(b, pqid, name, nlen, a, fdfn, &f, qid);
 }
@@ -1535,7 +1538,7 @@ out:
 GefsBulk *
 gefs_bulkbegin(Gefs *fs, const GefsBulkOpts *o)
 {
-	GefsBulkAttr ra = {0775, 0, 0, -1, -1, GEFS_NONE};
+	GefsBulkAttr ra = {0775, 0, 0, -1, -1, GEFS_NONE, false};
 	GefsBulk *b;
 
 	if (devrdonly(fs->dev)) {

@@ -1211,6 +1211,9 @@ typedef struct GefsBulkAttr {
 	int32_t		uid, gid;	/* user ids of the users file (§16) */
 	uint64_t	qid;		/* GEFS_NONE: the next one; else one from
 					 * gefs_bulkreserve */
+	bool		dense;		/* gefs_bulkfile: the caller knows every byte
+					 * of fd is allocated (no holes to look for);
+					 * false: the loader finds out */
 } GefsBulkAttr;
 
 typedef struct GefsBulkStats {

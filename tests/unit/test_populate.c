@@ -139,7 +139,7 @@ shapefn(void *arg, int depth, const GefsNode *n, const GefsBptr *bp)
 	return 0;
 }
 
-static const GefsBulkAttr fattr = {0644, 1000000001, 0, 1, 1, GEFS_NONE};
+static const GefsBulkAttr fattr = {0644, 1000000001, 0, 1, 1, GEFS_NONE, false};
 
 static void
 test_stream(void)
