@@ -534,6 +534,7 @@ typedef struct Writer {
 	pthread_cond_t	cv;
 	Wbuf		*job;
 	Dev		*dev;
+	int		dfd;		/* devdirect's descriptor, or -1 */
 	bool		on, quit;
 } Writer;
 
@@ -578,9 +579,26 @@ datkey(GefsBulk *b, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv)
 	return buildadd(&b->bt, k, nk, v, nv);
 }
 
+/* n bytes of whole blocks at addr: past the page cache when the writer
+ * has an O_DIRECT descriptor (the data is not read again: the copy into
+ * the page cache would be the load's largest cost), else through it. */
+static int
+wrblks(Writer *wr, const uint8_t *p, size_t n, uint64_t addr, GefsErr *e)
+{
+	if (wr->dfd >= 0) {
+		if (devwritedirect(wr->dev, wr->dfd, p, n, addr, e) == 0)
+			return 0;
+		if (e->code != EINVAL)
+			return -1;
+		close(wr->dfd);		/* alignment refused: buffered from now on */
+		wr->dfd = -1;
+	}
+	return devwrite(wr->dev, p, n, addr, e);
+}
+
 /* Hash and write w's blocks at the addresses allocated for them. */
 static void
-wbwrite(Dev *dev, Wbuf *w)
+wbwrite(Writer *wr, Wbuf *w)
 {
 	size_t i, done = 0;
 
@@ -588,7 +606,7 @@ wbwrite(Dev *dev, Wbuf *w)
 	for (i = 0; i < w->n; i++)
 		w->hash[i] = gefs_blkhash(w->blk + i * B);
 	for (i = 0; i < w->npiece && w->rc == 0; i++) {
-		w->rc = devwrite(dev, w->blk + done * B, w->plen[i] * B, w->paddr[i], &w->err);
+		w->rc = wrblks(wr, w->blk + done * B, w->plen[i] * B, w->paddr[i], &w->err);
 		done += w->plen[i];
 	}
 }
@@ -607,7 +625,7 @@ writer(void *arg)
 			break;
 		w = wr->job;
 		pthread_mutex_unlock(&wr->mu);
-		wbwrite(wr->dev, w);
+		wbwrite(wr, w);
 		pthread_mutex_lock(&wr->mu);
 		wr->job = NULL;
 		pthread_cond_broadcast(&wr->cv);
@@ -621,7 +639,7 @@ static void
 wrsubmit(Writer *wr, Wbuf *w)
 {
 	if (!wr->on) {
-		wbwrite(wr->dev, w);
+		wbwrite(wr, w);
 		return;
 	}
 	pthread_mutex_lock(&wr->mu);
@@ -648,6 +666,7 @@ wrstart(Writer *wr, Dev *dev, int n)
 {
 	memset(wr, 0, sizeof *wr);
 	wr->dev = dev;
+	wr->dfd = devdirect(dev);
 	if (n == 0)
 		n = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
 	if (n < 2 || pthread_mutex_init(&wr->mu, NULL) != 0)
@@ -663,19 +682,25 @@ wrstart(Writer *wr, Dev *dev, int n)
 	}
 }
 
+/* Join the writer (it finishes the run it has), close the descriptor. */
 static void
 wrstop(Writer *wr)
 {
-	if (!wr->on)
+	if (wr->dev == NULL)	/* never started */
 		return;
-	pthread_mutex_lock(&wr->mu);
-	wr->quit = true;
-	pthread_cond_broadcast(&wr->cv);
-	pthread_mutex_unlock(&wr->mu);
-	pthread_join(wr->t, NULL);
-	pthread_cond_destroy(&wr->cv);
-	pthread_mutex_destroy(&wr->mu);
-	wr->on = false;
+	if (wr->on) {
+		pthread_mutex_lock(&wr->mu);
+		wr->quit = true;
+		pthread_cond_broadcast(&wr->cv);
+		pthread_mutex_unlock(&wr->mu);
+		pthread_join(wr->t, NULL);
+		pthread_cond_destroy(&wr->cv);
+		pthread_mutex_destroy(&wr->mu);
+		wr->on = false;
+	}
+	if (wr->dfd >= 0)
+		close(wr->dfd);
+	wr->dfd = -1;
 }
 
 /* Gather into wb[i] from now on. */
