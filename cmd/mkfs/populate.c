@@ -395,21 +395,15 @@ cmpname(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The names of directory dfd (without . and ..), sorted bytewise. */
+/* The names of directory d (without . and ..), sorted bytewise. */
 static char **
-listdir(Pop *p, int dfd, size_t *n)
+listdir(Pop *p, DIR *d, size_t *n)
 {
 	struct dirent *de;
 	char **v = NULL, **nv;
 	size_t cap = 0;
-	DIR *d;
-	int fd;
 
 	*n = 0;
-	if ((fd = dup(dfd)) < 0 || (d = fdopendir(fd)) == NULL) {
-		perr(p, "cannot read the directory: %s", strerror(errno));
-		return NULL;
-	}
 	errno = 0;
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -427,7 +421,6 @@ listdir(Pop *p, int dfd, size_t *n)
 	}
 	if (errno != 0)
 		perr(p, "cannot read the directory: %s", strerror(errno));
-	closedir(d);
 	if (v != NULL)
 		qsort(v, *n, sizeof *v, cmpname);
 	return v != NULL ? v : calloc(1, sizeof *v);
@@ -501,7 +494,6 @@ adddir(Pop *p, int dfd, const char *name, const struct stat *st)
 		return -1;
 	}
 	rc = walkdir(p, fd);
-	close(fd);
 	if (!p->indexing && recput(p, RUP, NULL, NULL) < 0)
 		return -1;
 	return rc;
@@ -539,17 +531,26 @@ walkone(Pop *p, int dfd, const char *name)
 	return 0;
 }
 
-/* Every name of directory dfd, in byte order; errors are counted and
- * the walk goes on, so that one run reports them all. */
+/* Every name of directory fd (closed here: the directory stream reads
+ * through it, no duplicate needed), in byte order; errors are counted
+ * and the walk goes on, so that one run reports them all. */
 static int
-walkdir(Pop *p, int dfd)
+walkdir(Pop *p, int fd)
 {
 	size_t n, i, len = strlen(p->path);
 	char **v;
-	int rc = 0;
+	int rc = 0, dfd;
+	DIR *d;
 
-	if ((v = listdir(p, dfd, &n)) == NULL)
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return perr(p, "cannot read the directory: %s", strerror(errno));
+	}
+	dfd = dirfd(d);
+	if ((v = listdir(p, d, &n)) == NULL) {
+		closedir(d);
 		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		snprintf(p->path + len, sizeof p->path - len, "%s%s", len && p->path[len - 1] == '/' ? "" : "/", v[i]);
 		if (walkone(p, dfd, v[i]) < 0)
@@ -559,6 +560,7 @@ walkdir(Pop *p, int dfd)
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
+	closedir(d);
 	return rc;
 }
 
@@ -583,9 +585,7 @@ walksrc(Pop *p, const char *src)
 		close(fd);
 		return -1;
 	}
-	rc = walkdir(p, fd);
-	close(fd);
-	return rc;
+	return walkdir(p, fd);
 }
 
 /* The first walk over every source; with layering, each fills the index. */
