@@ -19,6 +19,12 @@
  * buffer and spills sorted runs to an unlinked temporary file, merged at
  * the end: memory does not grow with the source.
  *
+ * Data goes in runs of RUNBLK blocks, double-buffered: while the caller
+ * reads the next files into one buffer, a writer thread hashes and writes
+ * the other (with O_DIRECT where the host allows: no page-cache copy).
+ * Allocation and the order in which data pointers reach the tree are the
+ * loader's alone, so the image is the same with one thread or two.
+ *
  * Allocation: one cursor runs upwards through the arenas' free space,
  * lowest block first (the reference's placement for whole-block data
  * writes, §5.5), leaving each arena's reserve (§5.4) free so the result
