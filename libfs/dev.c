@@ -431,6 +431,40 @@ devwrite(Dev *d, const void *buf, size_t n, uint64_t off, GefsErr *e)
 	return devwritev(d, &iov, 1, off, e);
 }
 
+/* A second descriptor on d's file for O_DIRECT writes (a bulk load's
+ * data: whole aligned blocks that need no page-cache copy), or -1 when
+ * every write must go through devwritev (observers, fault injection,
+ * read-only, compressed) or the file system refuses O_DIRECT. */
+int
+devdirect(Dev *d)
+{
+	if (d->obs != NULL || d->faultn != 0 || devrdonly(d))
+		return -1;
+	return open(d->path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+}
+
+/* Write n bytes of buf at off through fd from devdirect; EINVAL (the
+ * file system wants another alignment) is returned as it is so that the
+ * caller can go back to devwrite. */
+int
+devwritedirect(Dev *d, int fd, const void *buf, size_t n, uint64_t off, GefsErr *e)
+{
+	ssize_t r;
+
+	if (d->blk && (off > d->size || n > d->size - off))
+		return wrerr(d, off, ENOSPC, e);
+	do
+		r = pwrite(fd, buf, n, (off_t)off);
+	while (r < 0 && errno == EINTR);
+	if (r != (ssize_t)n)
+		return wrerr(d, off, r < 0 ? errno : EIO, e);
+	if (!d->blk && off + n > d->size)
+		d->size = off + n;
+	d->st.nwrite++;
+	d->st.byteswritten += n;
+	return 0;
+}
+
 int
 devsync(Dev *d, GefsErr *e)
 {

@@ -19,6 +19,12 @@
  * buffer and spills sorted runs to an unlinked temporary file, merged at
  * the end: memory does not grow with the source.
  *
+ * Data goes in runs of RUNBLK blocks, double-buffered: while the caller
+ * reads the next files into one buffer, a writer thread hashes and writes
+ * the other (with O_DIRECT where the host allows: no page-cache copy).
+ * Allocation and the order in which data pointers reach the tree are the
+ * loader's alone, so the image is the same with one thread or two.
+ *
  * Allocation: one cursor runs upwards through the arenas' free space,
  * lowest block first (the reference's placement for whole-block data
  * writes, §5.5), leaving each arena's reserve (§5.4) free so the result
@@ -28,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -510,6 +517,33 @@ sortfree(Sorter *s)
 /* the bulk loader                                                    */
 /* ------------------------------------------------------------------ */
 
+/* One run of data blocks: gathered by the loader, then hashed and
+ * written (by the writer thread when there is one) at the addresses the
+ * loader allocated; its pointers are added when the loader next needs
+ * the buffer, so they reach the tree in the same order either way. */
+typedef struct Wbuf {
+	uint8_t		*blk;
+	uint64_t	off[RUNBLK], q[RUNBLK];	/* file offsets and qids */
+	uint64_t	addr[RUNBLK], hash[RUNBLK];
+	size_t		n;
+	uint64_t	paddr[RUNBLK], plen[RUNBLK];	/* contiguous pieces */
+	size_t		npiece;
+	int		rc;
+	GefsErr		err;
+} Wbuf;
+
+/* The writer thread: takes one Wbuf at a time.  The loader touches the
+ * device (allocation log, tree nodes) only while the writer is idle. */
+typedef struct Writer {
+	pthread_t	t;
+	pthread_mutex_t	mu;
+	pthread_cond_t	cv;
+	Wbuf		*job;
+	Dev		*dev;
+	int		dfd;		/* devdirect's descriptor, or -1 */
+	bool		on, quit;
+} Writer;
+
 struct GefsBulk {
 	Gefs		*fs;
 	GefsBulkOpts	o;
@@ -519,9 +553,13 @@ struct GefsBulk {
 	Build		bt;
 	Sorter		so;
 	GefsXdir	root;
-	uint8_t		*run;		/* RUNBLK data blocks being gathered */
-	uint64_t	runoff[RUNBLK];	/* their file offsets */
-	uint64_t	runq[RUNBLK];	/* and files: a run spans small files */
+	Wbuf		wb[2];		/* gathered here, written from there */
+	int		cur;		/* the buffer being gathered */
+	Wbuf		*pend;		/* written, its pointers not added yet */
+	Writer		wr;
+	uint8_t		*run;		/* wb[cur]: RUNBLK data blocks being gathered */
+	uint64_t	*runoff;	/* their file offsets */
+	uint64_t	*runq;		/* and files: a run spans small files */
 	size_t		nrun;
 	size_t		first;		/* the current file's first slot */
 	uint64_t	runqid;		/* the current file */
@@ -547,27 +585,195 @@ datkey(GefsBulk *b, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv)
 	return buildadd(&b->bt, k, nk, v, nv);
 }
 
-/* Hash, write and point at the gathered blocks. */
+/* n bytes of whole blocks at addr: past the page cache when the writer
+ * has an O_DIRECT descriptor (the data is not read again: the copy into
+ * the page cache would be the load's largest cost), else through it. */
+static int
+wrblks(Writer *wr, const uint8_t *p, size_t n, uint64_t addr, GefsErr *e)
+{
+	if (wr->dfd >= 0) {
+		if (devwritedirect(wr->dev, wr->dfd, p, n, addr, e) == 0)
+			return 0;
+		if (e->code != EINVAL)
+			return -1;
+		close(wr->dfd);		/* alignment refused: buffered from now on */
+		wr->dfd = -1;
+	}
+	return devwrite(wr->dev, p, n, addr, e);
+}
+
+/* Hash and write w's blocks at the addresses allocated for them. */
+static void
+wbwrite(Writer *wr, Wbuf *w)
+{
+	size_t i, done = 0;
+
+	w->rc = 0;
+	for (i = 0; i < w->n; i++)
+		w->hash[i] = gefs_blkhash(w->blk + i * B);
+	for (i = 0; i < w->npiece && w->rc == 0; i++) {
+		w->rc = wrblks(wr, w->blk + done * B, w->plen[i] * B, w->paddr[i], &w->err);
+		done += w->plen[i];
+	}
+}
+
+static void *
+writer(void *arg)
+{
+	Writer *wr = arg;
+	Wbuf *w;
+
+	pthread_mutex_lock(&wr->mu);
+	for (;;) {
+		while (wr->job == NULL && !wr->quit)
+			pthread_cond_wait(&wr->cv, &wr->mu);
+		if (wr->job == NULL)
+			break;
+		w = wr->job;
+		pthread_mutex_unlock(&wr->mu);
+		wbwrite(wr, w);
+		pthread_mutex_lock(&wr->mu);
+		wr->job = NULL;
+		pthread_cond_broadcast(&wr->cv);
+	}
+	pthread_mutex_unlock(&wr->mu);
+	return NULL;
+}
+
+/* Write w: handed to the writer thread, or here and now without one. */
+static void
+wrsubmit(Writer *wr, Wbuf *w)
+{
+	if (!wr->on) {
+		wbwrite(wr, w);
+		return;
+	}
+	pthread_mutex_lock(&wr->mu);
+	wr->job = w;
+	pthread_cond_broadcast(&wr->cv);
+	pthread_mutex_unlock(&wr->mu);
+}
+
+static void
+wrwait(Writer *wr)
+{
+	if (!wr->on)
+		return;
+	pthread_mutex_lock(&wr->mu);
+	while (wr->job != NULL)
+		pthread_cond_wait(&wr->cv, &wr->mu);
+	pthread_mutex_unlock(&wr->mu);
+}
+
+/* One writer thread when n > 1 (0: when more than one CPU is online);
+ * without it everything is written in the loader's thread. */
+static void
+wrstart(Writer *wr, Dev *dev, int n)
+{
+	memset(wr, 0, sizeof *wr);
+	wr->dev = dev;
+	wr->dfd = devdirect(dev);
+	if (n == 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+	if (n < 2 || pthread_mutex_init(&wr->mu, NULL) != 0)
+		return;
+	if (pthread_cond_init(&wr->cv, NULL) != 0) {
+		pthread_mutex_destroy(&wr->mu);
+		return;
+	}
+	wr->on = pthread_create(&wr->t, NULL, writer, wr) == 0;
+	if (!wr->on) {
+		pthread_cond_destroy(&wr->cv);
+		pthread_mutex_destroy(&wr->mu);
+	}
+}
+
+/* Join the writer (it finishes the run it has), close the descriptor. */
+static void
+wrstop(Writer *wr)
+{
+	if (wr->dev == NULL)	/* never started */
+		return;
+	if (wr->on) {
+		pthread_mutex_lock(&wr->mu);
+		wr->quit = true;
+		pthread_cond_broadcast(&wr->cv);
+		pthread_mutex_unlock(&wr->mu);
+		pthread_join(wr->t, NULL);
+		pthread_cond_destroy(&wr->cv);
+		pthread_mutex_destroy(&wr->mu);
+		wr->on = false;
+	}
+	if (wr->dfd >= 0)
+		close(wr->dfd);
+	wr->dfd = -1;
+}
+
+/* Gather into wb[i] from now on. */
+static void
+usebuf(GefsBulk *b, int i)
+{
+	b->cur = i;
+	b->run = b->wb[i].blk;
+	b->runoff = b->wb[i].off;
+	b->runq = b->wb[i].q;
+}
+
+/* Wait for the run being written; add its data pointers. */
+static int
+settle(GefsBulk *b)
+{
+	uint8_t k[GEFS_KEYMAX], v[GEFS_PTRSZ];
+	Wbuf *w = b->pend;
+	GefsBptr bp;
+	size_t i;
+
+	if (w == NULL)
+		return 0;
+	wrwait(&b->wr);
+	b->pend = NULL;
+	if (w->rc < 0) {
+		b->fs->err = w->err;
+		return -1;
+	}
+	for (i = 0; i < w->n; i++) {
+		bp = (GefsBptr){w->addr[i], w->hash[i], b->gen};
+		gefs_packbptr(v, &bp);
+		if (datkey(b, k, gefs_packdatkey(k, w->q[i], w->off[i]), v, sizeof v) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Allocate the gathered blocks and start writing them; gathering goes
+ * on in the other buffer.  Allocation and pointer order do not depend
+ * on the writer's timing: the same source gives the same image. */
 static int
 flushrun(GefsBulk *b)
 {
-	uint8_t k[GEFS_KEYMAX], v[GEFS_PTRSZ];
-	GefsBptr bp;
+	Wbuf *w = &b->wb[b->cur];
 	uint64_t a, n, i;
 	size_t done = 0;
 
-	while (done < b->nrun) {
-		if (allocrun(&b->al, b->nrun - done, &a, &n) < 0)
-			return -1;
-		if (putblks(b->fs, b->run + done * B, n, a) < 0)
+	if (settle(b) < 0)
+		return -1;
+	if (b->nrun == 0)
+		return 0;
+	w->n = b->nrun;
+	w->npiece = 0;
+	while (done < w->n) {
+		if (allocrun(&b->al, w->n - done, &a, &n) < 0)
 			return -1;
 		for (i = 0; i < n; i++, done++) {
-			bp = (GefsBptr){a + i * B, gefs_blkhash(b->run + done * B), b->gen};
-			gefs_packbptr(v, &bp);
-			if (datkey(b, k, gefs_packdatkey(k, b->runq[done], b->runoff[done]), v, sizeof v) < 0)
-				return -1;
+			cacheinval(b->fs->cache, a + i * B);
+			w->addr[done] = a + i * B;
 		}
+		w->paddr[w->npiece] = a;
+		w->plen[w->npiece++] = n;
 	}
+	wrsubmit(&b->wr, w);
+	b->pend = w;
+	usebuf(b, 1 - b->cur);
 	b->st.datablocks += b->nrun;
 	b->nrun = b->first = 0;
 	return 0;
@@ -812,6 +1018,7 @@ addfile(GefsBulk *b, uint64_t pqid, const char *name, size_t nlen, const GefsBul
 typedef struct FdArg {
 	int		fd;
 	uint64_t	len;
+	bool		dense;
 } FdArg;
 
 static int
@@ -819,6 +1026,8 @@ fdfn(GefsBulk *b, void *arg)
 {
 	FdArg *f = arg;
 
+	if (f->dense)	/* the caller's fstat said so: no seeking */
+		return f->len > 0 ? readblks(b, f->fd, 0, (f->len + B - 1) / B, f->len) : 0;
 	return fddata(b, f->fd, f->len);
 }
 
@@ -826,7 +1035,7 @@ int
 gefs_bulkfile(GefsBulk *b, uint64_t pqid, const char *name, size_t nlen, const GefsBulkAttr *a, int fd,
 	uint64_t *qid)
 {
-	FdArg f = {fd, a->length};
+	FdArg f = {fd, a->length, a->dense};
 
 	return addfile(b, pqid, name, nlen, a, fdfn, &f, qid);
 }
@@ -1360,7 +1569,7 @@ out:
 GefsBulk *
 gefs_bulkbegin(Gefs *fs, const GefsBulkOpts *o)
 {
-	GefsBulkAttr ra = {0775, 0, 0, -1, -1, GEFS_NONE};
+	GefsBulkAttr ra = {0775, 0, 0, -1, -1, GEFS_NONE, false};
 	GefsBulk *b;
 
 	if (devrdonly(fs->dev)) {
@@ -1383,14 +1592,17 @@ gefs_bulkbegin(Gefs *fs, const GefsBulkOpts *o)
 	gefs_bulkroot(b, &ra);
 	if ((strcmp(b->o.label, "main") != 0 && labelok(fs, b->o.label, "label") < 0)
 	|| (b->o.snap != NULL && labelok(fs, b->o.snap, "snapshot") < 0)
-	|| (b->run = aligned_alloc(4096, RUNBLK * B)) == NULL
+	|| (b->wb[0].blk = aligned_alloc(4096, RUNBLK * B)) == NULL
+	|| (b->wb[1].blk = aligned_alloc(4096, RUNBLK * B)) == NULL
 	|| buildinit(&b->bt, fs, &b->al, b->gen) < 0
 	|| sortinit(&b->so, fs, b->o.sortmem ? b->o.sortmem : SORTMEM, b->o.tmpdir) < 0) {
-		if (b->run == NULL && fs->err.code == 0)
+		if (b->wb[1].blk == NULL && fs->err.code == 0)
 			gefs_seterr(&fs->err, ENOMEM, "out of memory");
 		gefs_bulkfree(b);
 		return NULL;
 	}
+	usebuf(b, 0);
+	wrstart(&b->wr, fs->dev, b->o.threads);
 	b->so.budget &= ~(size_t)7;
 	if (b->so.budget > (1u << 30))
 		b->so.budget = 1u << 30;
@@ -1430,7 +1642,7 @@ gefs_bulkend(GefsBulk *b, GefsBulkStats *st)
 	GefsBptr root;
 	int ht, rc = -1;
 
-	if (bulkok(b) < 0 || flushrun(b) < 0 || finishtree(b, &root, &ht) < 0 || newsnaps(b, &root, ht) < 0
+	if (bulkok(b) < 0 || flushrun(b) < 0 || settle(b) < 0 || finishtree(b, &root, &ht) < 0 || newsnaps(b, &root, ht) < 0
 	|| logrun(&b->al) < 0)
 		goto out;
 	b->st.nodes = b->bt.nnode;
@@ -1459,9 +1671,11 @@ gefs_bulkfree(GefsBulk *b)
 {
 	if (b == NULL)
 		return;
+	wrstop(&b->wr);
 	buildfree(&b->bt);
 	sortfree(&b->so);
-	free(b->run);
+	free(b->wb[0].blk);
+	free(b->wb[1].blk);
 	free(b->users);
 	free(b);
 }

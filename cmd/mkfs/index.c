@@ -160,7 +160,7 @@ static int
 addparents(Pop *p)
 {
 	size_t i, n = p->ix.n;
-	GefsBulkAttr a = {0755, 0, 0, p->uid, p->gid, GEFS_NONE};
+	GefsBulkAttr a = {0755, 0, 0, p->uid, p->gid, GEFS_NONE, false};
 	const char *pre = p->prefix;
 	int cur = p->cursrc, added = 0, src;
 	char *par;

@@ -2,14 +2,17 @@
 /*
  * populate — gefs-mkfs -d SOURCE: a ready image from a directory tree.
  *
- * Two walks over the sources in the same order (depth first, each
+ * Two passes over the sources in the same order (depth first, each
  * directory's names in byte order, a directory before its contents):
- * the first only looks — it counts what the image needs, and finds every
- * name GEFS cannot hold, unreadable file or directory and skipped node —
- * so that nothing is written unless the whole load can succeed and SIZE
- * is known to suffice; the second formats the image and hands every
- * directory and file to the library's bulk loader (gefs_bulk*), which
- * assigns qids in call order: the same source gives the same image bytes.
+ * the first walk only looks — it counts what the image needs, and finds
+ * every name GEFS cannot hold, unreadable file or directory and skipped
+ * node — so that nothing is written unless the whole load can succeed
+ * and SIZE is known to suffice; the second formats the image and hands
+ * every directory and file to the library's bulk loader (gefs_bulk*),
+ * which assigns qids in call order: the same source gives the same image
+ * bytes.  With one plain directory the second pass replays the first
+ * walk's log (no directory read or stat twice); otherwise it goes through
+ * the merged index (index.c).
  *
  * GEFS has no symlinks, device, fifo or socket nodes: they are skipped
  * with one warning each (--strict: an error).  Hard links become separate
@@ -237,6 +240,8 @@ attrof(Pop *p, const struct stat *st)
 	a.uid = p->uid;
 	a.gid = p->gid;
 	a.qid = GEFS_NONE;
+	/* every byte allocated: the loader need not look for holes */
+	a.dense = S_ISREG(st->st_mode) && (uint64_t)st->st_blocks * 512 >= (uint64_t)st->st_size;
 	p->huid = st->st_uid;
 	p->hgid = st->st_gid;
 	/* the streaming walk knows the image path now; the index later */
@@ -244,6 +249,65 @@ attrof(Pop *p, const struct stat *st)
 		ownerof(&p->own, strlen(p->path) >= p->rootlen ? p->path + p->rootlen : "", st->st_uid,
 			st->st_gid, &a.uid, &a.gid);
 	return a;
+}
+
+/* ---- the walk log ----
+ * One plain directory source is walked twice; the first walk logs what
+ * it found (names in walk order with their attributes, a mark where a
+ * directory ends) to an unlinked temporary file, so that the second
+ * reads no directory and stats nothing again: per file it only opens,
+ * reads and closes.  The log is read back sequentially: memory stays
+ * independent of the number of names. */
+
+enum { RROOT = 'r', RDIR = 'd', RFILE = 'f', RUP = 'u' };
+
+static int
+recopen(Pop *p)
+{
+	const char *d = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/gefs-mkfs-walk.XXXXXX", d ? d : "/tmp");
+	if ((fd = mkstemp(path)) < 0 || (p->rec = fdopen(fd, "w+")) == NULL) {
+		if (fd >= 0)
+			close(fd), unlink(path);
+		msg("", "cannot create a temporary file in %s: %s", d ? d : "/tmp", strerror(errno));
+		return -1;
+	}
+	unlink(path);
+	return 0;
+}
+
+/* One record: kind, name length and name, attributes (not for RUP). */
+static int
+recput(Pop *p, int kind, const char *name, const GefsBulkAttr *a)
+{
+	uint16_t n = name ? (uint16_t)strlen(name) : 0;	/* checked: <= GEFS_NAMEMAX */
+
+	if (p->rec == NULL || p->nerr > 0)
+		return 0;
+	if (putc(kind, p->rec) == EOF || fwrite(&n, sizeof n, 1, p->rec) != 1
+	|| (n > 0 && fwrite(name, n, 1, p->rec) != 1) || (a != NULL && fwrite(a, sizeof *a, 1, p->rec) != 1))
+		return perr(p, "writing the walk log: %s", strerror(errno ? errno : ENOSPC));
+	return 0;
+}
+
+/* The next record into kind, name (NUL-terminated), a: 1, 0 at the end. */
+static int
+recget(Pop *p, int *kind, char *name, GefsBulkAttr *a)
+{
+	uint16_t n;
+
+	if ((*kind = getc(p->rec)) == EOF)
+		return 0;
+	if (fread(&n, sizeof n, 1, p->rec) != 1 || n > GEFS_NAMEMAX || (n > 0 && fread(name, n, 1, p->rec) != 1)
+	|| (*kind != RUP && fread(a, sizeof *a, 1, p->rec) != 1)) {
+		msg("", "reading the walk log: %s", ferror(p->rec) ? strerror(errno) : "truncated");
+		return -1;
+	}
+	name[n] = 0;
+	return 1;
 }
 
 /* ---- counting (first walk) ---- */
@@ -323,7 +387,7 @@ namecheck(Pop *p, const char *name)
 
 /* ---- the walk ---- */
 
-static int walkdir(Pop *p, int dfd, uint64_t qid);
+static int walkdir(Pop *p, int dfd);
 
 static int
 cmpname(const void *a, const void *b)
@@ -331,21 +395,15 @@ cmpname(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The names of directory dfd (without . and ..), sorted bytewise. */
+/* The names of directory d (without . and ..), sorted bytewise. */
 static char **
-listdir(Pop *p, int dfd, size_t *n)
+listdir(Pop *p, DIR *d, size_t *n)
 {
 	struct dirent *de;
 	char **v = NULL, **nv;
 	size_t cap = 0;
-	DIR *d;
-	int fd;
 
 	*n = 0;
-	if ((fd = dup(dfd)) < 0 || (d = fdopendir(fd)) == NULL) {
-		perr(p, "cannot read the directory: %s", strerror(errno));
-		return NULL;
-	}
 	errno = 0;
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -363,7 +421,6 @@ listdir(Pop *p, int dfd, size_t *n)
 	}
 	if (errno != 0)
 		perr(p, "cannot read the directory: %s", strerror(errno));
-	closedir(d);
 	if (v != NULL)
 		qsort(v, *n, sizeof *v, cmpname);
 	return v != NULL ? v : calloc(1, sizeof *v);
@@ -409,50 +466,36 @@ countfile(Pop *p, int dfd, const char *name, const struct stat *st, const GefsBu
 	p->totbytes += a->length;
 	if (linknote(p, st) < 0)
 		return -1;
-	return p->indexing ? ixadd(p, EFILE, p->path + p->rootlen, a, nb, 0, NULL) : 0;
+	return p->indexing ? ixadd(p, EFILE, p->path + p->rootlen, a, nb, 0, NULL) : recput(p, RFILE, name, a);
+}
+
+/* A file (first walk: counted, checked, logged or indexed). */
+static int
+addfile(Pop *p, int dfd, const char *name, const struct stat *st)
+{
+	GefsBulkAttr a = attrof(p, st);
+
+	return countfile(p, dfd, name, st, &a);
 }
 
 static int
-addfile(Pop *p, int dfd, const char *name, const struct stat *st, uint64_t pqid)
+adddir(Pop *p, int dfd, const char *name, const struct stat *st)
 {
 	GefsBulkAttr a = attrof(p, st);
-	int fd, rc = 0;
-
-	if (!p->load)
-		return countfile(p, dfd, name, st, &a);
-	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return perr(p, "cannot read the file: %s", strerror(errno));
-	if (gefs_bulkfile(p->bulk, pqid, name, strlen(name), &a, fd, NULL) < 0)
-		rc = loaderr(p);
-	else
-		progress(p, &a, false);
-	close(fd);
-	return rc;
-}
-
-static int
-adddir(Pop *p, int dfd, const char *name, const struct stat *st, uint64_t pqid)
-{
-	GefsBulkAttr a = attrof(p, st);
-	uint64_t qid = 0;
 	int fd, rc;
 
 	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return perr(p, "cannot read the directory: %s", strerror(errno));
-	if (!p->load) {
-		p->need.ndir++;
-		p->need.namebytes += strlen(name);
-		p->need.dirnamebytes += strlen(name);
-		if (p->indexing && ixadd(p, EDIR, p->path + p->rootlen, &a, 0, 0, NULL) < 0) {
-			close(fd);
-			return -1;
-		}
-	} else if (gefs_bulkdir(p->bulk, pqid, name, strlen(name), &a, &qid) < 0) {
+	p->need.ndir++;
+	p->need.namebytes += strlen(name);
+	p->need.dirnamebytes += strlen(name);
+	if (p->indexing ? ixadd(p, EDIR, p->path + p->rootlen, &a, 0, 0, NULL) < 0 : recput(p, RDIR, name, &a) < 0) {
 		close(fd);
-		return loaderr(p);
+		return -1;
 	}
-	rc = walkdir(p, fd, qid);
-	close(fd);
+	rc = walkdir(p, fd);
+	if (!p->indexing && recput(p, RUP, NULL, NULL) < 0)
+		return -1;
 	return rc;
 }
 
@@ -465,63 +508,68 @@ kindof(mode_t m)
 
 /* One name of directory dfd; the path buffer holds its source path. */
 static int
-walkone(Pop *p, int dfd, const char *name, uint64_t pqid)
+walkone(Pop *p, int dfd, const char *name)
 {
 	struct stat st;
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return perr(p, "cannot stat: %s", strerror(errno));
 	if (p->imgino != 0 && st.st_dev == p->imgdev && st.st_ino == p->imgino) {
-		if (!p->load)
-			msg("warning: ", "%s: the image itself, skipped", p->path);
+		msg("warning: ", "%s: the image itself, skipped", p->path);
 		return 0;
 	}
 	if (namecheck(p, name) < 0)
 		return -1;
 	if (S_ISDIR(st.st_mode))
-		return adddir(p, dfd, name, &st, pqid);
+		return adddir(p, dfd, name, &st);
 	if (S_ISREG(st.st_mode))
-		return addfile(p, dfd, name, &st, pqid);
+		return addfile(p, dfd, name, &st);
 	if (p->a->strict)
 		return perr(p, "%s: GEFS cannot hold it (--strict)", kindof(st.st_mode));
-	if (!p->load) {
-		p->nskip++;
-		msg("warning: ", "%s: %s skipped: GEFS has none", p->path, kindof(st.st_mode));
-	}
+	p->nskip++;
+	msg("warning: ", "%s: %s skipped: GEFS has none", p->path, kindof(st.st_mode));
 	return 0;
 }
 
+/* Every name of directory fd (closed here: the directory stream reads
+ * through it, no duplicate needed), in byte order; errors are counted
+ * and the walk goes on, so that one run reports them all. */
 static int
-walkdir(Pop *p, int dfd, uint64_t qid)
+walkdir(Pop *p, int fd)
 {
 	size_t n, i, len = strlen(p->path);
 	char **v;
-	int rc = 0;
+	int rc = 0, dfd;
+	DIR *d;
 
-	if ((v = listdir(p, dfd, &n)) == NULL)
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return perr(p, "cannot read the directory: %s", strerror(errno));
+	}
+	dfd = dirfd(d);
+	if ((v = listdir(p, d, &n)) == NULL) {
+		closedir(d);
 		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		snprintf(p->path + len, sizeof p->path - len, "%s%s", len && p->path[len - 1] == '/' ? "" : "/", v[i]);
-		if (walkone(p, dfd, v[i], qid) < 0) {
+		if (walkone(p, dfd, v[i]) < 0)
 			rc = -1;
-			if (p->load)
-				break;
-		}
 		p->path[len] = 0;
 	}
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
+	closedir(d);
 	return rc;
 }
 
-/* Walk source src: the root's attributes come from it (unless -E). */
+/* Walk directory source src (first walk): its root's attributes. */
 static int
 walksrc(Pop *p, const char *src)
 {
 	GefsBulkAttr ra;
 	struct stat st;
-	uint64_t root = 0;
 	int fd, rc;
 
 	snprintf(p->path, sizeof p->path, "%s", src);
@@ -532,20 +580,12 @@ walksrc(Pop *p, const char *src)
 			close(fd);
 		return rc;
 	}
-	if (p->load) {
-		ra = attrof(p, &st);
-		rootattr(p, &ra);
-		root = gefs_bulkroot(p->bulk, &ra);
-	} else if (p->indexing) {
-		ra = attrof(p, &st);
-		if (ixadd(p, EDIR, "", &ra, 0, 0, NULL) < 0) {
-			close(fd);
-			return -1;
-		}
+	ra = attrof(p, &st);
+	if (p->indexing ? ixadd(p, EDIR, "", &ra, 0, 0, NULL) < 0 : recput(p, RROOT, NULL, &ra) < 0) {
+		close(fd);
+		return -1;
 	}
-	rc = walkdir(p, fd, root);
-	close(fd);
-	return rc;
+	return walkdir(p, fd);
 }
 
 /* The first walk over every source; with layering, each fills the index. */
@@ -557,12 +597,135 @@ walkall(Pop *p)
 	for (i = 0; i < p->a->nsrc; i++) {
 		p->cursrc = i;
 		p->prefix = p->srcpre[i];
-		if ((p->srctar[i] ? tarindex(p, i, p->srcpath[i]) : walksrc(p, p->srcpath[i])) < 0) {
+		if ((p->srctar[i] ? tarindex(p, i, p->srcpath[i]) : walksrc(p, p->srcpath[i])) < 0)
 			rc = -1;
-			if (p->load)
-				break;
-		}
 	}
+	return rc;
+}
+
+/* ---- the second walk of one plain directory: the log replayed ---- */
+
+typedef struct Level {
+	int		fd;
+	uint64_t	qid;
+	size_t		plen;		/* its path's length in p->path */
+} Level;
+
+typedef struct Replay {
+	Level		*v;
+	size_t		n, cap;
+} Replay;
+
+/* Enter directory name (below the top one; the source itself when the
+ * stack is empty), qid q. */
+static int
+enter(Pop *p, Replay *r, const char *name, uint64_t q)
+{
+	size_t len = strlen(p->path);
+	Level *nv;
+	int fd;
+
+	if (r->n > 0)
+		snprintf(p->path + len, sizeof p->path - len, "/%s", name);
+	fd = r->n > 0 ? openat(r->v[r->n - 1].fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+		: open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		msg("", "%s: cannot read the directory: %s", p->path, strerror(errno));
+		return -1;
+	}
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 16;
+		if ((nv = realloc(r->v, r->cap * sizeof *nv)) == NULL) {
+			close(fd);
+			msg("", "out of memory");
+			return -1;
+		}
+		r->v = nv;
+	}
+	r->v[r->n++] = (Level){fd, q, len};
+	return 0;
+}
+
+static void
+leave(Pop *p, Replay *r)
+{
+	Level *l = &r->v[--r->n];
+
+	close(l->fd);
+	p->path[l->plen] = 0;
+}
+
+/* One file of the top directory. */
+static int
+refile(Pop *p, Replay *r, const char *name, const GefsBulkAttr *a)
+{
+	Level *l = &r->v[r->n - 1];
+	size_t len = strlen(p->path);
+	int fd, rc = 0;
+
+	snprintf(p->path + len, sizeof p->path - len, "/%s", name);
+	if ((fd = openat(l->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		msg("", "%s: cannot read the file: %s", p->path, strerror(errno));
+		rc = -1;
+	} else if (gefs_bulkfile(p->bulk, l->qid, name, strlen(name), a, fd, NULL) < 0)
+		rc = loaderr(p);
+	else
+		progress(p, a, false);
+	if (fd >= 0)
+		close(fd);
+	p->path[len] = 0;
+	return rc;
+}
+
+/* One record of the log. */
+static int
+reone(Pop *p, Replay *r, int kind, const char *name, GefsBulkAttr *a)
+{
+	uint64_t q;
+
+	if ((kind != RROOT) == (r->n == 0))
+		return msg("", "the walk log is out of step"), -1;
+	switch (kind) {
+	case RROOT:
+		rootattr(p, a);
+		snprintf(p->path, sizeof p->path, "%s", p->srcpath[0]);
+		return enter(p, r, p->srcpath[0], gefs_bulkroot(p->bulk, a));
+	case RDIR:
+		if (gefs_bulkdir(p->bulk, r->v[r->n - 1].qid, name, strlen(name), a, &q) < 0) {
+			snprintf(p->path + strlen(p->path), sizeof p->path - strlen(p->path), "/%s", name);
+			return loaderr(p);
+		}
+		return enter(p, r, name, q);
+	case RFILE:
+		return refile(p, r, name, a);
+	case RUP:
+		leave(p, r);
+		return 0;
+	}
+	return msg("", "the walk log holds a record of kind %d", kind), -1;
+}
+
+/* The second walk of the one plain directory source. */
+static int
+replay(Pop *p)
+{
+	Replay r = {NULL, 0, 0};
+	char name[GEFS_NAMEMAX + 1];
+	GefsBulkAttr a;
+	int kind, rc;
+
+	if (fflush(p->rec) != 0 || fseek(p->rec, 0, SEEK_SET) != 0) {
+		msg("", "the walk log: %s", strerror(errno));
+		return -1;
+	}
+	while ((rc = recget(p, &kind, name, &a)) > 0)
+		if (reone(p, &r, kind, name, &a) < 0) {
+			rc = -1;
+			break;
+		}
+	while (r.n > 0)
+		leave(p, &r);
+	free(r.v);
 	return rc;
 }
 
@@ -634,6 +797,8 @@ scan(Pop *p)
 			return 1;
 	/* one plain directory streams; anything else is merged in an index */
 	p->indexing = p->a->nsrc > 1 || p->srctar[0] || p->srcpre[0][0] != 0;
+	if (!p->indexing && recopen(p) < 0)
+		return 1;
 	walkall(p);
 	if (p->indexing && p->nerr == 0)
 		ixfinish(p);
@@ -713,6 +878,8 @@ load(Pop *p, const char *image)
 	bo.anyorder = true;	/* data pointers sorted: the same tree from a tar */
 	if (getenv("GEFS_MKFS_SORTMEM") != NULL)
 		bo.sortmem = (size_t)strtoull(getenv("GEFS_MKFS_SORTMEM"), NULL, 10);
+	if (getenv("GEFS_MKFS_THREADS") != NULL)	/* unset or 0: automatic */
+		bo.threads = atoi(getenv("GEFS_MKFS_THREADS"));
 	p->load = true;
 	p->nerr = 0;
 	if ((p->bulk = gefs_bulkbegin(p->fs, &bo)) == NULL) {
@@ -721,7 +888,7 @@ load(Pop *p, const char *image)
 	}
 	if (p->own.nname > 0 && newusers(p) < 0)
 		return -1;
-	if ((p->indexing ? ixload(p) : walkall(p)) < 0)
+	if ((p->indexing ? ixload(p) : replay(p)) < 0)
 		return -1;
 	progress(p, NULL, true);
 	if (gefs_bulkend(p->bulk, &bs) < 0) {
@@ -739,6 +906,8 @@ popfree(Pop *p)
 	free(p->link);
 	ixfree(&p->ix);
 	ownersfree(&p->own);
+	if (p->rec != NULL)
+		fclose(p->rec);
 	if (p->spool != NULL) {
 		unlink(p->spool);
 		free(p->spool);

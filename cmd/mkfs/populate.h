@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include "gefs.h"
 
@@ -133,6 +134,7 @@ typedef struct Pop {
 	int64_t		lastprog;	/* ms of the last progress report */
 	dev_t		imgdev;		/* the image itself, never copied into */
 	ino_t		imgino;		/* itself (0: not known yet) */
+	FILE		*rec;		/* one plain directory: the first walk's log */
 	char		path[8192];	/* source path being walked, for messages */
 } Pop;
 

@@ -1196,6 +1196,11 @@ typedef struct GefsBulkOpts {
 	bool		anyorder;	/* files may come in any qid order: their data
 					 * pointers are sorted too (else each file's qid
 					 * must exceed the previous file's) */
+	int		threads;	/* 1: load in the caller's thread only; 2 or
+					 * more: hash and write data in a second one
+					 * while the caller reads on; 0: 2 when more
+					 * than one CPU is online.  The image is the
+					 * same either way. */
 } GefsBulkOpts;
 
 /* A new file's or directory's attributes. */
@@ -1206,6 +1211,9 @@ typedef struct GefsBulkAttr {
 	int32_t		uid, gid;	/* user ids of the users file (§16) */
 	uint64_t	qid;		/* GEFS_NONE: the next one; else one from
 					 * gefs_bulkreserve */
+	bool		dense;		/* gefs_bulkfile: the caller knows every byte
+					 * of fd is allocated (no holes to look for);
+					 * false: the loader finds out */
 } GefsBulkAttr;
 
 typedef struct GefsBulkStats {

@@ -11,10 +11,13 @@
 # each run): gefs-mkfs -d, mke2fs -d (ext4), mkfs.btrfs --rootdir,
 # mkfs.xfs -p (a protofile), tar cf, and a raw sequential write of the
 # same bytes followed by fsync (a sparse file's holes written as zeros),
-# every tool reading the source from a warm page cache.  Prints wall time, MiB/s (data bytes, holes
-# not counted), files/s, max RSS and the bytes the image occupies on the
-# host (du).  gefs-fsck -n checks the gefs image.  Installs btrfs-progs /
-# xfsprogs with apt-get when missing (bench only).  -k keeps WORKDIR.
+# every tool reading the source from a warm page cache; gefs-mkfs also
+# with GEFS_MKFS_THREADS=1 (one thread).  Prints wall time, CPU time
+# (user + system: steadier than wall time on a busy machine), MiB/s (data
+# bytes, holes not counted), files/s, max RSS and the bytes the image
+# occupies on the host (du).  gefs-fsck -n checks the gefs image.
+# Installs btrfs-progs / xfsprogs with apt-get when missing (bench only).
+# -k keeps WORKDIR.  A bounded run: tests/bench/populate.sh small
 set -u
 BIN=${GEFS_BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 GEN="python3 $(cd "$(dirname "$0")/../tools" && pwd)/poptree.py"
@@ -40,15 +43,15 @@ run() {
 	local name=$1 img=$2; shift 2
 	rm -f "$img"
 	sync
-	/usr/bin/time -f "%e %M" -o "$WORK/time" "$@" > "$WORK/log" 2>&1
-	local rc=$? wall rss alloc
-	read -r wall rss < <(tail -1 "$WORK/time")
+	/usr/bin/time -f "%e %M %U %S" -o "$WORK/time" "$@" > "$WORK/log" 2>&1
+	local rc=$? wall rss usr sys alloc
+	read -r wall rss usr sys < <(tail -1 "$WORK/time")
 	[ $rc = 0 ] || { echo "  $name failed (exit $rc):"; tail -3 "$WORK/log"; return; }
 	alloc=$(du -B1 "$img" | cut -f1)
-	awk -v n="$name" -v w="$wall" -v r="$rss" -v a="$alloc" -v b="$bytes" -v f="$files" 'BEGIN {
+	awk -v n="$name" -v w="$wall" -v r="$rss" -v a="$alloc" -v b="$bytes" -v f="$files" -v u="$usr" -v s="$sys" 'BEGIN {
 		if (w < 0.005) w = 0.005
-		printf "  %-16s %8.2f s %9.1f MiB/s %9.0f files/s %8.1f MiB RSS %9.1f MiB\n",
-			n, w, b / 1048576 / w, f / w, r / 1024, a / 1048576 }'
+		printf "  %-16s %8.2f s %7.2f s %9.1f MiB/s %9.0f files/s %8.1f MiB %9.1f MiB\n",
+			n, w, u + s, b / 1048576 / w, f / w, r / 1024, a / 1048576 }'
 	rm -f "$img"
 }
 
@@ -64,8 +67,9 @@ for t in $trees; do
 		"$(echo "$bytes / 1048576" | bc -l)" "$(echo "$apparent / 1048576" | bc -l)"
 	# every tool reads the source from the page cache, the first one too
 	find "$src" -type f -print0 | xargs -0 cat > /dev/null
-	printf '  %-16s %10s %15s %15s %16s %13s\n' tool wall throughput rate "max RSS" "image (du)"
+	printf '  %-16s %10s %9s %15s %15s %12s %13s\n' tool wall "CPU u+s" throughput rate "max RSS" "image (du)"
 	run "gefs-mkfs -d" "$WORK/g.img" "$BIN/gefs-mkfs" -q -d "$src" "$WORK/g.img"
+	run "gefs-mkfs -d 1thr" "$WORK/g.img" env GEFS_MKFS_THREADS=1 "$BIN/gefs-mkfs" -q -d "$src" "$WORK/g.img"
 	"$BIN/gefs-mkfs" -q -d "$src" "$WORK/g.img" && { "$BIN/gefs-fsck" -n "$WORK/g.img" | sed 's/^/  /'; rm -f "$WORK/g.img"; }
 	truncate -s "$size" "$WORK/e.img.tmpl"
 	run "mke2fs -d" "$WORK/e.img" sh -c "cp --sparse=always '$WORK/e.img.tmpl' '$WORK/e.img' && mke2fs -q -t ext4 -F -d '$src' '$WORK/e.img'"

@@ -6,8 +6,9 @@
 # read back through gefs-dump exactly (manifest: content, mode, length;
 # every mtime to the nanosecond), gefs-fsck -n must find it clean, the
 # same inputs must give the same bytes (also when the key sort spills to
-# its temporary file), holes must stay holes, and every refusal (names
-# GEFS cannot hold, --strict, too small a size) must write nothing.
+# its temporary file, and with one thread or two), holes must stay holes,
+# and every refusal (names GEFS cannot hold, --strict, too small a size)
+# must write nothing.
 set -u
 MKFS=${GEFS_BIN:?}/gefs-mkfs FSCK=$GEFS_BIN/gefs-fsck DUMP=$GEFS_BIN/gefs-dump
 GEN="python3 ${GEFS_SRC:?}/tests/tools/poptree.py"
@@ -47,6 +48,14 @@ cmp -s "$DIR/a.img" "$DIR/b.img" || bad "two runs on the same inputs differ"
 # a tiny sort budget spills runs and merges them: same bytes
 GEFS_MKFS_SORTMEM=65536 t 0 "mkfs -d with spilling sort" "$MKFS" -d "$src" "$DIR/c.img"
 cmp -s "$DIR/a.img" "$DIR/c.img" || bad "spilled sort gives a different image"
+# the writer thread changes nothing: one thread and two, the same bytes
+GEFS_MKFS_THREADS=1 t 0 "mkfs -d in one thread" "$MKFS" -d "$src" "$DIR/t1.img"
+GEFS_MKFS_THREADS=2 t 0 "mkfs -d in two threads" "$MKFS" -d "$src" "$DIR/t2.img"
+cmp -s "$DIR/t1.img" "$DIR/t2.img" || bad "one thread and two give different images"
+cmp -s "$DIR/a.img" "$DIR/t2.img" || bad "two threads differ from the default"
+GEFS_MKFS_THREADS=2 GEFS_MKFS_SORTMEM=65536 t 0 "mkfs -d in two threads, spilling" "$MKFS" -d "$src" "$DIR/t3.img"
+cmp -s "$DIR/a.img" "$DIR/t3.img" || bad "two threads with a spilling sort differ"
+rm -f "$DIR/t1.img" "$DIR/t2.img" "$DIR/t3.img"
 # contents of a few files byte for byte
 for f in size-16383 size-16385 big sparse/hole-middle names/日本語のファイル; do
 	"$DUMP" "$DIR/a.img" cat "main:/$f" | cmp -s - "$src/$f" || bad "cat $f differs"

@@ -2,7 +2,7 @@
 /* populate suite: the bulk loader (libfs/populate.c) through its public
  * API — files from descriptors and from chunk streams (unaligned chunks,
  * holes, a file spanning many runs), reserved qids in any order, the
- * spilling sort, the users file — each result reloaded and read back,
+ * spilling sort, the users file, one thread or two — each result reloaded and read back,
  * and gefs_check clean; errors (bad names, unreserved or out-of-order
  * qids, a full image) fail cleanly; sizing is consistent. */
 #include <fcntl.h>
@@ -14,7 +14,11 @@
 #include "internal.h"
 #include "ltest.h"
 
-enum { B = GEFS_BLKSZ, MIN = GEFS_MINSIZE };
+enum {
+	B	= GEFS_BLKSZ,
+	MIN	= GEFS_MINSIZE,
+	RUNB	= 64 * B,	/* the loader's run of data blocks (1 MiB) */
+};
 
 /* A fresh image at path (deterministic), opened for writing. */
 static Gefs *
@@ -139,7 +143,7 @@ shapefn(void *arg, int depth, const GefsNode *n, const GefsBptr *bp)
 	return 0;
 }
 
-static const GefsBulkAttr fattr = {0644, 1000000001, 0, 1, 1, GEFS_NONE};
+static const GefsBulkAttr fattr = {0644, 1000000001, 0, 1, 1, GEFS_NONE, false};
 
 static void
 test_stream(void)
@@ -251,6 +255,108 @@ test_fdlabels(void)
 	unlink(src);
 }
 
+/* Whole file at path into a fresh buffer of *n bytes. */
+static uint8_t *
+slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *p = NULL;
+	long len;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0
+	|| (p = malloc((size_t)len)) == NULL || fread(p, 1, (size_t)len, f) != (size_t)len) {
+		free(p);
+		p = NULL;
+	}
+	*n = p ? (size_t)len : 0;
+	if (f != NULL)
+		fclose(f);
+	return p;
+}
+
+/* Load image path (a copy of one fresh image) with threads threads:
+ * files spanning many runs and small ones sharing runs, data pointers
+ * straight to the tree (no anyorder), one file from a descriptor with
+ * and one without the dense hint. */
+static void
+loadwith(const char *path, int threads, int fd)
+{
+	GefsBulkAttr a = fattr, d = fattr;
+	GefsBulkOpts bo;
+	GefsOpts o;
+	GefsBulk *b;
+	Gefs *fs;
+	uint64_t q;
+	char name[32];
+	int i;
+
+	gefs_defopts(&o);
+	o.rdwr = true;
+	o.cachesz = 1 << 20;
+	CU_ASSERT_FATAL((fs = gefs_open(path, &o, NULL)) != NULL);
+	gefs_defbulkopts(&bo);
+	bo.threads = threads;
+	CU_ASSERT_FATAL((b = gefs_bulkbegin(fs, &bo)) != NULL);
+	CU_ASSERT(gefs_bulkdir(b, 0, "d", 1, &d, &q) == 0);
+	for (i = 0; i < 40; i++) {
+		Pat p = {.len = i % 8 == 0 ? (3u << 20) + 7 : 5000 + (uint64_t)i, .step = 30001};
+		p.b = p.len;
+		a.length = p.len;
+		snprintf(name, sizeof name, "f%02d", i);
+		CU_ASSERT(gefs_bulkstream(b, q, name, strlen(name), &a, patrd, &p, NULL) == 0);
+	}
+	a.length = 2 * RUNB;
+	a.dense = false;
+	CU_ASSERT(gefs_bulkfile(b, 0, "fd0", 3, &a, fd, NULL) == 0);
+	a.dense = true;
+	CU_ASSERT(gefs_bulkfile(b, 0, "fd1", 3, &a, fd, NULL) == 0);
+	CU_ASSERT_FATAL(gefs_bulkend(b, NULL) == 0);
+	gefs_bulkfree(b);
+	gefs_close(fs);
+}
+
+/* One thread or two (hashing and writing behind the loader): the same
+ * image bytes, and a clean one. */
+static void
+test_threads(void)
+{
+	char path[256], src[256], copy[300];
+	Gefs *fs = fresh(path, sizeof path, MIN);
+	uint8_t *x, *y, *buf;
+	size_t nx, ny, i;
+	int fd;
+
+	CU_ASSERT_FATAL(fs != NULL);
+	gefs_close(fs);
+	CU_ASSERT_FATAL(lttmp(src, sizeof src, ".dat") == 0);
+	CU_ASSERT_FATAL((fd = open(src, O_RDWR | O_TRUNC)) >= 0);
+	CU_ASSERT_FATAL((buf = malloc(2 * RUNB)) != NULL);
+	for (i = 0; i < 2 * RUNB; i++)
+		buf[i] = patbyte(i);
+	CU_ASSERT_FATAL(pwrite(fd, buf, 2 * RUNB, 0) == (ssize_t)(2 * RUNB));
+	free(buf);
+	snprintf(copy, sizeof copy, "%s.2", path);
+	CU_ASSERT_FATAL((x = slurp(path, &nx)) != NULL);
+	{
+		FILE *f = fopen(copy, "wb");
+		CU_ASSERT_FATAL(f != NULL && fwrite(x, 1, nx, f) == nx && fclose(f) == 0);
+	}
+	free(x);
+	loadwith(path, 1, fd);
+	loadwith(copy, 2, fd);
+	close(fd);
+	x = slurp(path, &nx);
+	y = slurp(copy, &ny);
+	CU_ASSERT_FATAL(x != NULL && y != NULL);
+	CU_ASSERT(nx == ny && memcmp(x, y, nx) == 0);
+	free(x);
+	free(y);
+	CU_ASSERT_EQUAL(problems(copy), 0);
+	unlink(path);
+	unlink(copy);
+	unlink(src);
+}
+
 /* Refusals: nothing committed, the image still the fresh one. */
 static void
 test_errors(void)
@@ -325,6 +431,7 @@ suite_populate(void)
 		return -1;
 	if (!CU_add_test(s, "streams, holes, reserved qids, spilled sort", test_stream)
 	|| !CU_add_test(s, "descriptors, labels, users", test_fdlabels)
+	|| !CU_add_test(s, "one thread or two: the same bytes", test_threads)
 	|| !CU_add_test(s, "refusals", test_errors)
 	|| !CU_add_test(s, "sizing", test_sizing))
 		return -1;
