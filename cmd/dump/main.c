@@ -39,6 +39,8 @@ static const Dumpcmd cmds[] = {
 	  "per tree: height, nodes, fill, messages; per arena: use" },
 	{ "manifest",	cmdmanifest,	true,	"LABEL[:/PATH]",
 	  "every entry below PATH, in the reference manifest format" },
+	{ "restore",	cmdrestore,	false,	"[-o] [-v] [--dry-run] LABEL[:/PATH] HOSTDIR",
+	  "copy the readable files out into HOSTDIR, list what is skipped" },
 };
 
 static void
