@@ -46,6 +46,8 @@ struct Dump {
 	/* reading past damage (ls, cat, manifest, restore) */
 	char		where[1024];	/* LABEL:PATH being read, names the damage */
 	uint64_t	ndamage;	/* damage reports so far */
+	bool		force;		/* block, super --force: without a usable
+					 * superblock, open the device alone */
 };
 
 extern const char *argv0;

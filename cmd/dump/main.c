@@ -17,7 +17,7 @@
 const char *argv0 = "gefs-dump";
 
 static const Dumpcmd cmds[] = {
-	{ "super",	cmdsuper,	true,	"",
+	{ "super",	cmdsuper,	true,	"[-F|--force]",
 	  "both superblocks, side by side, and what differs" },
 	{ "arenas",	cmdarenas,	true,	"",
 	  "arena headers: address, size, use, log head" },
@@ -144,6 +144,12 @@ dumpopen(Dump *d)
 	d->opts.warnarg = d;
 	d->r.ignhash = d->opts.ignhash;
 	d->r.fs = gefs_open(d->image, &d->opts, &e);
+	if (d->r.fs == NULL && d->force && e.code != EINVAL && e.code != ENOENT) {
+		fprintf(stderr, "%s: warning: %s; reading the image without a superblock\n", argv0, e.msg);
+		d->nwarn++;
+		memset(&e, 0, sizeof e);
+		d->r.fs = gefs_openraw(d->image, &d->opts, &e);
+	}
 	if (d->r.fs == NULL) {
 		rfail(&d->r, "%s", e.msg[0] ? e.msg : strerror(e.code));
 		/* --json: still one value, saying what went wrong */

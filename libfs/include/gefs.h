@@ -625,6 +625,12 @@ GEFS_API int gefs_errcode(Gefs *fs);
 GEFS_API Gefs *gefs_open(const char *path, const GefsOpts *o, GefsErr *e);
 /* Release everything (no writes: nothing is committed).  NULL is a no-op. */
 GEFS_API void gefs_close(Gefs *fs);
+/* Open the device alone, for reading blocks by address when no
+ * superblock can be used (gefs-dump block, super --force): no superblock
+ * is chosen (gefs_super's *copy is -1, its fields zero), no arena is
+ * loaded (gefs_narena 0), so trees cannot be opened; gefs_readblk and
+ * gefs_readsb work.  Always read-only. */
+GEFS_API Gefs *gefs_openraw(const char *path, const GefsOpts *o, GefsErr *e);
 
 /* Inspection of what was loaded (for gefs-dump and tests). */
 
