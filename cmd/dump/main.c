@@ -40,7 +40,7 @@ static const Dumpcmd cmds[] = {
 	{ "manifest",	cmdmanifest,	true,	"LABEL[:/PATH]",
 	  "every entry below PATH, in the reference manifest format" },
 	{ "restore",	cmdrestore,	false,	"[-o] [-v] [--dry-run] LABEL[:/PATH] HOSTDIR",
-	  "copy the readable files out into HOSTDIR, list what is skipped" },
+	  "restore the readable files into HOSTDIR; list what is skipped" },
 };
 
 static void
