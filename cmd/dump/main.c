@@ -319,7 +319,8 @@ main(int argc, char **argv)
 	argv += optind;
 	argc = pullglobals(&d, argc, argv);
 	if (d.r.json && !cmd->json)
-		usagefail("%s writes raw bytes: --json does not apply", cmd->name);
+		usagefail("%s: --json does not apply (it writes %s)", cmd->name,
+			strcmp(cmd->name, "cat") == 0 ? "raw bytes" : "host files");
 	optind = 0;	/* glibc: reinitialise getopt for the command */
 	opterr = 0;
 	rc = cmd->fn(&d, argc, argv);
