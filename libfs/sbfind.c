@@ -17,11 +17,17 @@
  *              to that barrier (§6.4), the tree nodes holding snapshot-tree
  *              keys (Klabel, Ksnap, Kdlist, Kconf) that no such pivot
  *              points to and whose whole tree reads with every hash
- *              matching; if several, the one allocated last (by barrier
- *              epoch, then log position within one arena); a tie across
- *              arenas is not resolved.
- *   nextgen    1 + the greatest generation of a Ksnap or Kdlist key.
+ *              matching; if several, the one allocated last: by the
+ *              commit (barrier) its allocation entry belongs to, then by
+ *              log position within one arena; a block no entry allocates
+ *              (compacted or formatted so) is older than any that one
+ *              does; two roots of one commit in two arenas are a tie, not
+ *              resolved.
+ *   nextgen    1 + the greatest generation of a Ksnap or Kdlist key, or
+ *              of a node or data block pointer in any snapshot.
  *   nextqid    1 + the greatest qid path of an entry in any snapshot.
+ *              (Both can come out lower than the lost ones: generations
+ *              and qids of what was deleted are not recorded anywhere.)
  *   the rest   blksz, bufspc, snapdl NONE, flag 0 as every image has; the
  *              tail (extension record) of a copy whose record decodes.
  *
@@ -41,7 +47,7 @@ enum {
 
 typedef struct Cand {
 	uint64_t	addr;
-	uint64_t	epoch;		/* generation of the barrier before its allocation */
+	uint64_t	epoch;		/* generation of the barrier after its allocation */
 	uint64_t	idx;		/* entry position in its arena's log */
 	int		arena;		/* -1: allocation not seen (formatted so) */
 	bool		child;		/* a snapshot-tree pivot points to it */
@@ -61,7 +67,7 @@ typedef struct Find {
 	char		why[256];	/* why nothing can be rebuilt */
 } Find;
 
-typedef void (*Entfn)(Find *f, int ai, uint64_t epoch, uint64_t idx, const GefsLogEnt *le);
+typedef void (*Entfn)(Find *f, int ai, uint64_t idx, const GefsLogEnt *le);
 
 static bool
 bit(const uint8_t *m, uint64_t b)
@@ -142,7 +148,7 @@ findarenas(Find *f)
 static int
 replay1(Find *f, int ai, uint64_t stop, Entfn fn, uint64_t *maxsync)
 {
-	uint64_t bp = f->hdr[ai].loghdaddr, epoch = 0, idx = 0, nblk = 0;
+	uint64_t bp = f->hdr[ai].loghdaddr, idx = 0, nblk = 0;
 	GefsLogHdr h;
 	GefsLogEnt le;
 	size_t off;
@@ -158,14 +164,14 @@ replay1(Find *f, int ai, uint64_t stop, Entfn fn, uint64_t *maxsync)
 			if (w < 0)
 				return snprintf(f->why, sizeof f->why, "arena %d: log block 0x%llx: bad entry at %zu",
 					ai, (unsigned long long)bp, off), -1;
+			if (fn != NULL)
+				fn(f, ai, idx, &le);
 			if (le.op == GEFS_LOGSYNC) {
 				if (le.qgen > *maxsync)
 					*maxsync = le.qgen;
 				if (stop != GEFS_NONE && le.qgen >= stop)
 					return 0;
-				epoch = le.qgen;
-			} else if (fn != NULL)
-				fn(f, ai, epoch, idx, &le);
+			}
 		}
 	}
 	return 0;
@@ -187,11 +193,13 @@ replayall(Find *f, uint64_t stop, Entfn fn)
 
 /* Allocation state: the whole arena allocated, then the log (§6.4). */
 static void
-allocent(Find *f, int ai, uint64_t epoch, uint64_t idx, const GefsLogEnt *le)
+allocent(Find *f, int ai, uint64_t idx, const GefsLogEnt *le)
 {
 	uint64_t lo = f->addr[ai], hi = lo + 2 * B + f->hdr[ai].size;
 
-	(void)epoch, (void)idx;
+	(void)idx;
+	if (le->op == GEFS_LOGSYNC)
+		return;
 	if (le->addr < lo || le->addr >= hi || le->len > hi - le->addr)
 		return;		/* outside its arena: the checker reports it later */
 	setbits(f, le->addr, le->len, le->op == GEFS_LOGALLOC1 || le->op == GEFS_LOGALLOC);
@@ -213,18 +221,32 @@ candof(Find *f, uint64_t addr)
 	return f->nc ? bsearch(&key, f->c, f->nc, sizeof *f->c, candcmp) : NULL;
 }
 
-/* When was each candidate allocated: the last allocation entry for it. */
+/* When was each candidate allocated: by the last allocation entry for
+ * it, in the commit of the barrier that follows that entry in its log
+ * (a compacted log starts without a barrier, so the one before would not
+ * do); PENDING until that barrier is seen, and after the last one, the
+ * newest.  A block no entry allocates was allocated before its log was
+ * compacted or formatted: older than any (arena -1). */
+enum { PENDING = UINT64_MAX };
+
 static void
-stampent(Find *f, int ai, uint64_t epoch, uint64_t idx, const GefsLogEnt *le)
+stampent(Find *f, int ai, uint64_t idx, const GefsLogEnt *le)
 {
 	uint64_t a;
+	size_t i;
 	Cand *c;
 
+	if (le->op == GEFS_LOGSYNC) {
+		for (i = 0; i < f->nc; i++)
+			if (f->c[i].arena == ai && f->c[i].epoch == PENDING)
+				f->c[i].epoch = le->qgen;
+		return;
+	}
 	if (le->op != GEFS_LOGALLOC1 && le->op != GEFS_LOGALLOC)
 		return;
 	for (a = le->addr; a - le->addr < le->len && a / B < f->ck->nblk; a += B)
 		if ((c = candof(f, a)) != NULL) {
-			c->epoch = epoch;
+			c->epoch = PENDING;
 			c->idx = idx;
 			c->arena = ai;
 		}
@@ -349,9 +371,11 @@ verifyroot(Find *f, Cand *c, GefsBptr *root)
 static int
 newer(const Cand *a, const Cand *b)
 {
+	if (a->arena < 0 || b->arena < 0)
+		return a->arena < 0 && b->arena < 0 ? 0 : a->arena < 0 ? -1 : 1;
 	if (a->epoch != b->epoch)
 		return a->epoch > b->epoch ? 1 : -1;
-	if (a->arena != b->arena || a->arena < 0)
+	if (a->arena != b->arena)
 		return 0;
 	return a->idx > b->idx ? 1 : -1;
 }
@@ -402,7 +426,24 @@ nodamage(void *arg, const GefsDamage *dm)
 	(void)arg, (void)dm;	/* counted by the tree; the checker reports it */
 }
 
-/* The greatest qid path of an entry in the tree of snapshot s. */
+static void
+maxgen(Maxes *m, uint64_t g)
+{
+	if (g != GEFS_NONE && g > m->gen)
+		m->gen = g;
+}
+
+/* Birth generations of the nodes of a tree (§13.1). */
+static int
+nodegen(void *arg, int depth, const GefsNode *n, const GefsBptr *bp)
+{
+	(void)depth, (void)n;
+	maxgen(arg, bp->gen);
+	return 0;
+}
+
+/* The greatest qid path of an entry, and birth generation of a node or
+ * data block, in the tree of snapshot s. */
 static void
 maxqid(Find *f, const GefsSnap *s, Maxes *m)
 {
@@ -410,16 +451,23 @@ maxqid(Find *f, const GefsSnap *s, Maxes *m)
 	GefsScan *sc;
 	GefsKv kv;
 	GefsXdir d;
+	GefsBptr bp;
 
 	if (treeinit(&t, f->ck->fs, &s->root, s->ht, "snapshot") < 0)
 		return;
 	gefs_tolerate(&t, nodamage, NULL);
 	sc = gefs_scan(&t, NULL, 0, NULL, 0);
-	while (sc != NULL && gefs_scannext(sc, &kv) == 1)
+	while (sc != NULL && gefs_scannext(sc, &kv) == 1) {
 		if (kv.nk > 0 && kv.k[0] == GEFS_KENT && gefs_unpackxdir(&d, kv.v, kv.nv, NULL) == 0
 		    && !(d.qpath >> 63) && d.qpath > m->qid)
 			m->qid = d.qpath;
+		if (kv.nk > 0 && kv.k[0] == GEFS_KDAT && kv.nv == GEFS_PTRSZ) {
+			gefs_unpackbptr(&bp, kv.v);
+			maxgen(m, bp.gen);
+		}
+	}
 	gefs_scanfree(sc);
+	gefs_walktree(&t, -1, nodegen, m);	/* a damaged part is the checker's to report */
 }
 
 /* nextgen and nextqid from the snapshot tree and every snapshot. */
