@@ -615,12 +615,17 @@ sbfind(Check *ck)
 	if (f.alloc == NULL)
 		rc = gefs_seterr(ck->e, ENOMEM, "check: out of memory for %llu blocks",
 			(unsigned long long)ck->nblk);
-	else if (derive(&f, &sb) < 0) {
-		ckreport(ck, f.n == 0 || strstr(f.why, "arena chain") ? PR_SBNOARENA : PR_SBNOROOT, ck->sbaddr[0],
+	else if (derive(&f, &sb) == 0)
+		rc = rebuild(&f, &sb);
+	else if (f.why[0] == 0)
+		rc = -1;	/* out of memory, in ck->e */
+	else if (f.n == 0)
+		rc = 0;		/* no arena either: perhaps not GEFS at all (choosesb says) */
+	else {
+		ckreport(ck, strstr(f.why, "arena chain") ? PR_SBNOARENA : PR_SBNOROOT, ck->sbaddr[0],
 			"both superblock copies lost; cannot rebuild one: %s", f.why);
 		rc = 1;
-	} else
-		rc = rebuild(&f, &sb);
+	}
 	free(f.alloc);
 	free(f.c);
 	free(f.buf);

@@ -10,6 +10,10 @@
 #   * entries named ".." or "../b" (poked in with --rehash) never lead a
 #     restore out of HOSTDIR;
 #   * both superblocks zapped: block, block -x and super --force still work;
+#     gefs-fsck -n and -p report the rebuild (SB0018) and write nothing,
+#     -y rebuilds, the next -n is clean, the superblock and every label's
+#     manifest are the original's; zeros are not rebuilt; a lost arena is
+#     refused (SB0019); every reference image rebuilt likewise;
 #   * on a reference image (skipped when ../shared is absent): a zapped
 #     leaf of main, every manifest line that is not marked "?" is a line
 #     of the original manifest, and restored files have its SHA-256.
@@ -187,6 +191,39 @@ run 0 "block -x without a superblock" "$DUMP" "$nosb" block -x 0x4000
 grep -q '^00000000  00 05 ' "$OUT" || bad "block -x 0x4000: not an arena header"
 run 1 "block beyond the device" "$DUMP" "$nosb" block 0x100000000
 
+# gefs-fsck rebuilds the superblock: reported with -n and -p (nothing
+# written), written with -y; then clean, same superblock prefix (the
+# extension record was zapped with the blocks), same manifests.
+cp "$nosb" "$DIR/nosb.before"
+run 4 "fsck -n with both superblocks lost" "$B/gefs-fsck" -n "$nosb"
+has "SB0018" "$OUT" "fsck -n"
+has "SB0021" "$OUT" "fsck -n"
+run 4 "fsck -p with both superblocks lost" "$B/gefs-fsck" -p "$nosb"
+has "SB0018" "$OUT" "fsck -p"
+cmp -s "$nosb" "$DIR/nosb.before" || bad "fsck -n or -p wrote to the image"
+run 1 "fsck -y rebuilds the superblock" "$B/gefs-fsck" -y "$nosb"
+has "SB0018 error: both superblock copies lost: rebuilt from 8 arenas" "$OUT" "fsck -y"
+run 0 "fsck -n after the rebuild" "$B/gefs-fsck" -n "$nosb"
+"$DUMP" "$img" super | grep -v '^xrec\.\|^tail\.' | tr -s ' ' > "$DIR/super.orig"
+"$DUMP" "$nosb" super | grep -v '^xrec\.\|^tail\.' | tr -s ' ' > "$DIR/super.new"
+cmp -s "$DIR/super.orig" "$DIR/super.new" || { bad "rebuilt superblock differs"; diff "$DIR/super.orig" "$DIR/super.new"; }
+for l in main adm empty; do
+	cmp -s <("$DUMP" "$img" manifest $l) <("$DUMP" "$nosb" manifest $l) || bad "manifest of $l after the rebuild"
+done
+# not GEFS at all: no arena either, so no rebuild is attempted
+head -c 1M /dev/zero > "$DIR/zero.img"
+run 8 "fsck -n of zeros" "$B/gefs-fsck" -n "$DIR/zero.img"
+grep -q SB0018 "$OUT" "$ERR" && bad "fsck of zeros tried to rebuild a superblock"
+# an arena lost as well: refused (SB0019), nothing written
+cp "$DIR/nosb.before" "$DIR/noar.img"
+arena1=$("$DUMP" "$img" arenas | awk '$1 == "1" {print $2; exit}')
+[ -n "$arena1" ] || bad "no arena 1 in gefs-dump arenas"
+dd if=/dev/zero of="$DIR/noar.img" bs=16384 seek=$((arena1 / 16384)) count=2 conv=notrunc status=none
+cp "$DIR/noar.img" "$DIR/noar.before"
+run 4 "fsck -y with an arena lost as well" "$B/gefs-fsck" -y "$DIR/noar.img"
+has "SB0019" "$OUT" "fsck -y, arena lost"
+cmp -s "$DIR/noar.img" "$DIR/noar.before" || bad "fsck -y wrote a superblock with an arena lost"
+
 # ---- a reference image ----
 ref=$REFS/ref-deep.img.gz
 if [ -r "$ref" ] && [ -r "$REFS/ref-deep.manifest.main" ]; then
@@ -214,6 +251,22 @@ if [ -r "$ref" ] && [ -r "$REFS/ref-deep.manifest.main" ]; then
 	else
 		echo "FAIL no Kent leaf under the root of main in $ref"; fail=1
 	fi
+	# both superblocks of every reference image lost: rebuilt, clean, and
+	# every label's manifest is the reference's
+	for r in "$REFS"/*.img.gz; do
+		n=$(basename "$r" .img.gz)
+		gzip -dc "$r" > "$DIR/rs.img"
+		last=$(printf '0x%x' $(( $(stat -c %s "$DIR/rs.img") / 16384 * 16384 - 16384 )))
+		"$SHELL_" -w -c 'zap 0' -c "zap $last" "$DIR/rs.img" > /dev/null 2>&1 || bad "$n: zap"
+		run 1 "$n: fsck -y rebuilds the superblock" "$B/gefs-fsck" -y "$DIR/rs.img"
+		run 0 "$n: fsck -n after the rebuild" "$B/gefs-fsck" -n "$DIR/rs.img"
+		for m in "$REFS/$n".manifest.*; do
+			[ -r "$m" ] || continue
+			l=${m##*.manifest.}
+			"$DUMP" "$DIR/rs.img" manifest "$l" > "$OUT" 2> "$ERR" || bad "$n: manifest $l after the rebuild"
+			cmp -s "$OUT" "$m" || bad "$n: manifest $l differs from $m after the rebuild"
+		done
+	done
 else
 	echo "SKIP reference image: $ref not available"
 fi
