@@ -153,7 +153,7 @@ restorefile(Rst *r, int dfd, const char *name, const GefsXdir *x, const char *pa
 	uint64_t nd = r->d->ndamage;
 	int fd = -1, rc;
 
-	if (x->length > gefs_devsize(r->d->r.fs) * LENMAXDEV) {
+	if (x->length / LENMAXDEV > gefs_devsize(r->d->r.fs)) {
 		skip(r, path, "length is more than 16 times the image size: damaged, not restored");
 		return -1;
 	}
