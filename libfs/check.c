@@ -1069,7 +1069,9 @@ passsuper(Check *ck)
 
 	if (ckshort(ck))
 		return;
-	rc = choosesb(ck);
+	rc = sbfind(ck);	/* both copies lost: rebuild one (sbfind.c) */
+	if (rc == 0)
+		rc = choosesb(ck);
 	if (rc != 0) {
 		ck->stop = true;
 		if (rc < 0)

@@ -59,6 +59,8 @@ enum {
 	PR_CRSB, PR_CRHDR, PR_CRFTR, PR_CRLOGNEW, PR_CRLOGTORN, PR_CRLOGCUT,
 	/* ckconf.c */
 	PR_CFABORTSN,
+	/* both superblock copies lost (sbfind.c) */
+	PR_SBREBUILD, PR_SBNOARENA, PR_SBNOROOT, PR_SBXLOST,
 	NPROBLEM
 };
 
@@ -240,6 +242,13 @@ HIDDEN bool ckshort(Check *ck);
 HIDDEN bool cknotgefs(Check *ck);
 /* May f be written?  *why names what the block is when not. */
 HIDDEN bool ckfixsafe(Check *ck, const Fix *f, const char **why);
+
+/* sbfind.c: when neither superblock copy has a valid magic and hash,
+ * derive one from the arenas, their logs and the snapshot tree, report
+ * it (SB0018, or SB0019/SB0020 when it cannot be) and write both copies
+ * when the mode allows; 0 nothing to do or rebuilt (checking goes on),
+ * 1 not rebuilt (the check stops), -1 operational error in ck->e. */
+HIDDEN int sbfind(Check *ck);
 
 /* cklabel.c */
 /* Is name[0,n) a label the file system needs (adm, empty, main)? */

@@ -229,6 +229,20 @@ dentcmp(const void *a, const void *b)
 	return gefs_keycmp((const uint8_t *)x->name, x->nlen, (const uint8_t *)y->name, y->nlen);
 }
 
+/* An entry that does not decode, read past: report it as damage. */
+static void
+entdamage(GefsTree *t, const GefsKv *kv)
+{
+	GefsDamage dm;
+
+	memset(&dm, 0, sizeof dm);
+	dm.kind = GEFS_DMKEY;
+	dm.addr = GEFS_NONE;
+	dm.lo = kv->k;
+	dm.nlo = kv->nk;
+	treedamage(t, &dm);
+}
+
 /* Stream the children of qid in key order: to fn, or into l if l. */
 static int
 scandir(GefsTree *t, uint64_t qid, GefsDirFn fn, void *arg, Dlist *l)
@@ -247,7 +261,11 @@ scandir(GefsTree *t, uint64_t qid, GefsDirFn fn, void *arg, Dlist *l)
 	if (s == NULL)
 		return -1;
 	while ((rc = gefs_scannext(s, &kv)) == 1) {
-		if ((rc = decodeent(t, &kv, &key, &d)) < 0)
+		if ((rc = decodeent(t, &kv, &key, &d)) < 0 && t->dmfn != NULL) {
+			entdamage(t, &kv);
+			continue;
+		}
+		if (rc < 0)
 			break;
 		if (l != NULL) {
 			if ((rc = dlistadd(t->fs, l, &key, &d)) < 0)
@@ -295,6 +313,26 @@ gefs_readdir(GefsTree *t, const char *path, GefsDirFn fn, void *arg)
 
 /* ---- file data ---- */
 
+/* File block bo of f cannot be read (the error is in the handle):
+ * strict, -1; past damage, its n bytes in buf read as zeros. */
+static int
+datdamage(GefsTree *t, const GefsXdir *f, uint64_t bo, uint64_t addr, uint8_t *buf, size_t n)
+{
+	GefsDamage dm;
+
+	if (t->dmfn == NULL)
+		return -1;
+	memset(buf, 0, n);
+	memset(&dm, 0, sizeof dm);
+	dm.kind = GEFS_DMDATA;
+	dm.addr = addr;
+	dm.qid = f->qpath;
+	dm.off = bo;
+	dm.len = f->length - bo < GEFS_BLKSZ ? f->length - bo : GEFS_BLKSZ;
+	treedamage(t, &dm);
+	return 0;
+}
+
 /* Copy bytes [o, o+n) of the block at file offset bo into buf. */
 static int
 readblk(GefsTree *t, const GefsXdir *f, uint64_t bo, size_t o, size_t n, uint8_t *buf)
@@ -307,19 +345,23 @@ readblk(GefsTree *t, const GefsXdir *f, uint64_t bo, size_t o, size_t n, uint8_t
 
 	rc = treeget(t, k, gefs_packdatkey(k, f->qpath, bo), v, &nv);
 	if (rc < 0)
-		return -1;
+		return datdamage(t, f, bo, GEFS_NONE, buf, n);
 	if (rc == 1) {
 		memset(buf, 0, n);	/* a hole (§12.4) */
 		return 0;
 	}
-	if (nv != GEFS_PTRSZ)
-		return gefs_seterr(&t->fs->err, EBADMSG, "tree of snapshot %lld: Kdat(0x%llx, 0x%llx): value is %u bytes, not 24",
+	if (nv != GEFS_PTRSZ) {
+		gefs_seterr(&t->fs->err, EBADMSG, "tree of snapshot %lld: Kdat(0x%llx, 0x%llx): value is %u bytes, not 24",
 			(long long)t->snap.gen, (unsigned long long)f->qpath, (unsigned long long)bo, nv);
+		return datdamage(t, f, bo, GEFS_NONE, buf, n);
+	}
 	gefs_unpackbptr(&bp, v);
 	b = getblk(t->fs, &bp, GEFS_TDAT);
-	if (b == NULL)
-		return gefs_wraperr(&t->fs->err, "Kdat(0x%llx, 0x%llx)", (unsigned long long)f->qpath,
+	if (b == NULL) {
+		gefs_wraperr(&t->fs->err, "Kdat(0x%llx, 0x%llx)", (unsigned long long)f->qpath,
 			(unsigned long long)bo);
+		return datdamage(t, f, bo, bp.addr, buf, n);
+	}
 	memcpy(buf, b->buf + o, n);
 	putblk(t->fs, b);
 	return 0;
@@ -716,16 +758,30 @@ filesum(GefsTree *t, const GefsXdir *d, char hex[65])
 	return 0;
 }
 
+/* Damage found from here on is under m's current path (the path
+ * buffer moves as it grows, so it is set again before each read). */
+static void
+mfwhere(Mf *m)
+{
+	m->t->dmpath = m->path;
+	m->t->ndmpath = m->npath;
+}
+
 static int
 mfline(Mf *m, const GefsXdir *d)
 {
 	char uid[GEFS_USERMAX + 1], gid[GEFS_USERMAX + 1], muid[GEFS_USERMAX + 1], sum[65];
 	bool dir = (d->mode & GEFS_DMDIR) != 0;
 
+	uint64_t nd = m->t->ndamage;
+
+	mfwhere(m);
 	if (dir)
 		strcpy(sum, "-");
 	else if (filesum(m->t, d, sum) < 0)
 		return gefs_wraperr(&m->t->fs->err, "%.*s", (int)m->npath, m->path);
+	if (m->t->ndamage != nd)
+		strcpy(sum, "?");	/* some bytes read as zeros past damage */
 	gefs_username(m->t->fs, d->uid, uid, sizeof uid);
 	gefs_username(m->t->fs, d->gid, gid, sizeof gid);
 	gefs_username(m->t->fs, d->muid, muid, sizeof muid);
@@ -783,6 +839,7 @@ mfdir(Mf *m, const GefsXdir *d)
 		return gefs_seterr(&m->t->fs->err, EBADMSG, "%.*s: directories nested deeper than %d",
 			(int)m->npath, m->path, MANIFESTDEPTH);
 	m->anc[m->depth++] = d->qpath;
+	mfwhere(m);
 	rc = gefs_readdirqid(m->t, d->qpath, true, mfchild, m);
 	m->depth--;
 	return rc;
@@ -843,6 +900,8 @@ gefs_manifest(GefsTree *t, const char *path, FILE *out)
 	if (rc == 0 && fflush(out) != 0)
 		rc = gefs_seterr(&t->fs->err, EIO, "manifest: write failed");
 out:
+	t->dmpath = NULL;
+	t->ndmpath = 0;
 	free(m->path);
 	free(m);
 	return rc == 0 ? 0 : -1;

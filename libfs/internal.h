@@ -381,6 +381,12 @@ struct GefsTree {
 	char		label[GEFS_LABELMAX + 1];
 	uint32_t	lflags;		/* the label's flags */
 	GefsTree	*next;		/* the handle's list of writable trees */
+	/* --- reading past damage (gefs_tolerate) --- */
+	GefsDamageFn	dmfn;
+	void		*dmarg;
+	uint64_t	ndamage;	/* reports so far */
+	const char	*dmpath;	/* the path being read (gefs_manifest) */
+	size_t		ndmpath;
 };
 
 /* Make t a tree over root/ht; checks 1 <= ht <= GEFS_MAXHT and that
@@ -392,6 +398,9 @@ HIDDEN Blk *loadnode(GefsTree *t, const GefsBptr *bp, int d, GefsNode *n);
 /* Point lookup (§11.2) into v (GEFS_INLMAX bytes): 0 found, 1 absent
  * (no error set), -1 error in fs->err. */
 HIDDEN int treeget(GefsTree *t, const uint8_t *k, size_t nk, uint8_t *v, uint16_t *nv);
+/* Report damage dm (kind, addr, keys or data filled) to t's damage
+ * callback with the handle's error as the reason; counts it. */
+HIDDEN void treedamage(GefsTree *t, GefsDamage *dm);
 /* Apply message m, buffered in node addr, to the value (*found, v, *nv),
  * §10.1–§10.3; v holds GEFS_INLMAX bytes.  -1 (EBADMSG) on an invalid
  * sequence or operand, naming the key and the node. */

@@ -168,6 +168,12 @@ static const GefsProblem tab[NPROBLEM] = {
 	/* Crash remnants: not corruption — the image loads as the old or the
 	 * new state — but preen tidies them so that the next crash finds
 	 * both copies of everything whole. */
+	/* both superblock copies lost (sbfind.c): rebuilt only with -y */
+	[PR_SBREBUILD]	= {"SB0018", E, 0, "both superblock copies lost: a superblock rebuilt from the arenas, logs and snapshot tree"},
+	[PR_SBNOARENA]	= {"SB0019", E, NOFIX | FATAL, "both superblock copies lost and the arenas cannot all be found"},
+	[PR_SBNOROOT]	= {"SB0020", E, NOFIX | FATAL, "both superblock copies lost and no single snapshot-tree root can be derived"},
+	[PR_SBXLOST]	= {"SB0021", W, NOFIX, "rebuilt superblock has no extension record (volume label and UUID lost)"},
+
 	[PR_CRSB]	= {"CR0001", W, PREEN, "superblock copy 0 one commit newer than copy 1 (commit cut between them)"},
 	[PR_CRHDR]	= {"CR0002", W, PREEN, "arena header newer than the superblock's table (commit cut before the superblock)"},
 	[PR_CRFTR]	= {"CR0003", W, PREEN, "arena footer older than its header (commit cut before the footers)"},

@@ -573,18 +573,114 @@ position(GefsScan *s, Level *l)
 	l->mi = msglower(&l->n, s->lo, s->nlo);
 }
 
-/* Extend the path from its deepest pivot down to a leaf. */
+static int release(GefsScan *s, int keep);
+
+void
+gefs_tolerate(GefsTree *t, GefsDamageFn fn, void *arg)
+{
+	t->dmfn = fn;
+	t->dmarg = arg;
+}
+
+void
+treedamage(GefsTree *t, GefsDamage *dm)
+{
+	t->ndamage++;
+	dm->msg = t->fs->err.msg;
+	dm->path = t->dmpath;
+	dm->npath = t->ndmpath;
+	if (t->dmfn != NULL)
+		t->dmfn(t->dmarg, dm);
+}
+
+/* Drop the buffered messages of every level whose key is below hi (or
+ * equal to it, with eq); hi NULL: all of them.  They belong to keys
+ * whose base value was lost, or to a key that could not be taken. */
+static void
+dropmsgs(GefsScan *s, const uint8_t *hi, size_t nhi, bool eq)
+{
+	GefsMsg m;
+	Level *l;
+	int d, c;
+
+	for (d = 0; d < s->nlv; d++) {
+		l = &s->lv[d];
+		for (; l->n.type == GEFS_TPIVOT && l->mi < l->n.nbuf; l->mi++) {
+			if (hi == NULL)
+				continue;
+			gefs_nodemsg(&l->n, l->mi, &m);
+			c = gefs_keycmp(m.k, m.nk, hi, nhi);
+			if (c > 0 || (c == 0 && !eq))
+				break;
+		}
+	}
+}
+
+/* The child on the path of the deepest pivot cannot be read: report its
+ * key range (the pivot keys around it), drop the messages buffered for
+ * it and move to the next child.  1 when no child is left. */
+static int
+skipchild(GefsScan *s, const GefsBptr *bp)
+{
+	uint8_t lo[GEFS_KEYMAX], hi[GEFS_KEYMAX];
+	GefsDamage dm;
+	Level *p = &s->lv[s->nlv - 1];
+	GefsKv k;
+	int d;
+
+	if (p->i >= p->n.nval)
+		return -1;	/* an empty pivot: nothing to skip to */
+	memset(&dm, 0, sizeof dm);
+	dm.kind = GEFS_DMRANGE;
+	dm.addr = bp->addr;
+	gefs_nodekv(&p->n, p->i, &k);
+	memcpy(lo, k.k, k.nk);
+	dm.lo = lo;
+	dm.nlo = k.nk;
+	if (p->i + 1 < p->n.nval)
+		gefs_nodekv(&p->n, p->i + 1, &k);
+	else if (p->hi != NULL) {
+		k.k = p->hi;
+		k.nk = p->nhi;
+	}
+	if (p->i + 1 < p->n.nval || p->hi != NULL) {
+		memcpy(hi, k.k, k.nk);
+		dm.hi = hi;
+		dm.nhi = k.nk;
+	}
+	treedamage(s->t, &dm);
+	dropmsgs(s, dm.hi, dm.nhi, false);
+	for (d = s->nlv - 1; d >= 0; d--)
+		if (s->lv[d].i + 1 < s->lv[d].n.nval)
+			break;
+	if (d < 0)
+		return 1;
+	if (release(s, d + 1) < 0)
+		return -1;
+	s->lv[d].i++;
+	return 0;
+}
+
+/* Extend the path from its deepest pivot down to a leaf; with a damage
+ * callback, children that cannot be read are skipped (1: none left). */
 static int
 descend(GefsScan *s)
 {
 	Level *p, *c;
 	GefsBptr bp;
+	int rc;
 
 	while (s->lv[s->nlv - 1].n.type == GEFS_TPIVOT) {
 		p = &s->lv[s->nlv - 1];
 		c = &s->lv[s->nlv];
-		if (loadchild(s->t, p, c, s->nlv, &bp) < 0)
-			return -1;
+		bp.addr = GEFS_NONE;
+		if (loadchild(s->t, p, c, s->nlv, &bp) < 0) {
+			if (s->t->dmfn == NULL)
+				return -1;
+			if ((rc = skipchild(s, &bp)) != 0)
+				return rc;
+			continue;
+		}
 		s->nlv++;
 		position(s, c);
 	}
@@ -691,6 +787,26 @@ takekey(GefsScan *s)
 	return found;
 }
 
+/* The key just taken could not be (a message that does not apply):
+ * report it, drop what is left of it and go on. */
+static int
+dropkey(GefsScan *s)
+{
+	GefsDamage dm;
+	Level *l = &s->lv[s->nlv - 1];
+
+	memset(&dm, 0, sizeof dm);
+	dm.kind = GEFS_DMKEY;
+	dm.addr = GEFS_NONE;
+	dm.lo = s->key;
+	dm.nlo = s->nkey;
+	treedamage(s->t, &dm);
+	if (l->i < l->n.nval && entcmp(&l->n, l->i, s->key, s->nkey) == 0)
+		l->i++;
+	dropmsgs(s, s->key, s->nkey, true);
+	return 0;
+}
+
 /* One step: 1 a pair is ready, 0 keep going, -1 error; sets state. */
 static int
 step(GefsScan *s)
@@ -727,6 +843,8 @@ step(GefsScan *s)
 	s->nkey = nk;
 	s->haskey = true;
 	rc = takekey(s);
+	if (rc < 0 && s->t->dmfn != NULL)
+		return dropkey(s);
 	if (rc < 0)
 		s->state = -1;
 	return rc;
@@ -736,6 +854,7 @@ GefsScan *
 gefs_scan(GefsTree *t, const uint8_t *lo, size_t nlo, const uint8_t *hi, size_t nhi)
 {
 	GefsScan *s;
+	int rc;
 
 	if (nlo > GEFS_KEYMAX || (hi != NULL && nhi > GEFS_KEYMAX)) {
 		gefs_seterr(&t->fs->err, EINVAL, "scan: bound longer than %d bytes", GEFS_KEYMAX);
@@ -762,10 +881,13 @@ gefs_scan(GefsTree *t, const uint8_t *lo, size_t nlo, const uint8_t *hi, size_t 
 	}
 	s->nlv = 1;
 	position(s, &s->lv[0]);
-	if (descend(s) < 0) {
+	rc = descend(s);
+	if (rc < 0) {
 		gefs_scanfree(s);
 		return NULL;
 	}
+	if (rc == 1)
+		s->state = 1;	/* every child was skipped as damaged */
 	return s;
 }
 

@@ -9,6 +9,7 @@
 #include <time.h>
 #include "common.h"
 #include "sess.h"
+#include "rdamage.h"
 
 static void
 warnfn(void *arg, const char *msg)
@@ -100,6 +101,21 @@ sessfsfail(Sess *s, const char *fmt, ...)
 	return -1;
 }
 
+/* A part of a tree a read-only command could not read: named now, and
+ * the command fails when it is done (runline). */
+static void
+sessdamage(void *arg, const GefsDamage *dm)
+{
+	Sesstree *st = arg;
+	char line[2048], where[Maxlabel + 1024];
+
+	st->s->ndamage++;
+	snprintf(where, sizeof where, "%s%s%.*s", st->label, dm->path ? ":" : "",
+		dm->path ? (int)(dm->npath < 1000 ? dm->npath : 1000) : 0, dm->path ? dm->path : "");
+	fflush(st->s->out);
+	fprintf(stderr, "%s: %s\n", st->s->prog, fmtdamage(line, sizeof line, where, dm));
+}
+
 GefsTree *
 sesstree(Sess *s, const char *label)
 {
@@ -123,6 +139,9 @@ sesstree(Sess *s, const char *label)
 		return NULL;
 	}
 	strcpy(free->label, label);
+	free->s = s;
+	if (!s->write)
+		gefs_tolerate(free->t, sessdamage, free);
 	return free->t;
 }
 
@@ -165,6 +184,7 @@ runline(Sess *s, const char *line)
 {
 	Words w;
 	const Cmd *c;
+	uint64_t nd;
 	int rc;
 
 	if (splitwords(line, &w, s->err, sizeof s->err) < 0) {
@@ -181,8 +201,13 @@ runline(Sess *s, const char *line)
 		rc = sessfail(s, "%s: unknown command (try help)", w.argv[0]);
 	else if (allowed(s, c) < 0 || checkargs(c, w.argc, w.argv, s->err, sizeof s->err) < 0)
 		rc = -1;
-	else
+	else {
+		nd = s->ndamage;
 		rc = settle(s, c, c->fn(s, w.argc, w.argv));
+		if (rc == 0 && s->ndamage != nd)
+			rc = sessfail(s, "%s: %llu unreadable parts skipped (named above)", w.argv[0],
+				(unsigned long long)(s->ndamage - nd));
+	}
 	if (rc == 0)
 		s->nran++;
 	if (fflush(s->out) != 0 && rc == 0)

@@ -16,12 +16,15 @@
 
 enum { Maxtrees = 16 };		/* labels a session keeps open at once */
 
+typedef struct Sess Sess;
+
 typedef struct Sesstree {
 	char		label[Maxlabel + 1];
 	GefsTree	*t;
+	Sess		*s;		/* for the damage reports */
 } Sesstree;
 
-typedef struct Sess {
+struct Sess {
 	const char	*prog;		/* "gefs-shell" */
 	const char	*image;		/* as given (the JSON "image") */
 	Gefs		*fs;
@@ -37,7 +40,10 @@ typedef struct Sess {
 	FILE		*out;
 	int		nran;		/* commands run successfully */
 	char		err[1024];
-} Sess;
+	/* read-only sessions read past damage (gefs_tolerate): each part
+	 * skipped is named on stderr and fails the command */
+	uint64_t	ndamage;
+};
 
 /* Open image for s (read-write when write); one line on stderr and -1 on
  * failure. */

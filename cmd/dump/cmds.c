@@ -20,11 +20,24 @@ noargs(Dump *d, int argc, int (*fn)(Render *))
 	return dumpend(d);
 }
 
+/* super [-F|--force]: with --force, both copies are shown even when
+ * neither can be used to open the file system (btrfs inspect-internal
+ * dump-super -F). */
 int
 cmdsuper(Dump *d, int argc, char **argv)
 {
-	(void)argv;
-	return noargs(d, argc, rsuper);
+	static const struct option lo[] = {
+		{ "force", no_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+F", lo, NULL)) != -1) {
+		if (c != 'F')
+			usagefail("super: unknown option '%s'", argv[optind - 1]);
+		d->force = true;
+	}
+	return noargs(d, argc - optind + 1, rsuper);
 }
 
 int
@@ -145,6 +158,7 @@ cmdblock(Dump *d, int argc, char **argv)
 	addr = parseaddr(argv[optind]);
 	if (hex && d->r.json)
 		usagefail("block: -x writes a hex dump: --json does not apply");
+	d->force = true;	/* a block is read by address: no superblock needed */
 	dumpopen(d);
 	dumpbegin(d);
 	rblock(&d->r, addr, hex);

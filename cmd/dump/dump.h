@@ -18,6 +18,7 @@
 #include "json.h"
 #include "common.h"
 #include "render.h"
+#include "rdamage.h"
 
 enum { EXIT_DAMAGED = 1, EXIT_USAGE = 2 };
 
@@ -42,6 +43,11 @@ struct Dump {
 	Render		r;
 	int		status;		/* worst exit status so far */
 	uint64_t	nwarn;
+	/* reading past damage (ls, cat, manifest, restore) */
+	char		where[1024];	/* LABEL:PATH being read, names the damage */
+	uint64_t	ndamage;	/* damage reports so far */
+	bool		force;		/* block, super --force: without a usable
+					 * superblock, open the device alone */
 };
 
 extern const char *argv0;
@@ -80,5 +86,27 @@ int	cmdls(Dump *d, int argc, char **argv);
 int	cmdcat(Dump *d, int argc, char **argv);
 int	cmdstats(Dump *d, int argc, char **argv);
 int	cmdmanifest(Dump *d, int argc, char **argv);
+int	cmdrestore(Dump *d, int argc, char **argv);
+
+/* Open the tree of a label to be read past damage: every damage is
+ * reported (one line naming d->where) and makes the exit status 1.
+ * Reports and returns NULL when the label cannot be opened. */
+GefsTree	*opentree(Dump *d, const char *label);
+void	setwhere(Dump *d, const char *label, const char *path);
+
+/* A directory's entries, collected by direntry (a GefsDirFn). */
+typedef struct Ent {
+	char		*name;
+	size_t		nlen;
+	GefsXdir	x;
+} Ent;
+
+typedef struct Dir {
+	Ent	*e;
+	size_t	n, cap;
+} Dir;
+
+int	direntry(void *arg, const char *name, size_t nlen, const GefsXdir *x);
+void	dirfree(Dir *dir);
 
 #endif

@@ -29,8 +29,29 @@ fmtmode(char *buf, size_t n, uint32_t mode)
 	return buf;
 }
 
-/* Open the tree of a label; reports and returns NULL when it cannot. */
-static GefsTree *
+void
+setwhere(Dump *d, const char *label, const char *path)
+{
+	snprintf(d->where, sizeof d->where, "%s:%s", label, path);
+}
+
+static void
+ondamage(void *arg, const GefsDamage *dm)
+{
+	Dump *d = arg;
+	char line[sizeof d->r.err], where[sizeof d->where];
+
+	d->ndamage++;
+	if (dm->path != NULL) {
+		snprintf(where, sizeof where, "%.*s:%.*s", (int)strcspn(d->where, ":"), d->where,
+			(int)(dm->npath < 900 ? dm->npath : 900), dm->path);
+		fail(d, "%s", fmtdamage(line, sizeof line, where, dm));
+		return;
+	}
+	fail(d, "%s", fmtdamage(line, sizeof line, d->where, dm));
+}
+
+GefsTree *
 opentree(Dump *d, const char *label)
 {
 	GefsTree *t;
@@ -38,6 +59,9 @@ opentree(Dump *d, const char *label)
 	t = gefs_opentree(d->r.fs, label);
 	if (t == NULL)
 		fsfail(d, "label '%s'", label);
+	else
+		gefs_tolerate(t, ondamage, d);
+	setwhere(d, label, "/");
 	return t;
 }
 
@@ -45,27 +69,17 @@ opentree(Dump *d, const char *label)
 /* ls                                                                 */
 /* ------------------------------------------------------------------ */
 
-typedef struct Ent {
-	char		*name;
-	size_t		nlen;
-	GefsXdir	x;
-} Ent;
-
-typedef struct Dir {
-	Ent	*e;
-	size_t	n, cap;
-} Dir;
-
 typedef struct Ls {
 	Dump		*d;
 	GefsTree	*t;
+	const char	*label;
 	bool		longfmt, recurse;
 	uint64_t	stack[256];	/* qids of the directories being listed */
 	int		depth;
 	int		ndirs;		/* directories listed (text headers) */
 } Ls;
 
-static int
+int
 direntry(void *arg, const char *name, size_t nlen, const GefsXdir *x)
 {
 	Dir *dir;
@@ -90,7 +104,7 @@ direntry(void *arg, const char *name, size_t nlen, const GefsXdir *x)
 	return 0;
 }
 
-static void
+void
 dirfree(Dir *dir)
 {
 	size_t i;
@@ -184,6 +198,7 @@ lsdir(Ls *l, uint64_t qid, const char *path)
 		return -1;
 	}
 	memset(&dir, 0, sizeof dir);
+	setwhere(d, l->label, path);
 	rc = gefs_readdirqid(l->t, qid, true, direntry, &dir);
 	if (rc != 0) {
 		if (rc < 0)
@@ -269,6 +284,7 @@ cmdls(Dump *d, int argc, char **argv)
 	if (argc - optind != 1)
 		usagefail("ls: expected one LABEL[:/PATH]");
 	parsepath(argv[optind], &label, &path);
+	l.label = label;
 	dumpopen(d);
 	dumpbegin(d);
 	if (d->r.json) {
@@ -324,6 +340,7 @@ cmdcat(Dump *d, int argc, char **argv)
 	dumpopen(d);
 	buf = malloc(1 << 20);
 	t = opentree(d, label);
+	setwhere(d, label, path);
 	if (buf == NULL)
 		fail(d, "out of memory");
 	else if (t != NULL && gefs_walk(t, path, &x) < 0)
@@ -483,6 +500,7 @@ cmdmanifest(Dump *d, int argc, char **argv)
 		jsonarr(&d->r.j, "entries");
 	}
 	t = opentree(d, label);
+	setwhere(d, label, path);
 	if (out == NULL)
 		fail(d, "out of memory");
 	else if (t != NULL && gefs_manifest(t, path, out) < 0)

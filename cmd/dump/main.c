@@ -17,7 +17,7 @@
 const char *argv0 = "gefs-dump";
 
 static const Dumpcmd cmds[] = {
-	{ "super",	cmdsuper,	true,	"",
+	{ "super",	cmdsuper,	true,	"[-F|--force]",
 	  "both superblocks, side by side, and what differs" },
 	{ "arenas",	cmdarenas,	true,	"",
 	  "arena headers: address, size, use, log head" },
@@ -39,6 +39,8 @@ static const Dumpcmd cmds[] = {
 	  "per tree: height, nodes, fill, messages; per arena: use" },
 	{ "manifest",	cmdmanifest,	true,	"LABEL[:/PATH]",
 	  "every entry below PATH, in the reference manifest format" },
+	{ "restore",	cmdrestore,	false,	"[-o] [-v] [--dry-run] LABEL[:/PATH] HOSTDIR",
+	  "restore the readable files into HOSTDIR; list what is skipped" },
 };
 
 static void
@@ -142,6 +144,12 @@ dumpopen(Dump *d)
 	d->opts.warnarg = d;
 	d->r.ignhash = d->opts.ignhash;
 	d->r.fs = gefs_open(d->image, &d->opts, &e);
+	if (d->r.fs == NULL && d->force && e.code != EINVAL && e.code != ENOENT) {
+		fprintf(stderr, "%s: warning: %s; reading the image without a superblock\n", argv0, e.msg);
+		d->nwarn++;
+		memset(&e, 0, sizeof e);
+		d->r.fs = gefs_openraw(d->image, &d->opts, &e);
+	}
 	if (d->r.fs == NULL) {
 		rfail(&d->r, "%s", e.msg[0] ? e.msg : strerror(e.code));
 		/* --json: still one value, saying what went wrong */
@@ -311,7 +319,8 @@ main(int argc, char **argv)
 	argv += optind;
 	argc = pullglobals(&d, argc, argv);
 	if (d.r.json && !cmd->json)
-		usagefail("%s writes raw bytes: --json does not apply", cmd->name);
+		usagefail("%s: --json does not apply (it writes %s)", cmd->name,
+			strcmp(cmd->name, "cat") == 0 ? "raw bytes" : "host files");
 	optind = 0;	/* glibc: reinitialise getopt for the command */
 	opterr = 0;
 	rc = cmd->fn(&d, argc, argv);

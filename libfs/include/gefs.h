@@ -625,6 +625,12 @@ GEFS_API int gefs_errcode(Gefs *fs);
 GEFS_API Gefs *gefs_open(const char *path, const GefsOpts *o, GefsErr *e);
 /* Release everything (no writes: nothing is committed).  NULL is a no-op. */
 GEFS_API void gefs_close(Gefs *fs);
+/* Open the device alone, for reading blocks by address when no
+ * superblock can be used (gefs-dump block, super --force): no superblock
+ * is chosen (gefs_super's *copy is -1, its fields zero), no arena is
+ * loaded (gefs_narena 0), so trees cannot be opened; gefs_readblk and
+ * gefs_readsb work.  Always read-only. */
+GEFS_API Gefs *gefs_openraw(const char *path, const GefsOpts *o, GefsErr *e);
 
 /* Inspection of what was loaded (for gefs-dump and tests). */
 
@@ -786,6 +792,37 @@ GEFS_API GefsScan *gefs_scanprefix(GefsTree *t, const uint8_t *prefix, size_t nk
  * until the next call), 0 at the end, -1 on error (then always -1). */
 GEFS_API int gefs_scannext(GefsScan *s, GefsKv *kv);
 GEFS_API void gefs_scanfree(GefsScan *s);
+
+/* Reading past damage (gefs-dump ls, cat, manifest, restore).  Once a
+ * tree has a damage callback, its reads skip what cannot be read instead
+ * of failing, and say what they skipped:
+ *   GEFS_DMRANGE  a subtree (block addr) could not be read: the keys in
+ *                 [lo, hi) are missing, hi NULL meaning no upper bound;
+ *                 the messages buffered above it for those keys are
+ *                 dropped with it (scans, and so directory listings);
+ *   GEFS_DMKEY    the value of key lo cannot be used (a directory entry
+ *                 that does not decode, a message that does not apply);
+ *   GEFS_DMDATA   file bytes [off, off + len) of qid could not be read
+ *                 (the Kdat lookup or the data block addr) and read as
+ *                 zeros (gefs_read);
+ * gefs_manifest then prints "?" as the SHA-256 of a file some of whose
+ * bytes could not be read.  addr is GEFS_NONE when only msg (the error,
+ * which names the block) knows it.  fn NULL restores the strict mode.
+ * A tree whose root cannot be read still fails. */
+enum { GEFS_DMRANGE = 1, GEFS_DMKEY, GEFS_DMDATA };
+typedef struct GefsDamage {
+	int		kind;
+	uint64_t	addr;
+	const uint8_t	*lo, *hi;	/* keys (GEFS_DMRANGE, GEFS_DMKEY) */
+	size_t		nlo, nhi;
+	uint64_t	qid, off, len;	/* GEFS_DMDATA */
+	const char	*msg;
+	const char	*path;		/* being read, when the library knows it
+					 * (gefs_manifest); else NULL */
+	size_t		npath;
+} GefsDamage;
+typedef void (*GefsDamageFn)(void *arg, const GefsDamage *dm);
+GEFS_API void gefs_tolerate(GefsTree *t, GefsDamageFn fn, void *arg);
 
 /* Raw node walk, pre-order, children in key order, down to maxdepth
  * (0 = the root only; negative = every level).  fn gets the depth (root
