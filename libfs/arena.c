@@ -610,6 +610,34 @@ walkchain(Gefs *fs, int ai, bool all, ItemFn fn, void *arg, LogEnd *end)
 /* Replay                                                             */
 /* ------------------------------------------------------------------ */
 
+/* The arena layer's part of the handle: n zeroed arenas (no free set, no
+ * log tail yet).  Replaces whatever the handle held. */
+int
+arenasnew(Gefs *fs, uint32_t n)
+{
+	arenasfree(fs);
+	fs->arena = calloc(n > 0 ? n : 1, sizeof *fs->arena);
+	if (fs->arena == NULL)
+		return gefs_seterr(&fs->err, ENOMEM, "out of memory for %u arenas", n);
+	return 0;
+}
+
+/* Close the open log tails, free the free sets and the arenas. */
+void
+arenasfree(Gefs *fs)
+{
+	uint32_t i;
+
+	if (fs->arena == NULL)
+		return;
+	if (fs->cache != NULL)
+		logclose(fs);
+	for (i = 0; i < fs->sb.narena; i++)
+		fsetfree(fs->arena[i].free);
+	free(fs->arena);
+	fs->arena = NULL;
+}
+
 /* Apply one entry to arena ai's free set (§6.4). */
 static int
 applyent(Gefs *fs, void *arg, const GefsLogItem *it)

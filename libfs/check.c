@@ -585,11 +585,10 @@ checkarenas(Check *ck)
 	uint32_t i;
 	int use, rc = 0;
 
-	fs->arena = calloc(fs->sb.narena, sizeof *fs->arena);
 	ck->logbad = calloc(fs->sb.narena, 1);
 	c[0].blk = malloc(B);
 	c[1].blk = malloc(B);
-	if (fs->arena == NULL || ck->logbad == NULL || c[0].blk == NULL || c[1].blk == NULL) {
+	if (arenasnew(fs, fs->sb.narena) < 0 || ck->logbad == NULL || c[0].blk == NULL || c[1].blk == NULL) {
 		rc = gefs_seterr(ck->e, ENOMEM, "check: out of memory");
 		goto out;
 	}
@@ -637,6 +636,8 @@ typedef struct Replay {
 	bool		newer;		/* ... a barrier newer than the superblock */
 	bool		tailtorn;	/* this block is the tail and fails its hash */
 	bool		torn;		/* replay stopped at the tear of a torn tail */
+	uint64_t	tail;		/* last block whose header decoded (NONE: none) */
+	uint16_t	tailsz;		/* its body bytes up to where replay stopped */
 } Replay;
 
 /* Apply one entry to the map; reports once per entry. */
@@ -760,6 +761,7 @@ replayblk(Replay *r, const uint8_t *blk, uint16_t logsz)
 			flushpend(r, blk, &pd);
 			if (r->tailtorn && p - blk >= LOGTORNAT) {
 				r->torn = true;
+				r->tailsz = (uint16_t)off;
 				ckreport(r->ck, PR_CRLOGCUT, r->blk, "arena %u log block 0x%llx: torn at body offset %zu, no barrier before it: entries of an interrupted commit replayed up to the tear (logs rebuilt)",
 					r->arena, (unsigned long long)r->blk, off);
 			} else
@@ -772,6 +774,7 @@ replayblk(Replay *r, const uint8_t *blk, uint16_t logsz)
 		}
 		if (le.qgen >= r->ck->fs->sb.qgen) {
 			flushpend(r, blk, &pd);
+			r->tailsz = (uint16_t)off;
 			barrier(r, &le, off + (size_t)w);
 			return true;
 		}
@@ -840,6 +843,8 @@ logstep(Replay *r, uint64_t addr, uint8_t *blk, GefsLogHdr *h)
 			e.code ? e.msg : ck->fs->err.msg);
 		return false;
 	}
+	r->tail = addr;
+	r->tailsz = h->logsz;
 	torn = gefs_loghash(blk, h->logsz) != h->logh;
 	r->tailtorn = torn && h->chain.addr == GEFS_NONE;
 	ok = replayblk(r, blk, h->logsz);
@@ -851,13 +856,38 @@ logstep(Replay *r, uint64_t addr, uint8_t *blk, GefsLogHdr *h)
 	return ok && !r->barrier;
 }
 
+/* Give the handle what the write layer reads of arena i (as the loader's
+ * replay would): the free set the log leaves, used, the tail block and
+ * where replay stopped in it.  A chain that broke before a barrier or
+ * its end leaves no tail (logtail NONE): nothing may be appended to it,
+ * the repair commit rebuilds such a log. */
+static int
+adoptarena(Check *ck, uint32_t i, const Replay *r, bool ended)
+{
+	Arena *a = &ck->fs->arena[i];
+	uint64_t b, n;
+
+	fsetfree(a->free);
+	if ((a->free = fsetnew()) == NULL)
+		return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
+	for (b = r->lo / B; b < r->hi / B; b += n)
+		if (!(ckmaprun(ck, b, r->hi / B, &n) & MALLOC) && fsetins(a->free, b * B, n * B) < 0)
+			return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
+	a->used = a->size - fsetbytes(a->free);
+	a->nlog = r->nlogs;
+	a->logtail = ended ? r->tail : GEFS_NONE;
+	a->tailsz = ended ? r->tailsz : 0;
+	a->stopoff = r->barrier ? r->tailsz : GEFS_NONE;
+	return 0;
+}
+
 static void
 replayarena(Check *ck, uint32_t i)
 {
 	Arena *ar = &ck->fs->arena[i];
 	Replay r;
 	GefsLogHdr h;
-	uint64_t addr, b, n, nused = 0;
+	uint64_t addr;
 	size_t j;
 
 	memset(&r, 0, sizeof r);
@@ -865,9 +895,11 @@ replayarena(Check *ck, uint32_t i)
 	r.arena = i;
 	r.lo = ar->addr + 2 * B;
 	r.hi = r.lo + ar->size;
+	r.tail = GEFS_NONE;
 	for (addr = ar->hdr.loghdaddr; addr != GEFS_NONE && !ckcancelled(ck); addr = h.chain.addr)
 		if (!logstep(&r, addr, ck->buf, &h))
 			break;
+	adoptarena(ck, i, &r, r.barrier || r.torn || (addr == GEFS_NONE && r.tail != GEFS_NONE));
 	if (!r.barrier && !r.torn && ck->fs->sb.qgen > 0 && addr == GEFS_NONE)
 		ckreport(ck, PR_LGNOBARRIER, ar->addr, "arena %u: allocation log has no barrier at or after qgen %llu; replayed to its end",
 			i, (unsigned long long)ck->fs->sb.qgen);
@@ -876,10 +908,6 @@ replayarena(Check *ck, uint32_t i)
 			ckreport(ck, PR_LGFREED, r.logs[j], "arena %u: log block 0x%llx is free according to the log",
 				i, (unsigned long long)r.logs[j]);
 	free(r.logs);
-	for (b = r.lo / B; b < r.hi / B; b += n)
-		if (ckmaprun(ck, b, r.hi / B, &n) & MALLOC)
-			nused += n;
-	ar->used = nused * B;
 	/* entries of an interrupted commit replayed: the header is the
 	 * committed state's, the difference their allocations */
 	if (ar->used != ar->hdr.used && !r.newer && !r.torn)
@@ -1084,27 +1112,22 @@ passsuper(Check *ck)
 static int
 setup(Check *ck, const char *path)
 {
+	GefsOpts o;
 	Gefs *fs;
 	uint64_t size;
 
-	fs = ck->fs = calloc(1, sizeof *fs);
-	if (fs == NULL)
-		return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
-	gefs_defopts(&fs->opts);
-	fs->opts.ignhash = true;	/* the checker reports hashes itself */
-	fs->opts.sbcopy = -1;
+	gefs_defopts(&o);
+	o.ignhash = true;	/* the checker reports hashes itself */
+	o.cachesz = ck->o.cachesz;
 	/* repairs need the image open for writing from the start: the
 	 * exclusive lock is then held across check and repair */
-	fs->dev = devopen(path, ck->o.mode == GEFS_CKNONE ? DEV_RDONLY : 0, ck->e);
-	if (fs->dev == NULL)
+	fs = ck->fs = fsalloc(path, &o, ck->o.mode == GEFS_CKNONE ? DEV_RDONLY : 0, ck->e);
+	if (fs == NULL)
 		return -1;
 	size = cksize(ck, devsize(fs->dev) - devsize(fs->dev) % B);
 	if (size < 4 * B)
 		return gefs_seterr(ck->e, EINVAL, "%s: %llu bytes is too small for a file system", path,
 			(unsigned long long)devsize(fs->dev));
-	fs->cache = cachenew(fs->dev, ck->o.cachesz ? ck->o.cachesz : 64u << 20, ck->e);
-	if (fs->cache == NULL)
-		return -1;
 	ck->nblk = size / B;
 	ck->st->nblocks = ck->nblk;
 	ck->sbaddr[0] = 0;
@@ -1127,20 +1150,7 @@ teardown(Check *ck)
 {
 	size_t i;
 
-	if (ck->fs != NULL) {
-		usersfree(ck->fs);
-		if (ck->fs->cache != NULL)
-			logclose(ck->fs);
-		if (ck->fs->arena != NULL)
-			for (i = 0; i < ck->fs->sb.narena; i++)
-				fsetfree(ck->fs->arena[i].free);
-		if (ck->fs->cache != NULL)
-			cachefree(ck->fs->cache);
-		if (ck->fs->dev != NULL)
-			devclose(ck->fs->dev);
-		free(ck->fs->arena);
-		free(ck->fs);
-	}
+	fsfree(ck->fs);
 	for (i = 0; i < ck->nfix; i++)
 		free(ck->fix[i].buf);
 	free(ck->fix);
@@ -1161,6 +1171,42 @@ teardown(Check *ck)
 	free(ck->buf);
 }
 
+/* A checker over path: options, statistics, the handle (setup). */
+static int
+ckinit(Check *ck, const char *path, const GefsCheckOpts *o, GefsCheckStats *st, GefsErr *e)
+{
+	e->code = 0;
+	memset(ck, 0, sizeof *ck);
+	memset(st, 0, sizeof *st);
+	ck->o = *o;
+	ck->st = st;
+	ck->e = e;
+	ck->path = path;
+	return setup(ck, path);
+}
+
+Gefs *
+ckloadfs(const char *path, GefsErr *e)
+{
+	GefsCheckOpts o;
+	GefsCheckStats st;
+	Check ck;
+	Gefs *fs = NULL;
+
+	gefs_defcheckopts(&o);
+	if (ckinit(&ck, path, &o, &st, e) == 0) {
+		runpass(&ck, GEFS_CKPSUPER, passsuper);
+		runpass(&ck, GEFS_CKPLOG, checklogs);
+		if (e->code == 0 && !st.fatal && !ck.stop && ck.fs->arena != NULL) {
+			fs = ck.fs;
+			ck.fs = NULL;
+		} else if (e->code == 0)
+			gefs_seterr(e, EBADMSG, "%s: the checker's superblock and log passes stopped", path);
+	}
+	teardown(&ck);
+	return fs;
+}
+
 int
 gefs_check(const char *path, const GefsCheckOpts *o, GefsCheckStats *st, GefsErr *e)
 {
@@ -1170,14 +1216,7 @@ gefs_check(const char *path, const GefsCheckOpts *o, GefsCheckStats *st, GefsErr
 
 	if (e == NULL)
 		e = &le;
-	e->code = 0;
-	memset(&ck, 0, sizeof ck);
-	memset(st, 0, sizeof *st);
-	ck.o = *o;
-	ck.st = st;
-	ck.e = e;
-	ck.path = path;
-	if (setup(&ck, path) < 0)
+	if (ckinit(&ck, path, o, st, e) < 0)
 		goto out;
 	runpass(&ck, GEFS_CKPSUPER, passsuper);
 	runpass(&ck, GEFS_CKPLOG, checklogs);

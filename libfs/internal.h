@@ -224,6 +224,25 @@ struct Gefs {
 enum { RANGESTRSZ = 64 };
 HIDDEN const char *rangestr(char buf[RANGESTRSZ], uint64_t addr, uint64_t len);
 
+/* handle.c: the one constructor and destructor of a handle.  fsalloc
+ * opens the device (devflags DEV_*) and an empty cache, nothing loaded;
+ * fsfree tears every layer down (users, edit, arenas, cache, device). */
+HIDDEN Gefs *fsalloc(const char *path, const GefsOpts *o, int devflags, GefsErr *e);
+HIDDEN void fsfree(Gefs *fs);
+/* Drop the cache (dirty blocks included) for an empty one. */
+HIDDEN int fsnewcache(Gefs *fs);
+/* arena.c: the arena layer's part: n zeroed arenas / close the log tails
+ * and free the free sets and the arenas.  fs->sb.narena must count the
+ * arenas when arenasfree runs. */
+HIDDEN int arenasnew(Gefs *fs, uint32_t n);
+HIDDEN void arenasfree(Gefs *fs);
+
+/* check.c: the checker's handle after its superblock and log passes
+ * (read-only, nothing reported), detached: every arena carries the free
+ * set and log tail its log gives, as gefs_open's do, so that the write
+ * layer works on it.  NULL with *e when those passes stopped. */
+HIDDEN Gefs *ckloadfs(const char *path, GefsErr *e);
+
 /* Where superblock copy 1 lives: the last whole block of the device
  * (0 when the device has fewer than two blocks). */
 HIDDEN uint64_t sb1addr(Gefs *fs);

@@ -16,16 +16,6 @@
 
 enum { B = GEFS_BLKSZ };
 
-#define DEFCACHE	((size_t)64 << 20)
-
-void
-gefs_defopts(GefsOpts *o)
-{
-	memset(o, 0, sizeof *o);
-	o->cachesz = DEFCACHE;
-	o->sbcopy = -1;
-}
-
 const char *
 gefs_errmsg(Gefs *fs)
 {
@@ -383,9 +373,8 @@ loadarenas(Gefs *fs)
 	int i, n;
 
 	n = (int)fs->sb.narena;
-	fs->arena = calloc((size_t)n, sizeof *fs->arena);
-	if (fs->arena == NULL)
-		return gefs_seterr(&fs->err, ENOMEM, "out of memory");
+	if (arenasnew(fs, fs->sb.narena) < 0)
+		return -1;
 	for (i = 0; i < n; i++)
 		if (loadhdr(fs, i) < 0)
 			return -1;
@@ -403,18 +392,9 @@ loadarenas(Gefs *fs)
 int
 reload(Gefs *fs)
 {
-	uint32_t i;
-
 	usersfree(fs);
-	logclose(fs);
-	if (fs->arena != NULL)
-		for (i = 0; i < fs->sb.narena; i++)
-			fsetfree(fs->arena[i].free);
-	free(fs->arena);
-	fs->arena = NULL;
-	cachefree(fs->cache);
-	fs->cache = cachenew(fs->dev, fs->opts.cachesz, &fs->err);
-	if (fs->cache == NULL)
+	arenasfree(fs);
+	if (fsnewcache(fs) < 0)
 		return -1;
 	fs->hasxrec = false;
 	if (loadsb(fs) < 0 || loadarenas(fs) < 0)
@@ -466,23 +446,9 @@ gefs_open(const char *path, const GefsOpts *o, GefsErr *e)
 {
 	Gefs *fs;
 
-	fs = calloc(1, sizeof *fs);
-	if (fs == NULL) {
-		gefs_seterr(e, ENOMEM, "%s: out of memory", path);
+	fs = fsalloc(path, o, o != NULL && o->rdwr ? 0 : DEV_RDONLY, e);
+	if (fs == NULL)
 		return NULL;
-	}
-	if (o != NULL)
-		fs->opts = *o;
-	else
-		gefs_defopts(&fs->opts);
-	if (fs->opts.cachesz == 0)
-		fs->opts.cachesz = DEFCACHE;
-	fs->dev = devopen(path, fs->opts.rdwr ? 0 : DEV_RDONLY, &fs->err);
-	if (fs->dev == NULL)
-		goto fail;
-	fs->cache = cachenew(fs->dev, fs->opts.cachesz, &fs->err);
-	if (fs->cache == NULL)
-		goto fail;
 	if (loadsb(fs) < 0 || loadarenas(fs) < 0) {
 		gefs_wraperr(&fs->err, "%s", path);
 		goto fail;
@@ -493,28 +459,12 @@ gefs_open(const char *path, const GefsOpts *o, GefsErr *e)
 fail:
 	if (e != NULL)
 		*e = fs->err;
-	gefs_close(fs);
+	fsfree(fs);
 	return NULL;
 }
 
 void
 gefs_close(Gefs *fs)
 {
-	uint32_t i;
-
-	if (fs == NULL)
-		return;
-	usersfree(fs);
-	editclose(fs);
-	if (fs->cache != NULL)
-		logclose(fs);
-	if (fs->arena != NULL)
-		for (i = 0; i < fs->sb.narena; i++)
-			fsetfree(fs->arena[i].free);
-	free(fs->arena);
-	if (fs->cache != NULL)
-		cachefree(fs->cache);
-	if (fs->dev != NULL)
-		devclose(fs->dev);
-	free(fs);
+	fsfree(fs);
 }

@@ -691,6 +691,83 @@ countlog(void *arg, const GefsLogItem *it)
 	return 0;
 }
 
+/* Collect free ranges into a flat list (for comparing two free sets). */
+typedef struct Ranges {
+	uint64_t	r[64][2];
+	int		n;
+} Ranges;
+
+static int
+addrange(void *arg, uint64_t start, uint64_t len)
+{
+	Ranges *rs = arg;
+
+	if (rs->n == 64)
+		return 1;
+	rs->r[rs->n][0] = start;
+	rs->r[rs->n][1] = len;
+	rs->n++;
+	return 0;
+}
+
+/* Arena i of the checker's handle cf carries what the loader's lf does. */
+static void
+samearena(Gefs *lf, Gefs *cf, uint32_t i)
+{
+	Ranges r1, r2;
+
+	memset(&r1, 0, sizeof r1);
+	memset(&r2, 0, sizeof r2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cf->arena[i].free);
+	fsetwalk(lf->arena[i].free, addrange, &r1);
+	fsetwalk(cf->arena[i].free, addrange, &r2);
+	CU_ASSERT(r1.n > 0 && r1.n == r2.n && memcmp(r1.r, r2.r, sizeof r1.r) == 0);
+	CU_ASSERT_EQUAL(cf->arena[i].used, lf->arena[i].used);
+	CU_ASSERT_EQUAL(cf->arena[i].logtail, lf->arena[i].logtail);
+	CU_ASSERT_EQUAL(cf->arena[i].tailsz, lf->arena[i].tailsz);
+	CU_ASSERT_EQUAL(cf->arena[i].stopoff, lf->arena[i].stopoff);
+	CU_ASSERT_EQUAL(cf->arena[i].nlog, lf->arena[i].nlog);
+}
+
+/* The checker's handle carries what the loader's does (free sets, log
+ * tails), and the write layer works on it: one handle, two loaders. */
+static void
+test_ckhandle(void)
+{
+	GefsFormatOpts fo;
+	char path[512];
+	GefsErr err;
+	Gefs *lf, *cf;
+	uint64_t addr;
+	uint32_t i;
+
+	CU_ASSERT_EQUAL_FATAL(lttmp(path, sizeof path, ".img"), 0);
+	gefs_defformatopts(&fo);
+	fo.force = true;
+	if (gefs_format(path, F_L, &fo, NULL, &err) < 0) {
+		CU_FAIL("gefs_format");
+		unlink(path);
+		return;
+	}
+	lf = gefs_open(path, NULL, &err);
+	cf = ckloadfs(path, &err);
+	unlink(path);
+	CU_ASSERT_PTR_NOT_NULL(lf);
+	CU_ASSERT_PTR_NOT_NULL(cf);
+	if (lf != NULL && cf != NULL) {
+		CU_ASSERT_EQUAL(cf->sb.narena, lf->sb.narena);
+		for (i = 0; i < lf->sb.narena; i++)
+			samearena(lf, cf, i);
+		/* an allocation through the log: opens the tail, appends */
+		CU_ASSERT_EQUAL(blkalloc(cf, 1, &addr), 0);
+		CU_ASSERT_EQUAL(arenaof(cf, addr), 1);
+		CU_ASSERT(cf->arena[1].tailblk != NULL);
+		CU_ASSERT_EQUAL(cf->arena[1].used, lf->arena[1].used + B);
+	}
+	gefs_close(lf);
+	fsfree(cf);
+}
+
 static void
 test_refimages(void)
 {
@@ -768,6 +845,7 @@ suite_load(void)
 	|| !CU_add_test(s, "extension record", test_xrec)
 	|| !CU_add_test(s, "fresh 256 MiB layout", test_fresh256)
 	|| !CU_add_test(s, "gefs_format 256 MiB", test_format256)
+	|| !CU_add_test(s, "checker's handle", test_ckhandle)
 	|| !CU_add_test(s, "reference images", test_refimages))
 		return -1;
 	return 0;
