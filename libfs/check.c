@@ -282,23 +282,24 @@ ckreadraw(Check *ck, uint64_t addr, uint8_t *buf)
 
 /* ---- pass 1: superblocks ---- */
 
-/* Why copy i is unusable (NULL if it is usable); sets *pr. */
+/* Why copy i cannot be chosen (NULL if it can); sets *pr.  The verdict
+ * is the loader's (sbjudge); a copy is chosen on magic, decoding and
+ * sbhash (§15.4), its other fields are reported once it is in use. */
 static const char *
 sbwhy(Check *ck, int i, int *pr)
 {
-	GefsErr e;
+	SbJudge j;
 	GefsSb sb;
 
-	if (memcmp(ck->sbblk[i], GEFS_MAGIC, 8) != 0) {
+	sbjudge(ck->sbblk[i], ck->sbaddr[i], ck->sbaddr[1], &sb, &j);
+	switch (j.first) {
+	case SBF_MAGIC:
 		*pr = PR_SBMAGIC;
 		return "bad magic";
-	}
-	e.code = 0;
-	if (gefs_unpacksb(&sb, ck->sbblk[i], ck->sbaddr[i], &e) < 0 || sb.narena == 0) {
+	case SBF_DECODE:
 		*pr = PR_SBNARENA;
 		return "narena is 0 or 256 or more";
-	}
-	if (!gefs_sbhashok(ck->sbblk[i], sb.narena)) {
+	case SBF_HASH:
 		*pr = PR_SBHASH;
 		return "sbhash mismatch";
 	}
@@ -415,12 +416,13 @@ checktable(Check *ck)
 
 	for (i = 0; i < sb->narena; i++) {
 		a = sb->arenaaddr[i];
-		if (a % B != 0 || a < B || (i > 0 && a <= prev)) {
+		if (arenaslot(a, prev, i == 0, ck->sbaddr[1]) == ARSLOT_ALIGN
+		|| arenaslot(a, prev, i == 0, ck->sbaddr[1]) == ARSLOT_ORDER) {
 			ckreport(ck, PR_SBORDER, a, "superblock: arena %u at 0x%llx: unaligned, in block 0 or not after arena %u",
 				i, (unsigned long long)a, i ? i - 1 : 0);
 			return -1;
 		}
-		if (a > ck->sbaddr[1] || ck->sbaddr[1] - a < 2 * B) {
+		if (arenaslot(a, prev, i == 0, ck->sbaddr[1]) == ARSLOT_PAST) {
 			ckreport(ck, PR_SBOUTSIDE, a, "superblock: arena %u at 0x%llx lies beyond the backup superblock at 0x%llx",
 				i, (unsigned long long)a, (unsigned long long)ck->sbaddr[1]);
 			return -1;
@@ -564,7 +566,7 @@ markarena(Check *ck, uint32_t i, const GefsArenaHdr *h)
 	uint64_t a = ck->fs->sb.arenaaddr[i], end, lim;
 
 	lim = i + 1 < ck->fs->sb.narena ? ck->fs->sb.arenaaddr[i + 1] : ck->sbaddr[1];
-	if (lim < a + 2 * B || h->size % B != 0 || h->size < 2 * B || h->size > lim - a - 2 * B) {
+	if (!arenafits(a, h->size, lim)) {
 		ckreport(ck, PR_ARSIZE, a, "arena %u at 0x%llx: size 0x%llx is not a whole number of blocks or reaches past 0x%llx",
 			i, (unsigned long long)a, (unsigned long long)h->size, (unsigned long long)lim);
 		return -1;
@@ -1131,7 +1133,7 @@ setup(Check *ck, const char *path)
 	ck->nblk = size / B;
 	ck->st->nblocks = ck->nblk;
 	ck->sbaddr[0] = 0;
-	ck->sbaddr[1] = size - B;
+	ck->sbaddr[1] = sb1of(size);
 	ck->map = bmnew(ck->nblk);
 	ck->cur = bmnew(ck->nblk);
 	ck->sbblk[0] = malloc(B);

@@ -237,6 +237,19 @@ HIDDEN int fsnewcache(Gefs *fs);
 HIDDEN int arenasnew(Gefs *fs, uint32_t n);
 HIDDEN void arenasfree(Gefs *fs);
 
+/* load.c: the one superblock verdict (loader and checker).  verdict -1:
+ * the prefix does not decode, 0 valid, 1 not; first: the first fault
+ * (SBF_*) in the order of §15.4; why: what is wrong. */
+enum { SBF_NONE, SBF_MAGIC, SBF_DECODE, SBF_HASH, SBF_FIELD };
+typedef struct SbJudge {
+	int	verdict;
+	int	first;
+	bool	hashbad;	/* the sbhash does not match */
+	bool	otherbad;	/* something else is wrong */
+	char	why[600];
+} SbJudge;
+HIDDEN int sbjudge(const uint8_t *blk, uint64_t addr, uint64_t sb1, GefsSb *sb, SbJudge *j);
+
 /* check.c: the checker's handle after its superblock and log passes
  * (read-only, nothing reported), detached: every arena carries the free
  * set and log tail its log gives, as gefs_open's do, so that the write
@@ -244,8 +257,17 @@ HIDDEN void arenasfree(Gefs *fs);
 HIDDEN Gefs *ckloadfs(const char *path, GefsErr *e);
 
 /* Where superblock copy 1 lives: the last whole block of the device
- * (0 when the device has fewer than two blocks). */
+ * (0 when the device has fewer than two blocks): sb1of(devsize). */
 HIDDEN uint64_t sb1addr(Gefs *fs);
+/* layout.c: the format's placement rules, the only copy.  sb1of: copy 1's
+ * address on a device of devbytes bytes.  arenaslot: judge arena table
+ * entry a after prev (first: none) given copy 1 at sb1 (ARSLOT_*).
+ * arenafits: an arena at a of s bytes fits before lim (§5.1, §5.2; a
+ * one-block arena is valid). */
+enum { ARSLOT_OK, ARSLOT_ALIGN, ARSLOT_ORDER, ARSLOT_PAST };
+HIDDEN uint64_t sb1of(uint64_t devbytes);
+HIDDEN int arenaslot(uint64_t a, uint64_t prev, bool first, uint64_t sb1);
+HIDDEN bool arenafits(uint64_t a, uint64_t s, uint64_t lim);
 
 /* Report a non-fatal finding (e.g. "arena 3: header hash mismatch, using
  * footer") through opts.warn; counts it. */

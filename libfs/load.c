@@ -32,10 +32,7 @@ gefs_errcode(Gefs *fs)
 uint64_t
 sb1addr(Gefs *fs)
 {
-	uint64_t l;
-
-	l = devsize(fs->dev) - devsize(fs->dev) % B;
-	return l >= 2 * B ? l - B : 0;
+	return sb1of(devsize(fs->dev));
 }
 
 /* ------------------------------------------------------------------ */
@@ -53,17 +50,16 @@ checktable(const GefsSb *sb, uint64_t sb1, char *why, size_t n)
 	prev = 0;
 	for (i = 0; i < sb->narena; i++) {
 		a = sb->arenaaddr[i];
-		if (a % B != 0 || a < B) {
+		switch (arenaslot(a, prev, i == 0, sb1)) {
+		case ARSLOT_ALIGN:
 			snprintf(why, n, "arena %u at 0x%llx: %s", i, (unsigned long long)a,
 				a % B ? "not block-aligned" : "in block 0");
 			return -1;
-		}
-		if (i > 0 && a < prev + 2 * B) {
+		case ARSLOT_ORDER:
 			snprintf(why, n, "arena %u at 0x%llx: not after arena %u's header and footer at 0x%llx",
 				i, (unsigned long long)a, i - 1, (unsigned long long)prev);
 			return -1;
-		}
-		if (a > sb1 || sb1 - a < 2 * B) {
+		case ARSLOT_PAST:
 			snprintf(why, n, "arena %u at 0x%llx: header and footer do not fit before the backup superblock at 0x%llx",
 				i, (unsigned long long)a, (unsigned long long)sb1);
 			return -1;
@@ -73,24 +69,27 @@ checktable(const GefsSb *sb, uint64_t sb1, char *why, size_t n)
 	return 0;
 }
 
-/* Judge one superblock copy.  Returns -1 if its prefix does not decode, 0
- * if it is valid, 1 if not; why says why.  *hashbad: the sbhash is wrong;
- * *otherbad: something else is (fields are judged even under a bad hash,
- * so that ignhash can tell a hash-only fault). */
-static int
-judgesb(Gefs *fs, const uint8_t *blk, uint64_t addr, GefsSb *sb, bool *hashbad, bool *otherbad, char *why, size_t n)
+/* Judge one superblock copy (the only verdict: the loader and the checker
+ * both ask here).  j->verdict: -1 if its prefix does not decode, 0 if it
+ * is valid, 1 if not; j->first the first fault in the order of §15.4
+ * (magic, decoding, narena, sbhash, then the fields a loader SHOULD
+ * check); j->why says what.  Fields are judged even under a bad hash, so
+ * that ignhash can tell a hash-only fault. */
+int
+sbjudge(const uint8_t *blk, uint64_t addr, uint64_t sb1, GefsSb *sb, SbJudge *j)
 {
 	char fault[300];
 	GefsErr e;
 
-	*hashbad = *otherbad = false;
-	why[0] = fault[0] = 0;
+	memset(j, 0, sizeof *j);
+	fault[0] = 0;
 	memset(&e, 0, sizeof e);
 	if (gefs_unpacksb(sb, blk, addr, &e) < 0) {
 		memset(sb, 0, sizeof *sb);
-		snprintf(why, n, "%s", e.msg);
-		*otherbad = true;
-		return -1;
+		snprintf(j->why, sizeof j->why, "%s", e.msg);
+		j->first = memcmp(blk, GEFS_MAGIC, 8) != 0 ? SBF_MAGIC : SBF_DECODE;
+		j->otherbad = true;
+		return j->verdict = -1;
 	}
 	if (sb->narena == 0)
 		snprintf(fault, sizeof fault, "narena is 0");
@@ -99,24 +98,25 @@ judgesb(Gefs *fs, const uint8_t *blk, uint64_t addr, GefsSb *sb, bool *hashbad, 
 	else if (sb->bufspc != GEFS_BUFSPC)
 		snprintf(fault, sizeof fault, "bufspc %u != 8187", sb->bufspc);
 	else
-		checktable(sb, sb1addr(fs), fault, sizeof fault);
-	*otherbad = fault[0] != 0;
-	*hashbad = sb->narena != 0 && !gefs_sbhashok(blk, sb->narena);
-	if (*hashbad)
-		snprintf(why, n, "sbhash 0x%016llx does not match the hashed region (0x%016llx)%s%s",
+		checktable(sb, sb1, fault, sizeof fault);
+	j->otherbad = fault[0] != 0;
+	j->hashbad = sb->narena != 0 && !gefs_sbhashok(blk, sb->narena);
+	j->first = sb->narena == 0 ? SBF_DECODE : j->hashbad ? SBF_HASH : j->otherbad ? SBF_FIELD : SBF_NONE;
+	if (j->hashbad)
+		snprintf(j->why, sizeof j->why, "sbhash 0x%016llx does not match the hashed region (0x%016llx)%s%s",
 			(unsigned long long)sb->sbhash,
 			(unsigned long long)gefs_bufhash(blk, gefs_sbhashlen(sb->narena)),
 			fault[0] ? "; " : "", fault);
 	else
-		snprintf(why, n, "%s", fault);
-	return *hashbad || *otherbad ? 1 : 0;
+		snprintf(j->why, sizeof j->why, "%s", fault);
+	return j->verdict = j->hashbad || j->otherbad ? 1 : 0;
 }
 
 typedef struct SbCopy {
 	Blk		*b;
 	uint64_t	addr;
 	GefsSb		sb;
-	int		verdict;	/* judgesb; -2: unreadable */
+	int		verdict;	/* sbjudge; -2: unreadable */
 	bool		hashbad;
 	bool		otherbad;
 	char		why[600];
@@ -133,6 +133,8 @@ usable(const SbCopy *c, bool ignhash)
 static void
 readcopy(Gefs *fs, SbCopy *c, uint64_t addr)
 {
+	SbJudge j;
+
 	c->addr = addr;
 	c->b = cacheget(fs->cache, addr, CACHE_READ, &fs->err);
 	if (c->b == NULL) {
@@ -142,7 +144,10 @@ readcopy(Gefs *fs, SbCopy *c, uint64_t addr)
 		snprintf(c->why, sizeof c->why, "cannot be read: %.380s", fs->err.msg);
 		return;
 	}
-	c->verdict = judgesb(fs, c->b->buf, addr, &c->sb, &c->hashbad, &c->otherbad, c->why, sizeof c->why);
+	c->verdict = sbjudge(c->b->buf, addr, sb1addr(fs), &c->sb, &j);
+	c->hashbad = j.hashbad;
+	c->otherbad = j.otherbad;
+	snprintf(c->why, sizeof c->why, "%s", j.why);
 }
 
 /* Pick the copy to use (§15.4), or fail naming what is wrong with each. */
@@ -358,7 +363,7 @@ checksize(Gefs *fs, int i)
 	a = fs->arena[i].addr;
 	s = fs->arena[i].size;
 	lim = (uint32_t)i + 1 < fs->sb.narena ? fs->arena[i + 1].addr : sb1addr(fs);
-	if (s == 0 || s % B != 0 || s > lim - a - 2 * B)
+	if (!arenafits(a, s, lim))
 		return gefs_seterr(&fs->err, EBADMSG,
 			"arena %d: %s 0x%llx: size 0x%llx: %s 0x%llx",
 			i, copyname[fs->arena[i].hdrcopy], (unsigned long long)(a + (uint64_t)fs->arena[i].hdrcopy * B),

@@ -263,7 +263,7 @@ probegefs(int fd, uint64_t size, const char *path, char *what, size_t n, GefsErr
 		snprintf(what, n, "a gefs file system");
 		found = 1;
 	} else if (size >= 2 * B) {
-		r = rdblk(fd, buf, size - size % B - B, path, e);
+		r = rdblk(fd, buf, sb1of(size), path, e);
 		if (r == 1 && gefs_unpacksb(&sb, buf, GEFS_NONE, NULL) == 0 && gefs_sbhashok(buf, sb.narena)) {
 			snprintf(what, n, "a gefs file system (backup superblock)");
 			found = 1;

@@ -61,7 +61,7 @@ plan(Gefs *fs, uint64_t size, GefsGrow *g)
 	s = (newend - g->oldend) / NEWARENAS;
 	g->arenasz = s - s % B - 2 * B;
 	g->newnarena = fs->sb.narena + NEWARENAS;
-	g->sb1 = size / B * B - B;
+	g->sb1 = sb1of(size);
 	return 0;
 }
 

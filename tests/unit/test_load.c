@@ -376,6 +376,54 @@ test_arenasize(void)
 	bldfree(b);
 }
 
+/* One rule for arena placement (layout.c), loader and checker alike:
+ * a one-block arena (S = B: its log block only) obeys §5.1 and §5.2, so
+ * it loads; table entries closer than a header and footer overlap. */
+static void
+test_onearena(void)
+{
+	Bld *b = ltimage(2, 16, 0);
+	GefsArenaInfo ai;
+	GefsArenaHdr a;
+	uint8_t *p;
+	uint64_t h;
+	GefsErr err;
+	Gefs *fs;
+
+	CU_ASSERT(arenafits(0x4000, B, 0x4000 + 3 * B));
+	CU_ASSERT(!arenafits(0x4000, 0, 0x4000 + 3 * B));
+	CU_ASSERT(!arenafits(0x4000, 2 * B, 0x4000 + 3 * B));
+	CU_ASSERT(!arenafits(0x4000, B + 1, 0x4000 + 4 * B));
+	CU_ASSERT_EQUAL(arenaslot(5 * B, 4 * B, false, 100 * B), ARSLOT_ORDER);
+	CU_ASSERT_EQUAL(arenaslot(6 * B, 4 * B, false, 100 * B), ARSLOT_OK);
+	CU_ASSERT_EQUAL(arenaslot(99 * B, 4 * B, false, 100 * B), ARSLOT_PAST);
+	CU_ASSERT_EQUAL(arenaslot(0, 0, true, 100 * B), ARSLOT_ALIGN);
+	CU_ASSERT_EQUAL(sb1of(10 * B + 100), 9 * B);
+	CU_ASSERT_EQUAL(sb1of(B + 100), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	/* arena 1 shrunk to one block holding an empty log */
+	h = bldarenaaddr(b, 1);
+	p = bldblkp(b, h);
+	gefs_unpackarena(&a, p, h, NULL);
+	a.size = B;
+	a.used = B;
+	gefs_packarena(p, &a);
+	memcpy(p + B, p, B);
+	bldrehash(b, h);
+	ltlog(bldblkp(b, a.loghdaddr), GEFS_TLOG, NULL, 0, GEFS_NONE);
+	fs = ltopen(b, NULL, NULL, &err, false);
+	CU_ASSERT_PTR_NOT_NULL(fs);
+	if (fs != NULL) {
+		CU_ASSERT_EQUAL(gefs_arenainfo(fs, 1, &ai), 0);
+		CU_ASSERT_EQUAL(ai.size, B);
+		CU_ASSERT_EQUAL(ai.used, B);
+		CU_ASSERT_EQUAL(ai.freebytes, 0);
+	} else
+		fprintf(stderr, "\n%s\n", err.msg);
+	gefs_close(fs);
+	bldfree(b);
+}
+
 static void
 test_gzip(void)
 {
@@ -841,6 +889,7 @@ suite_load(void)
 	|| !CU_add_test(s, "garbage last block", test_lastblock)
 	|| !CU_add_test(s, "arena headers", test_headers)
 	|| !CU_add_test(s, "arena size", test_arenasize)
+	|| !CU_add_test(s, "one-block arena", test_onearena)
 	|| !CU_add_test(s, "gzip", test_gzip)
 	|| !CU_add_test(s, "extension record", test_xrec)
 	|| !CU_add_test(s, "fresh 256 MiB layout", test_fresh256)
