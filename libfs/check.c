@@ -326,12 +326,31 @@ sbdiffer(Check *ck, int use)
 	return 0;
 }
 
+/* The copy not in use passes magic and sbhash, but the loader would
+ * refuse it for its other fields (sbjudge): an error, restored from the
+ * copy in use (it is not a newer or older state, so not SB0010).
+ * 1 when it is bad, 0 when not, -1 out of memory. */
+static int
+sbother(Check *ck, int use)
+{
+	int o = 1 - use;
+	SbJudge j;
+	GefsSb sb;
+
+	if (sbjudge(ck->sbblk[o], ck->sbaddr[o], ck->sbaddr[1], &sb, &j) == 0)
+		return 0;
+	if (ckfixproblem(ck, PR_ARSBCOPY, ck->sbaddr[o], "superblock copy %d at 0x%llx: %s (restore from copy %d)",
+		o, (unsigned long long)ck->sbaddr[o], j.why, use) && ckplanfix(ck, PR_ARSBCOPY, ck->sbaddr[o], ck->sbblk[use]) < 0)
+		return -1;
+	return 1;
+}
+
 /* Read both copies, choose one, plan restores of a bad or differing copy. */
 static int
 choosesb(Check *ck)
 {
 	const char *why[2];
-	int pr[2] = {0, 0}, i, use;
+	int pr[2] = {0, 0}, i, use, rc;
 	bool ok[2];
 	GefsSb sb;
 
@@ -363,6 +382,11 @@ choosesb(Check *ck)
 		} else
 			ckreport(ck, pr[i], ck->sbaddr[i], "superblock copy %d at 0x%llx: %s", i,
 				(unsigned long long)ck->sbaddr[i], why[i]);
+	}
+	if (ok[use] && ok[1 - use] && (rc = sbother(ck, use)) != 0) {
+		if (rc < 0)
+			return -1;
+		ok[1 - use] = false;	/* restored, not compared */
 	}
 	if (!ok[use]) {
 		ckreport(ck, PR_SBNONE, ck->sbaddr[use], "no usable superblock (copy %d%s)", use,
