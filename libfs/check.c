@@ -493,25 +493,26 @@ enum { MAXWALK = 1024 };	/* log blocks followed to date a header copy */
  * headers, so a header written by a commit the superblock does not yet
  * record points at one; a header of the committed state or older cannot
  * (the committed log ends at the superblock's barrier). */
+static int
+newersync(void *arg, size_t off, const GefsLogEnt *le, int w)
+{
+	(void)off;
+	(void)w;
+	return le->op == GEFS_LOGSYNC && le->qgen > *(uint64_t *)arg;
+}
+
 static bool
 newerlog(Check *ck, uint32_t i, uint64_t head)
 {
 	uint64_t lo = ck->fs->sb.arenaaddr[i] + 2 * B, addr = head;
-	const uint8_t *p, *end;
 	GefsLogHdr h;
-	GefsLogEnt le;
-	int n, w;
+	int n;
 
 	for (n = 0; n < MAXWALK && addr != GEFS_NONE && addr % B == 0 && addr >= lo && addr / B < ck->nblk; n++) {
 		if (ckreadraw(ck, addr, ck->buf) < 0 || gefs_unpackloghdr(&h, ck->buf, GEFS_TLOG, addr, NULL) < 0)
 			return false;
-		p = ck->buf + GEFS_LOGHDSZ;
-		for (end = p + h.logsz; p < end; p += w) {
-			if ((w = gefs_unpacklogent(&le, p, end, addr, 0, NULL)) < 0)
-				break;
-			if (le.op == GEFS_LOGSYNC && le.qgen > ck->fs->sb.qgen)
-				return true;
-		}
+		if (gefs_logbody(ck->buf, h.logsz, 0, addr, newersync, &ck->fs->sb.qgen, NULL, NULL) == 1)
+			return true;
 		addr = h.chain.addr;
 	}
 	return false;
@@ -664,6 +665,9 @@ typedef struct Replay {
 	bool		torn;		/* replay stopped at the tear of a torn tail */
 	uint64_t	tail;		/* last block whose header decoded (NONE: none) */
 	uint16_t	tailsz;		/* its body bytes up to where replay stopped */
+	const uint8_t	*cur;		/* the block being replayed ... */
+	uint16_t	logsz;		/* ... its body bytes */
+	struct Pend	*pd;		/* ... its pending run */
 } Replay;
 
 /* Apply one entry to the map; reports once per entry. */
@@ -708,15 +712,22 @@ typedef struct Pend {
 /* Apply the pending run.  A conflict (a double allocation or free) is
  * found again entry by entry, so that each bad entry is reported as
  * without the batching. */
+static int
+reapply(void *arg, size_t off, const GefsLogEnt *le, int w)
+{
+	Replay *r = arg;
+
+	(void)w;
+	applyent(r, le, off);
+	return --r->pd->n == 0;
+}
+
 static void
 flushpend(Replay *r, const uint8_t *blk, Pend *pd)
 {
 	Check *ck = r->ck;
-	const uint8_t *p = blk + GEFS_LOGHDSZ + pd->off, *end = blk + GEFS_LOGHDSZ + GEFS_LOGSPC;
 	uint64_t b, n;
-	GefsLogEnt le;
 	bool bad = false;
-	int i, w;
 
 	if (!pd->on)
 		return;
@@ -727,11 +738,9 @@ flushpend(Replay *r, const uint8_t *blk, Pend *pd)
 		ckmapupd(ck, pd->addr / B, pd->end / B, pd->alloc ? 0xff : (uint8_t)~MALLOC, pd->alloc ? MALLOC : 0);
 		return;
 	}
-	for (i = 0; i < pd->n; i++, p += w) {
-		if ((w = gefs_unpacklogent(&le, p, end, r->blk, 0, NULL)) < 0)
-			return;		/* cannot happen: decoded before */
-		applyent(r, &le, (size_t)(p - blk - GEFS_LOGHDSZ));
-	}
+	/* entry by entry: they decoded before, so the walk cannot fail */
+	r->pd = pd;
+	gefs_logbody(blk, r->logsz, pd->off, r->blk, reapply, r, NULL, NULL);
 }
 
 /* Queue entry le (at body offset off) into the pending run, or apply it. */
@@ -768,45 +777,49 @@ barrier(Replay *r, const GefsLogEnt *le, size_t after)
 			(unsigned long long)r->ck->fs->sb.qgen);
 }
 
+/* One entry of the block being replayed; 1 at the barrier. */
+static int
+replayent(void *arg, size_t off, const GefsLogEnt *le, int w)
+{
+	Replay *r = arg;
+
+	if (le->op != GEFS_LOGSYNC) {
+		pushent(r, r->cur, le, off, r->pd);
+		return 0;
+	}
+	if (le->qgen < r->ck->fs->sb.qgen)
+		return 0;
+	flushpend(r, r->cur, r->pd);
+	r->tailsz = (uint16_t)off;
+	barrier(r, le, off + (size_t)w);
+	return 1;
+}
+
 /* Replay the body of one log block; false on a malformed entry. */
 static bool
 replayblk(Replay *r, const uint8_t *blk, uint16_t logsz)
 {
-	const uint8_t *p = blk + GEFS_LOGHDSZ, *end = p + logsz;
 	Pend pd = {0};
-	GefsLogEnt le;
 	GefsErr e;
-	size_t off;
-	int w;
+	size_t off = 0;
+	int rc;
 
-	for (; p < end; p += w) {
-		e.code = 0;
-		off = (size_t)(p - blk - GEFS_LOGHDSZ);
-		w = gefs_unpacklogent(&le, p, end, r->blk, off, &e);
-		if (w < 0) {
-			flushpend(r, blk, &pd);
-			if (r->tailtorn && p - blk >= LOGTORNAT) {
-				r->torn = true;
-				r->tailsz = (uint16_t)off;
-				ckreport(r->ck, PR_CRLOGCUT, r->blk, "arena %u log block 0x%llx: torn at body offset %zu, no barrier before it: entries of an interrupted commit replayed up to the tear (logs rebuilt)",
-					r->arena, (unsigned long long)r->blk, off);
-			} else
-				ckreport(r->ck, PR_LGENTRY, r->blk, "arena %u: %s", r->arena, e.msg);
-			return false;
-		}
-		if (le.op != GEFS_LOGSYNC) {
-			pushent(r, blk, &le, off, &pd);
-			continue;
-		}
-		if (le.qgen >= r->ck->fs->sb.qgen) {
-			flushpend(r, blk, &pd);
-			r->tailsz = (uint16_t)off;
-			barrier(r, &le, off + (size_t)w);
-			return true;
-		}
-	}
+	r->cur = blk;
+	r->logsz = logsz;
+	r->pd = &pd;
+	e.code = 0;
+	rc = gefs_logbody(blk, logsz, 0, r->blk, replayent, r, &off, &e);
 	flushpend(r, blk, &pd);
-	return true;
+	if (rc >= 0)
+		return true;
+	if (r->tailtorn && GEFS_LOGHDSZ + off >= LOGTORNAT) {
+		r->torn = true;
+		r->tailsz = (uint16_t)off;
+		ckreport(r->ck, PR_CRLOGCUT, r->blk, "arena %u log block 0x%llx: torn at body offset %zu, no barrier before it: entries of an interrupted commit replayed up to the tear (logs rebuilt)",
+			r->arena, (unsigned long long)r->blk, off);
+	} else
+		ckreport(r->ck, PR_LGENTRY, r->blk, "arena %u: %s", r->arena, e.msg);
+	return false;
 }
 
 /* The block where replay stopped fails its hash: a commit was cut while

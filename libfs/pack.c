@@ -383,6 +383,45 @@ unpacklogent(GefsLogEnt *le, const uint8_t *p, const uint8_t *end, const char *p
 	return 16;
 }
 
+int
+gefs_logbody(const uint8_t *blk, uint16_t logsz, size_t from, uint64_t addr,
+	GefsLogEntFn fn, void *arg, size_t *bad, GefsErr *e)
+{
+	const uint8_t *body = blk + GEFS_LOGHDSZ, *end = body + logsz;
+	GefsLogEnt le;
+	size_t off;
+	int w, rc;
+
+	for (off = from; off < logsz; off += (size_t)w) {
+		w = gefs_unpacklogent(&le, body + off, end, addr, off, e);
+		if (w < 0) {
+			if (bad != NULL)
+				*bad = off;
+			return -1;
+		}
+		if ((rc = fn(arg, off, &le, w)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+gefs_logput(uint8_t *blk, uint16_t *logsz, const GefsLogEnt *le)
+{
+	int w;
+
+	w = (int)gefs_packlogent(blk + GEFS_LOGHDSZ + *logsz, le);
+	*logsz = (uint16_t)(*logsz + w);
+	return w;
+}
+
+void
+gefs_logclear(uint8_t *blk, uint16_t logsz)
+{
+	if (logsz < GEFS_LOGSPC)
+		memset(blk + GEFS_LOGHDSZ + logsz, 0, GEFS_LOGSPC - logsz);
+}
+
 /* ---- keys (§9) ---- */
 
 /* Byte-string order: memcmp over the shorter, then the shorter first. */

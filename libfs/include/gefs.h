@@ -285,6 +285,21 @@ GEFS_API size_t gefs_packlogent(uint8_t *p, const GefsLogEnt *le);
  * address).  off is the entry's body offset, for the message. */
 GEFS_API int gefs_unpacklogent(GefsLogEnt *le, const uint8_t *p, const uint8_t *end,
 	uint64_t addr, size_t off, GefsErr *e);
+/* The entries of the body of the Tlog block blk (at addr, for messages)
+ * from body offset from up to logsz, in order: fn(arg, off, le, w) with
+ * w the entry's width; a non-zero return of fn ends the walk and is
+ * returned.  An entry that does not decode ends it too: -1, *bad (may be
+ * NULL) its offset, *e (may be NULL) why.  0 when every entry decoded.
+ * The one iteration over log bodies: tools and the library use it. */
+typedef int (*GefsLogEntFn)(void *arg, size_t off, const GefsLogEnt *le, int w);
+GEFS_API int gefs_logbody(const uint8_t *blk, uint16_t logsz, size_t from, uint64_t addr,
+	GefsLogEntFn fn, void *arg, size_t *bad, GefsErr *e);
+/* Append le to the body of blk whose body holds *logsz bytes (room is
+ * the caller's to know: GEFS_LOGSPC); *logsz grows by the width, which is
+ * returned. */
+GEFS_API int gefs_logput(uint8_t *blk, uint16_t *logsz, const GefsLogEnt *le);
+/* Zero the body of blk after its first logsz bytes. */
+GEFS_API void gefs_logclear(uint8_t *blk, uint16_t logsz);
 
 /* Keys and values (§9).  A key or value is a byte string. */
 typedef struct GefsKv {
