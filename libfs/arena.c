@@ -559,7 +559,7 @@ walkblock(Gefs *fs, int ai, GefsLogItem *it, bool all, ItemFn fn, void *arg, Log
 	 * in use was overwritten by the entries after it.  Replay ends at
 	 * the tear, as at a barrier: what it replays of the interrupted
 	 * commit can only allocate more, never free a committed block. */
-	if (rc < 0 && !hashok && h.chain.addr == GEFS_NONE && GEFS_LOGHDSZ + bad >= LOGTORNAT) {
+	if (rc < 0 && !hashok && h.chain.addr == GEFS_NONE && bad >= LOGTORNBODY) {
 		fswarn(fs, "arena %d: log block 0x%llx: torn at body offset %zu (interrupted commit); replay ends there",
 			ai, (unsigned long long)it->blk, bad);
 		stop = (long)bad;

@@ -5,9 +5,13 @@
  * block map, deadlists and reachability.  Trees, snapshots and the
  * namespace are in checktree.c.
  *
- * The checker opens the image itself, read-only, and builds its own Gefs
- * handle instead of calling the loader: it must go on where the loader
- * would stop (a broken log, a bad header copy).  Its own replay fills a
+ * The checker's handle comes from the one constructor (fsalloc, handle.c);
+ * its passes judge superblocks (with the loader's verdict, sbjudge),
+ * headers and logs themselves because they must go on where the loader
+ * stops (a broken log, a bad header copy), using the same format rules
+ * (layout.c) and log-body iteration (gefs_logbody).  After the log pass
+ * the handle carries what the loader's would (free sets, log tails), so
+ * the write layer works on it (ckloadfs).  Its own replay fills a
  * map of one byte per block (kind, allocated, listed in a deadlist, inside
  * an arena), held sparsely (bmap.c: a uniform range costs nothing), and
  * walked run by run; with a second such map for "reached in the current
@@ -424,9 +428,9 @@ checksbfields(Check *ck)
 	if (sb->snapht < 1 || sb->snapht > GEFS_MAXHT || sb->snapaddr == GEFS_NONE)
 		ckreport(ck, PR_SBSNAPHT, a, "superblock: snapshot tree height %u, root 0x%llx", sb->snapht,
 			(unsigned long long)sb->snapaddr);
-	if (gefs_unpackxrec(&x0, ck->sbblk[0] + GEFS_XRECOFF, NULL) == 0
-	&& gefs_unpackxrec(&x1, ck->sbblk[1] + GEFS_XRECOFF, NULL) == 0
-	&& memcmp(ck->sbblk[0] + GEFS_XRECOFF, ck->sbblk[1] + GEFS_XRECOFF, GEFS_XRECSZ) != 0)
+	if (gefs_unpacksbxrec(&x0, ck->sbblk[0], NULL) == 0
+	&& gefs_unpacksbxrec(&x1, ck->sbblk[1], NULL) == 0
+	&& !gefs_sbxrecsame(ck->sbblk[0], ck->sbblk[1]))
 		ckreport(ck, PR_SBXREC, 0, "superblock: extension records of copies 0 and 1 differ");
 }
 
@@ -812,7 +816,7 @@ replayblk(Replay *r, const uint8_t *blk, uint16_t logsz)
 	flushpend(r, blk, &pd);
 	if (rc >= 0)
 		return true;
-	if (r->tailtorn && GEFS_LOGHDSZ + off >= LOGTORNAT) {
+	if (r->tailtorn && off >= LOGTORNBODY) {
 		r->torn = true;
 		r->tailsz = (uint16_t)off;
 		ckreport(r->ck, PR_CRLOGCUT, r->blk, "arena %u log block 0x%llx: torn at body offset %zu, no barrier before it: entries of an interrupted commit replayed up to the tear (logs rebuilt)",
@@ -840,7 +844,7 @@ tailremnant(Replay *r, const uint8_t *blk, const GefsLogHdr *h)
 	if ((nb = malloc(B)) == NULL)
 		return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
 	memcpy(nb, blk, B);
-	memset(nb + GEFS_LOGHDSZ + r->baroff, 0, B - GEFS_LOGHDSZ - r->baroff);
+	gefs_logclear(nb, (uint16_t)r->baroff);
 	nh.logsz = (uint16_t)r->baroff;
 	nh.chain = (GefsBptr){GEFS_NONE, GEFS_NONE, GEFS_NONE};
 	gefs_packloghdr(nb, &nh);

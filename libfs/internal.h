@@ -4,9 +4,11 @@
  * the layers above them.  Not installed; cmd/ never includes it (unit tests
  * and fuzzers do, through the static library).
  *
- * Layers, bottom up (docs/ARCHITECTURE.md): hash, pack, dev, cache, blk,
- * arena/log, tree, snap, fs, commit, ream/check/walk.  Each file uses only
- * the layers below it.
+ * Layers, bottom up (docs/ARCHITECTURE.md has the table of files and what
+ * each may call): hash/pack/layout, dev, cache, handle, blk, arena/logw,
+ * load, tree, snap, fs, the write engine (upsert, session, commit), and on
+ * top ream, check, repair, tune, resize.  Each file uses only the layers
+ * below it; on-disk offsets live in pack.c and layout.c only.
  */
 #ifndef GEFS_INTERNAL_H
 #define GEFS_INTERNAL_H
@@ -43,7 +45,7 @@ enum {
  * states of §15.3): a log entry cut by the tear starts at most one
  * 16-byte entry before the middle.  Loader and checker end the replay of
  * a torn log tail there; an entry failing earlier is damage. */
-enum { LOGTORNAT = GEFS_BLKSZ / 2 - 16 };
+enum { LOGTORNAT = GEFS_BLKSZ / 2 - 16, LOGTORNBODY = LOGTORNAT - GEFS_LOGHDSZ };
 
 /* Called after every successful write (or write part) with its data. */
 typedef void (*DevObserver)(void *arg, uint64_t off, const void *buf, size_t n);
@@ -164,8 +166,8 @@ HIDDEN void cachestats(Cache *c, CacheStats *st);
 HIDDEN Dev *cachedev(Cache *c);
 
 /* ------------------------------------------------------------------ */
-/* The open file system.  Owned by load.c (open/close, superblock,    */
-/* arenas); tree/snap/fs add their state in the marked section.       */
+/* The open file system.  Made and freed by handle.c (fsalloc, fsfree); */
+/* load.c fills superblock and arenas; each layer keeps its part.      */
 /* ------------------------------------------------------------------ */
 
 typedef struct Range Range;

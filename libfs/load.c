@@ -210,13 +210,13 @@ loadxrec(Gefs *fs, SbCopy *c)
 	int i;
 
 	for (i = 0; i < 2; i++)
-		ok[i] = c[i].b != NULL && gefs_unpackxrec(&x[i], c[i].b->buf + GEFS_XRECOFF, NULL) == 0;
+		ok[i] = c[i].b != NULL && gefs_unpacksbxrec(&x[i], c[i].b->buf, NULL) == 0;
 	fs->hasxrec = ok[0] || ok[1];
 	if (!fs->hasxrec)
 		return;
 	fs->xrec = ok[0] ? x[0] : x[1];
 	if (ok[0] && ok[1]
-	&& memcmp(c[0].b->buf + GEFS_XRECOFF, c[1].b->buf + GEFS_XRECOFF, GEFS_XRECSZ) != 0)
+	&& !gefs_sbxrecsame(c[0].b->buf, c[1].b->buf))
 		fswarn(fs, "extension records of superblocks 0 and 1 differ; using superblock 0's");
 }
 

@@ -1019,6 +1019,37 @@ gefs_unpackxrec(GefsXrec *x, const uint8_t *rec, GefsErr *e)
 	return 0;
 }
 
+int
+gefs_unpacksbxrec(GefsXrec *x, const uint8_t *sbblk, GefsErr *e)
+{
+	return gefs_unpackxrec(x, sbblk + GEFS_XRECOFF, e);
+}
+
+void
+gefs_packsbxrec(uint8_t *sbblk, const GefsXrec *x)
+{
+	gefs_packxrec(sbblk + GEFS_XRECOFF, x);
+}
+
+bool
+gefs_sbxrecsame(const uint8_t *sbblk0, const uint8_t *sbblk1)
+{
+	return memcmp(sbblk0 + GEFS_XRECOFF, sbblk1 + GEFS_XRECOFF, GEFS_XRECSZ) == 0;
+}
+
+uint64_t
+gefs_sbtailhash(const uint8_t *sbblk, uint32_t narena)
+{
+	size_t p;
+
+	p = gefs_sbhashlen(narena) + 8;
+	if (p > GEFS_XRECOFF)
+		return 0;
+	return gefs_bufhash(sbblk + p, GEFS_XRECOFF - p)
+		^ gefs_bufhash(sbblk + GEFS_XRECOFF + GEFS_XRECSZ,
+			GEFS_BLKSZ - GEFS_XRECOFF - GEFS_XRECSZ);
+}
+
 /* ---- tree nodes (§8) ----
  *
  * Pivot (§8.2):				Leaf (§8.3):

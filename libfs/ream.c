@@ -581,7 +581,7 @@ mksb(Ream *r, const GefsXrec *x, GefsErr *e)
 	if (gefs_packsb(r->sb, &sb, e) < 0)
 		return -1;
 	if (x != NULL)
-		gefs_packxrec(r->sb + GEFS_XRECOFF, x);
+		gefs_packsbxrec(r->sb, x);
 	return 0;
 }
 

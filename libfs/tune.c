@@ -52,7 +52,7 @@ gefs_setxrec(Gefs *fs, const GefsXrec *x)
 	if (b == NULL)
 		return gefs_wraperr(&fs->err, "superblock copy %d at 0x%llx", fs->sbcopy,
 			(unsigned long long)at);
-	gefs_packxrec(b->buf + GEFS_XRECOFF, x);
+	gefs_packsbxrec(b->buf, x);
 	b->flags &= ~(uint32_t)BLK_VERIFIED;
 	rc = commit(fs);
 	cacheput(fs->cache, b);

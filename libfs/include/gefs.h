@@ -435,6 +435,15 @@ GEFS_API void gefs_packxrec(uint8_t *rec, const GefsXrec *x);
 /* Decode; fails (EBADMSG) unless magic, version, size and xhash are valid
  * and labellen <= 255. */
 GEFS_API int gefs_unpackxrec(GefsXrec *x, const uint8_t *rec, GefsErr *e);
+/* The extension record inside a superblock block (at GEFS_XRECOFF):
+ * decode, encode, and whether two blocks hold the same record bytes. */
+GEFS_API int gefs_unpacksbxrec(GefsXrec *x, const uint8_t *sbblk, GefsErr *e);
+GEFS_API void gefs_packsbxrec(uint8_t *sbblk, const GefsXrec *x);
+GEFS_API bool gefs_sbxrecsame(const uint8_t *sbblk0, const uint8_t *sbblk1);
+/* A hash of a superblock block's tail: the bytes after its written
+ * prefix (narena arenas) but the extension record; 0 when the prefix
+ * reaches the record. */
+GEFS_API uint64_t gefs_sbtailhash(const uint8_t *sbblk, uint32_t narena);
 
 /* Tree nodes (§8).  A decoded node points into its 16 KiB block. */
 typedef struct GefsNode {
