@@ -643,19 +643,34 @@ arenasnew(Gefs *fs, uint32_t n)
 	return 0;
 }
 
-/* Close the open log tails, free the free sets and the arenas. */
-void
-arenasfree(Gefs *fs)
+/* Free n arenas' free sets and records (no open tails). */
+static void
+arenafree(Arena *a, uint32_t n)
 {
 	uint32_t i;
 
+	if (a == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		fsetfree(a[i].free);
+		free(a[i].damage);
+	}
+	free(a);
+}
+
+/* Close the open log tails, free the free sets and the arenas (and the
+ * loader's, kept by the checker). */
+void
+arenasfree(Gefs *fs)
+{
+	arenafree(fs->lib, fs->nlib);
+	fs->lib = NULL;
+	fs->nlib = 0;
 	if (fs->arena == NULL)
 		return;
 	if (fs->cache != NULL)
 		logclose(fs);
-	for (i = 0; i < fs->sb.narena; i++)
-		fsetfree(fs->arena[i].free);
-	free(fs->arena);
+	arenafree(fs->arena, fs->sb.narena);
 	fs->arena = NULL;
 }
 

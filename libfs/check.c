@@ -924,6 +924,31 @@ adoptarena(Check *ck, uint32_t i, const Replay *r, bool ended)
 	return 0;
 }
 
+/* What the loader made of arena i (setup loaded it, tolerant) against
+ * what this pass found in a log it found no error in: the loader refusing
+ * it, or replaying it to other free space or another tail, is AR0010. */
+static void
+cmploader(Check *ck, uint32_t i)
+{
+	Gefs *fs = ck->fs;
+	Arena *a = &fs->arena[i], *l;
+
+	if (fs->lib == NULL || i >= fs->nlib || ck->logbad[i])
+		return;
+	l = &fs->lib[i];
+	if (l->addr != a->addr || l->size != a->size || l->hdr.loghdaddr != a->hdr.loghdaddr
+	|| l->dmgkind == ARDMG_HDR || l->dmgkind == ARDMG_SIZE)
+		return;		/* not the same arena or header: nothing to compare */
+	if (l->damage != NULL)
+		ckreport(ck, PR_ARLOADER, a->addr, "arena %u at 0x%llx: the loader refuses its log (%s), the checker finds no error in it",
+			i, (unsigned long long)a->addr, l->damage);
+	else if (l->free == NULL || a->free == NULL || fsetbytes(l->free) != fsetbytes(a->free) || l->logtail != a->logtail)
+		ckreport(ck, PR_ARLOADER, a->addr, "arena %u at 0x%llx: the loader's replay leaves 0x%llx bytes free and tail 0x%llx, the checker's 0x%llx and 0x%llx",
+			i, (unsigned long long)a->addr, (unsigned long long)(l->free ? fsetbytes(l->free) : 0),
+			(unsigned long long)l->logtail, (unsigned long long)(a->free ? fsetbytes(a->free) : 0),
+			(unsigned long long)a->logtail);
+}
+
 static void
 replayarena(Check *ck, uint32_t i)
 {
@@ -956,6 +981,7 @@ replayarena(Check *ck, uint32_t i)
 	if (ar->used != ar->hdr.used && !r.newer && !r.torn)
 		ckreport(ck, PR_ARUSED, ar->addr, "arena %u at 0x%llx: header says 0x%llx bytes used, the log 0x%llx",
 			i, (unsigned long long)ar->addr, (unsigned long long)ar->hdr.used, (unsigned long long)ar->used);
+	cmploader(ck, i);
 }
 
 static void
@@ -1161,12 +1187,20 @@ setup(Check *ck, const char *path)
 
 	gefs_defopts(&o);
 	o.ignhash = true;	/* the checker reports hashes itself */
+	o.tolerant = true;	/* the loader's view, compared in the log pass */
+	o.sbcopy = ck->o.sbcopy;
 	o.cachesz = ck->o.cachesz;
 	/* repairs need the image open for writing from the start: the
 	 * exclusive lock is then held across check and repair */
 	fs = ck->fs = fsalloc(path, &o, ck->o.mode == GEFS_CKNONE ? DEV_RDONLY : 0, ck->e);
 	if (fs == NULL)
 		return -1;
+	/* what the library loads (kept aside: the passes build their own) */
+	if (loadfs(fs) < 0)
+		memset(&fs->err, 0, sizeof fs->err);
+	fs->lib = fs->arena;
+	fs->nlib = fs->arena != NULL ? fs->sb.narena : 0;
+	fs->arena = NULL;
 	size = cksize(ck, devsize(fs->dev) - devsize(fs->dev) % B);
 	if (size < 4 * B)
 		return gefs_seterr(ck->e, EINVAL, "%s: %llu bytes is too small for a file system", path,

@@ -193,6 +193,8 @@ typedef struct Arena {
 	uint64_t	stopoff;	/* offset of the barrier replay stopped at in
 					 * logtail; GEFS_NONE: replayed to the end */
 	uint64_t	nent;		/* alloc/free entries replayed */
+	char		*damage;	/* opts.tolerant: why it did not load (NULL: it did) */
+	int		dmgkind;	/* ... ARDMG_*: which step refused it */
 	/* --- logw.c: the writer's open log tail --- */
 	Blk		*tailblk;	/* referenced while open, dirty in STAGE_LOG */
 	GefsLogHdr	tailh;		/* its header; logh packed when sealed */
@@ -216,6 +218,9 @@ struct Gefs {
 	bool		wclockset;
 	int32_t		wuid;		/* acting user, when wuidset (gefs_setuser) */
 	bool		wuidset;
+	/* --- check.c: the loader's arenas, kept to compare with its own --- */
+	Arena		*lib;
+	uint32_t	nlib;
 	/* --- the edit session (arena.c, snap.c, upsert.c, session.c) --- */
 	Edit		*ed;		/* NULL on a read-only handle */
 };
@@ -243,6 +248,10 @@ HIDDEN void arenasfree(Gefs *fs);
  * the prefix does not decode, 0 valid, 1 not; first: the first fault
  * (SBF_*) in the order of §15.4; why: what is wrong. */
 enum { SBF_NONE, SBF_MAGIC, SBF_DECODE, SBF_HASH, SBF_FIELD };
+/* Which load step refused an arena (Arena.dmgkind). */
+enum { ARDMG_NONE, ARDMG_HDR, ARDMG_SIZE, ARDMG_LOG };
+/* load.c: superblock and arenas into fs (the loader of gefs_open). */
+HIDDEN int loadfs(Gefs *fs);
 typedef struct SbJudge {
 	int	verdict;
 	int	first;

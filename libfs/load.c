@@ -372,6 +372,32 @@ checksize(Gefs *fs, int i)
 	return 0;
 }
 
+/* Step kind of arena i failed (error in fs->err): fatal, unless the
+ * handle is tolerant: then the damage is recorded, reported, and the
+ * arena left with no free space and no log tail (nothing is allocated
+ * from it, nothing appended). */
+static int
+damaged(Gefs *fs, int i, int kind)
+{
+	Arena *a = &fs->arena[i];
+
+	if (!fs->opts.tolerant || fs->err.code == ENOMEM || fs->err.code == EIO)
+		return -1;
+	free(a->damage);
+	a->damage = strdup(fs->err.msg);
+	a->dmgkind = kind;
+	fsetfree(a->free);
+	a->free = fsetnew();
+	if (a->damage == NULL || a->free == NULL)
+		return gefs_seterr(&fs->err, ENOMEM, "out of memory");
+	a->used = a->size;
+	a->logtail = GEFS_NONE;
+	a->stopoff = GEFS_NONE;
+	fswarn(fs, "%s; arena %d not loaded", a->damage, i);
+	memset(&fs->err, 0, sizeof fs->err);
+	return 0;
+}
+
 static int
 loadarenas(Gefs *fs)
 {
@@ -381,15 +407,31 @@ loadarenas(Gefs *fs)
 	if (arenasnew(fs, fs->sb.narena) < 0)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (loadhdr(fs, i) < 0)
+		if (loadhdr(fs, i) < 0 && damaged(fs, i, ARDMG_HDR) < 0)
 			return -1;
 	for (i = 0; i < n; i++)
-		if (checksize(fs, i) < 0)
+		if (fs->arena[i].damage == NULL && checksize(fs, i) < 0 && damaged(fs, i, ARDMG_SIZE) < 0)
 			return -1;
 	for (i = 0; i < n; i++)
-		if (replay(fs, i) < 0)
+		if (fs->arena[i].damage == NULL && replay(fs, i) < 0 && damaged(fs, i, ARDMG_LOG) < 0)
 			return -1;
 	return 0;
+}
+
+/* The loader: superblock, then arenas. */
+int
+loadfs(Gefs *fs)
+{
+	fs->hasxrec = false;
+	return loadsb(fs) < 0 || loadarenas(fs) < 0 ? -1 : 0;
+}
+
+const char *
+gefs_arenadamage(Gefs *fs, int i)
+{
+	if (i < 0 || fs->arena == NULL || (uint32_t)i >= fs->sb.narena)
+		return NULL;
+	return fs->arena[i].damage;
 }
 
 /* Forget the loaded state and load the committed one again (gefs_abort):
@@ -401,8 +443,7 @@ reload(Gefs *fs)
 	arenasfree(fs);
 	if (fsnewcache(fs) < 0)
 		return -1;
-	fs->hasxrec = false;
-	if (loadsb(fs) < 0 || loadarenas(fs) < 0)
+	if (loadfs(fs) < 0)
 		return gefs_wraperr(&fs->err, "reloading %s", devpath(fs->dev));
 	return 0;
 }
@@ -454,7 +495,7 @@ gefs_open(const char *path, const GefsOpts *o, GefsErr *e)
 	fs = fsalloc(path, o, o != NULL && o->rdwr ? 0 : DEV_RDONLY, e);
 	if (fs == NULL)
 		return NULL;
-	if (loadsb(fs) < 0 || loadarenas(fs) < 0) {
+	if (loadfs(fs) < 0) {
 		gefs_wraperr(&fs->err, "%s", path);
 		goto fail;
 	}

@@ -612,6 +612,11 @@ typedef struct GefsOpts {
 	int		sbcopy;		/* -1: choose (copy 0, else 1); 0 or 1: force */
 	bool		rdwr;		/* open for writing (exclusive lock) */
 	bool		ignhash;	/* read on despite hash mismatches (recovery) */
+	bool		tolerant;	/* load what loads: an arena whose header copies,
+					 * size or log are damaged is recorded
+					 * (gefs_arenadamage) and left with no free
+					 * space instead of failing the open (as
+					 * e2fsprogs' ext2fs_open2 with ignore flags) */
 	/* Non-fatal findings while loading/reading (may be NULL). */
 	void		(*warn)(void *arg, const char *msg);
 	void		*warnarg;
@@ -663,6 +668,9 @@ GEFS_API uint64_t gefs_devsize(Gefs *fs);
  * (nwhy bytes, may be NULL/0) receives the reason ("" when valid). */
 GEFS_API int gefs_readsb(Gefs *fs, int copy, GefsSb *sb, bool *valid, char *why, size_t nwhy);
 GEFS_API int gefs_narena(Gefs *fs);
+/* Why arena i did not load under opts.tolerant (NULL: it loaded, or no
+ * such arena). */
+GEFS_API const char *gefs_arenadamage(Gefs *fs, int i);
 
 /* What loading found for one arena. */
 typedef struct GefsArenaInfo {

@@ -424,6 +424,45 @@ test_onearena(void)
 	bldfree(b);
 }
 
+/* opts.tolerant: a damaged log does not fail the open; the arena is
+ * recorded as not loaded (no free space), the others load. */
+static void
+test_tolerant(void)
+{
+	Bld *b = ltimage(3, 16, 0);
+	GefsLogEnt bad = {GEFS_LOGFREE, 0x4000, 0x4000, 0};
+	GefsArenaHdr a;
+	GefsArenaInfo ai;
+	GefsOpts o;
+	GefsErr err;
+	Gefs *fs;
+	uint64_t h;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	h = bldarenaaddr(b, 1);
+	gefs_unpackarena(&a, bldblkp(b, h), h, NULL);
+	/* a free of block 1, outside every data area */
+	ltlog(bldblkp(b, a.loghdaddr), GEFS_TLOG, &bad, 1, GEFS_NONE);
+	fs = ltopen(b, NULL, NULL, &err, false);
+	CU_ASSERT_PTR_NULL(fs);
+	CU_ASSERT(has(err.msg, "arena 1"));
+	gefs_close(fs);
+	gefs_defopts(&o);
+	o.tolerant = true;
+	fs = ltopen(b, &o, NULL, &err, false);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	CU_ASSERT_PTR_NULL(gefs_arenadamage(fs, 0));
+	CU_ASSERT_PTR_NOT_NULL(gefs_arenadamage(fs, 1));
+	CU_ASSERT(gefs_arenadamage(fs, 1) != NULL && has(gefs_arenadamage(fs, 1), "outside the data area"));
+	CU_ASSERT_PTR_NULL(gefs_arenadamage(fs, 2));
+	CU_ASSERT_EQUAL(gefs_arenainfo(fs, 1, &ai), 0);
+	CU_ASSERT_EQUAL(ai.freebytes, 0);
+	CU_ASSERT_EQUAL(gefs_arenainfo(fs, 2, &ai), 0);
+	CU_ASSERT_EQUAL(ai.freebytes, 13 * B);
+	gefs_close(fs);
+	bldfree(b);
+}
+
 static void
 test_gzip(void)
 {
@@ -890,6 +929,7 @@ suite_load(void)
 	|| !CU_add_test(s, "arena headers", test_headers)
 	|| !CU_add_test(s, "arena size", test_arenasize)
 	|| !CU_add_test(s, "one-block arena", test_onearena)
+	|| !CU_add_test(s, "tolerant load", test_tolerant)
 	|| !CU_add_test(s, "gzip", test_gzip)
 	|| !CU_add_test(s, "extension record", test_xrec)
 	|| !CU_add_test(s, "fresh 256 MiB layout", test_fresh256)
