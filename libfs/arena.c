@@ -658,14 +658,21 @@ arenafree(Arena *a, uint32_t n)
 	free(a);
 }
 
+/* Drop the loader's arenas the checker kept to compare. */
+void
+arenaslibfree(Gefs *fs)
+{
+	arenafree(fs->lib, fs->nlib);
+	fs->lib = NULL;
+	fs->nlib = 0;
+}
+
 /* Close the open log tails, free the free sets and the arenas (and the
  * loader's, kept by the checker). */
 void
 arenasfree(Gefs *fs)
 {
-	arenafree(fs->lib, fs->nlib);
-	fs->lib = NULL;
-	fs->nlib = 0;
+	arenaslibfree(fs);
 	if (fs->arena == NULL)
 		return;
 	if (fs->cache != NULL)

@@ -994,6 +994,7 @@ checklogs(Check *ck)
 		if (ck->fs->arena[i].size != GEFS_NONE)
 			replayarena(ck, i);
 	}
+	arenaslibfree(ck->fs);	/* compared: its free sets are not needed */
 }
 
 /* ---- pass 6: reachability ---- */

@@ -243,6 +243,8 @@ HIDDEN int fsnewcache(Gefs *fs);
  * arenas when arenasfree runs. */
 HIDDEN int arenasnew(Gefs *fs, uint32_t n);
 HIDDEN void arenasfree(Gefs *fs);
+/* Drop fs->lib (the loader's arenas the checker compares with its own). */
+HIDDEN void arenaslibfree(Gefs *fs);
 
 /* load.c: the one superblock verdict (loader and checker).  verdict -1:
  * the prefix does not decode, 0 valid, 1 not; first: the first fault

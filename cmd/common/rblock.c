@@ -174,7 +174,7 @@ rblock(Render *rd, uint64_t addr, bool hex)
 		free(blk);
 		return -1;
 	}
-	type = gefs_get16(blk);
+	type = gefs_blktype(blk);
 	ar = arenaof(rd, addr);
 	if (rd->json) {
 		jsonhex(&rd->j, "addr", addr);

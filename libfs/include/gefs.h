@@ -326,6 +326,12 @@ GEFS_API const char *gefs_fmtkey(char *buf, size_t n, const uint8_t *k, size_t n
 /* Key encoders; each returns the key length.  k must hold GEFS_KEYMAX. */
 GEFS_API size_t gefs_packdatkey(uint8_t *k, uint64_t qid, uint64_t off);	/* 17 */
 GEFS_API size_t gefs_packentkey(uint8_t *k, uint64_t pqid, const char *name, size_t nlen); /* 12+nlen; nlen <= 244 */
+/* The prefix every Kent key of directory pqid starts with (scans of a
+ * directory); returns its length, GEFS_ENTPFXSZ. */
+enum { GEFS_ENTPFXSZ = 9 };
+GEFS_API size_t gefs_packentpfx(uint8_t *k, uint64_t pqid);
+/* The type word of a block (§3.1): its first two bytes. */
+GEFS_API int gefs_blktype(const uint8_t *blk);
 GEFS_API size_t gefs_packupkey(uint8_t *k, uint64_t qid);			/* 9 */
 GEFS_API size_t gefs_packlabelkey(uint8_t *k, const char *name, size_t n);	/* 1+n, n <= 255 */
 GEFS_API size_t gefs_packsnapkey(uint8_t *k, uint64_t gen);			/* 9 */
@@ -472,6 +478,11 @@ GEFS_API int gefs_nodefill(const GefsNode *n);
 GEFS_API void gefs_nodeinit(uint8_t *blk, int type);
 /* Add a leaf key/value (leaf) or a key + 26-byte pointer value (pivot);
  * -1 (ENOSPC) if the entry area is full. */
+/* Node space an entry takes (§8.3): its offset-table slot plus the
+ * entry (key and value lengths and bytes; a message also its op).  Node
+ * builders and splitters use these, not their own formulas. */
+GEFS_API size_t gefs_kvspace(size_t nk, size_t nv);
+GEFS_API size_t gefs_msgspace(size_t nk, size_t nv);
 GEFS_API int gefs_nodeadd(uint8_t *blk, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv, GefsErr *e);
 /* Add a message to a pivot's buffer; -1 (ENOSPC) if the buffer is full. */
 GEFS_API int gefs_nodeaddmsg(uint8_t *blk, const GefsMsg *m, GefsErr *e);
