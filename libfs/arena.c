@@ -419,32 +419,36 @@ dataarea(const Arena *a, uint64_t *lo, uint64_t *hi)
 		*hi = GEFS_NONE;
 }
 
+/* The barrier that ends replay (§6.4): the first LogSync >= qgen. */
+typedef struct Scan {
+	uint64_t	qgen;
+	long		stop;
+} Scan;
+
+static int
+stopat(void *arg, size_t off, const GefsLogEnt *le, int w)
+{
+	Scan *s = arg;
+
+	(void)w;
+	if (le->op != GEFS_LOGSYNC || le->qgen < s->qgen)
+		return 0;
+	s->stop = (long)off;
+	return 1;
+}
+
 /* Scan the body of a log block up to logsz: *stop is the offset of the
  * first barrier >= qgen, or -1.  -1 (error in fs->err) if an entry before
  * that point does not decode. */
 static int
 scanblock(Gefs *fs, const uint8_t *blk, const GefsLogHdr *h, uint64_t addr, long *stop, size_t *bad)
 {
-	const uint8_t *body, *end;
-	GefsLogEnt le;
-	size_t off;
-	int w;
+	Scan s = {fs->sb.qgen, -1};
+	int rc;
 
-	body = blk + GEFS_LOGHDSZ;
-	end = body + h->logsz;
-	*stop = -1;
-	for (off = 0; off < h->logsz; off += (size_t)w) {
-		w = gefs_unpacklogent(&le, body + off, end, addr, off, &fs->err);
-		if (w < 0) {
-			*bad = off;
-			return -1;
-		}
-		if (le.op == GEFS_LOGSYNC && le.qgen >= fs->sb.qgen) {
-			*stop = (long)off;
-			break;
-		}
-	}
-	return 0;
+	rc = gefs_logbody(blk, h->logsz, 0, addr, stopat, &s, bad, &fs->err);
+	*stop = s.stop;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Check a chain link before following it: aligned, in this arena's data
@@ -492,42 +496,59 @@ judgelogh(Gefs *fs, int ai, uint64_t addr, const GefsLogHdr *h, long stop)
 		ai, (unsigned long long)addr, (unsigned long long)h->logh, h->logsz);
 }
 
+/* One emitblock walk: where replay stops, whether to go on past it, the
+ * consumer and what it returned. */
+typedef struct Emit {
+	Gefs		*fs;
+	GefsLogItem	*it;
+	long		stop;
+	bool		all;
+	ItemFn		fn;
+	void		*arg;
+	int		rc;		/* fn's non-zero return */
+} Emit;
+
+static int
+emitent(void *arg, size_t off, const GefsLogEnt *le, int w)
+{
+	Emit *m = arg;
+	GefsLogItem *it = m->it;
+
+	(void)w;
+	if (m->stop >= 0 && (long)off > m->stop && !m->all)
+		return 1;
+	it->off = off;
+	it->ent = *le;
+	if (m->stop < 0 || (long)off < m->stop)
+		it->kind = GEFS_LOGAPPLIED;
+	else
+		it->kind = (long)off == m->stop ? GEFS_LOGSTOP : GEFS_LOGIGNORED;
+	m->rc = m->fn(m->fs, m->arg, it);
+	return m->rc != 0;
+}
+
 /* Report every entry of one log block to fn.  Entries after the barrier
  * (stop >= 0) are reported only when all is set, as ignored, up to the
  * first that does not decode. */
 static int
 emitblock(Gefs *fs, GefsLogItem *it, const uint8_t *blk, long stop, bool all, ItemFn fn, void *arg)
 {
-	const uint8_t *body, *end;
-	size_t off;
-	int w, rc;
+	Emit m = {fs, it, stop, all, fn, arg, 0};
+	size_t bad;
+	int rc;
 
-	body = blk + GEFS_LOGHDSZ;
-	end = body + it->hdr.logsz;
 	it->kind = GEFS_LOGBLOCK;
 	it->off = 0;
 	memset(&it->ent, 0, sizeof it->ent);
 	if ((rc = fn(fs, arg, it)) != 0)
 		return rc;
-	for (off = 0; off < it->hdr.logsz; off += (size_t)w) {
-		if (stop >= 0 && (long)off > stop && !all)
-			break;
-		it->off = off;
-		w = gefs_unpacklogent(&it->ent, body + off, end, it->blk, off, NULL);
-		if (w < 0) {
-			/* only possible after the barrier: scanblock checked the rest */
-			it->kind = GEFS_LOGBAD;
-			memset(&it->ent, 0, sizeof it->ent);
-			return fn(fs, arg, it);
-		}
-		if (stop < 0 || (long)off < stop)
-			it->kind = GEFS_LOGAPPLIED;
-		else
-			it->kind = (long)off == stop ? GEFS_LOGSTOP : GEFS_LOGIGNORED;
-		if ((rc = fn(fs, arg, it)) != 0)
-			return rc;
-	}
-	return 0;
+	if (gefs_logbody(blk, it->hdr.logsz, 0, it->blk, emitent, &m, &bad, NULL) >= 0)
+		return m.rc;
+	/* only possible after the barrier: scanblock checked the rest */
+	it->off = bad;
+	it->kind = GEFS_LOGBAD;
+	memset(&it->ent, 0, sizeof it->ent);
+	return fn(fs, arg, it);
 }
 
 /* One block of the chain: read, scan, judge logh, emit.  *next gets the
@@ -552,7 +573,7 @@ walkblock(Gefs *fs, int ai, GefsLogItem *it, bool all, ItemFn fn, void *arg, Log
 	 * in use was overwritten by the entries after it.  Replay ends at
 	 * the tear, as at a barrier: what it replays of the interrupted
 	 * commit can only allocate more, never free a committed block. */
-	if (rc < 0 && !hashok && h.chain.addr == GEFS_NONE && GEFS_LOGHDSZ + bad >= LOGTORNAT) {
+	if (rc < 0 && !hashok && h.chain.addr == GEFS_NONE && bad >= LOGTORNBODY) {
 		fswarn(fs, "arena %d: log block 0x%llx: torn at body offset %zu (interrupted commit); replay ends there",
 			ai, (unsigned long long)it->blk, bad);
 		stop = (long)bad;
@@ -623,6 +644,56 @@ walkchain(Gefs *fs, int ai, bool all, ItemFn fn, void *arg, LogEnd *end)
 /* ------------------------------------------------------------------ */
 /* Replay                                                             */
 /* ------------------------------------------------------------------ */
+
+/* The arena layer's part of the handle: n zeroed arenas (no free set, no
+ * log tail yet).  Replaces whatever the handle held. */
+int
+arenasnew(Gefs *fs, uint32_t n)
+{
+	arenasfree(fs);
+	fs->arena = calloc(n > 0 ? n : 1, sizeof *fs->arena);
+	if (fs->arena == NULL)
+		return gefs_seterr(&fs->err, ENOMEM, "out of memory for %u arenas", n);
+	return 0;
+}
+
+/* Free n arenas' free sets and records (no open tails). */
+static void
+arenafree(Arena *a, uint32_t n)
+{
+	uint32_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		fsetfree(a[i].free);
+		free(a[i].damage);
+	}
+	free(a);
+}
+
+/* Drop the loader's arenas the checker kept to compare. */
+void
+arenaslibfree(Gefs *fs)
+{
+	arenafree(fs->lib, fs->nlib);
+	fs->lib = NULL;
+	fs->nlib = 0;
+}
+
+/* Close the open log tails, free the free sets and the arenas (and the
+ * loader's, kept by the checker). */
+void
+arenasfree(Gefs *fs)
+{
+	arenaslibfree(fs);
+	if (fs->arena == NULL)
+		return;
+	if (fs->cache != NULL)
+		logclose(fs);
+	arenafree(fs->arena, fs->sb.narena);
+	fs->arena = NULL;
+}
 
 /* Apply one entry to arena ai's free set (§6.4). */
 static int

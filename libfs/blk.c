@@ -145,7 +145,7 @@ getblk(Gefs *fs, const GefsBptr *bp, int want)
 		fswarn(fs, "block 0x%llx (%s): hash 0x%016llx does not match the pointer's 0x%016llx, read on",
 			(unsigned long long)bp->addr, tn, (unsigned long long)b->vhash, (unsigned long long)bp->hash);
 	}
-	t = gefs_get16(b->buf);
+	t = gefs_blktype(b->buf);
 	if (!typeok(t, want)) {
 		gefs_seterr(&fs->err, EBADMSG, "block 0x%llx (%s): type %d (%s), expected %s",
 			(unsigned long long)bp->addr, tn, t, gefs_typename(t), want < 0 ? "pivot or leaf" : tn);

@@ -5,9 +5,13 @@
  * block map, deadlists and reachability.  Trees, snapshots and the
  * namespace are in checktree.c.
  *
- * The checker opens the image itself, read-only, and builds its own Gefs
- * handle instead of calling the loader: it must go on where the loader
- * would stop (a broken log, a bad header copy).  Its own replay fills a
+ * The checker's handle comes from the one constructor (fsalloc, handle.c);
+ * its passes judge superblocks (with the loader's verdict, sbjudge),
+ * headers and logs themselves because they must go on where the loader
+ * stops (a broken log, a bad header copy), using the same format rules
+ * (layout.c) and log-body iteration (gefs_logbody).  After the log pass
+ * the handle carries what the loader's would (free sets, log tails), so
+ * the write layer works on it (ckloadfs).  Its own replay fills a
  * map of one byte per block (kind, allocated, listed in a deadlist, inside
  * an arena), held sparsely (bmap.c: a uniform range costs nothing), and
  * walked run by run; with a second such map for "reached in the current
@@ -282,23 +286,24 @@ ckreadraw(Check *ck, uint64_t addr, uint8_t *buf)
 
 /* ---- pass 1: superblocks ---- */
 
-/* Why copy i is unusable (NULL if it is usable); sets *pr. */
+/* Why copy i cannot be chosen (NULL if it can); sets *pr.  The verdict
+ * is the loader's (sbjudge); a copy is chosen on magic, decoding and
+ * sbhash (§15.4), its other fields are reported once it is in use. */
 static const char *
 sbwhy(Check *ck, int i, int *pr)
 {
-	GefsErr e;
+	SbJudge j;
 	GefsSb sb;
 
-	if (memcmp(ck->sbblk[i], GEFS_MAGIC, 8) != 0) {
+	sbjudge(ck->sbblk[i], ck->sbaddr[i], ck->sbaddr[1], &sb, &j);
+	switch (j.first) {
+	case SBF_MAGIC:
 		*pr = PR_SBMAGIC;
 		return "bad magic";
-	}
-	e.code = 0;
-	if (gefs_unpacksb(&sb, ck->sbblk[i], ck->sbaddr[i], &e) < 0 || sb.narena == 0) {
+	case SBF_DECODE:
 		*pr = PR_SBNARENA;
 		return "narena is 0 or 256 or more";
-	}
-	if (!gefs_sbhashok(ck->sbblk[i], sb.narena)) {
+	case SBF_HASH:
 		*pr = PR_SBHASH;
 		return "sbhash mismatch";
 	}
@@ -325,12 +330,31 @@ sbdiffer(Check *ck, int use)
 	return 0;
 }
 
+/* The copy not in use passes magic and sbhash, but the loader would
+ * refuse it for its other fields (sbjudge): an error, restored from the
+ * copy in use (it is not a newer or older state, so not SB0010).
+ * 1 when it is bad, 0 when not, -1 out of memory. */
+static int
+sbother(Check *ck, int use)
+{
+	int o = 1 - use;
+	SbJudge j;
+	GefsSb sb;
+
+	if (sbjudge(ck->sbblk[o], ck->sbaddr[o], ck->sbaddr[1], &sb, &j) == 0)
+		return 0;
+	if (ckfixproblem(ck, PR_ARSBCOPY, ck->sbaddr[o], "superblock copy %d at 0x%llx: %s (restore from copy %d)",
+		o, (unsigned long long)ck->sbaddr[o], j.why, use) && ckplanfix(ck, PR_ARSBCOPY, ck->sbaddr[o], ck->sbblk[use]) < 0)
+		return -1;
+	return 1;
+}
+
 /* Read both copies, choose one, plan restores of a bad or differing copy. */
 static int
 choosesb(Check *ck)
 {
 	const char *why[2];
-	int pr[2] = {0, 0}, i, use;
+	int pr[2] = {0, 0}, i, use, rc;
 	bool ok[2];
 	GefsSb sb;
 
@@ -362,6 +386,11 @@ choosesb(Check *ck)
 		} else
 			ckreport(ck, pr[i], ck->sbaddr[i], "superblock copy %d at 0x%llx: %s", i,
 				(unsigned long long)ck->sbaddr[i], why[i]);
+	}
+	if (ok[use] && ok[1 - use] && (rc = sbother(ck, use)) != 0) {
+		if (rc < 0)
+			return -1;
+		ok[1 - use] = false;	/* restored, not compared */
 	}
 	if (!ok[use]) {
 		ckreport(ck, PR_SBNONE, ck->sbaddr[use], "no usable superblock (copy %d%s)", use,
@@ -399,9 +428,9 @@ checksbfields(Check *ck)
 	if (sb->snapht < 1 || sb->snapht > GEFS_MAXHT || sb->snapaddr == GEFS_NONE)
 		ckreport(ck, PR_SBSNAPHT, a, "superblock: snapshot tree height %u, root 0x%llx", sb->snapht,
 			(unsigned long long)sb->snapaddr);
-	if (gefs_unpackxrec(&x0, ck->sbblk[0] + GEFS_XRECOFF, NULL) == 0
-	&& gefs_unpackxrec(&x1, ck->sbblk[1] + GEFS_XRECOFF, NULL) == 0
-	&& memcmp(ck->sbblk[0] + GEFS_XRECOFF, ck->sbblk[1] + GEFS_XRECOFF, GEFS_XRECSZ) != 0)
+	if (gefs_unpacksbxrec(&x0, ck->sbblk[0], NULL) == 0
+	&& gefs_unpacksbxrec(&x1, ck->sbblk[1], NULL) == 0
+	&& !gefs_sbxrecsame(ck->sbblk[0], ck->sbblk[1]))
 		ckreport(ck, PR_SBXREC, 0, "superblock: extension records of copies 0 and 1 differ");
 }
 
@@ -415,12 +444,13 @@ checktable(Check *ck)
 
 	for (i = 0; i < sb->narena; i++) {
 		a = sb->arenaaddr[i];
-		if (a % B != 0 || a < B || (i > 0 && a <= prev)) {
+		if (arenaslot(a, prev, i == 0, ck->sbaddr[1]) == ARSLOT_ALIGN
+		|| arenaslot(a, prev, i == 0, ck->sbaddr[1]) == ARSLOT_ORDER) {
 			ckreport(ck, PR_SBORDER, a, "superblock: arena %u at 0x%llx: unaligned, in block 0 or not after arena %u",
 				i, (unsigned long long)a, i ? i - 1 : 0);
 			return -1;
 		}
-		if (a > ck->sbaddr[1] || ck->sbaddr[1] - a < 2 * B) {
+		if (arenaslot(a, prev, i == 0, ck->sbaddr[1]) == ARSLOT_PAST) {
 			ckreport(ck, PR_SBOUTSIDE, a, "superblock: arena %u at 0x%llx lies beyond the backup superblock at 0x%llx",
 				i, (unsigned long long)a, (unsigned long long)ck->sbaddr[1]);
 			return -1;
@@ -467,25 +497,26 @@ enum { MAXWALK = 1024 };	/* log blocks followed to date a header copy */
  * headers, so a header written by a commit the superblock does not yet
  * record points at one; a header of the committed state or older cannot
  * (the committed log ends at the superblock's barrier). */
+static int
+newersync(void *arg, size_t off, const GefsLogEnt *le, int w)
+{
+	(void)off;
+	(void)w;
+	return le->op == GEFS_LOGSYNC && le->qgen > *(uint64_t *)arg;
+}
+
 static bool
 newerlog(Check *ck, uint32_t i, uint64_t head)
 {
 	uint64_t lo = ck->fs->sb.arenaaddr[i] + 2 * B, addr = head;
-	const uint8_t *p, *end;
 	GefsLogHdr h;
-	GefsLogEnt le;
-	int n, w;
+	int n;
 
 	for (n = 0; n < MAXWALK && addr != GEFS_NONE && addr % B == 0 && addr >= lo && addr / B < ck->nblk; n++) {
 		if (ckreadraw(ck, addr, ck->buf) < 0 || gefs_unpackloghdr(&h, ck->buf, GEFS_TLOG, addr, NULL) < 0)
 			return false;
-		p = ck->buf + GEFS_LOGHDSZ;
-		for (end = p + h.logsz; p < end; p += w) {
-			if ((w = gefs_unpacklogent(&le, p, end, addr, 0, NULL)) < 0)
-				break;
-			if (le.op == GEFS_LOGSYNC && le.qgen > ck->fs->sb.qgen)
-				return true;
-		}
+		if (gefs_logbody(ck->buf, h.logsz, 0, addr, newersync, &ck->fs->sb.qgen, NULL, NULL) == 1)
+			return true;
 		addr = h.chain.addr;
 	}
 	return false;
@@ -564,7 +595,7 @@ markarena(Check *ck, uint32_t i, const GefsArenaHdr *h)
 	uint64_t a = ck->fs->sb.arenaaddr[i], end, lim;
 
 	lim = i + 1 < ck->fs->sb.narena ? ck->fs->sb.arenaaddr[i + 1] : ck->sbaddr[1];
-	if (lim < a + 2 * B || h->size % B != 0 || h->size < 2 * B || h->size > lim - a - 2 * B) {
+	if (!arenafits(a, h->size, lim)) {
 		ckreport(ck, PR_ARSIZE, a, "arena %u at 0x%llx: size 0x%llx is not a whole number of blocks or reaches past 0x%llx",
 			i, (unsigned long long)a, (unsigned long long)h->size, (unsigned long long)lim);
 		return -1;
@@ -585,11 +616,10 @@ checkarenas(Check *ck)
 	uint32_t i;
 	int use, rc = 0;
 
-	fs->arena = calloc(fs->sb.narena, sizeof *fs->arena);
 	ck->logbad = calloc(fs->sb.narena, 1);
 	c[0].blk = malloc(B);
 	c[1].blk = malloc(B);
-	if (fs->arena == NULL || ck->logbad == NULL || c[0].blk == NULL || c[1].blk == NULL) {
+	if (arenasnew(fs, fs->sb.narena) < 0 || ck->logbad == NULL || c[0].blk == NULL || c[1].blk == NULL) {
 		rc = gefs_seterr(ck->e, ENOMEM, "check: out of memory");
 		goto out;
 	}
@@ -637,6 +667,11 @@ typedef struct Replay {
 	bool		newer;		/* ... a barrier newer than the superblock */
 	bool		tailtorn;	/* this block is the tail and fails its hash */
 	bool		torn;		/* replay stopped at the tear of a torn tail */
+	uint64_t	tail;		/* last block whose header decoded (NONE: none) */
+	uint16_t	tailsz;		/* its body bytes up to where replay stopped */
+	const uint8_t	*cur;		/* the block being replayed ... */
+	uint16_t	logsz;		/* ... its body bytes */
+	struct Pend	*pd;		/* ... its pending run */
 } Replay;
 
 /* Apply one entry to the map; reports once per entry. */
@@ -681,15 +716,22 @@ typedef struct Pend {
 /* Apply the pending run.  A conflict (a double allocation or free) is
  * found again entry by entry, so that each bad entry is reported as
  * without the batching. */
+static int
+reapply(void *arg, size_t off, const GefsLogEnt *le, int w)
+{
+	Replay *r = arg;
+
+	(void)w;
+	applyent(r, le, off);
+	return --r->pd->n == 0;
+}
+
 static void
 flushpend(Replay *r, const uint8_t *blk, Pend *pd)
 {
 	Check *ck = r->ck;
-	const uint8_t *p = blk + GEFS_LOGHDSZ + pd->off, *end = blk + GEFS_LOGHDSZ + GEFS_LOGSPC;
 	uint64_t b, n;
-	GefsLogEnt le;
 	bool bad = false;
-	int i, w;
 
 	if (!pd->on)
 		return;
@@ -700,11 +742,9 @@ flushpend(Replay *r, const uint8_t *blk, Pend *pd)
 		ckmapupd(ck, pd->addr / B, pd->end / B, pd->alloc ? 0xff : (uint8_t)~MALLOC, pd->alloc ? MALLOC : 0);
 		return;
 	}
-	for (i = 0; i < pd->n; i++, p += w) {
-		if ((w = gefs_unpacklogent(&le, p, end, r->blk, 0, NULL)) < 0)
-			return;		/* cannot happen: decoded before */
-		applyent(r, &le, (size_t)(p - blk - GEFS_LOGHDSZ));
-	}
+	/* entry by entry: they decoded before, so the walk cannot fail */
+	r->pd = pd;
+	gefs_logbody(blk, r->logsz, pd->off, r->blk, reapply, r, NULL, NULL);
 }
 
 /* Queue entry le (at body offset off) into the pending run, or apply it. */
@@ -741,43 +781,49 @@ barrier(Replay *r, const GefsLogEnt *le, size_t after)
 			(unsigned long long)r->ck->fs->sb.qgen);
 }
 
+/* One entry of the block being replayed; 1 at the barrier. */
+static int
+replayent(void *arg, size_t off, const GefsLogEnt *le, int w)
+{
+	Replay *r = arg;
+
+	if (le->op != GEFS_LOGSYNC) {
+		pushent(r, r->cur, le, off, r->pd);
+		return 0;
+	}
+	if (le->qgen < r->ck->fs->sb.qgen)
+		return 0;
+	flushpend(r, r->cur, r->pd);
+	r->tailsz = (uint16_t)off;
+	barrier(r, le, off + (size_t)w);
+	return 1;
+}
+
 /* Replay the body of one log block; false on a malformed entry. */
 static bool
 replayblk(Replay *r, const uint8_t *blk, uint16_t logsz)
 {
-	const uint8_t *p = blk + GEFS_LOGHDSZ, *end = p + logsz;
 	Pend pd = {0};
-	GefsLogEnt le;
 	GefsErr e;
-	size_t off;
-	int w;
+	size_t off = 0;
+	int rc;
 
-	for (; p < end; p += w) {
-		e.code = 0;
-		off = (size_t)(p - blk - GEFS_LOGHDSZ);
-		w = gefs_unpacklogent(&le, p, end, r->blk, off, &e);
-		if (w < 0) {
-			flushpend(r, blk, &pd);
-			if (r->tailtorn && p - blk >= LOGTORNAT) {
-				r->torn = true;
-				ckreport(r->ck, PR_CRLOGCUT, r->blk, "arena %u log block 0x%llx: torn at body offset %zu, no barrier before it: entries of an interrupted commit replayed up to the tear (logs rebuilt)",
-					r->arena, (unsigned long long)r->blk, off);
-			} else
-				ckreport(r->ck, PR_LGENTRY, r->blk, "arena %u: %s", r->arena, e.msg);
-			return false;
-		}
-		if (le.op != GEFS_LOGSYNC) {
-			pushent(r, blk, &le, off, &pd);
-			continue;
-		}
-		if (le.qgen >= r->ck->fs->sb.qgen) {
-			flushpend(r, blk, &pd);
-			barrier(r, &le, off + (size_t)w);
-			return true;
-		}
-	}
+	r->cur = blk;
+	r->logsz = logsz;
+	r->pd = &pd;
+	e.code = 0;
+	rc = gefs_logbody(blk, logsz, 0, r->blk, replayent, r, &off, &e);
 	flushpend(r, blk, &pd);
-	return true;
+	if (rc >= 0)
+		return true;
+	if (r->tailtorn && off >= LOGTORNBODY) {
+		r->torn = true;
+		r->tailsz = (uint16_t)off;
+		ckreport(r->ck, PR_CRLOGCUT, r->blk, "arena %u log block 0x%llx: torn at body offset %zu, no barrier before it: entries of an interrupted commit replayed up to the tear (logs rebuilt)",
+			r->arena, (unsigned long long)r->blk, off);
+	} else
+		ckreport(r->ck, PR_LGENTRY, r->blk, "arena %u: %s", r->arena, e.msg);
+	return false;
 }
 
 /* The block where replay stopped fails its hash: a commit was cut while
@@ -798,7 +844,7 @@ tailremnant(Replay *r, const uint8_t *blk, const GefsLogHdr *h)
 	if ((nb = malloc(B)) == NULL)
 		return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
 	memcpy(nb, blk, B);
-	memset(nb + GEFS_LOGHDSZ + r->baroff, 0, B - GEFS_LOGHDSZ - r->baroff);
+	gefs_logclear(nb, (uint16_t)r->baroff);
 	nh.logsz = (uint16_t)r->baroff;
 	nh.chain = (GefsBptr){GEFS_NONE, GEFS_NONE, GEFS_NONE};
 	gefs_packloghdr(nb, &nh);
@@ -840,6 +886,8 @@ logstep(Replay *r, uint64_t addr, uint8_t *blk, GefsLogHdr *h)
 			e.code ? e.msg : ck->fs->err.msg);
 		return false;
 	}
+	r->tail = addr;
+	r->tailsz = h->logsz;
 	torn = gefs_loghash(blk, h->logsz) != h->logh;
 	r->tailtorn = torn && h->chain.addr == GEFS_NONE;
 	ok = replayblk(r, blk, h->logsz);
@@ -851,13 +899,63 @@ logstep(Replay *r, uint64_t addr, uint8_t *blk, GefsLogHdr *h)
 	return ok && !r->barrier;
 }
 
+/* Give the handle what the write layer reads of arena i (as the loader's
+ * replay would): the free set the log leaves, used, the tail block and
+ * where replay stopped in it.  A chain that broke before a barrier or
+ * its end leaves no tail (logtail NONE): nothing may be appended to it,
+ * the repair commit rebuilds such a log. */
+static int
+adoptarena(Check *ck, uint32_t i, const Replay *r, bool ended)
+{
+	Arena *a = &ck->fs->arena[i];
+	uint64_t b, n;
+
+	fsetfree(a->free);
+	if ((a->free = fsetnew()) == NULL)
+		return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
+	for (b = r->lo / B; b < r->hi / B; b += n)
+		if (!(ckmaprun(ck, b, r->hi / B, &n) & MALLOC) && fsetins(a->free, b * B, n * B) < 0)
+			return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
+	a->used = a->size - fsetbytes(a->free);
+	a->nlog = r->nlogs;
+	a->logtail = ended ? r->tail : GEFS_NONE;
+	a->tailsz = ended ? r->tailsz : 0;
+	a->stopoff = r->barrier ? r->tailsz : GEFS_NONE;
+	return 0;
+}
+
+/* What the loader made of arena i (setup loaded it, tolerant) against
+ * what this pass found in a log it found no error in: the loader refusing
+ * it, or replaying it to other free space or another tail, is AR0010. */
+static void
+cmploader(Check *ck, uint32_t i)
+{
+	Gefs *fs = ck->fs;
+	Arena *a = &fs->arena[i], *l;
+
+	if (fs->lib == NULL || i >= fs->nlib || ck->logbad[i])
+		return;
+	l = &fs->lib[i];
+	if (l->addr != a->addr || l->size != a->size || l->hdr.loghdaddr != a->hdr.loghdaddr
+	|| l->dmgkind == ARDMG_HDR || l->dmgkind == ARDMG_SIZE)
+		return;		/* not the same arena or header: nothing to compare */
+	if (l->damage != NULL)
+		ckreport(ck, PR_ARLOADER, a->addr, "arena %u at 0x%llx: the loader refuses its log (%s), the checker finds no error in it",
+			i, (unsigned long long)a->addr, l->damage);
+	else if (l->free == NULL || a->free == NULL || fsetbytes(l->free) != fsetbytes(a->free) || l->logtail != a->logtail)
+		ckreport(ck, PR_ARLOADER, a->addr, "arena %u at 0x%llx: the loader's replay leaves 0x%llx bytes free and tail 0x%llx, the checker's 0x%llx and 0x%llx",
+			i, (unsigned long long)a->addr, (unsigned long long)(l->free ? fsetbytes(l->free) : 0),
+			(unsigned long long)l->logtail, (unsigned long long)(a->free ? fsetbytes(a->free) : 0),
+			(unsigned long long)a->logtail);
+}
+
 static void
 replayarena(Check *ck, uint32_t i)
 {
 	Arena *ar = &ck->fs->arena[i];
 	Replay r;
 	GefsLogHdr h;
-	uint64_t addr, b, n, nused = 0;
+	uint64_t addr;
 	size_t j;
 
 	memset(&r, 0, sizeof r);
@@ -865,9 +963,11 @@ replayarena(Check *ck, uint32_t i)
 	r.arena = i;
 	r.lo = ar->addr + 2 * B;
 	r.hi = r.lo + ar->size;
+	r.tail = GEFS_NONE;
 	for (addr = ar->hdr.loghdaddr; addr != GEFS_NONE && !ckcancelled(ck); addr = h.chain.addr)
 		if (!logstep(&r, addr, ck->buf, &h))
 			break;
+	adoptarena(ck, i, &r, r.barrier || r.torn || (addr == GEFS_NONE && r.tail != GEFS_NONE));
 	if (!r.barrier && !r.torn && ck->fs->sb.qgen > 0 && addr == GEFS_NONE)
 		ckreport(ck, PR_LGNOBARRIER, ar->addr, "arena %u: allocation log has no barrier at or after qgen %llu; replayed to its end",
 			i, (unsigned long long)ck->fs->sb.qgen);
@@ -876,15 +976,12 @@ replayarena(Check *ck, uint32_t i)
 			ckreport(ck, PR_LGFREED, r.logs[j], "arena %u: log block 0x%llx is free according to the log",
 				i, (unsigned long long)r.logs[j]);
 	free(r.logs);
-	for (b = r.lo / B; b < r.hi / B; b += n)
-		if (ckmaprun(ck, b, r.hi / B, &n) & MALLOC)
-			nused += n;
-	ar->used = nused * B;
 	/* entries of an interrupted commit replayed: the header is the
 	 * committed state's, the difference their allocations */
 	if (ar->used != ar->hdr.used && !r.newer && !r.torn)
 		ckreport(ck, PR_ARUSED, ar->addr, "arena %u at 0x%llx: header says 0x%llx bytes used, the log 0x%llx",
 			i, (unsigned long long)ar->addr, (unsigned long long)ar->hdr.used, (unsigned long long)ar->used);
+	cmploader(ck, i);
 }
 
 static void
@@ -897,6 +994,7 @@ checklogs(Check *ck)
 		if (ck->fs->arena[i].size != GEFS_NONE)
 			replayarena(ck, i);
 	}
+	arenaslibfree(ck->fs);	/* compared: its free sets are not needed */
 }
 
 /* ---- pass 6: reachability ---- */
@@ -1086,31 +1184,34 @@ passsuper(Check *ck)
 static int
 setup(Check *ck, const char *path)
 {
+	GefsOpts o;
 	Gefs *fs;
 	uint64_t size;
 
-	fs = ck->fs = calloc(1, sizeof *fs);
-	if (fs == NULL)
-		return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
-	gefs_defopts(&fs->opts);
-	fs->opts.ignhash = true;	/* the checker reports hashes itself */
-	fs->opts.sbcopy = -1;
+	gefs_defopts(&o);
+	o.ignhash = true;	/* the checker reports hashes itself */
+	o.tolerant = true;	/* the loader's view, compared in the log pass */
+	o.sbcopy = ck->o.sbcopy;
+	o.cachesz = ck->o.cachesz;
 	/* repairs need the image open for writing from the start: the
 	 * exclusive lock is then held across check and repair */
-	fs->dev = devopen(path, ck->o.mode == GEFS_CKNONE ? DEV_RDONLY : 0, ck->e);
-	if (fs->dev == NULL)
+	fs = ck->fs = fsalloc(path, &o, ck->o.mode == GEFS_CKNONE ? DEV_RDONLY : 0, ck->e);
+	if (fs == NULL)
 		return -1;
+	/* what the library loads (kept aside: the passes build their own) */
+	if (loadfs(fs) < 0)
+		memset(&fs->err, 0, sizeof fs->err);
+	fs->lib = fs->arena;
+	fs->nlib = fs->arena != NULL ? fs->sb.narena : 0;
+	fs->arena = NULL;
 	size = cksize(ck, devsize(fs->dev) - devsize(fs->dev) % B);
 	if (size < 4 * B)
 		return gefs_seterr(ck->e, EINVAL, "%s: %llu bytes is too small for a file system", path,
 			(unsigned long long)devsize(fs->dev));
-	fs->cache = cachenew(fs->dev, ck->o.cachesz ? ck->o.cachesz : 64u << 20, ck->e);
-	if (fs->cache == NULL)
-		return -1;
 	ck->nblk = size / B;
 	ck->st->nblocks = ck->nblk;
 	ck->sbaddr[0] = 0;
-	ck->sbaddr[1] = size - B;
+	ck->sbaddr[1] = sb1of(size);
 	ck->map = bmnew(ck->nblk);
 	ck->cur = bmnew(ck->nblk);
 	ck->sbblk[0] = malloc(B);
@@ -1129,20 +1230,7 @@ teardown(Check *ck)
 {
 	size_t i;
 
-	if (ck->fs != NULL) {
-		usersfree(ck->fs);
-		if (ck->fs->cache != NULL)
-			logclose(ck->fs);
-		if (ck->fs->arena != NULL)
-			for (i = 0; i < ck->fs->sb.narena; i++)
-				fsetfree(ck->fs->arena[i].free);
-		if (ck->fs->cache != NULL)
-			cachefree(ck->fs->cache);
-		if (ck->fs->dev != NULL)
-			devclose(ck->fs->dev);
-		free(ck->fs->arena);
-		free(ck->fs);
-	}
+	fsfree(ck->fs);
 	for (i = 0; i < ck->nfix; i++)
 		free(ck->fix[i].buf);
 	free(ck->fix);
@@ -1164,6 +1252,42 @@ teardown(Check *ck)
 	free(ck->buf);
 }
 
+/* A checker over path: options, statistics, the handle (setup). */
+static int
+ckinit(Check *ck, const char *path, const GefsCheckOpts *o, GefsCheckStats *st, GefsErr *e)
+{
+	e->code = 0;
+	memset(ck, 0, sizeof *ck);
+	memset(st, 0, sizeof *st);
+	ck->o = *o;
+	ck->st = st;
+	ck->e = e;
+	ck->path = path;
+	return setup(ck, path);
+}
+
+Gefs *
+ckloadfs(const char *path, GefsErr *e)
+{
+	GefsCheckOpts o;
+	GefsCheckStats st;
+	Check ck;
+	Gefs *fs = NULL;
+
+	gefs_defcheckopts(&o);
+	if (ckinit(&ck, path, &o, &st, e) == 0) {
+		runpass(&ck, GEFS_CKPSUPER, passsuper);
+		runpass(&ck, GEFS_CKPLOG, checklogs);
+		if (e->code == 0 && !st.fatal && !ck.stop && ck.fs->arena != NULL) {
+			fs = ck.fs;
+			ck.fs = NULL;
+		} else if (e->code == 0)
+			gefs_seterr(e, EBADMSG, "%s: the checker's superblock and log passes stopped", path);
+	}
+	teardown(&ck);
+	return fs;
+}
+
 int
 gefs_check(const char *path, const GefsCheckOpts *o, GefsCheckStats *st, GefsErr *e)
 {
@@ -1173,14 +1297,7 @@ gefs_check(const char *path, const GefsCheckOpts *o, GefsCheckStats *st, GefsErr
 
 	if (e == NULL)
 		e = &le;
-	e->code = 0;
-	memset(&ck, 0, sizeof ck);
-	memset(st, 0, sizeof *st);
-	ck.o = *o;
-	ck.st = st;
-	ck.e = e;
-	ck.path = path;
-	if (setup(&ck, path) < 0)
+	if (ckinit(&ck, path, o, st, e) < 0)
 		goto out;
 	runpass(&ck, GEFS_CKPSUPER, passsuper);
 	runpass(&ck, GEFS_CKPLOG, checklogs);

@@ -199,17 +199,18 @@ int
 ckconffix(Check *ck)
 {
 	Gefs *fs;
+	GefsOpts o;
 	size_t i;
 	int rc = -1;
 
 	if (ck->ncflabel == 0 || !ck->committed)
 		return 0;
-	if ((fs = calloc(1, sizeof *fs)) == NULL)
-		return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
-	gefs_defopts(&fs->opts);
-	fs->opts.rdwr = true;
-	fs->dev = ck->fs->dev;	/* the check's, locked: closed by the check */
-	if (fsload(fs) == 0) {
+	gefs_defopts(&o);
+	o.rdwr = true;
+	o.cachesz = ck->fs->opts.cachesz;
+	if ((fs = fsborrow(ck->fs->dev, &o, ck->e)) == NULL)
+		return -1;
+	if (loadfs(fs) == 0 && editopen(fs) == 0) {
 		for (i = 0; i < ck->ncflabel && (rc = mendlabel(fs, ck->cflabel[i])) == 0; i++)
 			;
 		if (rc == 0)
@@ -217,8 +218,7 @@ ckconffix(Check *ck)
 	}
 	if (rc < 0)
 		gefs_seterr(ck->e, fs->err.code ? fs->err.code : EIO, "retain repair (CF0004): %s", fs->err.msg);
-	fs->dev = NULL;
-	gefs_close(fs);
+	fsfree(fs);
 	return rc;
 }
 

@@ -91,7 +91,7 @@ packsbs(Gefs *fs, uint64_t q, Blk *sb[2])
 	Blk *src;
 
 	at[0] = 0;
-	at[1] = devsize(fs->dev) / B * B - B;
+	at[1] = sb1addr(fs);
 	sb[0] = cacheget(fs->cache, at[0], CACHE_READ, &fs->err);
 	sb[1] = cacheget(fs->cache, at[1], CACHE_READ, &fs->err);
 	if (sb[0] == NULL || sb[1] == NULL)

@@ -255,9 +255,7 @@ scandir(GefsTree *t, uint64_t qid, GefsDirFn fn, void *arg, Dlist *l)
 	GefsXdir d;
 	int rc;
 
-	pfx[0] = GEFS_KENT;
-	gefs_put64(pfx + 1, qid);
-	s = gefs_scanprefix(t, pfx, 9);
+	s = gefs_scanprefix(t, pfx, gefs_packentpfx(pfx, qid));
 	if (s == NULL)
 		return -1;
 	while ((rc = gefs_scannext(s, &kv)) == 1) {

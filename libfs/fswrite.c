@@ -771,14 +771,12 @@ gefs_mkdir(GefsTree *t, const char *path, uint32_t perm, const char *uid)
 static int
 firstchild(GefsTree *t, const Ent *dir, Ent *c)
 {
-	uint8_t pfx[9];
+	uint8_t pfx[GEFS_ENTPFXSZ];
 	GefsScan *s;
 	GefsKv kv;
 	int rc;
 
-	pfx[0] = GEFS_KENT;
-	gefs_put64(pfx + 1, dir->d.qpath);
-	if ((s = gefs_scanprefix(t, pfx, sizeof pfx)) == NULL)
+	if ((s = gefs_scanprefix(t, pfx, gefs_packentpfx(pfx, dir->d.qpath))) == NULL)
 		return -1;
 	rc = gefs_scannext(s, &kv);
 	if (rc == 1) {

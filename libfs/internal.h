@@ -4,9 +4,11 @@
  * the layers above them.  Not installed; cmd/ never includes it (unit tests
  * and fuzzers do, through the static library).
  *
- * Layers, bottom up (docs/ARCHITECTURE.md): hash, pack, dev, cache, blk,
- * arena/log, tree, snap, fs, commit, ream/check/walk.  Each file uses only
- * the layers below it.
+ * Layers, bottom up (docs/ARCHITECTURE.md has the table of files and what
+ * each may call): hash/pack/layout, dev, cache, handle, blk, arena/logw,
+ * load, tree, snap, fs, the write engine (upsert, session, commit), and on
+ * top ream, check, repair, tune, resize.  Each file uses only the layers
+ * below it; on-disk offsets live in pack.c and layout.c only.
  */
 #ifndef GEFS_INTERNAL_H
 #define GEFS_INTERNAL_H
@@ -43,7 +45,7 @@ enum {
  * states of §15.3): a log entry cut by the tear starts at most one
  * 16-byte entry before the middle.  Loader and checker end the replay of
  * a torn log tail there; an entry failing earlier is damage. */
-enum { LOGTORNAT = GEFS_BLKSZ / 2 - 16 };
+enum { LOGTORNAT = GEFS_BLKSZ / 2 - 16, LOGTORNBODY = LOGTORNAT - GEFS_LOGHDSZ };
 
 /* Called after every successful write (or write part) with its data. */
 typedef void (*DevObserver)(void *arg, uint64_t off, const void *buf, size_t n);
@@ -167,8 +169,8 @@ HIDDEN void cachestats(Cache *c, CacheStats *st);
 HIDDEN Dev *cachedev(Cache *c);
 
 /* ------------------------------------------------------------------ */
-/* The open file system.  Owned by load.c (open/close, superblock,    */
-/* arenas); tree/snap/fs add their state in the marked section.       */
+/* The open file system.  Made and freed by handle.c (fsalloc, fsfree); */
+/* load.c fills superblock and arenas; each layer keeps its part.      */
 /* ------------------------------------------------------------------ */
 
 typedef struct Range Range;
@@ -194,6 +196,8 @@ typedef struct Arena {
 	uint64_t	stopoff;	/* offset of the barrier replay stopped at in
 					 * logtail; GEFS_NONE: replayed to the end */
 	uint64_t	nent;		/* alloc/free entries replayed */
+	char		*damage;	/* opts.tolerant: why it did not load (NULL: it did) */
+	int		dmgkind;	/* ... ARDMG_*: which step refused it */
 	/* --- logw.c: the writer's open log tail --- */
 	Blk		*tailblk;	/* referenced while open, dirty in STAGE_LOG */
 	GefsLogHdr	tailh;		/* its header; logh packed when sealed */
@@ -203,6 +207,7 @@ struct Gefs {
 	GefsErr		err;
 	GefsOpts	opts;
 	Dev		*dev;
+	bool		devborrowed;	/* fsborrow: the device belongs to another handle */
 	Cache		*cache;
 	GefsSb		sb;		/* the superblock in use */
 	int		sbcopy;		/* 0 or 1 */
@@ -217,6 +222,9 @@ struct Gefs {
 	bool		wclockset;
 	int32_t		wuid;		/* acting user, when wuidset (gefs_setuser) */
 	bool		wuidset;
+	/* --- check.c: the loader's arenas, kept to compare with its own --- */
+	Arena		*lib;
+	uint32_t	nlib;
 	/* --- the edit session (arena.c, snap.c, upsert.c, session.c) --- */
 	Edit		*ed;		/* NULL on a read-only handle */
 };
@@ -227,9 +235,57 @@ struct Gefs {
 enum { RANGESTRSZ = 64 };
 HIDDEN const char *rangestr(char buf[RANGESTRSZ], uint64_t addr, uint64_t len);
 
+/* handle.c: the one constructor and destructor of a handle.  fsalloc
+ * opens the device (devflags DEV_*) and an empty cache, nothing loaded;
+ * fsfree tears every layer down (users, edit, arenas, cache, device). */
+HIDDEN Gefs *fsalloc(const char *path, const GefsOpts *o, int devflags, GefsErr *e);
+HIDDEN Gefs *fsborrow(Dev *dev, const GefsOpts *o, GefsErr *e);
+HIDDEN void fsfree(Gefs *fs);
+/* Drop the cache (dirty blocks included) for an empty one. */
+HIDDEN int fsnewcache(Gefs *fs);
+/* arena.c: the arena layer's part: n zeroed arenas / close the log tails
+ * and free the free sets and the arenas.  fs->sb.narena must count the
+ * arenas when arenasfree runs. */
+HIDDEN int arenasnew(Gefs *fs, uint32_t n);
+HIDDEN void arenasfree(Gefs *fs);
+/* Drop fs->lib (the loader's arenas the checker compares with its own). */
+HIDDEN void arenaslibfree(Gefs *fs);
+
+/* load.c: the one superblock verdict (loader and checker).  verdict -1:
+ * the prefix does not decode, 0 valid, 1 not; first: the first fault
+ * (SBF_*) in the order of §15.4; why: what is wrong. */
+enum { SBF_NONE, SBF_MAGIC, SBF_DECODE, SBF_HASH, SBF_FIELD };
+/* Which load step refused an arena (Arena.dmgkind). */
+enum { ARDMG_NONE, ARDMG_HDR, ARDMG_SIZE, ARDMG_LOG };
+/* load.c: superblock and arenas into fs (the loader of gefs_open). */
+HIDDEN int loadfs(Gefs *fs);
+typedef struct SbJudge {
+	int	verdict;
+	int	first;
+	bool	hashbad;	/* the sbhash does not match */
+	bool	otherbad;	/* something else is wrong */
+	char	why[600];
+} SbJudge;
+HIDDEN int sbjudge(const uint8_t *blk, uint64_t addr, uint64_t sb1, GefsSb *sb, SbJudge *j);
+
+/* check.c: the checker's handle after its superblock and log passes
+ * (read-only, nothing reported), detached: every arena carries the free
+ * set and log tail its log gives, as gefs_open's do, so that the write
+ * layer works on it.  NULL with *e when those passes stopped. */
+HIDDEN Gefs *ckloadfs(const char *path, GefsErr *e);
+
 /* Where superblock copy 1 lives: the last whole block of the device
- * (0 when the device has fewer than two blocks). */
+ * (0 when the device has fewer than two blocks): sb1of(devsize). */
 HIDDEN uint64_t sb1addr(Gefs *fs);
+/* layout.c: the format's placement rules, the only copy.  sb1of: copy 1's
+ * address on a device of devbytes bytes.  arenaslot: judge arena table
+ * entry a after prev (first: none) given copy 1 at sb1 (ARSLOT_*).
+ * arenafits: an arena at a of s bytes fits before lim (§5.1, §5.2; a
+ * one-block arena is valid). */
+enum { ARSLOT_OK, ARSLOT_ALIGN, ARSLOT_ORDER, ARSLOT_PAST };
+HIDDEN uint64_t sb1of(uint64_t devbytes);
+HIDDEN int arenaslot(uint64_t a, uint64_t prev, bool first, uint64_t sb1);
+HIDDEN bool arenafits(uint64_t a, uint64_t s, uint64_t lim);
 
 /* Report a non-fatal finding (e.g. "arena 3: header hash mismatch, using
  * footer") through opts.warn; counts it. */
@@ -464,7 +520,6 @@ struct Edit {
 /* session.c: set up / tear down the edit state of a rdwr handle (called
  * by gefs_open and gefs_close). */
 HIDDEN int editopen(Gefs *fs);
-HIDDEN int fsload(Gefs *fs);	/* load.c: gefs_open on an open fs->dev */
 /* A generation for a new snapshot record: the open generation first,
  * then fresh ones (sb.nextgen is raised past them by the commit). */
 HIDDEN uint64_t drawgen(Gefs *fs);

@@ -16,16 +16,6 @@
 
 enum { B = GEFS_BLKSZ };
 
-#define DEFCACHE	((size_t)64 << 20)
-
-void
-gefs_defopts(GefsOpts *o)
-{
-	memset(o, 0, sizeof *o);
-	o->cachesz = DEFCACHE;
-	o->sbcopy = -1;
-}
-
 const char *
 gefs_errmsg(Gefs *fs)
 {
@@ -42,10 +32,7 @@ gefs_errcode(Gefs *fs)
 uint64_t
 sb1addr(Gefs *fs)
 {
-	uint64_t l;
-
-	l = devsize(fs->dev) - devsize(fs->dev) % B;
-	return l >= 2 * B ? l - B : 0;
+	return sb1of(devsize(fs->dev));
 }
 
 /* ------------------------------------------------------------------ */
@@ -63,17 +50,16 @@ checktable(const GefsSb *sb, uint64_t sb1, char *why, size_t n)
 	prev = 0;
 	for (i = 0; i < sb->narena; i++) {
 		a = sb->arenaaddr[i];
-		if (a % B != 0 || a < B) {
+		switch (arenaslot(a, prev, i == 0, sb1)) {
+		case ARSLOT_ALIGN:
 			snprintf(why, n, "arena %u at 0x%llx: %s", i, (unsigned long long)a,
 				a % B ? "not block-aligned" : "in block 0");
 			return -1;
-		}
-		if (i > 0 && a < prev + 2 * B) {
+		case ARSLOT_ORDER:
 			snprintf(why, n, "arena %u at 0x%llx: not after arena %u's header and footer at 0x%llx",
 				i, (unsigned long long)a, i - 1, (unsigned long long)prev);
 			return -1;
-		}
-		if (a > sb1 || sb1 - a < 2 * B) {
+		case ARSLOT_PAST:
 			snprintf(why, n, "arena %u at 0x%llx: header and footer do not fit before the backup superblock at 0x%llx",
 				i, (unsigned long long)a, (unsigned long long)sb1);
 			return -1;
@@ -83,24 +69,27 @@ checktable(const GefsSb *sb, uint64_t sb1, char *why, size_t n)
 	return 0;
 }
 
-/* Judge one superblock copy.  Returns -1 if its prefix does not decode, 0
- * if it is valid, 1 if not; why says why.  *hashbad: the sbhash is wrong;
- * *otherbad: something else is (fields are judged even under a bad hash,
- * so that ignhash can tell a hash-only fault). */
-static int
-judgesb(Gefs *fs, const uint8_t *blk, uint64_t addr, GefsSb *sb, bool *hashbad, bool *otherbad, char *why, size_t n)
+/* Judge one superblock copy (the only verdict: the loader and the checker
+ * both ask here).  j->verdict: -1 if its prefix does not decode, 0 if it
+ * is valid, 1 if not; j->first the first fault in the order of §15.4
+ * (magic, decoding, narena, sbhash, then the fields a loader SHOULD
+ * check); j->why says what.  Fields are judged even under a bad hash, so
+ * that ignhash can tell a hash-only fault. */
+int
+sbjudge(const uint8_t *blk, uint64_t addr, uint64_t sb1, GefsSb *sb, SbJudge *j)
 {
 	char fault[300];
 	GefsErr e;
 
-	*hashbad = *otherbad = false;
-	why[0] = fault[0] = 0;
+	memset(j, 0, sizeof *j);
+	fault[0] = 0;
 	memset(&e, 0, sizeof e);
 	if (gefs_unpacksb(sb, blk, addr, &e) < 0) {
 		memset(sb, 0, sizeof *sb);
-		snprintf(why, n, "%s", e.msg);
-		*otherbad = true;
-		return -1;
+		snprintf(j->why, sizeof j->why, "%s", e.msg);
+		j->first = memcmp(blk, GEFS_MAGIC, 8) != 0 ? SBF_MAGIC : SBF_DECODE;
+		j->otherbad = true;
+		return j->verdict = -1;
 	}
 	if (sb->narena == 0)
 		snprintf(fault, sizeof fault, "narena is 0");
@@ -109,24 +98,25 @@ judgesb(Gefs *fs, const uint8_t *blk, uint64_t addr, GefsSb *sb, bool *hashbad, 
 	else if (sb->bufspc != GEFS_BUFSPC)
 		snprintf(fault, sizeof fault, "bufspc %u != 8187", sb->bufspc);
 	else
-		checktable(sb, sb1addr(fs), fault, sizeof fault);
-	*otherbad = fault[0] != 0;
-	*hashbad = sb->narena != 0 && !gefs_sbhashok(blk, sb->narena);
-	if (*hashbad)
-		snprintf(why, n, "sbhash 0x%016llx does not match the hashed region (0x%016llx)%s%s",
+		checktable(sb, sb1, fault, sizeof fault);
+	j->otherbad = fault[0] != 0;
+	j->hashbad = sb->narena != 0 && !gefs_sbhashok(blk, sb->narena);
+	j->first = sb->narena == 0 ? SBF_DECODE : j->hashbad ? SBF_HASH : j->otherbad ? SBF_FIELD : SBF_NONE;
+	if (j->hashbad)
+		snprintf(j->why, sizeof j->why, "sbhash 0x%016llx does not match the hashed region (0x%016llx)%s%s",
 			(unsigned long long)sb->sbhash,
 			(unsigned long long)gefs_bufhash(blk, gefs_sbhashlen(sb->narena)),
 			fault[0] ? "; " : "", fault);
 	else
-		snprintf(why, n, "%s", fault);
-	return *hashbad || *otherbad ? 1 : 0;
+		snprintf(j->why, sizeof j->why, "%s", fault);
+	return j->verdict = j->hashbad || j->otherbad ? 1 : 0;
 }
 
 typedef struct SbCopy {
 	Blk		*b;
 	uint64_t	addr;
 	GefsSb		sb;
-	int		verdict;	/* judgesb; -2: unreadable */
+	int		verdict;	/* sbjudge; -2: unreadable */
 	bool		hashbad;
 	bool		otherbad;
 	char		why[600];
@@ -143,6 +133,8 @@ usable(const SbCopy *c, bool ignhash)
 static void
 readcopy(Gefs *fs, SbCopy *c, uint64_t addr)
 {
+	SbJudge j;
+
 	c->addr = addr;
 	c->b = cacheget(fs->cache, addr, CACHE_READ, &fs->err);
 	if (c->b == NULL) {
@@ -152,7 +144,10 @@ readcopy(Gefs *fs, SbCopy *c, uint64_t addr)
 		snprintf(c->why, sizeof c->why, "cannot be read: %.380s", fs->err.msg);
 		return;
 	}
-	c->verdict = judgesb(fs, c->b->buf, addr, &c->sb, &c->hashbad, &c->otherbad, c->why, sizeof c->why);
+	c->verdict = sbjudge(c->b->buf, addr, sb1addr(fs), &c->sb, &j);
+	c->hashbad = j.hashbad;
+	c->otherbad = j.otherbad;
+	snprintf(c->why, sizeof c->why, "%s", j.why);
 }
 
 /* Pick the copy to use (§15.4), or fail naming what is wrong with each. */
@@ -215,13 +210,13 @@ loadxrec(Gefs *fs, SbCopy *c)
 	int i;
 
 	for (i = 0; i < 2; i++)
-		ok[i] = c[i].b != NULL && gefs_unpackxrec(&x[i], c[i].b->buf + GEFS_XRECOFF, NULL) == 0;
+		ok[i] = c[i].b != NULL && gefs_unpacksbxrec(&x[i], c[i].b->buf, NULL) == 0;
 	fs->hasxrec = ok[0] || ok[1];
 	if (!fs->hasxrec)
 		return;
 	fs->xrec = ok[0] ? x[0] : x[1];
 	if (ok[0] && ok[1]
-	&& memcmp(c[0].b->buf + GEFS_XRECOFF, c[1].b->buf + GEFS_XRECOFF, GEFS_XRECSZ) != 0)
+	&& !gefs_sbxrecsame(c[0].b->buf, c[1].b->buf))
 		fswarn(fs, "extension records of superblocks 0 and 1 differ; using superblock 0's");
 }
 
@@ -368,12 +363,38 @@ checksize(Gefs *fs, int i)
 	a = fs->arena[i].addr;
 	s = fs->arena[i].size;
 	lim = (uint32_t)i + 1 < fs->sb.narena ? fs->arena[i + 1].addr : sb1addr(fs);
-	if (s == 0 || s % B != 0 || s > lim - a - 2 * B)
+	if (!arenafits(a, s, lim))
 		return gefs_seterr(&fs->err, EBADMSG,
 			"arena %d: %s 0x%llx: size 0x%llx: %s 0x%llx",
 			i, copyname[fs->arena[i].hdrcopy], (unsigned long long)(a + (uint64_t)fs->arena[i].hdrcopy * B),
 			(unsigned long long)s, s == 0 || s % B ? "not a positive multiple of 16384; limit" : "the arena would reach past",
 			(unsigned long long)lim);
+	return 0;
+}
+
+/* Step kind of arena i failed (error in fs->err): fatal, unless the
+ * handle is tolerant: then the damage is recorded, reported, and the
+ * arena left with no free space and no log tail (nothing is allocated
+ * from it, nothing appended). */
+static int
+damaged(Gefs *fs, int i, int kind)
+{
+	Arena *a = &fs->arena[i];
+
+	if (!fs->opts.tolerant || fs->err.code == ENOMEM || fs->err.code == EIO)
+		return -1;
+	free(a->damage);
+	a->damage = strdup(fs->err.msg);
+	a->dmgkind = kind;
+	fsetfree(a->free);
+	a->free = fsetnew();
+	if (a->damage == NULL || a->free == NULL)
+		return gefs_seterr(&fs->err, ENOMEM, "out of memory");
+	a->used = a->size;
+	a->logtail = GEFS_NONE;
+	a->stopoff = GEFS_NONE;
+	fswarn(fs, "%s; arena %d not loaded", a->damage, i);
+	memset(&fs->err, 0, sizeof fs->err);
 	return 0;
 }
 
@@ -383,19 +404,34 @@ loadarenas(Gefs *fs)
 	int i, n;
 
 	n = (int)fs->sb.narena;
-	fs->arena = calloc((size_t)n, sizeof *fs->arena);
-	if (fs->arena == NULL)
-		return gefs_seterr(&fs->err, ENOMEM, "out of memory");
+	if (arenasnew(fs, fs->sb.narena) < 0)
+		return -1;
 	for (i = 0; i < n; i++)
-		if (loadhdr(fs, i) < 0)
+		if (loadhdr(fs, i) < 0 && damaged(fs, i, ARDMG_HDR) < 0)
 			return -1;
 	for (i = 0; i < n; i++)
-		if (checksize(fs, i) < 0)
+		if (fs->arena[i].damage == NULL && checksize(fs, i) < 0 && damaged(fs, i, ARDMG_SIZE) < 0)
 			return -1;
 	for (i = 0; i < n; i++)
-		if (replay(fs, i) < 0)
+		if (fs->arena[i].damage == NULL && replay(fs, i) < 0 && damaged(fs, i, ARDMG_LOG) < 0)
 			return -1;
 	return 0;
+}
+
+/* The loader: superblock, then arenas. */
+int
+loadfs(Gefs *fs)
+{
+	fs->hasxrec = false;
+	return loadsb(fs) < 0 || loadarenas(fs) < 0 ? -1 : 0;
+}
+
+const char *
+gefs_arenadamage(Gefs *fs, int i)
+{
+	if (i < 0 || fs->arena == NULL || (uint32_t)i >= fs->sb.narena)
+		return NULL;
+	return fs->arena[i].damage;
 }
 
 /* Forget the loaded state and load the committed one again (gefs_abort):
@@ -403,21 +439,11 @@ loadarenas(Gefs *fs)
 int
 reload(Gefs *fs)
 {
-	uint32_t i;
-
 	usersfree(fs);
-	logclose(fs);
-	if (fs->arena != NULL)
-		for (i = 0; i < fs->sb.narena; i++)
-			fsetfree(fs->arena[i].free);
-	free(fs->arena);
-	fs->arena = NULL;
-	cachefree(fs->cache);
-	fs->cache = cachenew(fs->dev, fs->opts.cachesz, &fs->err);
-	if (fs->cache == NULL)
+	arenasfree(fs);
+	if (fsnewcache(fs) < 0)
 		return -1;
-	fs->hasxrec = false;
-	if (loadsb(fs) < 0 || loadarenas(fs) < 0)
+	if (loadfs(fs) < 0)
 		return gefs_wraperr(&fs->err, "reloading %s", devpath(fs->dev));
 	return 0;
 }
@@ -466,62 +492,25 @@ gefs_open(const char *path, const GefsOpts *o, GefsErr *e)
 {
 	Gefs *fs;
 
-	fs = calloc(1, sizeof *fs);
-	if (fs == NULL) {
-		gefs_seterr(e, ENOMEM, "%s: out of memory", path);
+	fs = fsalloc(path, o, o != NULL && o->rdwr ? 0 : DEV_RDONLY, e);
+	if (fs == NULL)
 		return NULL;
+	if (loadfs(fs) < 0) {
+		gefs_wraperr(&fs->err, "%s", path);
+		goto fail;
 	}
-	if (o != NULL)
-		fs->opts = *o;
-	else
-		gefs_defopts(&fs->opts);
-	if (fs->opts.cachesz == 0)
-		fs->opts.cachesz = DEFCACHE;
-	fs->dev = devopen(path, fs->opts.rdwr ? 0 : DEV_RDONLY, &fs->err);
-	if (fs->dev == NULL || fsload(fs) < 0) {
-		if (e != NULL)
-			*e = fs->err;
-		gefs_close(fs);
-		return NULL;
-	}
-	return fs;
-}
-
-/* Everything gefs_open does once fs->dev is open: the cache, the
- * superblock, the arenas, the edit session. */
-int
-fsload(Gefs *fs)
-{
-	if (fs->opts.cachesz == 0)
-		fs->opts.cachesz = DEFCACHE;
-	fs->cache = cachenew(fs->dev, fs->opts.cachesz, &fs->err);
-	if (fs->cache == NULL)
-		return -1;
-	if (loadsb(fs) < 0 || loadarenas(fs) < 0)
-		return gefs_wraperr(&fs->err, "%s", devpath(fs->dev));
 	if (fs->opts.rdwr && editopen(fs) < 0)
-		return -1;
-	return 0;
+		goto fail;
+	return fs;
+fail:
+	if (e != NULL)
+		*e = fs->err;
+	fsfree(fs);
+	return NULL;
 }
 
 void
 gefs_close(Gefs *fs)
 {
-	uint32_t i;
-
-	if (fs == NULL)
-		return;
-	usersfree(fs);
-	editclose(fs);
-	if (fs->cache != NULL)
-		logclose(fs);
-	if (fs->arena != NULL)
-		for (i = 0; i < fs->sb.narena; i++)
-			fsetfree(fs->arena[i].free);
-	free(fs->arena);
-	if (fs->cache != NULL)
-		cachefree(fs->cache);
-	if (fs->dev != NULL)
-		devclose(fs->dev);
-	free(fs);
+	fsfree(fs);
 }

@@ -21,7 +21,7 @@
 
 enum {
 	B	= GEFS_BLKSZ,
-	ROLL	= GEFS_LOGSPC - 40,	/* 16308: start a new block at or past this */
+	ROLL	= GEFS_LOGSPC - GEFS_LOGSLOP,	/* 16308: start a new block at or past this */
 };
 
 /* Seal the tail: recompute logh and keep chain (header of §6.1). */
@@ -77,7 +77,7 @@ logopen(Gefs *fs, int ai)
 		a->stopoff = GEFS_NONE;
 	}
 	h.chain = (GefsBptr){GEFS_NONE, GEFS_NONE, GEFS_NONE};
-	memset(b->buf + GEFS_LOGHDSZ + h.logsz, 0, GEFS_LOGSPC - h.logsz);
+	gefs_logclear(b->buf, h.logsz);
 	a->tailblk = b;
 	a->tailh = h;
 	sealtail(a);
@@ -89,10 +89,7 @@ logopen(Gefs *fs, int ai)
 static void
 putent(Gefs *fs, Arena *a, const GefsLogEnt *le)
 {
-	size_t w;
-
-	w = gefs_packlogent(a->tailblk->buf + GEFS_LOGHDSZ + a->tailh.logsz, le);
-	a->tailh.logsz = (uint16_t)(a->tailh.logsz + w);
+	gefs_logput(a->tailblk->buf, &a->tailh.logsz, le);
 	cachedirty(fs->cache, a->tailblk, STAGE_LOG);
 }
 
@@ -233,7 +230,7 @@ emitrange(void *arg, uint64_t start, uint64_t len)
 	if (m->h.logsz >= ROLL && emitnext(m) < 0)
 		return -1;
 	le = (GefsLogEnt){.op = GEFS_LOGFREE, .addr = start, .len = len};
-	m->h.logsz = (uint16_t)(m->h.logsz + gefs_packlogent(m->b->buf + GEFS_LOGHDSZ + m->h.logsz, &le));
+	gefs_logput(m->b->buf, &m->h.logsz, &le);
 	return 0;
 }
 

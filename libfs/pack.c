@@ -383,6 +383,45 @@ unpacklogent(GefsLogEnt *le, const uint8_t *p, const uint8_t *end, const char *p
 	return 16;
 }
 
+int
+gefs_logbody(const uint8_t *blk, uint16_t logsz, size_t from, uint64_t addr,
+	GefsLogEntFn fn, void *arg, size_t *bad, GefsErr *e)
+{
+	const uint8_t *body = blk + GEFS_LOGHDSZ, *end = body + logsz;
+	GefsLogEnt le;
+	size_t off;
+	int w, rc;
+
+	for (off = from; off < logsz; off += (size_t)w) {
+		w = gefs_unpacklogent(&le, body + off, end, addr, off, e);
+		if (w < 0) {
+			if (bad != NULL)
+				*bad = off;
+			return -1;
+		}
+		if ((rc = fn(arg, off, &le, w)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+gefs_logput(uint8_t *blk, uint16_t *logsz, const GefsLogEnt *le)
+{
+	int w;
+
+	w = (int)gefs_packlogent(blk + GEFS_LOGHDSZ + *logsz, le);
+	*logsz = (uint16_t)(*logsz + w);
+	return w;
+}
+
+void
+gefs_logclear(uint8_t *blk, uint16_t logsz)
+{
+	if (logsz < GEFS_LOGSPC)
+		memset(blk + GEFS_LOGHDSZ + logsz, 0, GEFS_LOGSPC - logsz);
+}
+
 /* ---- keys (§9) ---- */
 
 /* Byte-string order: memcmp over the shorter, then the shorter first. */
@@ -431,12 +470,27 @@ gefs_packentkey(uint8_t *k, uint64_t pqid, const char *name, size_t nlen)
 
 	if (nlen > GEFS_NAMEMAX)
 		nlen = GEFS_NAMEMAX;
-	*p = GEFS_KENT;			p += 1;
-	gefs_put64(p, pqid);		p += 8;
+	p += gefs_packentpfx(p, pqid);
 	gefs_put16(p, (uint16_t)nlen);	p += 2;
 	bcopyn(p, name, nlen);		p += nlen;
 	*p = 0;				p += 1;
 	return p - k;
+}
+
+/* The Kent prefix shared by the entries of directory pqid: type, pqid. */
+size_t
+gefs_packentpfx(uint8_t *k, uint64_t pqid)
+{
+	k[0] = GEFS_KENT;
+	gefs_put64(k + 1, pqid);
+	return GEFS_ENTPFXSZ;
+}
+
+/* The block type word (§3.1). */
+int
+gefs_blktype(const uint8_t *blk)
+{
+	return gefs_get16(blk);
 }
 
 /* Kup: 0x02, qid — 9 bytes. */
@@ -980,6 +1034,37 @@ gefs_unpackxrec(GefsXrec *x, const uint8_t *rec, GefsErr *e)
 	return 0;
 }
 
+int
+gefs_unpacksbxrec(GefsXrec *x, const uint8_t *sbblk, GefsErr *e)
+{
+	return gefs_unpackxrec(x, sbblk + GEFS_XRECOFF, e);
+}
+
+void
+gefs_packsbxrec(uint8_t *sbblk, const GefsXrec *x)
+{
+	gefs_packxrec(sbblk + GEFS_XRECOFF, x);
+}
+
+bool
+gefs_sbxrecsame(const uint8_t *sbblk0, const uint8_t *sbblk1)
+{
+	return memcmp(sbblk0 + GEFS_XRECOFF, sbblk1 + GEFS_XRECOFF, GEFS_XRECSZ) == 0;
+}
+
+uint64_t
+gefs_sbtailhash(const uint8_t *sbblk, uint32_t narena)
+{
+	size_t p;
+
+	p = gefs_sbhashlen(narena) + 8;
+	if (p > GEFS_XRECOFF)
+		return 0;
+	return gefs_bufhash(sbblk + p, GEFS_XRECOFF - p)
+		^ gefs_bufhash(sbblk + GEFS_XRECOFF + GEFS_XRECSZ,
+			GEFS_BLKSZ - GEFS_XRECOFF - GEFS_XRECSZ);
+}
+
 /* ---- tree nodes (§8) ----
  *
  * Pivot (§8.2):				Leaf (§8.3):
@@ -1241,6 +1326,22 @@ place(uint8_t *blk, const Area *ar, uint8_t *cnt, uint8_t *tot, int sz, GefsErr 
 }
 
 /* Append a key/value entry (see gefs.h). */
+/* An entry's bytes: key length, key, value length, value (§8.3); a
+ * message has its op byte before them. */
+enum { SLOTSZ = 2, ENTLENSZ = 2 + 2, MSGOPSZ = 1 };
+
+size_t
+gefs_kvspace(size_t nk, size_t nv)
+{
+	return SLOTSZ + ENTLENSZ + nk + nv;
+}
+
+size_t
+gefs_msgspace(size_t nk, size_t nv)
+{
+	return SLOTSZ + MSGOPSZ + ENTLENSZ + nk + nv;
+}
+
 int
 gefs_nodeadd(uint8_t *blk, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv, GefsErr *e)
 {
@@ -1254,7 +1355,7 @@ gefs_nodeadd(uint8_t *blk, const uint8_t *k, size_t nk, const uint8_t *v, size_t
 	if (type == GEFS_TPIVOT && nv != GEFS_PIVVALSZ)
 		return gefs_seterr(e, EINVAL, "node: pivot value %zu bytes, want %d", nv, GEFS_PIVVALSZ);
 	p = place(blk, type == GEFS_TLEAF ? &leafarea : &pivarea, blk + 2, blk + 4,
-		(int)(4 + nk + nv), e);
+		(int)(gefs_kvspace(nk, nv) - SLOTSZ), e);
 	if (p == NULL)
 		return -1;
 	gefs_put16(p, (uint16_t)nk);	p += 2;
@@ -1277,7 +1378,7 @@ gefs_nodeaddmsg(uint8_t *blk, const GefsMsg *m, GefsErr *e)
 	if (m->nk > GEFS_KEYMAX || m->nv > GEFS_INLMAX)
 		return gefs_seterr(e, EINVAL, "node: message key %u or value %u bytes too long",
 			m->nk, m->nv);
-	p = place(blk, &msgarea, blk + 6, blk + 8, 5 + m->nk + m->nv, e);
+	p = place(blk, &msgarea, blk + 6, blk + 8, (int)(gefs_msgspace(m->nk, m->nv) - SLOTSZ), e);
 	if (p == NULL)
 		return -1;
 	*p = m->op;			p += 1;

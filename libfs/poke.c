@@ -413,7 +413,7 @@ gefs_rehash(Gefs *fs, uint64_t addr, int *nfix)
 		return gefs_seterr(&fs->err, ENOMEM, "out of memory");
 	rc = gefs_readblk(fs, addr, buf);
 	ai = arenablk(fs, addr);
-	type = gefs_get16(buf);
+	type = gefs_blktype(buf);
 	if (rc == 0 && ai >= 0)
 		rc = rehasharena(fs, ai, buf, nfix);
 	else if (rc == 0 && (type == GEFS_TLOG || type == GEFS_TDLIST) && !referenced(fs, addr, &rc))

@@ -46,6 +46,8 @@ static const GefsProblem tab[NPROBLEM] = {
 	[PR_ARUSED]	= {"AR0006", W, PREEN | COMMIT, "arena used differs from the replayed allocation log"},
 	[PR_ARNOCOPY]	= {"AR0007", E, NOFIX, "neither arena header nor footer is usable"},
 	[PR_ARFOOTER]	= {"AR0008", W, NOFIX, "arena header unusable, using the footer"},
+	[PR_ARSBCOPY]	= {"AR0009", E, PREEN, "superblock copy not in use fails the loader's checks (arena table, blksz, bufspc)"},
+	[PR_ARLOADER]	= {"AR0010", E, NOFIX, "the loader's replay of an arena log disagrees with the checker's"},
 
 	[PR_LGBLOCK]	= {"LG0001", E, PREEN | COMMIT, "allocation-log block unreadable or not a log block"},
 	[PR_LGHASH]	= {"LG0002", E, PREEN | COMMIT, "allocation-log block fails its body hash"},

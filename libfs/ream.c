@@ -263,7 +263,7 @@ probegefs(int fd, uint64_t size, const char *path, char *what, size_t n, GefsErr
 		snprintf(what, n, "a gefs file system");
 		found = 1;
 	} else if (size >= 2 * B) {
-		r = rdblk(fd, buf, size - size % B - B, path, e);
+		r = rdblk(fd, buf, sb1of(size), path, e);
 		if (r == 1 && gefs_unpacksb(&sb, buf, GEFS_NONE, NULL) == 0 && gefs_sbhashok(buf, sb.narena)) {
 			snprintf(what, n, "a gefs file system (backup superblock)");
 			found = 1;
@@ -509,13 +509,13 @@ mksnap(Ream *r, GefsErr *e)
 	return 0;
 }
 
-/* Append entry le to the log block at body offset *off. */
+/* Append entry (op, addr, len) to the log block holding *logsz bytes. */
 static void
-logput(uint8_t *log, size_t *off, int op, uint64_t addr, uint64_t len)
+logput(uint8_t *log, uint16_t *logsz, int op, uint64_t addr, uint64_t len)
 {
 	GefsLogEnt le = {op, addr, len, 0};
 
-	*off += gefs_packlogent(log + GEFS_LOGHDSZ + *off, &le);
+	gefs_logput(log, logsz, &le);
 }
 
 /* Arena i's header, footer and log block, contiguous in r->arena as on
@@ -528,14 +528,15 @@ mkarena(Ream *r, int i)
 	GefsLogHdr lh = {GEFS_TLOG, 0, 0, {GEFS_NONE, GEFS_NONE, GEFS_NONE}};
 	GefsArenaHdr ah;
 	GefsLogEnt sync = {GEFS_LOGSYNC, 0, 0, 0};
-	size_t off = 0;
+	uint16_t off, base;
 
 	/* the log as first written: free the data area, take its first
 	 * block for the log, barrier 0 */
 	memset(r->arena, 0, 3 * B);
-	logput(log, &off, GEFS_LOGFREE, h + 2 * B, s - 2 * B);
-	logput(log, &off, GEFS_LOGALLOC, h + 2 * B, B);
-	lh.logsz = (uint16_t)(off + gefs_packlogent(log + GEFS_LOGHDSZ + off, &sync));
+	logput(log, &lh.logsz, GEFS_LOGFREE, h + 2 * B, s - 2 * B);
+	logput(log, &lh.logsz, GEFS_LOGALLOC, h + 2 * B, B);
+	base = off = lh.logsz;	/* where the barrier goes */
+	gefs_logput(log, &lh.logsz, &sync);
 	gefs_packloghdr(log, &lh);
 	ah = (GefsArenaHdr){h + 2 * B, gefs_blkhash(log), s, 3 * B};
 	/* replay dropped the barrier (its bytes stay); then the allocations */
@@ -545,8 +546,8 @@ mkarena(Ream *r, int i)
 		logput(log, &off, GEFS_LOGALLOC1, r->tbaddr, B);
 	} else if (i == 1)
 		logput(log, &off, GEFS_LOGALLOC1, r->ubaddr, B);
-	used = 3 * B + (off - 32) / 8 * B;
-	lh.logsz = (uint16_t)off;
+	used = 3 * B + (uint64_t)(off - base) / 8 * B;	/* LogAlloc1 entries are 8 bytes */
+	lh.logsz = off;
 	gefs_packloghdr(log, &lh);
 	ah.used = used;
 	gefs_packarena(hdr, &ah);
@@ -580,7 +581,7 @@ mksb(Ream *r, const GefsXrec *x, GefsErr *e)
 	if (gefs_packsb(r->sb, &sb, e) < 0)
 		return -1;
 	if (x != NULL)
-		gefs_packxrec(r->sb + GEFS_XRECOFF, x);
+		gefs_packsbxrec(r->sb, x);
 	return 0;
 }
 

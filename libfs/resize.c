@@ -61,7 +61,7 @@ plan(Gefs *fs, uint64_t size, GefsGrow *g)
 	s = (newend - g->oldend) / NEWARENAS;
 	g->arenasz = s - s % B - 2 * B;
 	g->newnarena = fs->sb.narena + NEWARENAS;
-	g->sb1 = size / B * B - B;
+	g->sb1 = sb1of(size);
 	return 0;
 }
 
@@ -105,15 +105,15 @@ mklog(Gefs *fs, uint64_t h, uint64_t s, uint64_t *hash)
 		{GEFS_LOGSYNC, 0, 0, 0},
 	};
 	GefsLogHdr lh = {GEFS_TLOG, 0, 0, {GEFS_NONE, GEFS_NONE, GEFS_NONE}};
-	size_t i, off = 0;
+	size_t i;
 	Blk *b;
 
 	b = cacheget(fs->cache, h + 2 * B, CACHE_NOREAD, &fs->err);
 	if (b == NULL)
 		return -1;
+	lh.logsz = 0;
 	for (i = 0; i < sizeof ent / sizeof ent[0]; i++)
-		off += gefs_packlogent(b->buf + GEFS_LOGHDSZ + off, &ent[i]);
-	lh.logsz = (uint16_t)off;
+		gefs_logput(b->buf, &lh.logsz, &ent[i]);
 	gefs_packloghdr(b->buf, &lh);
 	*hash = gefs_blkhash(b->buf);
 	cachedirty(fs->cache, b, STAGE_LOG);

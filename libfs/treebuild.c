@@ -88,7 +88,7 @@ leaves(Build *b, const GefsKv *kv, size_t n)
 	for (i = 0; i < n; i++) {
 		if (i > 0 && gefs_keycmp(kv[i - 1].k, kv[i - 1].nk, kv[i].k, kv[i].nk) >= 0)
 			return gefs_seterr(&b->fs->err, EINVAL, "tree build: keys not strictly increasing at %zu", i);
-		need = 2 + 4 + (size_t)kv[i].nk + kv[i].nv;
+		need = gefs_kvspace(kv[i].nk, kv[i].nv);
 		if (fill > 0 && fill + need > LEAFFILL) {
 			if (emitnode(b) < 0)
 				return -1;
@@ -111,7 +111,7 @@ pivots(Build *b, const Child *c, size_t n)
 
 	gefs_nodeinit(b->blk, GEFS_TPIVOT);
 	for (i = 0; i < n; i++) {
-		need = 2 + 4 + (size_t)c[i].nk + GEFS_PIVVALSZ;
+		need = gefs_kvspace(c[i].nk, GEFS_PIVVALSZ);
 		if (fill > 0 && fill + need + PIVROOM > GEFS_PIVSPC) {
 			if (emitnode(b) < 0)
 				return -1;

@@ -47,12 +47,12 @@ gefs_setxrec(Gefs *fs, const GefsXrec *x)
 		return gefs_seterr(&fs->err, EROFS, "%s is open read-only", devpath(fs->dev));
 	if (xrecok(fs, x) < 0)
 		return -1;
-	at = fs->sbcopy == 1 ? devsize(fs->dev) / B * B - B : 0;
+	at = fs->sbcopy == 1 ? sb1addr(fs) : 0;
 	b = cacheget(fs->cache, at, CACHE_READ, &fs->err);
 	if (b == NULL)
 		return gefs_wraperr(&fs->err, "superblock copy %d at 0x%llx", fs->sbcopy,
 			(unsigned long long)at);
-	gefs_packxrec(b->buf + GEFS_XRECOFF, x);
+	gefs_packsbxrec(b->buf, x);
 	b->flags &= ~(uint32_t)BLK_VERIFIED;
 	rc = commit(fs);
 	cacheput(fs->cache, b);

@@ -124,59 +124,66 @@ rarenas(Render *rd)
 /* log                                                                */
 /* ------------------------------------------------------------------ */
 
+/* One showlog walk. */
+typedef struct Show {
+	Render		*rd;
+	uint64_t	qgen;
+	bool		*stop;
+} Show;
+
+static int
+showent(void *arg, size_t off, const GefsLogEnt *le, int w)
+{
+	Show *s = arg;
+	Render *rd = s->rd;
+	char sz[32], rg[72];
+
+	(void)w;
+	if (rd->json) {
+		jsonobj(&rd->j, NULL);
+		jsonu64(&rd->j, "off", off);
+		jsonstr(&rd->j, "op", logops[le->op]);
+		if (le->op == GEFS_LOGSYNC)
+			jsonu64(&rd->j, "qgen", le->qgen);
+		else {
+			jsonhex(&rd->j, "addr", le->addr);
+			jsonu64(&rd->j, "len", le->len);
+		}
+		jsonbool(&rd->j, "ignored", *s->stop);
+		jsonend(&rd->j);
+	} else if (le->op == GEFS_LOGSYNC)
+		fprintf(rd->f, "    %5zu  %-9s  qgen %llu%s%s\n", off, logops[le->op],
+			(unsigned long long)le->qgen,
+			!*s->stop && le->qgen >= s->qgen ? "  (barrier: replay stops here)" : "",
+			*s->stop ? "  ignored" : "");
+	else
+		fprintf(rd->f, "    %5zu  %-9s  %s  %s%s\n", off, logops[le->op],
+			fmtextent(rg, sizeof rg, le->addr, le->len),
+			fmtsize(sz, sizeof sz, le->len, rd->raw), *s->stop ? "  ignored" : "");
+	if (le->op == GEFS_LOGSYNC && le->qgen >= s->qgen)
+		*s->stop = true;
+	return 0;
+}
+
 /* Print the entries of one log block.  *stop is set when a barrier with
  * generation >= qgen ends replay in this block (§6.4); entries after it
  * are marked ignored.  -1 on an undecodable entry (reported). */
 int
 showlog(Render *rd, uint64_t addr, const uint8_t *blk, const GefsLogHdr *h, uint64_t qgen, bool *stop)
 {
-	GefsLogEnt le;
+	Show s = {rd, qgen, stop};
 	GefsErr e;
-	const uint8_t *body, *end;
-	char sz[32], rg[72];
-	size_t off;
-	int w;
+	int rc;
 
-	body = blk + GEFS_LOGHDSZ;
-	end = body + h->logsz;
 	if (rd->json)
 		jsonarr(&rd->j, "entries");
-	for (off = 0; body + off < end; off += (size_t)w) {
-		memset(&e, 0, sizeof e);
-		w = gefs_unpacklogent(&le, body + off, end, addr, off, &e);
-		if (w < 0) {
-			rfail(rd, "%s", e.msg);
-			if (rd->json)
-				jsonend(&rd->j);
-			return -1;
-		}
-		if (rd->json) {
-			jsonobj(&rd->j, NULL);
-			jsonu64(&rd->j, "off", off);
-			jsonstr(&rd->j, "op", logops[le.op]);
-			if (le.op == GEFS_LOGSYNC)
-				jsonu64(&rd->j, "qgen", le.qgen);
-			else {
-				jsonhex(&rd->j, "addr", le.addr);
-				jsonu64(&rd->j, "len", le.len);
-			}
-			jsonbool(&rd->j, "ignored", *stop);
-			jsonend(&rd->j);
-		} else if (le.op == GEFS_LOGSYNC)
-			fprintf(rd->f, "    %5zu  %-9s  qgen %llu%s%s\n", off, logops[le.op],
-				(unsigned long long)le.qgen,
-				!*stop && le.qgen >= qgen ? "  (barrier: replay stops here)" : "",
-				*stop ? "  ignored" : "");
-		else
-			fprintf(rd->f, "    %5zu  %-9s  %s  %s%s\n", off, logops[le.op],
-				fmtextent(rg, sizeof rg, le.addr, le.len),
-				fmtsize(sz, sizeof sz, le.len, rd->raw), *stop ? "  ignored" : "");
-		if (le.op == GEFS_LOGSYNC && le.qgen >= qgen)
-			*stop = true;
-	}
+	memset(&e, 0, sizeof e);
+	rc = gefs_logbody(blk, h->logsz, 0, addr, showent, &s, NULL, &e);
+	if (rc < 0)
+		rfail(rd, "%s", e.msg);
 	if (rd->json)
 		jsonend(&rd->j);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* State of a log walk: which JSON levels are open. */

@@ -113,11 +113,11 @@ blklog(Render *rd, uint64_t addr, const uint8_t *blk, int type)
 	} else {
 		if (rd->json)
 			jsonarr(&rd->j, "blocks");
-		for (i = 0; i + 8 <= h.logsz; i += 8) {
+		for (i = 0; (i + 1) * GEFS_DLENTSZ <= h.logsz; i++) {
 			if (rd->json)
-				jsonhex(&rd->j, NULL, gefs_get64(blk + GEFS_LOGHDSZ + i));
+				jsonhex(&rd->j, NULL, gefs_unpackdlent(blk, i));
 			else
-				fprintf(rd->f, "    %5d  0x%llx\n", i, (unsigned long long)gefs_get64(blk + GEFS_LOGHDSZ + i));
+				fprintf(rd->f, "    %5d  0x%llx\n", i * GEFS_DLENTSZ, (unsigned long long)gefs_unpackdlent(blk, i));
 		}
 		if (rd->json)
 			jsonend(&rd->j);
@@ -174,7 +174,7 @@ rblock(Render *rd, uint64_t addr, bool hex)
 		free(blk);
 		return -1;
 	}
-	type = gefs_get16(blk);
+	type = gefs_blktype(blk);
 	ar = arenaof(rd, addr);
 	if (rd->json) {
 		jsonhex(&rd->j, "addr", addr);

@@ -196,7 +196,7 @@ dlcount(Render *rd, uint64_t hd, uint64_t *nblk, uint64_t *nent)
 		if (gefs_loghash(blk, h.logsz) != h.logh)
 			rfail(rd, "deadlist block 0x%llx: body hash mismatch", (unsigned long long)a);
 		(*nblk)++;
-		*nent += h.logsz / 8;
+		*nent += h.logsz / GEFS_DLENTSZ;
 	}
 	free(blk);
 	return rc;

@@ -52,7 +52,7 @@ readcopy(Render *rd, Copy *c, int i, uint64_t addr)
 	c->decoded = rc == 0;
 	if (c->decoded)
 		c->hashok = gefs_sbhashok(c->blk, c->sb.narena);
-	c->hasx = gefs_unpackxrec(&c->x, c->blk + GEFS_XRECOFF, NULL) == 0;
+	c->hasx = gefs_unpacksbxrec(&c->x, c->blk, NULL) == 0;
 }
 
 static Row *
@@ -110,14 +110,7 @@ fixedrows(Render *rd, Row *r, const Copy *c, int col)
 static uint64_t
 tailhash(const Copy *c)
 {
-	size_t p;
-
-	p = gefs_sbhashlen(c->sb.narena) + 8;
-	if (p > GEFS_XRECOFF)
-		return 0;
-	return gefs_bufhash(c->blk + p, GEFS_XRECOFF - p)
-		^ gefs_bufhash(c->blk + GEFS_XRECOFF + GEFS_XRECSZ,
-			GEFS_BLKSZ - GEFS_XRECOFF - GEFS_XRECSZ);
+	return gefs_sbtailhash(c->blk, c->sb.narena);
 }
 
 /* All rows of both copies; returns the count. */

@@ -285,6 +285,21 @@ GEFS_API size_t gefs_packlogent(uint8_t *p, const GefsLogEnt *le);
  * address).  off is the entry's body offset, for the message. */
 GEFS_API int gefs_unpacklogent(GefsLogEnt *le, const uint8_t *p, const uint8_t *end,
 	uint64_t addr, size_t off, GefsErr *e);
+/* The entries of the body of the Tlog block blk (at addr, for messages)
+ * from body offset from up to logsz, in order: fn(arg, off, le, w) with
+ * w the entry's width; a non-zero return of fn ends the walk and is
+ * returned.  An entry that does not decode ends it too: -1, *bad (may be
+ * NULL) its offset, *e (may be NULL) why.  0 when every entry decoded.
+ * The one iteration over log bodies: tools and the library use it. */
+typedef int (*GefsLogEntFn)(void *arg, size_t off, const GefsLogEnt *le, int w);
+GEFS_API int gefs_logbody(const uint8_t *blk, uint16_t logsz, size_t from, uint64_t addr,
+	GefsLogEntFn fn, void *arg, size_t *bad, GefsErr *e);
+/* Append le to the body of blk whose body holds *logsz bytes (room is
+ * the caller's to know: GEFS_LOGSPC); *logsz grows by the width, which is
+ * returned. */
+GEFS_API int gefs_logput(uint8_t *blk, uint16_t *logsz, const GefsLogEnt *le);
+/* Zero the body of blk after its first logsz bytes. */
+GEFS_API void gefs_logclear(uint8_t *blk, uint16_t logsz);
 
 /* Keys and values (§9).  A key or value is a byte string. */
 typedef struct GefsKv {
@@ -311,6 +326,12 @@ GEFS_API const char *gefs_fmtkey(char *buf, size_t n, const uint8_t *k, size_t n
 /* Key encoders; each returns the key length.  k must hold GEFS_KEYMAX. */
 GEFS_API size_t gefs_packdatkey(uint8_t *k, uint64_t qid, uint64_t off);	/* 17 */
 GEFS_API size_t gefs_packentkey(uint8_t *k, uint64_t pqid, const char *name, size_t nlen); /* 12+nlen; nlen <= 244 */
+/* The prefix every Kent key of directory pqid starts with (scans of a
+ * directory); returns its length, GEFS_ENTPFXSZ. */
+enum { GEFS_ENTPFXSZ = 9 };
+GEFS_API size_t gefs_packentpfx(uint8_t *k, uint64_t pqid);
+/* The type word of a block (§3.1): its first two bytes. */
+GEFS_API int gefs_blktype(const uint8_t *blk);
 GEFS_API size_t gefs_packupkey(uint8_t *k, uint64_t qid);			/* 9 */
 GEFS_API size_t gefs_packlabelkey(uint8_t *k, const char *name, size_t n);	/* 1+n, n <= 255 */
 GEFS_API size_t gefs_packsnapkey(uint8_t *k, uint64_t gen);			/* 9 */
@@ -420,6 +441,15 @@ GEFS_API void gefs_packxrec(uint8_t *rec, const GefsXrec *x);
 /* Decode; fails (EBADMSG) unless magic, version, size and xhash are valid
  * and labellen <= 255. */
 GEFS_API int gefs_unpackxrec(GefsXrec *x, const uint8_t *rec, GefsErr *e);
+/* The extension record inside a superblock block (at GEFS_XRECOFF):
+ * decode, encode, and whether two blocks hold the same record bytes. */
+GEFS_API int gefs_unpacksbxrec(GefsXrec *x, const uint8_t *sbblk, GefsErr *e);
+GEFS_API void gefs_packsbxrec(uint8_t *sbblk, const GefsXrec *x);
+GEFS_API bool gefs_sbxrecsame(const uint8_t *sbblk0, const uint8_t *sbblk1);
+/* A hash of a superblock block's tail: the bytes after its written
+ * prefix (narena arenas) but the extension record; 0 when the prefix
+ * reaches the record. */
+GEFS_API uint64_t gefs_sbtailhash(const uint8_t *sbblk, uint32_t narena);
 
 /* Tree nodes (§8).  A decoded node points into its 16 KiB block. */
 typedef struct GefsNode {
@@ -448,6 +478,11 @@ GEFS_API int gefs_nodefill(const GefsNode *n);
 GEFS_API void gefs_nodeinit(uint8_t *blk, int type);
 /* Add a leaf key/value (leaf) or a key + 26-byte pointer value (pivot);
  * -1 (ENOSPC) if the entry area is full. */
+/* Node space an entry takes (§8.3): its offset-table slot plus the
+ * entry (key and value lengths and bytes; a message also its op).  Node
+ * builders and splitters use these, not their own formulas. */
+GEFS_API size_t gefs_kvspace(size_t nk, size_t nv);
+GEFS_API size_t gefs_msgspace(size_t nk, size_t nv);
 GEFS_API int gefs_nodeadd(uint8_t *blk, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv, GefsErr *e);
 /* Add a message to a pivot's buffer; -1 (ENOSPC) if the buffer is full. */
 GEFS_API int gefs_nodeaddmsg(uint8_t *blk, const GefsMsg *m, GefsErr *e);
@@ -588,6 +623,11 @@ typedef struct GefsOpts {
 	int		sbcopy;		/* -1: choose (copy 0, else 1); 0 or 1: force */
 	bool		rdwr;		/* open for writing (exclusive lock) */
 	bool		ignhash;	/* read on despite hash mismatches (recovery) */
+	bool		tolerant;	/* load what loads: an arena whose header copies,
+					 * size or log are damaged is recorded
+					 * (gefs_arenadamage) and left with no free
+					 * space instead of failing the open (as
+					 * e2fsprogs' ext2fs_open2 with ignore flags) */
 	/* Non-fatal findings while loading/reading (may be NULL). */
 	void		(*warn)(void *arg, const char *msg);
 	void		*warnarg;
@@ -645,6 +685,9 @@ GEFS_API uint64_t gefs_devsize(Gefs *fs);
  * (nwhy bytes, may be NULL/0) receives the reason ("" when valid). */
 GEFS_API int gefs_readsb(Gefs *fs, int copy, GefsSb *sb, bool *valid, char *why, size_t nwhy);
 GEFS_API int gefs_narena(Gefs *fs);
+/* Why arena i did not load under opts.tolerant (NULL: it loaded, or no
+ * such arena). */
+GEFS_API const char *gefs_arenadamage(Gefs *fs, int i);
 
 /* What loading found for one arena. */
 typedef struct GefsArenaInfo {

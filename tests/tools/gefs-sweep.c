@@ -9,10 +9,12 @@
  * that runs longer than --timeout seconds is a failure).
  *
  *	gefs-sweep [--seconds N] [--cases N] [--seed N] [--case I]
- *		[--timeout N] [--no-check] [--kinds k1,k2,...] [-v]
+ *		[--timeout N] [--no-check] [--kinds k1,k2,...] [--keep DIR] [-v]
  *
  * Case i of a run is determined by (seed, i) alone, so "--case I" replays
- * one case; the image of a failing case is kept in $TMPDIR.
+ * one case; the image of a failing case is kept in $TMPDIR.  --keep DIR
+ * writes each case's image to DIR/case-I.img instead of reading it (for
+ * tests that run the tools over them, tests/cli/agree.sh).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -162,16 +164,31 @@ mutate(Base *bs, uint64_t a, int m, uint64_t r)
 	}
 }
 
+/* Write case i's image to dir/case-I.img. */
+static int
+keepcase(Base *b, const char *dir, unsigned long i)
+{
+	char p[4096];
+
+	snprintf(p, sizeof p, "%s/case-%lu.img", dir, i);
+	if (bldwrite(b->b, p) < 0) {
+		fprintf(stderr, "gefs-sweep: cannot write %s\n", p);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: gefs-sweep [--seconds N] [--cases N] [--seed N] [--case I] "
-		"[--timeout N] [--no-check] [--kinds k1,k2] [-v]\n");
+		"[--timeout N] [--no-check] [--kinds k1,k2] [--keep DIR] [-v]\n");
 	exit(2);
 }
 
 typedef struct Args {
 	const char	*kinds;
+	const char	*keep;		/* write the images there, do not read them */
 	double		secs;
 	unsigned long	maxcase, one;	/* one: a single case, or ULONG_MAX */
 	uint64_t	seed;
@@ -184,6 +201,7 @@ parseargs(Args *a, int argc, char **argv)
 	int j;
 
 	a->kinds = "std,deep,snaps,logchain,empty";
+	a->keep = NULL;
 	a->secs = 60;
 	a->maxcase = a->one = (unsigned long)-1;
 	a->seed = 1;
@@ -197,6 +215,7 @@ parseargs(Args *a, int argc, char **argv)
 		else if (strcmp(argv[j], "--case") == 0 && j + 1 < argc) a->one = strtoul(argv[++j], 0, 0);
 		else if (strcmp(argv[j], "--timeout") == 0 && j + 1 < argc) a->timeout = atoi(argv[++j]);
 		else if (strcmp(argv[j], "--kinds") == 0 && j + 1 < argc) a->kinds = argv[++j];
+		else if (strcmp(argv[j], "--keep") == 0 && j + 1 < argc) a->keep = argv[++j];
 		else if (strcmp(argv[j], "--no-check") == 0) a->check = 0;
 		else if (strcmp(argv[j], "-v") == 0) a->verbose = 1;
 		else usage();
@@ -263,6 +282,13 @@ main(int argc, char **argv)
 		if (ar.verbose)
 			fprintf(stderr, "case %s\n", desc);
 		(void)mutate(b, a, m, mix(r));
+		if (ar.keep != NULL) {
+			if (keepcase(b, ar.keep, i) < 0)
+				return 1;
+			nmut[m]++;
+			ncase++;
+			continue;
+		}
 		if (bldwrite(b->b, imgpath) < 0) {
 			fprintf(stderr, "gefs-sweep: cannot write %s\n", imgpath);
 			return 1;

@@ -376,6 +376,93 @@ test_arenasize(void)
 	bldfree(b);
 }
 
+/* One rule for arena placement (layout.c), loader and checker alike:
+ * a one-block arena (S = B: its log block only) obeys §5.1 and §5.2, so
+ * it loads; table entries closer than a header and footer overlap. */
+static void
+test_onearena(void)
+{
+	Bld *b = ltimage(2, 16, 0);
+	GefsArenaInfo ai;
+	GefsArenaHdr a;
+	uint8_t *p;
+	uint64_t h;
+	GefsErr err;
+	Gefs *fs;
+
+	CU_ASSERT(arenafits(0x4000, B, 0x4000 + 3 * B));
+	CU_ASSERT(!arenafits(0x4000, 0, 0x4000 + 3 * B));
+	CU_ASSERT(!arenafits(0x4000, 2 * B, 0x4000 + 3 * B));
+	CU_ASSERT(!arenafits(0x4000, B + 1, 0x4000 + 4 * B));
+	CU_ASSERT_EQUAL(arenaslot(5 * B, 4 * B, false, 100 * B), ARSLOT_ORDER);
+	CU_ASSERT_EQUAL(arenaslot(6 * B, 4 * B, false, 100 * B), ARSLOT_OK);
+	CU_ASSERT_EQUAL(arenaslot(99 * B, 4 * B, false, 100 * B), ARSLOT_PAST);
+	CU_ASSERT_EQUAL(arenaslot(0, 0, true, 100 * B), ARSLOT_ALIGN);
+	CU_ASSERT_EQUAL(sb1of(10 * B + 100), 9 * B);
+	CU_ASSERT_EQUAL(sb1of(B + 100), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	/* arena 1 shrunk to one block holding an empty log */
+	h = bldarenaaddr(b, 1);
+	p = bldblkp(b, h);
+	gefs_unpackarena(&a, p, h, NULL);
+	a.size = B;
+	a.used = B;
+	gefs_packarena(p, &a);
+	memcpy(p + B, p, B);
+	bldrehash(b, h);
+	ltlog(bldblkp(b, a.loghdaddr), GEFS_TLOG, NULL, 0, GEFS_NONE);
+	fs = ltopen(b, NULL, NULL, &err, false);
+	CU_ASSERT_PTR_NOT_NULL(fs);
+	if (fs != NULL) {
+		CU_ASSERT_EQUAL(gefs_arenainfo(fs, 1, &ai), 0);
+		CU_ASSERT_EQUAL(ai.size, B);
+		CU_ASSERT_EQUAL(ai.used, B);
+		CU_ASSERT_EQUAL(ai.freebytes, 0);
+	} else
+		fprintf(stderr, "\n%s\n", err.msg);
+	gefs_close(fs);
+	bldfree(b);
+}
+
+/* opts.tolerant: a damaged log does not fail the open; the arena is
+ * recorded as not loaded (no free space), the others load. */
+static void
+test_tolerant(void)
+{
+	Bld *b = ltimage(3, 16, 0);
+	GefsLogEnt bad = {GEFS_LOGFREE, 0x4000, 0x4000, 0};
+	GefsArenaHdr a;
+	GefsArenaInfo ai;
+	GefsOpts o;
+	GefsErr err;
+	Gefs *fs;
+	uint64_t h;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	h = bldarenaaddr(b, 1);
+	gefs_unpackarena(&a, bldblkp(b, h), h, NULL);
+	/* a free of block 1, outside every data area */
+	ltlog(bldblkp(b, a.loghdaddr), GEFS_TLOG, &bad, 1, GEFS_NONE);
+	fs = ltopen(b, NULL, NULL, &err, false);
+	CU_ASSERT_PTR_NULL(fs);
+	CU_ASSERT(has(err.msg, "arena 1"));
+	gefs_close(fs);
+	gefs_defopts(&o);
+	o.tolerant = true;
+	fs = ltopen(b, &o, NULL, &err, false);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	CU_ASSERT_PTR_NULL(gefs_arenadamage(fs, 0));
+	CU_ASSERT_PTR_NOT_NULL(gefs_arenadamage(fs, 1));
+	CU_ASSERT(gefs_arenadamage(fs, 1) != NULL && has(gefs_arenadamage(fs, 1), "outside the data area"));
+	CU_ASSERT_PTR_NULL(gefs_arenadamage(fs, 2));
+	CU_ASSERT_EQUAL(gefs_arenainfo(fs, 1, &ai), 0);
+	CU_ASSERT_EQUAL(ai.freebytes, 0);
+	CU_ASSERT_EQUAL(gefs_arenainfo(fs, 2, &ai), 0);
+	CU_ASSERT_EQUAL(ai.freebytes, 13 * B);
+	gefs_close(fs);
+	bldfree(b);
+}
+
 static void
 test_gzip(void)
 {
@@ -691,6 +778,83 @@ countlog(void *arg, const GefsLogItem *it)
 	return 0;
 }
 
+/* Collect free ranges into a flat list (for comparing two free sets). */
+typedef struct Ranges {
+	uint64_t	r[64][2];
+	int		n;
+} Ranges;
+
+static int
+addrange(void *arg, uint64_t start, uint64_t len)
+{
+	Ranges *rs = arg;
+
+	if (rs->n == 64)
+		return 1;
+	rs->r[rs->n][0] = start;
+	rs->r[rs->n][1] = len;
+	rs->n++;
+	return 0;
+}
+
+/* Arena i of the checker's handle cf carries what the loader's lf does. */
+static void
+samearena(Gefs *lf, Gefs *cf, uint32_t i)
+{
+	Ranges r1, r2;
+
+	memset(&r1, 0, sizeof r1);
+	memset(&r2, 0, sizeof r2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cf->arena[i].free);
+	fsetwalk(lf->arena[i].free, addrange, &r1);
+	fsetwalk(cf->arena[i].free, addrange, &r2);
+	CU_ASSERT(r1.n > 0 && r1.n == r2.n && memcmp(r1.r, r2.r, sizeof r1.r) == 0);
+	CU_ASSERT_EQUAL(cf->arena[i].used, lf->arena[i].used);
+	CU_ASSERT_EQUAL(cf->arena[i].logtail, lf->arena[i].logtail);
+	CU_ASSERT_EQUAL(cf->arena[i].tailsz, lf->arena[i].tailsz);
+	CU_ASSERT_EQUAL(cf->arena[i].stopoff, lf->arena[i].stopoff);
+	CU_ASSERT_EQUAL(cf->arena[i].nlog, lf->arena[i].nlog);
+}
+
+/* The checker's handle carries what the loader's does (free sets, log
+ * tails), and the write layer works on it: one handle, two loaders. */
+static void
+test_ckhandle(void)
+{
+	GefsFormatOpts fo;
+	char path[512];
+	GefsErr err;
+	Gefs *lf, *cf;
+	uint64_t addr;
+	uint32_t i;
+
+	CU_ASSERT_EQUAL_FATAL(lttmp(path, sizeof path, ".img"), 0);
+	gefs_defformatopts(&fo);
+	fo.force = true;
+	if (gefs_format(path, F_L, &fo, NULL, &err) < 0) {
+		CU_FAIL("gefs_format");
+		unlink(path);
+		return;
+	}
+	lf = gefs_open(path, NULL, &err);
+	cf = ckloadfs(path, &err);
+	unlink(path);
+	CU_ASSERT_PTR_NOT_NULL(lf);
+	CU_ASSERT_PTR_NOT_NULL(cf);
+	if (lf != NULL && cf != NULL) {
+		CU_ASSERT_EQUAL(cf->sb.narena, lf->sb.narena);
+		for (i = 0; i < lf->sb.narena; i++)
+			samearena(lf, cf, i);
+		/* an allocation through the log: opens the tail, appends */
+		CU_ASSERT_EQUAL(blkalloc(cf, 1, &addr), 0);
+		CU_ASSERT_EQUAL(arenaof(cf, addr), 1);
+		CU_ASSERT(cf->arena[1].tailblk != NULL);
+		CU_ASSERT_EQUAL(cf->arena[1].used, lf->arena[1].used + B);
+	}
+	gefs_close(lf);
+	fsfree(cf);
+}
+
 static void
 test_refimages(void)
 {
@@ -764,10 +928,13 @@ suite_load(void)
 	|| !CU_add_test(s, "garbage last block", test_lastblock)
 	|| !CU_add_test(s, "arena headers", test_headers)
 	|| !CU_add_test(s, "arena size", test_arenasize)
+	|| !CU_add_test(s, "one-block arena", test_onearena)
+	|| !CU_add_test(s, "tolerant load", test_tolerant)
 	|| !CU_add_test(s, "gzip", test_gzip)
 	|| !CU_add_test(s, "extension record", test_xrec)
 	|| !CU_add_test(s, "fresh 256 MiB layout", test_fresh256)
 	|| !CU_add_test(s, "gefs_format 256 MiB", test_format256)
+	|| !CU_add_test(s, "checker's handle", test_ckhandle)
 	|| !CU_add_test(s, "reference images", test_refimages))
 		return -1;
 	return 0;

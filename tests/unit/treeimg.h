@@ -84,55 +84,41 @@ timgfill(Timg *im, const GefsBptr *bp)
 	return gefs_nodefill(&n);
 }
 
-/* A handle over the image: one arena spanning the file. */
+/* A handle over the image: one arena spanning the file (made by the
+ * library's one constructor; only the arena layer is filled in here). */
 static inline Gefs *
 timgopen(Timg *im)
 {
+	GefsOpts o;
 	GefsErr e;
 	Gefs *fs;
 
-	fs = calloc(1, sizeof *fs);
-	if (fs == NULL)
+	gefs_defopts(&o);
+	o.cachesz = 64 * GEFS_BLKSZ;
+	fs = fsalloc(im->path, &o, DEV_RDONLY | DEV_NOLOCK, &e);
+	if (fs == NULL) {
+		fprintf(stderr, "timgopen: %s\n", e.msg);
 		return NULL;
-	gefs_defopts(&fs->opts);
-	fs->dev = devopen(im->path, DEV_RDONLY | DEV_NOLOCK, &e);
-	if (fs->dev == NULL)
-		goto fail;
-	fs->cache = cachenew(fs->dev, 64 * GEFS_BLKSZ, &e);
-	if (fs->cache == NULL)
-		goto fail;
-	fs->arena = calloc(1, sizeof *fs->arena);
-	if (fs->arena == NULL)
-		goto fail;
+	}
 	fs->sb.blksz = GEFS_BLKSZ;
 	fs->sb.bufspc = GEFS_BUFSPC;
 	fs->sb.narena = 1;
 	fs->sb.arenaaddr[0] = TIMG_ARENA;
+	if (arenasnew(fs, 1) < 0) {
+		fsfree(fs);
+		return NULL;
+	}
 	fs->arena[0].addr = TIMG_ARENA;
 	fs->arena[0].size = (uint64_t)(TIMG_NBLK - 4) * GEFS_BLKSZ;
 	fs->arena[0].hdr.size = fs->arena[0].size;
 	im->fs = fs;
 	return fs;
-fail:
-	fprintf(stderr, "timgopen: %s\n", e.msg);
-	if (fs->cache)
-		cachefree(fs->cache);
-	if (fs->dev)
-		devclose(fs->dev);
-	free(fs);
-	return NULL;
 }
 
 static inline void
 timgfree(Timg *im)
 {
-	if (im->fs != NULL) {
-		usersfree(im->fs);
-		cachefree(im->fs->cache);
-		devclose(im->fs->dev);
-		free(im->fs->arena);
-		free(im->fs);
-	}
+	fsfree(im->fs);
 	close(im->fd);
 	unlink(im->path);
 	free(im);
