@@ -16,27 +16,17 @@ enum { RAWCACHE = 16 * GEFS_BLKSZ };	/* block reads only: a small cache will do 
 Gefs *
 gefs_openraw(const char *path, const GefsOpts *o, GefsErr *e)
 {
+	GefsOpts ro;
 	Gefs *fs;
 
-	fs = calloc(1, sizeof *fs);
-	if (fs == NULL) {
-		gefs_seterr(e, ENOMEM, "%s: out of memory", path);
-		return NULL;
-	}
 	if (o != NULL)
-		fs->opts = *o;
+		ro = *o;
 	else
-		gefs_defopts(&fs->opts);
-	fs->opts.rdwr = false;
-	fs->sbcopy = -1;	/* no copy in use */
-	fs->dev = devopen(path, DEV_RDONLY, &fs->err);
-	if (fs->dev != NULL)
-		fs->cache = cachenew(fs->dev, fs->opts.cachesz ? fs->opts.cachesz : RAWCACHE, &fs->err);
-	if (fs->cache == NULL) {
-		if (e != NULL)
-			*e = fs->err;
-		gefs_close(fs);
-		return NULL;
-	}
+		gefs_defopts(&ro);
+	ro.rdwr = false;
+	if (o == NULL || o->cachesz == 0)
+		ro.cachesz = RAWCACHE;
+	if ((fs = fsalloc(path, &ro, DEV_RDONLY, e)) != NULL)
+		fs->sbcopy = -1;	/* no copy in use */
 	return fs;
 }

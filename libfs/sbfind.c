@@ -142,37 +142,53 @@ findarenas(Find *f)
 	return 0;
 }
 
+/* One entry of replay1's walk (a gefs_logbody callback). */
+typedef struct Walk Walk;
+struct Walk {
+	Find		*f;
+	int		ai;
+	uint64_t	stop, idx, *maxsync;
+	Entfn		fn;
+	bool		done;
+};
+
+static int
+replayent(void *arg, size_t off, const GefsLogEnt *le, int w)
+{
+	Walk *k = arg;
+
+	(void)off, (void)w;
+	if (k->fn != NULL)
+		k->fn(k->f, k->ai, k->idx, le);
+	k->idx++;
+	if (le->op == GEFS_LOGSYNC) {
+		if (le->qgen > *k->maxsync)
+			*k->maxsync = le->qgen;
+		if (k->stop != GEFS_NONE && le->qgen >= k->stop)
+			return k->done = true, 1;
+	}
+	return 0;
+}
+
 /* Replay arena ai's log, calling fn for every entry, up to the first
  * barrier >= stop (stop NONE: to the end); *maxsync gets the greatest
  * barrier generation seen. */
 static int
 replay1(Find *f, int ai, uint64_t stop, Entfn fn, uint64_t *maxsync)
 {
-	uint64_t bp = f->hdr[ai].loghdaddr, idx = 0, nblk = 0;
+	uint64_t bp = f->hdr[ai].loghdaddr, nblk = 0;
+	Walk k = {f, ai, stop, 0, maxsync, fn, false};
 	GefsLogHdr h;
-	GefsLogEnt le;
-	size_t off;
-	int w;
+	size_t bad;
 
-	for (; bp != GEFS_NONE; bp = h.chain.addr) {
+	for (; bp != GEFS_NONE && !k.done; bp = h.chain.addr) {
 		if (++nblk > f->hdr[ai].size / B || ckreadraw(f->ck, bp, f->buf) < 0
 		    || gefs_unpackloghdr(&h, f->buf, GEFS_TLOG, bp, NULL) < 0)
 			return snprintf(f->why, sizeof f->why, "arena %d: log block 0x%llx cannot be read or decoded",
 				ai, (unsigned long long)bp), -1;
-		for (off = 0; off < h.logsz; off += (size_t)w, idx++) {
-			w = gefs_unpacklogent(&le, f->buf + LOGBODY + off, f->buf + LOGBODY + h.logsz, bp, off, NULL);
-			if (w < 0)
-				return snprintf(f->why, sizeof f->why, "arena %d: log block 0x%llx: bad entry at %zu",
-					ai, (unsigned long long)bp, off), -1;
-			if (fn != NULL)
-				fn(f, ai, idx, &le);
-			if (le.op == GEFS_LOGSYNC) {
-				if (le.qgen > *maxsync)
-					*maxsync = le.qgen;
-				if (stop != GEFS_NONE && le.qgen >= stop)
-					return 0;
-			}
-		}
+		if (gefs_logbody(f->buf, h.logsz, 0, bp, replayent, &k, &bad, NULL) < 0)
+			return snprintf(f->why, sizeof f->why, "arena %d: log block 0x%llx: bad entry at %zu",
+				ai, (unsigned long long)bp, bad), -1;
 	}
 	return 0;
 }
@@ -549,7 +565,7 @@ packnew(Find *f, GefsSb *sb, uint8_t *blk, bool *xrec)
 	*xrec = false;
 	for (i = 1; i >= 0; i--)
 		if (ckreadraw(f->ck, f->ck->sbaddr[i], f->buf) == 0
-		    && gefs_unpackxrec(&x, f->buf + GEFS_XRECOFF, NULL) == 0) {
+		    && gefs_unpacksbxrec(&x, f->buf, NULL) == 0) {
 			memcpy(blk, f->buf, B);
 			*xrec = true;
 		}
