@@ -53,7 +53,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gefs-fsck [-n | -p | -a | -y] [-fvtV] [-b 0|1] [-C fd] [-E reclaim|nodata] [-j threads] [--json] device\n"
+		"usage: gefs-fsck [-n | -p | -a | -y] [-fvtV] [-b 0|1] [-C fd] [-E reclaim|nodata] [-j threads] [--json]\n"
+		"                 [--offset BYTES | --partition N] device\n"
 		"       gefs-fsck --list-problems\n"
 		"  -n        check only, change nothing (the default)\n"
 		"  -p, -a    preen: repair what is safe without asking\n"
@@ -70,6 +71,7 @@ usage(FILE *f)
 		"  -j N      N threads (1-8): N-1 read and hash data blocks while one walks\n"
 		"            the trees (default: one per CPU, at least 3)\n"
 		"  --json    findings and summary as JSON on stdout\n"
+		WINDOW_HELP
 		"  -V        print the version\n");
 }
 
@@ -264,6 +266,7 @@ parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 		{"list-problems", no_argument, NULL, OPT_LIST},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		WINDOW_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	static const char optstring[] = "npayfrvtb:C:E:j:Vh";
@@ -306,6 +309,10 @@ parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 			break;
 		case OPT_JSON: c->json = true; break;
 		case OPT_LIST: exit(listproblems());
+		case WOPT_OFFSET: case WOPT_PARTITION:
+			if (winopt("gefs-fsck", -1, ch, optarg) < 0)
+				return -1;
+			break;
 		case 'V': printversion("gefs-fsck"); exit(EXIT_OK);
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default:
@@ -355,6 +362,8 @@ main(int argc, char **argv)
 		jsonarr(&c.j, "findings");
 	}
 	e.code = 0;
+	if (winapply("gefs-fsck", c.dev) < 0)
+		return EXIT_OPERR;
 	if (gefs_check(c.dev, &o, &st, &e) < 0) {
 		if (c.progfd == 0 && c.lastpct >= 0)
 			fputc('\n', barfile(&c));

@@ -531,6 +531,19 @@ GEFS_API int gefs_labelcheck(const char *label, GefsErr *e);
  * NULL = ""). */
 GEFS_API void gefs_deriveuuid(uint8_t uuid[16], int64_t ctime, uint64_t size, const char *user,
 	const char *label);
+/* The window (dev.c): every image opened after this call, by any entry
+ * point (gefs_open, gefs_check, gefs_format, gefs_probe, ...), is the byte
+ * range [off, off + len) of its file or device; len 0 = to its end (a new
+ * file may then be created or grown past off).  Offsets in the file
+ * system stay relative to the window.  Process-wide, like mke2fs's
+ * -E offset=; (0, 0) restores whole files.  -1 (EINVAL) on overflow. */
+GEFS_API int gefs_setwindow(uint64_t off, uint64_t len, GefsErr *e);
+/* Partition n (1-based, as fdisk and blkid number them) of the GPT or MBR
+ * disk image at path, found by libblkid's partition probing: its first
+ * byte and length.  -1: EINVAL (no partition table, n out of range, a
+ * partition past the end of the image), or the open's errors. */
+GEFS_API int gefs_partwindow(const char *path, int n, uint64_t *off, uint64_t *len, GefsErr *e);
+
 /* The size formatting path would use without a SIZE: a block device's
  * size or a regular file's length.  -1: ENOENT, EISDIR, EINVAL (neither a
  * regular file nor a block device), EIO. */
