@@ -317,6 +317,9 @@ readblk(GefsTree *t, const GefsXdir *f, uint64_t bo, size_t o, size_t n, uint8_t
 			(long long)t->snap.gen, (unsigned long long)f->qpath, (unsigned long long)bo, nv);
 	gefs_unpackbptr(&bp, v);
 	b = getblk(t->fs, &bp, GEFS_TDAT);
+	if (b == NULL && t->fs->hasxrec && (t->fs->xrec.flags & GEFS_XFMETA))
+		return gefs_seterr(&t->fs->err, ENODATA, "Kdat(0x%llx, 0x%llx): data not present in a metadata image",
+			(unsigned long long)f->qpath, (unsigned long long)bo);	/* gefs-image wrote a hole */
 	if (b == NULL)
 		return gefs_wraperr(&t->fs->err, "Kdat(0x%llx, 0x%llx)", (unsigned long long)f->qpath,
 			(unsigned long long)bo);
@@ -722,8 +725,8 @@ mfline(Mf *m, const GefsXdir *d)
 	char uid[GEFS_USERMAX + 1], gid[GEFS_USERMAX + 1], muid[GEFS_USERMAX + 1], sum[65];
 	bool dir = (d->mode & GEFS_DMDIR) != 0;
 
-	if (dir)
-		strcpy(sum, "-");
+	if (dir || (m->t->fs->hasxrec && (m->t->fs->xrec.flags & GEFS_XFMETA)))
+		strcpy(sum, "-");	/* a metadata image has no data to hash */
 	else if (filesum(m->t, d, sum) < 0)
 		return gefs_wraperr(&m->t->fs->err, "%.*s", (int)m->npath, m->path);
 	gefs_username(m->t->fs, d->uid, uid, sizeof uid);

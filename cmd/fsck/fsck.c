@@ -167,6 +167,8 @@ jsonsummary(Ctx *c, const GefsCheckStats *st, int status)
 	jsonu64(&c->j, "notes_fixed", st->nfixsev[GEFS_SEVNOTE]);
 	jsonu64(&c->j, "fixed", st->nfixed);
 	jsonu64(&c->j, "errors_left", st->nerrleft);
+	if (st->metaimage)
+		jsonbool(&c->j, "metadata_image", true);
 	jsonu64(&c->j, "blocks", st->nblocks);
 	jsonu64(&c->j, "allocated", st->nalloc);
 	jsonu64(&c->j, "referenced", st->nref);
@@ -246,6 +248,8 @@ summary(Ctx *c, const GefsCheckStats *st, int status)
 		for (p = 1; p < GEFS_CKNPASS; p++)
 			printf("Pass %d (%s): %.3f s, peak RSS %s\n", p, gefs_passname(p), st->passtime[p],
 				fmtsize(rss, sizeof rss, (uint64_t)(st->passrss[p] > 0 ? st->passrss[p] : 0) * 1024, false));
+	if (st->metaimage)
+		printf("%s: a metadata image (gefs-image): data blocks are absent, not read\n", c->dev);
 	if (st->cancelled)
 		printf("%s: check cancelled\n", c->dev);
 	else if (st->nerrleft > 0)

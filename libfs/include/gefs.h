@@ -415,6 +415,12 @@ typedef struct GefsXrec {
 	uint8_t		label[GEFS_LABELMAX + 1];	/* NUL-terminated copy */
 	int64_t		ctime;				/* ns */
 } GefsXrec;
+/* Extension-record flags.  GEFS_XFMETA: a metadata image written by
+ * gefs-image: data blocks are absent (holes), so gefs-fsck does not read
+ * them and gefs-dump does not print file contents.  The reference, which
+ * ignores the record, sees an ordinary image whose files read as zeros
+ * and fail their hashes. */
+enum { GEFS_XFMETA = 1u << 0 };
 /* Write the 512-byte record (with xhash) at rec. */
 GEFS_API void gefs_packxrec(uint8_t *rec, const GefsXrec *x);
 /* Decode; fails (EBADMSG) unless magic, version, size and xhash are valid
@@ -725,6 +731,24 @@ GEFS_API const GefsXrec *gefs_xrec(Gefs *fs);
  * EINVAL (label), or the commit's errors; after a failed commit the handle
  * must not commit again. */
 GEFS_API int gefs_setxrec(Gefs *fs, const GefsXrec *x);
+
+/* image.c: the metadata of fs (gefs-image): both superblocks (marked
+ * GEFS_XFMETA in their extension record, a new record where a copy has
+ * none), arena headers and footers, every allocation-log and deadlist
+ * block, every node of the snapshot tree and of the tree of every
+ * snapshot record, the data of adm's users file (§16: the owners'
+ * names, which a check needs), found by reading blocks raw (damage is exported as it
+ * is; a block that does not decode is not followed).  fn gets each block
+ * once, in address order; a non-zero return stops it (-1, EIO unless fn
+ * set an error).  -1 on a read error or ENOMEM. */
+typedef struct GefsImageStats {
+	uint64_t	nblk;		/* blocks handed to fn */
+	uint64_t	narena, nlog, ndlist, nnode;
+	uint64_t	nusers;		/* data blocks of adm's /users */
+	uint64_t	nbad;		/* blocks exported that did not decode */
+} GefsImageStats;
+typedef int (*GefsImageFn)(void *arg, uint64_t addr, const uint8_t *blk);
+GEFS_API int gefs_metaimage(Gefs *fs, GefsImageFn fn, void *arg, GefsImageStats *st);
 
 /* resize.c: what gefs_grow did (or would do). */
 typedef struct GefsGrow {
@@ -1171,6 +1195,7 @@ typedef struct GefsCheckStats {
 	bool		fatal;		/* stopped early on a GEFS_PRFATAL problem */
 	uint64_t	nfixsev[3];	/* findings repaired, by severity (sum: nfixed) */
 	uint64_t	nreclaim;	/* leaked blocks freed by the repair (reclaim) */
+	bool		metaimage;	/* a metadata image (GEFS_XFMETA): checked as nodata */
 } GefsCheckStats;
 
 GEFS_API void gefs_defcheckopts(GefsCheckOpts *o);
