@@ -46,11 +46,11 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gefs-mkfs [-bFnqvV] [-u user] [-L label] [-U uuid] [--no-xrecord]\n"
-		"                 [--offset BYTES | --partition N] image [size]\n"
+		"usage: gefs-mkfs [-bFnqvV] [-u user] [-L label] [-U uuid] [--no-xrecord] image [size]\n"
 		"       gefs-mkfs -d source [-l label] [--snap name] [--strict] [--shrink]\n"
 		"                 [--owner-map file] [-E root_owner=user:group,root_perms=mode]\n"
 		"                 [options] image [size]\n"
+		"       gefs-mkfs [--offset BYTES | --partition N] [options] image [size]\n"
 		"  -u, --user USER     admin user written into the users file (default glenda)\n"
 		"  -L, --label LABEL   volume label: at most 255 bytes of UTF-8, no '/'\n"
 		"  -U, --uuid UUID     volume UUID: a UUID, \"random\" or \"time\"\n"
