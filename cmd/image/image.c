@@ -32,6 +32,7 @@ typedef struct Args {
 	const char	*image;
 	const char	*out;
 	bool		gz;
+	bool		scramble;	/* -s */
 	bool		quiet;
 	bool		raw;		/* -b: exact byte counts */
 } Args;
@@ -49,9 +50,11 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gefs-image [-bqzV] [--offset BYTES | --partition N] image output\n"
+		"usage: gefs-image [-bqszV] [--offset BYTES | --partition N] image output\n"
 		"Write the metadata of a GEFS image (superblocks, arena headers, logs,\n"
 		"deadlists, the nodes of every tree) without file data, for bug reports.\n"
+		"  -s, --scramble      replace file and directory names by random ones of\n"
+		"                      the same length, in the same order (see gefs-image(8))\n"
 		"  -z, --gzip          write a gzip stream (output '-': standard output)\n"
 		"                      instead of a sparse file of the image's size\n"
 		"  -b, --bytes         print sizes as exact byte counts\n"
@@ -71,6 +74,7 @@ parseargs(Args *a, int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{"gzip", no_argument, NULL, 'z'},
+		{"scramble", no_argument, NULL, 's'},
 		{"bytes", no_argument, NULL, 'b'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"version", no_argument, NULL, 'V'},
@@ -82,9 +86,10 @@ parseargs(Args *a, int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":bqzVh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":bqszVh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'z':	a->gz = true; break;
+		case 's':	a->scramble = true; break;
 		case 'b':	a->raw = true; break;
 		case 'q':	a->quiet = true; break;
 		case 'V':	printversion(argv0); return EXIT_OK;
@@ -94,7 +99,7 @@ parseargs(Args *a, int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		default:	/* '?' or ':' */
-			return usageerr(argv0, EXIT_USAGE, "%s", optfailmsg(msg, sizeof msg, ":bqzVh", lopts,
+			return usageerr(argv0, EXIT_USAGE, "%s", optfailmsg(msg, sizeof msg, ":bqszVh", lopts,
 				optopt, argv[optind - 1]));
 		}
 	}
@@ -198,6 +203,123 @@ report(const Args *a, Gefs *fs, const GefsImageStats *st)
 		" users-file blocks%s\n", a->out, st->nblk, fmtsize(s1, sizeof s1, st->nblk * GEFS_BLKSZ, a->raw),
 		a->image, fmtsize(s2, sizeof s2, gefs_devsize(fs), a->raw), st->narena, st->nlog, st->ndlist,
 		st->nnode, st->nusers, st->nbad ? " (some blocks do not decode: exported as they are)" : "");
+	if (a->scramble)
+		fprintf(a->gz && strcmp(a->out, "-") == 0 ? stderr : stdout,
+			"%s: %" PRIu64 " names scrambled, %" PRIu64 " kept (too many of their length), %" PRIu64
+			" nodes rewritten\n", a->out, st->nnames, st->nkept, st->nchanged);
+}
+
+/* Export the metadata of fs to a->out (sparse, or gzip with a->gz). */
+static int
+export(const Args *a, Gefs *fs, GefsImageStats *st)
+{
+	Out o;
+	int rc;
+
+	if (openout(a, &o) < 0)
+		return -1;
+	/* the output keeps the whole blocks of the image (§2: L') */
+	rc = gefs_metaimage(fs, put, &o, st);
+	if (rc < 0)
+		fail(0, "%s", o.err ? strerror(o.err) : gefs_errmsg(fs));
+	if (closeout(a, &o, gefs_devsize(fs) / GEFS_BLKSZ * GEFS_BLKSZ, rc == 0) < 0)
+		rc = -1;
+	return rc;
+}
+
+/* -s: scramble the sparse export at path, seeded from the image (its
+ * superblock hash), outside the input's window. */
+static int
+scramble(const char *path, uint64_t seed, GefsImageStats *st)
+{
+	GefsOpts opts;
+	GefsErr e;
+	Gefs *fs;
+	int rc;
+
+	if (gefs_setwindow(0, 0, &e) < 0)
+		return fail(-1, "%s", e.msg);
+	gefs_defopts(&opts);
+	opts.rdwr = true;
+	if ((fs = gefs_open(path, &opts, &e)) == NULL)
+		return fail(-1, "scrambling %s: %s", path, e.msg);
+	if ((rc = gefs_scramble(fs, seed, st)) < 0)
+		fail(0, "scrambling %s: %s", path, gefs_errmsg(fs));
+	gefs_close(fs);
+	return rc;
+}
+
+/* -s -z: the scrambled sparse file tmp, gzip'd into a->out. */
+static int
+gzipto(const Args *a, const char *tmp)
+{
+	Out o;
+	uint8_t *buf = malloc(ZCHUNK);
+	ssize_t n;
+	int fd, rc = 0;
+
+	if (buf == NULL || (fd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0) {
+		free(buf);
+		return fail(-1, "%s: %s", tmp, strerror(errno));
+	}
+	if (openout(a, &o) < 0)
+		rc = -1;
+	while (rc == 0 && (n = read(fd, buf, ZCHUNK)) > 0)
+		if (gzwrite(o.gz, buf, (unsigned)n) != (int)n)
+			rc = fail(-1, "%s: write failed", a->out);
+	if (o.gz != NULL && gzclose(o.gz) != Z_OK && rc == 0)
+		rc = fail(-1, "%s: write failed", a->out);
+	if (o.gz != NULL)
+		free(o.zero);
+	close(fd);
+	free(buf);
+	return rc;
+}
+
+/* A temporary sparse file for -s -z. */
+static char *
+tmpimage(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char *p;
+	int fd;
+
+	if (asprintf(&p, "%s/gefs-image-XXXXXX", dir && *dir ? dir : "/tmp") < 0)
+		return NULL;
+	if ((fd = mkstemp(p)) < 0) {
+		fail(0, "%s: %s", p, strerror(errno));
+		free(p);
+		return NULL;
+	}
+	close(fd);
+	return p;
+}
+
+/* Export, and with -s scramble (through a temporary file with -z). */
+static int
+run(const Args *a, Gefs *fs, GefsImageStats *st)
+{
+	Args sa = *a;
+	char *tmp = NULL;
+	int rc;
+
+	if (!a->scramble)
+		return export(a, fs, st);
+	if (a->gz && (tmp = tmpimage()) == NULL)
+		return -1;
+	if (tmp != NULL) {
+		sa.out = tmp;
+		sa.gz = false;
+	}
+	rc = export(&sa, fs, st);
+	if (rc == 0)
+		rc = scramble(sa.out, gefs_super(fs, NULL)->sbhash, st);
+	if (rc == 0 && tmp != NULL)
+		rc = gzipto(a, tmp);
+	if (tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	return rc;
 }
 
 int
@@ -208,7 +330,6 @@ main(int argc, char **argv)
 	GefsErr e;
 	Args a;
 	Gefs *fs;
-	Out o;
 	int rc;
 
 	memset(&a, 0, sizeof a);
@@ -222,16 +343,7 @@ main(int argc, char **argv)
 	gefs_defopts(&opts);
 	if ((fs = gefs_open(a.image, &opts, &e)) == NULL)
 		return fail(EXIT_OPERR, "%s", e.msg);
-	if (openout(&a, &o) < 0) {
-		gefs_close(fs);
-		return EXIT_OPERR;
-	}
-	/* the output keeps the whole blocks of the image (§2: L') */
-	rc = gefs_metaimage(fs, put, &o, &st);
-	if (rc < 0)
-		fail(0, "%s", o.err ? strerror(o.err) : gefs_errmsg(fs));
-	if (closeout(&a, &o, gefs_devsize(fs) / GEFS_BLKSZ * GEFS_BLKSZ, rc == 0) < 0)
-		rc = -1;
+	rc = run(&a, fs, &st);
 	if (rc == 0)
 		report(&a, fs, &st);
 	gefs_close(fs);

@@ -746,9 +746,20 @@ typedef struct GefsImageStats {
 	uint64_t	narena, nlog, ndlist, nnode;
 	uint64_t	nusers;		/* data blocks of adm's /users */
 	uint64_t	nbad;		/* blocks exported that did not decode */
+	uint64_t	nnames, nkept;	/* gefs_scramble: names changed, left */
+	uint64_t	nchanged;	/* gefs_scramble: nodes rewritten */
 } GefsImageStats;
 typedef int (*GefsImageFn)(void *arg, uint64_t addr, const uint8_t *blk);
 GEFS_API int gefs_metaimage(Gefs *fs, GefsImageFn fn, void *arg, GefsImageStats *st);
+/* scramble.c (gefs-image -s): in fs (opened read-write; meant for a
+ * metadata image), replace every file and directory name outside the adm
+ * label's tree by a random name of the same length that keeps its key's
+ * place (order within each directory), in place, then gefs_rehash every
+ * changed node up to both superblocks.  Node layout, fill, the other
+ * keys and values are unchanged.  The same seed gives the same names.
+ * st: nnames, nkept (a group too large for its length keeps its names),
+ * nchanged.  -1 on errors (the image may then be half scrambled). */
+GEFS_API int gefs_scramble(Gefs *fs, uint64_t seed, GefsImageStats *st);
 
 /* resize.c: what gefs_grow did (or would do). */
 typedef struct GefsGrow {
