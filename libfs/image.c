@@ -13,7 +13,9 @@
  * the deadlist chains of its Kdlist values and every node of the tree of
  * each Ksnap record, whether the record is in a leaf or an Oinsert
  * message of a pivot, and the data of the adm label's users file.  A
- * block that does not decode is exported but not followed.  The superblocks get GEFS_XFMETA in their extension record
+ * block that does not decode is exported but not followed.  The unhashed
+ * tail of log and deadlist blocks, where stale bytes of earlier contents
+ * lie, is zeroed.  The superblocks get GEFS_XFMETA in their extension record
  * (a new record when a copy has none that is valid), which is outside
  * sbhash (§22), so every hash of the image stays as it was.
  */
@@ -34,6 +36,7 @@ typedef struct Aset {
 typedef struct Img {
 	Gefs		*fs;
 	Aset		seen;
+	Aset		chains;		/* log and deadlist blocks */
 	GefsImageStats	*st;
 	uint64_t	nblk;		/* blocks of the device */
 } Img;
@@ -68,6 +71,20 @@ asetadd(Aset *s, uint64_t addr)
 	s->v[i] = k;
 	s->n++;
 	return 1;
+}
+
+static bool
+asethas(const Aset *s, uint64_t addr)
+{
+	uint64_t k = addr + 1;
+	size_t i;
+
+	if (s->cap == 0)
+		return false;
+	for (i = slot(k, s->cap); s->v[i] != 0; i = (i + 1) & (s->cap - 1))
+		if (s->v[i] == k)
+			return true;
+	return false;
 }
 
 static int
@@ -105,6 +122,10 @@ chain(Img *im, uint64_t addr, int type, uint64_t *count)
 		return gefs_seterr(&im->fs->err, ENOMEM, "out of memory");
 	while ((r = note(im, addr)) == 1) {
 		(*count)++;
+		if (asetadd(&im->chains, addr) < 0) {
+			r = gefs_seterr(&im->fs->err, ENOMEM, "out of memory");
+			break;
+		}
 		if (gefs_readblk(im->fs, addr, b) < 0) {
 			r = -1;
 			break;
@@ -262,6 +283,19 @@ markxrec(uint8_t *blk)
 	gefs_packxrec(blk + GEFS_XRECOFF, &x);
 }
 
+/* The body of a log or deadlist block past logsz is covered by no hash
+ * (logh covers [0, logsz), chain and Kdlist hashes are never verified,
+ * §24) and holds whatever the block held before: old nodes, old file
+ * data.  Zeroed. */
+static void
+cleartail(uint8_t *blk, uint64_t addr)
+{
+	GefsLogHdr h;
+
+	if (gefs_unpackloghdr(&h, blk, gefs_get16(blk), addr, NULL) == 0)
+		memset(blk + GEFS_LOGHDSZ + h.logsz, 0, GEFS_LOGSPC - h.logsz);
+}
+
 /* Hand every noted block to fn in address order. */
 static int
 emit(Img *im, GefsImageFn fn, void *arg)
@@ -285,6 +319,8 @@ emit(Img *im, GefsImageFn fn, void *arg)
 			break;
 		if (a[i] == 0 || a[i] == sb1)
 			markxrec(b);
+		else if (asethas(&im->chains, a[i]))
+			cleartail(b, a[i]);
 		if ((rc = fn(arg, a[i], b)) != 0 && gefs_errcode(im->fs) == 0)
 			gefs_seterr(&im->fs->err, EIO, "writing block 0x%llx of the image",
 				(unsigned long long)a[i]);
@@ -312,5 +348,6 @@ gefs_metaimage(Gefs *fs, GefsImageFn fn, void *arg, GefsImageStats *st)
 	&& walk(&im, sb->snapaddr, 0, true) == 0 && users(&im) == 0)
 		rc = emit(&im, fn, arg);
 	free(im.seen.v);
+	free(im.chains.v);
 	return rc;
 }

@@ -263,6 +263,10 @@ HIDDEN Blk *getnode(Gefs *fs, const GefsBptr *bp, GefsNode *out);
 /* pack.c: fill n from the header of a node gefs_unpacknode accepted
  * before (no checks). */
 HIDDEN void nodeview(GefsNode *n, const uint8_t *blk, uint64_t addr);
+/* pack.c: zero the unused space of the node n decoded from blk (between
+ * each area's offset table and its lowest item), which holds stale bytes
+ * of earlier contents in nodes the reference wrote (gefs-image -s). */
+HIDDEN void nodeclear(uint8_t *blk, const GefsNode *n);
 /* Mark b's buffer hashed (vhash) if it is not yet; clears BLK_NODEOK. */
 HIDDEN void blkhashonce(Blk *b);
 HIDDEN void putblk(Gefs *fs, Blk *b);

@@ -12,8 +12,10 @@
  * their layout and fill byte for byte, pivot keys (copies of Kent keys)
  * keep separating the same children, and only names change.  The same
  * map rewrites Kup values (a directory's own Kent key, §9.8) and the keys
- * and values of buffered messages.  The adm label's tree is left alone
- * (its users file is what owner fields are checked against).
+ * and values of buffered messages.  The unused space of every node is
+ * zeroed too: nodes the reference wrote keep stale bytes there (old keys,
+ * names included).  The adm label's tree is left alone (its users file is
+ * what owner fields are checked against).
  *
  * Names are drawn from [0-9A-Za-z], or when a group has more names than
  * that alphabet can spell at its length from the printable ASCII bytes
@@ -194,26 +196,43 @@ draw(uint64_t *rs, const char *a, size_t na, size_t len, size_t m, uint8_t *out)
 	return 0;
 }
 
-/* New names for the group v[0, m) (sorted, distinct, one pqid and len). */
+/* How many names of the group v[0, m) the draw out leaves unchanged. */
+static size_t
+same(const Name *v, size_t m, const uint8_t *out)
+{
+	size_t i, n = 0, len = v->len;
+
+	for (i = 0; i < m; i++)
+		n += memcmp(out + i * len, v[i].old, len) == 0;
+	return n;
+}
+
+/* New names for the group v[0, m) (sorted, distinct, one pqid and len):
+ * draws until no name maps to itself (a draw of short names may hit the
+ * original by chance), at most MAXDRAW times. */
+enum { MAXDRAW = 16 };
 static int
 group(Scr *s, Name *v, size_t m)
 {
 	uint64_t rs = s->seed ^ mix(&(uint64_t){ v->pqid * 0x100 + v->len });
 	uint8_t *out;
-	size_t i, len = v->len;
-	int rc;
+	size_t i, len = v->len, nsame = m;
+	int rc = -1, k;
 
 	if ((out = malloc(m * len)) == NULL)
 		return gefs_seterr(&s->fs->err, ENOMEM, "out of memory");
-	rc = draw(&rs, alnum, sizeof alnum - 1, len, m, out);
-	if (rc < 0)
-		rc = draw(&rs, print, sizeof print - 1, len, m, out);
+	for (k = 0; k < MAXDRAW && nsame > 0; k++) {
+		rc = draw(&rs, alnum, sizeof alnum - 1, len, m, out);
+		if (rc < 0)
+			rc = draw(&rs, print, sizeof print - 1, len, m, out);
+		if (rc < 0)
+			break;
+		nsame = same(v, m, out);
+	}
 	for (i = 0; i < m; i++)
 		memcpy(v[i].new, rc == 0 ? out + i * len : v[i].old, len);
-	if (rc < 0)
-		s->st->nkept += m;
-	else
-		s->st->nnames += m;
+	s->st->nkept += nsame;
+	s->st->nnames += m - nsame;
 	free(out);
 	return 0;
 }
@@ -328,6 +347,7 @@ patchnode(Scr *s, uint64_t addr, uint8_t *buf, uint8_t *old)
 	memcpy(old, buf, B);
 	if (gefs_unpacknode(&n, buf, addr, &s->fs->err) < 0 || nodekeys(s, &n, patchname) < 0)
 		return -1;
+	nodeclear(buf, &n);	/* old names may lie in the unused space */
 	if (memcmp(old, buf, B) == 0)
 		return 0;
 	return gefs_writeblk(s->fs, addr, buf) < 0 ? -1 : 1;

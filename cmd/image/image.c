@@ -205,7 +205,7 @@ report(const Args *a, Gefs *fs, const GefsImageStats *st)
 		st->nnode, st->nusers, st->nbad ? " (some blocks do not decode: exported as they are)" : "");
 	if (a->scramble)
 		fprintf(a->gz && strcmp(a->out, "-") == 0 ? stderr : stdout,
-			"%s: %" PRIu64 " names scrambled, %" PRIu64 " kept (too many of their length), %" PRIu64
+			"%s: %" PRIu64 " names scrambled, %" PRIu64 " left unchanged, %" PRIu64
 			" nodes rewritten\n", a->out, st->nnames, st->nkept, st->nchanged);
 }
 

@@ -135,6 +135,67 @@ gzip -dc "$DIR/stdout.gz" | cmp -s - "$DIR/mk-plain.meta" || bad "-z - differs f
 t 0 "export of an export" "$IMG" -q "$DIR/mk-plain.meta" "$DIR/twice.meta"
 cmp -s "$DIR/mk-plain.meta" "$DIR/twice.meta" || bad "export of an export differs"
 
+# -s: every name outside adm changes, lengths and the order within each
+# directory (by length, then bytes: the Kent key order) stay, no original
+# name is left in the export, fsck finds what it finds in the original
+scrambled() { # ORIG EXPORT LABEL
+	"$DUMP" "$1" manifest "$3" > "$DIR/o.mf" 2>/dev/null
+	"$DUMP" "$2" manifest "$3" > "$DIR/s.mf" 2>&1 || { echo "FAIL $2: manifest $3"; fail=1; return; }
+	n=$((n + 1))
+	python3 - "$DIR/o.mf" "$DIR/s.mf" <<'PY' || fail=1
+import sys, os
+def load(f):
+    qid = {}; kids = {}
+    for line in open(f, 'rb'):
+        c = line.rstrip(b'\n').split(b'\t')
+        qid[c[0]] = c[8]
+    for p, q in qid.items():
+        if p == b'/':
+            continue
+        d, b = os.path.split(p)
+        kids.setdefault(qid[d], []).append((len(b), b, q))
+    return {d: sorted(v) for d, v in kids.items()}
+o, s = load(sys.argv[1]), load(sys.argv[2])
+bad = 0
+if set(o) != set(s):
+    print("FAIL -s: directories differ"); sys.exit(1)
+for d in o:
+    a, b = o[d], s[d]
+    if [(l, q) for l, _, q in a] != [(l, q) for l, _, q in b]:
+        print("FAIL -s: directory qid", d.decode(), "lost its order or lengths"); bad = 1
+    for (l, x, q), (_, y, _) in zip(a, b):
+        if x == y:
+            print("FAIL -s: name kept:", x.decode(errors='replace')); bad = 1
+sys.exit(bad)
+PY
+}
+if [ -f "$refs/ref-many.img.gz" ]; then
+	gzip -dc "$refs/ref-many.img.gz" | cp --sparse=always /dev/stdin "$DIR/many.img"
+	t 0 "-s of ref-many" "$IMG" -s "$DIR/many.img" "$DIR/many.s.meta"
+	grep -q "names scrambled, 0 left unchanged" "$OUT" || bad "-s summary"
+	for l in main many-s1 many-s3; do scrambled "$DIR/many.img" "$DIR/many.s.meta" $l; done
+	"$FSCK" -n -v -E nodata "$DIR/many.img" 2>&1 | sed 's|^[^ ]*many.img:|IMG:|' > "$DIR/f1"
+	"$FSCK" -n -v "$DIR/many.s.meta" 2>&1 | grep -v ': a metadata image' | sed 's|^[^ ]*many.s.meta:|IMG:|' > "$DIR/f2"
+	cmp -s "$DIR/f1" "$DIR/f2" || { echo "FAIL -s: fsck findings differ"; diff "$DIR/f1" "$DIR/f2" | head; fail=1; }
+	# names of 8 bytes and more from the original are nowhere in the export
+	cut -f1 "$refs/ref-many.manifest.main" | tr / '\n' | awk 'length >= 8' | sort -u | head -200 > "$DIR/names"
+	[ -s "$DIR/names" ] || bad "no long names in ref-many"
+	grep -aqFf "$DIR/names" "$DIR/many.s.meta" && bad "-s: an original name is in the export"
+	grep -aqFf "$DIR/names" "$DIR/many.img" || bad "-s: the names are not in the original (the test cannot fail)"
+	rm -f "$DIR/many.img"
+fi
+t 0 "-s" "$IMG" -s -q "$img" "$DIR/s1.meta"
+scrambled "$img" "$DIR/s1.meta" main
+"$FSCK" -n "$DIR/s1.meta" > "$OUT" 2> "$ERR" || bad "-s export not clean"
+grep -aq file17 "$DIR/s1.meta" && bad "-s: a file name is left"
+t 0 "-s again" "$IMG" -s -q "$img" "$DIR/s2.meta"
+cmp -s "$DIR/s1.meta" "$DIR/s2.meta" || bad "-s is not deterministic"
+n=$((n + 1))
+"$IMG" -s -z -q "$img" - 2> "$ERR" | gzip -dc | cmp -s - "$DIR/s1.meta" || bad "-s -z - differs from -s"
+t 0 "-s of a snapshot image" "$IMG" -s -q "$DIR/mk-snap.img" "$DIR/s3.meta"
+scrambled "$DIR/mk-snap.img" "$DIR/s3.meta" keep
+"$FSCK" -n "$DIR/s3.meta" > "$OUT" 2> "$ERR" || bad "-s export of the snapshot image not clean"
+
 # errors
 t 1 "output is the image" "$IMG" "$img" "$img"
 "$FSCK" -n "$img" > /dev/null 2>&1 || bad "the image was damaged by the refused export"
