@@ -17,6 +17,10 @@
  * names included).  The adm label's tree is left alone (its users file is
  * what owner fields are checked against).
  *
+ * Labels (Klabel keys of the snapshot tree: 0x03 and the name, sorted by
+ * bytes, a prefix first) get random names of the same length in the same
+ * order, but adm, main and empty, which programs name, keep theirs.
+ *
  * Names are drawn from [0-9A-Za-z], or when a group has more names than
  * that alphabet can spell at its length from the printable ASCII bytes
  * but '/'; a group that even those cannot spell (more than 93 names of
@@ -46,15 +50,27 @@ typedef struct Name {
 	uint8_t		new[GEFS_NAMEMAX];
 } Name;
 
+/* A label name (Klabel key 0x03, name: no length, so labels sort by
+ * their bytes, a prefix first). */
+typedef struct Lbl {
+	size_t		len;
+	uint8_t		old[GEFS_KEYMAX];
+	uint8_t		new[GEFS_KEYMAX];
+} Lbl;
+
 typedef struct Scr {
 	Gefs		*fs;
+	Lbl		*lv;		/* labels */
+	size_t		nl, lcap;
+	uint64_t	*snodes;	/* snapshot-tree nodes */
+	size_t		nsn, sncap;
 	uint64_t	seed;
 	Name		*v;
 	size_t		n, cap;
 	uint64_t	*nodes;		/* nodes of the trees to scramble */
 	size_t		nn, ncap;
-	uint64_t	*seen;		/* sorted after the walk; adm's nodes */
-	size_t		nseen, seencap;
+	uint64_t	*adm;		/* the adm tree's nodes, sorted after its walk */
+	size_t		nadm, admcap;
 	GefsImageStats	*st;
 } Scr;
 
@@ -267,7 +283,7 @@ cmpu64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Addresses a and b are lists of; add one. */
+/* Append address a to the list *v of *n (capacity *cap). */
 static int
 push(Scr *s, uint64_t **v, size_t *n, size_t *cap, uint64_t a)
 {
@@ -280,7 +296,7 @@ push(Scr *s, uint64_t **v, size_t *n, size_t *cap, uint64_t a)
 static bool
 kept(Scr *s, uint64_t a)
 {
-	return bsearch(&a, s->seen, s->nseen, sizeof a, cmpu64) != NULL;
+	return bsearch(&a, s->adm, s->nadm, sizeof a, cmpu64) != NULL;
 }
 
 /* gefs_walktree callbacks: adm's nodes; every other node and its names. */
@@ -290,7 +306,7 @@ admnode(void *arg, int depth, const GefsNode *n, const GefsBptr *bp)
 	Scr *s = arg;
 
 	(void)depth, (void)bp;
-	return push(s, &s->seen, &s->nseen, &s->seencap, n->addr);
+	return push(s, &s->adm, &s->nadm, &s->admcap, n->addr);
 }
 
 static int
@@ -306,7 +322,7 @@ treenode(void *arg, int depth, const GefsNode *n, const GefsBptr *bp)
 	return nodekeys(s, n, addname);
 }
 
-/* Every snapshot's tree but adm's (walked first, into seen). */
+/* Every snapshot's tree but adm's (walked first, into adm). */
 static int
 walksnap(void *arg, const GefsSnap *sn)
 {
@@ -331,21 +347,21 @@ walkadm(Scr *s)
 		return 0;	/* no adm: nothing to keep */
 	rc = gefs_walktree(t, -1, admnode, s);
 	gefs_closetree(t);
-	if (rc == 0 && s->nseen > 0)
-		qsort(s->seen, s->nseen, sizeof *s->seen, cmpu64);
+	if (rc == 0 && s->nadm > 0)
+		qsort(s->adm, s->nadm, sizeof *s->adm, cmpu64);
 	return rc;
 }
 
 /* Rewrite the names of node addr; 1 when it changed (then written). */
 static int
-patchnode(Scr *s, uint64_t addr, uint8_t *buf, uint8_t *old)
+patchnode(Scr *s, uint64_t addr, uint8_t *buf, uint8_t *old, KeyFn fn)
 {
 	GefsNode n;
 
 	if (gefs_readblk(s->fs, addr, buf) < 0)
 		return -1;
 	memcpy(old, buf, B);
-	if (gefs_unpacknode(&n, buf, addr, &s->fs->err) < 0 || nodekeys(s, &n, patchname) < 0)
+	if (gefs_unpacknode(&n, buf, addr, &s->fs->err) < 0 || nodekeys(s, &n, fn) < 0)
 		return -1;
 	nodeclear(buf, &n);	/* old names may lie in the unused space */
 	if (memcmp(old, buf, B) == 0)
@@ -353,30 +369,192 @@ patchnode(Scr *s, uint64_t addr, uint8_t *buf, uint8_t *old)
 	return gefs_writeblk(s->fs, addr, buf) < 0 ? -1 : 1;
 }
 
-/* Patch every listed node, then rehash the changed ones up to both
- * superblocks (each walk recomputes from what is on disk, so the order
- * does not matter). */
-static int
-rewrite(Scr *s)
+static int patchlabel(Scr *s, const uint8_t *k, size_t nk);
+
+/* Patch the listed nodes v[0, n) with fn; the changed ones are moved to
+ * the front of v, their count is returned (-1 on errors). */
+static long
+patchall(Scr *s, uint64_t *v, size_t n, KeyFn fn)
 {
 	uint8_t *buf = malloc(2 * B);
-	size_t i, n = 0;
-	int r = 0, nfix;
+	size_t i, nc = 0;
+	int r = 0;
 
 	if (buf == NULL)
 		return gefs_seterr(&s->fs->err, ENOMEM, "out of memory");
-	qsort(s->nodes, s->nn, sizeof *s->nodes, cmpu64);
-	for (i = 0; i < s->nn && r >= 0; i++) {
-		if (i > 0 && s->nodes[i] == s->nodes[i - 1])
+	qsort(v, n, sizeof *v, cmpu64);
+	for (i = 0; i < n && r >= 0; i++) {
+		if (i > 0 && v[i] == v[i - 1])
 			continue;
-		if ((r = patchnode(s, s->nodes[i], buf, buf + B)) == 1)
-			s->nodes[n++] = s->nodes[i];	/* changed ones, in place */
+		if ((r = patchnode(s, v[i], buf, buf + B, fn)) == 1)
+			v[nc++] = v[i];
 	}
-	for (i = 0; r >= 0 && i < n; i++)
-		r = gefs_rehash(s->fs, s->nodes[i], &nfix);
-	s->st->nchanged = n;
 	free(buf);
-	return r < 0 ? -1 : 0;
+	return r < 0 ? -1 : (long)nc;
+}
+
+/* Patch every listed node (tree nodes: names; snapshot-tree nodes:
+ * labels), then rehash the changed ones up to both superblocks (each
+ * rehash recomputes from what is on disk, so the order does not matter). */
+static int
+rewrite(Scr *s)
+{
+	long nt, ns;
+	size_t i;
+	int r = 0, nfix;
+
+	if ((nt = patchall(s, s->nodes, s->nn, patchname)) < 0
+	|| (ns = patchall(s, s->snodes, s->nsn, patchlabel)) < 0)
+		return -1;
+	for (i = 0; r == 0 && i < (size_t)nt; i++)
+		r = gefs_rehash(s->fs, s->nodes[i], &nfix);
+	for (i = 0; r == 0 && i < (size_t)ns; i++)
+		r = gefs_rehash(s->fs, s->snodes[i], &nfix);
+	s->st->nchanged = (uint64_t)(nt + ns);
+	return r;
+}
+
+/* ---- labels ---- */
+
+/* The labels every image has keep their names: programs and messages
+ * name them. */
+static bool
+fixedlabel(const uint8_t *n, size_t len)
+{
+	static const char *keep[] = { "adm", "main", "empty" };
+	size_t i;
+
+	for (i = 0; i < nelem(keep); i++)
+		if (len == strlen(keep[i]) && memcmp(n, keep[i], len) == 0)
+			return true;
+	return false;
+}
+
+static int
+lexcmp(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+	int c = memcmp(a, b, na < nb ? na : nb);
+
+	return c != 0 ? c : na < nb ? -1 : na > nb;
+}
+
+static int
+lblcmp(const void *a, const void *b)
+{
+	const Lbl *x = a, *y = b;
+
+	return lexcmp(x->old, x->len, y->old, y->len);
+}
+
+static int
+addlabel(Scr *s, const uint8_t *k, size_t nk)
+{
+	Lbl *l;
+
+	if (nk < 2 || k[0] != GEFS_KLABEL)
+		return 0;
+	if (grow((void **)&s->lv, &s->lcap, s->nl, sizeof *s->lv) < 0)
+		return gefs_seterr(&s->fs->err, ENOMEM, "out of memory");
+	l = &s->lv[s->nl++];
+	l->len = nk - 1;
+	memcpy(l->old, k + 1, l->len);
+	return 0;
+}
+
+static int
+patchlabel(Scr *s, const uint8_t *k, size_t nk)
+{
+	Lbl key, *l;
+
+	if (nk < 2 || k[0] != GEFS_KLABEL)
+		return 0;
+	key.len = nk - 1;
+	memcpy(key.old, k + 1, key.len);
+	if ((l = bsearch(&key, s->lv, s->nl, sizeof *s->lv, lblcmp)) != NULL)
+		memcpy((uint8_t *)k + 1, l->new, key.len);
+	return 0;
+}
+
+static int
+snapnode(void *arg, int depth, const GefsNode *n, const GefsBptr *bp)
+{
+	Scr *s = arg;
+
+	(void)depth, (void)bp;
+	if (push(s, &s->snodes, &s->nsn, &s->sncap, n->addr) < 0)
+		return -1;
+	return nodekeys(s, n, addlabel);
+}
+
+/* A new name for l: the least of MAXDRAW random names of its length
+ * above lo (the previous label's new name) and below hi (the next kept
+ * label), never l's own; the least leaves the most room to the labels
+ * after it.  -1 when no draw fits. */
+enum { MAXLDRAW = 512 };
+static int
+drawlabel(uint64_t *rs, Lbl *l, const Lbl *lo, const Lbl *hi)
+{
+	uint8_t c[GEFS_KEYMAX];
+	bool got = false;
+	size_t i, k;
+
+	for (k = 0; k < MAXLDRAW; k++) {
+		for (i = 0; i < l->len; i++)
+			c[i] = (uint8_t)alnum[mix(rs) % (sizeof alnum - 1)];
+		if ((lo && lexcmp(c, l->len, lo->new, lo->len) <= 0) || (hi && lexcmp(c, l->len, hi->old, hi->len) >= 0)
+		|| memcmp(c, l->old, l->len) == 0 || (got && memcmp(c, l->new, l->len) >= 0))
+			continue;
+		memcpy(l->new, c, l->len);
+		got = true;
+	}
+	return got ? 0 : -1;
+}
+
+/* New names for every label but the fixed ones, in the same order; when
+ * one cannot be placed every label keeps its name. */
+static int
+maplabels(Scr *s)
+{
+	uint64_t rs = s->seed ^ 0x6c6162656c73ULL;	/* "labels" */
+	const Lbl *hi;
+	size_t i, j, n = 0;
+
+	qsort(s->lv, s->nl, sizeof *s->lv, lblcmp);
+	for (i = 0; i < s->nl; i++)
+		if (n == 0 || lblcmp(&s->lv[n - 1], &s->lv[i]) != 0)
+			s->lv[n++] = s->lv[i];
+	s->nl = n;
+	for (i = 0; i < n; i++) {
+		memcpy(s->lv[i].new, s->lv[i].old, s->lv[i].len);
+		if (fixedlabel(s->lv[i].old, s->lv[i].len))
+			continue;
+		for (j = i + 1, hi = NULL; j < n && hi == NULL; j++)
+			if (fixedlabel(s->lv[j].old, s->lv[j].len))
+				hi = &s->lv[j];
+		if (drawlabel(&rs, &s->lv[i], i ? &s->lv[i - 1] : NULL, hi) < 0) {
+			for (j = 0; j < n; j++)
+				memcpy(s->lv[j].new, s->lv[j].old, s->lv[j].len);
+			s->st->nlabelskept = n;
+			s->st->nlabels = 0;
+			return 0;
+		}
+		s->st->nlabels++;
+	}
+	return 0;
+}
+
+/* Label names in the snapshot tree's nodes (keys and messages). */
+static int
+labels(Scr *s)
+{
+	GefsTree *t;
+	int rc;
+
+	if ((t = gefs_snaptree(s->fs)) == NULL)
+		return -1;
+	rc = gefs_walktree(t, -1, snapnode, s);
+	gefs_closetree(t);
+	return rc < 0 || maplabels(s) < 0 ? -1 : 0;
 }
 
 int
@@ -385,10 +563,13 @@ gefs_scramble(Gefs *fs, uint64_t seed, GefsImageStats *st)
 	Scr s = { .fs = fs, .seed = seed, .st = st };
 	int rc = -1;
 
-	if (walkadm(&s) == 0 && gefs_walksnaps(fs, walksnap, &s) == 0 && mapnames(&s) == 0)
+	if (walkadm(&s) == 0 && gefs_walksnaps(fs, walksnap, &s) == 0 && mapnames(&s) == 0
+	&& labels(&s) == 0)
 		rc = rewrite(&s);
 	free(s.v);
+	free(s.lv);
+	free(s.snodes);
 	free(s.nodes);
-	free(s.seen);
+	free(s.adm);
 	return rc;
 }

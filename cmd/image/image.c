@@ -53,8 +53,8 @@ usage(FILE *f)
 		"usage: gefs-image [-bqszV] [--offset BYTES | --partition N] image output\n"
 		"Write the metadata of a GEFS image (superblocks, arena headers, logs,\n"
 		"deadlists, the nodes of every tree) without file data, for bug reports.\n"
-		"  -s, --scramble      replace file and directory names by random ones of\n"
-		"                      the same length, in the same order (see gefs-image(8))\n"
+		"  -s, --scramble      replace file, directory and label names by random ones\n"
+		"                      of the same length, in the same order (see gefs-image(8))\n"
 		"  -z, --gzip          write a gzip stream (output '-': standard output)\n"
 		"                      instead of a sparse file of the image's size\n"
 		"  -b, --bytes         print sizes as exact byte counts\n"
@@ -205,8 +205,9 @@ report(const Args *a, Gefs *fs, const GefsImageStats *st)
 		st->nnode, st->nusers, st->nbad ? " (some blocks do not decode: exported as they are)" : "");
 	if (a->scramble)
 		fprintf(a->gz && strcmp(a->out, "-") == 0 ? stderr : stdout,
-			"%s: %" PRIu64 " names scrambled, %" PRIu64 " left unchanged, %" PRIu64
-			" nodes rewritten\n", a->out, st->nnames, st->nkept, st->nchanged);
+			"%s: %" PRIu64 " names scrambled, %" PRIu64 " left unchanged; %" PRIu64
+			" labels scrambled, %" PRIu64 " left unchanged; %" PRIu64 " nodes rewritten\n", a->out,
+			st->nnames, st->nkept, st->nlabels, st->nlabelskept, st->nchanged);
 }
 
 /* Export the metadata of fs to a->out (sparse, or gzip with a->gz). */

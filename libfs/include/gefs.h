@@ -747,6 +747,7 @@ typedef struct GefsImageStats {
 	uint64_t	nusers;		/* data blocks of adm's /users */
 	uint64_t	nbad;		/* blocks exported that did not decode */
 	uint64_t	nnames, nkept;	/* gefs_scramble: names changed, left */
+	uint64_t	nlabels, nlabelskept;	/* gefs_scramble: labels changed, left */
 	uint64_t	nchanged;	/* gefs_scramble: nodes rewritten */
 } GefsImageStats;
 typedef int (*GefsImageFn)(void *arg, uint64_t addr, const uint8_t *blk);

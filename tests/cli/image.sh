@@ -138,9 +138,9 @@ cmp -s "$DIR/mk-plain.meta" "$DIR/twice.meta" || bad "export of an export differ
 # -s: every name outside adm changes, lengths and the order within each
 # directory (by length, then bytes: the Kent key order) stay, no original
 # name is left in the export, fsck finds what it finds in the original
-scrambled() { # ORIG EXPORT LABEL
+scrambled() { # ORIG EXPORT LABEL [ITS NEW NAME]
 	"$DUMP" "$1" manifest "$3" > "$DIR/o.mf" 2>/dev/null
-	"$DUMP" "$2" manifest "$3" > "$DIR/s.mf" 2>&1 || { echo "FAIL $2: manifest $3"; fail=1; return; }
+	"$DUMP" "$2" manifest "${4:-$3}" > "$DIR/s.mf" 2>&1 || { echo "FAIL $2: manifest ${4:-$3}"; fail=1; return; }
 	n=$((n + 1))
 	python3 - "$DIR/o.mf" "$DIR/s.mf" <<'PY' || fail=1
 import sys, os
@@ -172,8 +172,20 @@ PY
 if [ -f "$refs/ref-many.img.gz" ]; then
 	gzip -dc "$refs/ref-many.img.gz" | cp --sparse=always /dev/stdin "$DIR/many.img"
 	t 0 "-s of ref-many" "$IMG" -s "$DIR/many.img" "$DIR/many.s.meta"
-	grep -q "names scrambled, 0 left unchanged" "$OUT" || bad "-s summary"
-	for l in main many-s1 many-s3; do scrambled "$DIR/many.img" "$DIR/many.s.meta" $l; done
+	grep -q "names scrambled, 0 left unchanged; 2 labels scrambled, 0 left unchanged" "$OUT" || bad "-s summary"
+	# labels: adm, empty, main kept; many-s1 and many-s3 renamed, same length, same order
+	"$DUMP" "$DIR/many.s.meta" snaps > "$DIR/snaps" 2>&1 || bad "-s: dump snaps"
+	lbls=$(awk '/^labels/ { f = 1; next } /^$/ { f = 0 } f { print $1 }' "$DIR/snaps" | tr '\n' ' ')
+	for l in adm empty main; do grep -qw "$l" <<< "$lbls" || bad "-s: label $l renamed ($lbls)"; done
+	grep -q many-s "$DIR/snaps" && bad "-s: a label kept its name"
+	grep -aq many-s "$DIR/many.s.meta" && bad "-s: an old label name is in the export"
+	# the labels table, in key order: the two new 7-byte names
+	new1=$("$DUMP" "$DIR/many.s.meta" snaps | awk '/^labels/ { f = 1; next } /^$/ { f = 0 } f && length($1) == 7 { print $1 }')
+	set -- $new1
+	[ $# = 2 ] && [ "$(printf '%s\n' "$2" "$1" | LC_ALL=C sort | head -1)" = "$1" ] \
+		|| bad "-s: two new 7-byte labels, in order: '$new1'"
+	scrambled "$DIR/many.img" "$DIR/many.s.meta" main
+	[ $# = 2 ] && { scrambled "$DIR/many.img" "$DIR/many.s.meta" many-s1 "$1"; scrambled "$DIR/many.img" "$DIR/many.s.meta" many-s3 "$2"; }
 	"$FSCK" -n -v -E nodata "$DIR/many.img" 2>&1 | sed 's|^[^ ]*many.img:|IMG:|' > "$DIR/f1"
 	"$FSCK" -n -v "$DIR/many.s.meta" 2>&1 | grep -v ': a metadata image' | sed 's|^[^ ]*many.s.meta:|IMG:|' > "$DIR/f2"
 	cmp -s "$DIR/f1" "$DIR/f2" || { echo "FAIL -s: fsck findings differ"; diff "$DIR/f1" "$DIR/f2" | head; fail=1; }
@@ -193,7 +205,10 @@ cmp -s "$DIR/s1.meta" "$DIR/s2.meta" || bad "-s is not deterministic"
 n=$((n + 1))
 "$IMG" -s -z -q "$img" - 2> "$ERR" | gzip -dc | cmp -s - "$DIR/s1.meta" || bad "-s -z - differs from -s"
 t 0 "-s of a snapshot image" "$IMG" -s -q "$DIR/mk-snap.img" "$DIR/s3.meta"
-scrambled "$DIR/mk-snap.img" "$DIR/s3.meta" keep
+keep=$("$DUMP" "$DIR/s3.meta" snaps | awk '/^labels/ { f = 1; next } /^$/ { f = 0 }
+	f && length($1) == 4 && $1 != "main" && $1 != "name" { print $1 }')
+[ -n "$keep" ] && [ "$keep" != keep ] || bad "-s: label keep not renamed: '$keep'"
+scrambled "$DIR/mk-snap.img" "$DIR/s3.meta" keep "$keep"
 "$FSCK" -n "$DIR/s3.meta" > "$OUT" 2> "$ERR" || bad "-s export of the snapshot image not clean"
 
 # errors

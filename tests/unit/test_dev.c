@@ -253,15 +253,13 @@ test_faults(void)
 
 /* The window (gefs_setwindow): reads and writes land at base + off, the
  * bytes around it are untouched, a window with a length bounds writes and
- * refuses truncation, one without grows the file past base; a window past
- * the end is refused; devclip gives raw-descriptor users the same. */
+ * refuses truncation; devclip gives raw-descriptor users the same. */
 static void
 test_window(void)
 {
 	enum { BASE = 3 * GEFS_BLKSZ + 512, LEN = 4 * GEFS_BLKSZ };
 	uint8_t w[GEFS_BLKSZ], r[GEFS_BLKSZ], fill[BASE + LEN + GEFS_BLKSZ];
 	uint64_t size, base;
-	struct stat st;
 	GefsErr e;
 	Dev *d;
 	int fd;
@@ -300,7 +298,30 @@ test_window(void)
 	size = sizeof fill;
 	CU_ASSERT_EQUAL(devclip(path, false, false, &size, &base, &e), 0);
 	CU_ASSERT(size == LEN && base == BASE);
-	/* no length: the rest of the file, which writes may grow */
+	CU_ASSERT_EQUAL(gefs_setwindow(0, 0, &e), 0);
+	unlink(path);
+}
+
+/* A window without a length: the rest of the file, which writes and
+ * truncation may grow; windows past the end; partitions of a file that
+ * has no partition table. */
+static void
+test_window2(void)
+{
+	enum { BASE = 3 * GEFS_BLKSZ + 512 };
+	uint8_t fill[BASE + 5 * GEFS_BLKSZ];
+	uint64_t size, base;
+	struct stat st;
+	GefsErr e;
+	Dev *d;
+	int fd;
+
+	mkpath("win2");
+	memset(fill, 0xa5, sizeof fill);
+	fd = open(path, O_WRONLY);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(pwrite(fd, fill, sizeof fill, 0), (ssize_t)sizeof fill);
+	close(fd);
 	CU_ASSERT_EQUAL(gefs_setwindow(BASE, 0, &e), 0);
 	d = devopen(path, 0, &e);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
@@ -339,7 +360,8 @@ suite_dev(void)
 	    !CU_add_test(s, "damaged gzip image", test_gzbad) ||
 	    !CU_add_test(s, "special files", test_special) ||
 	    !CU_add_test(s, "faults and observer", test_faults) ||
-	    !CU_add_test(s, "window", test_window))
+	    !CU_add_test(s, "window", test_window) ||
+	    !CU_add_test(s, "window without a length", test_window2))
 		return -1;
 	return 0;
 }
