@@ -1288,6 +1288,24 @@ ckloadfs(const char *path, GefsErr *e)
 	return fs;
 }
 
+/* A metadata image of gefs-image (GEFS_XFMETA in the extension record
+ * that readers take, §22.2 rule 2) holds no data blocks: checked as with
+ * -E nodata.  After the superblock pass, before the trees are walked. */
+static void
+metaimage(Check *ck)
+{
+	GefsXrec x;
+	int i;
+
+	for (i = 0; i < 2 && !ck->st->fatal; i++) {
+		if (gefs_unpacksbxrec(&x, ck->sbblk[i], NULL) < 0)
+			continue;
+		if (x.flags & GEFS_XFMETA)
+			ck->o.nodata = ck->st->metaimage = true;
+		return;
+	}
+}
+
 int
 gefs_check(const char *path, const GefsCheckOpts *o, GefsCheckStats *st, GefsErr *e)
 {
@@ -1300,6 +1318,7 @@ gefs_check(const char *path, const GefsCheckOpts *o, GefsCheckStats *st, GefsErr
 	if (ckinit(&ck, path, o, st, e) < 0)
 		goto out;
 	runpass(&ck, GEFS_CKPSUPER, passsuper);
+	metaimage(&ck);
 	runpass(&ck, GEFS_CKPLOG, checklogs);
 	runpass(&ck, GEFS_CKPSNAP, checksnaptree);
 	runpass(&ck, GEFS_CKPTREE, checktrees);

@@ -5,6 +5,13 @@
  * pread/pwrite loops (EINTR and short transfers), fsync, flock (writers
  * exclusive, readers shared, both non-blocking), a write observer and a
  * fault-injection hook for crash and fault tests.
+ *
+ * The window: every device opened after gefs_setwindow is the byte range
+ * [base, base + length) of its file (a partition of a disk image, or
+ * mke2fs's -E offset=).  Offsets everywhere above this layer are relative
+ * to the window; devread, writeall, shortwrite, devwillneed, devtruncate
+ * and devbase (for the few callers that use the descriptor directly) add
+ * the base, and a window with a length bounds writes like a block device.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +23,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <linux/fs.h>
+#include <blkid.h>
 #include <zlib.h>
 #include "internal.h"
 
@@ -32,9 +40,17 @@ struct Dev {
 	int		faultn;		/* write calls until the fault; 0 = none */
 	int		faultkind;
 	DevStats	st;
+	uint64_t	base;		/* the window's first byte in the file */
+	bool		fixed;		/* the window has a length: no growing */
 };
 
 enum { GZCHUNK = 1 << 20 };
+
+/* The window every devopen applies (gefs_setwindow); len 0 = to the end. */
+static struct {
+	uint64_t	off;
+	uint64_t	len;
+} win;
 
 /* The observer given to every device opened for writing (devobserveall). */
 static struct {
@@ -214,6 +230,107 @@ blocking(Dev *d, GefsErr *e)
 	return 0;
 }
 
+int
+gefs_setwindow(uint64_t off, uint64_t len, GefsErr *e)
+{
+	if (len != 0 && off > UINT64_MAX - len)
+		return gefs_seterr(e, EINVAL, "window [%llu, +%llu) overflows", (unsigned long long)off,
+			(unsigned long long)len);
+	win.off = off;
+	win.len = len;
+	return 0;
+}
+
+/* Partition n of the table blkid found in pr: its window in bytes. */
+static int
+partof(blkid_probe pr, const char *path, int n, uint64_t *off, uint64_t *len, GefsErr *e)
+{
+	blkid_partlist pl;
+	blkid_partition p;
+	blkid_loff_t sz = blkid_probe_get_size(pr);
+	const char *type;
+	int np;
+
+	if ((pl = blkid_probe_get_partitions(pr)) == NULL || blkid_partlist_get_table(pl) == NULL)
+		return gefs_seterr(e, EINVAL, "%s: no partition table", path);
+	type = blkid_parttable_get_type(blkid_partlist_get_table(pl));
+	np = blkid_partlist_numof_partitions(pl);
+	if ((p = blkid_partlist_get_partition_by_partno(pl, n)) == NULL)
+		return gefs_seterr(e, EINVAL, "%s: no partition %d in its %s partition table (%d partition%s)",
+			path, n, type ? type : "", np, np == 1 ? "" : "s");
+	/* blkid counts 512-byte sectors, whatever the logical sector size */
+	*off = (uint64_t)blkid_partition_get_start(p) * 512;
+	*len = (uint64_t)blkid_partition_get_size(p) * 512;
+	if (blkid_partition_get_start(p) < 0 || blkid_partition_get_size(p) <= 0
+	|| *off + *len > (uint64_t)sz)
+		return gefs_seterr(e, EINVAL, "%s: partition %d [0x%llx, 0x%llx) ends past the end of the image (%lld bytes)",
+			path, n, (unsigned long long)*off, (unsigned long long)(*off + *len), (long long)sz);
+	return 0;
+}
+
+int
+gefs_partwindow(const char *path, int n, uint64_t *off, uint64_t *len, GefsErr *e)
+{
+	blkid_probe pr;
+	int fd, rc;
+
+	if (n < 1)
+		return gefs_seterr(e, EINVAL, "%s: partition %d: partitions are numbered from 1", path, n);
+	if (special(path, e) < 0)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return gefs_seterr(e, errno, "%s: %s", path, strerror(errno));
+	if ((pr = blkid_new_probe()) == NULL || blkid_probe_set_device(pr, fd, 0, 0) < 0) {
+		if (pr != NULL)
+			blkid_free_probe(pr);
+		close(fd);
+		return gefs_seterr(e, EIO, "%s: cannot probe with libblkid", path);
+	}
+	blkid_probe_enable_superblocks(pr, 0);
+	blkid_probe_enable_partitions(pr, 1);
+	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+	rc = partof(pr, path, n, off, len, e);
+	blkid_free_probe(pr);
+	close(fd);
+	return rc;
+}
+
+/* Narrow a file or device of *size bytes to the window: *base is its
+ * first byte, *size its length (or what is left of a file after the
+ * offset, which writes may grow); a window past the end is refused,
+ * unless the file is being created (create). */
+int
+devclip(const char *path, bool isblk, bool create, uint64_t *size, uint64_t *base, GefsErr *e)
+{
+	uint64_t end = win.off + win.len;
+	const char *what = isblk ? "device" : "file";
+
+	*base = 0;
+	if (win.off == 0 && win.len == 0)
+		return 0;
+	if (win.len != 0 && end > *size)
+		return gefs_seterr(e, EINVAL, "%s: window [0x%llx, 0x%llx) ends past the end of the %s (%llu bytes)",
+			path, (unsigned long long)win.off, (unsigned long long)end, what,
+			(unsigned long long)*size);
+	if (win.off > *size && (isblk || !create))
+		return gefs_seterr(e, EINVAL, "%s: offset %llu is past the end of the %s (%llu bytes)",
+			path, (unsigned long long)win.off, what, (unsigned long long)*size);
+	*base = win.off;
+	*size = win.len != 0 ? win.len : *size > win.off ? *size - win.off : 0;
+	return 0;
+}
+
+/* Apply the window to the open device (a gzip image has none). */
+static int
+applywin(Dev *d, GefsErr *e)
+{
+	if (d->gz && (win.off != 0 || win.len != 0))
+		return gefs_seterr(e, EINVAL, "%s: an offset or partition cannot be used with a gzip image",
+			d->path);
+	d->fixed = win.len != 0;
+	return devclip(d->path, d->blk, d->flags & DEV_CREATE, &d->size, &d->base, e);
+}
+
 Dev *
 devopen(const char *path, int flags, GefsErr *e)
 {
@@ -241,7 +358,7 @@ devopen(const char *path, int flags, GefsErr *e)
 			gefs_seterr(e, errno, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (blocking(d, e) < 0 || lockdev(d, e) < 0 || probe(d, e) < 0)
+	if (blocking(d, e) < 0 || lockdev(d, e) < 0 || probe(d, e) < 0 || applywin(d, e) < 0)
 		goto fail;
 	if (!devrdonly(d) && allobs.fn != NULL) {
 		devobserve(d, allobs.fn, allobs.arg);
@@ -270,11 +387,13 @@ bool devisblk(Dev *d) { return d->blk; }
 bool devrdonly(Dev *d) { return (d->flags & DEV_RDONLY) || d->gz; }
 bool devgzip(Dev *d) { return d->gz; }
 int devfd(Dev *d) { return d->fd; }
+uint64_t devbase(Dev *d) { return d->base; }
+bool devfixed(Dev *d) { return d->blk || d->fixed; }
 
 void
 devwillneed(Dev *d, uint64_t off, uint64_t n)
 {
-	(void)posix_fadvise(d->fd, (off_t)off, (off_t)n, POSIX_FADV_WILLNEED);
+	(void)posix_fadvise(d->fd, (off_t)(d->base + off), (off_t)n, POSIX_FADV_WILLNEED);
 }
 
 int
@@ -288,7 +407,7 @@ devread(Dev *d, void *buf, size_t n, uint64_t off, GefsErr *e)
 		return gefs_seterr(e, EIO, "%s: read past end of device at 0x%llx", d->path,
 			(unsigned long long)off);
 	while (done < n) {
-		r = pread(d->fd, p + done, n - done, (off_t)(off + done));
+		r = pread(d->fd, p + done, n - done, (off_t)(d->base + off + done));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -325,7 +444,7 @@ writeall(Dev *d, struct iovec *iov, int niov, uint64_t off, GefsErr *e)
 	size_t left;
 
 	while (niov > 0) {
-		r = pwritev(d->fd, iov, niov > IOV_MAX ? IOV_MAX : niov, (off_t)off);
+		r = pwritev(d->fd, iov, niov > IOV_MAX ? IOV_MAX : niov, (off_t)(d->base + off));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -383,7 +502,7 @@ shortwrite(Dev *d, const struct iovec *iov, int niov, uint64_t off, GefsErr *e)
 	for (i = 0; i < niov && half > 0; i++) {
 		m = iov[i].iov_len < half ? iov[i].iov_len : half;
 		p = iov[i].iov_base;
-		if (pwrite(d->fd, p, m, (off_t)o) == (ssize_t)m && d->obs != NULL)
+		if (pwrite(d->fd, p, m, (off_t)(d->base + o)) == (ssize_t)m && d->obs != NULL)
 			d->obs(d->obsarg, o, p, m);
 		o += m;
 		half -= m;
@@ -400,7 +519,7 @@ devwritev(Dev *d, const struct iovec *iov, int niov, uint64_t off, GefsErr *e)
 
 	if (devrdonly(d))
 		return gefs_seterr(e, EROFS, "%s: opened read-only", d->path);
-	if (d->blk && (off > d->size || n > d->size - off))
+	if ((d->blk || d->fixed) && (off > d->size || n > d->size - off))
 		return wrerr(d, off, ENOSPC, e);
 	switch (fault(d)) {
 	case DEVFAULT_EIO:	return wrerr(d, off, EIO, e);
@@ -416,7 +535,7 @@ devwritev(Dev *d, const struct iovec *iov, int niov, uint64_t off, GefsErr *e)
 	if (rc < 0)
 		return -1;
 	observe(d, iov, niov, off);
-	if (!d->blk && off + n > d->size)
+	if (!d->blk && !d->fixed && off + n > d->size)
 		d->size = off + n;
 	d->st.nwrite++;
 	d->st.byteswritten += n;
@@ -485,9 +604,11 @@ devtruncate(Dev *d, uint64_t size, GefsErr *e)
 {
 	if (d->blk)
 		return gefs_seterr(e, EINVAL, "%s: cannot resize a block device", d->path);
+	if (d->fixed)
+		return gefs_seterr(e, EINVAL, "%s: cannot resize a partition", d->path);
 	if (devrdonly(d))
 		return gefs_seterr(e, EROFS, "%s: opened read-only", d->path);
-	if (ftruncate(d->fd, (off_t)size) < 0)
+	if (ftruncate(d->fd, (off_t)(d->base + size)) < 0)
 		return gefs_seterr(e, errno, "%s: cannot resize to %llu bytes: %s", d->path,
 			(unsigned long long)size, strerror(errno));
 	d->size = size;

@@ -355,6 +355,9 @@ readblk(GefsTree *t, const GefsXdir *f, uint64_t bo, size_t o, size_t n, uint8_t
 	}
 	gefs_unpackbptr(&bp, v);
 	b = getblk(t->fs, &bp, GEFS_TDAT);
+	if (b == NULL && t->fs->hasxrec && (t->fs->xrec.flags & GEFS_XFMETA))
+		return gefs_seterr(&t->fs->err, ENODATA, "Kdat(0x%llx, 0x%llx): data not present in a metadata image",
+			(unsigned long long)f->qpath, (unsigned long long)bo);	/* gefs-image wrote a hole */
 	if (b == NULL) {
 		gefs_wraperr(&t->fs->err, "Kdat(0x%llx, 0x%llx)", (unsigned long long)f->qpath,
 			(unsigned long long)bo);
@@ -774,8 +777,8 @@ mfline(Mf *m, const GefsXdir *d)
 	uint64_t nd = m->t->ndamage;
 
 	mfwhere(m);
-	if (dir)
-		strcpy(sum, "-");
+	if (dir || (m->t->fs->hasxrec && (m->t->fs->xrec.flags & GEFS_XFMETA)))
+		strcpy(sum, "-");	/* a directory, or a metadata image: no data to hash */
 	else if (filesum(m->t, d, sum) < 0)
 		return gefs_wraperr(&m->t->fs->err, "%.*s", (int)m->npath, m->path);
 	if (m->t->ndamage != nd)

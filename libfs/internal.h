@@ -65,6 +65,14 @@ HIDDEN bool devisblk(Dev *d);			/* a block device */
 HIDDEN bool devrdonly(Dev *d);
 HIDDEN bool devgzip(Dev *d);
 HIDDEN int devfd(Dev *d);			/* the open descriptor (tests) */
+/* The window's first byte in the file (add it to offsets used with devfd)
+ * and whether the size is fixed (a block device or a window with a length:
+ * a partition). */
+HIDDEN uint64_t devbase(Dev *d);
+HIDDEN bool devfixed(Dev *d);
+/* Apply the window of gefs_setwindow to a file or device of *size bytes
+ * opened without devopen: *base and *size become the window's. */
+HIDDEN int devclip(const char *path, bool isblk, bool create, uint64_t *size, uint64_t *base, GefsErr *e);
 /* Tell the kernel [off, off+n) will be read soon (a hint: no error). */
 HIDDEN void devwillneed(Dev *d, uint64_t off, uint64_t n);
 /* Full-length reads/writes at off (EINTR and short I/O looped); a read past
@@ -314,6 +322,10 @@ HIDDEN Blk *getnode(Gefs *fs, const GefsBptr *bp, GefsNode *out);
 /* pack.c: fill n from the header of a node gefs_unpacknode accepted
  * before (no checks). */
 HIDDEN void nodeview(GefsNode *n, const uint8_t *blk, uint64_t addr);
+/* pack.c: zero the unused space of the node n decoded from blk (between
+ * each area's offset table and its lowest item), which holds stale bytes
+ * of earlier contents in nodes the reference wrote (gefs-image -s). */
+HIDDEN void nodeclear(uint8_t *blk, const GefsNode *n);
 /* Mark b's buffer hashed (vhash) if it is not yet; clears BLK_NODEOK. */
 HIDDEN void blkhashonce(Blk *b);
 HIDDEN void putblk(Gefs *fs, Blk *b);

@@ -1457,3 +1457,30 @@ gefs_retaincheck(const uint8_t *v, size_t n)
 	}
 	return -1;
 }
+
+/* Zero [base + 2·cnt, lowest item) of one area (§8.2: items are packed
+ * from the area's end down, after the offset table). */
+static void
+areaclear(uint8_t *blk, int base, int space, int cnt)
+{
+	int i, lo = space, o;
+
+	for (i = 0; i < cnt; i++) {
+		o = gefs_get16(blk + base + 2 * i);
+		if (o < lo)
+			lo = o;
+	}
+	if (lo > 2 * cnt)
+		memset(blk + base + 2 * cnt, 0, (size_t)(lo - 2 * cnt));
+}
+
+void
+nodeclear(uint8_t *blk, const GefsNode *n)
+{
+	if (n->type == GEFS_TLEAF) {
+		areaclear(blk, GEFS_LEAFVA, GEFS_LEAFSPC, n->nval);
+		return;
+	}
+	areaclear(blk, GEFS_PIVVA, GEFS_PIVSPC, n->nval);
+	areaclear(blk, GEFS_PIVMA, GEFS_BUFSPC, n->nbuf);
+}

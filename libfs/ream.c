@@ -184,9 +184,10 @@ imgkind(const char *path, GefsErr *e)
 	return 0;
 }
 
-/* Open path read-only and find its size.  fd is -1 on error. */
+/* Open path read-only and find the window's (gefs_setwindow) first byte
+ * and size.  fd is -1 on error. */
 static int
-imgopen(const char *path, int *fd, uint64_t *size, bool *isblk, GefsErr *e)
+imgopen(const char *path, int *fd, uint64_t *base, uint64_t *size, bool *isblk, GefsErr *e)
 {
 	struct stat st;
 
@@ -208,6 +209,8 @@ imgopen(const char *path, int *fd, uint64_t *size, bool *isblk, GefsErr *e)
 		gefs_seterr(e, EINVAL, "%s: not a regular file or block device", path);
 		goto bad;
 	}
+	if (devclip(path, *isblk, false, size, base, e) < 0)
+		goto bad;
 	return 0;
 bad:
 	close(*fd);
@@ -218,9 +221,10 @@ bad:
 int
 gefs_imagesize(const char *path, uint64_t *size, bool *isblk, GefsErr *e)
 {
+	uint64_t base;
 	int fd;
 
-	if (imgopen(path, &fd, size, isblk, e) < 0)
+	if (imgopen(path, &fd, &base, size, isblk, e) < 0)
 		return -1;
 	close(fd);
 	return 0;
@@ -249,7 +253,7 @@ rdblk(int fd, uint8_t *buf, uint64_t off, const char *path, GefsErr *e)
 
 /* gefs itself: the magic in block 0, or a valid backup superblock. */
 static int
-probegefs(int fd, uint64_t size, const char *path, char *what, size_t n, GefsErr *e)
+probegefs(int fd, uint64_t base, uint64_t size, const char *path, char *what, size_t n, GefsErr *e)
 {
 	uint8_t *buf;
 	GefsSb sb;
@@ -257,13 +261,13 @@ probegefs(int fd, uint64_t size, const char *path, char *what, size_t n, GefsErr
 
 	if ((buf = malloc(B)) == NULL)
 		return gefs_seterr(e, ENOMEM, "out of memory");
-	if ((r = rdblk(fd, buf, 0, path, e)) < 0)
+	if ((r = rdblk(fd, buf, base, path, e)) < 0)
 		goto out;
 	if (r == 1 && memcmp(buf, GEFS_MAGIC, 8) == 0) {
 		snprintf(what, n, "a gefs file system");
 		found = 1;
 	} else if (size >= 2 * B) {
-		r = rdblk(fd, buf, sb1of(size), path, e);
+		r = rdblk(fd, buf, base + sb1of(size), path, e);
 		if (r == 1 && gefs_unpacksb(&sb, buf, GEFS_NONE, NULL) == 0 && gefs_sbhashok(buf, sb.narena)) {
 			snprintf(what, n, "a gefs file system (backup superblock)");
 			found = 1;
@@ -277,13 +281,14 @@ out:
 /* Whatever libblkid recognises: file systems, RAID members, partition
  * tables; ambivalent results count as found. */
 static int
-probeblkid(int fd, const char *path, char *what, size_t n, GefsErr *e)
+probeblkid(int fd, uint64_t base, uint64_t size, const char *path, char *what, size_t n, GefsErr *e)
 {
 	blkid_probe pr;
 	const char *v;
 	int r, found = 0;
 
-	if ((pr = blkid_new_probe()) == NULL || blkid_probe_set_device(pr, fd, 0, 0) < 0) {
+	if ((pr = blkid_new_probe()) == NULL
+	|| blkid_probe_set_device(pr, fd, (blkid_loff_t)base, base != 0 ? (blkid_loff_t)size : 0) < 0) {
 		if (pr)
 			blkid_free_probe(pr);
 		return gefs_seterr(e, EIO, "%s: cannot probe with libblkid", path);
@@ -311,20 +316,20 @@ int
 gefs_probe(const char *path, char *what, size_t n, GefsErr *e)
 {
 	char dummy[8];
-	uint64_t size;
+	uint64_t base, size;
 	bool isblk;
 	int fd, r;
 
 	if (what == NULL || n == 0)
 		what = dummy, n = sizeof dummy;
 	what[0] = 0;
-	if (imgopen(path, &fd, &size, &isblk, e) < 0)
+	if (imgopen(path, &fd, &base, &size, &isblk, e) < 0)
 		return -1;
 	r = 0;
 	if (size > 0) {
-		r = probegefs(fd, size, path, what, n, e);
+		r = probegefs(fd, base, size, path, what, n, e);
 		if (r == 0)
-			r = probeblkid(fd, path, what, n, e);
+			r = probeblkid(fd, base, size, path, what, n, e);
 	}
 	close(fd);
 	return r;
@@ -346,7 +351,7 @@ int
 gefs_fmtrefuse(const char *path, uint64_t size, char *what, size_t n, GefsErr *e)
 {
 	char dummy[8];
-	uint64_t len;
+	uint64_t base, len;
 	bool isblk;
 	int fd, r;
 
@@ -354,9 +359,9 @@ gefs_fmtrefuse(const char *path, uint64_t size, char *what, size_t n, GefsErr *e
 		what = dummy, n = sizeof dummy;
 	if ((r = gefs_probe(path, what, n, e)) != 0)
 		return r;
-	if (imgopen(path, &fd, &len, &isblk, e) < 0)
+	if (imgopen(path, &fd, &base, &len, &isblk, e) < 0)
 		return -1;
-	r = isblk ? 1 : blankfile(fd, len, size != 0 ? size : len, e);
+	r = isblk ? 1 : blankfile(fd, base, len, size != 0 ? size : len, e);
 	close(fd);
 	if (r < 0)
 		return gefs_wraperr(e, "%s", path);
@@ -736,12 +741,12 @@ fmtopen(const char *path, uint64_t *size, bool exists, bool force, GefsErr *e)
 
 	if ((d = devopen(path, exists ? 0 : DEV_CREATE, e)) == NULL)
 		return NULL;
-	if (devisblk(d) && *size != 0 && *size != devsize(d)) {
+	if (devfixed(d) && *size != 0 && *size != devsize(d)) {
 		gefs_seterr(e, EINVAL, "%s: size %llu differs from the device's size %llu", path,
 			(unsigned long long)*size, (unsigned long long)devsize(d));
 		goto bad;
 	}
-	if (devisblk(d) || *size == 0)
+	if (devfixed(d) || *size == 0)
 		*size = devsize(d);
 	if (*size < GEFS_MINSIZE) {
 		toosmall(path, *size, e);
@@ -784,12 +789,12 @@ fmtwrite(Dev *d, Undo *u, uint64_t oldsize, uint64_t size, const GefsFormatOpts 
 	st->nwiped = (uint64_t)nw;
 	/* grow first (the backup superblock goes at the end); shrink last,
 	 * when nothing can fail any more, since what it cuts is not saved */
-	if (!devisblk(d) && size > oldsize && devtruncate(d, size, e) < 0)
+	if (!devfixed(d) && size > oldsize && devtruncate(d, size, e) < 0)
 		return -1;
 	devstats(d, &s0);
 	if (ream(d, u, size, o, st, e) < 0)
 		return -1;
-	if (!devisblk(d) && size < oldsize && devtruncate(d, size, e) < 0)
+	if (!devfixed(d) && size < oldsize && devtruncate(d, size, e) < 0)
 		return -1;
 	devstats(d, &s1);
 	st->nwrite = s1.nwrite - s0.nwrite;

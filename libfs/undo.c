@@ -122,7 +122,8 @@ putzero(Undo *u, const Saved *s, GefsErr *e)
 	int rc;
 
 	if (!devisblk(u->d)
-	&& fallocate(devfd(u->d), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)s->off, (off_t)s->n) == 0)
+	&& fallocate(devfd(u->d), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		(off_t)(devbase(u->d) + s->off), (off_t)s->n) == 0)
 		return 0;
 	if ((z = calloc(1, s->n)) == NULL)
 		return gefs_seterr(e, ENOMEM, "out of memory");

@@ -60,6 +60,7 @@ typedef struct Wk {
 
 struct Vq {
 	int		fd, nthr;
+	uint64_t	base;			/* the device window (devbase) */
 	Wk		wk[MAXTHR];
 	uint8_t		*buf;			/* nthr == 0: the walker's */
 	pthread_mutex_t	mu;
@@ -121,10 +122,10 @@ verifyrun(Vq *q, Batch *b, uint32_t i, uint32_t n, uint8_t *buf)
 	uint32_t k;
 	int err;
 
-	err = readall(q->fd, buf, (size_t)n * B, b->e[i].addr);
+	err = readall(q->fd, buf, (size_t)n * B, q->base + b->e[i].addr);
 	for (k = 0; k < n; k++) {
 		if (err != 0 && n > 1)
-			b->e[i + k].err = readall(q->fd, buf + (size_t)k * B, B, b->e[i + k].addr);
+			b->e[i + k].err = readall(q->fd, buf + (size_t)k * B, B, q->base + b->e[i + k].addr);
 		else
 			b->e[i + k].err = err;
 		b->e[i + k].got = b->e[i + k].err ? 0 : gefs_blkhash(buf + (size_t)k * B);
@@ -140,7 +141,7 @@ verifybatch(Vq *q, Batch *b, uint8_t *buf)
 
 	qsort(b->e, b->n, sizeof b->e[0], byaddr);
 	for (i = 0; i < b->n; i += runlen(b, i))	/* cold: 1.5x faster */
-		posix_fadvise(q->fd, (off_t)b->e[i].addr, (off_t)runlen(b, i) * B, POSIX_FADV_WILLNEED);
+		posix_fadvise(q->fd, (off_t)(q->base + b->e[i].addr), (off_t)runlen(b, i) * B, POSIX_FADV_WILLNEED);
 	for (i = 0; i < b->n; i += n) {
 		n = runlen(b, i);
 		if (atomic_load(&q->skip)) {
@@ -199,6 +200,7 @@ vqnew(Dev *d, int nthr)
 		return NULL;
 	}
 	q->fd = devfd(d);
+	q->base = devbase(d);
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->work, NULL);
 	pthread_cond_init(&q->done, NULL);

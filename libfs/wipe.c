@@ -346,7 +346,8 @@ wipeblkid(Wipe *w, GefsErr *e)
 	blkid_probe pr;
 	int rc;
 
-	if ((pr = blkid_new_probe()) == NULL || blkid_probe_set_device(pr, devfd(w->d), 0, (blkid_loff_t)w->lim) < 0) {
+	if ((pr = blkid_new_probe()) == NULL || blkid_probe_set_device(pr, devfd(w->d), (blkid_loff_t)devbase(w->d),
+		(blkid_loff_t)w->lim) < 0) {
 		if (pr != NULL)
 			blkid_free_probe(pr);
 		return gefs_seterr(e, EIO, "%s: cannot probe with libblkid", devpath(w->d));
@@ -388,13 +389,13 @@ out:
 
 /* 1 when the up to SAMPLE bytes at off (below len) read as zeros. */
 static int
-zeroat(int fd, uint8_t *buf, uint64_t off, uint64_t len, GefsErr *e)
+zeroat(int fd, uint64_t base, uint8_t *buf, uint64_t off, uint64_t len, GefsErr *e)
 {
 	size_t n = len - off < SAMPLE ? (size_t)(len - off) : SAMPLE, got = 0;
 	ssize_t r;
 
 	while (got < n) {
-		r = pread(fd, buf + got, n - got, (off_t)(off + got));
+		r = pread(fd, buf + got, n - got, (off_t)(base + off + got));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -408,7 +409,7 @@ zeroat(int fd, uint8_t *buf, uint64_t off, uint64_t len, GefsErr *e)
 }
 
 int
-blankfile(int fd, uint64_t len, uint64_t size, GefsErr *e)
+blankfile(int fd, uint64_t base, uint64_t len, uint64_t size, GefsErr *e)
 {
 	uint64_t at[3];
 	uint8_t *buf;
@@ -423,7 +424,7 @@ blankfile(int fd, uint64_t len, uint64_t size, GefsErr *e)
 	if ((buf = malloc(SAMPLE)) == NULL)
 		return gefs_seterr(e, ENOMEM, "out of memory");
 	for (i = 0; i < n && r == 1; i++)
-		r = zeroat(fd, buf, at[i], len, e);
+		r = zeroat(fd, base, buf, at[i], len, e);
 	free(buf);
 	return r;
 }

@@ -35,11 +35,11 @@ HIDDEN int undoroll(Undo *u, GefsErr *e);
  * finds (blkid_do_wipe), and the backup superblocks and headers libblkid
  * does not look for.  *n counts the ranges erased. */
 HIDDEN int wipeold(Dev *d, Undo *u, uint64_t lim, int *n, GefsErr *e);
-/* Whether the regular file open as fd, len bytes long, looks blank to a
+/* Whether the regular file open as fd, len bytes long from base, looks blank to a
  * format at size bytes: its first and last MiB, and when size cuts it the
  * first MiB cut off, read as zeros (holes do).  1 blank, 0 data, -1 error.
  * Reads at most 3 MiB, whatever the length. */
-HIDDEN int blankfile(int fd, uint64_t len, uint64_t size, GefsErr *e);
+HIDDEN int blankfile(int fd, uint64_t base, uint64_t len, uint64_t size, GefsErr *e);
 
 /* ---- ream.c (tests) ---- */
 

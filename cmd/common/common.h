@@ -58,4 +58,21 @@ int	checkstdout(const char *prog);
  * --version): then the exit status becomes code. */
 void	checkstdoutatexit(const char *prog, int code);
 
+/* --offset BYTES and --partition N, the same in every program (window.c):
+ * append WINDOW_OPTIONS to the long options, pass every option to winopt
+ * and the image to winapply before it is opened. */
+enum { WOPT_OFFSET = 0x700, WOPT_PARTITION };
+#define WINDOW_OPTIONS \
+	{"offset", required_argument, NULL, WOPT_OFFSET}, \
+	{"partition", required_argument, NULL, WOPT_PARTITION}
+#define WINDOW_HELP \
+	"  --offset BYTES     the file system starts BYTES into IMAGE (K, M, G suffixes)\n" \
+	"  --partition N      the file system is partition N of the GPT or MBR disk image IMAGE\n"
+/* 1: c was --offset or --partition (taken); 0: another option; -1: a
+ * malformed value or both given (usage error printed, exit status code). */
+int winopt(const char *prog, int code, int c, const char *arg);
+/* Make the window of the options the one every image is opened with
+ * (a partition is looked up in path): 0, or -1 after an error line. */
+int winapply(const char *prog, const char *path);
+
 #endif

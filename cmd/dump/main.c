@@ -67,6 +67,8 @@ usage(FILE *f)
 	      "  --cache-size SIZE  block cache size, e.g. 256M (default 64M)\n"
 	      "  --sb 0|1           use this superblock copy\n"
 	      "  --ignore-hash      read on despite hash mismatches (warnings on stderr)\n"
+	      "  --offset BYTES     the file system starts BYTES into IMAGE (K, M, G suffixes)\n"
+	      "  --partition N      the file system is partition N of the GPT or MBR disk image IMAGE\n"
 	      "  -V, --version      print the version and exit\n"
 	      "  -h, --help         print this help and exit\n"
 	      "\nExit status: 0 done; 1 damaged image, or no such label, path, block or\n"
@@ -187,6 +189,7 @@ static const struct option gopts[] = {
 	{ "cache-size",	required_argument,	NULL, OCACHE },
 	{ "sb",		required_argument,	NULL, OSB },
 	{ "ignore-hash", no_argument,		NULL, OIGNHASH },
+	WINDOW_OPTIONS,
 	{ "version",	no_argument,		NULL, 'V' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -221,6 +224,11 @@ setopt1(Dump *d, int c, const char *arg)
 	case 'h':
 		usage(stdout);
 		exit(0);
+	case WOPT_OFFSET:
+	case WOPT_PARTITION:
+		if (winopt(argv0, EXIT_USAGE, c, arg) < 0)
+			exit(EXIT_USAGE);
+		break;
 	default:
 		usagefail("unknown option");
 	}
@@ -321,6 +329,8 @@ main(int argc, char **argv)
 	if (d.r.json && !cmd->json)
 		usagefail("%s: --json does not apply (it writes %s)", cmd->name,
 			strcmp(cmd->name, "cat") == 0 ? "raw bytes" : "host files");
+	if (winapply(argv0, d.image) < 0)
+		return EXIT_DAMAGED;
 	optind = 0;	/* glibc: reinitialise getopt for the command */
 	opterr = 0;
 	rc = cmd->fn(&d, argc, argv);

@@ -53,7 +53,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gefs-fsck [-n | -p | -a | -y] [-fvtV] [-b 0|1] [-C fd] [-E reclaim|nodata] [-j threads] [--json] device\n"
+		"usage: gefs-fsck [-n | -p | -a | -y] [-fvtV] [-b 0|1] [-C fd] [-E reclaim|nodata] [-j threads] [--json]\n"
+		"                 [--offset BYTES | --partition N] device\n"
 		"       gefs-fsck --list-problems\n"
 		"  -n        check only, change nothing (the default)\n"
 		"  -p, -a    preen: repair what is safe without asking\n"
@@ -70,6 +71,7 @@ usage(FILE *f)
 		"  -j N      N threads (1-8): N-1 read and hash data blocks while one walks\n"
 		"            the trees (default: one per CPU, at least 3)\n"
 		"  --json    findings and summary as JSON on stdout\n"
+		WINDOW_HELP
 		"  -V        print the version\n");
 }
 
@@ -165,6 +167,8 @@ jsonsummary(Ctx *c, const GefsCheckStats *st, int status)
 	jsonu64(&c->j, "notes_fixed", st->nfixsev[GEFS_SEVNOTE]);
 	jsonu64(&c->j, "fixed", st->nfixed);
 	jsonu64(&c->j, "errors_left", st->nerrleft);
+	if (st->metaimage)
+		jsonbool(&c->j, "metadata_image", true);
 	jsonu64(&c->j, "blocks", st->nblocks);
 	jsonu64(&c->j, "allocated", st->nalloc);
 	jsonu64(&c->j, "referenced", st->nref);
@@ -244,6 +248,8 @@ summary(Ctx *c, const GefsCheckStats *st, int status)
 		for (p = 1; p < GEFS_CKNPASS; p++)
 			printf("Pass %d (%s): %.3f s, peak RSS %s\n", p, gefs_passname(p), st->passtime[p],
 				fmtsize(rss, sizeof rss, (uint64_t)(st->passrss[p] > 0 ? st->passrss[p] : 0) * 1024, false));
+	if (st->metaimage)
+		printf("%s: a metadata image (gefs-image): data blocks are absent, not read\n", c->dev);
 	if (st->cancelled)
 		printf("%s: check cancelled\n", c->dev);
 	else if (st->nerrleft > 0)
@@ -264,6 +270,7 @@ parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 		{"list-problems", no_argument, NULL, OPT_LIST},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		WINDOW_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	static const char optstring[] = "npayfrvtb:C:E:j:Vh";
@@ -306,6 +313,10 @@ parseargs(Ctx *c, GefsCheckOpts *o, int argc, char **argv)
 			break;
 		case OPT_JSON: c->json = true; break;
 		case OPT_LIST: exit(listproblems());
+		case WOPT_OFFSET: case WOPT_PARTITION:
+			if (winopt("gefs-fsck", -1, ch, optarg) < 0)
+				return -1;
+			break;
 		case 'V': printversion("gefs-fsck"); exit(EXIT_OK);
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default:
@@ -355,6 +366,8 @@ main(int argc, char **argv)
 		jsonarr(&c.j, "findings");
 	}
 	e.code = 0;
+	if (winapply("gefs-fsck", c.dev) < 0)
+		return EXIT_OPERR;
 	if (gefs_check(c.dev, &o, &st, &e) < 0) {
 		if (c.progfd == 0 && c.lastpct >= 0)
 			fputc('\n', barfile(&c));

@@ -50,6 +50,7 @@ usage(FILE *f)
 		"       gefs-mkfs -d source [-l label] [--snap name] [--strict] [--shrink]\n"
 		"                 [--owner-map file] [-E root_owner=user:group,root_perms=mode]\n"
 		"                 [options] image [size]\n"
+		"       gefs-mkfs [--offset BYTES | --partition N] [options] image [size]\n"
 		"  -u, --user USER     admin user written into the users file (default glenda)\n"
 		"  -L, --label LABEL   volume label: at most 255 bytes of UTF-8, no '/'\n"
 		"  -U, --uuid UUID     volume UUID: a UUID, \"random\" or \"time\"\n"
@@ -62,6 +63,7 @@ usage(FILE *f)
 		"  -v, --verbose       also print the arena table and what was written\n"
 		"  -V, --version       print the version\n"
 		"  -h, --help          print this help\n"
+		WINDOW_HELP
 		"  -d, --root-dir SRC  fill the image from directory SRC (see gefs-mkfs(8))\n"
 		"  -l, --fs-label NAME label to fill (default main; a new name forks empty)\n"
 		"      --snap NAME     also an immutable snapshot label NAME of the result\n"
@@ -142,6 +144,7 @@ parseargs(Args *a, int argc, char **argv)
 		{"strict", no_argument, NULL, POPT_STRICT},
 		{"shrink", no_argument, NULL, POPT_SHRINK},
 		{"owner-map", required_argument, NULL, POPT_OWNERMAP},
+		WINDOW_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	GefsErr e;
@@ -166,6 +169,10 @@ parseargs(Args *a, int argc, char **argv)
 		case 'v':	a->verbose = 1; break;
 		case 'V':	printversion("gefs-mkfs"); return EXIT_OK;
 		case 'h':	usage(stdout); return EXIT_OK;
+		case WOPT_OFFSET: case WOPT_PARTITION:
+			if (winopt(argv0, EXIT_USAGE, c, optarg) < 0)
+				return EXIT_USAGE;
+			break;
 		case 'd': case 'l': case 'E': case 'C':
 		case POPT_SNAP: case POPT_STRICT: case POPT_SHRINK: case POPT_OWNERMAP:
 			if (popopt(a, c, optarg) < 0)
@@ -312,6 +319,8 @@ main(int argc, char **argv)
 	a.pop.progfd = -1;
 	if ((rc = parseargs(&a, argc, argv)) >= 0)
 		return rc;
+	if (winapply(argv0, a.image) < 0)
+		return EXIT_OPERR;
 	if (a.dryrun)
 		return dryrun(&a);
 	if (a.pop.nsrc == 0 && (a.pop.label || a.pop.snap || a.pop.strict || a.pop.shrink

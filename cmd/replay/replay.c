@@ -27,6 +27,7 @@ usage(FILE *f)
 	      "  -n           dry run: check every command against the image, change nothing\n"
 	      "  -v           print each command as it runs, and a summary\n"
 	      "  --cache-size SIZE  block cache (default 64M); larger edits stream through it\n"
+	      WINDOW_HELP
 	      "  -V, --version  print the version and exit\n"
 	      "  -h, --help   print this help and exit\n"
 	      "\nThe commands are those of gefs-shell (see gefs-replay(8)).\n"
@@ -56,6 +57,7 @@ parseargs(int argc, char **argv, Args *a)
 		{"cache-size", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		WINDOW_OPTIONS,
 		{0},
 	};
 	char msg[128];
@@ -72,6 +74,10 @@ parseargs(int argc, char **argv, Args *a)
 			break;
 		case 'h': usage(stdout); return -1;
 		case 'V': printversion(argv0); return -1;
+		case WOPT_OFFSET: case WOPT_PARTITION:
+			if (winopt(argv0, 2, c, optarg) < 0)
+				return 2;
+			break;
 		default:
 			return usagefail(optfailmsg(msg, sizeof msg, "+nvhV", lo, optopt, argv[optind - 1]), NULL);
 		}
@@ -135,6 +141,8 @@ main(int argc, char **argv)
 	rc = parseargs(argc, argv, &a);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
+	if (winapply(argv0, a.image) < 0)
+		return 1;
 	if (sessopen(&s, argv0, a.image, true, a.cachesz) < 0)
 		return 1;
 	s.replay = true;

@@ -36,12 +36,13 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gefs-resize [-qV] image [size]\n"
+		"usage: gefs-resize [-qV] [--offset BYTES | --partition N] image [size]\n"
 		"Grow the GEFS file system in image to size bytes (default: the size of\n"
 		"the file or device), adding four arenas as 9front's gefs does.\n"
 		"  -q, --quiet         print only errors\n"
 		"  -V, --version       print the version\n"
 		"  -h, --help          print this help\n"
+		WINDOW_HELP
 		"size: bytes, or with a suffix K, M, G or T (powers of 1024); a regular\n"
 		"file is extended to it.  Shrinking is not supported.\n");
 }
@@ -57,6 +58,7 @@ parseargs(Args *a, int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
+		WINDOW_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	char msg[128];
@@ -68,6 +70,10 @@ parseargs(Args *a, int argc, char **argv)
 		case 'q':	a->quiet = true; break;
 		case 'V':	printversion("gefs-resize"); return EXIT_OK;
 		case 'h':	usage(stdout); return EXIT_OK;
+		case WOPT_OFFSET: case WOPT_PARTITION:
+			if (winopt(argv0, EXIT_USAGE, c, optarg) < 0)
+				return EXIT_USAGE;
+			break;
 		default:	/* '?' or ':' */
 			return usageerr("gefs-resize", EXIT_USAGE, "%s", optfailmsg(msg, sizeof msg, ":qVh", lopts,
 				optopt, argv[optind - 1]));
@@ -118,6 +124,8 @@ main(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	if ((rc = parseargs(&a, argc, argv)) >= 0)
 		return rc;
+	if (winapply(argv0, a.image) < 0)
+		return EXIT_OPERR;
 	gefs_defopts(&o);
 	o.rdwr = true;
 	o.warn = warn;

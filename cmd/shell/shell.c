@@ -33,7 +33,8 @@ typedef struct Args {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "Usage: %s [-w] [-k] [-x] [--json] [-c CMD]... [-f FILE] IMAGE\n", argv0);
+	fprintf(f, "Usage: %s [-w] [-k] [-x] [--json] [-c CMD]... [-f FILE]\n"
+		"       [--offset BYTES | --partition N] IMAGE\n", argv0);
 	fputs("A debug shell for GEFS images: files, snapshots and raw blocks.\n\n"
 	      "  -w           open the image for writing (each changing command is a commit)\n"
 	      "  -c CMD       run CMD (may be given more than once), then exit\n"
@@ -41,6 +42,7 @@ usage(FILE *f)
 	      "  -k           keep going after a failing command (exit 1 at the end)\n"
 	      "  -x           print each command on standard error before running it\n"
 	      "  --json       JSON output from inspection commands\n"
+	      WINDOW_HELP
 	      "  -V, --version  print the version and exit\n"
 	      "  -h, --help   print this help and exit\n"
 	      "\nType help in the shell for its commands.\n"
@@ -62,6 +64,7 @@ parseargs(int argc, char **argv, Args *a)
 		{"json", no_argument, NULL, 'J'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		WINDOW_OPTIONS,
 		{0},
 	};
 	char msg[128];
@@ -82,6 +85,10 @@ parseargs(int argc, char **argv, Args *a)
 			break;
 		case 'h': usage(stdout); return -1;
 		case 'V': printversion(argv0); return -1;
+		case WOPT_OFFSET: case WOPT_PARTITION:
+			if (winopt(argv0, 2, c, optarg) < 0)
+				return 2;
+			break;
 		default:
 			return usagefail(optfailmsg(msg, sizeof msg, "+wkxc:f:hV", lo, optopt, argv[optind - 1]), NULL);
 		}
@@ -130,6 +137,8 @@ main(int argc, char **argv)
 	rc = parseargs(argc, argv, &a);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
+	if (winapply(argv0, a.image) < 0)
+		return 1;
 	if (sessopen(&s, argv0, a.image, a.write, 0) < 0)
 		return 1;
 	s.json = a.json;

@@ -47,7 +47,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gefs-tune [-qV] [-L label] [-U uuid|random|time|clear] image\n"
+		"usage: gefs-tune [-qV] [-L label] [-U uuid|random|time|clear]\n"
+		"                 [--offset BYTES | --partition N] image\n"
 		"Show the volume label and UUID of a GEFS image, or change them.\n"
 		"  -L, --label LABEL   new volume label: at most 255 bytes of UTF-8, no '/'\n"
 		"                      or control character; \"\" removes the label\n"
@@ -56,6 +57,7 @@ usage(FILE *f)
 		"  -q, --quiet         print only errors\n"
 		"  -V, --version       print the version\n"
 		"  -h, --help          print this help\n"
+		WINDOW_HELP
 		"An image without an extension record gets one.  SOURCE_DATE_EPOCH\n"
 		"sets the time of \"time\" UUIDs and of a new record.\n");
 }
@@ -100,6 +102,7 @@ parseargs(Args *a, int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
+		WINDOW_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	GefsErr e;
@@ -117,6 +120,10 @@ parseargs(Args *a, int argc, char **argv)
 		case 'q':	a->quiet = true; break;
 		case 'V':	printversion("gefs-tune"); return EXIT_OK;
 		case 'h':	usage(stdout); return EXIT_OK;
+		case WOPT_OFFSET: case WOPT_PARTITION:
+			if (winopt(argv0, EXIT_USAGE, c, optarg) < 0)
+				return EXIT_USAGE;
+			break;
 		default:	/* '?' or ':' */
 			return usageerr("gefs-tune", EXIT_USAGE, "%s", optfailmsg(msg, sizeof msg, ":L:U:qVh", lopts,
 				optopt, argv[optind - 1]));
@@ -275,6 +282,8 @@ main(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	if ((rc = parseargs(&a, argc, argv)) >= 0)
 		return rc;
+	if (winapply(argv0, a.image) < 0)
+		return EXIT_OPERR;
 	edit = a.label != NULL || a.umode != UKEEP;
 	if ((fs = openimg(&a, edit)) == NULL)
 		return EXIT_OPERR;

@@ -436,6 +436,12 @@ typedef struct GefsXrec {
 	uint8_t		label[GEFS_LABELMAX + 1];	/* NUL-terminated copy */
 	int64_t		ctime;				/* ns */
 } GefsXrec;
+/* Extension-record flags.  GEFS_XFMETA: a metadata image written by
+ * gefs-image: data blocks are absent (holes), so gefs-fsck does not read
+ * them and gefs-dump does not print file contents.  The reference, which
+ * ignores the record, sees an ordinary image whose files read as zeros
+ * and fail their hashes. */
+enum { GEFS_XFMETA = 1u << 0 };
 /* Write the 512-byte record (with xhash) at rec. */
 GEFS_API void gefs_packxrec(uint8_t *rec, const GefsXrec *x);
 /* Decode; fails (EBADMSG) unless magic, version, size and xhash are valid
@@ -566,6 +572,19 @@ GEFS_API int gefs_labelcheck(const char *label, GefsErr *e);
  * NULL = ""). */
 GEFS_API void gefs_deriveuuid(uint8_t uuid[16], int64_t ctime, uint64_t size, const char *user,
 	const char *label);
+/* The window (dev.c): every image opened after this call, by any entry
+ * point (gefs_open, gefs_check, gefs_format, gefs_probe, ...), is the byte
+ * range [off, off + len) of its file or device; len 0 = to its end (a new
+ * file may then be created or grown past off).  Offsets in the file
+ * system stay relative to the window.  Process-wide, like mke2fs's
+ * -E offset=; (0, 0) restores whole files.  -1 (EINVAL) on overflow. */
+GEFS_API int gefs_setwindow(uint64_t off, uint64_t len, GefsErr *e);
+/* Partition n (1-based, as fdisk and blkid number them) of the GPT or MBR
+ * disk image at path, found by libblkid's partition probing: its first
+ * byte and length.  -1: EINVAL (no partition table, n out of range, a
+ * partition past the end of the image), or the open's errors. */
+GEFS_API int gefs_partwindow(const char *path, int n, uint64_t *off, uint64_t *len, GefsErr *e);
+
 /* The size formatting path would use without a SIZE: a block device's
  * size or a regular file's length.  -1: ENOENT, EISDIR, EINVAL (neither a
  * regular file nor a block device), EIO. */
@@ -761,6 +780,36 @@ GEFS_API const GefsXrec *gefs_xrec(Gefs *fs);
  * EINVAL (label), or the commit's errors; after a failed commit the handle
  * must not commit again. */
 GEFS_API int gefs_setxrec(Gefs *fs, const GefsXrec *x);
+
+/* image.c: the metadata of fs (gefs-image): both superblocks (marked
+ * GEFS_XFMETA in their extension record, a new record where a copy has
+ * none), arena headers and footers, every allocation-log and deadlist
+ * block, every node of the snapshot tree and of the tree of every
+ * snapshot record, the data of adm's users file (§16: the owners'
+ * names, which a check needs), found by reading blocks raw (damage is exported as it
+ * is; a block that does not decode is not followed).  fn gets each block
+ * once, in address order; a non-zero return stops it (-1, EIO unless fn
+ * set an error).  -1 on a read error or ENOMEM. */
+typedef struct GefsImageStats {
+	uint64_t	nblk;		/* blocks handed to fn */
+	uint64_t	narena, nlog, ndlist, nnode;
+	uint64_t	nusers;		/* data blocks of adm's /users */
+	uint64_t	nbad;		/* blocks exported that did not decode */
+	uint64_t	nnames, nkept;	/* gefs_scramble: names changed, left */
+	uint64_t	nlabels, nlabelskept;	/* gefs_scramble: labels changed, left */
+	uint64_t	nchanged;	/* gefs_scramble: nodes rewritten */
+} GefsImageStats;
+typedef int (*GefsImageFn)(void *arg, uint64_t addr, const uint8_t *blk);
+GEFS_API int gefs_metaimage(Gefs *fs, GefsImageFn fn, void *arg, GefsImageStats *st);
+/* scramble.c (gefs-image -s): in fs (opened read-write; meant for a
+ * metadata image), replace every file and directory name outside the adm
+ * label's tree by a random name of the same length that keeps its key's
+ * place (order within each directory), in place, then gefs_rehash every
+ * changed node up to both superblocks.  Node layout, fill, the other
+ * keys and values are unchanged.  The same seed gives the same names.
+ * st: nnames, nkept (a group too large for its length keeps its names),
+ * nchanged.  -1 on errors (the image may then be half scrambled). */
+GEFS_API int gefs_scramble(Gefs *fs, uint64_t seed, GefsImageStats *st);
 
 /* resize.c: what gefs_grow did (or would do). */
 typedef struct GefsGrow {
@@ -1238,6 +1287,7 @@ typedef struct GefsCheckStats {
 	bool		fatal;		/* stopped early on a GEFS_PRFATAL problem */
 	uint64_t	nfixsev[3];	/* findings repaired, by severity (sum: nfixed) */
 	uint64_t	nreclaim;	/* leaked blocks freed by the repair (reclaim) */
+	bool		metaimage;	/* a metadata image (GEFS_XFMETA): checked as nodata */
 } GefsCheckStats;
 
 GEFS_API void gefs_defcheckopts(GefsCheckOpts *o);

@@ -40,7 +40,7 @@ pre=$dest/pre
 cmake --install "$GEFS_BUILD" --prefix "$pre" > /dev/null
 man="$GEFS_BUILD/install_manifest.txt"
 progs=""
-for p in mkfs fsck dump tune resize; do
+for p in mkfs fsck dump tune resize image; do
 	[ -x "$GEFS_BUILD/gefs-$p" ] && progs="$progs $p"
 done
 for p in $progs; do
@@ -52,7 +52,8 @@ done
 # the installed programs do real work from a clean environment
 env -i "$pre/sbin/mkfs.gefs" -q "$dest/img" 256M || bad "env -i mkfs.gefs failed"
 env -i "$pre/sbin/fsck.gefs" -n "$dest/img" > /dev/null || bad "env -i fsck.gefs -n is not clean"
-for f in sbin/mkfs.gefs sbin/fsck.gefs share/man/man8/mkfs.gefs.8 share/man/man8/fsck.gefs.8 share/man/man5/gefs.5; do
+for f in sbin/mkfs.gefs sbin/fsck.gefs share/man/man8/mkfs.gefs.8 share/man/man8/fsck.gefs.8 share/man/man5/gefs.5 \
+	share/man/man8/gefs-image.8; do
 	grep -qx "$pre/$f" "$man" || bad "install_manifest.txt lacks $f"
 done
 # the manifest has no newline after its last name

@@ -27,7 +27,7 @@ u() {
 	fi
 }
 
-for p in mkfs fsck dump tune resize shell replay; do
+for p in mkfs fsck dump tune resize shell replay image; do
 	u "$p" "unknown option -Q" -Q x y
 	u "$p" "unknown option --bogus" --bogus x y
 	u "$p" "unknown option --bogus" --bogus=1 x y
@@ -43,5 +43,12 @@ u dump "option --json takes no argument" --json=1 x super
 u dump "unknown command" x nosuch
 u shell "option -c needs an argument" -c
 u replay "needs an argument" --cache-size
+u image "no output given" x
+u image "must be a file" x -
+for p in mkfs fsck dump tune resize shell replay image; do
+	u "$p" "bad offset" --offset 1Q x y
+	u "$p" "bad partition number" --partition 0 x y
+	u "$p" "cannot be combined" --offset 1M --partition 1 x y
+done
 echo "usage: $((ntest - nfail))/$ntest passed"
 [ "$nfail" -eq 0 ]

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* dev suite: I/O loops, locking, gzip images, faults, the observer. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,102 @@ test_faults(void)
 	unlink(path);
 }
 
+
+/* The window (gefs_setwindow): reads and writes land at base + off, the
+ * bytes around it are untouched, a window with a length bounds writes and
+ * refuses truncation; devclip gives raw-descriptor users the same. */
+static void
+test_window(void)
+{
+	enum { BASE = 3 * GEFS_BLKSZ + 512, LEN = 4 * GEFS_BLKSZ };
+	uint8_t w[GEFS_BLKSZ], r[GEFS_BLKSZ], fill[BASE + LEN + GEFS_BLKSZ];
+	uint64_t size, base;
+	GefsErr e;
+	Dev *d;
+	int fd;
+
+	mkpath("win");
+	memset(fill, 0xa5, sizeof fill);
+	memset(w, 0x3c, sizeof w);
+	fd = open(path, O_WRONLY);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(pwrite(fd, fill, sizeof fill, 0), (ssize_t)sizeof fill);
+	close(fd);
+	CU_ASSERT_EQUAL(gefs_setwindow(BASE, LEN, &e), 0);
+	d = devopen(path, 0, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_EQUAL(devsize(d), LEN);
+	CU_ASSERT_EQUAL(devbase(d), BASE);
+	CU_ASSERT(devfixed(d));
+	CU_ASSERT_EQUAL(devwrite(d, w, sizeof w, GEFS_BLKSZ, &e), 0);
+	CU_ASSERT_EQUAL(devread(d, r, sizeof r, GEFS_BLKSZ, &e), 0);
+	CU_ASSERT_EQUAL(memcmp(r, w, sizeof r), 0);
+	CU_ASSERT_EQUAL(devwrite(d, w, sizeof w, LEN, &e), -1);		/* past the window */
+	CU_ASSERT_EQUAL(e.code, ENOSPC);
+	CU_ASSERT_EQUAL(devread(d, r, sizeof r, LEN, &e), -1);
+	CU_ASSERT_EQUAL(devtruncate(d, 2 * LEN, &e), -1);
+	devclose(d);
+	fd = open(path, O_RDONLY);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(pread(fd, r, sizeof r, BASE + GEFS_BLKSZ), (ssize_t)sizeof r);
+	CU_ASSERT_EQUAL(memcmp(r, w, sizeof r), 0);
+	CU_ASSERT_EQUAL(pread(fd, r, GEFS_BLKSZ, BASE - 512), GEFS_BLKSZ);	/* before, and block 0 */
+	CU_ASSERT(r[0] == 0xa5 && r[511] == 0xa5 && r[512] == 0xa5);
+	CU_ASSERT_EQUAL(pread(fd, r, 16, BASE + 2 * GEFS_BLKSZ), 16);		/* after what was written */
+	CU_ASSERT(r[0] == 0xa5 && r[15] == 0xa5);
+	close(fd);
+	/* the raw view of ream.c and wipe.c */
+	size = sizeof fill;
+	CU_ASSERT_EQUAL(devclip(path, false, false, &size, &base, &e), 0);
+	CU_ASSERT(size == LEN && base == BASE);
+	CU_ASSERT_EQUAL(gefs_setwindow(0, 0, &e), 0);
+	unlink(path);
+}
+
+/* A window without a length: the rest of the file, which writes and
+ * truncation may grow; windows past the end; partitions of a file that
+ * has no partition table. */
+static void
+test_window2(void)
+{
+	enum { BASE = 3 * GEFS_BLKSZ + 512 };
+	uint8_t fill[BASE + 5 * GEFS_BLKSZ];
+	uint64_t size, base;
+	struct stat st;
+	GefsErr e;
+	Dev *d;
+	int fd;
+
+	mkpath("win2");
+	memset(fill, 0xa5, sizeof fill);
+	fd = open(path, O_WRONLY);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(pwrite(fd, fill, sizeof fill, 0), (ssize_t)sizeof fill);
+	close(fd);
+	CU_ASSERT_EQUAL(gefs_setwindow(BASE, 0, &e), 0);
+	d = devopen(path, 0, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_EQUAL(devsize(d), sizeof fill - BASE);
+	CU_ASSERT(!devfixed(d));
+	CU_ASSERT_EQUAL(devtruncate(d, 10 * GEFS_BLKSZ, &e), 0);
+	devclose(d);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_size, BASE + 10 * GEFS_BLKSZ);
+	/* past the end */
+	CU_ASSERT_EQUAL(gefs_setwindow(BASE, 100 * GEFS_BLKSZ, &e), 0);
+	CU_ASSERT_PTR_NULL(devopen(path, DEV_RDONLY, &e));
+	CU_ASSERT(strstr(e.msg, "past the end") != NULL);
+	CU_ASSERT_EQUAL(gefs_setwindow(1 << 30, 0, &e), 0);
+	CU_ASSERT_PTR_NULL(devopen(path, DEV_RDONLY, &e));
+	CU_ASSERT(strstr(e.msg, "past the end") != NULL);
+	CU_ASSERT_EQUAL(gefs_setwindow(UINT64_MAX - 5, 10, &e), -1);
+	CU_ASSERT_EQUAL(gefs_setwindow(0, 0, &e), 0);
+	CU_ASSERT_EQUAL(gefs_partwindow(path, 1, &size, &base, &e), -1);	/* no table */
+	CU_ASSERT(strstr(e.msg, "no partition table") != NULL);
+	CU_ASSERT_EQUAL(gefs_partwindow(path, 0, &size, &base, &e), -1);
+	unlink(path);
+}
+
 int
 suite_dev(void)
 {
@@ -262,7 +359,9 @@ suite_dev(void)
 	    !CU_add_test(s, "gzip image", test_gzip) ||
 	    !CU_add_test(s, "damaged gzip image", test_gzbad) ||
 	    !CU_add_test(s, "special files", test_special) ||
-	    !CU_add_test(s, "faults and observer", test_faults))
+	    !CU_add_test(s, "faults and observer", test_faults) ||
+	    !CU_add_test(s, "window", test_window) ||
+	    !CU_add_test(s, "window without a length", test_window2))
 		return -1;
 	return 0;
 }
