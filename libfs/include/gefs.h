@@ -916,6 +916,36 @@ GEFS_API int gefs_findrefs(Gefs *fs, uint64_t addr, GefsRefFn fn, void *arg);
  * the blocks rewritten.  ENOENT when nothing points to a tree or data
  * block. */
 GEFS_API int gefs_rehash(Gefs *fs, uint64_t addr, int *nfix);
+/* Write buf to addr and rehash as gefs_rehash does, the pointers to addr
+ * found before the write: new contents that no longer decode (a node
+ * made inconsistent on purpose) still get valid hashes above them. */
+GEFS_API int gefs_writerehash(Gefs *fs, uint64_t addr, const uint8_t *buf, int *nfix);
+
+/* Named fields of a block (gefs-shell's set; pack.c holds the offsets).
+ * The names are the ones gefs-dump prints; "[]" stands for an index:
+ * "arena[1].hash" of a superblock, "entry[3].op" of a log block,
+ * "entry[0].key" or "entry[2].gen" of a node, "msg[0].value". */
+enum { GEFS_FNUM, GEFS_FBYTES };
+typedef struct GefsField {
+	const char	*name;
+	int		kind;		/* GEFS_FNUM: a number; GEFS_FBYTES: a key or value */
+	int		width;		/* bytes of a number (1, 2, 4, 8) */
+	const char	*what;		/* one line for help */
+} GefsField;
+/* The fields of blocks of type (GEFS_TSUPER, GEFS_TARENA, GEFS_TLOG,
+ * GEFS_TDLIST, GEFS_TPIVOT, GEFS_TLEAF), ending at a NULL name; NULL for
+ * any other type. */
+GEFS_API const GefsField *gefs_fields(int type);
+/* The field name names in a block of type; *idx receives its index (-1
+ * when it has none).  NULL with EINVAL for an unknown name. */
+GEFS_API const GefsField *gefs_field(int type, const char *name, int *idx, GefsErr *e);
+/* Set field name of the block in blk (its type from its first two bytes)
+ * to num (a number field) or to the n bytes at b (a key or value; the
+ * node's area is repacked).  No hash is recomputed: see gefs_rehash.
+ * EINVAL for an unknown field, a value that does not fit or an index
+ * past the end; EBADMSG when the items of the block do not decode. */
+GEFS_API int gefs_setfield(uint8_t *blk, uint64_t addr, const char *name, uint64_t num,
+	const uint8_t *b, size_t n, GefsErr *e);
 /* Files: writing (fswrite.c, §12.5–§12.7, §16)                       */
 /*                                                                    */
 /* On a tree opened from a read-write handle (opts.rdwr).  Each call  */
