@@ -9,7 +9,10 @@
  * that runs longer than --timeout seconds is a failure).
  *
  *	gefs-sweep [--seconds N] [--cases N] [--seed N] [--case I]
- *		[--timeout N] [--no-check] [--kinds k1,k2,...] [-v]
+ *		[--timeout N] [--no-check] [--kinds k1,k2,...] [--write DIR] [-v]
+ *
+ * --write DIR saves the image of each case as DIR/I.img instead of
+ * reading it (the shell's robustness test runs its commands on them).
  *
  * Case i of a run is determined by (seed, i) alone, so "--case I" replays
  * one case; the image of a failing case is kept in $TMPDIR.
@@ -166,12 +169,13 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: gefs-sweep [--seconds N] [--cases N] [--seed N] [--case I] "
-		"[--timeout N] [--no-check] [--kinds k1,k2] [-v]\n");
+		"[--timeout N] [--no-check] [--kinds k1,k2] [--write DIR] [-v]\n");
 	exit(2);
 }
 
 typedef struct Args {
 	const char	*kinds;
+	const char	*wdir;		/* --write: keep the images, read none */
 	double		secs;
 	unsigned long	maxcase, one;	/* one: a single case, or ULONG_MAX */
 	uint64_t	seed;
@@ -184,6 +188,7 @@ parseargs(Args *a, int argc, char **argv)
 	int j;
 
 	a->kinds = "std,deep,snaps,logchain,empty";
+	a->wdir = NULL;
 	a->secs = 60;
 	a->maxcase = a->one = (unsigned long)-1;
 	a->seed = 1;
@@ -197,6 +202,7 @@ parseargs(Args *a, int argc, char **argv)
 		else if (strcmp(argv[j], "--case") == 0 && j + 1 < argc) a->one = strtoul(argv[++j], 0, 0);
 		else if (strcmp(argv[j], "--timeout") == 0 && j + 1 < argc) a->timeout = atoi(argv[++j]);
 		else if (strcmp(argv[j], "--kinds") == 0 && j + 1 < argc) a->kinds = argv[++j];
+		else if (strcmp(argv[j], "--write") == 0 && j + 1 < argc) a->wdir = argv[++j];
 		else if (strcmp(argv[j], "--no-check") == 0) a->check = 0;
 		else if (strcmp(argv[j], "-v") == 0) a->verbose = 1;
 		else usage();
@@ -209,7 +215,7 @@ main(int argc, char **argv)
 	Base bs[8];
 	ReadallStats st;
 	Args ar;
-	char kbuf[256], *k, *save, desc[256];
+	char kbuf[256], *k, *save, desc[256], out[4096];
 	double t0;
 	unsigned long ncase = 0, i, nmut[NMUT];
 	uint64_t r, a;
@@ -263,15 +269,19 @@ main(int argc, char **argv)
 		if (ar.verbose)
 			fprintf(stderr, "case %s\n", desc);
 		(void)mutate(b, a, m, mix(r));
-		if (bldwrite(b->b, imgpath) < 0) {
-			fprintf(stderr, "gefs-sweep: cannot write %s\n", imgpath);
+		if (ar.wdir != NULL)
+			snprintf(out, sizeof out, "%s/%lu.img", ar.wdir, i);
+		if (bldwrite(b->b, ar.wdir != NULL ? out : imgpath) < 0) {
+			fprintf(stderr, "gefs-sweep: cannot write %s\n", ar.wdir != NULL ? out : imgpath);
 			return 1;
 		}
-		alarm((unsigned)ar.timeout);
-		readall(imgpath, (r >> 44) % 5 == 0, ar.check && (r >> 40) % 2 == 0, &st);
-		alarm(0);
 		nmut[m]++;
 		ncase++;
+		if (ar.wdir == NULL) {
+			alarm((unsigned)ar.timeout);
+			readall(imgpath, (r >> 44) % 5 == 0, ar.check && (r >> 40) % 2 == 0, &st);
+			alarm(0);
+		}
 		if (ar.one != (unsigned long)-1)
 			break;
 	}
