@@ -1053,17 +1053,19 @@ GEFS_API int gefs_commit(Gefs *fs);
 GEFS_API int gefs_abort(Gefs *fs);
 /* Labels (§13.5, §13.6), applied to the snapshot tree at once and made
  * durable by the next gefs_commit.  gefs_snapshot: label dst for the
- * snapshot label src points to (src is committed first if it has
- * changes): immutable, or (mut) a mutable fork whose changes form a new
- * line of history.  gefs_dellabel: delete a label; its snapshot goes too
+ * snapshot label src points to: immutable, or (mut) a mutable fork whose
+ * changes form a new line of history.  A src with uncommitted changes is
+ * not committed: every changed tree is folded into its record in memory
+ * and a generation boundary drawn (blocks born before it are shared from
+ * then on, copied by later changes, never freed at once), so the label
+ * joins the one commit still to come.  gefs_dellabel: delete a label; its snapshot goes too
  * when nothing else refers to it (deadlists merged or freed, a deleted
  * tip's own blocks freed; every free waits for the commit).  Errors:
  * EEXIST, ENOENT, EINVAL (a name of 0 or more than 127 bytes), EPERM
  * (dump, empty, adm), EBUSY (a label whose tree is open for writing, or
  * the last label of a snapshot that has a fork). */
 GEFS_API int gefs_snapshot(Gefs *fs, const char *src, const char *dst, bool mut);
-/* Has label's writable tree uncommitted changes?  (gefs_snapshot of such
- * a label commits first: a caller promising one commit checks this.) */
+/* Has label's writable tree uncommitted changes? */
 GEFS_API bool gefs_labeldirty(Gefs *fs, const char *label);
 GEFS_API int gefs_dellabel(Gefs *fs, const char *label);
 /* Configuration entries (§17): in the snapshot tree (label NULL: global)
