@@ -535,6 +535,10 @@ HIDDEN int editopen(Gefs *fs);
 /* A generation for a new snapshot record: the open generation first,
  * then fresh ones (sb.nextgen is raised past them by the commit). */
 HIDDEN uint64_t drawgen(Gefs *fs);
+/* An in-memory commit before a snapshot of a dirty tree: every dirty
+ * tree becomes its record now, and blocks born so far stop being freeable
+ * at once; a newer open generation is drawn (session.c). */
+HIDDEN int editfold(Gefs *fs);
 /* load.c: drop the loaded state (and every cached block, dirty ones
  * included) and load the committed state again. */
 HIDDEN int reload(Gefs *fs);

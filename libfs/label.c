@@ -115,8 +115,10 @@ gefs_snapshot(Gefs *fs, const char *src, const char *dst, bool mut)
 		return -1;
 	if (gefs_getlabel(fs, dst, &x) == 0)
 		return gefs_seterr(&fs->err, EEXIST, "snapshot: label \"%s\" exists", dst);
-	if ((w = inedit(fs, src)) != NULL && w->dirty && gefs_commit(fs) < 0)
-		return -1;	/* §13.5: a dirty source is committed first */
+	/* §13.5 commits a dirty source first; here it is folded into its
+	 * record in memory, so the snapshot joins the session's one commit */
+	if ((w = inedit(fs, src)) != NULL && w->dirty && editfold(fs) < 0)
+		return -1;
 	if (gefs_getlabel(fs, src, &l) < 0 || gefs_getsnap(fs, l.gen, &t) < 0)
 		return gefs_wraperr(&fs->err, "snapshot of \"%.64s\"", src);
 	if ((bt = batchnew(fs)) == NULL)

@@ -1484,3 +1484,430 @@ nodeclear(uint8_t *blk, const GefsNode *n)
 	areaclear(blk, GEFS_PIVVA, GEFS_PIVSPC, n->nval);
 	areaclear(blk, GEFS_PIVMA, GEFS_BUFSPC, n->nbuf);
 }
+
+/* ---- named fields (gefs-shell's set) ---- */
+
+/* Where a field lives. */
+enum {
+	Atblk,		/* off bytes into the block */
+	Atarena,	/* superblock arena table: 104 + 16·idx + off */
+	Atsbhash,	/* after the arena table: 104 + 16·narena */
+	Atlogent,	/* allocation-log entry idx; off selects the part */
+	Atdlent,	/* deadlist entry idx: 36 + 8·idx */
+	Atptr,		/* value of node entry idx (a pointer): + off */
+	Atent,		/* node entry idx: off 0 key, 1 value */
+	Atmsg,		/* pivot message idx: off 0 key, 1 value, 2 op */
+};
+enum { Lop, Laddr, Llen, Lqgen };	/* parts of a log entry */
+
+typedef struct Fdef {
+	GefsField	f;
+	int		at;
+	int		off;
+} Fdef;
+
+#define NUM(n, w, what)	{ n, GEFS_FNUM, w, what }
+#define BYTES(n, what)	{ n, GEFS_FBYTES, 0, what }
+
+/* Offsets as in the layout comments above (§4, §5.1, §6, §7, §8). */
+static const Fdef superf[] = {
+	{ NUM("blksz", 4, "block size"), Atblk, 8 },
+	{ NUM("bufspc", 4, "pivot buffer space"), Atblk, 12 },
+	{ NUM("narena", 4, "number of arenas"), Atblk, 16 },
+	{ NUM("snap.ht", 4, "snapshot tree height"), Atblk, 20 },
+	{ NUM("snap.addr", 8, "snapshot tree root"), Atblk, 24 },
+	{ NUM("snap.hash", 8, "its hash"), Atblk, 32 },
+	{ NUM("snapdl.hd.addr", 8, "snapshot deadlist head"), Atblk, 40 },
+	{ NUM("snapdl.hd.hash", 8, "its hash"), Atblk, 48 },
+	{ NUM("snapdl.tl.addr", 8, "snapshot deadlist tail"), Atblk, 56 },
+	{ NUM("snapdl.tl.hash", 8, "its hash"), Atblk, 64 },
+	{ NUM("flag", 8, "flags"), Atblk, 72 },
+	{ NUM("nextqid", 8, "next qid path"), Atblk, 80 },
+	{ NUM("nextgen", 8, "next generation"), Atblk, 88 },
+	{ NUM("qgen", 8, "log replay barrier"), Atblk, 96 },
+	{ NUM("arena[].addr", 8, "arena header address"), Atarena, 0 },
+	{ NUM("arena[].hash", 8, "arena header hash"), Atarena, 8 },
+	{ NUM("sbhash", 8, "hash of the superblock"), Atsbhash, 0 },
+	{ { NULL, 0, 0, NULL }, 0, 0 },
+};
+
+static const Fdef arenaf[] = {
+	{ NUM("loghd.addr", 8, "first log block"), Atblk, 2 },
+	{ NUM("loghd.hash", 8, "its hash (informational)"), Atblk, 10 },
+	{ NUM("size", 8, "arena size in bytes"), Atblk, 18 },
+	{ NUM("used", 8, "bytes in use"), Atblk, 26 },
+	{ { NULL, 0, 0, NULL }, 0, 0 },
+};
+
+static const Fdef logf[] = {
+	{ NUM("logsz", 2, "body bytes used"), Atblk, 2 },
+	{ NUM("logh", 8, "hash of the body"), Atblk, 4 },
+	{ NUM("chain", 8, "next log block"), Atblk, 12 },
+	{ NUM("entry[].op", 1, "entry op (1 alloc1, 2 free1, 3 sync, 4 alloc, 5 free)"), Atlogent, Lop },
+	{ NUM("entry[].addr", 8, "extent start (low 8 bits 0)"), Atlogent, Laddr },
+	{ NUM("entry[].len", 8, "extent length (ops 4, 5)"), Atlogent, Llen },
+	{ NUM("entry[].qgen", 7, "sync generation (op 3)"), Atlogent, Lqgen },
+	{ { NULL, 0, 0, NULL }, 0, 0 },
+};
+
+static const Fdef dlistf[] = {
+	{ NUM("logsz", 2, "body bytes used"), Atblk, 2 },
+	{ NUM("logh", 8, "hash of the body"), Atblk, 4 },
+	{ NUM("chain", 8, "next deadlist block"), Atblk, 12 },
+	{ NUM("blocks[]", 8, "a dead block's address"), Atdlent, 0 },
+	{ { NULL, 0, 0, NULL }, 0, 0 },
+};
+
+#define ENTF \
+	{ BYTES("entry[].key", "key bytes"), Atent, 0 }, \
+	{ BYTES("entry[].value", "value bytes"), Atent, 1 }, \
+	{ NUM("entry[].addr", 8, "pointer address"), Atptr, 0 }, \
+	{ NUM("entry[].hash", 8, "pointer hash"), Atptr, 8 }, \
+	{ NUM("entry[].gen", 8, "pointer generation"), Atptr, 16 }
+
+static const Fdef pivotf[] = {
+	{ NUM("nval", 2, "entries"), Atblk, 2 },
+	{ NUM("valsz", 2, "entry bytes"), Atblk, 4 },
+	{ NUM("nbuf", 2, "buffered messages"), Atblk, 6 },
+	{ NUM("bufsz", 2, "message bytes"), Atblk, 8 },
+	ENTF,
+	{ NUM("entry[].fill", 2, "the child's fill"), Atptr, GEFS_PTRSZ },
+	{ NUM("msg[].op", 1, "message op"), Atmsg, 2 },
+	{ BYTES("msg[].key", "message key bytes"), Atmsg, 0 },
+	{ BYTES("msg[].value", "message value bytes"), Atmsg, 1 },
+	{ { NULL, 0, 0, NULL }, 0, 0 },
+};
+
+static const Fdef leaff[] = {
+	{ NUM("nval", 2, "entries"), Atblk, 2 },
+	{ NUM("valsz", 2, "entry bytes"), Atblk, 4 },
+	ENTF,
+	{ { NULL, 0, 0, NULL }, 0, 0 },
+};
+
+static const Fdef *
+fdefs(int type)
+{
+	switch (type) {
+	case GEFS_TSUPER:	return superf;
+	case GEFS_TARENA:	return arenaf;
+	case GEFS_TLOG:		return logf;
+	case GEFS_TDLIST:	return dlistf;
+	case GEFS_TPIVOT:	return pivotf;
+	case GEFS_TLEAF:	return leaff;
+	}
+	return NULL;
+}
+
+/* The public view: GefsField is the first member of every Fdef, but the
+ * arrays differ in stride, so a copy per type is kept. */
+const GefsField *
+gefs_fields(int type)
+{
+	enum { Maxf = 24 };
+	static GefsField tab[6][Maxf];
+	static const int types[6] = { GEFS_TSUPER, GEFS_TARENA, GEFS_TLOG, GEFS_TDLIST, GEFS_TPIVOT, GEFS_TLEAF };
+	const Fdef *d;
+	int i, j;
+
+	for (i = 0; i < 6 && types[i] != type; i++)
+		;
+	if (i == 6)
+		return NULL;
+	d = fdefs(type);
+	for (j = 0; j < Maxf - 1 && d[j].f.name != NULL; j++)
+		tab[i][j] = d[j].f;
+	tab[i][j] = (GefsField){ NULL, 0, 0, NULL };
+	return tab[i];
+}
+
+/* "entry[12].key" -> "entry[].key", *idx 12; -1 when malformed. */
+static int
+fieldpat(const char *name, char *pat, size_t n, int *idx)
+{
+	const char *o, *c;
+	char *e;
+	long v;
+
+	*idx = -1;
+	o = strchr(name, '[');
+	if (o == NULL)
+		return snprintf(pat, n, "%s", name) < (int)n ? 0 : -1;
+	c = strchr(o, ']');
+	if (c == NULL || c == o + 1 || o[1] == '-' || o[1] == '+')
+		return -1;
+	v = strtol(o + 1, &e, 10);
+	if (e != c || v < 0 || v > GEFS_BLKSZ)
+		return -1;
+	*idx = (int)v;
+	return snprintf(pat, n, "%.*s[]%s", (int)(o - name), name, c + 1) < (int)n ? 0 : -1;
+}
+
+static const Fdef *
+findfdef(int type, const char *name, int *idx, GefsErr *e)
+{
+	const Fdef *d;
+	char pat[64];
+
+	d = fdefs(type);
+	if (d == NULL) {
+		gefs_seterr(e, EINVAL, "a block of type %d (%s) has no named fields", type, gefs_typename(type));
+		return NULL;
+	}
+	if (fieldpat(name, pat, sizeof pat, idx) == 0)
+		for (; d->f.name != NULL; d++)
+			if (strcmp(d->f.name, pat) == 0)
+				return d;
+	gefs_seterr(e, EINVAL, "%s: no field %s (see help set)", gefs_typename(type), name);
+	return NULL;
+}
+
+const GefsField *
+gefs_field(int type, const char *name, int *idx, GefsErr *e)
+{
+	const Fdef *d = findfdef(type, name, idx, e);
+
+	return d == NULL ? NULL : &d->f;
+}
+
+/* Store num big-endian in w bytes at p (w 1..8). */
+static void
+putn(uint8_t *p, int w, uint64_t num)
+{
+	int i;
+
+	for (i = w - 1; i >= 0; i--, num >>= 8)
+		p[i] = (uint8_t)num;
+}
+
+static int
+fits(const char *name, uint64_t num, int w, GefsErr *e)
+{
+	if (w < 8 && num >> (8 * w) != 0)
+		return gefs_seterr(e, EINVAL, "%s: 0x%llx does not fit in %d byte%s", name, (uvlong)num, w,
+			w == 1 ? "" : "s");
+	return 0;
+}
+
+static int
+badidx(const char *name, int idx, int n, GefsErr *e)
+{
+	return gefs_seterr(e, EINVAL, "%s: index %d, the block has %d", name, idx, n);
+}
+
+/* Body offset of allocation-log entry idx, and its width; -1 when the
+ * entries before it do not decode or the log is shorter. */
+static int
+logentat(uint8_t *blk, uint64_t addr, const char *name, int idx, size_t *off, int *w, GefsErr *e)
+{
+	const uint8_t *body = blk + GEFS_LOGHDSZ, *end;
+	GefsLogEnt le;
+	int i, logsz;
+
+	*w = 0;
+	logsz = gefs_get16(blk + 2);
+	end = body + (logsz > GEFS_LOGSPC ? GEFS_LOGSPC : logsz);
+	*off = 0;
+	for (i = 0; body + *off < end; i++, *off += (size_t)*w) {
+		*w = gefs_unpacklogent(&le, body + *off, end, addr, *off, e);
+		if (*w < 0)
+			return -1;
+		if (i == idx)
+			return 0;
+	}
+	return badidx(name, idx, i, e);
+}
+
+static int
+setlogent(const char *name, uint8_t *blk, uint64_t addr, const Fdef *d, int idx, uint64_t num, GefsErr *e)
+{
+	uint8_t *p;
+	uint64_t word;
+	size_t off;
+	int w = 0;
+
+	if (logentat(blk, addr, name, idx, &off, &w, e) < 0)
+		return -1;
+	p = blk + GEFS_LOGHDSZ + off;
+	word = gefs_get64(p);
+	switch (d->off) {
+	case Lop:
+		word = (word & ~(uint64_t)0xff) | num;
+		break;
+	case Laddr:
+		if ((num & 0xff) != 0)
+			return gefs_seterr(e, EINVAL, "%s: 0x%llx has low 8 bits set (the op)", name, (uvlong)num);
+		word = num | (word & 0xff);
+		break;
+	case Lqgen:
+		word = num << 8 | (word & 0xff);
+		break;
+	case Llen:
+		if (w != 16)
+			return gefs_seterr(e, EINVAL, "%s: entry %d has no len (op %d)", name, idx, (int)(word & 0xff));
+		gefs_put64(p + 8, num);
+		return 0;
+	}
+	gefs_put64(p, word);
+	return 0;
+}
+
+/* The node in blk decoded, and idx checked against its entries (or
+ * messages). */
+static int
+nodeidx(const char *name, GefsNode *n, uint8_t *blk, uint64_t addr, const Fdef *d, int idx, GefsErr *e)
+{
+	if (gefs_unpacknode(n, blk, addr, e) < 0)
+		return -1;
+	if (idx >= (d->at == Atmsg ? n->nbuf : n->nval))
+		return badidx(name, idx, d->at == Atmsg ? n->nbuf : n->nval, e);
+	return 0;
+}
+
+/* A pointer field of entry idx: the pivot value, or a leaf's Kdat value. */
+static int
+setptr(const char *name, uint8_t *blk, uint64_t addr, const Fdef *d, int idx, uint64_t num, GefsErr *e)
+{
+	GefsNode n;
+	GefsKv kv;
+
+	if (nodeidx(name, &n, blk, addr, d, idx, e) < 0)
+		return -1;
+	gefs_nodekv(&n, idx, &kv);
+	if (n.type == GEFS_TLEAF && (kv.nk == 0 || kv.k[0] != GEFS_KDAT || kv.nv != GEFS_PTRSZ))
+		return gefs_seterr(e, EINVAL, "%s: entry %d does not hold a pointer (not a Kdat value)", name, idx);
+	putn(blk + (kv.v - blk) + d->off, d->f.width, num);
+	return 0;
+}
+
+/* Repack the items of area ar of the node in blk, item idx's key
+ * (part 0) or value (part 1) replaced by b[0,nb).  The offset table keeps
+ * its order, so a key put out of order stays out of order. */
+static int
+repack(uint8_t *blk, const GefsNode *n, const Area *ar, int idx, int part, const uint8_t *b, size_t nb, GefsErr *e)
+{
+	static const uint8_t none[1];
+	uint8_t *old, *cnt, *tot, *p;
+	GefsNode on;
+	GefsMsg m;
+	GefsKv kv;
+	int i, cnum, rc;
+
+	old = malloc(GEFS_BLKSZ);
+	if (old == NULL)
+		return gefs_seterr(e, ENOMEM, "out of memory");
+	memcpy(old, blk, GEFS_BLKSZ);
+	nodeview(&on, old, n->addr);
+	cnt = blk + (ar->ismsg ? 6 : 2);
+	tot = cnt + 2;
+	cnum = gefs_get16(cnt);
+	memset(blk + ar->base, 0, (size_t)ar->space);
+	gefs_put16(cnt, 0);
+	gefs_put16(tot, 0);
+	rc = 0;
+	for (i = 0; i < cnum && rc == 0; i++) {
+		m.op = 0;
+		if (ar->ismsg)
+			gefs_nodemsg(&on, i, &m);
+		else {
+			gefs_nodekv(&on, i, &kv);
+			m = (GefsMsg){.k = kv.k, .nk = kv.nk, .v = kv.v, .nv = kv.nv};
+		}
+		if (i == idx && part == 0)
+			m.k = nb > 0 ? b : none, m.nk = (uint16_t)nb;
+		if (i == idx && part == 1)
+			m.v = nb > 0 ? b : none, m.nv = (uint16_t)nb;
+		p = place(blk, ar, cnt, tot, ar->ismsg + 4 + m.nk + m.nv, e);
+		if (p == NULL) {
+			rc = -1;
+			break;
+		}
+		if (ar->ismsg)
+			*p++ = m.op;
+		gefs_put16(p, m.nk);		p += 2;
+		bcopyn(p, m.k, m.nk);		p += m.nk;
+		gefs_put16(p, m.nv);		p += 2;
+		bcopyn(p, m.v, m.nv);
+	}
+	if (rc < 0)
+		memcpy(blk, old, GEFS_BLKSZ);	/* all or nothing */
+	free(old);
+	return rc;
+}
+
+static int
+setitem(const char *name, uint8_t *blk, uint64_t addr, const Fdef *d, int idx, const uint8_t *b, size_t nb, GefsErr *e)
+{
+	GefsNode n;
+
+	if (nodeidx(name, &n, blk, addr, d, idx, e) < 0)
+		return -1;
+	if (nb > (d->off == 0 ? GEFS_KEYMAX : GEFS_INLMAX))
+		return gefs_seterr(e, EINVAL, "%s: %zu bytes, at most %d", name, nb,
+			d->off == 0 ? GEFS_KEYMAX : GEFS_INLMAX);
+	if (d->at == Atmsg)
+		return repack(blk, &n, &msgarea, idx, d->off, b, nb, e);
+	return repack(blk, &n, n.type == GEFS_TLEAF ? &leafarea : &pivarea, idx, d->off, b, nb, e);
+}
+
+static int
+setmsgop(const char *name, uint8_t *blk, uint64_t addr, const Fdef *d, int idx, uint64_t num, GefsErr *e)
+{
+	GefsNode n;
+
+	if (nodeidx(name, &n, blk, addr, d, idx, e) < 0)
+		return -1;
+	blk[GEFS_PIVMA + gefs_get16(blk + GEFS_PIVMA + 2 * idx)] = (uint8_t)num;
+	return 0;
+}
+
+/* A number field at a place computed from the block alone. */
+static int
+setfixed(const char *name, uint8_t *blk, const Fdef *d, int idx, uint64_t num, GefsErr *e)
+{
+	uint32_t na;
+
+	switch (d->at) {
+	case Atblk:
+		putn(blk + d->off, d->f.width, num);
+		return 0;
+	case Atdlent:
+		if ((size_t)idx >= gefs_get16(blk + 2) / GEFS_DLENTSZ)
+			return badidx(name, idx, gefs_get16(blk + 2) / GEFS_DLENTSZ, e);
+		gefs_packdlent(blk, idx, num);
+		return 0;
+	}
+	na = gefs_get32(blk + 16);
+	if (na > GEFS_MAXARENA)
+		return gefs_seterr(e, EBADMSG, "superblock: narena %u > %d: the table cannot be placed", na, GEFS_MAXARENA);
+	if (d->at == Atsbhash)
+		putn(blk + gefs_sbhashlen(na), 8, num);
+	else if ((uint32_t)idx >= na)
+		return badidx(name, idx, (int)na, e);
+	else
+		putn(blk + GEFS_SBHDSZ + 16 * (size_t)idx + d->off, 8, num);
+	return 0;
+}
+
+int
+gefs_setfield(uint8_t *blk, uint64_t addr, const char *name, uint64_t num, const uint8_t *b, size_t n, GefsErr *e)
+{
+	const Fdef *d;
+	int idx;
+
+	d = findfdef(gefs_get16(blk), name, &idx, e);
+	if (d == NULL)
+		return -1;
+	if ((idx >= 0) != (strchr(d->f.name, '[') != NULL))
+		return gefs_seterr(e, EINVAL, "%s: want an index", name);
+	if (d->f.kind == GEFS_FBYTES)
+		return setitem(name, blk, addr, d, idx, b, n, e);
+	if (fits(name, num, d->f.width, e) < 0)
+		return -1;
+	switch (d->at) {
+	case Atlogent:	return setlogent(name, blk, addr, d, idx, num, e);
+	case Atptr:	return setptr(name, blk, addr, d, idx, num, e);
+	case Atmsg:	return setmsgop(name, blk, addr, d, idx, num, e);
+	}
+	return setfixed(name, blk, d, idx, num, e);
+}

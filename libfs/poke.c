@@ -303,51 +303,98 @@ patchnode(Gefs *fs, uint8_t *buf, const GefsRef *r, uint64_t h)
 	return 0;
 }
 
-static int rehashptr(Gefs *fs, uint64_t addr, int hops, int *nfix);
+/* The pointers to a block, each with the pointers to the node holding
+ * it, up to the superblock: gathered before anything is written, so that
+ * a block whose new contents no longer decode (the damage a test wants)
+ * need not be walked through again. */
+typedef struct Hop {
+	GefsRef		r;
+	struct Hop	*up;		/* pointers to r.node */
+	size_t		nup;
+} Hop;
 
-/* Fix the pointer r to a block whose hash is now h, then what covers r. */
-static int
-fixref(Gefs *fs, const GefsRef *r, uint64_t h, uint8_t *buf, int hops, int *nfix)
+static void
+freehops(Hop *v, size_t n)
 {
-	if (r->kind == GEFS_REFSB) {
-		fs->sb.snaphash = h;
-		return writesbs(fs, nfix);
-	}
-	if (gefs_readblk(fs, r->node, buf) < 0 || patchnode(fs, buf, r, h) < 0
-	|| gefs_writeblk(fs, r->node, buf) < 0)
-		return -1;
-	++*nfix;
-	return rehashptr(fs, r->node, hops + 1, nfix);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		freehops(v[i].up, v[i].nup);
+	free(v);
 }
 
-/* Block addr changed: store its new hash in every pointer to it, and so
- * on up.  Every block on the way is read afresh (raw writes drop it from
- * the cache). */
 static int
-rehashptr(Gefs *fs, uint64_t addr, int hops, int *nfix)
+gather(Gefs *fs, uint64_t addr, int hops, Hop **v, size_t *n)
 {
 	Refs rs = {0};
-	uint8_t *buf;
-	uint64_t h;
 	size_t i;
 	int rc;
 
+	*v = NULL;
+	*n = 0;
 	if (hops > Maxhops)
 		return gefs_seterr(&fs->err, ELOOP, "block 0x%llx: pointer chain longer than %d hops",
 			(unsigned long long)addr, Maxhops);
+	rc = gefs_findrefs(fs, addr, collect, &rs);
+	if (rc == 0 && rs.n > 0 && (*v = calloc(rs.n, sizeof **v)) == NULL)
+		rc = gefs_seterr(&fs->err, ENOMEM, "out of memory");
+	for (i = 0; rc == 0 && i < rs.n; i++, ++*n) {
+		(*v)[i].r = rs.v[i];
+		if (rs.v[i].kind != GEFS_REFSB)
+			rc = gather(fs, rs.v[i].node, hops + 1, &(*v)[i].up, &(*v)[i].nup);
+	}
+	free(rs.v);
+	return rc;
+}
+
+/* Store h, the new hash of the block the hops point to, in each of
+ * them, and so on up; buf is scratch. */
+static int
+apply(Gefs *fs, const Hop *v, size_t n, uint64_t h, uint8_t *buf, int *nfix)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].r.kind == GEFS_REFSB) {
+			fs->sb.snaphash = h;
+			if (writesbs(fs, nfix) < 0)
+				return -1;
+			continue;
+		}
+		if (gefs_readblk(fs, v[i].r.node, buf) < 0 || patchnode(fs, buf, &v[i].r, h) < 0
+		|| gefs_writeblk(fs, v[i].r.node, buf) < 0)
+			return -1;
+		++*nfix;
+		if (apply(fs, v[i].up, v[i].nup, gefs_blkhash(buf), buf, nfix) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Tree node or data block addr gets contents nb (NULL: keeps its own):
+ * every pointer to it, and so on up, gets its new hash. */
+static int
+rehashptr(Gefs *fs, uint64_t addr, const uint8_t *nb, int *nfix)
+{
+	Hop *v;
+	size_t n;
+	uint8_t *buf;
+	int rc;
+
 	buf = malloc(B);
 	if (buf == NULL)
 		return gefs_seterr(&fs->err, ENOMEM, "out of memory");
-	rc = gefs_readblk(fs, addr, buf);
-	h = gefs_blkhash(buf);
-	if (rc == 0)
-		rc = gefs_findrefs(fs, addr, collect, &rs);
-	if (rc == 0 && rs.n == 0 && hops == 0)
+	rc = gather(fs, addr, 0, &v, &n);
+	if (rc == 0 && n == 0)
 		rc = gefs_seterr(&fs->err, ENOENT, "block 0x%llx: no tree, record or superblock points to it",
 			(unsigned long long)addr);
-	for (i = 0; rc == 0 && i < rs.n; i++)
-		rc = fixref(fs, &rs.v[i], h, buf, hops, nfix);
-	free(rs.v);
+	if (rc == 0 && nb != NULL)
+		rc = gefs_writeblk(fs, addr, nb);
+	if (rc == 0)
+		rc = gefs_readblk(fs, addr, buf);
+	if (rc == 0)
+		rc = apply(fs, v, n, gefs_blkhash(buf), buf, nfix);
+	freehops(v, n);
 	free(buf);
 	return rc;
 }
@@ -387,6 +434,35 @@ arenablk(Gefs *fs, uint64_t addr)
 	return -1;
 }
 
+/* A superblock copy changed: its own sbhash is recomputed from its
+ * bytes, and fs->sb follows it, so that later rehashes (which write both
+ * copies from fs->sb) keep the change instead of undoing it. */
+static int
+rehashsb(Gefs *fs, uint64_t addr, const uint8_t *nb, int *nfix)
+{
+	uint8_t *buf;
+	GefsSb sb;
+	int rc;
+
+	buf = malloc(B);
+	if (buf == NULL)
+		return gefs_seterr(&fs->err, ENOMEM, "out of memory");
+	rc = nb != NULL ? 0 : gefs_readblk(fs, addr, buf);
+	if (nb != NULL)
+		memcpy(buf, nb, B);	/* nothing is written if it does not decode */
+	if (rc == 0)
+		rc = gefs_unpacksb(&sb, buf, addr, &fs->err);
+	if (rc == 0)
+		rc = gefs_packsb(buf, &sb, &fs->err);
+	if (rc == 0)
+		rc = gefs_writeblk(fs, addr, buf);
+	if (rc == 0 && sb.narena == fs->sb.narena)
+		fs->sb = sb;	/* a changed narena would not match fs->arena */
+	*nfix += rc == 0;
+	free(buf);
+	return rc;
+}
+
 /* Does any tree point to addr?  (A data block may start with any bytes,
  * a log block's type word included.)  *rc is -1 when the walk failed. */
 static bool
@@ -399,27 +475,48 @@ referenced(Gefs *fs, uint64_t addr, int *rc)
 	return rs.n > 0;
 }
 
-int
-gefs_rehash(Gefs *fs, uint64_t addr, int *nfix)
+/* What gefs_rehash and gefs_writerehash share: nb, when not NULL, is
+ * written to addr first (after the pointers to it are found). */
+static int
+rehash(Gefs *fs, uint64_t addr, const uint8_t *nb, int *nfix)
 {
 	uint8_t *buf;
 	int rc, ai, type;
+	bool islog;
 
 	*nfix = 0;
 	if (addr == 0 || addr == sb1addr(fs))
-		return writesbs(fs, nfix);
+		return rehashsb(fs, addr, nb, nfix);
 	buf = malloc(B);
 	if (buf == NULL)
 		return gefs_seterr(&fs->err, ENOMEM, "out of memory");
 	rc = gefs_readblk(fs, addr, buf);
 	ai = arenablk(fs, addr);
-	type = gefs_blktype(buf);
-	if (rc == 0 && ai >= 0)
-		rc = rehasharena(fs, ai, buf, nfix);
-	else if (rc == 0 && (type == GEFS_TLOG || type == GEFS_TDLIST) && !referenced(fs, addr, &rc))
-		rc = rc < 0 ? -1 : rehashlog(fs, addr, buf, type, nfix);
-	else if (rc == 0)
-		rc = rehashptr(fs, addr, 0, nfix);
+	type = gefs_blktype(nb != NULL ? nb : buf);
+	/* A data block may start with any bytes, a log's type word included. */
+	islog = rc == 0 && (type == GEFS_TLOG || type == GEFS_TDLIST) && !referenced(fs, addr, &rc);
+	if (rc == 0 && ai < 0 && !islog)
+		rc = rehashptr(fs, addr, nb, nfix);
+	else if (rc == 0) {
+		if (nb != NULL) {
+			rc = gefs_writeblk(fs, addr, nb);
+			memcpy(buf, nb, B);
+		}
+		if (rc == 0)
+			rc = ai >= 0 ? rehasharena(fs, ai, buf, nfix) : rehashlog(fs, addr, buf, type, nfix);
+	}
 	free(buf);
 	return rc;
+}
+
+int
+gefs_rehash(Gefs *fs, uint64_t addr, int *nfix)
+{
+	return rehash(fs, addr, NULL, nfix);
+}
+
+int
+gefs_writerehash(Gefs *fs, uint64_t addr, const uint8_t *buf, int *nfix)
+{
+	return rehash(fs, addr, buf, nfix);
 }

@@ -237,6 +237,44 @@ settle(Gefs *fs)
 	return 0;
 }
 
+/* An in-memory commit, for a snapshot of a dirty tree inside one commit
+ * (label.c): every dirty tree becomes its record in the snapshot tree
+ * now, and a generation boundary is drawn.  Blocks born before it are no
+ * longer this edit's to free at once (a record, and the snapshot about
+ * to be taken of it, may share them): released later, they are killed
+ * into deadlists like committed blocks, so changes to either tree copy
+ * them instead.  Blocks born after it carry a newer generation than
+ * every record so far.  Nothing is written; gefs_commit publishes it. */
+int
+editfold(Gefs *fs)
+{
+	Edit *ed = fs->ed;
+	Batch *bt;
+	bool res;
+	int rc;
+
+	if ((bt = batchnew(fs)) == NULL)
+		return -1;
+	res = ed->reserve;
+	ed->reserve = true;	/* as the commit's own metadata (§5.4) */
+	rc = buildbatch(fs, bt) == 0 && batchapply(fs, bt) == 0 ? 0 : -1;
+	ed->reserve = res;
+	batchfree(bt);
+	fsetfree(ed->fresh);
+	if (rc == 0 && (ed->fresh = fsetnew()) == NULL)
+		rc = gefs_seterr(&fs->err, ENOMEM, "out of memory");
+	if (rc < 0) {
+		ed->broken = true;	/* half a fold matches no state */
+		return gefs_wraperr(&fs->err, "fold before a snapshot");
+	}
+	resettrees(ed);
+	ed->snapdirty = true;
+	if (drawgen(fs) == ed->wgen)
+		drawgen(fs);	/* wgen itself was unused: draw past it */
+	ed->wgen = ed->lastgen;
+	return 0;
+}
+
 int
 gefs_commit(Gefs *fs)
 {

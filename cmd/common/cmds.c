@@ -16,7 +16,11 @@ cmdhelp(void *ctx, int argc, char **argv)
 {
 	Sess *s = ctx;
 
-	return printhelp(s->out, s->tab, s->notflags, argc > 1 ? argv[1] : NULL, s->err, sizeof s->err);
+	if (printhelp(s->out, s->tab, s->notflags, argc > 1 ? argv[1] : NULL, s->err, sizeof s->err) < 0)
+		return -1;
+	if (argc > 1 && strcmp(argv[1], "set") == 0)
+		sethelp(s->out);	/* the field list is libfs's table, not a copy */
+	return 0;
 }
 
 static int
@@ -185,6 +189,8 @@ const Cmd sesscmds[] = {
 	{"commit", "", "commit the changes since begin", 0, 0, "", CMD_WRITE | CMD_SHELL | CMD_NOAUTO, cmdcommit},
 	{"abort", "", "drop the changes since begin", 0, 0, "", CMD_WRITE | CMD_SHELL | CMD_NOAUTO, cmdabort},
 	{"owner", "ADDR", "what points to block ADDR: tree, node, entry and key", 1, 1, "", 0, cmdowner},
+	{"set", "[--rehash] ADDR FIELD VALUE", "set a named field of a block (help set lists them)",
+		3, 3, RAWOPTS, CMD_RAW | CMD_SHELL, cmdset},
 	{"poke", "[--rehash] ADDR OFFSET HEXBYTES", "overwrite bytes of a block (--rehash: fix every hash above it)",
 		3, 3, RAWOPTS, CMD_RAW | CMD_SHELL, cmdpoke},
 	{"flip", "[--rehash] ADDR BIT", "invert one bit of a block (bit 0: the high bit of byte 0)",

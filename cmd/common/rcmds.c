@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rcmds.c — raw block commands: owner (who points to a block), and, in
- * the shell's write mode, poke, flip and zap, each with --rehash to make
- * the damage "valid" (every hash above it recomputed up to the
- * superblocks) or without, to leave it broken.  This is how damaged test
+ * the shell's write mode, set (a named field), poke, flip and zap, each
+ * with --rehash to make the damage "valid" (every hash above it
+ * recomputed up to the superblocks) or without, to leave it broken.  This is how damaged test
  * images are built.
  */
 #include <errno.h>
@@ -26,7 +26,7 @@ parsenum(Sess *s, const char *what, const char *arg, uint64_t *v)
 }
 
 static int
-parsehex(Sess *s, const char *arg, uint8_t *out, size_t max, size_t *n)
+parsehex(Sess *s, const char *cmd, const char *arg, uint8_t *out, size_t max, size_t *n)
 {
 	size_t i, len;
 	char byte[3] = {0};
@@ -36,12 +36,13 @@ parsehex(Sess *s, const char *arg, uint8_t *out, size_t max, size_t *n)
 		arg += 2;
 	len = strlen(arg);
 	if (len == 0 || len % 2 != 0 || len / 2 > max)
-		return sessfail(s, "poke: HEXBYTES must be 1 to %zu bytes as pairs of hex digits", max);
+		return sessfail(s, "%s: %s must be 1 to %zu bytes as pairs of hex digits", cmd,
+			strcmp(cmd, "poke") == 0 ? "HEXBYTES" : "VALUE", max);
 	for (i = 0; i < len / 2; i++) {
 		memcpy(byte, arg + 2 * i, 2);
 		out[i] = (uint8_t)strtoul(byte, &e, 16);
 		if (*e != '\0')
-			return sessfail(s, "poke: not hex: %s", arg);
+			return sessfail(s, "%s: not hex: %s", cmd, arg);
 	}
 	*n = len / 2;
 	return 0;
@@ -54,11 +55,12 @@ putback(Sess *s, uint64_t addr, const uint8_t *buf, bool rehash)
 	int nfix;
 
 	sessdrop(s);
-	if (gefs_writeblk(s->fs, addr, buf) < 0)
-		return sessfsfail(s, "block 0x%llx", (unsigned long long)addr);
-	if (!rehash)
+	if (!rehash) {
+		if (gefs_writeblk(s->fs, addr, buf) < 0)
+			return sessfsfail(s, "block 0x%llx", (unsigned long long)addr);
 		return 0;
-	if (gefs_rehash(s->fs, addr, &nfix) < 0)
+	}
+	if (gefs_writerehash(s->fs, addr, buf, &nfix) < 0)
 		return sessfsfail(s, "rehash 0x%llx", (unsigned long long)addr);
 	fprintf(s->out, "rehashed 0x%llx: %d block%s rewritten\n", (unsigned long long)addr, nfix,
 		nfix == 1 ? "" : "s");
@@ -88,7 +90,7 @@ cmdpoke(void *ctx, int argc, char **argv)
 	parseopts(argc, argv, RAWOPTS, &o, s->err, sizeof s->err);
 	argv += o.optind;
 	if (getraw(s, argv[0], &addr, buf) < 0 || parsenum(s, "offset", argv[1], &off) < 0
-	|| parsehex(s, argv[2], bytes, sizeof bytes, &n) < 0)
+	|| parsehex(s, "poke", argv[2], bytes, sizeof bytes, &n) < 0)
 		return -1;
 	if (off >= GEFS_BLKSZ || n > GEFS_BLKSZ - off)
 		return sessfail(s, "poke: %zu bytes at offset %llu reach past the block", n, (unsigned long long)off);
@@ -128,6 +130,56 @@ cmdzap(void *ctx, int argc, char **argv)
 		return -1;
 	memset(buf, 0, sizeof buf);
 	return putback(s, addr, buf, o.count['r'] > 0);
+}
+
+/* set ADDR FIELD VALUE: the field named as gefs-dump prints it, found
+ * by the block's type; a key or value is given as hex ("-" for empty),
+ * anything else as a number.  The offsets are libfs's (gefs_setfield). */
+int
+cmdset(void *ctx, int argc, char **argv)
+{
+	Sess *s = ctx;
+	uint8_t buf[GEFS_BLKSZ], bytes[GEFS_INLMAX];
+	const GefsField *f;
+	uint64_t addr, num = 0;
+	size_t n = 0;
+	GefsErr e = {0};
+	Opts o;
+	int idx, rc;
+
+	parseopts(argc, argv, RAWOPTS, &o, s->err, sizeof s->err);
+	argv += o.optind;
+	if (getraw(s, argv[0], &addr, buf) < 0)
+		return -1;
+	f = gefs_field(gefs_get16(buf), argv[1], &idx, &e);
+	if (f == NULL)
+		return sessfail(s, "set: block 0x%llx: %s", (unsigned long long)addr, e.msg);
+	if (f->kind == GEFS_FBYTES)
+		rc = strcmp(argv[2], "-") == 0 ? 0 : parsehex(s, "set", argv[2], bytes, sizeof bytes, &n);
+	else
+		rc = parsenum(s, argv[1], argv[2], &num);
+	if (rc < 0)
+		return -1;
+	if (gefs_setfield(buf, addr, argv[1], num, bytes, n, &e) < 0)
+		return sessfail(s, "set: block 0x%llx: %s", (unsigned long long)addr, e.msg);
+	return putback(s, addr, buf, o.count['r'] > 0);
+}
+
+/* help set: the fields of every block type, from libfs's tables. */
+void
+sethelp(FILE *f)
+{
+	static const int types[] = { GEFS_TSUPER, GEFS_TARENA, GEFS_TLOG, GEFS_TDLIST, GEFS_TPIVOT, GEFS_TLEAF };
+	const GefsField *fl;
+	size_t i;
+
+	fprintf(f, "  FIELD is one of these, by the type of block ADDR ([I]: an index from 0);\n"
+		"  VALUE is a number, or for a key or value hex bytes (- for none):\n");
+	for (i = 0; i < sizeof types / sizeof types[0]; i++) {
+		fprintf(f, "  %s:\n", gefs_typename(types[i]));
+		for (fl = gefs_fields(types[i]); fl->name != NULL; fl++)
+			fprintf(f, "    %-16s %s\n", fl->name, fl->what);
+	}
 }
 
 static const char *refkind[] = {

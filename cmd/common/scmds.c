@@ -25,14 +25,9 @@ closelabel(Sess *s, const char *label)
 static int
 snapshot(Sess *s, const char *src, const char *dst, bool mut)
 {
-	/* The library commits a changed source before labelling it: inside one
-	 * promised commit (replay, begin ... commit) that would publish half
-	 * of it. */
-	if ((s->replay || s->batch) && gefs_labeldirty(s->fs, src))
-		return sessfail(s, "%s %s %s: label %s has changes not yet committed, and %s commits "
-			"once; snapshot it before changing it%s", mut ? "fork" : "snap", src, dst, src,
-			s->replay ? "gefs-replay" : "begin ... commit",
-			s->replay ? " (or run two gefs-replay scripts)" : " (or commit first)");
+	/* A changed source is folded into its record in memory by the
+	 * library, so this stays inside the one commit of replay or
+	 * begin ... commit. */
 	if (gefs_snapshot(s->fs, src, dst, mut) < 0)
 		return sessfsfail(s, "%s %s %s", mut ? "fork" : "snap", src, dst);
 	return 0;

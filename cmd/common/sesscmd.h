@@ -8,6 +8,7 @@
 #define GEFS_SESSCMD_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 int cmdls(void *ctx, int argc, char **argv);
 int cmdstat(void *ctx, int argc, char **argv);
@@ -17,6 +18,8 @@ int cmdpoke(void *ctx, int argc, char **argv);
 int cmdflip(void *ctx, int argc, char **argv);
 int cmdzap(void *ctx, int argc, char **argv);
 int cmdowner(void *ctx, int argc, char **argv);
+int cmdset(void *ctx, int argc, char **argv);
+void sethelp(FILE *f);		/* help set: the fields per block type */
 
 /* icmds.c: inspection, through the renderers gefs-dump uses */
 int cmdsuper(void *ctx, int argc, char **argv);
@@ -45,7 +48,7 @@ int cmdrmsnap(void *ctx, int argc, char **argv);
 int cmdretain(void *ctx, int argc, char **argv);
 
 #define TREEOPTS "d:s:b:S;depth=d,snaptree=S"	/* tree */
-#define RAWOPTS	";rehash=r"	/* poke, flip, zap: --rehash */
+#define RAWOPTS	";rehash=r"	/* set, poke, flip, zap: --rehash */
 
 /* "d-rwxr-xr-x" as 9front's ls prints it (a: append, l: exclusive,
  * t: temporary); buf holds 12 bytes. */

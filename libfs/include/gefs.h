@@ -1045,6 +1045,36 @@ GEFS_API int gefs_findrefs(Gefs *fs, uint64_t addr, GefsRefFn fn, void *arg);
  * the blocks rewritten.  ENOENT when nothing points to a tree or data
  * block. */
 GEFS_API int gefs_rehash(Gefs *fs, uint64_t addr, int *nfix);
+/* Write buf to addr and rehash as gefs_rehash does, the pointers to addr
+ * found before the write: new contents that no longer decode (a node
+ * made inconsistent on purpose) still get valid hashes above them. */
+GEFS_API int gefs_writerehash(Gefs *fs, uint64_t addr, const uint8_t *buf, int *nfix);
+
+/* Named fields of a block (gefs-shell's set; pack.c holds the offsets).
+ * The names are the ones gefs-dump prints; "[]" stands for an index:
+ * "arena[1].hash" of a superblock, "entry[3].op" of a log block,
+ * "entry[0].key" or "entry[2].gen" of a node, "msg[0].value". */
+enum { GEFS_FNUM, GEFS_FBYTES };
+typedef struct GefsField {
+	const char	*name;
+	int		kind;		/* GEFS_FNUM: a number; GEFS_FBYTES: a key or value */
+	int		width;		/* bytes of a number (1, 2, 4, 8) */
+	const char	*what;		/* one line for help */
+} GefsField;
+/* The fields of blocks of type (GEFS_TSUPER, GEFS_TARENA, GEFS_TLOG,
+ * GEFS_TDLIST, GEFS_TPIVOT, GEFS_TLEAF), ending at a NULL name; NULL for
+ * any other type. */
+GEFS_API const GefsField *gefs_fields(int type);
+/* The field name names in a block of type; *idx receives its index (-1
+ * when it has none).  NULL with EINVAL for an unknown name. */
+GEFS_API const GefsField *gefs_field(int type, const char *name, int *idx, GefsErr *e);
+/* Set field name of the block in blk (its type from its first two bytes)
+ * to num (a number field) or to the n bytes at b (a key or value; the
+ * node's area is repacked).  No hash is recomputed: see gefs_rehash.
+ * EINVAL for an unknown field, a value that does not fit or an index
+ * past the end; EBADMSG when the items of the block do not decode. */
+GEFS_API int gefs_setfield(uint8_t *blk, uint64_t addr, const char *name, uint64_t num,
+	const uint8_t *b, size_t n, GefsErr *e);
 /* Files: writing (fswrite.c, §12.5–§12.7, §16)                       */
 /*                                                                    */
 /* On a tree opened from a read-write handle (opts.rdwr).  Each call  */
@@ -1152,17 +1182,19 @@ GEFS_API int gefs_commit(Gefs *fs);
 GEFS_API int gefs_abort(Gefs *fs);
 /* Labels (§13.5, §13.6), applied to the snapshot tree at once and made
  * durable by the next gefs_commit.  gefs_snapshot: label dst for the
- * snapshot label src points to (src is committed first if it has
- * changes): immutable, or (mut) a mutable fork whose changes form a new
- * line of history.  gefs_dellabel: delete a label; its snapshot goes too
+ * snapshot label src points to: immutable, or (mut) a mutable fork whose
+ * changes form a new line of history.  A src with uncommitted changes is
+ * not committed: every changed tree is folded into its record in memory
+ * and a generation boundary drawn (blocks born before it are shared from
+ * then on, copied by later changes, never freed at once), so the label
+ * joins the one commit still to come.  gefs_dellabel: delete a label; its snapshot goes too
  * when nothing else refers to it (deadlists merged or freed, a deleted
  * tip's own blocks freed; every free waits for the commit).  Errors:
  * EEXIST, ENOENT, EINVAL (a name of 0 or more than 127 bytes), EPERM
  * (dump, empty, adm), EBUSY (a label whose tree is open for writing, or
  * the last label of a snapshot that has a fork). */
 GEFS_API int gefs_snapshot(Gefs *fs, const char *src, const char *dst, bool mut);
-/* Has label's writable tree uncommitted changes?  (gefs_snapshot of such
- * a label commits first: a caller promising one commit checks this.) */
+/* Has label's writable tree uncommitted changes? */
 GEFS_API bool gefs_labeldirty(Gefs *fs, const char *label);
 GEFS_API int gefs_dellabel(Gefs *fs, const char *label);
 /* Configuration entries (§17): in the snapshot tree (label NULL: global)

@@ -99,6 +99,142 @@ status 1 -w -c 'poke 0x4000 16383 0000' "$tmp/d2.img"
 status 1 -w -c 'flip 0x4000 131072' "$tmp/d2.img"
 status 1 -w -c 'zap 0x4001' "$tmp/d2.img"
 
+# set: every named field of every block type, read back through `block`
+# (the same renderers as gefs-dump), with and without --rehash.
+mkdir -p "$tmp/host"
+for i in $(seq 1 400); do echo "file $i" >"$tmp/host/f$i"; done
+cp "$img" "$tmp/pop.img"
+echo "put -r $tmp/host /d" >"$tmp/pop.scr"
+SOURCE_DATE_EPOCH=1700000000 "$bin/gefs-replay" "$tmp/pop.img" "$tmp/pop.scr" >/dev/null 2>&1
+check "replay builds a pivot image" $?
+pop=$tmp/pop.img
+"$sh" -c tree "$pop" >"$tmp/tree" 2>/dev/null
+piv=$(awk '$1 == "pivot" { print $2; exit }' "$tmp/tree")
+leaf=$(awk '$1 == "leaf" { print $2; exit }' "$tmp/tree")
+"$sh" -c 'block 0x4000' "$pop" >"$tmp/ar" 2>/dev/null
+loghd=$(awk '$1 == "loghd.addr" { print $2 }' "$tmp/ar")
+[ -n "$piv" ] && [ -n "$leaf" ] && [ -n "$loghd" ]; check "pivot $piv, leaf $leaf, log $loghd found" $?
+
+# blk IMAGE ADDR: block ADDR of IMAGE to stdout.
+blk() { dd if="$1" bs=16384 skip=$(($2 / 16384)) count=1 status=none; }
+# restore ADDR: put block ADDR of $pop back into $tmp/s.img (set without
+# --rehash writes that block only; copying the whole image is slow).
+restore() { blk "$pop" "$1" | dd of="$tmp/s.img" bs=16384 seek=$(($1 / 16384)) conv=notrunc status=none; }
+cp "$pop" "$tmp/s.img"
+# setget ADDR FIELD VALUE PATTERN [--json]: set, then block ADDR prints
+# PATTERN (an ERE); the block is restored after.
+setget() {
+	"$sh" -w -c "set $1 $2 $3" "$tmp/s.img" >"$tmp/out" 2>"$tmp/err"
+	check "set $1 $2 $3 -> $? ($(head -c 200 "$tmp/err"))" $?
+	"$sh" ${5:-} -c "block $1" "$tmp/s.img" >"$tmp/blk" 2>/dev/null
+	grep -Eq -- "$4" "$tmp/blk"; check "set $1 $2 $3: block shows /$4/" $?
+	restore "$1"
+}
+# setraw ADDR FIELD VALUE OFFSET HEX: set, then the block holds HEX at
+# OFFSET (FORMAT.md's layout; for fields that leave the image unloadable
+# or the block undecodable, so that block cannot show them).
+setraw() {
+	"$sh" -w -c "set $1 $2 $3" "$tmp/s.img" >"$tmp/out" 2>"$tmp/err"
+	check "set $1 $2 $3 -> $? ($(head -c 200 "$tmp/err"))" $?
+	local got
+	got=$(blk "$tmp/s.img" "$1" | od -An -tx1 -j "$4" -N $((${#5} / 2)) | tr -d ' \n')
+	[ "$got" = "$5" ]; check "set $1 $2 $3: bytes at $4 are $got, want $5" $?
+	restore "$1"
+}
+
+# help set names every field the renderings print (superblock, arena,
+# node headers), so the two cannot drift apart.
+status 0 -c 'help set' "$pop"
+cp "$tmp/out" "$tmp/helpset"
+"$sh" -c 'block 0' -c 'block 0x4000' "$pop" 2>/dev/null | awk 'NR > 1 && /^  [a-z]/ && $1 != "sbhash_ok" { print $1 }' |
+	sed 's/\[[0-9]*\]/[]/' | sort -u >"$tmp/rows"
+[ "$(wc -l <"$tmp/rows")" -ge 20 ]; check "superblock and arena rows read" $?
+while read -r f; do
+	grep -qF "    $f " "$tmp/helpset"; check "help set lists $f" $?
+done <"$tmp/rows"
+for f in nval valsz nbuf bufsz 'entry\[\]\.key' 'entry\[\]\.gen' 'msg\[\]\.op' logsz logh chain 'entry\[\]\.len' 'blocks\[\]'; do
+	grep -q "^    $f " "$tmp/helpset"; check "help set lists $f" $?
+done
+
+# Superblock: every row it prints, set and read back.
+while read -r f; do
+	setget 0 "$f" 200 "^  $f +(200|0xc8|0x00000000000000c8)( |\$)"
+done < <(grep -v '\[\]' "$tmp/rows" | grep -Ev '^(loghd|size|used)')
+setget 0 'arena[1].hash' 0x1234 '^  arena\[1\]\.hash +0x0000000000001234$'
+setget 0 'arena[0].addr' 0x8000 '^  arena\[0\]\.addr +0x8000$'
+# Arena header.
+setget 0x4000 loghd.addr 0x10000 '^  loghd\.addr +0x10000$'
+setget 0x4000 loghd.hash 7 '^  loghd\.hash +0x0000000000000007$'
+setget 0x4000 size 0x8000 '^  size +0x8000 '
+setget 0x4000 used 0x4000 '^  used +0x4000 '
+# Log header and entries (JSON: op, addr and len by name).
+setraw "$loghd" logsz 40 2 0028
+setraw "$loghd" logh 0x99 4 0000000000000099
+setraw "$loghd" chain 0x1c000 12 000000000001c000
+setraw "$loghd" 'entry[1].len' 0x8000 60 0000000000008000
+setraw "$loghd" 'entry[1].addr' 0x20000 52 0000000000020004
+setraw "$loghd" 'entry[1].op' 3 52 000000000000c003
+setraw "$loghd" 'entry[1].qgen' 0x1234 52 0000000000123404
+# Node headers (raw: the node no longer decodes), pointers, keys, values,
+# messages.
+setraw "$piv" nval 3 2 0003
+setraw "$piv" valsz 99 4 0063
+setraw "$piv" nbuf 2 6 0002
+setraw "$piv" bufsz 100 8 0064
+setraw "$leaf" nval 1 2 0001
+setraw "$leaf" valsz 0x1234 4 1234
+setget "$piv" 'entry[0].addr' 0x4c000 '^ +0 .*addr=0x4c000 '
+setget "$piv" 'entry[0].hash' 0x77 '^ +0 .*hash=0x0000000000000077 '
+setget "$piv" 'entry[0].gen' 9 '^ +0 .*gen=9 '
+setget "$piv" 'entry[0].fill' 5 '^ +0 .*fill=5$'
+setget "$piv" 'entry[1].key' 020000000000000007 '^ +1 +Kup\(0x7\)'
+setget "$piv" 'msg[0].op' 2 '^ +m0 +Odelete'
+setget "$piv" 'msg[0].value' - '^ +m0 '
+setget "$leaf" 'entry[0].key' 0200000000000000aa '^ +0 +Kup\(0xaa\)'
+setget "$leaf" 'entry[0].value' 0100000000000000050000 '^ +0 +Kdat.*value\[11\]:0100000000000000050000'
+# Bad names, indexes and values: exit 1, the block unchanged.
+for c in 'set 0 nosuch 1' 'set 0 arena.addr 1' 'set 0 arena[8].addr 1' 'set 0 arena[x].addr 1' \
+	'set 0 qgen[0] 1' 'set 0 snap.ht 0x100000000' 'set 0 qgen -1' 'set 0 qgen 1x' \
+	"set $piv nval 65536" "set $piv entry[7].gen 1" "set $piv msg[9999].op 1" "set $piv msg[0].op 256" \
+	"set $leaf nbuf 1" "set $leaf entry[0].key 0g" "set $leaf entry[0].key $(printf '%0514d' 0)" \
+	"set $loghd entry[0].addr 0x4001" "set $loghd entry[9999].op 1" "set $loghd entry[3].len 1" \
+	'set 0x4000 logsz 1' 'set 0x1 qgen 1' 'set 0x7ffffc000 qgen 1'; do
+	status 1 -w -c "$c" "$tmp/s.img"
+	a=$(echo "$c" | awk '{ print $2 }')
+	[ "$a" = 0x1 ] || [ "$a" = 0x7ffffc000 ] || { cmp -s <(blk "$pop" "$a") <(blk "$tmp/s.img" "$a"); check "$c leaves the block unchanged" $?; }
+done
+status 1 -c 'set 0 qgen 1' "$tmp/s.img"
+grep -q 'write mode' "$tmp/err"; check "set needs -w ($(cat "$tmp/err"))" $?
+
+# fsck: a field set without --rehash is a hash error; with --rehash the
+# hashes are valid again, and only what the value itself breaks is left.
+# fsckv IMAGE WANT-STATUS NAME
+fsckv() {
+	"$fsck" -n "$1" >"$tmp/f" 2>&1
+	local got=$?
+	[ "$got" -eq "$2" ]; check "$3: fsck $got, want $2 ($(head -2 "$tmp/f" | tr '\n' ' '))" $?
+}
+for c in "$piv entry[0].gen 2" "0 nextqid 0x100000" "$loghd entry[1].len 0x8000" "$leaf entry[0].value 00"; do
+	cp "$pop" "$tmp/s.img"
+	status 0 -w -c "set $c" "$tmp/s.img"
+	fsckv "$tmp/s.img" 4 "set $c"
+	cp "$pop" "$tmp/s.img"
+	status 0 -w -c "set --rehash $c" "$tmp/s.img"
+	grep -q '^rehashed ' "$tmp/out"; check "set --rehash $c reports" $?
+	case $c in
+	*value*) fsckv "$tmp/s.img" 4 "set --rehash $c"
+		grep -q ND0002 "$tmp/f"; [ $? -ne 0 ]; check "set --rehash $c: no hash error left" $?
+		grep -q KV0003 "$tmp/f"; check "set --rehash $c: the bad value is found" $? ;;
+	*) fsckv "$tmp/s.img" 0 "set --rehash $c" ;;
+	esac
+done
+# A node whose header no longer matches its items still gets valid hashes.
+cp "$pop" "$tmp/s.img"
+status 0 -w -c "set --rehash $piv nbuf 2" "$tmp/s.img"
+fsckv "$tmp/s.img" 4 "set --rehash nbuf"
+grep -q 'ND0002' "$tmp/f"; [ $? -ne 0 ]; check "set --rehash nbuf: no hash error" $?
+grep -q 'ND0003' "$tmp/f"; check "set --rehash nbuf: the header is found wrong" $?
+
 # Reference images: ls -R, stat and get -r -p against gefs-dump.
 for gz in "$refs"/ref-small.img.gz "$refs"/ref-deep.img.gz; do
 	[ -f "$gz" ] || { echo "SKIP: $gz absent"; continue; }

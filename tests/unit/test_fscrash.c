@@ -379,6 +379,32 @@ labeldel(Gefs *fs, GefsTree *t)
 	return gefs_dellabel(fs, "keep");
 }
 
+/* Writes, a snapshot, more writes, a fork, writes into the fork and into
+ * main again, all in one commit: each snapshot folds the changed main
+ * into its record in memory, and the blocks it shares are copied, not
+ * freed, by the later changes. */
+static int
+insnap(Gefs *fs, GefsTree *t)
+{
+	GefsTree *f;
+	int rc;
+
+	if (putfile(t, "/new1", 5000, 0) < 0 || gefs_pwrite(t, "/d1/f1", data, 300, 7) != 300
+	|| gefs_snapshot(fs, "main", "s1", false) < 0)
+		return -1;
+	if (putfile(t, "/new2", 70000, 0) < 0 || gefs_pwrite(t, "/new1", data + 9, 100, 10) != 100
+	|| gefs_remove(t, "/d2/f2") < 0 || gefs_snapshot(fs, "main", "f", true) < 0)
+		return -1;
+	if ((f = gefs_opentree(fs, "f")) == NULL)
+		return -1;
+	rc = putfile(f, "/infork", 20000, 0) < 0 || gefs_pwrite(f, "/new2", data + 3, 500, 60000) != 500
+		|| gefs_remove(f, "/new1") < 0 || gefs_remove(f, "/d3/f3") < 0 ? -1 : 0;
+	gefs_closetree(f);
+	if (rc < 0 || gefs_pwrite(t, "/new2", data + 5, 1000, 100) != 1000)
+		return -1;
+	return gefs_removeall(t, "/d4");
+}
+
 /* Fill the image until a write does not fit (the failed write is
  * dropped by an abort), then commit what fitted. */
 static int
@@ -422,6 +448,7 @@ static void test_renames(void) { crashwork(smallfiles, renames); }
 static void test_truncates(void) { crashwork(smallfiles, truncates); }
 static void test_deletes(void) { crashwork(smallfiles, deletes); }
 static void test_labels(void) { crashwork(labelsetup, labeldel); }
+static void test_insnap(void) { crashwork(smallfiles, insnap); }
 
 static void
 test_full(void)
@@ -448,6 +475,7 @@ suite_fscrash(void)
 	|| !CU_add_test(s, "truncates", test_truncates)
 	|| !CU_add_test(s, "deletes", test_deletes)
 	|| !CU_add_test(s, "label deleted, deadlists merged", test_labels)
+	|| !CU_add_test(s, "snapshot and fork of a changed label in one commit", test_insnap)
 	|| !CU_add_test(s, "a commit on a full image", test_full))
 		return -1;
 	return 0;
