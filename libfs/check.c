@@ -29,38 +29,70 @@ enum { B = GEFS_BLKSZ };
 
 /* ---- reporting ---- */
 
-/* Count a finding and pass it on. */
+/* Count n findings of pr, fixed or not, in the statistics. */
 static void
-deliver(Check *ck, int pr, uint64_t addr, int pass, bool fixed, const char *msg)
+account(Check *ck, int pr, bool fixed, uint64_t n)
 {
 	const GefsProblem *p = problemof(pr);
-	GefsFinding f;
 
-	ck->st->nfound[p->sev]++;
+	ck->st->nfound[p->sev] += n;
 	if (fixed) {
-		ck->st->nfixed++;
-		ck->st->nfixsev[p->sev]++;
+		ck->st->nfixed += n;
+		ck->st->nfixsev[p->sev] += n;
 		/* the leaks are freed together by the commit, or none is */
-		if (pr == PR_RFLEAK)
+		if (GEFS_PRREPAIR(p->flags) == GEFS_RKRECLAIM)
 			ck->st->nreclaim = ck->st->nleak;
 	} else if (p->sev == GEFS_SEVERR)
-		ck->st->nerrleft++;
+		ck->st->nerrleft += n;
 	if (p->flags & GEFS_PRFATAL) {
 		ck->st->fatal = true;
 		ck->stop = true;
 	}
+}
+
+/* Pass a finding (or a summary of more) on to the caller. */
+static void
+tell(Check *ck, int pr, uint64_t addr, int pass, bool fixed, const char *msg, uint64_t more)
+{
+	GefsFinding f;
+
 	if (ck->o.report == NULL)
 		return;
-	f.p = p;
+	f.p = problemof(pr);
 	f.msg = msg;
 	f.addr = addr;
 	f.pass = pass;
 	f.fixed = fixed;
+	f.more = more;
 	ck->o.report(ck->o.arg, &f);
 }
 
+/* One summary finding for n findings of pr not shown. */
+static void
+tellmore(Check *ck, int pr, int pass, bool fixed, uint64_t n)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof msg, "%llu more findings of this problem not shown",
+		(unsigned long long)n);
+	tell(ck, pr, GEFS_NONE, pass, fixed, msg, n);
+}
+
+void
+ckflushmore(Check *ck)
+{
+	int pr;
+
+	for (pr = 0; pr < NPROBLEM; pr++)
+		if (ck->nmore[pr] > 0) {
+			tellmore(ck, pr, ck->pass, false, ck->nmore[pr]);
+			ck->nmore[pr] = 0;
+		}
+}
+
 /* Keep a finding the final commit is to repair: it is delivered when the
- * commit is made or given up (ckrelease), so that "fixed" is true. */
+ * commit is made or given up (ckrelease), so that "fixed" is true.  Only
+ * the first maxshow of a problem are kept: the rest are counted. */
 static void
 hold(Check *ck, int pr, uint64_t addr, const char *msg)
 {
@@ -79,42 +111,78 @@ hold(Check *ck, int pr, uint64_t addr, const char *msg)
 			return;
 		}
 	}
-	deliver(ck, pr, addr, ck->pass, false, msg);	/* out of memory: reported as left */
+	account(ck, pr, false, 1);	/* out of memory: reported as left */
+	tell(ck, pr, addr, ck->pass, false, msg, 0);
 }
 
 void
 ckrelease(Check *ck, bool fixed)
 {
 	size_t i;
+	int pr;
 
 	for (i = 0; i < ck->nheld; i++) {
-		deliver(ck, ck->held[i].pr, ck->held[i].addr, ck->held[i].pass, fixed, ck->held[i].msg);
+		account(ck, ck->held[i].pr, fixed, 1);
+		tell(ck, ck->held[i].pr, ck->held[i].addr, ck->held[i].pass, fixed, ck->held[i].msg, 0);
 		free(ck->held[i].msg);
 	}
 	free(ck->held);
 	ck->held = NULL;
 	ck->nheld = 0;
+	for (pr = 0; pr < NPROBLEM; pr++)
+		if (ck->nheldmore[pr] > 0) {
+			account(ck, pr, fixed, ck->nheldmore[pr]);
+			tellmore(ck, pr, GEFS_CKPFIX, fixed, ck->nheldmore[pr]);
+			ck->nheldmore[pr] = 0;
+		}
 }
 
+/* What finding pr implies beyond itself, as the table says: its arena's
+ * log is not to be trusted, the snapshot tree is to be rewritten. */
 static void
-emit(Check *ck, int pr, uint64_t addr, bool fixed, const char *fmt, va_list ap)
+implies(Check *ck, int pr, uint64_t addr, bool fixed)
 {
-	const GefsProblem *p = problemof(pr);
-	char msg[1024];
+	int rk = GEFS_PRREPAIR(problemof(pr)->flags);
+	int ai;
 
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (rk == GEFS_RKLOGBAD && ck->logbad != NULL && (ai = arenaof(ck->fs, addr)) >= 0)
+		ck->logbad[ai] = 1;
+	if (fixed && rk == GEFS_RKSNAP)
+		ck->snapfix = true;
+}
+
+/* Count, word, show or sum up one finding; held when the commit is to
+ * repair it. */
+static void
+emit(Check *ck, int pr, const Pctx *c, bool fixed, const char *tmpl)
+{
+	char msg[1024];
+	bool show, commit = fixed && (problemof(pr)->flags & GEFS_PRCOMMIT);
+
 	ck->npr[pr]++;
-	if (pr >= PR_LGBLOCK && pr <= PR_LGHDRFREE && p->sev == GEFS_SEVERR && ck->logbad != NULL
-	&& arenaof(ck->fs, addr) >= 0)
-		ck->logbad[arenaof(ck->fs, addr)] = 1;
-	if (fixed && (p->flags & GEFS_PRCOMMIT)) {
+	implies(ck, pr, c->addr, fixed);
+	if (commit)
 		ck->ncommit++;
-		if (pr == PR_SNNOSNAP || pr == PR_SNNLBLLO || pr == PR_CFABORT)
-			ck->snapfix = true;
-		hold(ck, pr, addr, msg);
+	show = ck->npr[pr] <= ck->maxshow;
+	if (!show) {
+		if (commit)
+			ck->nheldmore[pr]++;
+		else {
+			account(ck, pr, fixed, 1);
+			ck->nmore[pr]++;
+		}
 		return;
 	}
-	deliver(ck, pr, addr, ck->pass, fixed, msg);
+	if (tmpl != NULL)
+		snprintf(msg, sizeof msg, "%s", tmpl);
+	else
+		ckrender(msg, sizeof msg, pr, c);
+	if (commit) {
+		hold(ck, pr, c->addr, msg);
+		return;
+	}
+	account(ck, pr, fixed, 1);
+	tell(ck, pr, c->addr, ck->pass, fixed, msg, 0);
 }
 
 /* The e2fsck fix_problem rule: -n never, -p only PREEN problems, -y all
@@ -126,7 +194,7 @@ decide(Check *ck, int pr)
 
 	if (p->flags & GEFS_PRNOFIX)
 		return false;
-	if (pr == PR_RFLEAK)	/* -E reclaim asks for it in -p as in -y */
+	if (GEFS_PRREPAIR(p->flags) == GEFS_RKRECLAIM)
 		return ck->o.reclaim && ck->o.mode != GEFS_CKNONE;
 	if (ck->o.mode == GEFS_CKYES)
 		return true;
@@ -135,28 +203,43 @@ decide(Check *ck, int pr)
 	return false;
 }
 
+bool
+ckproblem(Check *ck, int pr, const Pctx *c)
+{
+	bool fix = decide(ck, pr);
+
+	emit(ck, pr, c, fix, NULL);
+	return fix;
+}
+
 /* Problems repaired by the final commit are decided here too: their
  * findings are held until the commit is made or given up (repair.c). */
 void
 ckreport(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
 {
+	char msg[1024];
+	Pctx c = PCTX(addr);
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit(ck, pr, addr, (problemof(pr)->flags & GEFS_PRCOMMIT) && decide(ck, pr), fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	emit(ck, pr, &c, (problemof(pr)->flags & GEFS_PRCOMMIT) && decide(ck, pr), msg);
 }
 
 bool
 ckfixproblem(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
 {
+	char msg[1024];
+	Pctx c = PCTX(addr);
 	va_list ap;
 	bool fix;
 
-	fix = decide(ck, pr);
 	va_start(ap, fmt);
-	emit(ck, pr, addr, fix, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	fix = decide(ck, pr);
+	emit(ck, pr, &c, fix, msg);
 	return fix;
 }
 
@@ -1056,6 +1139,7 @@ runpass(Check *ck, int p, void (*fn)(Check *))
 	t0 = now();
 	ckprogress(ck, 0, 1);
 	fn(ck);
+	ckflushmore(ck);
 	ckprogress(ck, 1, 1);
 	ck->st->passtime[p] = now() - t0;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
@@ -1177,6 +1261,7 @@ gefs_check(const char *path, const GefsCheckOpts *o, GefsCheckStats *st, GefsErr
 	ck.st = st;
 	ck.e = e;
 	ck.path = path;
+	ck.maxshow = o->maxshow ? o->maxshow : GEFS_CKMAXSHOW;
 	if (setup(&ck, path) < 0)
 		goto out;
 	runpass(&ck, GEFS_CKPSUPER, passsuper);
@@ -1198,6 +1283,7 @@ gefs_check(const char *path, const GefsCheckOpts *o, GefsCheckStats *st, GefsErr
 			dropfixes(&ck);	/* the commit rewrote both copies of everything */
 		if (applyfixes(&ck) < 0)
 			goto out;
+		ckflushmore(&ck);
 		st->passtime[GEFS_CKPFIX] = now() - t0;
 		if (getrusage(RUSAGE_SELF, &ru) == 0)
 			st->passrss[GEFS_CKPFIX] = ru.ru_maxrss;

@@ -9,54 +9,39 @@
 #define GEFS_CHECK_H
 
 enum {
-	/* superblocks (§4, §15.4) */
-	PR_SBMAGIC, PR_SBHASH, PR_SBBLKSZ, PR_SBBUFSPC, PR_SBNARENA, PR_SBFLAG,
-	PR_SBSNAPDL, PR_SBORDER, PR_SBOUTSIDE, PR_SBDIFFER, PR_SBNONE,
-	PR_SBBACKUP, PR_SBSNAPHT, PR_SBXREC, PR_SBREAD,
-	/* arenas (§5) */
+	/* in code order, so that the table (problem.c) is: a new code goes
+	 * where it sorts, never renumbering a code (numbers are private) */
 	PR_ARTYPE, PR_ARHASH, PR_ARNONE, PR_ARDIFFER, PR_ARSIZE, PR_ARUSED,
 	PR_ARNOCOPY, PR_ARFOOTER,
-	/* allocation logs (§6) */
+	PR_CFRETAIN, PR_CFUNKNOWN, PR_CFABORT, PR_CFABORTFS,
+	PR_CKSKIP,
+	PR_CRSB, PR_CRHDR, PR_CRFTR, PR_CRLOGNEW, PR_CRLOGTORN, PR_CRLOGCUT,
+	PR_DLBGEN, PR_DLNOSNAP, PR_DLBLOCK, PR_DLHASH, PR_DLCYCLE, PR_DLSHARED,
+	PR_DLCROSS, PR_DLFREE, PR_DLTWICE, PR_DLTAIL, PR_DLKIND, PR_DLOUTSIDE,
+	PR_FSNOROOT, PR_FSROOTTYPE, PR_FSNAME, PR_FSQTYPE, PR_FSMODE,
+	PR_FSDIRLEN, PR_FSQIDDUP, PR_FSNOKUP, PR_FSKUP, PR_FSPARENT, PR_FSCYCLE,
+	PR_FSDATALIGN, PR_FSDATAEOF, PR_FSDATAORPHAN, PR_FSQIDHI, PR_FSDATADIR,
+	PR_GNBLOCK, PR_GNNEXTGEN, PR_GNNEXTQID,
+	PR_KVKEY, PR_KVTYPE, PR_KVSIZE, PR_KVVALUE, PR_KVOP, PR_KVINCREF,
+	PR_KVQPATH, PR_KVWSTAT, PR_KVRELINK, PR_KVSEQ,
 	PR_LGBLOCK, PR_LGHASH, PR_LGHASHTAIL, PR_LGENTRY, PR_LGDALLOC,
 	PR_LGDFREE, PR_LGRANGE, PR_LGCYCLE, PR_LGADDR, PR_LGFREED,
 	PR_LGNOBARRIER, PR_LGHDRFREE,
-	/* tree nodes (§8) */
 	PR_NDREAD, PR_NDHASH, PR_NDDECODE, PR_NDLEVEL, PR_NDORDER, PR_NDLOW,
-	PR_NDHIGH, PR_NDFILL, PR_NDONE, PR_NDEMPTY, PR_NDMSGORDER, PR_NDMSGRANGE,
-	PR_NDHEIGHT, PR_NDSNAPGEN,
-	/* keys, values, messages (§9, §10) */
-	PR_KVKEY, PR_KVTYPE, PR_KVSIZE, PR_KVVALUE, PR_KVOP, PR_KVINCREF,
-	PR_KVQPATH, PR_KVWSTAT, PR_KVRELINK, PR_KVSEQ,
-	/* reachability (§14.6, §20.2) */
+	PR_NDHIGH, PR_NDFILL, PR_NDONE, PR_NDEMPTY, PR_NDMSGORDER,
+	PR_NDMSGRANGE, PR_NDHEIGHT, PR_NDSNAPGEN, PR_SHHASH, PR_SHFILL,
+	PR_SHGEN,
 	PR_RFFREE, PR_RFADDR, PR_RFTWICE, PR_RFKIND, PR_RFLEAK, PR_RFDATAHASH,
 	PR_RFDATAREAD,
-	/* generations and counters (§13.1, §12.2) */
-	PR_GNBLOCK, PR_GNNEXTGEN, PR_GNNEXTQID,
-	/* snapshots and labels (§13.8) */
+	PR_RPNOCOMMIT, PR_RPUNSAFE,
+	PR_SBMAGIC, PR_SBHASH, PR_SBBLKSZ, PR_SBBUFSPC, PR_SBNARENA, PR_SBFLAG,
+	PR_SBSNAPDL, PR_SBORDER, PR_SBOUTSIDE, PR_SBDIFFER, PR_SBNONE,
+	PR_SBBACKUP, PR_SBSNAPHT, PR_SBXREC, PR_SBREAD, PR_SBDLCHAIN,
+	PR_SBSHORT,
 	PR_SNLABEL, PR_SNNOSNAP, PR_SNFLAGS, PR_SNKEYGEN, PR_SNNLBLHI,
 	PR_SNNLBLLO, PR_SNNEG, PR_SNNREF, PR_SNPRED, PR_SNSUCC, PR_SNORDER,
-	PR_SNREQUIRED, PR_SNROOT, PR_SNTREE,
-	/* deadlists (§7, §14) */
-	PR_DLBGEN, PR_DLNOSNAP, PR_DLBLOCK, PR_DLHASH, PR_DLCYCLE, PR_DLSHARED,
-	PR_DLCROSS, PR_DLFREE, PR_DLTWICE, PR_DLTAIL, PR_DLKIND,
-	/* file-system trees (§12) */
-	PR_FSNOROOT, PR_FSROOTTYPE, PR_FSNAME, PR_FSQTYPE, PR_FSMODE,
-	PR_FSDIRLEN, PR_FSQIDDUP, PR_FSNOKUP, PR_FSKUP, PR_FSPARENT,
-	PR_FSCYCLE, PR_FSDATALIGN, PR_FSDATAEOF, PR_FSDATAORPHAN, PR_FSQIDHI,
-	PR_FSDATADIR,
-	/* users file (§16) */
-	PR_USMISSING, PR_USTYPE, PR_USPARSE,
-	/* the checker itself */
-	PR_CKSKIP,
-	/* repairs through a commit (repair.c) */
-	PR_RPNOCOMMIT,
-	PR_DLOUTSIDE,
-	/* round 2 checks */
-	PR_SHHASH, PR_SHFILL, PR_SHGEN, PR_SBDLCHAIN, PR_USUNDEF, PR_CFRETAIN, PR_CFUNKNOWN,
-	/* guards (ckguard.c) */
-	PR_SBSHORT, PR_RPUNSAFE, PR_SNKEEP, PR_CFABORT, PR_CFABORTFS,
-	/* crash remnants: what an interrupted commit leaves by design (§15.3) */
-	PR_CRSB, PR_CRHDR, PR_CRFTR, PR_CRLOGNEW, PR_CRLOGTORN, PR_CRLOGCUT,
+	PR_SNREQUIRED, PR_SNROOT, PR_SNTREE, PR_SNKEEP,
+	PR_USMISSING, PR_USTYPE, PR_USPARSE, PR_USUNDEF,
 	NPROBLEM
 };
 
@@ -154,8 +139,12 @@ typedef struct Check {
 	uint64_t	maxgen;		/* largest generation in use (or 0) */
 	bool		anygen;
 	uint8_t		*buf;		/* scratch block */
+	/* --- reporting (check.c) --- */
+	uint64_t	npr[NPROBLEM];	/* findings per problem */
+	uint64_t	nmore[NPROBLEM];	/* not shown, not yet summed up */
+	uint64_t	nheldmore[NPROBLEM];	/* not shown, held for the commit */
+	unsigned	maxshow;	/* findings shown per problem */
 	/* --- repairs through a commit (repair.c) --- */
-	uint32_t	npr[NPROBLEM];	/* findings per problem */
 	uint64_t	ncommit;	/* findings the commit is to repair ... */
 	struct Held	*held;		/* ... held back until it is made */
 	size_t		nheld;
@@ -174,17 +163,45 @@ typedef struct Check {
 	uint64_t	fsblk;		/* blocks the file system spans, 0 unknown */
 } Check;
 
+/* What a finding is about (e2fsck's struct problem_context): the values
+ * its problem's message template names, {name} for field name (problem.c
+ * renders them).  Start from PCTX(addr): unset fields are zero. */
+typedef struct Pctx {
+	uint64_t	addr;		/* {addr}: the block concerned, or GEFS_NONE */
+	uint64_t	blk;		/* {blk}: a second block (a pointer's holder) */
+	const char	*tree;		/* {tree}: the tree or structure it is in */
+	const char	*key;		/* {key}: a key rendered by fmtkey, or NULL: ... */
+	const uint8_t	*k;		/* ... k[0, nk) rendered by gefs_fmtkey */
+	size_t		nk;
+	int64_t		n[3];		/* {n0} {n1} {n2}: counts, generations (decimal) */
+	uint64_t	x[3];		/* {x0} {x1} {x2}: 0x… ; {h0} {h1}: hashes 0x%016 */
+	const char	*s[2];		/* {s0} {s1}: names (label, kind of block) */
+	const char	*why;		/* {why}: free text (a decoder's error message) */
+} Pctx;
+#define PCTX(a)	((Pctx){.addr = (a)})
+
 /* problem.c */
 HIDDEN const GefsProblem *problemof(int pr);
+/* Problem pr's message for c into buf[n] (always terminated). */
+HIDDEN void ckrender(char *buf, size_t n, int pr, const Pctx *c);
 
 /* check.c */
-/* Report a problem that is never repaired here. */
+/* Report problem pr found as c says (e2fsck's fix_problem): counted,
+ * worded by the table, shown (the first maxshow of each problem) or
+ * summed up, and decided: true when the mode says to repair it.  A
+ * repair through the commit is then planned already (the finding is
+ * held until it is made); a single-block repair the caller plans with
+ * ckplanfix. */
+HIDDEN bool ckproblem(Check *ck, int pr, const Pctx *c);
+/* The older form, the message worded at the call site ({why}); kept for
+ * the call sites not yet converted.  ckreport: for problems the caller
+ * never repairs itself (commit repairs are still decided). */
 HIDDEN void ckreport(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* Report a problem that has a repair at this point; true when the mode
- * says to make it (the caller then plans it with planfix). */
 HIDDEN bool ckfixproblem(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Deliver the summaries of the findings not shown one by one. */
+HIDDEN void ckflushmore(Check *ck);
 HIDDEN int ckplanfix(Check *ck, int pr, uint64_t dst, const uint8_t *src);
 HIDDEN bool ckcancelled(Check *ck);
 HIDDEN void ckprogress(Check *ck, uint64_t cur, uint64_t max);

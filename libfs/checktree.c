@@ -114,7 +114,7 @@ werr(Walk *w, int pr, uint64_t addr, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (pr >= PR_NDREAD && pr <= PR_KVSEQ && problemof(pr)->sev == GEFS_SEVERR)
+	if (problemof(pr)->flags & GEFS_PRSTRUCT)
 		w->nerr++;
 	ckreport(w->ck, pr, addr, "%s: %s", w->name, msg);
 }

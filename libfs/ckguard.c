@@ -118,17 +118,17 @@ cknotgefs(Check *ck)
 	return true;
 }
 
-/* The kind of block a single-block repair of problem pr rewrites: a
- * superblock copy, an arena header or footer, or (a torn log tail cut at
- * its barrier) the log block itself. */
+/* The kind of block a single-block repair of problem pr rewrites (the
+ * table's kind of repair): a superblock copy, an arena header or footer,
+ * or (a torn log tail cut at its barrier) the log block itself. */
 static int
 fixkind(int pr)
 {
-	if (pr == PR_CRLOGTORN)
-		return KLOG;
-	if (pr == PR_CRSB || pr < PR_ARTYPE)
-		return KSB;
-	return KHDR;
+	switch (GEFS_PRREPAIR(problemof(pr)->flags)) {
+	case GEFS_RKSB:		return KSB;
+	case GEFS_RKLOGBLK:	return KLOG;
+	default:		return KHDR;
+	}
 }
 
 /* A superblock repair goes to a superblock block, a header repair to an

@@ -28,38 +28,20 @@
 
 enum { B = GEFS_BLKSZ, MOLD = 1 << 7 };
 
-/* Errors after which a commit may still be made: they do not hide block
- * references.  Any other error blocks it. */
-static const int harmless[] = {
-	PR_SBMAGIC, PR_SBHASH, PR_SBDIFFER, PR_SBREAD, PR_ARTYPE, PR_ARHASH, PR_ARDIFFER,
-	PR_NDORDER, PR_NDLOW, PR_NDHIGH, PR_NDFILL, PR_NDEMPTY, PR_NDMSGORDER, PR_NDMSGRANGE,
-	PR_RFDATAHASH, PR_RFDATAREAD, PR_GNBLOCK, PR_SNNEG, PR_SNORDER, PR_DLBGEN,
-	PR_FSNOROOT, PR_FSROOTTYPE, PR_FSNAME, PR_FSDIRLEN, PR_FSQIDDUP, PR_FSNOKUP, PR_FSKUP,
-	PR_FSPARENT, PR_FSCYCLE, PR_FSDATALIGN, PR_FSQIDHI, PR_FSDATADIR,
-	PR_USMISSING, PR_USTYPE, PR_USPARSE, PR_SNKEEP,
-};
-
-/* Why a commit cannot be made, or NULL. */
+/* Why a commit cannot be made, or NULL: errors the table flags as
+ * blocking it (they may hide block references) were found. */
 static const char *
 blocked(Check *ck, char *why, size_t n)
 {
-	const GefsProblem *p;
-	size_t i, j;
+	int pr;
 
 	if (ck->st->fatal || ck->arbad)
 		return "the arenas could not all be read";
-	for (i = 0; i < NPROBLEM; i++) {
-		p = problemof((int)i);
-		if (ck->npr[i] == 0 || p->sev != GEFS_SEVERR || (p->flags & GEFS_PRCOMMIT))
-			continue;
-		for (j = 0; j < sizeof harmless / sizeof harmless[0]; j++)
-			if (harmless[j] == (int)i)
-				break;
-		if (j == sizeof harmless / sizeof harmless[0]) {
-			snprintf(why, n, "%s findings leave the block map incomplete", p->code);
+	for (pr = 0; pr < NPROBLEM; pr++)
+		if (ck->npr[pr] > 0 && (problemof(pr)->flags & GEFS_PRBLOCK)) {
+			snprintf(why, n, "%s findings leave the block map incomplete", problemof(pr)->code);
 			return why;
 		}
-	}
 	return NULL;
 }
 
