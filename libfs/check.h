@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * check.h — private to the checker (check.c, checktree.c, problem.c): the
+ * check.h — private to the checker (check.c, ck*.c, problem.c): the
  * problem numbers.  Each names one row of the problem table in problem.c,
  * whose code ("SB0001"), severity, flags and description are public
  * (gefs_problems).  Codes are stable: never renumber, only append.
@@ -45,7 +45,7 @@ enum {
 	NPROBLEM
 };
 
-/* ---- the checker's state, shared by check.c and checktree.c ---- */
+/* ---- the checker's state, shared by check.c and the pass files ---- */
 
 /* bmap.c: a byte per block, memory only where neighbours differ (see
  * there).  Block numbers, not addresses.  Updates fail only for want of
@@ -153,7 +153,7 @@ typedef struct Check {
 	uint8_t		*logbad;	/* per arena: its log had errors */
 	uint64_t	maxqid;		/* largest qid path in use (anyqid) */
 	bool		anyqid;
-	struct Amap	*nodegen;	/* checktree.c, pass 4: node -> gen */
+	struct Amap	*nodegen;	/* cktrees.c, pass 4: node -> gen */
 	int64_t		*ids;		/* ids the users file defines (haveids) */
 	size_t		nids;
 	bool		haveids;
@@ -273,9 +273,60 @@ HIDDEN void ckretain(Check *ck, const char *where, const GefsKv *kv, bool snaptr
  * its bad items, in place; false: nothing valid is left, drop the pair. */
 HIDDEN bool ckretainfix(GefsKv *kv);
 
-/* checktree.c */
+/* ckconf.c: a Kconf pair of the tree where (snaptree: the snapshot tree). */
+HIDDEN void ckconfkv(Check *ck, const char *where, const GefsKv *kv, bool snaptree);
+
+/* ---- the tree passes (ck*.c, formerly checktree.c) ---- */
+
+/* ckamap.c: block address -> value; amget -1 when absent, amput -1 out
+ * of memory. */
+typedef struct Amap Amap;
+HIDDEN Amap *amnew(void);
+HIDDEN void amfree(Amap *m);
+HIDDEN int amput(Amap *m, uint64_t k, uint64_t v);
+HIDDEN int64_t amget(const Amap *m, uint64_t k);
+
+/* A key range [lo, hi) of a node. */
+typedef struct Bound {
+	const uint8_t	*k;		/* NULL: unbounded */
+	size_t		n;
+} Bound;
+
+/* One tree being walked. */
+typedef struct Walk {
+	Check		*ck;
+	bool		snaptree;
+	uint64_t	gen;		/* owning record's generation */
+	char		name[300];	/* for messages */
+	int		ht;
+	int		nerr;		/* structural errors: namespace checks skipped */
+	Amap		*nodes;		/* file-tree node -> gen of its first pointer */
+} Walk;
+
+/* ckwalk.c */
+/* Report pr prefixed with the tree's name; structural errors counted. */
+HIDDEN void werr(Walk *w, int pr, uint64_t addr, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+HIDDEN void walktree(Walk *w, const GefsBptr *root, uint64_t from);
+/* A data block pointer bp held by block from, under key string ks. */
+HIDDEN void refdata(Walk *w, const GefsBptr *bp, uint64_t from, const char *ks);
+/* ckkeys.c: the entries and the buffered messages of node n. */
+HIDDEN void checkents(Walk *w, const GefsNode *n, const Bound *lo, const Bound *hi);
+HIDDEN void checkmsgs(Walk *w, const GefsNode *n, const Bound *lo, const Bound *hi);
+/* cksnaps.c: pass 3; the record of gen, or NULL. */
 HIDDEN void checksnaptree(Check *ck);
+HIDDEN Snaprec *findsnap(Check *ck, int64_t gen);
+/* Note generation g as in use (nextgen must exceed it, §13.1). */
+HIDDEN void usegen(Check *ck, uint64_t g);
+/* ckfiles.c: the namespace of tree t (walked by w). */
+HIDDEN void cknamespace(Check *ck, Walk *w, GefsTree *t);
+/* ckusers.c: the users file of adm's tree t; the ids it defines. */
+HIDDEN void checkusers(Check *ck, GefsTree *t);
+HIDDEN void loadids(Check *ck);
+HIDDEN bool idknown(Check *ck, int64_t id);
+/* cktrees.c: pass 4 */
 HIDDEN void checktrees(Check *ck);
+/* ckdlist.c: pass 5 */
 HIDDEN void checkfree(Check *ck);
 
 #endif

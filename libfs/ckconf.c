@@ -120,3 +120,17 @@ ckretainfix(GefsKv *kv)
 	kv->nv = (uint16_t)n;
 	return n > 0;
 }
+
+/* A Kconf entry (§17): retain must match ^([0-9]*@[0-9]*[mhd][ \t]*)*$
+ * (the reference aborts on some malformed values); other names are
+ * ignored by the reference. */
+void
+ckconfkv(Check *ck, const char *where, const GefsKv *kv, bool snaptree)
+{
+	if (kv->nk != 7 || memcmp(kv->k + 1, "retain", 6) != 0) {
+		ckreport(ck, PR_CFUNKNOWN, GEFS_NONE, "%s: configuration entry \"%.*s\" is not used by the reference",
+			where, (int)(kv->nk - 1), (const char *)kv->k + 1);
+		return;
+	}
+	ckretain(ck, where, kv, snaptree);
+}

@@ -1047,7 +1047,7 @@ GEFS_API int gefs_setconf(Gefs *fs, const char *label, const char *name, const c
 GEFS_API int gefs_getconf(Gefs *fs, const char *label, const char *name, char *val, size_t n);
 
 /* ------------------------------------------------------------------ */
-/* Checking (check.c, checktree.c, problem.c)                         */
+/* Checking (check.c, ck*.c, problem.c)                               */
 /*                                                                    */
 /* gefs_check verifies everything FORMAT.md §20 lists: superblocks,   */
 /* arenas, allocation logs, every block hash, every tree, messages,   */
