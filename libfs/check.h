@@ -175,7 +175,7 @@ typedef struct Pctx {
 	size_t		nk;
 	int64_t		n[3];		/* {n0} {n1} {n2}: counts, generations (decimal) */
 	uint64_t	x[3];		/* {x0} {x1} {x2}: 0x… ; {h0} {h1}: hashes 0x%016 */
-	const char	*s[2];		/* {s0} {s1}: names (label, kind of block) */
+	const char	*s[3];		/* {s0} {s1} {s2}: names (label, kind of block) */
 	const char	*why;		/* {why}: free text (a decoder's error message) */
 } Pctx;
 #define PCTX(a)	((Pctx){.addr = (a)})
@@ -304,7 +304,13 @@ typedef struct Walk {
 } Walk;
 
 /* ckwalk.c */
-/* Report pr prefixed with the tree's name; structural errors counted. */
+/* Report pr found in the tree w walks (c->tree set to its name);
+ * structural errors counted. */
+HIDDEN void wprob(Walk *w, int pr, Pctx *c);
+/* GN0001: the pointer at block addr, described by what, born in gen,
+ * after w's snapshot. */
+HIDDEN void wgen(Walk *w, uint64_t addr, uint64_t gen, const char *what);
+/* The older form, worded at the call site. */
 HIDDEN void werr(Walk *w, int pr, uint64_t addr, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 HIDDEN void walktree(Walk *w, const GefsBptr *root, uint64_t from);

@@ -93,19 +93,21 @@ isretain(const GefsKv *kv)
 void
 ckretain(Check *ck, const char *where, const GefsKv *kv, bool snaptree)
 {
+	Pctx c = PCTX(GEFS_NONE);
+	char val[GEFS_INLMAX + 1];
 	size_t bad = 0;
 	int f;
 
 	if (!isretain(kv) || (f = parse(kv->v, kv->nv, &bad, NULL, NULL)) == RTOK)
 		return;
+	snprintf(val, sizeof val, "%.*s", (int)kv->nv, (const char *)kv->v);
+	c.tree = where;
+	c.s[0] = val;
+	c.n[0] = (int64_t)bad;
 	if (f == RTLOG)
-		ckreport(ck, PR_CFRETAIN, GEFS_NONE, "%s: retain \"%.*s\": bad item at byte %zu (want [count]@[interval]m|h|d); the reference ignores it",
-			where, (int)kv->nv, (const char *)kv->v, bad);
+		ckproblem(ck, PR_CFRETAIN, &c);
 	else
-		ckreport(ck, snaptree ? PR_CFABORT : PR_CFABORTFS, GEFS_NONE,
-			"%s: retain \"%.*s\": item at byte %zu has no unit letter m, h or d: the reference aborts mounting a label that uses it%s",
-			where, (int)kv->nv, (const char *)kv->v, bad,
-			snaptree ? " (drop the bad items)" : "; the repair cannot rewrite a file-system tree");
+		ckproblem(ck, snaptree ? PR_CFABORT : PR_CFABORTFS, &c);
 }
 
 bool
@@ -127,9 +129,14 @@ ckretainfix(GefsKv *kv)
 void
 ckconfkv(Check *ck, const char *where, const GefsKv *kv, bool snaptree)
 {
+	Pctx c = PCTX(GEFS_NONE);
+	char name[GEFS_KEYMAX + 1];
+
 	if (kv->nk != 7 || memcmp(kv->k + 1, "retain", 6) != 0) {
-		ckreport(ck, PR_CFUNKNOWN, GEFS_NONE, "%s: configuration entry \"%.*s\" is not used by the reference",
-			where, (int)(kv->nk - 1), (const char *)kv->k + 1);
+		snprintf(name, sizeof name, "%.*s", (int)(kv->nk - 1), (const char *)kv->k + 1);
+		c.tree = where;
+		c.s[0] = name;
+		ckproblem(ck, PR_CFUNKNOWN, &c);
 		return;
 	}
 	ckretain(ck, where, kv, snaptree);

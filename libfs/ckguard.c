@@ -92,14 +92,16 @@ cksize(Check *ck, uint64_t devbytes)
 bool
 ckshort(Check *ck)
 {
+	Pctx c = PCTX(GEFS_NONE);
+
 	if (ck->fsblk <= ck->devblk)
 		return false;
-	ckreport(ck, PR_SBSHORT, (ck->fsblk - 1) * B,
-		"the file system size is at least %llu blocks (its backup superblock belongs at or after 0x%llx), the device is %llu blocks: %s",
-		(unsigned long long)ck->fsblk, (unsigned long long)((ck->fsblk - 1) * B),
-		(unsigned long long)ck->devblk,
-		ck->o.mode == GEFS_CKNONE ? "checking what the device holds"
-			: "truncated image or device too small; nothing is repaired");
+	c.addr = (ck->fsblk - 1) * B;
+	c.n[0] = (int64_t)ck->fsblk;
+	c.n[1] = (int64_t)ck->devblk;
+	c.why = ck->o.mode == GEFS_CKNONE ? "checking what the device holds"
+		: "truncated image or device too small; nothing is repaired";
+	ckproblem(ck, PR_SBSHORT, &c);
 	if (ck->o.mode == GEFS_CKNONE)
 		return false;
 	ck->stop = true;

@@ -33,12 +33,17 @@ checkval(Walk *w, uint64_t addr, int t, const char *ks, const uint8_t *v, size_t
 	GefsSnap s;
 	GefsDlist dl;
 	GefsBptr bp;
+	Pctx c = PCTX(addr);
+	char why[64];
 	int rc = 0;
 
 	if (t < 0 || t > GEFS_KCONF)
 		return;
+	c.key = ks;
 	if ((size[t] >= 0 && nv != (size_t)size[t]) || (t == GEFS_KUP && (nv < 12 || nv > GEFS_KEYMAX))) {
-		werr(w, PR_KVSIZE, addr, "block 0x%llx: %s: value of %zu bytes", (unsigned long long)addr, ks, nv);
+		snprintf(why, sizeof why, "value of %zu bytes", nv);
+		c.why = why;
+		wprob(w, PR_KVSIZE, &c);
 		return;
 	}
 	e.code = 0;
@@ -58,29 +63,36 @@ checkval(Walk *w, uint64_t addr, int t, const char *ks, const uint8_t *v, size_t
 	case GEFS_KSNAP:	rc = gefs_unpacksnap(&s, v, nv, &e); break;
 	case GEFS_KDLIST:	rc = gefs_unpackdlist(&dl, v, nv, &e); break;
 	}
-	if (rc < 0)
-		werr(w, PR_KVVALUE, addr, "block 0x%llx: %s: %s", (unsigned long long)addr, ks, e.msg);
+	if (rc < 0) {
+		c.why = e.msg;
+		wprob(w, PR_KVVALUE, &c);
+	}
 }
 
 /* Key k: decodes, allowed here, inside [lo, hi).  Returns its type or -1. */
 static int
 checkkey(Walk *w, uint64_t addr, const uint8_t *k, size_t nk, const Bound *lo, const Bound *hi, int prlo, int prhi, const char *ks)
 {
+	Pctx c = PCTX(addr);
 	GefsErr e;
 	GefsKey key;
 
 	e.code = 0;
+	c.key = ks;
 	if (gefs_unpackkey(&key, k, nk, &e) < 0) {
-		werr(w, PR_KVKEY, addr, "block 0x%llx: %s: %s", (unsigned long long)addr, ks, e.msg);
+		c.why = e.msg;
+		wprob(w, PR_KVKEY, &c);
 		return -1;
 	}
+	c.n[0] = key.type;
 	if (!typeok(w, key.type))
-		werr(w, PR_KVTYPE, addr, "block 0x%llx: %s: key type %d not allowed in this tree",
-			(unsigned long long)addr, ks, key.type);
+		wprob(w, PR_KVTYPE, &c);
+	c.s[0] = "below";
 	if (lo->k != NULL && gefs_keycmp(k, nk, lo->k, lo->n) < 0)
-		werr(w, prlo, addr, "block 0x%llx: %s below the node's range", (unsigned long long)addr, ks);
+		wprob(w, prlo, &c);
+	c.s[0] = "at or above";
 	if (hi->k != NULL && gefs_keycmp(k, nk, hi->k, hi->n) >= 0)
-		werr(w, prhi, addr, "block 0x%llx: %s at or above the node's range", (unsigned long long)addr, ks);
+		wprob(w, prhi, &c);
 	return key.type;
 }
 
@@ -88,16 +100,20 @@ void
 checkents(Walk *w, const GefsNode *n, const Bound *lo, const Bound *hi)
 {
 	GefsKv kv, pk;
+	Pctx c = PCTX(n->addr);
 	char ks[128];
 	int i, t;
 
+	c.key = ks;
 	for (i = 0; i < n->nval; i++) {
 		gefs_nodekv(n, i, &kv);
 		fmtkey(ks, sizeof ks, kv.k, kv.nk);
 		t = checkkey(w, n->addr, kv.k, kv.nk, lo, hi, PR_NDLOW, PR_NDHIGH, ks);
-		if (i > 0 && gefs_keycmp(pk.k, pk.nk, kv.k, kv.nk) >= 0)
-			werr(w, PR_NDORDER, n->addr, "block 0x%llx: entry %d %s not after entry %d",
-				(unsigned long long)n->addr, i, ks, i - 1);
+		if (i > 0 && gefs_keycmp(pk.k, pk.nk, kv.k, kv.nk) >= 0) {
+			c.n[0] = i;
+			c.n[1] = i - 1;
+			wprob(w, PR_NDORDER, &c);
+		}
 		pk = kv;
 		if (n->type == GEFS_TLEAF && t >= 0)
 			checkval(w, n->addr, t, ks, kv.v, kv.nv);
@@ -111,6 +127,8 @@ checkop(Walk *w, const GefsNode *n, int t, const GefsMsg *m, const char *ks)
 	GefsErr e;
 	GefsXdir d;
 	GefsRelink r;
+	Pctx c = PCTX(n->addr);
+	char why[80];
 	int qbit = 0;
 	bool ok;
 
@@ -122,47 +140,56 @@ checkop(Walk *w, const GefsNode *n, int t, const GefsMsg *m, const char *ks)
 	case GEFS_OWSTAT:	ok = t == GEFS_KENT; break;
 	default:		ok = t == GEFS_KSNAP; break;	/* 6, 7, 8 */
 	}
+	c.key = ks;
+	c.n[0] = m->op;
 	if (!ok) {
-		werr(w, PR_KVOP, n->addr, "block 0x%llx: message op %d on %s", (unsigned long long)n->addr, m->op, ks);
+		wprob(w, PR_KVOP, &c);
 		return;
 	}
 	e.code = 0;
+	c.why = e.msg;
 	if (m->op == GEFS_OINSERT)
 		checkval(w, n->addr, t, ks, m->v, m->nv);
 	else if (m->op == GEFS_OWSTAT) {
 		memset(&d, 0, sizeof d);
 		if (gefs_applywstat(&d, m->v, m->nv, &qbit, &e) < 0)
-			werr(w, PR_KVWSTAT, n->addr, "block 0x%llx: Owstat on %s: %s", (unsigned long long)n->addr, ks, e.msg);
-		else if (qbit || (m->nv > 0 && (m->v[0] & GEFS_OWQPATH)))
-			werr(w, PR_KVQPATH, n->addr, "block 0x%llx: Owstat on %s has flag bit 0x80 (%s qid.path field)",
-				(unsigned long long)n->addr, ks, qbit ? "with a" : "without a");
+			wprob(w, PR_KVWSTAT, &c);
+		else if (qbit || (m->nv > 0 && (m->v[0] & GEFS_OWQPATH))) {
+			c.s[0] = qbit ? "with a" : "without a";
+			wprob(w, PR_KVQPATH, &c);
+		}
 	} else if (m->op >= GEFS_ORELINK) {
 		if (gefs_unpackrelink(&r, m->v, m->nv, &e) < 0)
-			werr(w, PR_KVRELINK, n->addr, "block 0x%llx: message op %d on %s: %s", (unsigned long long)n->addr,
-				m->op, ks, e.msg);
+			wprob(w, PR_KVRELINK, &c);
 		if (m->op == GEFS_OINCREF)
-			werr(w, PR_KVINCREF, n->addr, "block 0x%llx: Oincref on %s", (unsigned long long)n->addr, ks);
-	} else if (m->nv != 0 && m->op != GEFS_ODELETE)
+			wprob(w, PR_KVINCREF, &c);
+	} else if (m->nv != 0 && m->op != GEFS_ODELETE) {
 		/* the reference writes the deleted value as Odelete's operand
 		 * (FORMAT.md §10.1): any operand is accepted and ignored */
-		werr(w, PR_KVSIZE, n->addr, "block 0x%llx: message op %d on %s has a %u-byte operand, not none",
-			(unsigned long long)n->addr, m->op, ks, m->nv);
+		snprintf(why, sizeof why, "message op %d has a %u-byte operand, not none", m->op, m->nv);
+		c.why = why;
+		wprob(w, PR_KVSIZE, &c);
+	}
 }
 
 void
 checkmsgs(Walk *w, const GefsNode *n, const Bound *lo, const Bound *hi)
 {
 	GefsMsg m, pm;
+	Pctx c = PCTX(n->addr);
 	char ks[128];
 	int j, t;
 
+	c.key = ks;
 	for (j = 0; j < n->nbuf; j++) {
 		gefs_nodemsg(n, j, &m);
 		fmtkey(ks, sizeof ks, m.k, m.nk);
 		t = checkkey(w, n->addr, m.k, m.nk, lo, hi, PR_NDMSGRANGE, PR_NDMSGRANGE, ks);
-		if (j > 0 && gefs_keycmp(pm.k, pm.nk, m.k, m.nk) > 0)
-			werr(w, PR_NDMSGORDER, n->addr, "block 0x%llx: message %d %s before message %d's key",
-				(unsigned long long)n->addr, j, ks, j - 1);
+		if (j > 0 && gefs_keycmp(pm.k, pm.nk, m.k, m.nk) > 0) {
+			c.n[0] = j;
+			c.n[1] = j - 1;
+			wprob(w, PR_NDMSGORDER, &c);
+		}
 		pm = m;
 		if (t >= 0)
 			checkop(w, n, t, &m, ks);

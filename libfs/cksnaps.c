@@ -22,23 +22,37 @@ grow(void *p, size_t n, size_t sz)
 	return p;
 }
 
+/* What a finding about pair kv of the snapshot tree names. */
+static Pctx
+snapctx(const GefsKv *kv)
+{
+	Pctx c = PCTX(GEFS_NONE);
+
+	c.tree = "snapshot tree";
+	c.k = kv->k;
+	c.nk = kv->nk;
+	return c;
+}
+
 static void
 addlabel(Check *ck, const GefsKv *kv)
 {
 	GefsLabel l;
 	Labelrec *nl;
 	GefsErr e;
-	char ks[128];
+	Pctx c = snapctx(kv);
 
-	fmtkey(ks, sizeof ks, kv->k, kv->nk);
 	e.code = 0;
 	if (kv->nv != GEFS_LABELVALSZ || kv->v[0] != GEFS_KSNAP || gefs_unpacklabel(&l, kv->v, kv->nv, &e) < 0) {
-		ckreport(ck, PR_SNLABEL, GEFS_NONE, "snapshot tree: %s: value of %u bytes is not a label%s%s", ks, kv->nv,
-			e.code ? ": " : "", e.code ? e.msg : "");
+		c.n[0] = kv->nv;
+		c.s[0] = e.code ? ": " : "";
+		c.why = e.code ? e.msg : "";
+		ckproblem(ck, PR_SNLABEL, &c);
 		return;
 	}
+	c.x[0] = l.flags;
 	if (l.flags & ~7u)
-		ckreport(ck, PR_SNFLAGS, GEFS_NONE, "snapshot tree: %s: flags 0x%x", ks, l.flags);
+		ckproblem(ck, PR_SNFLAGS, &c);
 	nl = grow(ck->label, ck->nlabel, sizeof *nl);
 	if (nl == NULL)
 		return;
@@ -57,15 +71,18 @@ addsnap(Check *ck, const GefsKv *kv)
 	GefsKey k;
 	GefsSnap s;
 	GefsErr e;
+	Pctx c = snapctx(kv);
 
 	e.code = 0;
+	c.why = e.msg;
 	if (gefs_unpackkey(&k, kv->k, kv->nk, &e) < 0 || gefs_unpacksnap(&s, kv->v, kv->nv, &e) < 0) {
-		ckreport(ck, PR_KVVALUE, GEFS_NONE, "snapshot tree: snapshot record: %s", e.msg);
+		ckproblem(ck, PR_KVVALUE, &c);
 		return;
 	}
+	c.n[0] = (int64_t)k.gen;
+	c.n[1] = s.gen;
 	if ((uint64_t)s.gen != k.gen)
-		ckreport(ck, PR_SNKEYGEN, GEFS_NONE, "snapshot tree: Ksnap(%llu) holds a record of gen %lld",
-			(unsigned long long)k.gen, (long long)s.gen);
+		ckproblem(ck, PR_SNKEYGEN, &c);
 	ns = grow(ck->snap, ck->nsnap, sizeof *ns);
 	if (ns == NULL)
 		return;
@@ -83,10 +100,12 @@ adddl(Check *ck, const GefsKv *kv)
 	GefsDlist d;
 	GefsErr e;
 	Dlrec *nd;
+	Pctx c = snapctx(kv);
 
 	e.code = 0;
+	c.why = e.msg;
 	if (gefs_unpackkey(&k, kv->k, kv->nk, &e) < 0 || gefs_unpackdlist(&d, kv->v, kv->nv, &e) < 0) {
-		ckreport(ck, PR_KVVALUE, GEFS_NONE, "snapshot tree: deadlist: %s", e.msg);
+		ckproblem(ck, PR_KVVALUE, &c);
 		return;
 	}
 	nd = grow(ck->dl, ck->ndl, sizeof *nd);
@@ -105,6 +124,7 @@ collect(Check *ck)
 	GefsTree *t;
 	GefsScan *s = NULL;
 	GefsKv kv;
+	Pctx c;
 	int rc = -1;
 
 	t = gefs_snaptree(ck->fs);
@@ -123,8 +143,12 @@ collect(Check *ck)
 			else if (kv.k[0] == GEFS_KCONF)
 				ckconfkv(ck, "snapshot tree", &kv, true);
 		}
-	if (rc < 0)
-		ckreport(ck, PR_SNTREE, ck->fs->sb.snapaddr, "snapshot tree: %s", gefs_errmsg(ck->fs));
+	if (rc < 0) {
+		c = PCTX(ck->fs->sb.snapaddr);
+		c.tree = "snapshot tree";
+		c.why = gefs_errmsg(ck->fs);
+		ckproblem(ck, PR_SNTREE, &c);
+	}
 	gefs_scanfree(s);
 	if (t != NULL)
 		gefs_closetree(t);
@@ -161,6 +185,7 @@ static void
 checklabels(Check *ck)
 {
 	static const char *need[] = {"adm", "empty"};
+	Pctx c = PCTX(GEFS_NONE);
 	Snaprec *r;
 	size_t i, j;
 
@@ -171,8 +196,10 @@ checklabels(Check *ck)
 		&& ckrequired(ck->label[i].name, strlen(ck->label[i].name)))
 			continue;	/* below, once every label is counted */
 		if (r == NULL) {
-			ckreport(ck, PR_SNNOSNAP, GEFS_NONE, "label \"%s\": snapshot %llu has no record", ck->label[i].name,
-				(unsigned long long)ck->label[i].gen);
+			c.s[0] = ck->label[i].name;
+			c.n[0] = (int64_t)ck->label[i].gen;
+			c.why = "";
+			ckproblem(ck, PR_SNNOSNAP, &c);
 			continue;
 		}
 		r->nlabel++;
@@ -187,53 +214,75 @@ checklabels(Check *ck)
 		for (i = 0; i < ck->nlabel; i++)
 			if (ck->label[i].name != NULL && strcmp(ck->label[i].name, need[j]) == 0)
 				break;
+		c.s[0] = need[j];
 		if (i == ck->nlabel)
-			ckreport(ck, PR_SNREQUIRED, GEFS_NONE, "label \"%s\" missing", need[j]);
+			ckproblem(ck, PR_SNREQUIRED, &c);
 	}
 }
 
-/* §13.8 and §27.2: nref counts either predecessors (2025-09) or forks
- * (later revisions); only a value matching neither is reported. */
+static void checknref(Check *ck, const Snaprec *r);
+
+/* A record's counts, root and links (§13.8, §27.2). */
 static void
 checkrec(Check *ck, Snaprec *r)
 {
 	GefsSnap *s = &r->s;
+	Pctx c = PCTX(GEFS_NONE);
+
+	usegen(ck, (uint64_t)s->gen);
+	c.n[0] = s->gen;
+	c.n[1] = s->nlbl;
+	c.n[2] = s->nlbl < 0 || s->nref < 0 ? (int64_t)s->nref : (int64_t)r->nlabel;
+	if (s->nlbl < 0 || s->nref < 0)
+		ckproblem(ck, PR_SNNEG, &c);
+	else if ((uint32_t)s->nlbl != r->nlabel)
+		ckproblem(ck, (uint32_t)s->nlbl > r->nlabel ? PR_SNNLBLHI : PR_SNNLBLLO, &c);
+	c.n[1] = s->ht;
+	c.x[0] = s->root.addr;
+	if (s->ht < 1 || s->ht > GEFS_MAXHT || s->root.addr == GEFS_NONE) {
+		ckproblem(ck, PR_SNROOT, &c);
+		r->bad = true;
+	}
+	c.n[1] = s->base;
+	c.n[2] = s->pred;
+	if (s->base > s->gen || s->pred > s->gen)
+		ckproblem(ck, PR_SNORDER, &c);
+	c.n[1] = s->pred;
+	if (s->pred != -1 && findsnap(ck, s->pred) == NULL)
+		ckproblem(ck, PR_SNPRED, &c);
+	c.n[1] = s->succ;
+	if (s->succ != -1 && findsnap(ck, s->succ) == NULL)
+		ckproblem(ck, PR_SNSUCC, &c);
+	checknref(ck, r);
+}
+
+/* nref counts either predecessors (2025-09) or forks (later revisions):
+ * only a value matching neither is reported. */
+static void
+checknref(Check *ck, const Snaprec *r)
+{
+	const GefsSnap *s = &r->s;
+	Pctx c = PCTX(GEFS_NONE);
 	uint64_t c1 = 0, c2 = 0;
 	size_t i;
 
-	usegen(ck, (uint64_t)s->gen);
-	if (s->nlbl < 0 || s->nref < 0)
-		ckreport(ck, PR_SNNEG, GEFS_NONE, "snapshot %lld: nlbl %d, nref %d", (long long)s->gen, s->nlbl, s->nref);
-	else if ((uint32_t)s->nlbl > r->nlabel)
-		ckreport(ck, PR_SNNLBLHI, GEFS_NONE, "snapshot %lld: nlbl %d, but %u labels point to it",
-			(long long)s->gen, s->nlbl, r->nlabel);
-	else if ((uint32_t)s->nlbl < r->nlabel)
-		ckreport(ck, PR_SNNLBLLO, GEFS_NONE, "snapshot %lld: nlbl %d, but %u labels point to it",
-			(long long)s->gen, s->nlbl, r->nlabel);
-	if (s->ht < 1 || s->ht > GEFS_MAXHT || s->root.addr == GEFS_NONE) {
-		ckreport(ck, PR_SNROOT, GEFS_NONE, "snapshot %lld: height %d, root 0x%llx", (long long)s->gen, s->ht,
-			(unsigned long long)s->root.addr);
-		r->bad = true;
-	}
-	if (s->base > s->gen || s->pred > s->gen)
-		ckreport(ck, PR_SNORDER, GEFS_NONE, "snapshot %lld: base %lld, pred %lld", (long long)s->gen,
-			(long long)s->base, (long long)s->pred);
-	if (s->pred != -1 && findsnap(ck, s->pred) == NULL)
-		ckreport(ck, PR_SNPRED, GEFS_NONE, "snapshot %lld: pred %lld has no record", (long long)s->gen, (long long)s->pred);
-	if (s->succ != -1 && findsnap(ck, s->succ) == NULL)
-		ckreport(ck, PR_SNSUCC, GEFS_NONE, "snapshot %lld: succ %lld has no record", (long long)s->gen, (long long)s->succ);
 	for (i = 0; i < ck->nsnap; i++) {
 		if (ck->snap[i].s.pred == s->gen && ck->snap[i].s.gen != s->gen)
 			c1++;
 		if (ck->snap[i].s.pred == -1 && ck->snap[i].s.base == s->gen && ck->snap[i].s.gen != s->gen)
 			c2++;
 	}
-	if ((int64_t)s->nref < (int64_t)c1 && (uint64_t)s->nref != c2)
-		ckreport(ck, PR_SNNREF, GEFS_NONE, "snapshot %lld: nref %d, but %llu records name it as pred",
-			(long long)s->gen, s->nref, (unsigned long long)c1);
-	else if ((int64_t)s->nref > (int64_t)c1 && (uint64_t)s->nref != c2)
-		ckreport(ck, PR_SNNREF, GEFS_NONE, "snapshot %lld: nref %d, more than the %llu records naming it as pred (deleted successors, §24 #9)",
-			(long long)s->gen, s->nref, (unsigned long long)c1);
+	c.n[0] = s->gen;
+	c.n[1] = s->nref;
+	c.n[2] = (int64_t)c1;
+	c.s[0] = "but";
+	c.s[1] = "records name it as pred";
+	if ((int64_t)s->nref > (int64_t)c1) {
+		c.s[0] = "more than the";
+		c.s[1] = "records naming it as pred (deleted successors, §24 #9)";
+	}
+	if ((int64_t)s->nref != (int64_t)c1 && (uint64_t)s->nref != c2)
+		ckproblem(ck, PR_SNNREF, &c);
 }
 
 void
@@ -241,11 +290,15 @@ checksnaptree(Check *ck)
 {
 	GefsSb *sb = &ck->fs->sb;
 	GefsBptr root;
+	Pctx c = PCTX(GEFS_NONE);
 	Walk w;
 	size_t i;
 
 	if (sb->snapht < 1 || sb->snapht > GEFS_MAXHT || sb->snapaddr == GEFS_NONE) {
-		ckreport(ck, PR_CKSKIP, GEFS_NONE, "snapshot tree not checked: no usable root");
+		c.tree = "snapshot tree";
+		c.s[0] = "";
+		c.why = ": no usable root";
+		ckproblem(ck, PR_CKSKIP, &c);
 		ck->stop = true;
 		return;
 	}

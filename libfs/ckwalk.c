@@ -21,7 +21,17 @@
 
 enum { B = GEFS_BLKSZ };
 
-/* Report pr prefixed with the tree's name; structural errors are counted. */
+/* Report pr found in the tree w walks ({tree}); structural errors are
+ * counted (the namespace of a tree that has any is not checked). */
+void
+wprob(Walk *w, int pr, Pctx *c)
+{
+	if (problemof(pr)->flags & GEFS_PRSTRUCT)
+		w->nerr++;
+	c->tree = w->name;
+	ckproblem(w->ck, pr, c);
+}
+
 void
 werr(Walk *w, int pr, uint64_t addr, const char *fmt, ...)
 {
@@ -34,6 +44,18 @@ werr(Walk *w, int pr, uint64_t addr, const char *fmt, ...)
 	if (problemof(pr)->flags & GEFS_PRSTRUCT)
 		w->nerr++;
 	ckreport(w->ck, pr, addr, "%s: %s", w->name, msg);
+}
+
+/* GN0001: a pointer (described by what) born after the snapshot. */
+void
+wgen(Walk *w, uint64_t addr, uint64_t gen, const char *what)
+{
+	Pctx c = PCTX(addr);
+
+	c.n[0] = (int64_t)gen;
+	c.n[1] = (int64_t)w->gen;
+	c.why = what;
+	wprob(w, PR_GNBLOCK, &c);
 }
 
 /* Where a pointer is held: a block address, or the root pointer (from
@@ -54,32 +76,35 @@ static int
 refblock(Walk *w, uint64_t addr, int kind, uint64_t from)
 {
 	Check *ck = w->ck;
+	Pctx c = PCTX(addr);
 	char fb[32];
 	uint8_t m;
 
+	c.blk = from;
+	c.s[0] = ckkindname(kind);
+	c.s[1] = fromname(from, fb);
 	if (!ckinarea(ck, addr)) {
-		werr(w, PR_RFADDR, from, "block 0x%llx: pointer to %s 0x%llx outside every arena's data area",
-			(unsigned long long)from, ckkindname(kind), (unsigned long long)addr);
+		c.addr = from;
+		c.x[0] = addr;
+		wprob(w, PR_RFADDR, &c);
 		return 0;
 	}
 	if (ckgetcur(ck, addr)) {
-		werr(w, PR_RFTWICE, addr, "block 0x%llx: %s 0x%llx reached twice in this tree",
-			(unsigned long long)from, ckkindname(kind), (unsigned long long)addr);
+		wprob(w, PR_RFTWICE, &c);
 		return 0;
 	}
 	cksetcur(ck, addr);
 	m = ckmap(ck, addr / B);
 	if (!(m & MALLOC))
-		werr(w, PR_RFFREE, addr, "%s 0x%llx (pointed to by %s) is free according to the allocation log",
-			ckkindname(kind), (unsigned long long)addr, fromname(from, fb));
+		wprob(w, PR_RFFREE, &c);
 	if ((m & KMASK) == KNONE) {
 		ckmapor(ck, addr / B, (uint8_t)kind);
 		return 1;
 	}
 	if ((m & KMASK) == kind)
 		return 2;
-	werr(w, PR_RFKIND, addr, "block 0x%llx: %s 0x%llx is also used as a %s",
-		(unsigned long long)from, ckkindname(kind), (unsigned long long)addr, ckkindname(m));
+	c.s[2] = ckkindname(m);
+	wprob(w, PR_RFKIND, &c);
 	return 0;
 }
 
@@ -89,14 +114,20 @@ static void
 databad(void *arg, uint64_t addr, uint64_t got, uint64_t want, int err, const char *ks)
 {
 	Walk *w = arg;
+	Pctx c = PCTX(addr);
+	char why[300];
 
-	if (err != 0)
-		werr(w, PR_RFDATAREAD, addr, "%s: data block 0x%llx: %s: read at 0x%llx: %s", ks,
-			(unsigned long long)addr, devpath(w->ck->fs->dev), (unsigned long long)addr,
-			err < 0 ? "unexpected end of file" : strerror(err));
-	else
-		werr(w, PR_RFDATAHASH, addr, "%s: data block 0x%llx: hash 0x%016llx, pointer says 0x%016llx", ks,
-			(unsigned long long)addr, (unsigned long long)got, (unsigned long long)want);
+	c.key = ks;
+	if (err != 0) {
+		snprintf(why, sizeof why, "%s: read at 0x%llx: %s", devpath(w->ck->fs->dev),
+			(unsigned long long)addr, err < 0 ? "unexpected end of file" : strerror(err));
+		c.why = why;
+		wprob(w, PR_RFDATAREAD, &c);
+	} else {
+		c.x[0] = got;
+		c.x[1] = want;
+		wprob(w, PR_RFDATAHASH, &c);
+	}
 }
 
 /* A data block pointer from a Kdat value or Oinsert (§10.5). */
@@ -104,10 +135,14 @@ void
 refdata(Walk *w, const GefsBptr *bp, uint64_t from, const char *ks)
 {
 	Check *ck = w->ck;
+	Pctx c = PCTX(from);
+	char why[200];
 
-	if (bp->gen > w->gen)
-		werr(w, PR_GNBLOCK, from, "block 0x%llx: %s: data block gen %llu after the snapshot's gen %llu",
-			(unsigned long long)from, ks, (unsigned long long)bp->gen, (unsigned long long)w->gen);
+	c.key = ks;
+	if (bp->gen > w->gen) {
+		snprintf(why, sizeof why, "block 0x%llx: %s: data block", (unsigned long long)from, ks);
+		wgen(w, from, bp->gen, why);
+	}
 	if (refblock(w, bp->addr, KDATA, from) != 1)
 		return;
 	ck->st->ndata++;
@@ -115,12 +150,15 @@ refdata(Walk *w, const GefsBptr *bp, uint64_t from, const char *ks)
 		return;		/* -E nodata: referenced and accounted for, not read */
 	if (ck->vq != NULL && vqpush(ck->vq, bp->addr, bp->hash, ks, databad, w) == 0)
 		return;		/* verified on a worker thread, reported through databad */
-	if (ckreadraw(ck, bp->addr, ck->buf) < 0)
-		werr(w, PR_RFDATAREAD, bp->addr, "%s: data block 0x%llx: %s", ks, (unsigned long long)bp->addr,
-			ck->fs->err.msg);
-	else if (gefs_blkhash(ck->buf) != bp->hash)
-		werr(w, PR_RFDATAHASH, bp->addr, "%s: data block 0x%llx: hash 0x%016llx, pointer says 0x%016llx", ks,
-			(unsigned long long)bp->addr, (unsigned long long)gefs_blkhash(ck->buf), (unsigned long long)bp->hash);
+	c.addr = bp->addr;
+	if (ckreadraw(ck, bp->addr, ck->buf) < 0) {
+		c.why = ck->fs->err.msg;
+		wprob(w, PR_RFDATAREAD, &c);
+	} else if (gefs_blkhash(ck->buf) != bp->hash) {
+		c.x[0] = gefs_blkhash(ck->buf);
+		c.x[1] = bp->hash;
+		wprob(w, PR_RFDATAHASH, &c);
+	}
 }
 
 static void walknode(Walk *w, const GefsBptr *bp, int depth, int fill, uint64_t from, const Bound *lo, const Bound *hi);
@@ -154,6 +192,27 @@ prefetch(Walk *w, const GefsNode *n)
 		devwillneed(w->ck->fs->dev, lo, len);
 }
 
+/* The generation of child pointer i of pivot n: 0 in the snapshot tree
+ * (§13), at most the snapshot's in a file-system tree. */
+static void
+childgen(Walk *w, const GefsNode *n, int i, const GefsBptr *bp)
+{
+	Pctx c = PCTX(n->addr);
+	char why[120];
+
+	if (w->snaptree && bp->gen != 0) {
+		c.n[0] = i;
+		c.x[0] = bp->addr;
+		c.n[1] = (int64_t)bp->gen;
+		wprob(w, PR_NDSNAPGEN, &c);
+	}
+	if (!w->snaptree && bp->gen > w->gen) {
+		snprintf(why, sizeof why, "block 0x%llx: entry %d: child 0x%llx", (unsigned long long)n->addr, i,
+			(unsigned long long)bp->addr);
+		wgen(w, n->addr, bp->gen, why);
+	}
+}
+
 static void
 children(Walk *w, const GefsNode *n, int depth, const Bound *hi)
 {
@@ -162,6 +221,7 @@ children(Walk *w, const GefsNode *n, int depth, const Bound *hi)
 	GefsErr e;
 	Bound clo, chi;
 	uint16_t fill;
+	Pctx c;
 	int i;
 
 	prefetch(w, n);
@@ -169,16 +229,14 @@ children(Walk *w, const GefsNode *n, int depth, const Bound *hi)
 		gefs_nodekv(n, i, &kv);
 		e.code = 0;
 		if (gefs_unpackpivval(&bp, &fill, kv.v, kv.nv, &e) < 0) {
-			werr(w, PR_KVVALUE, n->addr, "block 0x%llx: entry %d: %s", (unsigned long long)n->addr, i, e.msg);
+			c = PCTX(n->addr);
+			c.k = kv.k;
+			c.nk = kv.nk;
+			c.why = e.msg;
+			wprob(w, PR_KVVALUE, &c);
 			continue;
 		}
-		if (w->snaptree && bp.gen != 0)
-			werr(w, PR_NDSNAPGEN, n->addr, "block 0x%llx: entry %d: child 0x%llx has gen %llu, not 0",
-				(unsigned long long)n->addr, i, (unsigned long long)bp.addr, (unsigned long long)bp.gen);
-		if (!w->snaptree && bp.gen > w->gen)
-			werr(w, PR_GNBLOCK, n->addr, "block 0x%llx: entry %d: child 0x%llx born in gen %llu, after the snapshot's gen %llu",
-				(unsigned long long)n->addr, i, (unsigned long long)bp.addr, (unsigned long long)bp.gen,
-				(unsigned long long)w->gen);
+		childgen(w, n, i, &bp);
 		clo.k = kv.k;
 		clo.n = kv.nk;
 		if (i + 1 < n->nval) {
@@ -200,6 +258,7 @@ static void
 sharednode(Walk *w, const GefsBptr *bp, int fill, uint64_t from)
 {
 	Check *ck = w->ck;
+	Pctx c = PCTX(bp->addr);
 	GefsNode n;
 	GefsErr e;
 	char fb[32];
@@ -210,18 +269,49 @@ sharednode(Walk *w, const GefsBptr *bp, int fill, uint64_t from)
 	b = cacheget(ck->fs->cache, bp->addr, CACHE_READ, &e);
 	if (b == NULL)
 		return;		/* reported at the first pointer */
-	if (gefs_blkhash(b->buf) != bp->hash)
-		werr(w, PR_SHHASH, bp->addr, "shared node 0x%llx: %s says hash 0x%016llx, the node hashes to 0x%016llx",
-			(unsigned long long)bp->addr, fromname(from, fb), (unsigned long long)bp->hash,
-			(unsigned long long)gefs_blkhash(b->buf));
-	else if (fill >= 0 && gefs_unpacknode(&n, b->buf, bp->addr, &e) == 0 && gefs_nodefill(&n) != fill)
-		werr(w, PR_SHFILL, bp->addr, "shared node 0x%llx: %s records fill %d, the node's is %d",
-			(unsigned long long)bp->addr, fromname(from, fb), fill, gefs_nodefill(&n));
+	c.s[0] = fromname(from, fb);
+	if (gefs_blkhash(b->buf) != bp->hash) {
+		c.x[0] = bp->hash;
+		c.x[1] = gefs_blkhash(b->buf);
+		wprob(w, PR_SHHASH, &c);
+	} else if (fill >= 0 && gefs_unpacknode(&n, b->buf, bp->addr, &e) == 0 && gefs_nodefill(&n) != fill) {
+		c.n[0] = fill;
+		c.n[1] = gefs_nodefill(&n);
+		wprob(w, PR_SHFILL, &c);
+	}
 	cacheput(ck->fs->cache, b);
-	if (w->nodes != NULL && (g = amget(w->nodes, bp->addr)) >= 0 && (uint64_t)g != bp->gen)
-		werr(w, PR_SHGEN, bp->addr, "shared node 0x%llx: %s says gen %llu, an earlier pointer %llu",
-			(unsigned long long)bp->addr, fromname(from, fb), (unsigned long long)bp->gen,
-			(unsigned long long)g);
+	if (w->nodes != NULL && (g = amget(w->nodes, bp->addr)) >= 0 && (uint64_t)g != bp->gen) {
+		c.n[0] = (int64_t)bp->gen;
+		c.n[1] = g;
+		wprob(w, PR_SHGEN, &c);
+	}
+}
+
+/* Node n (at addr, pointed to from block from with fill recorded) sits
+ * at the level its depth says, has the fill its parent records, is not
+ * an empty leaf below the root nor a pivot of one entry. */
+static void
+nodeshape(Walk *w, const GefsNode *n, uint64_t addr, int depth, int fill, uint64_t from)
+{
+	Pctx c = PCTX(addr);
+	int want = depth == w->ht - 1 ? GEFS_TLEAF : GEFS_TPIVOT;
+
+	if (n->type != want) {
+		c.s[0] = gefs_typename(n->type);
+		c.n[0] = depth;
+		c.n[1] = w->ht;
+		wprob(w, PR_NDLEVEL, &c);
+	}
+	if (fill >= 0 && gefs_nodefill(n) != fill) {
+		c.n[0] = gefs_nodefill(n);
+		c.blk = from;
+		c.n[1] = fill;
+		wprob(w, PR_NDFILL, &c);
+	}
+	if (n->type == GEFS_TLEAF && depth > 0 && n->nval == 0)
+		wprob(w, PR_NDEMPTY, &c);
+	if (n->type == GEFS_TPIVOT && n->nval == 1)
+		wprob(w, PR_NDONE, &c);
 }
 
 /* Check the node bp points to and, first time reached, its subtree. */
@@ -229,11 +319,11 @@ static void
 walknode(Walk *w, const GefsBptr *bp, int depth, int fill, uint64_t from, const Bound *lo, const Bound *hi)
 {
 	Check *ck = w->ck;
+	Pctx c = PCTX(bp->addr);
 	GefsNode n;
 	GefsErr e;
 	char fb[32];
 	Blk *b;
-	int want;
 
 	switch (refblock(w, bp->addr, w->snaptree ? KSNODE : KFNODE, from)) {
 	case 2:
@@ -250,31 +340,25 @@ walknode(Walk *w, const GefsBptr *bp, int depth, int fill, uint64_t from, const 
 	e.code = 0;
 	b = cacheget(ck->fs->cache, bp->addr, CACHE_READ, &e);
 	if (b == NULL) {
-		werr(w, PR_NDREAD, bp->addr, "block 0x%llx: %s", (unsigned long long)bp->addr, e.msg);
+		c.why = e.msg;
+		wprob(w, PR_NDREAD, &c);
 		return;
 	}
 	blkhashonce(b);		/* hashed and decoded once: the namespace scan reuses both */
-	if (b->vhash != bp->hash)
-		werr(w, PR_NDHASH, bp->addr, "block 0x%llx: hash 0x%016llx, %s says 0x%016llx",
-			(unsigned long long)bp->addr, (unsigned long long)b->vhash,
-			from == GEFS_NONE ? "the root pointer" : fromname(from, fb), (unsigned long long)bp->hash);
+	if (b->vhash != bp->hash) {
+		c.x[0] = b->vhash;
+		c.s[0] = fromname(from, fb);
+		c.x[1] = bp->hash;
+		wprob(w, PR_NDHASH, &c);
+	}
 	if (gefs_unpacknode(&n, b->buf, bp->addr, &e) < 0) {
-		werr(w, PR_NDDECODE, bp->addr, "%s", e.msg);
+		c.why = e.msg;
+		wprob(w, PR_NDDECODE, &c);
 		goto out;
 	}
 	b->flags |= BLK_NODEOK;
 	b->nodeh = b->vhash;
-	want = depth == w->ht - 1 ? GEFS_TLEAF : GEFS_TPIVOT;
-	if (n.type != want)
-		werr(w, PR_NDLEVEL, bp->addr, "block 0x%llx: a %s at depth %d of a tree of height %d",
-			(unsigned long long)bp->addr, gefs_typename(n.type), depth, w->ht);
-	if (fill >= 0 && gefs_nodefill(&n) != fill)
-		werr(w, PR_NDFILL, bp->addr, "block 0x%llx: fill %d, parent 0x%llx records %d",
-			(unsigned long long)bp->addr, gefs_nodefill(&n), (unsigned long long)from, fill);
-	if (n.type == GEFS_TLEAF && depth > 0 && n.nval == 0)
-		werr(w, PR_NDEMPTY, bp->addr, "block 0x%llx: empty leaf below the root", (unsigned long long)bp->addr);
-	if (n.type == GEFS_TPIVOT && n.nval == 1)
-		werr(w, PR_NDONE, bp->addr, "block 0x%llx: pivot with one entry", (unsigned long long)bp->addr);
+	nodeshape(w, &n, bp->addr, depth, fill, from);
 	checkents(w, &n, lo, hi);
 	if (n.type == GEFS_TPIVOT) {
 		checkmsgs(w, &n, lo, hi);
@@ -290,10 +374,13 @@ void
 walktree(Walk *w, const GefsBptr *root, uint64_t from)
 {
 	Bound none = {NULL, 0};
+	Pctx c = PCTX(from);
 
 	ckclearcur(w->ck);
 	if (w->ht < 1 || w->ht > GEFS_MAXHT) {
-		werr(w, PR_NDHEIGHT, from, "height %d out of range 1..%d", w->ht, GEFS_MAXHT);
+		c.n[0] = w->ht;
+		c.n[1] = GEFS_MAXHT;
+		wprob(w, PR_NDHEIGHT, &c);
 		return;
 	}
 	walknode(w, root, 0, -1, from, &none, &none);
