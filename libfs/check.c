@@ -1033,15 +1033,15 @@ checkreach(Check *ck)
 static bool
 unsafefix(Check *ck, const Fix *f)
 {
-	const char *why;
+	Pctx c = PCTX(f->dst);
 
-	if (ckfixsafe(ck, f, &why))
+	if (ckfixsafe(ck, f, &c.s[1]))
 		return false;
 	ck->st->nfixed--;
 	if (problemof(f->pr)->sev == GEFS_SEVERR)
 		ck->st->nerrleft++;
-	ckreport(ck, PR_RPUNSAFE, f->dst, "repair of block 0x%llx (%s) not written: the block is in use (%s)",
-		(unsigned long long)f->dst, problemof(f->pr)->code, why);
+	c.s[0] = problemof(f->pr)->code;
+	ckproblem(ck, PR_RPUNSAFE, &c);
 	return true;
 }
 

@@ -174,7 +174,8 @@ typedef struct Pctx {
 	const uint8_t	*k;		/* ... k[0, nk) rendered by gefs_fmtkey */
 	size_t		nk;
 	int64_t		n[3];		/* {n0} {n1} {n2}: counts, generations (decimal) */
-	uint64_t	x[3];		/* {x0} {x1} {x2}: 0x… ; {h0} {h1}: hashes 0x%016 */
+	uint64_t	x[3];		/* {x0} {x1} {x2}: 0x…; {o0}…: octal 0…;
+					 * {h0} {h1}: hashes, 0x and 16 digits */
 	const char	*s[3];		/* {s0} {s1} {s2}: names (label, kind of block) */
 	const char	*why;		/* {why}: free text (a decoder's error message) */
 } Pctx;
@@ -310,9 +311,6 @@ HIDDEN void wprob(Walk *w, int pr, Pctx *c);
 /* GN0001: the pointer at block addr, described by what, born in gen,
  * after w's snapshot. */
 HIDDEN void wgen(Walk *w, uint64_t addr, uint64_t gen, const char *what);
-/* The older form, worded at the call site. */
-HIDDEN void werr(Walk *w, int pr, uint64_t addr, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 HIDDEN void walktree(Walk *w, const GefsBptr *root, uint64_t from);
 /* A data block pointer bp held by block from, under key string ks. */
 HIDDEN void refdata(Walk *w, const GefsBptr *bp, uint64_t from, const char *ks);

@@ -102,11 +102,13 @@ static void checkids(Ns *ns, const char *ks, const GefsXdir *d);
 static void
 nsdat(Ns *ns, const GefsKey *k)
 {
+	Pctx c = PCTX(GEFS_NONE);
 	File *f;
 
+	c.x[0] = k->qid;
+	c.x[1] = k->off;
 	if (k->off % B != 0)
-		werr(ns->w, PR_FSDATALIGN, GEFS_NONE, "Kdat(0x%llx, 0x%llx): offset not a multiple of 16384",
-			(unsigned long long)k->qid, (unsigned long long)k->off);
+		wprob(ns->w, PR_FSDATALIGN, &c);
 	f = fget(&ns->tab, k->qid, true);
 	if (f == NULL)
 		return;
@@ -115,43 +117,61 @@ nsdat(Ns *ns, const GefsKey *k)
 	f->ndat++;
 }
 
+/* The fields of entry d (under key c->key): type, mode, length, qid
+ * path below nextqid (§12.2). */
+static void
+entfields(Ns *ns, Pctx *c, const GefsXdir *d)
+{
+	Walk *w = ns->w;
+
+	c->x[0] = d->qtype;
+	c->x[1] = d->mode;
+	c->n[0] = (int64_t)d->length;
+	if (d->qtype != (uint8_t)(d->mode >> 24))
+		wprob(w, PR_FSQTYPE, c);
+	checkids(ns, c->key, d);
+	if (d->mode & ~GEFS_MODEBITS)
+		wprob(w, PR_FSMODE, c);
+	if ((d->mode & GEFS_DMDIR) && d->length != 0)
+		wprob(w, PR_FSDIRLEN, c);
+	if (!(d->qpath >> 63) && (!ns->ck->anyqid || d->qpath > ns->ck->maxqid)) {
+		ns->ck->maxqid = d->qpath;
+		ns->ck->anyqid = true;
+	}
+	c->x[0] = d->qpath;
+	c->x[1] = ns->ck->fs->sb.nextqid;
+	if (!(d->qpath >> 63) && d->qpath >= ns->ck->fs->sb.nextqid)
+		wprob(w, PR_GNNEXTQID, c);
+}
+
 static void
 nsent(Ns *ns, const GefsKv *kv, const GefsKey *k)
 {
 	Walk *w = ns->w;
+	Pctx c = PCTX(GEFS_NONE);
 	GefsXdir d;
 	GefsErr e;
 	File *f;
 	char ks[128];
 
 	fmtkey(ks, sizeof ks, kv->k, kv->nk);
+	c.key = ks;
 	e.code = 0;
-	if (k->qid == GEFS_NONE ? k->nlen != 0 : gefs_namecheck(k->name, k->nlen, &e) < 0)
-		werr(w, PR_FSNAME, GEFS_NONE, "%s: %s", ks, e.code ? e.msg : "root entry with a name");
+	if (k->qid == GEFS_NONE ? k->nlen != 0 : gefs_namecheck(k->name, k->nlen, &e) < 0) {
+		c.why = e.code ? e.msg : "root entry with a name";
+		wprob(w, PR_FSNAME, &c);
+	}
 	if (gefs_unpackxdir(&d, kv->v, kv->nv, &e) < 0) {
-		werr(w, PR_KVVALUE, GEFS_NONE, "%s: %s", ks, e.msg);
+		c.why = e.msg;
+		wprob(w, PR_KVVALUE, &c);
 		return;
 	}
-	if (d.qtype != (uint8_t)(d.mode >> 24))
-		werr(w, PR_FSQTYPE, GEFS_NONE, "%s: qid.type 0x%x, mode 0%o", ks, d.qtype, d.mode);
-	checkids(ns, ks, &d);
-	if (d.mode & ~GEFS_MODEBITS)
-		werr(w, PR_FSMODE, GEFS_NONE, "%s: mode 0%o", ks, d.mode);
-	if ((d.mode & GEFS_DMDIR) && d.length != 0)
-		werr(w, PR_FSDIRLEN, GEFS_NONE, "%s: directory of length %llu", ks, (unsigned long long)d.length);
-	if (!(d.qpath >> 63) && (!ns->ck->anyqid || d.qpath > ns->ck->maxqid)) {
-		ns->ck->maxqid = d.qpath;
-		ns->ck->anyqid = true;
-	}
-	if (!(d.qpath >> 63) && d.qpath >= ns->ck->fs->sb.nextqid)
-		werr(w, PR_GNNEXTQID, GEFS_NONE, "%s: qid path 0x%llx not below nextqid 0x%llx", ks,
-			(unsigned long long)d.qpath, (unsigned long long)ns->ck->fs->sb.nextqid);
+	entfields(ns, &c, &d);
 	f = fget(&ns->tab, d.qpath, true);
 	if (f == NULL)
 		return;
 	if (f->flags & FENT) {
-		werr(w, PR_FSQIDDUP, GEFS_NONE, "%s: qid path 0x%llx already used by another entry", ks,
-			(unsigned long long)d.qpath);
+		wprob(w, PR_FSQIDDUP, &c);
 		return;
 	}
 	f->flags |= FENT | ((d.mode & GEFS_DMDIR) ? FDIR : 0);
@@ -180,9 +200,13 @@ nsup(Ns *ns, const GefsKv *kv, const GefsKey *k)
 		why = "the entry is not a directory";
 	else if (gefs_bufhash(kv->v, kv->nv) != f->keyhash)
 		why = "the value is not the directory's own Kent key";
-	if (why != NULL)
-		werr(ns->w, PR_FSKUP, GEFS_NONE, "Kup(0x%llx): %s", (unsigned long long)k->qid, why);
-	else
+	if (why != NULL) {
+		Pctx c = PCTX(GEFS_NONE);
+
+		c.x[0] = k->qid;
+		c.why = why;
+		wprob(ns->w, PR_FSKUP, &c);
+	} else
 		f->flags |= FKUP;
 }
 
@@ -196,8 +220,10 @@ climb(Ns *ns, File *f, File **stk)
 
 	while (c != NULL && !(c->flags & (FOK | FBAD))) {
 		if (c->flags & FVIS) {
-			werr(ns->w, PR_FSCYCLE, GEFS_NONE, "directory qid 0x%llx is its own ancestor (cycle)",
-				(unsigned long long)c->qid);
+			Pctx x = PCTX(GEFS_NONE);
+
+			x.x[0] = c->qid;
+			wprob(ns->w, PR_FSCYCLE, &x);
 			c = NULL;
 			break;
 		}
@@ -223,48 +249,51 @@ static void
 nsfile(Ns *ns, File *f)
 {
 	Walk *w = ns->w;
+	Pctx c = PCTX(GEFS_NONE);
 	File *p;
 
+	c.x[0] = f->qid;
+	c.x[1] = f->maxoff;
+	c.n[0] = (int64_t)(f->flags & FENT ? f->length : f->ndat);
 	if (f->ndat > 0) {
 		if (!(f->flags & FENT))
-			werr(w, PR_FSDATAORPHAN, GEFS_NONE, "Kdat(0x%llx, …): %llu data keys of a qid with no entry",
-				(unsigned long long)f->qid, (unsigned long long)f->ndat);
+			wprob(w, PR_FSDATAORPHAN, &c);
 		else if (f->flags & FDIR)
-			werr(w, PR_FSDATADIR, GEFS_NONE, "Kdat(0x%llx, 0x%llx): data keys of a directory",
-				(unsigned long long)f->qid, (unsigned long long)f->maxoff);
+			wprob(w, PR_FSDATADIR, &c);
 		else if (f->maxoff >= f->length)
-			werr(w, PR_FSDATAEOF, GEFS_NONE, "Kdat(0x%llx, 0x%llx): data at or beyond the file length %llu",
-				(unsigned long long)f->qid, (unsigned long long)f->maxoff, (unsigned long long)f->length);
+			wprob(w, PR_FSDATAEOF, &c);
 	}
 	if (!(f->flags & FENT))
 		return;
 	if ((f->flags & FDIR) && !(f->flags & FKUP))
-		werr(w, PR_FSNOKUP, GEFS_NONE, "directory qid 0x%llx has no Kup", (unsigned long long)f->qid);
+		wprob(w, PR_FSNOKUP, &c);
+	c.x[1] = f->pqid;
 	if (f->qid >> 63 && !((f->qid == 0x8000000000000001ull || f->qid == 0x8000000000000002ull)
 	&& ns->haveroot && f->pqid == ns->rootqid))
-		werr(w, PR_FSQIDHI, GEFS_NONE, "entry Kent(0x%llx, …) has reserved qid path 0x%llx",
-			(unsigned long long)f->pqid, (unsigned long long)f->qid);
+		wprob(w, PR_FSQIDHI, &c);
 	if (f->pqid == GEFS_NONE)
 		return;
 	p = fget(&ns->tab, f->pqid, false);
+	c.s[0] = p == NULL || !(p->flags & FENT) ? "has no entry" : "is not a directory";
 	if (p == NULL || !(p->flags & FENT) || !(p->flags & FDIR))
-		werr(w, PR_FSPARENT, GEFS_NONE, "qid 0x%llx: parent 0x%llx %s", (unsigned long long)f->qid,
-			(unsigned long long)f->pqid, p == NULL || !(p->flags & FENT) ? "has no entry" : "is not a directory");
+		wprob(w, PR_FSPARENT, &c);
 }
 
 static void
 nsfinish(Ns *ns)
 {
+	Pctx c = PCTX(GEFS_NONE);
 	File *f, **stk;
 	size_t i;
 
 	if (!ns->haveroot)
-		werr(ns->w, PR_FSNOROOT, GEFS_NONE, "no root directory entry Kent(NONE, \"\")");
+		wprob(ns->w, PR_FSNOROOT, &c);
 	else {
 		f = fget(&ns->tab, ns->rootqid, false);
+		c.x[0] = ns->rootqid;
+		c.s[0] = f != NULL && !(f->flags & FDIR) ? "not a directory" : "without a Kup";
 		if (f == NULL || !(f->flags & FDIR) || !(f->flags & FKUP))
-			werr(ns->w, PR_FSROOTTYPE, GEFS_NONE, "root entry (qid 0x%llx) is %s", (unsigned long long)ns->rootqid,
-				f != NULL && !(f->flags & FDIR) ? "not a directory" : "without a Kup");
+			wprob(ns->w, PR_FSROOTTYPE, &c);
 	}
 	for (i = 0; i < ns->tab.cap; i++)
 		if (ns->tab.f[i].flags & FUSED)
@@ -307,8 +336,12 @@ cknamespace(Check *ck, Walk *w, GefsTree *t)
 				ckconfkv(ck, w->name, &kv, false);
 		}
 	gefs_scanfree(s);
-	if (rc < 0)
-		werr(w, PR_KVSEQ, GEFS_NONE, "%s", gefs_errmsg(ck->fs));
+	if (rc < 0) {
+		Pctx c = PCTX(GEFS_NONE);
+
+		c.why = gefs_errmsg(ck->fs);
+		wprob(w, PR_KVSEQ, &c);
+	}
 	else
 		nsfinish(&ns);
 	free(ns.tab.f);
@@ -322,6 +355,7 @@ checkids(Ns *ns, const char *ks, const GefsXdir *d)
 {
 	int64_t id[3] = {d->uid, d->gid, d->muid}, *v;
 	static const char *what[3] = {"owner", "group", "last modifier"};
+	Pctx c = PCTX(GEFS_NONE);
 	size_t i, j;
 
 	if (!ns->ck->haveids)
@@ -335,7 +369,9 @@ checkids(Ns *ns, const char *ks, const GefsXdir *d)
 			continue;
 		ns->badid = v;
 		ns->badid[ns->nbadid++] = id[i];
-		werr(ns->w, PR_USUNDEF, GEFS_NONE, "%s: %s id %lld is not defined in the users file (further uses in this tree not reported)",
-			ks, what[i], (long long)id[i]);
+		c.key = ks;
+		c.s[0] = what[i];
+		c.n[0] = id[i];
+		wprob(ns->w, PR_USUNDEF, &c);
 	}
 }

@@ -15,6 +15,8 @@
 static void
 checkone(Check *ck, Snaprec *r)
 {
+	Pctx c = PCTX(GEFS_NONE);
+	char why[64];
 	GefsTree t;
 	Walk w;
 
@@ -27,9 +29,10 @@ checkone(Check *ck, Snaprec *r)
 		snprintf(w.name, sizeof w.name, "tree \"%.200s\" (gen %lld)", r->name, (long long)r->s.gen);
 	else
 		snprintf(w.name, sizeof w.name, "tree of snapshot %lld", (long long)r->s.gen);
-	if (r->s.root.gen != GEFS_NONE && r->s.root.gen > w.gen)
-		werr(&w, PR_GNBLOCK, GEFS_NONE, "root 0x%llx born in gen %llu, after the snapshot",
-			(unsigned long long)r->s.root.addr, (unsigned long long)r->s.root.gen);
+	if (r->s.root.gen != GEFS_NONE && r->s.root.gen > w.gen) {
+		snprintf(why, sizeof why, "root 0x%llx", (unsigned long long)r->s.root.addr);
+		wgen(&w, GEFS_NONE, r->s.root.gen, why);
+	}
 	walktree(&w, &r->s.root, GEFS_NONE);
 	if (ck->vq != NULL)
 		vqdrain(ck->vq, ckcancelled(ck));	/* w's findings, before w goes */
@@ -37,7 +40,10 @@ checkone(Check *ck, Snaprec *r)
 		return;
 	if (w.nerr > 0) {
 		r->treebad = true;
-		werr(&w, PR_CKSKIP, GEFS_NONE, "namespace not checked after %d structural errors", w.nerr);
+		snprintf(why, sizeof why, " after %d structural errors", w.nerr);
+		c.s[0] = ": namespace";
+		c.why = why;
+		wprob(&w, PR_CKSKIP, &c);
 		return;
 	}
 	if (treeinit(&t, ck->fs, &r->s.root, r->s.ht, w.name) < 0)
@@ -78,8 +84,13 @@ checktrees(Check *ck)
 		if (!ck->snap[i].bad)
 			checkone(ck, &ck->snap[i]);
 	}
-	if (!adm && ck->nsnap > 0)
-		ckreport(ck, PR_USMISSING, GEFS_NONE, "no adm tree: the users file cannot be checked");
+	if (!adm && ck->nsnap > 0) {
+		Pctx c = PCTX(GEFS_NONE);
+
+		c.tree = "no adm tree";
+		c.why = "the users file cannot be checked";
+		ckproblem(ck, PR_USMISSING, &c);
+	}
 	vqfree(ck->vq);
 	ck->vq = NULL;
 	amfree(ck->nodegen);

@@ -18,26 +18,34 @@ checkusers(Check *ck, GefsTree *t)
 {
 	uint8_t k[GEFS_KEYMAX], v[GEFS_INLMAX];
 	char *text = NULL, why[200];
+	Pctx c = PCTX(GEFS_NONE);
 	GefsXdir d;
 	uint64_t off;
 	size_t nv;
 	int64_t r;
 
+	c.tree = "adm";
+	c.why = why;
 	if (gefs_walk(t, "/users", &d) < 0) {
-		if (gefs_errcode(ck->fs) == ENOENT)
-			ckreport(ck, PR_USMISSING, GEFS_NONE, "adm: /users: missing");
-		else
-			ckreport(ck, PR_USTYPE, GEFS_NONE, "adm: /users: %s", gefs_errmsg(ck->fs));
+		if (gefs_errcode(ck->fs) == ENOENT) {
+			c.why = "/users: missing";
+			ckproblem(ck, PR_USMISSING, &c);
+			return;
+		}
+		snprintf(why, sizeof why, ": %s", gefs_errmsg(ck->fs));
+		ckproblem(ck, PR_USTYPE, &c);
 		return;
 	}
 	if ((d.mode & GEFS_DMDIR) || d.length >= (1u << 20)) {
-		ckreport(ck, PR_USTYPE, GEFS_NONE, "adm: /users is %s", (d.mode & GEFS_DMDIR) ? "a directory" : "1 MiB or longer");
+		snprintf(why, sizeof why, " is %s", (d.mode & GEFS_DMDIR) ? "a directory" : "1 MiB or longer");
+		ckproblem(ck, PR_USTYPE, &c);
 		return;
 	}
 	for (off = 0; off < d.length; off += B) {
 		nv = sizeof v;
 		if (gefs_lookup(t, k, gefs_packdatkey(k, d.qpath, off), v, &nv) != 0) {
-			ckreport(ck, PR_USTYPE, GEFS_NONE, "adm: /users has a hole at offset %llu", (unsigned long long)off);
+			snprintf(why, sizeof why, " has a hole at offset %llu", (unsigned long long)off);
+			ckproblem(ck, PR_USTYPE, &c);
 			return;
 		}
 	}
@@ -45,10 +53,11 @@ checkusers(Check *ck, GefsTree *t)
 	if (text == NULL)
 		return;
 	r = gefs_read(t, &d, 0, text, d.length);
-	if (r < 0)
-		ckreport(ck, PR_USTYPE, GEFS_NONE, "adm: /users: %s", gefs_errmsg(ck->fs));
-	else if (userscheck(text, (size_t)r, why, sizeof why) != NULL)
-		ckreport(ck, PR_USPARSE, GEFS_NONE, "adm: /users: %s", why);
+	if (r < 0) {
+		snprintf(why, sizeof why, ": %s", gefs_errmsg(ck->fs));
+		ckproblem(ck, PR_USTYPE, &c);
+	} else if (userscheck(text, (size_t)r, why, sizeof why) != NULL)
+		ckproblem(ck, PR_USPARSE, &c);
 	free(text);
 }
 

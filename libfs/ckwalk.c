@@ -13,7 +13,6 @@
  * Keys, values and messages of each node: ckkeys.c.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -30,20 +29,6 @@ wprob(Walk *w, int pr, Pctx *c)
 		w->nerr++;
 	c->tree = w->name;
 	ckproblem(w->ck, pr, c);
-}
-
-void
-werr(Walk *w, int pr, uint64_t addr, const char *fmt, ...)
-{
-	char msg[900];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (problemof(pr)->flags & GEFS_PRSTRUCT)
-		w->nerr++;
-	ckreport(w->ck, pr, addr, "%s: %s", w->name, msg);
 }
 
 /* GN0001: a pointer (described by what) born after the snapshot. */

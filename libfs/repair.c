@@ -300,6 +300,17 @@ rebuildlogs(Check *ck)
 	return 0;
 }
 
+/* RP0001: the commit's repairs are not made, for reason why. */
+static void
+nocommit(Check *ck, const char *why)
+{
+	Pctx c = PCTX(GEFS_NONE);
+
+	c.n[0] = (int64_t)ck->ncommit;
+	c.why = why;
+	ckproblem(ck, PR_RPNOCOMMIT, &c);
+}
+
 int
 ckcommit(Check *ck)
 {
@@ -314,8 +325,7 @@ ckcommit(Check *ck)
 		r = "the image is open read-only";
 	if (r != NULL) {
 		if (!ck->st->cancelled)
-			ckreport(ck, PR_RPNOCOMMIT, GEFS_NONE, "%llu repairs that need a commit not made: %s",
-				(unsigned long long)ck->ncommit, r);
+			nocommit(ck, r);
 		ckrelease(ck, false);
 		return 0;
 	}
