@@ -1045,38 +1045,79 @@ unsafefix(Check *ck, const Fix *f)
 	return true;
 }
 
+/* The write stage of a single-block repair: the commit protocol's order
+ * (FORMAT.md §15.2) — log blocks, arena headers, superblock 0,
+ * superblock 1, footers — so that a crash between stages leaves what a
+ * crashed commit would. */
+static int
+fixstage(Check *ck, const Fix *f)
+{
+	int ai;
+
+	switch (GEFS_PRREPAIR(problemof(f->pr)->flags)) {
+	case GEFS_RKSB:
+		return f->dst == ck->sbaddr[0] ? STAGE_SB0 : STAGE_SB1;
+	case GEFS_RKLOGBLK:
+		return STAGE_LOG;
+	default:
+		ai = arenaof(ck->fs, f->dst);
+		return ai >= 0 && f->dst == ck->fs->arena[ai].addr ? STAGE_HDR : STAGE_FOOTER;
+	}
+}
+
+/* Queue fix f in the cache, dirty in its stage. */
+static int
+queuefix(Check *ck, const Fix *f)
+{
+	Blk *b;
+
+	b = cacheget(ck->fs->cache, f->dst, CACHE_NOREAD, ck->e);
+	if (b == NULL)
+		return gefs_wraperr(ck->e, "repair of block 0x%llx", (unsigned long long)f->dst);
+	memcpy(b->buf, f->buf, B);
+	b->flags = 0;		/* whatever was known of the old contents */
+	cachedirty(ck->fs->cache, b, fixstage(ck, f));
+	cacheput(ck->fs->cache, b);
+	return 0;
+}
+
+/* A cancelled check writes nothing: the planned repairs become findings
+ * left. */
+static void
+unplan(Check *ck)
+{
+	size_t i;
+
+	for (i = 0; i < ck->nfix; i++) {
+		ck->st->nfixed--;
+		ck->st->nfixsev[problemof(ck->fix[i].pr)->sev]--;
+		if (problemof(ck->fix[i].pr)->sev == GEFS_SEVERR)
+			ck->st->nerrleft++;
+	}
+}
+
+/* The single-block repairs go through the cache's write stages like
+ * every other write, each stage synced before the next. */
 static int
 applyfixes(Check *ck)
 {
-	GefsErr e;
-	Dev *d;
 	size_t i;
 
 	if (ck->nfix == 0)
 		return 0;
 	if (ck->st->cancelled) {
-		/* nothing is written: the planned repairs become findings left */
-		for (i = 0; i < ck->nfix; i++) {
-			ck->st->nfixed--;
-			ck->st->nfixsev[problemof(ck->fix[i].pr)->sev]--;
-			if (problemof(ck->fix[i].pr)->sev == GEFS_SEVERR)
-				ck->st->nerrleft++;
-		}
+		unplan(ck);
 		return 0;
 	}
 	ckprogress(ck, 0, ck->nfix);
-	d = ck->fs->dev;
-	if (devrdonly(d))
+	if (devrdonly(ck->fs->dev))
 		return gefs_seterr(ck->e, EROFS, "cannot write repairs: %s is open read-only", ck->path);
-	e.code = 0;
-	for (i = 0; i < ck->nfix; i++) {
-		if (unsafefix(ck, &ck->fix[i]))
-			continue;
-		cacheinval(ck->fs->cache, ck->fix[i].dst);
-		if (devwrite(d, ck->fix[i].buf, B, ck->fix[i].dst, &e) < 0 || devsync(d, &e) < 0)
-			return gefs_seterr(ck->e, e.code, "repair of block 0x%llx: %s", (unsigned long long)ck->fix[i].dst, e.msg);
-		ckprogress(ck, i + 1, ck->nfix);
-	}
+	for (i = 0; i < ck->nfix; i++)
+		if (!unsafefix(ck, &ck->fix[i]) && queuefix(ck, &ck->fix[i]) < 0)
+			return -1;
+	if (cacheflush(ck->fs->cache, ck->e) < 0)
+		return gefs_wraperr(ck->e, "writing repairs");
+	ckprogress(ck, ck->nfix, ck->nfix);
 	return 0;
 }
 

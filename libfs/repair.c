@@ -165,6 +165,9 @@ reclaiming(Check *ck, int ai)
 	return ck->o.reclaim || (ai >= 0 && ck->logbad[ai]);
 }
 
+/* The allocation hook while the new snapshot tree is written: the
+ * highest block nothing references (nor, unless reclaiming, holds
+ * allocated), marked in the block map as taken. */
 static int
 newnode(void *arg, uint64_t *addr)
 {
@@ -180,6 +183,13 @@ newnode(void *arg, uint64_t *addr)
 		}
 	}
 	return gefs_seterr(&ck->fs->err, ENOSPC, "no free block for the new snapshot tree");
+}
+
+/* treebuild's allocator: the handle's (blknew), which asks the hook. */
+static int
+viahandle(void *arg, uint64_t *addr)
+{
+	return blknew(arg, addr);
 }
 
 /* Write a new snapshot tree without dangling labels and with nlbl raised
@@ -220,7 +230,10 @@ rewritesnaps(Check *ck)
 	}
 	/* the old tree's nodes go with the old state (§14.5) */
 	giveup(ck, KSNODE);
-	rc = treebuild(fs, keep, n, 0, newnode, &al, &root, &ht);
+	/* the new nodes come through the handle's allocation hook */
+	setallochook(fs, newnode, &al);
+	rc = treebuild(fs, keep, n, 0, viahandle, fs, &root, &ht);
+	setallochook(fs, NULL, NULL);
 	if (rc == 0) {
 		fs->sb.snapaddr = root.addr;
 		fs->sb.snaphash = root.hash;
@@ -317,6 +330,8 @@ ckcommit(Check *ck)
 	Gefs *fs = ck->fs;
 	const char *r;
 	char why[128];
+	bool opened;
+	int rc;
 
 	if (ck->ncommit == 0)
 		return 0;
@@ -333,7 +348,15 @@ ckcommit(Check *ck)
 		fs->sb.nextgen = ck->maxgen + 1;
 	if (ck->anyqid && ck->maxqid >= fs->sb.nextqid)
 		fs->sb.nextqid = ck->maxqid + 1;
-	if ((ck->snapfix && rewritesnaps(ck) < 0) || rebuildlogs(ck) < 0 || commit(fs) < 0) {
+	/* the checker's handle is read-side only: the repair's allocations
+	 * need a write state for the commit's duration */
+	opened = fs->ed == NULL;
+	if (opened && editopen(fs) < 0)
+		return gefs_seterr(ck->e, fs->err.code, "repair commit: %s", fs->err.msg);
+	rc = (ck->snapfix && rewritesnaps(ck) < 0) || rebuildlogs(ck) < 0 || commit(fs) < 0 ? -1 : 0;
+	if (opened)
+		editclose(fs);
+	if (rc < 0) {
 		ckrelease(ck, false);
 		return gefs_seterr(ck->e, fs->err.code ? fs->err.code : EIO, "repair commit: %s", fs->err.msg);
 	}
