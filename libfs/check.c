@@ -33,38 +33,70 @@ enum { B = GEFS_BLKSZ };
 
 /* ---- reporting ---- */
 
-/* Count a finding and pass it on. */
+/* Count n findings of pr, fixed or not, in the statistics. */
 static void
-deliver(Check *ck, int pr, uint64_t addr, int pass, bool fixed, const char *msg)
+account(Check *ck, int pr, bool fixed, uint64_t n)
 {
 	const GefsProblem *p = problemof(pr);
-	GefsFinding f;
 
-	ck->st->nfound[p->sev]++;
+	ck->st->nfound[p->sev] += n;
 	if (fixed) {
-		ck->st->nfixed++;
-		ck->st->nfixsev[p->sev]++;
+		ck->st->nfixed += n;
+		ck->st->nfixsev[p->sev] += n;
 		/* the leaks are freed together by the commit, or none is */
-		if (pr == PR_RFLEAK)
+		if (GEFS_PRREPAIR(p->flags) == GEFS_RKRECLAIM)
 			ck->st->nreclaim = ck->st->nleak;
 	} else if (p->sev == GEFS_SEVERR)
-		ck->st->nerrleft++;
+		ck->st->nerrleft += n;
 	if (p->flags & GEFS_PRFATAL) {
 		ck->st->fatal = true;
 		ck->stop = true;
 	}
+}
+
+/* Pass a finding (or a summary of more) on to the caller. */
+static void
+tell(Check *ck, int pr, uint64_t addr, int pass, bool fixed, const char *msg, uint64_t more)
+{
+	GefsFinding f;
+
 	if (ck->o.report == NULL)
 		return;
-	f.p = p;
+	f.p = problemof(pr);
 	f.msg = msg;
 	f.addr = addr;
 	f.pass = pass;
 	f.fixed = fixed;
+	f.more = more;
 	ck->o.report(ck->o.arg, &f);
 }
 
+/* One summary finding for n findings of pr not shown. */
+static void
+tellmore(Check *ck, int pr, int pass, bool fixed, uint64_t n)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof msg, "%llu more findings of this problem not shown",
+		(unsigned long long)n);
+	tell(ck, pr, GEFS_NONE, pass, fixed, msg, n);
+}
+
+void
+ckflushmore(Check *ck)
+{
+	int pr;
+
+	for (pr = 0; pr < NPROBLEM; pr++)
+		if (ck->nmore[pr] > 0) {
+			tellmore(ck, pr, ck->pass, false, ck->nmore[pr]);
+			ck->nmore[pr] = 0;
+		}
+}
+
 /* Keep a finding the final commit is to repair: it is delivered when the
- * commit is made or given up (ckrelease), so that "fixed" is true. */
+ * commit is made or given up (ckrelease), so that "fixed" is true.  Only
+ * the first maxshow of a problem are kept: the rest are counted. */
 static void
 hold(Check *ck, int pr, uint64_t addr, const char *msg)
 {
@@ -83,42 +115,78 @@ hold(Check *ck, int pr, uint64_t addr, const char *msg)
 			return;
 		}
 	}
-	deliver(ck, pr, addr, ck->pass, false, msg);	/* out of memory: reported as left */
+	account(ck, pr, false, 1);	/* out of memory: reported as left */
+	tell(ck, pr, addr, ck->pass, false, msg, 0);
 }
 
 void
 ckrelease(Check *ck, bool fixed)
 {
 	size_t i;
+	int pr;
 
 	for (i = 0; i < ck->nheld; i++) {
-		deliver(ck, ck->held[i].pr, ck->held[i].addr, ck->held[i].pass, fixed, ck->held[i].msg);
+		account(ck, ck->held[i].pr, fixed, 1);
+		tell(ck, ck->held[i].pr, ck->held[i].addr, ck->held[i].pass, fixed, ck->held[i].msg, 0);
 		free(ck->held[i].msg);
 	}
 	free(ck->held);
 	ck->held = NULL;
 	ck->nheld = 0;
+	for (pr = 0; pr < NPROBLEM; pr++)
+		if (ck->nheldmore[pr] > 0) {
+			account(ck, pr, fixed, ck->nheldmore[pr]);
+			tellmore(ck, pr, GEFS_CKPFIX, fixed, ck->nheldmore[pr]);
+			ck->nheldmore[pr] = 0;
+		}
 }
 
+/* What finding pr implies beyond itself, as the table says: its arena's
+ * log is not to be trusted, the snapshot tree is to be rewritten. */
 static void
-emit(Check *ck, int pr, uint64_t addr, bool fixed, const char *fmt, va_list ap)
+implies(Check *ck, int pr, uint64_t addr, bool fixed)
 {
-	const GefsProblem *p = problemof(pr);
-	char msg[1024];
+	int rk = GEFS_PRREPAIR(problemof(pr)->flags);
+	int ai;
 
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (rk == GEFS_RKLOGBAD && ck->logbad != NULL && (ai = arenaof(ck->fs, addr)) >= 0)
+		ck->logbad[ai] = 1;
+	if (fixed && rk == GEFS_RKSNAP)
+		ck->snapfix = true;
+}
+
+/* Count, word, show or sum up one finding; held when the commit is to
+ * repair it. */
+static void
+emit(Check *ck, int pr, const Pctx *c, bool fixed, const char *tmpl)
+{
+	char msg[1024];
+	bool show, commit = fixed && (problemof(pr)->flags & GEFS_PRCOMMIT);
+
 	ck->npr[pr]++;
-	if (pr >= PR_LGBLOCK && pr <= PR_LGHDRFREE && p->sev == GEFS_SEVERR && ck->logbad != NULL
-	&& arenaof(ck->fs, addr) >= 0)
-		ck->logbad[arenaof(ck->fs, addr)] = 1;
-	if (fixed && (p->flags & GEFS_PRCOMMIT)) {
+	implies(ck, pr, c->addr, fixed);
+	if (commit)
 		ck->ncommit++;
-		if (pr == PR_SNNOSNAP || pr == PR_SNNLBLLO || pr == PR_CFABORT)
-			ck->snapfix = true;
-		hold(ck, pr, addr, msg);
+	show = ck->npr[pr] <= ck->maxshow;
+	if (!show) {
+		if (commit)
+			ck->nheldmore[pr]++;
+		else {
+			account(ck, pr, fixed, 1);
+			ck->nmore[pr]++;
+		}
 		return;
 	}
-	deliver(ck, pr, addr, ck->pass, fixed, msg);
+	if (tmpl != NULL)
+		snprintf(msg, sizeof msg, "%s", tmpl);
+	else
+		ckrender(msg, sizeof msg, pr, c);
+	if (commit) {
+		hold(ck, pr, c->addr, msg);
+		return;
+	}
+	account(ck, pr, fixed, 1);
+	tell(ck, pr, c->addr, ck->pass, fixed, msg, 0);
 }
 
 /* The e2fsck fix_problem rule: -n never, -p only PREEN problems, -y all
@@ -130,7 +198,7 @@ decide(Check *ck, int pr)
 
 	if (p->flags & GEFS_PRNOFIX)
 		return false;
-	if (pr == PR_RFLEAK)	/* -E reclaim asks for it in -p as in -y */
+	if (GEFS_PRREPAIR(p->flags) == GEFS_RKRECLAIM)
 		return ck->o.reclaim && ck->o.mode != GEFS_CKNONE;
 	if (ck->o.mode == GEFS_CKYES)
 		return true;
@@ -139,28 +207,43 @@ decide(Check *ck, int pr)
 	return false;
 }
 
+bool
+ckproblem(Check *ck, int pr, const Pctx *c)
+{
+	bool fix = decide(ck, pr);
+
+	emit(ck, pr, c, fix, NULL);
+	return fix;
+}
+
 /* Problems repaired by the final commit are decided here too: their
  * findings are held until the commit is made or given up (repair.c). */
 void
 ckreport(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
 {
+	char msg[1024];
+	Pctx c = PCTX(addr);
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit(ck, pr, addr, (problemof(pr)->flags & GEFS_PRCOMMIT) && decide(ck, pr), fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	emit(ck, pr, &c, (problemof(pr)->flags & GEFS_PRCOMMIT) && decide(ck, pr), msg);
 }
 
 bool
 ckfixproblem(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
 {
+	char msg[1024];
+	Pctx c = PCTX(addr);
 	va_list ap;
 	bool fix;
 
-	fix = decide(ck, pr);
 	va_start(ap, fmt);
-	emit(ck, pr, addr, fix, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	fix = decide(ck, pr);
+	emit(ck, pr, &c, fix, msg);
 	return fix;
 }
 
@@ -1048,50 +1131,91 @@ checkreach(Check *ck)
 static bool
 unsafefix(Check *ck, const Fix *f)
 {
-	const char *why;
+	Pctx c = PCTX(f->dst);
 
-	if (ckfixsafe(ck, f, &why))
+	if (ckfixsafe(ck, f, &c.s[1]))
 		return false;
 	ck->st->nfixed--;
 	if (problemof(f->pr)->sev == GEFS_SEVERR)
 		ck->st->nerrleft++;
-	ckreport(ck, PR_RPUNSAFE, f->dst, "repair of block 0x%llx (%s) not written: the block is in use (%s)",
-		(unsigned long long)f->dst, problemof(f->pr)->code, why);
+	c.s[0] = problemof(f->pr)->code;
+	ckproblem(ck, PR_RPUNSAFE, &c);
 	return true;
 }
 
+/* The write stage of a single-block repair: the commit protocol's order
+ * (FORMAT.md §15.2) — log blocks, arena headers, superblock 0,
+ * superblock 1, footers — so that a crash between stages leaves what a
+ * crashed commit would. */
+static int
+fixstage(Check *ck, const Fix *f)
+{
+	int ai;
+
+	switch (GEFS_PRREPAIR(problemof(f->pr)->flags)) {
+	case GEFS_RKSB:
+		return f->dst == ck->sbaddr[0] ? STAGE_SB0 : STAGE_SB1;
+	case GEFS_RKLOGBLK:
+		return STAGE_LOG;
+	default:
+		ai = arenaof(ck->fs, f->dst);
+		return ai >= 0 && f->dst == ck->fs->arena[ai].addr ? STAGE_HDR : STAGE_FOOTER;
+	}
+}
+
+/* Queue fix f in the cache, dirty in its stage. */
+static int
+queuefix(Check *ck, const Fix *f)
+{
+	Blk *b;
+
+	b = cacheget(ck->fs->cache, f->dst, CACHE_NOREAD, ck->e);
+	if (b == NULL)
+		return gefs_wraperr(ck->e, "repair of block 0x%llx", (unsigned long long)f->dst);
+	memcpy(b->buf, f->buf, B);
+	b->flags = 0;		/* whatever was known of the old contents */
+	cachedirty(ck->fs->cache, b, fixstage(ck, f));
+	cacheput(ck->fs->cache, b);
+	return 0;
+}
+
+/* A cancelled check writes nothing: the planned repairs become findings
+ * left. */
+static void
+unplan(Check *ck)
+{
+	size_t i;
+
+	for (i = 0; i < ck->nfix; i++) {
+		ck->st->nfixed--;
+		ck->st->nfixsev[problemof(ck->fix[i].pr)->sev]--;
+		if (problemof(ck->fix[i].pr)->sev == GEFS_SEVERR)
+			ck->st->nerrleft++;
+	}
+}
+
+/* The single-block repairs go through the cache's write stages like
+ * every other write, each stage synced before the next. */
 static int
 applyfixes(Check *ck)
 {
-	GefsErr e;
-	Dev *d;
 	size_t i;
 
 	if (ck->nfix == 0)
 		return 0;
 	if (ck->st->cancelled) {
-		/* nothing is written: the planned repairs become findings left */
-		for (i = 0; i < ck->nfix; i++) {
-			ck->st->nfixed--;
-			ck->st->nfixsev[problemof(ck->fix[i].pr)->sev]--;
-			if (problemof(ck->fix[i].pr)->sev == GEFS_SEVERR)
-				ck->st->nerrleft++;
-		}
+		unplan(ck);
 		return 0;
 	}
 	ckprogress(ck, 0, ck->nfix);
-	d = ck->fs->dev;
-	if (devrdonly(d))
+	if (devrdonly(ck->fs->dev))
 		return gefs_seterr(ck->e, EROFS, "cannot write repairs: %s is open read-only", ck->path);
-	e.code = 0;
-	for (i = 0; i < ck->nfix; i++) {
-		if (unsafefix(ck, &ck->fix[i]))
-			continue;
-		cacheinval(ck->fs->cache, ck->fix[i].dst);
-		if (devwrite(d, ck->fix[i].buf, B, ck->fix[i].dst, &e) < 0 || devsync(d, &e) < 0)
-			return gefs_seterr(ck->e, e.code, "repair of block 0x%llx: %s", (unsigned long long)ck->fix[i].dst, e.msg);
-		ckprogress(ck, i + 1, ck->nfix);
-	}
+	for (i = 0; i < ck->nfix; i++)
+		if (!unsafefix(ck, &ck->fix[i]) && queuefix(ck, &ck->fix[i]) < 0)
+			return -1;
+	if (cacheflush(ck->fs->cache, ck->e) < 0)
+		return gefs_wraperr(ck->e, "writing repairs");
+	ckprogress(ck, ck->nfix, ck->nfix);
 	return 0;
 }
 
@@ -1154,6 +1278,7 @@ runpass(Check *ck, int p, void (*fn)(Check *))
 	t0 = now();
 	ckprogress(ck, 0, 1);
 	fn(ck);
+	ckflushmore(ck);
 	ckprogress(ck, 1, 1);
 	ck->st->passtime[p] = now() - t0;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
@@ -1263,6 +1388,7 @@ ckinit(Check *ck, const char *path, const GefsCheckOpts *o, GefsCheckStats *st, 
 	ck->st = st;
 	ck->e = e;
 	ck->path = path;
+	ck->maxshow = o->maxshow ? o->maxshow : GEFS_CKMAXSHOW;
 	return setup(ck, path);
 }
 
@@ -1337,6 +1463,7 @@ gefs_check(const char *path, const GefsCheckOpts *o, GefsCheckStats *st, GefsErr
 			dropfixes(&ck);	/* the commit rewrote both copies of everything */
 		if (applyfixes(&ck) < 0 || ckconffix(&ck) < 0)
 			goto out;
+		ckflushmore(&ck);
 		st->passtime[GEFS_CKPFIX] = now() - t0;
 		if (getrusage(RUSAGE_SELF, &ru) == 0)
 			st->passrss[GEFS_CKPFIX] = ru.ru_maxrss;

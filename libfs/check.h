@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * check.h — private to the checker (check.c, checktree.c, problem.c): the
+ * check.h — private to the checker (check.c, ck*.c, problem.c): the
  * problem numbers.  Each names one row of the problem table in problem.c,
  * whose code ("SB0001"), severity, flags and description are public
  * (gefs_problems).  Codes are stable: never renumber, only append.
@@ -9,62 +9,43 @@
 #define GEFS_CHECK_H
 
 enum {
-	/* superblocks (§4, §15.4) */
-	PR_SBMAGIC, PR_SBHASH, PR_SBBLKSZ, PR_SBBUFSPC, PR_SBNARENA, PR_SBFLAG,
-	PR_SBSNAPDL, PR_SBORDER, PR_SBOUTSIDE, PR_SBDIFFER, PR_SBNONE,
-	PR_SBBACKUP, PR_SBSNAPHT, PR_SBXREC, PR_SBREAD,
-	/* arenas (§5) */
+	/* in code order, so that the table (problem.c) is: a new code goes
+	 * where it sorts, never renumbering a code (numbers are private) */
 	PR_ARTYPE, PR_ARHASH, PR_ARNONE, PR_ARDIFFER, PR_ARSIZE, PR_ARUSED,
 	PR_ARNOCOPY, PR_ARFOOTER, PR_ARSBCOPY, PR_ARLOADER,
-	/* allocation logs (§6) */
+	PR_CFRETAIN, PR_CFUNKNOWN, PR_CFABORT, PR_CFABORTFS, PR_CFABORTSN,
+	PR_CKSKIP,
+	PR_CRSB, PR_CRHDR, PR_CRFTR, PR_CRLOGNEW, PR_CRLOGTORN, PR_CRLOGCUT,
+	PR_DLBGEN, PR_DLNOSNAP, PR_DLBLOCK, PR_DLHASH, PR_DLCYCLE, PR_DLSHARED,
+	PR_DLCROSS, PR_DLFREE, PR_DLTWICE, PR_DLTAIL, PR_DLKIND, PR_DLOUTSIDE,
+	PR_FSNOROOT, PR_FSROOTTYPE, PR_FSNAME, PR_FSQTYPE, PR_FSMODE,
+	PR_FSDIRLEN, PR_FSQIDDUP, PR_FSNOKUP, PR_FSKUP, PR_FSPARENT, PR_FSCYCLE,
+	PR_FSDATALIGN, PR_FSDATAEOF, PR_FSDATAORPHAN, PR_FSQIDHI, PR_FSDATADIR,
+	PR_GNBLOCK, PR_GNNEXTGEN, PR_GNNEXTQID,
+	PR_KVKEY, PR_KVTYPE, PR_KVSIZE, PR_KVVALUE, PR_KVOP, PR_KVINCREF,
+	PR_KVQPATH, PR_KVWSTAT, PR_KVRELINK, PR_KVSEQ,
 	PR_LGBLOCK, PR_LGHASH, PR_LGHASHTAIL, PR_LGENTRY, PR_LGDALLOC,
 	PR_LGDFREE, PR_LGRANGE, PR_LGCYCLE, PR_LGADDR, PR_LGFREED,
 	PR_LGNOBARRIER, PR_LGHDRFREE,
-	/* tree nodes (§8) */
 	PR_NDREAD, PR_NDHASH, PR_NDDECODE, PR_NDLEVEL, PR_NDORDER, PR_NDLOW,
-	PR_NDHIGH, PR_NDFILL, PR_NDONE, PR_NDEMPTY, PR_NDMSGORDER, PR_NDMSGRANGE,
-	PR_NDHEIGHT, PR_NDSNAPGEN,
-	/* keys, values, messages (§9, §10) */
-	PR_KVKEY, PR_KVTYPE, PR_KVSIZE, PR_KVVALUE, PR_KVOP, PR_KVINCREF,
-	PR_KVQPATH, PR_KVWSTAT, PR_KVRELINK, PR_KVSEQ,
-	/* reachability (§14.6, §20.2) */
+	PR_NDHIGH, PR_NDFILL, PR_NDONE, PR_NDEMPTY, PR_NDMSGORDER,
+	PR_NDMSGRANGE, PR_NDHEIGHT, PR_NDSNAPGEN, PR_SHHASH, PR_SHFILL,
+	PR_SHGEN,
 	PR_RFFREE, PR_RFADDR, PR_RFTWICE, PR_RFKIND, PR_RFLEAK, PR_RFDATAHASH,
 	PR_RFDATAREAD,
-	/* generations and counters (§13.1, §12.2) */
-	PR_GNBLOCK, PR_GNNEXTGEN, PR_GNNEXTQID,
-	/* snapshots and labels (§13.8) */
+	PR_RPNOCOMMIT, PR_RPUNSAFE,
+	PR_SBMAGIC, PR_SBHASH, PR_SBBLKSZ, PR_SBBUFSPC, PR_SBNARENA, PR_SBFLAG,
+	PR_SBSNAPDL, PR_SBORDER, PR_SBOUTSIDE, PR_SBDIFFER, PR_SBNONE,
+	PR_SBBACKUP, PR_SBSNAPHT, PR_SBXREC, PR_SBREAD, PR_SBDLCHAIN,
+	PR_SBSHORT, PR_SBREBUILD, PR_SBNOARENA, PR_SBNOROOT, PR_SBXLOST,
 	PR_SNLABEL, PR_SNNOSNAP, PR_SNFLAGS, PR_SNKEYGEN, PR_SNNLBLHI,
 	PR_SNNLBLLO, PR_SNNEG, PR_SNNREF, PR_SNPRED, PR_SNSUCC, PR_SNORDER,
-	PR_SNREQUIRED, PR_SNROOT, PR_SNTREE,
-	/* deadlists (§7, §14) */
-	PR_DLBGEN, PR_DLNOSNAP, PR_DLBLOCK, PR_DLHASH, PR_DLCYCLE, PR_DLSHARED,
-	PR_DLCROSS, PR_DLFREE, PR_DLTWICE, PR_DLTAIL, PR_DLKIND,
-	/* file-system trees (§12) */
-	PR_FSNOROOT, PR_FSROOTTYPE, PR_FSNAME, PR_FSQTYPE, PR_FSMODE,
-	PR_FSDIRLEN, PR_FSQIDDUP, PR_FSNOKUP, PR_FSKUP, PR_FSPARENT,
-	PR_FSCYCLE, PR_FSDATALIGN, PR_FSDATAEOF, PR_FSDATAORPHAN, PR_FSQIDHI,
-	PR_FSDATADIR,
-	/* users file (§16) */
-	PR_USMISSING, PR_USTYPE, PR_USPARSE,
-	/* the checker itself */
-	PR_CKSKIP,
-	/* repairs through a commit (repair.c) */
-	PR_RPNOCOMMIT,
-	PR_DLOUTSIDE,
-	/* round 2 checks */
-	PR_SHHASH, PR_SHFILL, PR_SHGEN, PR_SBDLCHAIN, PR_USUNDEF, PR_CFRETAIN, PR_CFUNKNOWN,
-	/* guards (ckguard.c) */
-	PR_SBSHORT, PR_RPUNSAFE, PR_SNKEEP, PR_CFABORT, PR_CFABORTFS,
-	/* crash remnants: what an interrupted commit leaves by design (§15.3) */
-	PR_CRSB, PR_CRHDR, PR_CRFTR, PR_CRLOGNEW, PR_CRLOGTORN, PR_CRLOGCUT,
-	/* ckconf.c */
-	PR_CFABORTSN,
-	/* both superblock copies lost (sbfind.c) */
-	PR_SBREBUILD, PR_SBNOARENA, PR_SBNOROOT, PR_SBXLOST,
+	PR_SNREQUIRED, PR_SNROOT, PR_SNTREE, PR_SNKEEP,
+	PR_USMISSING, PR_USTYPE, PR_USPARSE, PR_USUNDEF,
 	NPROBLEM
 };
 
-/* ---- the checker's state, shared by check.c and checktree.c ---- */
+/* ---- the checker's state, shared by check.c and the pass files ---- */
 
 /* bmap.c: a byte per block, memory only where neighbours differ (see
  * there).  Block numbers, not addresses.  Updates fail only for want of
@@ -158,8 +139,12 @@ typedef struct Check {
 	uint64_t	maxgen;		/* largest generation in use (or 0) */
 	bool		anygen;
 	uint8_t		*buf;		/* scratch block */
+	/* --- reporting (check.c) --- */
+	uint64_t	npr[NPROBLEM];	/* findings per problem */
+	uint64_t	nmore[NPROBLEM];	/* not shown, not yet summed up */
+	uint64_t	nheldmore[NPROBLEM];	/* not shown, held for the commit */
+	unsigned	maxshow;	/* findings shown per problem */
 	/* --- repairs through a commit (repair.c) --- */
-	uint32_t	npr[NPROBLEM];	/* findings per problem */
 	uint64_t	ncommit;	/* findings the commit is to repair ... */
 	struct Held	*held;		/* ... held back until it is made */
 	size_t		nheld;
@@ -170,7 +155,7 @@ typedef struct Check {
 	uint8_t		*logbad;	/* per arena: its log had errors */
 	uint64_t	maxqid;		/* largest qid path in use (anyqid) */
 	bool		anyqid;
-	struct Amap	*nodegen;	/* checktree.c, pass 4: node -> gen */
+	struct Amap	*nodegen;	/* cktrees.c, pass 4: node -> gen */
 	int64_t		*ids;		/* ids the users file defines (haveids) */
 	size_t		nids;
 	bool		haveids;
@@ -180,17 +165,46 @@ typedef struct Check {
 	uint64_t	fsblk;		/* blocks the file system spans, 0 unknown */
 } Check;
 
+/* What a finding is about (e2fsck's struct problem_context): the values
+ * its problem's message template names, {name} for field name (problem.c
+ * renders them).  Start from PCTX(addr): unset fields are zero. */
+typedef struct Pctx {
+	uint64_t	addr;		/* {addr}: the block concerned, or GEFS_NONE */
+	uint64_t	blk;		/* {blk}: a second block (a pointer's holder) */
+	const char	*tree;		/* {tree}: the tree or structure it is in */
+	const char	*key;		/* {key}: a key rendered by fmtkey, or NULL: ... */
+	const uint8_t	*k;		/* ... k[0, nk) rendered by gefs_fmtkey */
+	size_t		nk;
+	int64_t		n[3];		/* {n0} {n1} {n2}: counts, generations (decimal) */
+	uint64_t	x[3];		/* {x0} {x1} {x2}: 0x…; {o0}…: octal 0…;
+					 * {h0} {h1}: hashes, 0x and 16 digits */
+	const char	*s[3];		/* {s0} {s1} {s2}: names (label, kind of block) */
+	const char	*why;		/* {why}: free text (a decoder's error message) */
+} Pctx;
+#define PCTX(a)	((Pctx){.addr = (a)})
+
 /* problem.c */
 HIDDEN const GefsProblem *problemof(int pr);
+/* Problem pr's message for c into buf[n] (always terminated). */
+HIDDEN void ckrender(char *buf, size_t n, int pr, const Pctx *c);
 
 /* check.c */
-/* Report a problem that is never repaired here. */
+/* Report problem pr found as c says (e2fsck's fix_problem): counted,
+ * worded by the table, shown (the first maxshow of each problem) or
+ * summed up, and decided: true when the mode says to repair it.  A
+ * repair through the commit is then planned already (the finding is
+ * held until it is made); a single-block repair the caller plans with
+ * ckplanfix. */
+HIDDEN bool ckproblem(Check *ck, int pr, const Pctx *c);
+/* The older form, the message worded at the call site ({why}); kept for
+ * the call sites not yet converted.  ckreport: for problems the caller
+ * never repairs itself (commit repairs are still decided). */
 HIDDEN void ckreport(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* Report a problem that has a repair at this point; true when the mode
- * says to make it (the caller then plans it with planfix). */
 HIDDEN bool ckfixproblem(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Deliver the summaries of the findings not shown one by one. */
+HIDDEN void ckflushmore(Check *ck);
 HIDDEN int ckplanfix(Check *ck, int pr, uint64_t dst, const uint8_t *src);
 HIDDEN bool ckcancelled(Check *ck);
 HIDDEN void ckprogress(Check *ck, uint64_t cur, uint64_t max);
@@ -276,9 +290,63 @@ HIDDEN void ckconffree(Check *ck);
  * its bad items, in place; false: nothing valid is left, drop the pair. */
 HIDDEN bool ckretainfix(GefsKv *kv);
 
-/* checktree.c */
+/* ckconf.c: a Kconf pair of the tree where (snaptree: the snapshot tree). */
+HIDDEN void ckconfkv(Check *ck, const char *where, const GefsKv *kv, bool snaptree, uint64_t gen);
+
+/* ---- the tree passes (ck*.c, formerly checktree.c) ---- */
+
+/* ckamap.c: block address -> value; amget -1 when absent, amput -1 out
+ * of memory. */
+typedef struct Amap Amap;
+HIDDEN Amap *amnew(void);
+HIDDEN void amfree(Amap *m);
+HIDDEN int amput(Amap *m, uint64_t k, uint64_t v);
+HIDDEN int64_t amget(const Amap *m, uint64_t k);
+
+/* A key range [lo, hi) of a node. */
+typedef struct Bound {
+	const uint8_t	*k;		/* NULL: unbounded */
+	size_t		n;
+} Bound;
+
+/* One tree being walked. */
+typedef struct Walk {
+	Check		*ck;
+	bool		snaptree;
+	uint64_t	gen;		/* owning record's generation */
+	char		name[300];	/* for messages */
+	int		ht;
+	int		nerr;		/* structural errors: namespace checks skipped */
+	Amap		*nodes;		/* file-tree node -> gen of its first pointer */
+} Walk;
+
+/* ckwalk.c */
+/* Report pr found in the tree w walks (c->tree set to its name);
+ * structural errors counted. */
+HIDDEN void wprob(Walk *w, int pr, Pctx *c);
+/* GN0001: the pointer at block addr, described by what, born in gen,
+ * after w's snapshot. */
+HIDDEN void wgen(Walk *w, uint64_t addr, uint64_t gen, const char *what);
+HIDDEN void walktree(Walk *w, const GefsBptr *root, uint64_t from);
+/* A data block pointer bp held by block from, under key string ks. */
+HIDDEN void refdata(Walk *w, const GefsBptr *bp, uint64_t from, const char *ks);
+/* ckkeys.c: the entries and the buffered messages of node n. */
+HIDDEN void checkents(Walk *w, const GefsNode *n, const Bound *lo, const Bound *hi);
+HIDDEN void checkmsgs(Walk *w, const GefsNode *n, const Bound *lo, const Bound *hi);
+/* cksnaps.c: pass 3; the record of gen, or NULL. */
 HIDDEN void checksnaptree(Check *ck);
+HIDDEN Snaprec *findsnap(Check *ck, int64_t gen);
+/* Note generation g as in use (nextgen must exceed it, §13.1). */
+HIDDEN void usegen(Check *ck, uint64_t g);
+/* ckfiles.c: the namespace of tree t (walked by w). */
+HIDDEN void cknamespace(Check *ck, Walk *w, GefsTree *t);
+/* ckusers.c: the users file of adm's tree t; the ids it defines. */
+HIDDEN void checkusers(Check *ck, GefsTree *t);
+HIDDEN void loadids(Check *ck);
+HIDDEN bool idknown(Check *ck, int64_t id);
+/* cktrees.c: pass 4 */
 HIDDEN void checktrees(Check *ck);
+/* ckdlist.c: pass 5 */
 HIDDEN void checkfree(Check *ck);
 
 #endif

@@ -129,39 +129,42 @@ wantfix(Check *ck, const char *label)
 	ck->cflabel[ck->ncflabel++] = s;
 }
 
-/* An item the reference aborts on, in the tree of snapshot gen. */
+/* An item the reference aborts on, in the tree of snapshot gen: mended
+ * by ckconffix when a mutable label points at the snapshot. */
 static void
-abortfs(Check *ck, const char *where, const GefsKv *kv, size_t bad, uint64_t gen)
+abortfs(Check *ck, Pctx *c, uint64_t gen)
 {
 	const char *l = mutlabel(ck, gen);
 
-	if (l == NULL)
-		ckreport(ck, PR_CFABORTSN, GEFS_NONE,
-			"%s: retain \"%.*s\": item at byte %zu has no unit letter m, h or d: the reference aborts mounting a label that uses it; no mutable label points at the snapshot: its tree is not rewritten",
-			where, (int)kv->nv, (const char *)kv->v, bad);
-	else if (ckfixproblem(ck, PR_CFABORTFS, GEFS_NONE,
-		"%s: retain \"%.*s\": item at byte %zu has no unit letter m, h or d: the reference aborts mounting label \"%s\" (drop the bad items)",
-		where, (int)kv->nv, (const char *)kv->v, bad, l))
+	if (l == NULL) {
+		ckproblem(ck, PR_CFABORTSN, c);
+		return;
+	}
+	c->s[1] = l;
+	if (ckproblem(ck, PR_CFABORTFS, c))
 		wantfix(ck, l);
 }
 
 void
 ckretain(Check *ck, const char *where, const GefsKv *kv, bool snaptree, uint64_t gen)
 {
+	Pctx c = PCTX(GEFS_NONE);
+	char val[GEFS_INLMAX + 1];
 	size_t bad = 0;
 	int f;
 
 	if (!isretain(kv) || (f = parse(kv->v, kv->nv, &bad, NULL, NULL)) == RTOK)
 		return;
+	snprintf(val, sizeof val, "%.*s", (int)kv->nv, (const char *)kv->v);
+	c.tree = where;
+	c.s[0] = val;
+	c.n[0] = (int64_t)bad;
 	if (f == RTLOG)
-		ckreport(ck, PR_CFRETAIN, GEFS_NONE, "%s: retain \"%.*s\": bad item at byte %zu (want [count]@[interval]m|h|d); the reference ignores it",
-			where, (int)kv->nv, (const char *)kv->v, bad);
+		ckproblem(ck, PR_CFRETAIN, &c);
 	else if (snaptree)
-		ckreport(ck, PR_CFABORT, GEFS_NONE,
-			"%s: retain \"%.*s\": item at byte %zu has no unit letter m, h or d: the reference aborts mounting a label that uses it (drop the bad items)",
-			where, (int)kv->nv, (const char *)kv->v, bad);
+		ckproblem(ck, PR_CFABORT, &c);
 	else
-		abortfs(ck, where, kv, bad, gen);
+		abortfs(ck, &c, gen);
 }
 
 bool
@@ -230,4 +233,23 @@ ckconffree(Check *ck)
 	for (i = 0; i < ck->ncflabel; i++)
 		free(ck->cflabel[i]);
 	free(ck->cflabel);
+}
+
+/* A Kconf entry (§17): retain must match ^([0-9]*@[0-9]*[mhd][ \t]*)*$
+ * (the reference aborts on some malformed values); other names are
+ * ignored by the reference. */
+void
+ckconfkv(Check *ck, const char *where, const GefsKv *kv, bool snaptree, uint64_t gen)
+{
+	Pctx c = PCTX(GEFS_NONE);
+	char name[GEFS_KEYMAX + 1];
+
+	if (kv->nk != 7 || memcmp(kv->k + 1, "retain", 6) != 0) {
+		snprintf(name, sizeof name, "%.*s", (int)(kv->nk - 1), (const char *)kv->k + 1);
+		c.tree = where;
+		c.s[0] = name;
+		ckproblem(ck, PR_CFUNKNOWN, &c);
+		return;
+	}
+	ckretain(ck, where, kv, snaptree, gen);
 }

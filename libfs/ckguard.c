@@ -92,14 +92,16 @@ cksize(Check *ck, uint64_t devbytes)
 bool
 ckshort(Check *ck)
 {
+	Pctx c = PCTX(GEFS_NONE);
+
 	if (ck->fsblk <= ck->devblk)
 		return false;
-	ckreport(ck, PR_SBSHORT, (ck->fsblk - 1) * B,
-		"the file system size is at least %llu blocks (its backup superblock belongs at or after 0x%llx), the device is %llu blocks: %s",
-		(unsigned long long)ck->fsblk, (unsigned long long)((ck->fsblk - 1) * B),
-		(unsigned long long)ck->devblk,
-		ck->o.mode == GEFS_CKNONE ? "checking what the device holds"
-			: "truncated image or device too small; nothing is repaired");
+	c.addr = (ck->fsblk - 1) * B;
+	c.n[0] = (int64_t)ck->fsblk;
+	c.n[1] = (int64_t)ck->devblk;
+	c.why = ck->o.mode == GEFS_CKNONE ? "checking what the device holds"
+		: "truncated image or device too small; nothing is repaired";
+	ckproblem(ck, PR_SBSHORT, &c);
 	if (ck->o.mode == GEFS_CKNONE)
 		return false;
 	ck->stop = true;
@@ -118,17 +120,17 @@ cknotgefs(Check *ck)
 	return true;
 }
 
-/* The kind of block a single-block repair of problem pr rewrites: a
- * superblock copy, an arena header or footer, or (a torn log tail cut at
- * its barrier) the log block itself. */
+/* The kind of block a single-block repair of problem pr rewrites (the
+ * table's kind of repair): a superblock copy, an arena header or footer,
+ * or (a torn log tail cut at its barrier) the log block itself. */
 static int
 fixkind(int pr)
 {
-	if (pr == PR_CRLOGTORN)
-		return KLOG;
-	if (pr == PR_CRSB || pr < PR_ARTYPE)
-		return KSB;
-	return KHDR;
+	switch (GEFS_PRREPAIR(problemof(pr)->flags)) {
+	case GEFS_RKSB:		return KSB;
+	case GEFS_RKLOGBLK:	return KLOG;
+	default:		return KHDR;
+	}
 }
 
 /* A superblock repair goes to a superblock block, a header repair to an

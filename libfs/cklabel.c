@@ -53,6 +53,8 @@ void
 ckrepoint(Check *ck, Labelrec *l)
 {
 	Snaprec *hit = NULL;
+	Pctx c = PCTX(GEFS_NONE);
+	char why[160];
 	size_t i, n = 0;
 
 	for (i = 0; i < ck->nsnap; i++)
@@ -60,10 +62,11 @@ ckrepoint(Check *ck, Labelrec *l)
 			hit = &ck->snap[i];
 			n++;
 		}
+	c.s[0] = l->name;
+	c.n[0] = (int64_t)l->gen;
+	c.n[1] = (int64_t)n;
 	if (n != 1) {
-		ckreport(ck, PR_SNKEEP, GEFS_NONE,
-			"label \"%s\": snapshot %llu has no record, and %zu unlabelled snapshots fit it: the label is kept",
-			l->name, (unsigned long long)l->gen, n);
+		ckproblem(ck, PR_SNKEEP, &c);
 		return;
 	}
 	l->moved = true;
@@ -71,10 +74,10 @@ ckrepoint(Check *ck, Labelrec *l)
 	hit->nlabel++;
 	if (hit->name == NULL)
 		hit->name = strdup(l->name);
-	ckreport(ck, PR_SNNOSNAP, GEFS_NONE,
-		"label \"%s\": snapshot %llu has no record; snapshot %lld (unlabelled, nlbl %d, %s) evidently lost it: re-point the label there",
-		l->name, (unsigned long long)l->gen, (long long)hit->s.gen, hit->s.nlbl,
-		strcmp(l->name, "adm") == 0 ? "holds /users" : "has a root directory");
+	snprintf(why, sizeof why, "; snapshot %lld (unlabelled, nlbl %d, %s) evidently lost it: re-point the label there",
+		(long long)hit->s.gen, hit->s.nlbl, strcmp(l->name, "adm") == 0 ? "holds /users" : "has a root directory");
+	c.why = why;
+	ckproblem(ck, PR_SNNOSNAP, &c);
 }
 
 bool

@@ -12,6 +12,8 @@
  */
 #include "internal.h"
 #include "check.h"
+#include <stdio.h>
+#include <string.h>
 
 #define E	GEFS_SEVERR
 #define W	GEFS_SEVWARN
@@ -20,168 +22,256 @@
 #define FATAL	GEFS_PRFATAL
 #define NOFIX	GEFS_PRNOFIX
 #define COMMIT	GEFS_PRCOMMIT
+#define BLOCK	GEFS_PRBLOCK
+#define STRUCT	GEFS_PRSTRUCT
+#define RKSB	GEFS_PRKIND(GEFS_RKSB)
+#define RKHDR	GEFS_PRKIND(GEFS_RKHDR)
+#define RKLOGBLK	GEFS_PRKIND(GEFS_RKLOGBLK)
+#define RKLOG	GEFS_PRKIND(GEFS_RKLOG)
+#define RKLOGBAD	GEFS_PRKIND(GEFS_RKLOGBAD)
+#define RKSNAP	GEFS_PRKIND(GEFS_RKSNAP)
+#define RKMETA	GEFS_PRKIND(GEFS_RKMETA)
+#define RKRECLAIM	GEFS_PRKIND(GEFS_RKRECLAIM)
+#define RKFSTREE	GEFS_PRKIND(GEFS_RKFSTREE)
 
 static const GefsProblem tab[NPROBLEM] = {
-	[PR_SBMAGIC]	= {"SB0001", E, PREEN, "superblock copy has a bad magic"},
-	[PR_SBHASH]	= {"SB0002", E, PREEN, "superblock copy fails its sbhash"},
-	[PR_SBBLKSZ]	= {"SB0003", E, NOFIX, "superblock blksz is not 16384"},
-	[PR_SBBUFSPC]	= {"SB0004", E, NOFIX, "superblock bufspc is not 8187"},
-	[PR_SBNARENA]	= {"SB0005", E, NOFIX | FATAL, "superblock narena is 0 or 256 or more"},
-	[PR_SBFLAG]	= {"SB0006", W, NOFIX, "superblock flag is not zero"},
-	[PR_SBSNAPDL]	= {"SB0007", W, NOFIX, "superblock snapshot-tree deadlist is not NONE"},
-	[PR_SBORDER]	= {"SB0008", E, NOFIX | FATAL, "arena table not ordered, unaligned or overlapping"},
-	[PR_SBOUTSIDE]	= {"SB0009", E, NOFIX | FATAL, "arena lies outside the device"},
-	[PR_SBDIFFER]	= {"SB0010", W, PREEN, "the two valid superblock copies differ in a way no crash explains"},
-	[PR_SBNONE]	= {"SB0011", E, NOFIX | FATAL, "no valid superblock copy"},
-	[PR_SBBACKUP]	= {"SB0012", N, NOFIX, "using superblock copy 1 (the backup)"},
-	[PR_SBSNAPHT]	= {"SB0013", E, NOFIX | FATAL, "snapshot tree height or root out of range"},
-	[PR_SBXREC]	= {"SB0014", W, NOFIX, "extension records of the two copies differ"},
-	[PR_SBREAD]	= {"SB0015", E, NOFIX, "superblock block cannot be read"},
-
-	[PR_ARTYPE]	= {"AR0001", E, PREEN, "arena header or footer does not decode"},
-	[PR_ARHASH]	= {"AR0002", E, PREEN, "arena header or footer does not match the superblock hash"},
-	[PR_ARNONE]	= {"AR0003", N, NOFIX, "arena table hash is NONE (after a grow): header unverified"},
-	[PR_ARDIFFER]	= {"AR0004", E, PREEN | COMMIT, "arena header and footer differ"},
-	[PR_ARSIZE]	= {"AR0005", E, NOFIX | FATAL, "arena size invalid or overlapping the next arena"},
-	[PR_ARUSED]	= {"AR0006", W, PREEN | COMMIT, "arena used differs from the replayed allocation log"},
-	[PR_ARNOCOPY]	= {"AR0007", E, NOFIX, "neither arena header nor footer is usable"},
-	[PR_ARFOOTER]	= {"AR0008", W, NOFIX, "arena header unusable, using the footer"},
-	[PR_ARSBCOPY]	= {"AR0009", E, PREEN, "superblock copy not in use fails the loader's checks (arena table, blksz, bufspc)"},
-	[PR_ARLOADER]	= {"AR0010", E, NOFIX, "the loader's replay of an arena log disagrees with the checker's"},
-
-	[PR_LGBLOCK]	= {"LG0001", E, PREEN | COMMIT, "allocation-log block unreadable or not a log block"},
-	[PR_LGHASH]	= {"LG0002", E, PREEN | COMMIT, "allocation-log block fails its body hash"},
-	[PR_LGHASHTAIL]	= {"LG0003", W, NOFIX, "retired: a log tail torn past the last barrier is CR0005"},
-	[PR_LGENTRY]	= {"LG0004", E, PREEN | COMMIT, "allocation-log entry malformed"},
-	[PR_LGDALLOC]	= {"LG0005", E, PREEN | COMMIT, "allocation log allocates a block that is not free"},
-	[PR_LGDFREE]	= {"LG0006", E, PREEN | COMMIT, "allocation log frees a block that is already free"},
-	[PR_LGRANGE]	= {"LG0007", E, PREEN | COMMIT, "allocation-log entry outside its arena's data area"},
-	[PR_LGCYCLE]	= {"LG0008", E, PREEN | COMMIT, "allocation-log chain loops or shares a block"},
-	[PR_LGADDR]	= {"LG0009", E, PREEN | COMMIT, "allocation-log chain points outside its arena"},
-	[PR_LGFREED]	= {"LG0010", E, PREEN | COMMIT, "allocation-log block is free according to the log"},
-	[PR_LGNOBARRIER] = {"LG0011", W, COMMIT, "allocation log has no barrier for the superblock's qgen"},
-	[PR_LGHDRFREE]	= {"LG0012", E, PREEN | COMMIT, "allocation log frees an arena header, footer or a block outside the arena"},
-
-	[PR_NDREAD]	= {"ND0001", E, NOFIX, "tree node cannot be read"},
-	[PR_NDHASH]	= {"ND0002", E, NOFIX, "tree node does not match its pointer's hash"},
-	[PR_NDDECODE]	= {"ND0003", E, NOFIX, "tree node does not decode"},
-	[PR_NDLEVEL]	= {"ND0004", E, NOFIX, "leaf not at the bottom, or pivot at the bottom"},
-	[PR_NDORDER]	= {"ND0005", E, NOFIX, "node keys not strictly increasing"},
-	[PR_NDLOW]	= {"ND0006", E, NOFIX, "node key below its range"},
-	[PR_NDHIGH]	= {"ND0007", E, NOFIX, "node key at or above its range"},
-	[PR_NDFILL]	= {"ND0008", E, NOFIX, "fill recorded in the parent differs from the child's"},
-	[PR_NDONE]	= {"ND0009", N, NOFIX, "pivot with a single entry"},
-	[PR_NDEMPTY]	= {"ND0010", E, NOFIX, "non-root leaf is empty"},
-	[PR_NDMSGORDER]	= {"ND0011", E, NOFIX, "buffered messages not in key order"},
-	[PR_NDMSGRANGE]	= {"ND0012", E, NOFIX, "buffered message key outside the node's range"},
-	[PR_NDHEIGHT]	= {"ND0013", E, NOFIX, "tree height out of range"},
-	[PR_NDSNAPGEN]	= {"ND0014", W, NOFIX, "snapshot-tree child pointer generation is not 0"},
-
-	[PR_KVKEY]	= {"KV0001", E, NOFIX, "key does not decode"},
-	[PR_KVTYPE]	= {"KV0002", E, NOFIX, "key type not allowed in this tree"},
-	[PR_KVSIZE]	= {"KV0003", E, NOFIX, "value size wrong for its key type"},
-	[PR_KVVALUE]	= {"KV0004", E, NOFIX, "value does not decode"},
-	[PR_KVOP]	= {"KV0005", E, NOFIX, "message opcode not valid for its key type"},
-	[PR_KVINCREF]	= {"KV0006", N, NOFIX, "Oincref message (written by later reference revisions)"},
-	[PR_KVQPATH]	= {"KV0007", W, NOFIX, "Owstat message with flag bit 0x80"},
-	[PR_KVWSTAT]	= {"KV0008", E, NOFIX, "Owstat operand malformed"},
-	[PR_KVRELINK]	= {"KV0009", E, NOFIX, "Orelink/Oreprev/Oincref operand malformed"},
-	[PR_KVSEQ]	= {"KV0010", E, NOFIX, "invalid message sequence for a key"},
-
-	[PR_RFFREE]	= {"RF0001", E, PREEN | COMMIT, "referenced block is free according to the allocation log"},
-	[PR_RFADDR]	= {"RF0002", E, NOFIX, "block pointer outside every arena's data area"},
-	[PR_RFTWICE]	= {"RF0003", E, NOFIX, "block referenced twice within one tree"},
-	[PR_RFKIND]	= {"RF0004", E, NOFIX, "block used as two kinds of block"},
-	[PR_RFLEAK]	= {"RF0005", N, COMMIT, "allocated blocks referenced by nothing (leak)"},
-	[PR_RFDATAHASH]	= {"RF0006", E, NOFIX, "data block does not match its pointer's hash"},
-	[PR_RFDATAREAD]	= {"RF0007", E, NOFIX, "data block cannot be read"},
-
-	[PR_GNBLOCK]	= {"GN0001", E, NOFIX, "block pointer born after the snapshot that holds it"},
-	[PR_GNNEXTGEN]	= {"GN0002", E, PREEN | COMMIT, "generation in use not below nextgen"},
-	[PR_GNNEXTQID]	= {"GN0003", E, PREEN | COMMIT, "qid path in use not below nextqid"},
-
-	[PR_SNLABEL]	= {"SN0001", E, NOFIX, "label value malformed"},
-	[PR_SNNOSNAP]	= {"SN0002", E, COMMIT, "label points to a missing snapshot record"},
-	[PR_SNFLAGS]	= {"SN0003", W, NOFIX, "label flags have unknown bits"},
-	[PR_SNKEYGEN]	= {"SN0004", E, NOFIX, "snapshot record gen differs from its key"},
-	[PR_SNNLBLHI]	= {"SN0005", W, NOFIX, "snapshot nlbl above its label count (label deleted, gefs(5) §24 #16)"},
-	[PR_SNNLBLLO]	= {"SN0006", E, COMMIT, "snapshot nlbl below its label count"},
-	[PR_SNNEG]	= {"SN0007", E, NOFIX, "snapshot nlbl or nref negative"},
-	[PR_SNNREF]	= {"SN0008", W, NOFIX, "snapshot nref differs from the records linked to it"},
-	[PR_SNPRED]	= {"SN0009", W, NOFIX, "snapshot pred names no record"},
-	[PR_SNSUCC]	= {"SN0010", W, NOFIX, "snapshot succ names no record"},
-	[PR_SNORDER]	= {"SN0011", E, NOFIX, "snapshot base or pred after its own generation"},
-	[PR_SNREQUIRED]	= {"SN0012", E, NOFIX, "required label adm or empty missing"},
-	[PR_SNROOT]	= {"SN0013", E, NOFIX, "snapshot record height or root invalid"},
-	[PR_SNTREE]	= {"SN0014", E, NOFIX, "snapshot tree contents cannot be read"},
-
-	[PR_DLBGEN]	= {"DL0001", E, NOFIX, "deadlist bgen not below its gen"},
-	[PR_DLNOSNAP]	= {"DL0002", W, NOFIX, "deadlist names a missing snapshot record"},
-	[PR_DLBLOCK]	= {"DL0003", E, NOFIX, "deadlist block unreadable, not a deadlist block or outside every arena"},
-	[PR_DLHASH]	= {"DL0004", E, NOFIX, "deadlist block fails its body hash"},
-	[PR_DLCYCLE]	= {"DL0005", E, NOFIX, "deadlist chain loops"},
-	[PR_DLSHARED]	= {"DL0006", W, NOFIX, "two deadlists share a chain suffix (crash during a merge, §14.4)"},
-	[PR_DLCROSS]	= {"DL0007", E, NOFIX, "deadlists of different bgen share chain blocks"},
-	[PR_DLFREE]	= {"DL0008", E, PREEN | COMMIT, "deadlist entry or chain block is free according to the log"},
-	[PR_DLTWICE]	= {"DL0009", E, NOFIX, "block listed twice in deadlists"},
-	[PR_DLTAIL]	= {"DL0010", N, NOFIX, "deadlist tl is not the last block of its chain (§24 #3)"},
-	[PR_DLKIND]	= {"DL0011", E, NOFIX, "deadlist entry names a log, header, superblock or deadlist block"},
-
-	[PR_FSNOROOT]	= {"FS0001", E, NOFIX, "root directory entry missing"},
-	[PR_FSROOTTYPE]	= {"FS0002", E, NOFIX, "root entry is not a directory or has no Kup"},
-	[PR_FSNAME]	= {"FS0003", E, NOFIX, "directory entry name invalid"},
-	[PR_FSQTYPE]	= {"FS0004", W, NOFIX, "qid.type differs from mode >> 24"},
-	[PR_FSMODE]	= {"FS0005", W, NOFIX, "mode has bits outside 0777|DMDIR|DMAPPEND|DMEXCL|DMTMP"},
-	[PR_FSDIRLEN]	= {"FS0006", E, NOFIX, "directory length is not 0"},
-	[PR_FSQIDDUP]	= {"FS0007", E, NOFIX, "qid path used by two entries of one tree"},
-	[PR_FSNOKUP]	= {"FS0008", E, NOFIX, "directory has no Kup"},
-	[PR_FSKUP]	= {"FS0009", E, NOFIX, "Kup does not name the directory's own entry"},
-	[PR_FSPARENT]	= {"FS0010", E, NOFIX, "entry's parent is missing or not a directory"},
-	[PR_FSCYCLE]	= {"FS0011", E, NOFIX, "directory not connected to the root (cycle)"},
-	[PR_FSDATALIGN]	= {"FS0012", E, NOFIX, "Kdat offset not a multiple of 16384"},
-	[PR_FSDATAEOF]	= {"FS0013", W, NOFIX, "Kdat at or beyond the file length (§24 #5)"},
-	[PR_FSDATAORPHAN] = {"FS0014", W, NOFIX, "Kdat of a qid with no entry (uncommitted clearing, §12.5)"},
-	[PR_FSQIDHI]	= {"FS0015", E, NOFIX, "reserved qid path (bit 63) stored"},
-	[PR_FSDATADIR]	= {"FS0016", E, NOFIX, "Kdat belongs to a directory"},
-
-	[PR_USMISSING]	= {"US0001", E, NOFIX, "users file missing from adm"},
-	[PR_USTYPE]	= {"US0002", E, NOFIX, "users file unreadable, not a regular file, 1 MiB or longer, or with holes"},
-	[PR_USPARSE]	= {"US0003", E, NOFIX, "users file does not parse"},
-
-	[PR_CKSKIP]	= {"CK0001", N, NOFIX, "checks skipped after earlier errors"},
-
-	[PR_RPNOCOMMIT]	= {"RP0001", W, NOFIX, "repairs that need a commit were not made (reason given)"},
-	[PR_DLOUTSIDE]	= {"DL0012", E, NOFIX, "deadlist entry outside every arena's data area"},
-
-	[PR_SHHASH]	= {"ND0015", E, NOFIX, "pointer to a shared node carries a hash that is not the node's"},
-	[PR_SHFILL]	= {"ND0016", E, NOFIX, "pointer to a shared node records a fill that is not the node's"},
-	[PR_SHGEN]	= {"ND0017", E, NOFIX, "pointers to a shared node disagree on its generation"},
-	[PR_SBDLCHAIN]	= {"SB0016", E, NOFIX, "snapshot-tree deadlist chain broken"},
-	[PR_USUNDEF]	= {"US0004", W, NOFIX, "file owner, group or last modifier not defined in the users file"},
-	[PR_CFRETAIN]	= {"CF0001", W, NOFIX, "configuration entry retain does not parse"},
-	[PR_CFUNKNOWN]	= {"CF0002", N, NOFIX, "unknown configuration entry"},
-	[PR_SBSHORT]	= {"SB0017", E, NOFIX, "device smaller than the file system (truncated image)"},
-	[PR_RPUNSAFE]	= {"RP0002", E, NOFIX, "repair not written: its target block is in use"},
-	[PR_CFABORT]	= {"CF0003", E, COMMIT, "retain value the reference aborts on (item without unit letter), snapshot tree"},
-	[PR_CFABORTFS]	= {"CF0004", E, COMMIT, "retain value the reference aborts on (item without unit letter), tree of a mutable label"},
-	[PR_CFABORTSN]	= {"CF0005", E, NOFIX, "retain value the reference aborts on (item without unit letter), tree of a snapshot no mutable label points at"},
-	[PR_SNKEEP]	= {"SN0030", E, NOFIX, "label adm, empty or main names a missing snapshot and no snapshot fits it: kept"},
-
+	[PR_ARTYPE]	= {"AR0001", E, PREEN | RKHDR, "arena header or footer does not decode", NULL},
+	[PR_ARHASH]	= {"AR0002", E, PREEN | RKHDR, "arena header or footer does not match the superblock hash", NULL},
+	[PR_ARNONE]	= {"AR0003", N, NOFIX, "arena table hash is NONE (after a grow): header unverified", NULL},
+	[PR_ARDIFFER]	= {"AR0004", E, PREEN | COMMIT | RKMETA, "arena header and footer differ", NULL},
+	[PR_ARSIZE]	= {"AR0005", E, NOFIX | FATAL | BLOCK, "arena size invalid or overlapping the next arena", NULL},
+	[PR_ARUSED]	= {"AR0006", W, PREEN | COMMIT | RKMETA, "arena used differs from the replayed allocation log", NULL},
+	[PR_ARNOCOPY]	= {"AR0007", E, NOFIX | BLOCK, "neither arena header nor footer is usable", NULL},
+	[PR_ARFOOTER]	= {"AR0008", W, NOFIX, "arena header unusable, using the footer", NULL},
+	[PR_ARSBCOPY]	= {"AR0009", E, PREEN | RKSB, "superblock copy not in use fails the loader's checks (arena table, blksz, bufspc)", NULL},
+	[PR_ARLOADER]	= {"AR0010", E, NOFIX | BLOCK, "the loader's replay of an arena log disagrees with the checker's", NULL},
+	[PR_CFRETAIN]	= {"CF0001", W, NOFIX, "configuration entry retain does not parse",
+		"{tree}: retain \"{s0}\": bad item at byte {n0} (want [count]@[interval]m|h|d); the reference ignores it"},
+	[PR_CFUNKNOWN]	= {"CF0002", N, NOFIX, "unknown configuration entry",
+		"{tree}: configuration entry \"{s0}\" is not used by the reference"},
+	[PR_CFABORT]	= {"CF0003", E, COMMIT | RKSNAP, "retain value the reference aborts on (item without unit letter), snapshot tree",
+		"{tree}: retain \"{s0}\": item at byte {n0} has no unit letter m, h or d: the reference aborts mounting a label that uses it (drop the bad items)"},
+	[PR_CFABORTFS]	= {"CF0004", E, COMMIT | RKFSTREE, "retain value the reference aborts on (item without unit letter), tree of a mutable label",
+		"{tree}: retain \"{s0}\": item at byte {n0} has no unit letter m, h or d: the reference aborts mounting label \"{s1}\" (drop the bad items)"},
+	[PR_CFABORTSN]	= {"CF0005", E, NOFIX, "retain value the reference aborts on (item without unit letter), tree of a snapshot no mutable label points at",
+		"{tree}: retain \"{s0}\": item at byte {n0} has no unit letter m, h or d: the reference aborts mounting a label that uses it; no mutable label points at the snapshot: its tree is not rewritten"},
+	[PR_CKSKIP]	= {"CK0001", N, NOFIX, "checks skipped after earlier errors",
+		"{tree}{s0} not checked{why}"},
 	/* Crash remnants: not corruption — the image loads as the old or the
 	 * new state — but preen tidies them so that the next crash finds
 	 * both copies of everything whole. */
+	[PR_CRSB]	= {"CR0001", W, PREEN | RKSB, "superblock copy 0 one commit newer than copy 1 (commit cut between them)", NULL},
+	[PR_CRHDR]	= {"CR0002", W, PREEN | RKHDR, "arena header newer than the superblock's table (commit cut before the superblock)", NULL},
+	[PR_CRFTR]	= {"CR0003", W, PREEN | RKHDR, "arena footer older than its header (commit cut before the footers)", NULL},
+	[PR_CRLOGNEW]	= {"CR0004", W, PREEN | COMMIT | RKLOG, "allocation-log entries after the superblock's barrier replayed (commit cut before the superblock)", NULL},
+	[PR_CRLOGTORN]	= {"CR0005", W, PREEN | RKLOGBLK, "allocation-log tail torn past the superblock's barrier (commit cut while writing it)", NULL},
+	[PR_CRLOGCUT]	= {"CR0006", W, PREEN | COMMIT | RKLOG, "allocation-log tail torn before any barrier, replayed up to the tear (commit cut while writing it)", NULL},
+	[PR_DLBGEN]	= {"DL0001", E, NOFIX, "deadlist bgen not below its gen",
+		"{tree}: bgen not below gen"},
+	[PR_DLNOSNAP]	= {"DL0002", W, NOFIX, "deadlist names a missing snapshot record",
+		"{tree}: no snapshot record {n0}"},
+	[PR_DLBLOCK]	= {"DL0003", E, NOFIX | BLOCK, "deadlist block unreadable, not a deadlist block or outside every arena",
+		"{tree}: {why}"},
+	[PR_DLHASH]	= {"DL0004", E, NOFIX | BLOCK, "deadlist block fails its body hash",
+		"{tree}: block {addr}: body hash mismatch"},
+	[PR_DLCYCLE]	= {"DL0005", E, NOFIX | BLOCK, "deadlist chain loops",
+		"{tree}: chain loops at {addr}"},
+	[PR_DLSHARED]	= {"DL0006", W, NOFIX, "two deadlists share a chain suffix (crash during a merge, §14.4)",
+		"deadlists {s0} and {s1} share the chain from {addr}"},
+	[PR_DLCROSS]	= {"DL0007", E, NOFIX | BLOCK, "deadlists of different bgen share chain blocks",
+		"deadlists {s0} and {s1} share chain block {addr}"},
+	[PR_DLFREE]	= {"DL0008", E, PREEN | COMMIT | RKLOG, "deadlist entry or chain block is free according to the log",
+		"{tree}: {s0} {x0} is free according to the log"},
+	[PR_DLTWICE]	= {"DL0009", E, NOFIX | BLOCK, "block listed twice in deadlists",
+		"{tree}: {s0} {x0} already listed"},
+	[PR_DLTAIL]	= {"DL0010", N, NOFIX, "deadlist tl is not the last block of its chain (§24 #3)",
+		"{tree}: tl {x0}, but the chain ends at {addr}"},
+	[PR_DLKIND]	= {"DL0011", E, NOFIX | BLOCK, "deadlist entry names a log, header, superblock or deadlist block",
+		"{tree}: {s0} {x0} is a {s1}"},
+	[PR_DLOUTSIDE]	= {"DL0012", E, NOFIX | BLOCK, "deadlist entry outside every arena's data area",
+		"{tree}: {s0} {x0} outside every arena's data area"},
+	[PR_FSNOROOT]	= {"FS0001", E, NOFIX, "root directory entry missing",
+		"{tree}: no root directory entry Kent(NONE, \"\")"},
+	[PR_FSROOTTYPE]	= {"FS0002", E, NOFIX, "root entry is not a directory or has no Kup",
+		"{tree}: root entry (qid {x0}) is {s0}"},
+	[PR_FSNAME]	= {"FS0003", E, NOFIX, "directory entry name invalid",
+		"{tree}: {key}: {why}"},
+	[PR_FSQTYPE]	= {"FS0004", W, NOFIX, "qid.type differs from mode >> 24",
+		"{tree}: {key}: qid.type {x0}, mode {o1}"},
+	[PR_FSMODE]	= {"FS0005", W, NOFIX, "mode has bits outside 0777|DMDIR|DMAPPEND|DMEXCL|DMTMP",
+		"{tree}: {key}: mode {o1}"},
+	[PR_FSDIRLEN]	= {"FS0006", E, NOFIX, "directory length is not 0",
+		"{tree}: {key}: directory of length {n0}"},
+	[PR_FSQIDDUP]	= {"FS0007", E, NOFIX, "qid path used by two entries of one tree",
+		"{tree}: {key}: qid path {x0} already used by another entry"},
+	[PR_FSNOKUP]	= {"FS0008", E, NOFIX, "directory has no Kup",
+		"{tree}: directory qid {x0} has no Kup"},
+	[PR_FSKUP]	= {"FS0009", E, NOFIX, "Kup does not name the directory's own entry",
+		"{tree}: Kup({x0}): {why}"},
+	[PR_FSPARENT]	= {"FS0010", E, NOFIX, "entry's parent is missing or not a directory",
+		"{tree}: qid {x0}: parent {x1} {s0}"},
+	[PR_FSCYCLE]	= {"FS0011", E, NOFIX, "directory not connected to the root (cycle)",
+		"{tree}: directory qid {x0} is its own ancestor (cycle)"},
+	[PR_FSDATALIGN]	= {"FS0012", E, NOFIX, "Kdat offset not a multiple of 16384",
+		"{tree}: Kdat({x0}, {x1}): offset not a multiple of 16384"},
+	[PR_FSDATAEOF]	= {"FS0013", W, NOFIX, "Kdat at or beyond the file length (§24 #5)",
+		"{tree}: Kdat({x0}, {x1}): data at or beyond the file length {n0}"},
+	[PR_FSDATAORPHAN] = {"FS0014", W, NOFIX, "Kdat of a qid with no entry (uncommitted clearing, §12.5)",
+		"{tree}: Kdat({x0}, …): {n0} data keys of a qid with no entry"},
+	[PR_FSQIDHI]	= {"FS0015", E, NOFIX, "reserved qid path (bit 63) stored",
+		"{tree}: entry Kent({x1}, …) has reserved qid path {x0}"},
+	[PR_FSDATADIR]	= {"FS0016", E, NOFIX, "Kdat belongs to a directory",
+		"{tree}: Kdat({x0}, {x1}): data keys of a directory"},
+	[PR_GNBLOCK]	= {"GN0001", E, NOFIX, "block pointer born after the snapshot that holds it",
+		"{tree}: {why} gen {n0} after the snapshot's gen {n1}"},
+	[PR_GNNEXTGEN]	= {"GN0002", E, PREEN | COMMIT | RKMETA, "generation in use not below nextgen", NULL},
+	[PR_GNNEXTQID]	= {"GN0003", E, PREEN | COMMIT | RKMETA, "qid path in use not below nextqid",
+		"{tree}: {key}: qid path {x0} not below nextqid {x1}"},
+	[PR_KVKEY]	= {"KV0001", E, NOFIX | BLOCK | STRUCT, "key does not decode",
+		"{tree}: block {addr}: {key}: {why}"},
+	[PR_KVTYPE]	= {"KV0002", E, NOFIX | BLOCK | STRUCT, "key type not allowed in this tree",
+		"{tree}: block {addr}: {key}: key type {n0} not allowed in this tree"},
+	[PR_KVSIZE]	= {"KV0003", E, NOFIX | BLOCK | STRUCT, "value size wrong for its key type",
+		"{tree}: block {addr}: {key}: {why}"},
+	[PR_KVVALUE]	= {"KV0004", E, NOFIX | BLOCK | STRUCT, "value does not decode",
+		"{tree}: {at}{key}: {why}"},
+	[PR_KVOP]	= {"KV0005", E, NOFIX | BLOCK | STRUCT, "message opcode not valid for its key type",
+		"{tree}: block {addr}: message op {n0} on {key}"},
+	[PR_KVINCREF]	= {"KV0006", N, NOFIX, "Oincref message (written by later reference revisions)",
+		"{tree}: block {addr}: Oincref on {key}"},
+	[PR_KVQPATH]	= {"KV0007", W, NOFIX, "Owstat message with flag bit 0x80",
+		"{tree}: block {addr}: Owstat on {key} has flag bit 0x80 ({s0} qid.path field)"},
+	[PR_KVWSTAT]	= {"KV0008", E, NOFIX | BLOCK | STRUCT, "Owstat operand malformed",
+		"{tree}: block {addr}: Owstat on {key}: {why}"},
+	[PR_KVRELINK]	= {"KV0009", E, NOFIX | BLOCK | STRUCT, "Orelink/Oreprev/Oincref operand malformed",
+		"{tree}: block {addr}: message op {n0} on {key}: {why}"},
+	[PR_KVSEQ]	= {"KV0010", E, NOFIX | BLOCK | STRUCT, "invalid message sequence for a key",
+		"{tree}: {why}"},
+	[PR_LGBLOCK]	= {"LG0001", E, PREEN | COMMIT | RKLOGBAD, "allocation-log block unreadable or not a log block", NULL},
+	[PR_LGHASH]	= {"LG0002", E, PREEN | COMMIT | RKLOGBAD, "allocation-log block fails its body hash", NULL},
+	[PR_LGHASHTAIL]	= {"LG0003", W, NOFIX, "retired: a log tail torn past the last barrier is CR0005", NULL},
+	[PR_LGENTRY]	= {"LG0004", E, PREEN | COMMIT | RKLOGBAD, "allocation-log entry malformed", NULL},
+	[PR_LGDALLOC]	= {"LG0005", E, PREEN | COMMIT | RKLOGBAD, "allocation log allocates a block that is not free", NULL},
+	[PR_LGDFREE]	= {"LG0006", E, PREEN | COMMIT | RKLOGBAD, "allocation log frees a block that is already free", NULL},
+	[PR_LGRANGE]	= {"LG0007", E, PREEN | COMMIT | RKLOGBAD, "allocation-log entry outside its arena's data area", NULL},
+	[PR_LGCYCLE]	= {"LG0008", E, PREEN | COMMIT | RKLOGBAD, "allocation-log chain loops or shares a block", NULL},
+	[PR_LGADDR]	= {"LG0009", E, PREEN | COMMIT | RKLOGBAD, "allocation-log chain points outside its arena", NULL},
+	[PR_LGFREED]	= {"LG0010", E, PREEN | COMMIT | RKLOGBAD, "allocation-log block is free according to the log", NULL},
+	[PR_LGNOBARRIER] = {"LG0011", W, COMMIT | RKLOG, "allocation log has no barrier for the superblock's qgen", NULL},
+	[PR_LGHDRFREE]	= {"LG0012", E, PREEN | COMMIT | RKLOGBAD, "allocation log frees an arena header, footer or a block outside the arena", NULL},
+	[PR_NDREAD]	= {"ND0001", E, NOFIX | BLOCK | STRUCT, "tree node cannot be read",
+		"{tree}: block {addr}: {why}"},
+	[PR_NDHASH]	= {"ND0002", E, NOFIX | BLOCK | STRUCT, "tree node does not match its pointer's hash",
+		"{tree}: block {addr}: hash {h0}, {s0} says {h1}"},
+	[PR_NDDECODE]	= {"ND0003", E, NOFIX | BLOCK | STRUCT, "tree node does not decode",
+		"{tree}: {why}"},
+	[PR_NDLEVEL]	= {"ND0004", E, NOFIX | BLOCK | STRUCT, "leaf not at the bottom, or pivot at the bottom",
+		"{tree}: block {addr}: a {s0} at depth {n0} of a tree of height {n1}"},
+	[PR_NDORDER]	= {"ND0005", E, NOFIX | STRUCT, "node keys not strictly increasing",
+		"{tree}: block {addr}: entry {n0} {key} not after entry {n1}"},
+	[PR_NDLOW]	= {"ND0006", E, NOFIX | STRUCT, "node key below its range",
+		"{tree}: block {addr}: {key} below the node's range"},
+	[PR_NDHIGH]	= {"ND0007", E, NOFIX | STRUCT, "node key at or above its range",
+		"{tree}: block {addr}: {key} at or above the node's range"},
+	[PR_NDFILL]	= {"ND0008", E, NOFIX | STRUCT, "fill recorded in the parent differs from the child's",
+		"{tree}: block {addr}: fill {n0}, parent {blk} records {n1}"},
+	[PR_NDONE]	= {"ND0009", N, NOFIX, "pivot with a single entry",
+		"{tree}: block {addr}: pivot with one entry"},
+	[PR_NDEMPTY]	= {"ND0010", E, NOFIX | STRUCT, "non-root leaf is empty",
+		"{tree}: block {addr}: empty leaf below the root"},
+	[PR_NDMSGORDER]	= {"ND0011", E, NOFIX | STRUCT, "buffered messages not in key order",
+		"{tree}: block {addr}: message {n0} {key} before message {n1}'s key"},
+	[PR_NDMSGRANGE]	= {"ND0012", E, NOFIX | STRUCT, "buffered message key outside the node's range",
+		"{tree}: block {addr}: {key} {s0} the node's range"},
+	[PR_NDHEIGHT]	= {"ND0013", E, NOFIX | BLOCK | STRUCT, "tree height out of range",
+		"{tree}: height {n0} out of range 1..{n1}"},
+	[PR_NDSNAPGEN]	= {"ND0014", W, NOFIX, "snapshot-tree child pointer generation is not 0",
+		"{tree}: block {addr}: entry {n0}: child {x0} has gen {n1}, not 0"},
+	[PR_SHHASH]	= {"ND0015", E, NOFIX | BLOCK, "pointer to a shared node carries a hash that is not the node's",
+		"{tree}: shared node {addr}: {s0} says hash {h0}, the node hashes to {h1}"},
+	[PR_SHFILL]	= {"ND0016", E, NOFIX | BLOCK, "pointer to a shared node records a fill that is not the node's",
+		"{tree}: shared node {addr}: {s0} records fill {n0}, the node's is {n1}"},
+	[PR_SHGEN]	= {"ND0017", E, NOFIX | BLOCK, "pointers to a shared node disagree on its generation",
+		"{tree}: shared node {addr}: {s0} says gen {n0}, an earlier pointer {n1}"},
+	[PR_RFFREE]	= {"RF0001", E, PREEN | COMMIT | RKLOG, "referenced block is free according to the allocation log",
+		"{tree}: {s0} {addr} (pointed to by {s1}) is free according to the allocation log"},
+	[PR_RFADDR]	= {"RF0002", E, NOFIX | BLOCK, "block pointer outside every arena's data area",
+		"{tree}: block {addr}: pointer to {s0} {x0} outside every arena's data area"},
+	[PR_RFTWICE]	= {"RF0003", E, NOFIX | BLOCK, "block referenced twice within one tree",
+		"{tree}: block {blk}: {s0} {addr} reached twice in this tree"},
+	[PR_RFKIND]	= {"RF0004", E, NOFIX | BLOCK, "block used as two kinds of block",
+		"{tree}: {s0} {addr} (pointed to by {s1}) is also used as a {s2}"},
+	[PR_RFLEAK]	= {"RF0005", N, COMMIT | RKRECLAIM, "allocated blocks referenced by nothing (leak)", NULL},
+	[PR_RFDATAHASH]	= {"RF0006", E, NOFIX, "data block does not match its pointer's hash",
+		"{tree}: {key}: data block {addr}: hash {h0}, pointer says {h1}"},
+	[PR_RFDATAREAD]	= {"RF0007", E, NOFIX, "data block cannot be read",
+		"{tree}: {key}: data block {addr}: {why}"},
+	[PR_RPNOCOMMIT]	= {"RP0001", W, NOFIX, "repairs that need a commit were not made (reason given)",
+		"{n0} repairs that need a commit not made: {why}"},
+	[PR_RPUNSAFE]	= {"RP0002", E, NOFIX | BLOCK, "repair not written: its target block is in use",
+		"repair of block {addr} ({s0}) not written: the block is in use ({s1})"},
+	[PR_SBMAGIC]	= {"SB0001", E, PREEN | RKSB, "superblock copy has a bad magic", NULL},
+	[PR_SBHASH]	= {"SB0002", E, PREEN | RKSB, "superblock copy fails its sbhash", NULL},
+	[PR_SBBLKSZ]	= {"SB0003", E, NOFIX | BLOCK, "superblock blksz is not 16384", NULL},
+	[PR_SBBUFSPC]	= {"SB0004", E, NOFIX | BLOCK, "superblock bufspc is not 8187", NULL},
+	[PR_SBNARENA]	= {"SB0005", E, NOFIX | FATAL | BLOCK, "superblock narena is 0 or 256 or more", NULL},
+	[PR_SBFLAG]	= {"SB0006", W, NOFIX, "superblock flag is not zero", NULL},
+	[PR_SBSNAPDL]	= {"SB0007", W, NOFIX, "superblock snapshot-tree deadlist is not NONE", NULL},
+	[PR_SBORDER]	= {"SB0008", E, NOFIX | FATAL | BLOCK, "arena table not ordered, unaligned or overlapping", NULL},
+	[PR_SBOUTSIDE]	= {"SB0009", E, NOFIX | FATAL | BLOCK, "arena lies outside the device", NULL},
+	[PR_SBDIFFER]	= {"SB0010", W, PREEN | RKSB, "the two valid superblock copies differ in a way no crash explains", NULL},
+	[PR_SBNONE]	= {"SB0011", E, NOFIX | FATAL | BLOCK, "no valid superblock copy", NULL},
+	[PR_SBBACKUP]	= {"SB0012", N, NOFIX, "using superblock copy 1 (the backup)", NULL},
+	[PR_SBSNAPHT]	= {"SB0013", E, NOFIX | FATAL | BLOCK, "snapshot tree height or root out of range", NULL},
+	[PR_SBXREC]	= {"SB0014", W, NOFIX, "extension records of the two copies differ", NULL},
+	[PR_SBREAD]	= {"SB0015", E, NOFIX, "superblock block cannot be read", NULL},
+	[PR_SBDLCHAIN]	= {"SB0016", E, NOFIX | BLOCK, "snapshot-tree deadlist chain broken",
+		"{tree}: {why}"},
+	[PR_SBSHORT]	= {"SB0017", E, NOFIX | BLOCK, "device smaller than the file system (truncated image)",
+		"the file system size is at least {n0} blocks (its backup superblock belongs at or after {addr}), the device is {n1} blocks: {why}"},
 	/* both superblock copies lost (sbfind.c): rebuilt only with -y */
-	[PR_SBREBUILD]	= {"SB0018", E, 0, "both superblock copies lost: a superblock rebuilt from the arenas, logs and snapshot tree"},
-	[PR_SBNOARENA]	= {"SB0019", E, NOFIX | FATAL, "both superblock copies lost and the arenas cannot all be found"},
-	[PR_SBNOROOT]	= {"SB0020", E, NOFIX | FATAL, "both superblock copies lost and no single snapshot-tree root can be derived"},
-	[PR_SBXLOST]	= {"SB0021", W, NOFIX, "rebuilt superblock has no extension record (volume label and UUID lost)"},
-
-	[PR_CRSB]	= {"CR0001", W, PREEN, "superblock copy 0 one commit newer than copy 1 (commit cut between them)"},
-	[PR_CRHDR]	= {"CR0002", W, PREEN, "arena header newer than the superblock's table (commit cut before the superblock)"},
-	[PR_CRFTR]	= {"CR0003", W, PREEN, "arena footer older than its header (commit cut before the footers)"},
-	[PR_CRLOGNEW]	= {"CR0004", W, PREEN | COMMIT, "allocation-log entries after the superblock's barrier replayed (commit cut before the superblock)"},
-	[PR_CRLOGTORN]	= {"CR0005", W, PREEN, "allocation-log tail torn past the superblock's barrier (commit cut while writing it)"},
-	[PR_CRLOGCUT]	= {"CR0006", W, PREEN | COMMIT, "allocation-log tail torn before any barrier, replayed up to the tear (commit cut while writing it)"},
+	[PR_SBREBUILD]	= {"SB0018", E, RKSB, "both superblock copies lost: a superblock rebuilt from the arenas, logs and snapshot tree", NULL},
+	[PR_SBNOARENA]	= {"SB0019", E, NOFIX | FATAL | BLOCK, "both superblock copies lost and the arenas cannot all be found", NULL},
+	[PR_SBNOROOT]	= {"SB0020", E, NOFIX | FATAL | BLOCK, "both superblock copies lost and no single snapshot-tree root can be derived", NULL},
+	[PR_SBXLOST]	= {"SB0021", W, NOFIX, "rebuilt superblock has no extension record (volume label and UUID lost)", NULL},
+	[PR_SNLABEL]	= {"SN0001", E, NOFIX | BLOCK, "label value malformed",
+		"{tree}: {key}: value of {n0} bytes is not a label{s0}{why}"},
+	[PR_SNNOSNAP]	= {"SN0002", E, COMMIT | RKSNAP, "label points to a missing snapshot record",
+		"label \"{s0}\": snapshot {n0} has no record{why}"},
+	[PR_SNFLAGS]	= {"SN0003", W, NOFIX, "label flags have unknown bits",
+		"{tree}: {key}: flags {x0}"},
+	[PR_SNKEYGEN]	= {"SN0004", E, NOFIX | BLOCK, "snapshot record gen differs from its key",
+		"{tree}: Ksnap({n0}) holds a record of gen {n1}"},
+	[PR_SNNLBLHI]	= {"SN0005", W, NOFIX, "snapshot nlbl above its label count (label deleted, gefs(5) §24 #16)",
+		"snapshot {n0}: nlbl {n1}, but {n2} labels point to it"},
+	[PR_SNNLBLLO]	= {"SN0006", E, COMMIT | RKSNAP, "snapshot nlbl below its label count",
+		"snapshot {n0}: nlbl {n1}, but {n2} labels point to it"},
+	[PR_SNNEG]	= {"SN0007", E, NOFIX, "snapshot nlbl or nref negative",
+		"snapshot {n0}: nlbl {n1}, nref {n2}"},
+	[PR_SNNREF]	= {"SN0008", W, NOFIX, "snapshot nref differs from the records linked to it",
+		"snapshot {n0}: nref {n1}, {s0} {n2} {s1}"},
+	[PR_SNPRED]	= {"SN0009", W, NOFIX, "snapshot pred names no record",
+		"snapshot {n0}: pred {n1} has no record"},
+	[PR_SNSUCC]	= {"SN0010", W, NOFIX, "snapshot succ names no record",
+		"snapshot {n0}: succ {n1} has no record"},
+	[PR_SNORDER]	= {"SN0011", E, NOFIX, "snapshot base or pred after its own generation",
+		"snapshot {n0}: base {n1}, pred {n2}"},
+	[PR_SNREQUIRED]	= {"SN0012", E, NOFIX | BLOCK, "required label adm or empty missing",
+		"label \"{s0}\" missing"},
+	[PR_SNROOT]	= {"SN0013", E, NOFIX | BLOCK, "snapshot record height or root invalid",
+		"snapshot {n0}: height {n1}, root {x0}"},
+	[PR_SNTREE]	= {"SN0014", E, NOFIX | BLOCK, "snapshot tree contents cannot be read",
+		"{tree}: {why}"},
+	[PR_SNKEEP]	= {"SN0030", E, NOFIX, "label adm, empty or main names a missing snapshot and no snapshot fits it: kept",
+		"label \"{s0}\": snapshot {n0} has no record, and {n1} unlabelled snapshots fit it: the label is kept"},
+	[PR_USMISSING]	= {"US0001", E, NOFIX, "users file missing from adm",
+		"{tree}: {why}"},
+	[PR_USTYPE]	= {"US0002", E, NOFIX, "users file unreadable, not a regular file, 1 MiB or longer, or with holes",
+		"{tree}: /users{why}"},
+	[PR_USPARSE]	= {"US0003", E, NOFIX, "users file does not parse",
+		"{tree}: /users: {why}"},
+	[PR_USUNDEF]	= {"US0004", W, NOFIX, "file owner, group or last modifier not defined in the users file",
+		"{tree}: {key}: {s0} id {n0} is not defined in the users file (further uses in this tree not reported)"},
 };
 
 const GefsProblem *
@@ -227,4 +317,63 @@ const GefsProblem *
 problemof(int pr)
 {
 	return &tab[pr];
+}
+
+/* ---- message templates ---- */
+
+/* Append the value of placeholder name[0, nn) of c. */
+static void
+putfield(char *buf, size_t n, size_t *o, const char *name, size_t nn, const Pctx *c)
+{
+	char kb[160];
+	const char *v = NULL;
+	int i = nn == 2 && name[1] >= '0' && name[1] <= '2' ? name[1] - '0' : -1;
+
+	if (nn == 2 && memcmp(name, "at", 2) == 0) {
+		/* "block 0x…: " when the finding has a block, else nothing */
+		kb[0] = '\0';
+		if (c->addr != GEFS_NONE)
+			snprintf(kb, sizeof kb, "block 0x%llx: ", (unsigned long long)c->addr);
+		v = kb;
+	} else if (nn == 4 && memcmp(name, "addr", 4) == 0)
+		snprintf(kb, sizeof kb, "0x%llx", (unsigned long long)c->addr), v = kb;
+	else if (nn == 3 && memcmp(name, "blk", 3) == 0)
+		snprintf(kb, sizeof kb, "0x%llx", (unsigned long long)c->blk), v = kb;
+	else if (nn == 4 && memcmp(name, "tree", 4) == 0)
+		v = c->tree;
+	else if (nn == 3 && memcmp(name, "key", 3) == 0)
+		v = c->key != NULL ? c->key : gefs_fmtkey(kb, sizeof kb, c->k, c->nk);
+	else if (nn == 3 && memcmp(name, "why", 3) == 0)
+		v = c->why;
+	else if (i >= 0 && name[0] == 'n')
+		snprintf(kb, sizeof kb, "%lld", (long long)c->n[i]), v = kb;
+	else if (i >= 0 && name[0] == 'x')
+		snprintf(kb, sizeof kb, "0x%llx", (unsigned long long)c->x[i]), v = kb;
+	else if (i >= 0 && name[0] == 'o')
+		snprintf(kb, sizeof kb, "0%llo", (unsigned long long)c->x[i]), v = kb;
+	else if (i >= 0 && i < 2 && name[0] == 'h')
+		snprintf(kb, sizeof kb, "0x%016llx", (unsigned long long)c->x[i]), v = kb;
+	else if (i >= 0 && name[0] == 's')
+		v = c->s[i];
+	if (v == NULL)
+		v = "?";	/* a template naming a field its caller left unset */
+	while (*v != '\0' && *o + 1 < n)
+		buf[(*o)++] = *v++;
+}
+
+void
+ckrender(char *buf, size_t n, int pr, const Pctx *c)
+{
+	const char *t = tab[pr].msg != NULL ? tab[pr].msg : "{why}";
+	const char *e;
+	size_t o = 0;
+
+	for (; *t != '\0' && o + 1 < n; t++) {
+		if (*t == '{' && (e = strchr(t, '}')) != NULL) {
+			putfield(buf, n, &o, t + 1, (size_t)(e - t - 1), c);
+			t = e;
+		} else
+			buf[o++] = *t;
+	}
+	buf[o] = '\0';
 }

@@ -28,38 +28,20 @@
 
 enum { B = GEFS_BLKSZ, MOLD = 1 << 7 };
 
-/* Errors after which a commit may still be made: they do not hide block
- * references.  Any other error blocks it. */
-static const int harmless[] = {
-	PR_SBMAGIC, PR_SBHASH, PR_SBDIFFER, PR_SBREAD, PR_ARTYPE, PR_ARHASH, PR_ARDIFFER,
-	PR_NDORDER, PR_NDLOW, PR_NDHIGH, PR_NDFILL, PR_NDEMPTY, PR_NDMSGORDER, PR_NDMSGRANGE,
-	PR_RFDATAHASH, PR_RFDATAREAD, PR_GNBLOCK, PR_SNNEG, PR_SNORDER, PR_DLBGEN,
-	PR_FSNOROOT, PR_FSROOTTYPE, PR_FSNAME, PR_FSDIRLEN, PR_FSQIDDUP, PR_FSNOKUP, PR_FSKUP,
-	PR_FSPARENT, PR_FSCYCLE, PR_FSDATALIGN, PR_FSQIDHI, PR_FSDATADIR,
-	PR_USMISSING, PR_USTYPE, PR_USPARSE, PR_SNKEEP, PR_CFABORTSN,
-};
-
-/* Why a commit cannot be made, or NULL. */
+/* Why a commit cannot be made, or NULL: errors the table flags as
+ * blocking it (they may hide block references) were found. */
 static const char *
 blocked(Check *ck, char *why, size_t n)
 {
-	const GefsProblem *p;
-	size_t i, j;
+	int pr;
 
 	if (ck->st->fatal || ck->arbad)
 		return "the arenas could not all be read";
-	for (i = 0; i < NPROBLEM; i++) {
-		p = problemof((int)i);
-		if (ck->npr[i] == 0 || p->sev != GEFS_SEVERR || (p->flags & GEFS_PRCOMMIT))
-			continue;
-		for (j = 0; j < sizeof harmless / sizeof harmless[0]; j++)
-			if (harmless[j] == (int)i)
-				break;
-		if (j == sizeof harmless / sizeof harmless[0]) {
-			snprintf(why, n, "%s findings leave the block map incomplete", p->code);
+	for (pr = 0; pr < NPROBLEM; pr++)
+		if (ck->npr[pr] > 0 && (problemof(pr)->flags & GEFS_PRBLOCK)) {
+			snprintf(why, n, "%s findings leave the block map incomplete", problemof(pr)->code);
 			return why;
 		}
-	}
 	return NULL;
 }
 
@@ -183,6 +165,9 @@ reclaiming(Check *ck, int ai)
 	return ck->o.reclaim || (ai >= 0 && ck->logbad[ai]);
 }
 
+/* The allocation hook while the new snapshot tree is written: the
+ * highest block nothing references (nor, unless reclaiming, holds
+ * allocated), marked in the block map as taken. */
 static int
 newnode(void *arg, uint64_t *addr)
 {
@@ -198,6 +183,13 @@ newnode(void *arg, uint64_t *addr)
 		}
 	}
 	return gefs_seterr(&ck->fs->err, ENOSPC, "no free block for the new snapshot tree");
+}
+
+/* treebuild's allocator: the handle's (blknew), which asks the hook. */
+static int
+viahandle(void *arg, uint64_t *addr)
+{
+	return blknew(arg, addr);
 }
 
 /* Write a new snapshot tree without dangling labels and with nlbl raised
@@ -238,7 +230,10 @@ rewritesnaps(Check *ck)
 	}
 	/* the old tree's nodes go with the old state (§14.5) */
 	giveup(ck, KSNODE);
-	rc = treebuild(fs, keep, n, 0, newnode, &al, &root, &ht);
+	/* the new nodes come through the handle's allocation hook */
+	setallochook(fs, newnode, &al);
+	rc = treebuild(fs, keep, n, 0, viahandle, fs, &root, &ht);
+	setallochook(fs, NULL, NULL);
 	if (rc == 0) {
 		fs->sb.snapaddr = root.addr;
 		fs->sb.snaphash = root.hash;
@@ -318,12 +313,25 @@ rebuildlogs(Check *ck)
 	return 0;
 }
 
+/* RP0001: the commit's repairs are not made, for reason why. */
+static void
+nocommit(Check *ck, const char *why)
+{
+	Pctx c = PCTX(GEFS_NONE);
+
+	c.n[0] = (int64_t)ck->ncommit;
+	c.why = why;
+	ckproblem(ck, PR_RPNOCOMMIT, &c);
+}
+
 int
 ckcommit(Check *ck)
 {
 	Gefs *fs = ck->fs;
 	const char *r;
 	char why[128];
+	bool opened;
+	int rc;
 
 	if (ck->ncommit == 0)
 		return 0;
@@ -332,8 +340,7 @@ ckcommit(Check *ck)
 		r = "the image is open read-only";
 	if (r != NULL) {
 		if (!ck->st->cancelled)
-			ckreport(ck, PR_RPNOCOMMIT, GEFS_NONE, "%llu repairs that need a commit not made: %s",
-				(unsigned long long)ck->ncommit, r);
+			nocommit(ck, r);
 		ckrelease(ck, false);
 		return 0;
 	}
@@ -341,7 +348,15 @@ ckcommit(Check *ck)
 		fs->sb.nextgen = ck->maxgen + 1;
 	if (ck->anyqid && ck->maxqid >= fs->sb.nextqid)
 		fs->sb.nextqid = ck->maxqid + 1;
-	if ((ck->snapfix && rewritesnaps(ck) < 0) || rebuildlogs(ck) < 0 || commit(fs) < 0) {
+	/* the checker's handle is read-side only: the repair's allocations
+	 * need a write state for the commit's duration */
+	opened = fs->ed == NULL;
+	if (opened && editopen(fs) < 0)
+		return gefs_seterr(ck->e, fs->err.code, "repair commit: %s", fs->err.msg);
+	rc = (ck->snapfix && rewritesnaps(ck) < 0) || rebuildlogs(ck) < 0 || commit(fs) < 0 ? -1 : 0;
+	if (opened)
+		editclose(fs);
+	if (rc < 0) {
 		ckrelease(ck, false);
 		return gefs_seterr(ck->e, fs->err.code ? fs->err.code : EIO, "repair commit: %s", fs->err.msg);
 	}

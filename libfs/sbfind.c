@@ -143,8 +143,8 @@ findarenas(Find *f)
 }
 
 /* One entry of replay1's walk (a gefs_logbody callback). */
-typedef struct Walk Walk;
-struct Walk {
+typedef struct Lwalk Lwalk;
+struct Lwalk {
 	Find		*f;
 	int		ai;
 	uint64_t	stop, idx, *maxsync;
@@ -155,7 +155,7 @@ struct Walk {
 static int
 replayent(void *arg, size_t off, const GefsLogEnt *le, int w)
 {
-	Walk *k = arg;
+	Lwalk *k = arg;
 
 	(void)off, (void)w;
 	if (k->fn != NULL)
@@ -177,7 +177,7 @@ static int
 replay1(Find *f, int ai, uint64_t stop, Entfn fn, uint64_t *maxsync)
 {
 	uint64_t bp = f->hdr[ai].loghdaddr, nblk = 0;
-	Walk k = {f, ai, stop, 0, maxsync, fn, false};
+	Lwalk k = {f, ai, stop, 0, maxsync, fn, false};
 	GefsLogHdr h;
 	size_t bad;
 

@@ -91,6 +91,8 @@ report(void *arg, const GefsFinding *f)
 			jsonnull(&c->j, "block");
 		jsonstr(&c->j, "message", f->msg);
 		jsonbool(&c->j, "fixed", f->fixed);
+		if (f->more > 0)
+			jsonu64(&c->j, "more", f->more);
 		jsonend(&c->j);
 		return;
 	}

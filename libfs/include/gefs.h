@@ -1208,7 +1208,7 @@ GEFS_API int gefs_setconf(Gefs *fs, const char *label, const char *name, const c
 GEFS_API int gefs_getconf(Gefs *fs, const char *label, const char *name, char *val, size_t n);
 
 /* ------------------------------------------------------------------ */
-/* Checking (check.c, checktree.c, problem.c)                         */
+/* Checking (check.c, ck*.c, problem.c)                               */
 /*                                                                    */
 /* gefs_check verifies everything FORMAT.md §20 lists: superblocks,   */
 /* arenas, allocation logs, every block hash, every tree, messages,   */
@@ -1234,6 +1234,30 @@ enum {
 					 * logs, counters, snapshot tree), made only when
 					 * the block map is complete; leaks (RF0005)
 					 * only with GefsCheckOpts.reclaim */
+	GEFS_PRBLOCK	= 1 << 4,	/* an error that may hide block references:
+					 * while one is found no repair commit is made */
+	GEFS_PRSTRUCT	= 1 << 5,	/* a structural error of a tree: its namespace
+					 * is not checked */
+	/* bits 8-11: how the repair is made (GEFS_PRREPAIR) */
+};
+#define GEFS_PRREPAIR(flags)	(((flags) >> 8) & 0xf)
+#define GEFS_PRKIND(rk)		((unsigned)(rk) << 8)
+/* Kinds of repair. */
+enum {
+	GEFS_RKNONE	= 0,	/* none (GEFS_PRNOFIX) */
+	GEFS_RKSB	= 1,	/* the superblock copy is rewritten */
+	GEFS_RKHDR	= 2,	/* the arena header or footer is rewritten */
+	GEFS_RKLOGBLK	= 3,	/* the log block is cut at its barrier, in place */
+	GEFS_RKLOG	= 4,	/* commit: the allocation logs are rebuilt */
+	GEFS_RKLOGBAD	= 5,	/* commit: the arena's log, untrusted, is rebuilt
+				 * from what is referenced alone */
+	GEFS_RKSNAP	= 6,	/* commit: the snapshot tree is rewritten */
+	GEFS_RKMETA	= 7,	/* commit: superblock counters, arena headers */
+	GEFS_RKRECLAIM	= 8,	/* commit: leaks freed, only when reclaiming
+				 * (GefsCheckOpts.reclaim), in -p as in -y */
+	GEFS_RKFSTREE	= 9,	/* commit: a mutable label's file-system tree is
+				 * rewritten through the write engine, in a commit
+				 * after the repair commit */
 };
 
 typedef struct GefsProblem {
@@ -1241,6 +1265,10 @@ typedef struct GefsProblem {
 	int		sev;		/* GEFS_SEV* */
 	unsigned	flags;		/* GEFS_PR* */
 	const char	*desc;		/* one line: what was found */
+	/* The finding's message: a template whose {name} placeholders the
+	 * checker fills from what it found (problem.c lists the names);
+	 * NULL: the checker words it itself. */
+	const char	*msg;
 } GefsProblem;
 
 /* The whole table, in code order; *n receives its length. */
@@ -1273,6 +1301,9 @@ typedef struct GefsFinding {
 	uint64_t	addr;		/* the block concerned, or GEFS_NONE */
 	int		pass;
 	bool		fixed;		/* the repair was (or will be, at the end) made */
+	/* 0, or this finding is a summary standing for more findings of
+	 * problem p, not shown one by one (GefsCheckOpts.maxshow) */
+	uint64_t	more;
 } GefsFinding;
 
 typedef struct GefsCheckOpts {
@@ -1301,7 +1332,12 @@ typedef struct GefsCheckOpts {
 	 * read, so their hashes are not checked (RF0006, RF0007 cannot be
 	 * found). */
 	bool		nodata;
+	/* Findings reported one by one per problem (0 = GEFS_CKMAXSHOW); the
+	 * rest of each are counted and reported as one summary finding
+	 * (GefsFinding.more) per pass, so memory does not grow with them. */
+	unsigned	maxshow;
 } GefsCheckOpts;
+enum { GEFS_CKMAXSHOW = 100 };
 
 typedef struct GefsCheckStats {
 	uint64_t	nfound[3];	/* findings by severity */

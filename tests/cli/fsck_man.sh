@@ -18,6 +18,13 @@ done < /tmp/fsck-man.$$
 for code in $(grep -o '^\.B [A-Z][A-Z][0-9][0-9][0-9][0-9]$' "$MAN" | cut -d' ' -f2); do
 	grep -q "^$code	" /tmp/fsck-man.$$ || { echo "man page lists unknown code $code"; fail=1; }
 done
+# the man page lists them in the table's order, which is code order
+if [ "$(cut -f1 /tmp/fsck-man.$$)" != "$(grep -o '^\.B [A-Z][A-Z][0-9][0-9][0-9][0-9]$' "$MAN" | cut -d' ' -f2)" ]; then
+	echo "man page or --list-problems not in the same order"; fail=1
+fi
+if [ "$(cut -f1 /tmp/fsck-man.$$)" != "$(cut -f1 /tmp/fsck-man.$$ | LC_ALL=C sort)" ]; then
+	echo "--list-problems not in code order"; fail=1
+fi
 grep -q '^\.SH EXIT STATUS' "$MAN" || { echo "no EXIT STATUS section"; fail=1; }
 rm -f /tmp/fsck-man.$$
 exit $fail

@@ -471,6 +471,49 @@ expectpoke(uint64_t addr, size_t off, const void *p, size_t n, bool skip, const 
 
 /* ---- tests ---- */
 
+/* Every placeholder of a message template is one the checker fills
+ * (libfs/problem.c), and braces pair. */
+static bool
+templateok(const char *t)
+{
+	static const char *const names[] = {
+		"at", "addr", "blk", "tree", "key", "why", "n0", "n1", "n2", "x0", "x1", "x2",
+		"o0", "o1", "o2", "h0", "h1", "s0", "s1", "s2",
+	};
+	const char *e;
+	size_t i;
+
+	for (; (t = strchr(t, '{')) != NULL; t = e + 1) {
+		if ((e = strchr(t, '}')) == NULL)
+			return false;
+		for (i = 0; i < sizeof names / sizeof names[0]; i++)
+			if (strlen(names[i]) == (size_t)(e - t - 1) && memcmp(names[i], t + 1, (size_t)(e - t - 1)) == 0)
+				break;
+		if (i == sizeof names / sizeof names[0])
+			return false;
+	}
+	return true;
+}
+
+/* The policy flags agree: a repair has a kind and nothing else has one;
+ * commit repairs are of a commit kind, single-block ones are not; only
+ * errors block the commit, and never one the commit repairs. */
+static void
+policyok(const GefsProblem *p)
+{
+	int rk = GEFS_PRREPAIR(p->flags);
+
+	CU_ASSERT_EQUAL(rk == GEFS_RKNONE, (p->flags & GEFS_PRNOFIX) != 0);
+	if (rk != GEFS_RKNONE)
+		CU_ASSERT_EQUAL(rk >= GEFS_RKLOG, (p->flags & GEFS_PRCOMMIT) != 0);
+	if (p->flags & GEFS_PRBLOCK) {
+		CU_ASSERT_EQUAL(p->sev, GEFS_SEVERR);
+		CU_ASSERT(!(p->flags & GEFS_PRCOMMIT));
+	}
+	if (p->flags & GEFS_PRSTRUCT)
+		CU_ASSERT_EQUAL(p->sev, GEFS_SEVERR);
+}
+
 static void
 test_table(void)
 {
@@ -492,6 +535,13 @@ test_table(void)
 		CU_ASSERT(!((p[i].flags & GEFS_PRPREEN) && (p[i].flags & GEFS_PRNOFIX)));
 		for (j = 0; j < i; j++)
 			CU_ASSERT(strcmp(p[i].code, p[j].code) != 0);
+		/* in code order (--list-problems and gefs-fsck(8) list it so) */
+		if (i > 0)
+			CU_ASSERT(strcmp(p[i - 1].code, p[i].code) < 0);
+		policyok(&p[i]);
+		if (p[i].msg != NULL && !templateok(p[i].msg))
+			fprintf(stderr, "\n  %s: bad template %s\n", p[i].code, p[i].msg);
+		CU_ASSERT(p[i].msg == NULL || templateok(p[i].msg));
 	}
 }
 

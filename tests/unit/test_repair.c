@@ -76,9 +76,10 @@ filehash(const char *path)
 
 typedef int (*Mutate)(Gefs *fs, void *arg);
 
-/* A std image damaged by fn through a commit. */
+/* A std image of nfiles files (0: the default) damaged by fn through a
+ * commit. */
 static int
-damaged(char *path, size_t n, Mutate fn, void *arg)
+damagedn(char *path, size_t n, Mutate fn, void *arg, int nfiles)
 {
 	BldStdOpts so;
 	GefsOpts o;
@@ -88,6 +89,8 @@ damaged(char *path, size_t n, Mutate fn, void *arg)
 	int rc;
 
 	bldinitstd(&so);
+	if (nfiles > 0)
+		so.nfiles = nfiles;
 	if (lttmp(path, n, ".img") < 0 || (b = bldstdimg(&so, &e)) == NULL)
 		return -1;
 	rc = bldwrite(b, path);
@@ -103,6 +106,12 @@ damaged(char *path, size_t n, Mutate fn, void *arg)
 		fprintf(stderr, "damage: %s\n", fs->err.msg);
 	gefs_close(fs);
 	return rc;
+}
+
+static int
+damaged(char *path, size_t n, Mutate fn, void *arg)
+{
+	return damagedn(path, n, fn, arg, 0);
 }
 
 /* -n finds want (and changes nothing), -y repairs (status 1), then clean. */
@@ -557,6 +566,79 @@ test_blocked(void)
 	unlink(path);
 }
 
+typedef struct Tally {
+	uint64_t	shown;		/* GN0003 findings one by one */
+	uint64_t	more;		/* ... and summed up */
+	uint64_t	nsum;		/* summary findings */
+	uint64_t	nfixed;		/* of either, those marked fixed */
+} Tally;
+
+static void
+tally(void *arg, const GefsFinding *f)
+{
+	Tally *t = arg;
+
+	if (strcmp(f->p->code, "GN0003") != 0)
+		return;
+	if (f->more > 0) {
+		t->nsum++;
+		t->more += f->more;
+		t->nfixed += f->fixed ? f->more : 0;
+	} else {
+		t->shown++;
+		t->nfixed += f->fixed;
+	}
+}
+
+static Tally
+tallied(const char *path, int mode, unsigned maxshow, GefsCheckStats *st)
+{
+	GefsCheckOpts o;
+	GefsErr e;
+	Tally t = {0};
+
+	gefs_defcheckopts(&o);
+	o.mode = mode;
+	o.maxshow = maxshow;
+	o.report = tally;
+	o.arg = &t;
+	CU_ASSERT_EQUAL(gefs_check(path, &o, st, &e), 0);
+	return t;
+}
+
+/* Thousands of identical findings (every qid above a lowered nextqid):
+ * the first maxshow are shown, the rest come as one summary with their
+ * count (held for the commit under -y: what is kept is bounded by
+ * maxshow, not by the findings), and the statistics count them all. */
+static void
+test_collapse(void)
+{
+	enum { NFILES = 1500, SHOW = 10 };
+	GefsCheckStats st;
+	char path[256];
+	Tally t;
+
+	CU_ASSERT_FATAL(damagedn(path, sizeof path, lowqid, NULL, NFILES) == 0);
+	t = tallied(path, GEFS_CKNONE, SHOW, &st);
+	CU_ASSERT_EQUAL(t.shown, SHOW);
+	CU_ASSERT_EQUAL(t.nsum, 1);
+	CU_ASSERT(t.shown + t.more >= NFILES);
+	CU_ASSERT_EQUAL(st.nfound[GEFS_SEVERR], t.shown + t.more);
+	CU_ASSERT_EQUAL(st.nerrleft, t.shown + t.more);
+	CU_ASSERT_EQUAL(t.nfixed, 0);
+	t = tallied(path, GEFS_CKYES, SHOW, &st);
+	CU_ASSERT_EQUAL(t.shown, SHOW);
+	CU_ASSERT_EQUAL(t.nsum, 1);
+	CU_ASSERT_EQUAL(t.nfixed, t.shown + t.more);
+	CU_ASSERT_EQUAL(st.nfixed, t.shown + t.more);
+	CU_ASSERT_EQUAL(st.nerrleft, 0);
+	CU_ASSERT_EQUAL(gefs_checkstatus(&st), 1);
+	t = tallied(path, GEFS_CKNONE, SHOW, &st);
+	CU_ASSERT_EQUAL(t.shown + t.more, 0);
+	CU_ASSERT_EQUAL(gefs_checkstatus(&st), 0);
+	unlink(path);
+}
+
 int
 suite_repair(void)
 {
@@ -579,7 +661,8 @@ suite_repair(void)
 	|| !CU_add_test(s, "retain repaired in a mutable label's tree", test_retainfs)
 	|| !CU_add_test(s, "lost adm label re-pointed", test_lostadm)
 	|| !CU_add_test(s, "lost main label re-pointed", test_lostmain)
-	|| !CU_add_test(s, "lost adm label, nothing fits", test_lostnone))
+	|| !CU_add_test(s, "lost adm label, nothing fits", test_lostnone)
+	|| !CU_add_test(s, "repeated findings collapse", test_collapse))
 		return -1;
 	return 0;
 }
