@@ -42,7 +42,7 @@ dlentries(Check *ck, const Dlrec *d, uint64_t blk, const uint8_t *b, uint16_t lo
 
 	c.s[0] = "entry";
 	for (o = 0; o + 8 <= logsz; o += 8) {
-		a = gefs_get64(b + GEFS_LOGHDSZ + o);
+		a = gefs_unpackdlent(b, o / 8);
 		c.x[0] = a;
 		if (!ckinarea(ck, a)) {
 			ckproblem(ck, PR_DLOUTSIDE, &c);
@@ -211,7 +211,7 @@ checksnapdl(Check *ck)
 		if (!ok)
 			sbdl(ck, a, why);
 		for (o = 0; o + 8 <= h.logsz; o += 8) {
-			x = gefs_get64(b->buf + GEFS_LOGHDSZ + o);
+			x = gefs_unpackdlent(b->buf, o / 8);
 			snprintf(why, sizeof why, "block 0x%llx lists 0x%llx, outside every arena",
 				(unsigned long long)a, (unsigned long long)x);
 			if (ckinarea(ck, x))

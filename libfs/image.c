@@ -277,10 +277,10 @@ markxrec(uint8_t *blk)
 {
 	GefsXrec x;
 
-	if (gefs_unpackxrec(&x, blk + GEFS_XRECOFF, NULL) < 0)
+	if (gefs_unpacksbxrec(&x, blk, NULL) < 0)
 		memset(&x, 0, sizeof x);
 	x.flags |= GEFS_XFMETA;
-	gefs_packxrec(blk + GEFS_XRECOFF, &x);
+	gefs_packsbxrec(blk, &x);
 }
 
 /* The body of a log or deadlist block past logsz is covered by no hash
@@ -293,7 +293,7 @@ cleartail(uint8_t *blk, uint64_t addr)
 	GefsLogHdr h;
 
 	if (gefs_unpackloghdr(&h, blk, gefs_get16(blk), addr, NULL) == 0)
-		memset(blk + GEFS_LOGHDSZ + h.logsz, 0, GEFS_LOGSPC - h.logsz);
+		gefs_logclear(blk, h.logsz);
 }
 
 /* Hand every noted block to fn in address order. */
