@@ -570,14 +570,14 @@ devwritedirect(Dev *d, int fd, const void *buf, size_t n, uint64_t off, GefsErr 
 {
 	ssize_t r;
 
-	if (d->blk && (off > d->size || n > d->size - off))
+	if ((d->blk || d->fixed) && (off > d->size || n > d->size - off))
 		return wrerr(d, off, ENOSPC, e);
 	do
-		r = pwrite(fd, buf, n, (off_t)off);
+		r = pwrite(fd, buf, n, (off_t)(d->base + off));	/* the window, as devwritev */
 	while (r < 0 && errno == EINTR);
 	if (r != (ssize_t)n)
 		return wrerr(d, off, r < 0 ? errno : EIO, e);
-	if (!d->blk && off + n > d->size)
+	if (!d->blk && !d->fixed && off + n > d->size)
 		d->size = off + n;
 	d->st.nwrite++;
 	d->st.byteswritten += n;

@@ -88,6 +88,14 @@ t 0 "forced re-format" mkfs -F -q --partition 2 "$disk"
 [ "$(outside "$disk" $p2 $p2end)" = "$before" ] || bad "bytes outside partition 2 changed"
 [ "$(sfdisk -d "$disk")" = "$table" ] || bad "the partition table changed"
 t 1 "mkfs with a size other than the partition's" mkfs -F --partition 2 "$disk" 200M
+# populate writes its data runs through its own descriptor (O_DIRECT where
+# the host allows): they too must land inside the window
+mkdir -p "$DIR/src/d" && head -c $((3 * MiB)) /dev/urandom > "$DIR/src/d/big" && echo small > "$DIR/src/s"
+t 0 "mkfs -d into partition 2" mkfs -F -q -d "$DIR/src" --partition 2 "$disk"
+[ "$(outside "$disk" $p2 $p2end)" = "$before" ] || bad "mkfs -d wrote outside partition 2"
+t 0 "fsck of the populated partition" fsck -n --partition 2 "$disk"
+"$B/gefs-dump" --partition 2 "$disk" cat main:/d/big > "$DIR/big.out" 2> "$ERR" || bad "dump cat /d/big"
+cmp -s "$DIR/big.out" "$DIR/src/d/big" || bad "mkfs -d data in partition 2 differs from its source"
 
 # errors
 t 1 "no partition 3" mkfs --partition 3 "$disk"
