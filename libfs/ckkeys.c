@@ -99,7 +99,7 @@ checkkey(Walk *w, uint64_t addr, const uint8_t *k, size_t nk, const Bound *lo, c
 void
 checkents(Walk *w, const GefsNode *n, const Bound *lo, const Bound *hi)
 {
-	GefsKv kv, pk;
+	GefsKv kv, pk = {0};
 	Pctx c = PCTX(n->addr);
 	char ks[128];
 	int i, t;
@@ -175,7 +175,7 @@ checkop(Walk *w, const GefsNode *n, int t, const GefsMsg *m, const char *ks)
 void
 checkmsgs(Walk *w, const GefsNode *n, const Bound *lo, const Bound *hi)
 {
-	GefsMsg m, pm;
+	GefsMsg m, pm = {0};
 	Pctx c = PCTX(n->addr);
 	char ks[128];
 	int j, t;

@@ -584,6 +584,30 @@ devwritedirect(Dev *d, int fd, const void *buf, size_t n, uint64_t off, GefsErr 
 	return 0;
 }
 
+/* devwritedirect for a vector (the cache's data-stage runs): all or an
+ * error; EINVAL (an alignment the file system refuses, or a window that
+ * is not aligned) comes back as it is so that the caller can fall back
+ * to devwritev. */
+int
+devwritevdirect(Dev *d, int fd, const struct iovec *iov, int niov, uint64_t off, GefsErr *e)
+{
+	size_t n = iovlen(iov, niov);
+	ssize_t r;
+
+	if ((d->blk || d->fixed) && (off > d->size || n > d->size - off))
+		return wrerr(d, off, ENOSPC, e);
+	do
+		r = pwritev(fd, iov, niov, (off_t)(d->base + off));
+	while (r < 0 && errno == EINTR);
+	if (r != (ssize_t)n)
+		return wrerr(d, off, r < 0 ? errno : EIO, e);
+	if (!d->blk && !d->fixed && off + n > d->size)
+		d->size = off + n;
+	d->st.nwrite++;
+	d->st.byteswritten += n;
+	return 0;
+}
+
 int
 devsync(Dev *d, GefsErr *e)
 {

@@ -82,6 +82,7 @@ HIDDEN int devwrite(Dev *d, const void *buf, size_t n, uint64_t off, GefsErr *e)
 HIDDEN int devwritev(Dev *d, const struct iovec *iov, int niov, uint64_t off, GefsErr *e);
 HIDDEN int devdirect(Dev *d);		/* an O_DIRECT descriptor, or -1 */
 HIDDEN int devwritedirect(Dev *d, int fd, const void *buf, size_t n, uint64_t off, GefsErr *e);
+HIDDEN int devwritevdirect(Dev *d, int fd, const struct iovec *iov, int niov, uint64_t off, GefsErr *e);
 HIDDEN int devsync(Dev *d, GefsErr *e);		/* fsync / device cache flush */
 /* Resize a regular file to size bytes (sparse).  Fails on block devices. */
 HIDDEN int devtruncate(Dev *d, uint64_t size, GefsErr *e);
