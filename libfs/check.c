@@ -1034,7 +1034,7 @@ cmploader(Check *ck, uint32_t i)
 {
 	Gefs *fs = ck->fs;
 	Arena *a = &fs->arena[i], *l;
-	char why[512];
+	char why[1000];	/* the message is at most 1024 bytes */
 	Pctx c;
 
 	if (fs->lib == NULL || i >= fs->nlib || ck->logbad[i])
