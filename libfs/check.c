@@ -21,7 +21,6 @@
  * by a sync, after reopening the image for writing.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -158,7 +157,7 @@ implies(Check *ck, int pr, uint64_t addr, bool fixed)
 /* Count, word, show or sum up one finding; held when the commit is to
  * repair it. */
 static void
-emit(Check *ck, int pr, const Pctx *c, bool fixed, const char *tmpl)
+emit(Check *ck, int pr, const Pctx *c, bool fixed)
 {
 	char msg[1024];
 	bool show, commit = fixed && (problemof(pr)->flags & GEFS_PRCOMMIT);
@@ -177,10 +176,7 @@ emit(Check *ck, int pr, const Pctx *c, bool fixed, const char *tmpl)
 		}
 		return;
 	}
-	if (tmpl != NULL)
-		snprintf(msg, sizeof msg, "%s", tmpl);
-	else
-		ckrender(msg, sizeof msg, pr, c);
+	ckrender(msg, sizeof msg, pr, c);
 	if (commit) {
 		hold(ck, pr, c->addr, msg);
 		return;
@@ -212,39 +208,16 @@ ckproblem(Check *ck, int pr, const Pctx *c)
 {
 	bool fix = decide(ck, pr);
 
-	emit(ck, pr, c, fix, NULL);
+	emit(ck, pr, c, fix);
 	return fix;
 }
 
 /* Problems repaired by the final commit are decided here too: their
  * findings are held until the commit is made or given up (repair.c). */
 void
-ckreport(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
+cknote(Check *ck, int pr, const Pctx *c)
 {
-	char msg[1024];
-	Pctx c = PCTX(addr);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	emit(ck, pr, &c, (problemof(pr)->flags & GEFS_PRCOMMIT) && decide(ck, pr), msg);
-}
-
-bool
-ckfixproblem(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
-{
-	char msg[1024];
-	Pctx c = PCTX(addr);
-	va_list ap;
-	bool fix;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	fix = decide(ck, pr);
-	emit(ck, pr, &c, fix, msg);
-	return fix;
+	emit(ck, pr, c, (problemof(pr)->flags & GEFS_PRCOMMIT) && decide(ck, pr));
 }
 
 int
@@ -393,6 +366,33 @@ sbwhy(Check *ck, int i, int *pr)
 	return NULL;
 }
 
+/* Report pr about block addr, with an index n ({n0}: an arena, a copy)
+ * and values x0, x1 ({x0} {x1}, or {u0} {u1} in decimal). */
+static void
+note(Check *ck, int pr, uint64_t addr, int64_t n, uint64_t x0, uint64_t x1)
+{
+	Pctx c = PCTX(addr);
+
+	c.n[0] = n;
+	c.x[0] = x0;
+	c.x[1] = x1;
+	cknote(ck, pr, &c);
+}
+
+/* The finding about superblock copy i: why it is bad, and the copy it
+ * is restored from (from >= 0). */
+static const Pctx *
+sbctx(Pctx *c, Check *ck, int i, const char *why, int from)
+{
+	static const char *restore[2] = {" (restore from copy 0)", " (restore from copy 1)"};
+
+	*c = PCTX(ck->sbaddr[i]);
+	c->n[0] = i;
+	c->why = why;
+	c->s[0] = from == 0 || from == 1 ? restore[from] : "";
+	return c;
+}
+
 /* Both copies are valid and differ.  A commit writes copy 0, flushes,
  * then copy 1 (§15.2), so a cut between them leaves copy 0 one commit
  * newer: a crash remnant.  Any other difference (copy 1 newer, the same
@@ -402,13 +402,14 @@ sbdiffer(Check *ck, int use)
 {
 	GefsSb s[2];
 	int pr, other = 1 - use;
+	Pctx c = PCTX(ck->sbaddr[other]);
 
 	gefs_unpacksb(&s[0], ck->sbblk[0], ck->sbaddr[0], NULL);
 	gefs_unpacksb(&s[1], ck->sbblk[1], ck->sbaddr[1], NULL);
 	pr = s[0].qgen > s[1].qgen ? PR_CRSB : PR_SBDIFFER;
-	if (ckfixproblem(ck, pr, ck->sbaddr[other], "superblock copies 0 and 1 differ%s (copy %d at 0x%llx rewritten from copy %d)",
-		pr == PR_CRSB ? ": copy 0 is newer, a commit was cut between them" : "",
-		other, (unsigned long long)ck->sbaddr[other], use) && ckplanfix(ck, pr, ck->sbaddr[other], ck->sbblk[use]) < 0)
+	c.n[0] = other;
+	c.n[1] = use;
+	if (ckproblem(ck, pr, &c) && ckplanfix(ck, pr, ck->sbaddr[other], ck->sbblk[use]) < 0)
 		return -1;
 	return 0;
 }
@@ -422,12 +423,12 @@ sbother(Check *ck, int use)
 {
 	int o = 1 - use;
 	SbJudge j;
+	Pctx c;
 	GefsSb sb;
 
 	if (sbjudge(ck->sbblk[o], ck->sbaddr[o], ck->sbaddr[1], &sb, &j) == 0)
 		return 0;
-	if (ckfixproblem(ck, PR_ARSBCOPY, ck->sbaddr[o], "superblock copy %d at 0x%llx: %s (restore from copy %d)",
-		o, (unsigned long long)ck->sbaddr[o], j.why, use) && ckplanfix(ck, PR_ARSBCOPY, ck->sbaddr[o], ck->sbblk[use]) < 0)
+	if (ckproblem(ck, PR_ARSBCOPY, sbctx(&c, ck, o, j.why, use)) && ckplanfix(ck, PR_ARSBCOPY, ck->sbaddr[o], ck->sbblk[use]) < 0)
 		return -1;
 	return 1;
 }
@@ -440,13 +441,13 @@ choosesb(Check *ck)
 	int pr[2] = {0, 0}, i, use, rc;
 	bool ok[2];
 	GefsSb sb;
+	Pctx c;
 
 	for (i = 0; i < 2; i++) {
 		why[i] = NULL;
 		if (ckreadraw(ck, ck->sbaddr[i], ck->sbblk[i]) < 0) {
 			memset(ck->sbblk[i], 0, B);
-			ckreport(ck, PR_SBREAD, ck->sbaddr[i], "superblock copy %d at 0x%llx: %s", i,
-				(unsigned long long)ck->sbaddr[i], ck->fs->err.msg);
+			cknote(ck, PR_SBREAD, sbctx(&c, ck, i, ck->fs->err.msg, -1));
 			why[i] = "unreadable";
 			pr[i] = -1;
 		} else
@@ -463,12 +464,10 @@ choosesb(Check *ck)
 		if (ok[i] || pr[i] < 0)
 			continue;
 		if (ok[use] && i != use) {
-			if (ckfixproblem(ck, pr[i], ck->sbaddr[i], "superblock copy %d at 0x%llx: %s (restore from copy %d)",
-				i, (unsigned long long)ck->sbaddr[i], why[i], use) && ckplanfix(ck, pr[i], ck->sbaddr[i], ck->sbblk[use]) < 0)
+			if (ckproblem(ck, pr[i], sbctx(&c, ck, i, why[i], use)) && ckplanfix(ck, pr[i], ck->sbaddr[i], ck->sbblk[use]) < 0)
 				return -1;
 		} else
-			ckreport(ck, pr[i], ck->sbaddr[i], "superblock copy %d at 0x%llx: %s", i,
-				(unsigned long long)ck->sbaddr[i], why[i]);
+			cknote(ck, pr[i], sbctx(&c, ck, i, why[i], -1));
 	}
 	if (ok[use] && ok[1 - use] && (rc = sbother(ck, use)) != 0) {
 		if (rc < 0)
@@ -476,13 +475,14 @@ choosesb(Check *ck)
 		ok[1 - use] = false;	/* restored, not compared */
 	}
 	if (!ok[use]) {
-		ckreport(ck, PR_SBNONE, ck->sbaddr[use], "no usable superblock (copy %d%s)", use,
-			ck->o.sbcopy == use ? ", chosen with -b" : "");
+		c = PCTX(ck->sbaddr[use]);
+		c.n[0] = use;
+		c.s[0] = ck->o.sbcopy == use ? ", chosen with -b" : "";
+		cknote(ck, PR_SBNONE, &c);
 		return 1;
 	}
 	if (use == 1)
-		ckreport(ck, PR_SBBACKUP, ck->sbaddr[1], "using superblock copy 1 at 0x%llx",
-			(unsigned long long)ck->sbaddr[1]);
+		cknote(ck, PR_SBBACKUP, &PCTX(ck->sbaddr[1]));
 	gefs_unpacksb(&ck->fs->sb, ck->sbblk[use], ck->sbaddr[use], NULL);
 	ck->fs->sbcopy = use;
 	sb = ck->fs->sb;
@@ -500,21 +500,19 @@ checksbfields(Check *ck)
 	GefsXrec x0, x1;
 
 	if (sb->blksz != GEFS_BLKSZ)
-		ckreport(ck, PR_SBBLKSZ, a, "superblock: blksz %u, not 16384", sb->blksz);
+		note(ck, PR_SBBLKSZ, a, sb->blksz, 0, 0);
 	if (sb->bufspc != GEFS_BUFSPC)
-		ckreport(ck, PR_SBBUFSPC, a, "superblock: bufspc %u, not 8187", sb->bufspc);
+		note(ck, PR_SBBUFSPC, a, sb->bufspc, 0, 0);
 	if (sb->flag != 0)
-		ckreport(ck, PR_SBFLAG, a, "superblock: flag 0x%llx, not 0", (unsigned long long)sb->flag);
+		note(ck, PR_SBFLAG, a, 0, sb->flag, 0);
 	if (sb->dlhdaddr != GEFS_NONE || sb->dltladdr != GEFS_NONE)
-		ckreport(ck, PR_SBSNAPDL, a, "superblock: snapshot-tree deadlist head 0x%llx tail 0x%llx, not NONE (checked with the deadlists)",
-			(unsigned long long)sb->dlhdaddr, (unsigned long long)sb->dltladdr);
+		note(ck, PR_SBSNAPDL, a, 0, sb->dlhdaddr, sb->dltladdr);
 	if (sb->snapht < 1 || sb->snapht > GEFS_MAXHT || sb->snapaddr == GEFS_NONE)
-		ckreport(ck, PR_SBSNAPHT, a, "superblock: snapshot tree height %u, root 0x%llx", sb->snapht,
-			(unsigned long long)sb->snapaddr);
+		note(ck, PR_SBSNAPHT, a, sb->snapht, sb->snapaddr, 0);
 	if (gefs_unpacksbxrec(&x0, ck->sbblk[0], NULL) == 0
 	&& gefs_unpacksbxrec(&x1, ck->sbblk[1], NULL) == 0
 	&& !gefs_sbxrecsame(ck->sbblk[0], ck->sbblk[1]))
-		ckreport(ck, PR_SBXREC, 0, "superblock: extension records of copies 0 and 1 differ");
+		note(ck, PR_SBXREC, 0, 0, 0, 0);
 }
 
 /* The arena table: ordered, aligned, inside the device (§4, §5.2). */
@@ -524,18 +522,20 @@ checktable(Check *ck)
 	GefsSb *sb = &ck->fs->sb;
 	uint64_t prev = 0, a;
 	uint32_t i;
+	Pctx c;
 
 	for (i = 0; i < sb->narena; i++) {
 		a = sb->arenaaddr[i];
 		if (arenaslot(a, prev, i == 0, ck->sbaddr[1]) == ARSLOT_ALIGN
 		|| arenaslot(a, prev, i == 0, ck->sbaddr[1]) == ARSLOT_ORDER) {
-			ckreport(ck, PR_SBORDER, a, "superblock: arena %u at 0x%llx: unaligned, in block 0 or not after arena %u",
-				i, (unsigned long long)a, i ? i - 1 : 0);
+			c = PCTX(a);
+			c.n[0] = i;
+			c.n[1] = i ? i - 1 : 0;
+			cknote(ck, PR_SBORDER, &c);
 			return -1;
 		}
 		if (arenaslot(a, prev, i == 0, ck->sbaddr[1]) == ARSLOT_PAST) {
-			ckreport(ck, PR_SBOUTSIDE, a, "superblock: arena %u at 0x%llx lies beyond the backup superblock at 0x%llx",
-				i, (unsigned long long)a, (unsigned long long)ck->sbaddr[1]);
+			note(ck, PR_SBOUTSIDE, a, i, ck->sbaddr[1], 0);
 			return -1;
 		}
 		prev = a;
@@ -624,49 +624,56 @@ remnant(Check *ck, uint32_t i, Copy c[2], int use)
 	return newerlog(ck, i, o->h.loghdaddr) == (use == 1);
 }
 
+/* The finding about copy j (0 header, 1 footer) of arena i: why it does
+ * not decode, and the copy it is restored from (from >= 0). */
+static const Pctx *
+copyctx(Pctx *c, Check *ck, uint32_t i, int j, const char *why, int from)
+{
+	static const char *cname[2] = {"header", "footer"};
+	static const char *restore[2] = {" (restore from the header)", " (restore from the footer)"};
+
+	*c = PCTX(ck->fs->sb.arenaaddr[i] + (uint64_t)j * B);
+	c->n[0] = i;
+	c->s[0] = cname[j];
+	c->s[1] = from == 0 || from == 1 ? restore[from] : "";
+	c->why = why;
+	return c;
+}
+
 /* Choose the copy to use, report the other; -1 when none decodes. */
 static int
 pickcopy(Check *ck, uint32_t i, Copy c[2])
 {
-	static const char *cname[2] = {"header", "footer"};
-	static const char *crwhy[2] = {
-		"newer than the superblock's arena table, a commit was cut before the superblock",
-		"older than the header, a commit was cut before the footers",
-	};
 	uint64_t a = ck->fs->sb.arenaaddr[i], want = ck->fs->sb.arenahash[i];
 	int use, j, pr;
+	Pctx x;
 
 	if (want == GEFS_NONE) {
-		ckreport(ck, PR_ARNONE, a, "arena %u at 0x%llx: table hash is NONE; header not verified", i, (unsigned long long)a);
+		note(ck, PR_ARNONE, a, i, 0, 0);
 		use = c[0].dec ? 0 : c[1].dec ? 1 : -1;
 		if (c[0].dec && c[1].dec && memcmp(c[0].blk, c[1].blk, B) != 0)
-			ckreport(ck, PR_ARDIFFER, a, "arena %u at 0x%llx: header and footer differ", i, (unsigned long long)a);
+			note(ck, PR_ARDIFFER, a, i, 0, 0);
 	} else {
 		use = c[0].hashok ? 0 : c[1].hashok ? 1 : -1;
 		if (use < 0) {
 			for (j = 0; j < 2; j++)
-				ckreport(ck, c[j].dec ? PR_ARHASH : PR_ARTYPE, a + (uint64_t)j * B,
-					"arena %u %s at 0x%llx: %s", i, cname[j], (unsigned long long)(a + (uint64_t)j * B),
-					c[j].dec ? "hash differs from the superblock's arena table" : c[j].why);
+				cknote(ck, c[j].dec ? PR_ARHASH : PR_ARTYPE, copyctx(&x, ck, i, j, c[j].why, -1));
 			use = c[0].dec ? 0 : c[1].dec ? 1 : -1;
 		} else if (!c[1 - use].hashok) {
 			j = 1 - use;
 			pr = c[j].dec ? PR_ARHASH : PR_ARTYPE;
 			if (remnant(ck, i, c, use))
 				pr = use == 1 ? PR_CRHDR : PR_CRFTR;
-			if (ckfixproblem(ck, pr, a + (uint64_t)j * B, "arena %u %s at 0x%llx: %s (restore from the %s)",
-				i, cname[j], (unsigned long long)(a + (uint64_t)j * B), pr == PR_CRHDR ? crwhy[0]
-				: pr == PR_CRFTR ? crwhy[1] : c[j].dec ? "hash differs from the superblock's arena table" : c[j].why,
-				cname[use]) && ckplanfix(ck, pr, a + (uint64_t)j * B, c[use].blk) < 0)
+			if (ckproblem(ck, pr, copyctx(&x, ck, i, j, c[j].why, use)) && ckplanfix(ck, pr, a + (uint64_t)j * B, c[use].blk) < 0)
 				return -2;
 			if (pr == PR_CRHDR)
 				return use;	/* the footer is the state in use, not a fallback */
 		}
 	}
 	if (use < 0)
-		ckreport(ck, PR_ARNOCOPY, a, "arena %u at 0x%llx: neither header nor footer is usable", i, (unsigned long long)a);
+		note(ck, PR_ARNOCOPY, a, i, 0, 0);
 	else if (use == 1)
-		ckreport(ck, PR_ARFOOTER, a + B, "arena %u at 0x%llx: using the footer", i, (unsigned long long)a);
+		note(ck, PR_ARFOOTER, a + B, i, a, 0);
 	return use;
 }
 
@@ -679,8 +686,7 @@ markarena(Check *ck, uint32_t i, const GefsArenaHdr *h)
 
 	lim = i + 1 < ck->fs->sb.narena ? ck->fs->sb.arenaaddr[i + 1] : ck->sbaddr[1];
 	if (!arenafits(a, h->size, lim)) {
-		ckreport(ck, PR_ARSIZE, a, "arena %u at 0x%llx: size 0x%llx is not a whole number of blocks or reaches past 0x%llx",
-			i, (unsigned long long)a, (unsigned long long)h->size, (unsigned long long)lim);
+		note(ck, PR_ARSIZE, a, i, h->size, lim);
 		return -1;
 	}
 	end = a + 2 * B + h->size;
@@ -757,6 +763,17 @@ typedef struct Replay {
 	struct Pend	*pd;		/* ... its pending run */
 } Replay;
 
+/* A finding about the log block r replays, at body offset off ({n1}). */
+static Pctx
+logctx(const Replay *r, size_t off)
+{
+	Pctx c = PCTX(r->blk);
+
+	c.n[0] = r->arena;
+	c.n[1] = (int64_t)off;
+	return c;
+}
+
 /* Apply one entry to the map; reports once per entry. */
 static void
 applyent(Replay *r, const GefsLogEnt *le, size_t off)
@@ -766,24 +783,21 @@ applyent(Replay *r, const GefsLogEnt *le, size_t off)
 	bool alloc = le->op == GEFS_LOGALLOC1 || le->op == GEFS_LOGALLOC;
 	bool bad = false;
 	char rs[RANGESTRSZ];
+	Pctx c = logctx(r, off);
 
+	c.s[0] = rangestr(rs, le->addr, le->len);
+	c.s[1] = alloc ? "alloc" : "free";
 	if (end < le->addr || le->addr < r->lo || end > r->hi) {
-		ckreport(ck, (le->addr < r->lo && end > r->lo - 2 * B) ? PR_LGHDRFREE : PR_LGRANGE, r->blk,
-			"arena %u log block 0x%llx offset %zu: %s of %s outside the data area [0x%llx, 0x%llx)",
-			r->arena, (unsigned long long)r->blk, off, alloc ? "alloc" : "free",
-			rangestr(rs, le->addr, le->len),
-			(unsigned long long)r->lo, (unsigned long long)r->hi);
+		c.x[0] = r->lo;
+		c.x[1] = r->hi;
+		cknote(ck, (le->addr < r->lo && end > r->lo - 2 * B) ? PR_LGHDRFREE : PR_LGRANGE, &c);
 		return;
 	}
 	for (b = le->addr / B; b < end / B && !bad; b += n)
 		bad = alloc == ((ckmaprun(ck, b, end / B, &n) & MALLOC) != 0);
 	ckmapupd(ck, le->addr / B, end / B, alloc ? 0xff : (uint8_t)~MALLOC, alloc ? MALLOC : 0);
 	if (bad)
-		ckreport(ck, alloc ? PR_LGDALLOC : PR_LGDFREE, r->blk,
-			"arena %u log block 0x%llx offset %zu: %s of %s %s",
-			r->arena, (unsigned long long)r->blk, off, alloc ? "alloc" : "free",
-			rangestr(rs, le->addr, le->len),
-			alloc ? "covers blocks that are not free" : "covers blocks already free");
+		cknote(ck, alloc ? PR_LGDALLOC : PR_LGDFREE, &c);
 }
 
 /* A run of adjacent entries of one kind, applied as one range: a log
@@ -855,13 +869,16 @@ pushent(Replay *r, const uint8_t *blk, const GefsLogEnt *le, size_t off, Pend *p
 static void
 barrier(Replay *r, const GefsLogEnt *le, size_t after)
 {
+	Pctx c = logctx(r, 0);
+
 	r->barrier = true;
 	r->baroff = after;
 	r->newer = le->qgen > r->ck->fs->sb.qgen;
-	if (r->newer)
-		ckreport(r->ck, PR_CRLOGNEW, r->blk, "arena %u log block 0x%llx: replay stopped at barrier %llu, newer than the superblock's qgen %llu: entries of an interrupted commit replayed (logs rebuilt)",
-			r->arena, (unsigned long long)r->blk, (unsigned long long)le->qgen,
-			(unsigned long long)r->ck->fs->sb.qgen);
+	if (r->newer) {
+		c.x[0] = le->qgen;
+		c.x[1] = r->ck->fs->sb.qgen;
+		cknote(r->ck, PR_CRLOGNEW, &c);
+	}
 }
 
 /* One entry of the block being replayed; 1 at the barrier. */
@@ -890,6 +907,7 @@ replayblk(Replay *r, const uint8_t *blk, uint16_t logsz)
 	GefsErr e;
 	size_t off = 0;
 	int rc;
+	Pctx c;
 
 	r->cur = blk;
 	r->logsz = logsz;
@@ -899,13 +917,14 @@ replayblk(Replay *r, const uint8_t *blk, uint16_t logsz)
 	flushpend(r, blk, &pd);
 	if (rc >= 0)
 		return true;
+	c = logctx(r, off);
+	c.why = e.msg;
 	if (r->tailtorn && off >= LOGTORNBODY) {
 		r->torn = true;
 		r->tailsz = (uint16_t)off;
-		ckreport(r->ck, PR_CRLOGCUT, r->blk, "arena %u log block 0x%llx: torn at body offset %zu, no barrier before it: entries of an interrupted commit replayed up to the tear (logs rebuilt)",
-			r->arena, (unsigned long long)r->blk, off);
+		cknote(r->ck, PR_CRLOGCUT, &c);
 	} else
-		ckreport(r->ck, PR_LGENTRY, r->blk, "arena %u: %s", r->arena, e.msg);
+		cknote(r->ck, PR_LGENTRY, &c);
 	return false;
 }
 
@@ -920,9 +939,9 @@ tailremnant(Replay *r, const uint8_t *blk, const GefsLogHdr *h)
 	GefsLogHdr nh = *h;
 	int pr = PR_CRLOGTORN, rc;
 	uint8_t *nb;
+	Pctx c = logctx(r, r->baroff);
 
-	if (!ckfixproblem(ck, pr, r->blk, "arena %u: log block 0x%llx: body hash mismatch after the barrier at body offset %zu (truncated there)",
-		r->arena, (unsigned long long)r->blk, r->baroff))
+	if (!ckproblem(ck, pr, &c))
 		return 0;
 	if ((nb = malloc(B)) == NULL)
 		return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
@@ -944,16 +963,15 @@ logstep(Replay *r, uint64_t addr, uint8_t *blk, GefsLogHdr *h)
 	uint64_t *nl;
 	GefsErr e;
 	bool ok, torn;
+	Pctx c;
 
 	r->blk = addr;
 	if (addr % B != 0 || addr < r->lo || addr >= r->hi) {
-		ckreport(ck, PR_LGADDR, addr, "arena %u: log chain points to 0x%llx, outside the arena's data area",
-			r->arena, (unsigned long long)addr);
+		note(ck, PR_LGADDR, addr, r->arena, 0, 0);
 		return false;
 	}
 	if ((ckmap(ck, addr / B) & KMASK) != KNONE) {
-		ckreport(ck, PR_LGCYCLE, addr, "arena %u: log block 0x%llx reached twice (chain loops or is shared)",
-			r->arena, (unsigned long long)addr);
+		note(ck, PR_LGCYCLE, addr, r->arena, 0, 0);
 		return false;
 	}
 	ckmapor(ck, addr / B, KLOG);
@@ -965,8 +983,10 @@ logstep(Replay *r, uint64_t addr, uint8_t *blk, GefsLogHdr *h)
 	}
 	e.code = 0;
 	if (ckreadraw(ck, addr, blk) < 0 || gefs_unpackloghdr(h, blk, GEFS_TLOG, addr, &e) < 0) {
-		ckreport(ck, PR_LGBLOCK, addr, "arena %u: log block 0x%llx: %s", r->arena, (unsigned long long)addr,
-			e.code ? e.msg : ck->fs->err.msg);
+		c = PCTX(addr);
+		c.n[0] = r->arena;
+		c.why = e.code ? e.msg : ck->fs->err.msg;
+		cknote(ck, PR_LGBLOCK, &c);
 		return false;
 	}
 	r->tail = addr;
@@ -975,8 +995,7 @@ logstep(Replay *r, uint64_t addr, uint8_t *blk, GefsLogHdr *h)
 	r->tailtorn = torn && h->chain.addr == GEFS_NONE;
 	ok = replayblk(r, blk, h->logsz);
 	if (torn && !r->barrier && !r->torn)
-		ckreport(ck, PR_LGHASH, addr, "arena %u: log block 0x%llx: body hash mismatch",
-			r->arena, (unsigned long long)addr);
+		note(ck, PR_LGHASH, addr, r->arena, 0, 0);
 	else if (r->barrier && torn)
 		tailremnant(r, blk, h);	/* out of memory: in ck->e */
 	return ok && !r->barrier;
@@ -1015,6 +1034,8 @@ cmploader(Check *ck, uint32_t i)
 {
 	Gefs *fs = ck->fs;
 	Arena *a = &fs->arena[i], *l;
+	char why[1000];	/* the message is at most 1024 bytes */
+	Pctx c;
 
 	if (fs->lib == NULL || i >= fs->nlib || ck->logbad[i])
 		return;
@@ -1023,13 +1044,17 @@ cmploader(Check *ck, uint32_t i)
 	|| l->dmgkind == ARDMG_HDR || l->dmgkind == ARDMG_SIZE)
 		return;		/* not the same arena or header: nothing to compare */
 	if (l->damage != NULL)
-		ckreport(ck, PR_ARLOADER, a->addr, "arena %u at 0x%llx: the loader refuses its log (%s), the checker finds no error in it",
-			i, (unsigned long long)a->addr, l->damage);
+		snprintf(why, sizeof why, "the loader refuses its log (%s), the checker finds no error in it", l->damage);
 	else if (l->free == NULL || a->free == NULL || fsetbytes(l->free) != fsetbytes(a->free) || l->logtail != a->logtail)
-		ckreport(ck, PR_ARLOADER, a->addr, "arena %u at 0x%llx: the loader's replay leaves 0x%llx bytes free and tail 0x%llx, the checker's 0x%llx and 0x%llx",
-			i, (unsigned long long)a->addr, (unsigned long long)(l->free ? fsetbytes(l->free) : 0),
-			(unsigned long long)l->logtail, (unsigned long long)(a->free ? fsetbytes(a->free) : 0),
-			(unsigned long long)a->logtail);
+		snprintf(why, sizeof why, "the loader's replay leaves 0x%llx bytes free and tail 0x%llx, the checker's 0x%llx and 0x%llx",
+			(unsigned long long)(l->free ? fsetbytes(l->free) : 0), (unsigned long long)l->logtail,
+			(unsigned long long)(a->free ? fsetbytes(a->free) : 0), (unsigned long long)a->logtail);
+	else
+		return;
+	c = PCTX(a->addr);
+	c.n[0] = i;
+	c.why = why;
+	cknote(ck, PR_ARLOADER, &c);
 }
 
 static void
@@ -1052,18 +1077,15 @@ replayarena(Check *ck, uint32_t i)
 			break;
 	adoptarena(ck, i, &r, r.barrier || r.torn || (addr == GEFS_NONE && r.tail != GEFS_NONE));
 	if (!r.barrier && !r.torn && ck->fs->sb.qgen > 0 && addr == GEFS_NONE)
-		ckreport(ck, PR_LGNOBARRIER, ar->addr, "arena %u: allocation log has no barrier at or after qgen %llu; replayed to its end",
-			i, (unsigned long long)ck->fs->sb.qgen);
+		note(ck, PR_LGNOBARRIER, ar->addr, i, ck->fs->sb.qgen, 0);
 	for (j = 0; j < r.nlogs; j++)
 		if (!(ckmap(ck, r.logs[j] / B) & MALLOC))
-			ckreport(ck, PR_LGFREED, r.logs[j], "arena %u: log block 0x%llx is free according to the log",
-				i, (unsigned long long)r.logs[j]);
+			note(ck, PR_LGFREED, r.logs[j], i, 0, 0);
 	free(r.logs);
 	/* entries of an interrupted commit replayed: the header is the
 	 * committed state's, the difference their allocations */
 	if (ar->used != ar->hdr.used && !r.newer && !r.torn)
-		ckreport(ck, PR_ARUSED, ar->addr, "arena %u at 0x%llx: header says 0x%llx bytes used, the log 0x%llx",
-			i, (unsigned long long)ar->addr, (unsigned long long)ar->hdr.used, (unsigned long long)ar->used);
+		note(ck, PR_ARUSED, ar->addr, i, ar->hdr.used, ar->used);
 	cmploader(ck, i);
 }
 
@@ -1086,9 +1108,12 @@ static void
 leakrun(Check *ck, uint64_t first, uint64_t n)
 {
 	char rs[RANGESTRSZ];
+	Pctx c = PCTX(first * B);
 
-	ckreport(ck, PR_RFLEAK, first * B, "%s: %llu block%s allocated but referenced by nothing",
-		rangestr(rs, first * B, n * B), (unsigned long long)n, n == 1 ? "" : "s");
+	c.s[0] = rangestr(rs, first * B, n * B);
+	c.x[0] = n;
+	c.s[1] = n == 1 ? "" : "s";
+	cknote(ck, PR_RFLEAK, &c);
 }
 
 static void
@@ -1120,8 +1145,7 @@ checkreach(Check *ck)
 	if (run > 0)
 		leakrun(ck, first, run);
 	if (ck->anygen && ck->maxgen >= ck->fs->sb.nextgen)
-		ckreport(ck, PR_GNNEXTGEN, ck->sbaddr[ck->fs->sbcopy], "superblock: nextgen %llu, but generation %llu is in use",
-			(unsigned long long)ck->fs->sb.nextgen, (unsigned long long)ck->maxgen);
+		note(ck, PR_GNNEXTGEN, ck->sbaddr[ck->fs->sbcopy], 0, ck->fs->sb.nextgen, ck->maxgen);
 }
 
 /* ---- pass 7: repairs ---- */

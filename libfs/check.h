@@ -177,6 +177,7 @@ typedef struct Pctx {
 	size_t		nk;
 	int64_t		n[3];		/* {n0} {n1} {n2}: counts, generations (decimal) */
 	uint64_t	x[3];		/* {x0} {x1} {x2}: 0x…; {o0}…: octal 0…;
+					 * {u0}…: unsigned decimal (image counters);
 					 * {h0} {h1}: hashes, 0x and 16 digits */
 	const char	*s[3];		/* {s0} {s1} {s2}: names (label, kind of block) */
 	const char	*why;		/* {why}: free text (a decoder's error message) */
@@ -196,13 +197,9 @@ HIDDEN void ckrender(char *buf, size_t n, int pr, const Pctx *c);
  * held until it is made); a single-block repair the caller plans with
  * ckplanfix. */
 HIDDEN bool ckproblem(Check *ck, int pr, const Pctx *c);
-/* The older form, the message worded at the call site ({why}); kept for
- * the call sites not yet converted.  ckreport: for problems the caller
- * never repairs itself (commit repairs are still decided). */
-HIDDEN void ckreport(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-HIDDEN bool ckfixproblem(Check *ck, int pr, uint64_t addr, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* The same for a problem the caller never repairs itself (a commit
+ * repair is still decided and planned). */
+HIDDEN void cknote(Check *ck, int pr, const Pctx *c);
 /* Deliver the summaries of the findings not shown one by one. */
 HIDDEN void ckflushmore(Check *ck);
 HIDDEN int ckplanfix(Check *ck, int pr, uint64_t dst, const uint8_t *src);

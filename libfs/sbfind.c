@@ -589,24 +589,27 @@ rebuild(Find *f, GefsSb *sb)
 	uint8_t *blk;
 	bool xrec;
 	int rc = 1;
+	Pctx c = PCTX(ck->sbaddr[0]);
 
 	blk = malloc(B);
 	if (blk == NULL || packnew(f, sb, blk, &xrec) < 0) {
 		free(blk);
 		return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
 	}
-	if (ckfixproblem(ck, PR_SBREBUILD, ck->sbaddr[0], "both superblock copies lost: rebuilt from %d arenas "
-		"(snapshot tree 0x%llx height %u, qgen %llu, nextgen %llu, nextqid 0x%llx)", f->n,
-		(unsigned long long)sb->snapaddr, sb->snapht, (unsigned long long)sb->qgen,
-		(unsigned long long)sb->nextgen, (unsigned long long)sb->nextqid)) {
+	c.n[0] = f->n;
+	c.n[1] = sb->snapht;
+	c.blk = sb->snapaddr;
+	c.x[0] = sb->qgen;
+	c.x[1] = sb->nextgen;
+	c.x[2] = sb->nextqid;
+	if (ckproblem(ck, PR_SBREBUILD, &c)) {
 		if (writesb(ck, blk) < 0)
 			rc = -1;
 		else
 			rc = 0;
 	}
 	if (!xrec)
-		ckreport(ck, PR_SBXLOST, ck->sbaddr[0], "rebuilt superblock: no extension record survives "
-			"(volume label and UUID lost)");
+		cknote(ck, PR_SBXLOST, &PCTX(ck->sbaddr[0]));
 	free(blk);
 	return rc;
 }
@@ -617,6 +620,7 @@ sbfind(Check *ck)
 	Find f;
 	GefsSb sb;
 	int rc;
+	Pctx c = PCTX(ck->sbaddr[0]);
 
 	memset(&f, 0, sizeof f);
 	f.ck = ck;
@@ -638,8 +642,8 @@ sbfind(Check *ck)
 	else if (f.n == 0)
 		rc = 0;		/* no arena either: perhaps not GEFS at all (choosesb says) */
 	else {
-		ckreport(ck, strstr(f.why, "arena chain") ? PR_SBNOARENA : PR_SBNOROOT, ck->sbaddr[0],
-			"both superblock copies lost; cannot rebuild one: %s", f.why);
+		c.why = f.why;
+		cknote(ck, strstr(f.why, "arena chain") ? PR_SBNOARENA : PR_SBNOROOT, &c);
 		rc = 1;
 	}
 	free(f.alloc);

@@ -1267,7 +1267,7 @@ typedef struct GefsProblem {
 	const char	*desc;		/* one line: what was found */
 	/* The finding's message: a template whose {name} placeholders the
 	 * checker fills from what it found (problem.c lists the names);
-	 * NULL: the checker words it itself. */
+	 * NULL only for a retired row, never reported. */
 	const char	*msg;
 } GefsProblem;
 
