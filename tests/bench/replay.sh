@@ -44,7 +44,10 @@ export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 cc=${CC:-cc}
 lib=$(find "$bin" -maxdepth 2 -name libgefs_static.a | head -1)
 [ -n "$lib" ] || { echo "replay.sh: libgefs_static.a not found in $bin" >&2; exit 1; }
-$cc -O2 -I"$src/libfs/include" -o "$tmp/write" "$src/tests/bench/write.c" "$lib" -luuid -lblkid -lz -lm -lpthread
+# a library built with GEFS_SANITIZE links only with the same runtimes
+san=
+nm "$lib" 2>/dev/null | grep -q __asan_ && san="-fsanitize=address,undefined"
+$cc -O2 $san -I"$src/libfs/include" -o "$tmp/write" "$src/tests/bench/write.c" "$lib" -luuid -lblkid -lz -lm -lpthread
 mkdir "$tmp/tree"
 "$tmp/write" gen "$tmp/tree" "$nfiles" "$ndirs" "$nbig" "$bigmib"
 mv "$tmp/tree/list" "$tmp/list"

@@ -28,7 +28,10 @@ trap 'rm -rf "$tmp"' EXIT
 cc=${CC:-cc}
 lib=$(find "$bin" -maxdepth 2 -name libgefs_static.a | head -1)
 [ -n "$lib" ] || { echo "write.sh: libgefs_static.a not found in $bin" >&2; exit 1; }
-$cc -O2 -I"$src/libfs/include" -o "$tmp/write" "$src/tests/bench/write.c" "$lib" -luuid -lblkid -lz -lm -lpthread
+# a library built with GEFS_SANITIZE links only with the same runtimes
+san=
+nm "$lib" 2>/dev/null | grep -q __asan_ && san="-fsanitize=address,undefined"
+$cc -O2 $san -I"$src/libfs/include" -o "$tmp/write" "$src/tests/bench/write.c" "$lib" -luuid -lblkid -lz -lm -lpthread
 
 mkdir "$tmp/data"
 "$tmp/write" gen "$tmp/data" "${NFILES:-$((10000 / scale))}" "${NDIRS:-$(( (500 + scale - 1) / scale ))}" \
