@@ -568,20 +568,9 @@ devdirect(Dev *d)
 int
 devwritedirect(Dev *d, int fd, const void *buf, size_t n, uint64_t off, GefsErr *e)
 {
-	ssize_t r;
+	struct iovec v = { (void *)buf, n };
 
-	if ((d->blk || d->fixed) && (off > d->size || n > d->size - off))
-		return wrerr(d, off, ENOSPC, e);
-	do
-		r = pwrite(fd, buf, n, (off_t)(d->base + off));	/* the window, as devwritev */
-	while (r < 0 && errno == EINTR);
-	if (r != (ssize_t)n)
-		return wrerr(d, off, r < 0 ? errno : EIO, e);
-	if (!d->blk && !d->fixed && off + n > d->size)
-		d->size = off + n;
-	d->st.nwrite++;
-	d->st.byteswritten += n;
-	return 0;
+	return devwritevdirect(d, fd, &v, 1, off, e);
 }
 
 /* devwritedirect for a vector (the cache's data-stage runs): all or an
