@@ -9,8 +9,10 @@
  * ranges are always merged, which makes "entirely free" the same as "inside
  * one range".
  *
- * Replay trusts nothing in a log block: the chain is bounded by the arena's
- * block count and checked for cycles with a set of visited blocks, every
+ * The chain walk is the only one in the library: replay, the checker and
+ * gefs-dump consume its items.  It trusts nothing in a log block: the
+ * chain is checked for cycles with a set of visited blocks of the data
+ * area (which bounds it by the arena's block count), every
  * range is checked against the arena's data area and the free set, and a
  * logh mismatch is tolerated only where a crash could have caused it (in
  * the block holding the barrier that ends replay).
@@ -399,15 +401,28 @@ fsetbytes(const FreeSet *s)
 /* Walking an allocation-log chain                                    */
 /* ------------------------------------------------------------------ */
 
-/* What one walk of a chain found: where replay stops. */
-typedef struct LogEnd {
-	uint64_t	tail;		/* block where replay stopped */
-	uint16_t	tailsz;		/* its logsz, truncated at the barrier */
-	uint64_t	stopoff;	/* barrier offset, GEFS_NONE when none */
-	uint64_t	nlog;		/* blocks replayed */
-} LogEnd;
+/* One walk: what to walk, the item being reported, where it ended, the
+ * blocks seen (the cycle check; they all lie in the data area, which
+ * bounds the walk by the arena's block count). */
+typedef struct Walk {
+	Gefs		*fs;
+	int		ai;
+	const LogWalk	*w;
+	LogItem		li;
+	LogEnd		*end;
+	FreeSet		*seen;
+	bool		broken;		/* damage ended the walk (LWGOON) */
+} Walk;
 
-typedef int (*ItemFn)(Gefs *fs, void *arg, const GefsLogItem *it);
+/* What scanning one block found: where replay stops in it (-1: not in
+ * it), the first entry that does not decode (rc < 0) and why, a tear. */
+typedef struct Scanned {
+	long		stop;
+	int		rc;
+	size_t		bad;
+	bool		hashok, torn;
+	GefsErr		e;
+} Scanned;
 
 /* Where an arena's data area lies: [H + 2B, H + 2B + S). */
 static void
@@ -417,6 +432,24 @@ dataarea(const Arena *a, uint64_t *lo, uint64_t *hi)
 	*hi = *lo + a->size;
 	if (*hi < *lo)
 		*hi = GEFS_NONE;
+}
+
+/* Where the walked arena's data area lies: [H + 2B, H + 2B + S). */
+static void
+walkarea(const Walk *k, uint64_t *lo, uint64_t *hi)
+{
+	*lo = k->fs->arena[k->ai].addr + 2 * B;
+	*hi = *lo + k->w->size;
+	if (*hi < *lo)
+		*hi = GEFS_NONE;
+}
+
+LogWalk
+logwalkof(Gefs *fs, int ai, int mode, ItemFn fn, void *arg)
+{
+	LogWalk w = {fs->arena[ai].hdr.loghdaddr, fs->arena[ai].size, fs->sb.qgen, mode, fn, arg};
+
+	return w;
 }
 
 /* The barrier that ends replay (§6.4): the first LogSync >= qgen. */
@@ -437,74 +470,113 @@ stopat(void *arg, size_t off, const GefsLogEnt *le, int w)
 	return 1;
 }
 
-/* Scan the body of a log block up to logsz: *stop is the offset of the
- * first barrier >= qgen, or -1.  -1 (error in fs->err) if an entry before
- * that point does not decode. */
-static int
-scanblock(Gefs *fs, const uint8_t *blk, const GefsLogHdr *h, uint64_t addr, long *stop, size_t *bad)
+/* Scan the body of a log block up to logsz for the stop and for entries
+ * before it that do not decode.  A tail torn while a commit rewrote it
+ * (§15.3 step 3) has a whole new first half and the barrier of the
+ * commit in use overwritten by the entries after it: replay ends at the
+ * tear, as at a barrier (what it replays of the interrupted commit can
+ * only allocate more, never free a committed block). */
+static void
+scanblock(const Walk *k, const uint8_t *blk, const GefsLogHdr *h, Scanned *s)
 {
-	Scan s = {fs->sb.qgen, -1};
-	int rc;
+	Scan sc = {k->w->mode & LWTHRU ? UINT64_MAX : k->w->qgen, -1};
 
-	rc = gefs_logbody(blk, h->logsz, 0, addr, stopat, &s, bad, &fs->err);
-	*stop = s.stop;
-	return rc < 0 ? -1 : 0;
+	s->bad = 0;
+	memset(&s->e, 0, sizeof s->e);
+	s->rc = gefs_logbody(blk, h->logsz, 0, k->li.it.blk, stopat, &sc, &s->bad, &s->e) < 0 ? -1 : 0;
+	s->stop = sc.stop;
+	s->torn = s->rc < 0 && !s->hashok && h->chain.addr == GEFS_NONE && s->bad >= LOGTORNBODY;
+	if (s->torn) {
+		s->stop = (long)s->bad;
+		s->rc = 0;
+	}
 }
 
 /* Check a chain link before following it: aligned, in this arena's data
- * area (§5.5: log blocks come from their own arena), not seen before. */
+ * area (§5.5: log blocks come from their own arena), not seen before.
+ * An item ending the walk with LWGOON, else the error. */
 static int
-checklink(Gefs *fs, int ai, FreeSet *seen, uint64_t addr, uint64_t from)
+checklink(Walk *k, uint64_t addr, uint64_t from)
 {
+	Gefs *fs = k->fs;
 	uint64_t lo, hi;
+	int kind;
 
-	dataarea(&fs->arena[ai], &lo, &hi);
+	walkarea(k, &lo, &hi);
 	if (addr % B != 0 || addr < lo || addr >= hi)
-		return gefs_seterr(&fs->err, EBADMSG,
-			"arena %d: log block 0x%llx (%s 0x%llx): outside the arena's data area [0x%llx, 0x%llx)",
-			ai, (unsigned long long)addr, from == GEFS_NONE ? "head, from the arena header at" : "chain of",
-			(unsigned long long)(from == GEFS_NONE ? fs->arena[ai].addr : from),
-			(unsigned long long)lo, (unsigned long long)hi);
-	if (fsetins(seen, addr, B) < 0) {
-		if (errno == ENOMEM)
-			return gefs_seterr(&fs->err, ENOMEM, "arena %d: out of memory", ai);
+		kind = LOGDADDR;
+	else if (fsetins(k->seen, addr, B) == 0)
+		return 0;
+	else if (errno == ENOMEM)
+		return gefs_seterr(&fs->err, ENOMEM, "arena %d: out of memory", k->ai);
+	else
+		kind = LOGDCYCLE;
+	if (k->w->mode & LWGOON) {
+		k->broken = true;
+		k->li = (LogItem){.it = {.kind = kind, .blk = addr, .seq = k->li.it.seq}, .from = from};
+		return k->w->fn(fs, k->w->arg, &k->li);
+	}
+	if (kind == LOGDCYCLE)
 		return gefs_seterr(&fs->err, EBADMSG,
 			"arena %d: log block 0x%llx: chain: cycle: block 0x%llx is reached twice",
-			ai, (unsigned long long)from, (unsigned long long)addr);
+			k->ai, (unsigned long long)from, (unsigned long long)addr);
+	return gefs_seterr(&fs->err, EBADMSG,
+		"arena %d: log block 0x%llx (%s 0x%llx): outside the arena's data area [0x%llx, 0x%llx)",
+		k->ai, (unsigned long long)addr, from == GEFS_NONE ? "head, from the arena header at" : "chain of",
+		(unsigned long long)(from == GEFS_NONE ? fs->arena[k->ai].addr : from),
+		(unsigned long long)lo, (unsigned long long)hi);
+}
+
+/* Without LWGOON, damage in a block fails the walk before any of its
+ * entries is reported.  A logh mismatch (§6.4) is tolerated, reported,
+ * when the stop lies in the block; else it is corruption (a warning
+ * with ignhash).  A bad logh explains a bad entry better than the entry
+ * does, so it is judged first. */
+static int
+strictblock(Walk *k, const GefsLogHdr *h, const Scanned *s)
+{
+	Gefs *fs = k->fs;
+	unsigned long long addr = k->li.it.blk;
+
+	if (s->torn)
+		fswarn(fs, "arena %d: log block 0x%llx: torn at body offset %zu (interrupted commit); replay ends there",
+			k->ai, addr, s->bad);
+	if (!s->hashok && s->stop >= 0)
+		fswarn(fs, "arena %d: log block 0x%llx: logh mismatch, tolerated: replay stops at the barrier at offset %ld in this block",
+			k->ai, addr, s->stop);
+	else if (!s->hashok && fs->opts.ignhash)
+		fswarn(fs, "arena %d: log block 0x%llx: logh mismatch (stored 0x%016llx), read on",
+			k->ai, addr, (unsigned long long)h->logh);
+	else if (!s->hashok)
+		return gefs_seterr(&fs->err, EBADMSG,
+			"arena %d: log block 0x%llx (log): logh 0x%016llx does not match the body (logsz %u)",
+			k->ai, addr, (unsigned long long)h->logh, h->logsz);
+	if (s->rc < 0) {
+		fs->err = s->e;
+		return gefs_wraperr(&fs->err, "arena %d: allocation log", k->ai);
 	}
 	return 0;
 }
 
-/* Decide what a logh mismatch means (§6.4): tolerated, reported, when the
- * barrier that ends replay lies in this block; else corruption (a warning
- * with ignhash). */
+/* Report one item of the current block: kind at off, why. */
 static int
-judgelogh(Gefs *fs, int ai, uint64_t addr, const GefsLogHdr *h, long stop)
+blkitem(Walk *k, int kind, size_t off, const char *why)
 {
-	if (stop >= 0) {
-		fswarn(fs, "arena %d: log block 0x%llx: logh mismatch, tolerated: replay stops at the barrier at offset %ld in this block",
-			ai, (unsigned long long)addr, stop);
-		return 0;
-	}
-	if (fs->opts.ignhash) {
-		fswarn(fs, "arena %d: log block 0x%llx: logh mismatch (stored 0x%016llx), read on",
-			ai, (unsigned long long)addr, (unsigned long long)h->logh);
-		return 0;
-	}
-	return gefs_seterr(&fs->err, EBADMSG,
-		"arena %d: log block 0x%llx (log): logh 0x%016llx does not match the body (logsz %u)",
-		ai, (unsigned long long)addr, (unsigned long long)h->logh, h->logsz);
+	LogItem *li = &k->li;
+
+	li->it.kind = kind;
+	li->it.off = off;
+	li->w = 0;
+	memset(&li->it.ent, 0, sizeof li->it.ent);
+	li->why = why;
+	return k->w->fn(k->fs, k->w->arg, li);
 }
 
-/* One emitblock walk: where replay stops, whether to go on past it, the
- * consumer and what it returned. */
+/* One emitblock walk: where replay stops, whether to go on past it. */
 typedef struct Emit {
-	Gefs		*fs;
-	GefsLogItem	*it;
+	Walk		*k;
 	long		stop;
 	bool		all;
-	ItemFn		fn;
-	void		*arg;
 	int		rc;		/* fn's non-zero return */
 } Emit;
 
@@ -512,132 +584,135 @@ static int
 emitent(void *arg, size_t off, const GefsLogEnt *le, int w)
 {
 	Emit *m = arg;
-	GefsLogItem *it = m->it;
+	LogItem *li = &m->k->li;
 
-	(void)w;
 	if (m->stop >= 0 && (long)off > m->stop && !m->all)
 		return 1;
-	it->off = off;
-	it->ent = *le;
+	li->it.off = off;
+	li->it.ent = *le;
+	li->w = w;
 	if (m->stop < 0 || (long)off < m->stop)
-		it->kind = GEFS_LOGAPPLIED;
+		li->it.kind = GEFS_LOGAPPLIED;
 	else
-		it->kind = (long)off == m->stop ? GEFS_LOGSTOP : GEFS_LOGIGNORED;
-	m->rc = m->fn(m->fs, m->arg, it);
+		li->it.kind = (long)off == m->stop ? GEFS_LOGSTOP : GEFS_LOGIGNORED;
+	m->rc = m->k->w->fn(m->k->fs, m->k->w->arg, li);
 	return m->rc != 0;
 }
 
-/* Report every entry of one log block to fn.  Entries after the barrier
- * (stop >= 0) are reported only when all is set, as ignored, up to the
- * first that does not decode. */
+/* Report the block and every entry of it to fn.  Entries after the stop
+ * are reported only with LWALL, as ignored, up to the first that does
+ * not decode (GEFS_LOGBAD; with LWGOON also an entry before the stop). */
 static int
-emitblock(Gefs *fs, GefsLogItem *it, const uint8_t *blk, long stop, bool all, ItemFn fn, void *arg)
+emitblock(Walk *k, const uint8_t *blk, long stop)
 {
-	Emit m = {fs, it, stop, all, fn, arg, 0};
+	Emit m = {k, stop, (k->w->mode & LWALL) != 0, 0};
 	size_t bad;
 	int rc;
 
-	it->kind = GEFS_LOGBLOCK;
-	it->off = 0;
-	memset(&it->ent, 0, sizeof it->ent);
-	if ((rc = fn(fs, arg, it)) != 0)
+	if ((rc = blkitem(k, GEFS_LOGBLOCK, 0, NULL)) != 0)
 		return rc;
-	if (gefs_logbody(blk, it->hdr.logsz, 0, it->blk, emitent, &m, &bad, NULL) >= 0)
+	if (gefs_logbody(blk, k->li.it.hdr.logsz, 0, k->li.it.blk, emitent, &m, &bad, NULL) >= 0)
 		return m.rc;
-	/* only possible after the barrier: scanblock checked the rest */
-	it->off = bad;
-	it->kind = GEFS_LOGBAD;
-	memset(&it->ent, 0, sizeof it->ent);
-	return fn(fs, arg, it);
+	return m.rc != 0 ? m.rc : blkitem(k, GEFS_LOGBAD, bad, NULL);
 }
 
-/* One block of the chain: read, scan, judge logh, emit.  *next gets the
+/* With LWGOON, the block's damage after its entries: an entry that does
+ * not decode (the walk ends) or the tear, a logh mismatch, the end. */
+static int
+damageitems(Walk *k, const Scanned *s)
+{
+	int rc = 0;
+
+	if (s->torn)
+		rc = blkitem(k, LOGDTORN, s->bad, s->e.msg);
+	else if (s->rc < 0) {
+		k->broken = true;
+		rc = blkitem(k, LOGDENTRY, s->bad, s->e.msg);
+	}
+	if (rc == 0 && !s->hashok && !s->torn)
+		rc = blkitem(k, s->stop >= 0 ? LOGDHASHSTOP : LOGDHASH, s->stop >= 0 ? (size_t)s->stop : 0, NULL);
+	return rc != 0 ? rc : blkitem(k, LOGBLKEND, 0, NULL);
+}
+
+/* A block that cannot be read or is not a log block: an item ending the
+ * walk with LWGOON (out of memory excepted), else the error. */
+static int
+unreadable(Walk *k)
+{
+	Gefs *fs = k->fs;
+	int rc;
+
+	if (!(k->w->mode & LWGOON) || fs->err.code == ENOMEM)
+		return gefs_wraperr(&fs->err, "arena %d: allocation log", k->ai);
+	k->broken = true;
+	k->li.buf = NULL;
+	rc = blkitem(k, LOGDREAD, 0, fs->err.msg);
+	memset(&fs->err, 0, sizeof fs->err);
+	return rc;
+}
+
+/* One block of the chain: read, scan, judge, emit.  *next gets the
  * chain pointer, NONE once replay stops here. */
 static int
-walkblock(Gefs *fs, int ai, GefsLogItem *it, bool all, ItemFn fn, void *arg, LogEnd *end, uint64_t *next)
+walkblock(Walk *k, uint64_t *next)
 {
+	LogEnd *end = k->end;
+	LogItem *li = &k->li;
 	GefsLogHdr h;
-	bool hashok;
-	long stop;
-	size_t bad = 0;
+	Scanned s;
 	Blk *b;
 	int rc;
 
 	*next = GEFS_NONE;
-	b = readlogblk(fs, it->blk, GEFS_TLOG, &h, &hashok);
+	b = readlogblk(k->fs, li->it.blk, GEFS_TLOG, &h, &s.hashok);
 	if (b == NULL)
-		return gefs_wraperr(&fs->err, "arena %d: allocation log", ai);
-	rc = scanblock(fs, b->buf, &h, it->blk, &stop, &bad);
-	/* A tail torn while a commit rewrote it (§15.3 step 3): the first
-	 * half of the block is new and whole, the barrier of the commit
-	 * in use was overwritten by the entries after it.  Replay ends at
-	 * the tear, as at a barrier: what it replays of the interrupted
-	 * commit can only allocate more, never free a committed block. */
-	if (rc < 0 && !hashok && h.chain.addr == GEFS_NONE && bad >= LOGTORNBODY) {
-		fswarn(fs, "arena %d: log block 0x%llx: torn at body offset %zu (interrupted commit); replay ends there",
-			ai, (unsigned long long)it->blk, bad);
-		stop = (long)bad;
-		rc = 0;
-	}
-	/* a bad logh explains a bad entry better than the entry does */
-	if (!hashok && judgelogh(fs, ai, it->blk, &h, stop) < 0) {
-		putblk(fs, b);
+		return unreadable(k);
+	scanblock(k, b->buf, &h, &s);
+	if (!(k->w->mode & LWGOON) && strictblock(k, &h, &s) < 0) {
+		putblk(k->fs, b);
 		return -1;
 	}
-	if (rc < 0) {
-		gefs_wraperr(&fs->err, "arena %d: allocation log", ai);
-		putblk(fs, b);
-		return -1;
-	}
-	it->hdr = h;
-	it->hashok = hashok;
-	rc = emitblock(fs, it, b->buf, stop, all, fn, arg);
-	putblk(fs, b);
+	li->it.hdr = h;
+	li->it.hashok = s.hashok;
+	li->buf = b->buf;
+	rc = emitblock(k, b->buf, s.stop);
+	if (rc == 0 && (k->w->mode & LWGOON))
+		rc = damageitems(k, &s);
+	li->buf = NULL;
+	putblk(k->fs, b);
+	if (k->broken)
+		return rc;
 	end->nlog++;
-	end->tail = it->blk;
-	end->tailsz = stop >= 0 ? (uint16_t)stop : h.logsz;
-	end->stopoff = stop >= 0 ? (uint64_t)stop : GEFS_NONE;
-	*next = stop >= 0 ? GEFS_NONE : h.chain.addr;
+	end->tail = li->it.blk;
+	end->tailsz = s.stop >= 0 ? (uint16_t)s.stop : h.logsz;
+	end->stopoff = s.stop >= 0 ? (uint64_t)s.stop : GEFS_NONE;
+	end->torn = s.torn;
+	*next = s.stop >= 0 ? GEFS_NONE : h.chain.addr;
 	return rc;
 }
 
-/* Walk arena ai's log chain from the header's loghd, stopping at the first
- * barrier >= sb.qgen (§6.4).  Non-zero returns of fn stop the walk and are
- * returned; -1 with fs->err on damage. */
-static int
-walkchain(Gefs *fs, int ai, bool all, ItemFn fn, void *arg, LogEnd *end)
+int
+walklog(Gefs *fs, int ai, const LogWalk *w, LogEnd *end)
 {
-	GefsLogItem it;
-	FreeSet *seen;
-	uint64_t addr, prev, next, maxblk;
-	int rc;
+	Walk k = {.fs = fs, .ai = ai, .w = w, .end = end};
+	uint64_t addr, prev, next;
+	int rc = 0;
 
-	memset(end, 0, sizeof *end);
-	end->tail = GEFS_NONE;
-	end->stopoff = GEFS_NONE;
-	seen = fsetnew();
-	if (seen == NULL)
+	*end = (LogEnd){.tail = GEFS_NONE, .stopoff = GEFS_NONE};
+	if ((k.seen = fsetnew()) == NULL)
 		return gefs_seterr(&fs->err, ENOMEM, "arena %d: out of memory", ai);
-	memset(&it, 0, sizeof it);
-	maxblk = fs->arena[ai].size / B;
-	rc = 0;
 	prev = next = GEFS_NONE;
-	for (addr = fs->arena[ai].hdr.loghdaddr; addr != GEFS_NONE; addr = next) {
-		if (it.seq >= maxblk) {
-			rc = gefs_seterr(&fs->err, EBADMSG,
-				"arena %d: log block 0x%llx: chain longer than the arena's %llu blocks",
-				ai, (unsigned long long)prev, (unsigned long long)maxblk);
+	for (addr = w->head; addr != GEFS_NONE && !k.broken; addr = next) {
+		if ((rc = checklink(&k, addr, prev)) != 0 || k.broken)
 			break;
-		}
-		if ((rc = checklink(fs, ai, seen, addr, prev)) != 0)
-			break;
-		it.blk = addr;
-		if ((rc = walkblock(fs, ai, &it, all, fn, arg, end, &next)) != 0)
+		k.li.it.blk = addr;
+		if ((rc = walkblock(&k, &next)) != 0)
 			break;
 		prev = addr;
-		it.seq++;
+		k.li.it.seq++;
 	}
-	fsetfree(seen);
+	end->chainend = rc == 0 && !k.broken && addr == GEFS_NONE && end->stopoff == GEFS_NONE;
+	fsetfree(k.seen);
 	return rc;
 }
 
@@ -697,8 +772,9 @@ arenasfree(Gefs *fs)
 
 /* Apply one entry to arena ai's free set (§6.4). */
 static int
-applyent(Gefs *fs, void *arg, const GefsLogItem *it)
+applyent(Gefs *fs, void *arg, const LogItem *li)
 {
+	const GefsLogItem *it = &li->it;
 	Arena *a;
 	const GefsLogEnt *le;
 	uint64_t lo, hi;
@@ -737,6 +813,7 @@ int
 replay(Gefs *fs, int ai)
 {
 	Arena *a;
+	LogWalk w = logwalkof(fs, ai, 0, applyent, &ai);
 	LogEnd end;
 
 	a = &fs->arena[ai];
@@ -746,7 +823,7 @@ replay(Gefs *fs, int ai)
 		return gefs_seterr(&fs->err, ENOMEM, "arena %d: out of memory", ai);
 	a->used = a->size;		/* nothing is free until the log says so */
 	a->nent = 0;
-	if (walkchain(fs, ai, false, applyent, &ai, &end) != 0)
+	if (walklog(fs, ai, &w, &end) != 0)
 		return -1;
 	a->logtail = end.tail;
 	a->tailsz = end.tailsz;
@@ -774,13 +851,13 @@ typedef struct UserWalk {
 } UserWalk;
 
 static int
-useritem(Gefs *fs, void *arg, const GefsLogItem *it)
+useritem(Gefs *fs, void *arg, const LogItem *li)
 {
 	UserWalk *w;
 
 	(void)fs;
 	w = arg;
-	return w->fn(w->arg, it);
+	return w->fn(w->arg, &li->it);
 }
 
 static int
@@ -794,14 +871,16 @@ arenaarg(Gefs *fs, int ai)
 int
 gefs_walklog(Gefs *fs, int ai, GefsLogFn fn, void *arg)
 {
-	UserWalk w;
+	UserWalk u;
+	LogWalk w;
 	LogEnd end;
 
 	if (arenaarg(fs, ai) < 0)
 		return -1;
-	w.fn = fn;
-	w.arg = arg;
-	return walkchain(fs, ai, true, useritem, &w, &end);
+	u.fn = fn;
+	u.arg = arg;
+	w = logwalkof(fs, ai, LWALL, useritem, &u);
+	return walklog(fs, ai, &w, &end);
 }
 
 int

@@ -372,11 +372,66 @@ HIDDEN uint64_t fsetbytes(const FreeSet *s);		/* total free bytes */
  * nent from its log (§6.4), given addr, size and hdr.  Fails (EBADMSG)
  * naming the log block and entry offset on: a block that is not Tlog, a
  * bad entry, an alloc of space not entirely free, a free overlapping free
- * space or outside the data area, a chain leaving the arena's data area,
- * a cycle or a chain longer than the arena; a logh mismatch unless the
+ * space or outside the data area, a chain leaving the arena's data area
+ * or a cycle; a logh mismatch unless the
  * barrier that ends replay lies in that block (then reported) or
  * opts.ignhash.  Warns when the header's used differs from the result. */
 HIDDEN int replay(Gefs *fs, int ai);
+
+/* The allocation-log chain walk (arena.c): the one walker the loader
+ * (replay), the checker and gefs-dump (gefs_walklog) consume.  It checks
+ * every link (aligned, in the arena's data area, not seen before), reads
+ * and decodes each block, finds the barrier that ends replay (§6.4) and a
+ * tail torn by an interrupted commit, and reports each block and entry as
+ * an item. */
+enum {
+	LWALL	= 1 << 0,	/* report the rest of the stop block, as ignored */
+	LWGOON	= 1 << 1,	/* report damage as items (LOGD*) and go on
+				 * where the format allows, instead of failing */
+	LWTHRU	= 1 << 2,	/* no barrier stops the walk (qgen ignored) */
+};
+/* Items of an LWGOON walk after the public GEFS_LOG* kinds.  A chain
+ * item ends the walk; the block items come after the block's entries. */
+enum {
+	LOGDADDR = 100,	/* link blk outside the data area (from: who names it, NONE: the header) */
+	LOGDCYCLE,	/* link blk reached twice */
+	LOGDREAD,	/* blk cannot be read or is not a log block (why) */
+	LOGDENTRY,	/* entry at off does not decode (why); the walk ends with this block */
+	LOGDTORN,	/* the tail is torn at off (why): replay ends there, as at a barrier */
+	LOGDHASH,	/* logh mismatch no barrier or tear explains: the walk goes on */
+	LOGDHASHSTOP,	/* logh mismatch in the block of the stop barrier: tolerated (§6.4) */
+	LOGBLKEND,	/* the last item of a block whose header decoded */
+};
+typedef struct LogItem {
+	GefsLogItem	it;		/* blk, seq, hdr, hashok, off, ent, kind */
+	uint64_t	from;		/* LOGDADDR, LOGDCYCLE: the block naming blk */
+	const char	*why;		/* LOGDREAD, LOGDENTRY, LOGDTORN */
+	int		w;		/* the entry's width (entry items) */
+	const uint8_t	*buf;		/* the block, from GEFS_LOGBLOCK to LOGBLKEND */
+} LogItem;
+typedef int (*ItemFn)(Gefs *fs, void *arg, const LogItem *it);
+/* Where a walk ended. */
+typedef struct LogEnd {
+	uint64_t	tail;		/* last block walked whole (NONE: none) */
+	uint16_t	tailsz;		/* its logsz, truncated at the stop */
+	uint64_t	stopoff;	/* the stop (barrier or tear) offset, NONE: none */
+	uint64_t	nlog;		/* blocks walked whole */
+	bool		torn;		/* the stop is the tear of a torn tail */
+	bool		chainend;	/* the chain's NONE was reached (no stop, no damage) */
+} LogEnd;
+/* What to walk: the chain from head in an arena of size bytes, stopping
+ * at the first LogSync >= qgen. */
+typedef struct LogWalk {
+	uint64_t	head, size, qgen;
+	int		mode;		/* LW* */
+	ItemFn		fn;
+	void		*arg;
+} LogWalk;
+/* A walk of arena ai's log as loaded (its header's head, size, sb.qgen). */
+HIDDEN LogWalk logwalkof(Gefs *fs, int ai, int mode, ItemFn fn, void *arg);
+/* Walk; a non-zero return of fn ends the walk and is returned.  -1 with
+ * fs->err on damage (without LWGOON) or out of memory. */
+HIDDEN int walklog(Gefs *fs, int ai, const LogWalk *w, LogEnd *end);
 
 /* ------------------------------------------------------------------ */
 /* logw / commit / treebuild — the write side (logw.c, commit.c,      */
