@@ -573,36 +573,29 @@ readcopy(Check *ck, uint64_t addr, uint64_t want, Copy *c)
 	c->hashok = want != GEFS_NONE && gefs_blkhash(c->blk) == want;
 }
 
-enum { MAXWALK = 1024 };	/* log blocks followed to date a header copy */
-
 /* Does the log chain from head hold a barrier newer than the superblock's
  * qgen?  A commit writes its LogSync(Q) into every log before the arena
  * headers, so a header written by a commit the superblock does not yet
  * record points at one; a header of the committed state or older cannot
- * (the committed log ends at the superblock's barrier). */
+ * (the committed log ends at the superblock's barrier).  The chain walk
+ * (arena.c) goes through every barrier (LWTHRU), past damage it can. */
 static int
-newersync(void *arg, size_t off, const GefsLogEnt *le, int w)
+newersync(Gefs *fs, void *arg, const LogItem *li)
 {
-	(void)off;
-	(void)w;
-	return le->op == GEFS_LOGSYNC && le->qgen > *(uint64_t *)arg;
+	(void)fs;
+	return li->it.kind == GEFS_LOGAPPLIED && li->it.ent.op == GEFS_LOGSYNC && li->it.ent.qgen > *(uint64_t *)arg;
 }
 
 static bool
-newerlog(Check *ck, uint32_t i, uint64_t head)
+newerlog(Check *ck, uint32_t i, uint64_t head, uint64_t size)
 {
-	uint64_t lo = ck->fs->sb.arenaaddr[i] + 2 * B, addr = head;
-	GefsLogHdr h;
-	int n;
+	LogWalk w = {head, size, 0, LWTHRU | LWGOON, newersync, &ck->fs->sb.qgen};
+	LogEnd end;
+	int rc;
 
-	for (n = 0; n < MAXWALK && addr != GEFS_NONE && addr % B == 0 && addr >= lo && addr / B < ck->nblk; n++) {
-		if (ckreadraw(ck, addr, ck->buf) < 0 || gefs_unpackloghdr(&h, ck->buf, GEFS_TLOG, addr, NULL) < 0)
-			return false;
-		if (gefs_logbody(ck->buf, h.logsz, 0, addr, newersync, &ck->fs->sb.qgen, NULL, NULL) == 1)
-			return true;
-		addr = h.chain.addr;
-	}
-	return false;
+	rc = walklog(ck->fs, (int)i, &w, &end);
+	memset(&ck->fs->err, 0, sizeof ck->fs->err);	/* out of memory: not newer */
+	return rc == 1;
 }
 
 /* Is the copy of c not in use (it fails the table hash, c[use] matches)
@@ -621,7 +614,7 @@ remnant(Check *ck, uint32_t i, Copy c[2], int use)
 	if (!o->dec || o->h.size != c[use].h.size || o->h.used % B != 0 || o->h.used > o->h.size
 	|| o->h.loghdaddr % B != 0 || o->h.loghdaddr < lo || o->h.loghdaddr - lo >= o->h.size)
 		return false;
-	return newerlog(ck, i, o->h.loghdaddr) == (use == 1);
+	return newerlog(ck, i, o->h.loghdaddr, o->h.size) == (use == 1);
 }
 
 /* The finding about copy j (0 header, 1 footer) of arena i: why it does
@@ -712,9 +705,15 @@ checkarenas(Check *ck)
 		rc = gefs_seterr(ck->e, ENOMEM, "check: out of memory");
 		goto out;
 	}
+	/* every arena in place, sizes unknown until a copy is chosen: the
+	 * walk that dates a header copy (newerlog) reads log blocks through
+	 * the library, which finds an address's arena in this table */
+	for (i = 0; i < fs->sb.narena; i++) {
+		fs->arena[i].addr = fs->sb.arenaaddr[i];
+		fs->arena[i].size = GEFS_NONE;
+	}
 	for (i = 0; i < fs->sb.narena && !ckcancelled(ck); i++) {
 		ckprogress(ck, i, fs->sb.narena);
-		fs->arena[i].addr = fs->sb.arenaaddr[i];
 		readcopy(ck, fs->arena[i].addr, fs->sb.arenahash[i], &c[0]);
 		readcopy(ck, fs->arena[i].addr + B, fs->sb.arenahash[i], &c[1]);
 		use = pickcopy(ck, i, c);
@@ -744,6 +743,19 @@ out:
 
 /* ---- pass 2: allocation logs (§6.4) ---- */
 
+/* A run of adjacent entries of one kind, applied as one range: a log
+ * that allocates block by block (most do) costs one map update per run,
+ * not per block. */
+typedef struct Pend {
+	bool		on, alloc;
+	uint64_t	addr, end;
+	size_t		off;		/* body offset of its first entry */
+	int		n;		/* entries */
+} Pend;
+
+/* The log pass over one arena: a consumer of the arena.c chain walk
+ * (walklog, LWGOON), which reports each block, entry and damage as an
+ * item; this turns them into map updates and findings. */
 typedef struct Replay {
 	Check		*ck;
 	uint32_t	arena;
@@ -754,13 +766,10 @@ typedef struct Replay {
 	bool		barrier;
 	size_t		baroff;		/* body bytes up to and with the barrier */
 	bool		newer;		/* ... a barrier newer than the superblock */
-	bool		tailtorn;	/* this block is the tail and fails its hash */
 	bool		torn;		/* replay stopped at the tear of a torn tail */
-	uint64_t	tail;		/* last block whose header decoded (NONE: none) */
-	uint16_t	tailsz;		/* its body bytes up to where replay stopped */
 	const uint8_t	*cur;		/* the block being replayed ... */
 	uint16_t	logsz;		/* ... its body bytes */
-	struct Pend	*pd;		/* ... its pending run */
+	Pend		pd;		/* ... its pending run */
 } Replay;
 
 /* A finding about the log block r replays, at body offset off ({n1}). */
@@ -800,16 +809,6 @@ applyent(Replay *r, const GefsLogEnt *le, size_t off)
 		cknote(ck, alloc ? PR_LGDALLOC : PR_LGDFREE, &c);
 }
 
-/* A run of adjacent entries of one kind, applied as one range: a log
- * that allocates block by block (most do) costs one map update per run,
- * not per block. */
-typedef struct Pend {
-	bool		on, alloc;
-	uint64_t	addr, end;
-	size_t		off;		/* body offset of its first entry */
-	int		n;		/* entries */
-} Pend;
-
 /* Apply the pending run.  A conflict (a double allocation or free) is
  * found again entry by entry, so that each bad entry is reported as
  * without the batching. */
@@ -820,13 +819,14 @@ reapply(void *arg, size_t off, const GefsLogEnt *le, int w)
 
 	(void)w;
 	applyent(r, le, off);
-	return --r->pd->n == 0;
+	return --r->pd.n == 0;
 }
 
 static void
-flushpend(Replay *r, const uint8_t *blk, Pend *pd)
+flushpend(Replay *r)
 {
 	Check *ck = r->ck;
+	Pend *pd = &r->pd;
 	uint64_t b, n;
 	bool bad = false;
 
@@ -840,14 +840,14 @@ flushpend(Replay *r, const uint8_t *blk, Pend *pd)
 		return;
 	}
 	/* entry by entry: they decoded before, so the walk cannot fail */
-	r->pd = pd;
-	gefs_logbody(blk, r->logsz, pd->off, r->blk, reapply, r, NULL, NULL);
+	gefs_logbody(r->cur, r->logsz, pd->off, r->blk, reapply, r, NULL, NULL);
 }
 
 /* Queue entry le (at body offset off) into the pending run, or apply it. */
 static void
-pushent(Replay *r, const uint8_t *blk, const GefsLogEnt *le, size_t off, Pend *pd)
+pushent(Replay *r, const GefsLogEnt *le, size_t off)
 {
+	Pend *pd = &r->pd;
 	uint64_t end = le->addr + le->len;
 	bool alloc = le->op == GEFS_LOGALLOC1 || le->op == GEFS_LOGALLOC;
 
@@ -856,7 +856,7 @@ pushent(Replay *r, const uint8_t *blk, const GefsLogEnt *le, size_t off, Pend *p
 		pd->n++;
 		return;
 	}
-	flushpend(r, blk, pd);
+	flushpend(r);
 	if (end < le->addr || le->addr < r->lo || end > r->hi) {
 		applyent(r, le, off);	/* reported there */
 		return;
@@ -879,53 +879,6 @@ barrier(Replay *r, const GefsLogEnt *le, size_t after)
 		c.x[1] = r->ck->fs->sb.qgen;
 		cknote(r->ck, PR_CRLOGNEW, &c);
 	}
-}
-
-/* One entry of the block being replayed; 1 at the barrier. */
-static int
-replayent(void *arg, size_t off, const GefsLogEnt *le, int w)
-{
-	Replay *r = arg;
-
-	if (le->op != GEFS_LOGSYNC) {
-		pushent(r, r->cur, le, off, r->pd);
-		return 0;
-	}
-	if (le->qgen < r->ck->fs->sb.qgen)
-		return 0;
-	flushpend(r, r->cur, r->pd);
-	r->tailsz = (uint16_t)off;
-	barrier(r, le, off + (size_t)w);
-	return 1;
-}
-
-/* Replay the body of one log block; false on a malformed entry. */
-static bool
-replayblk(Replay *r, const uint8_t *blk, uint16_t logsz)
-{
-	Pend pd = {0};
-	GefsErr e;
-	size_t off = 0;
-	int rc;
-	Pctx c;
-
-	r->cur = blk;
-	r->logsz = logsz;
-	r->pd = &pd;
-	e.code = 0;
-	rc = gefs_logbody(blk, logsz, 0, r->blk, replayent, r, &off, &e);
-	flushpend(r, blk, &pd);
-	if (rc >= 0)
-		return true;
-	c = logctx(r, off);
-	c.why = e.msg;
-	if (r->tailtorn && off >= LOGTORNBODY) {
-		r->torn = true;
-		r->tailsz = (uint16_t)off;
-		cknote(r->ck, PR_CRLOGCUT, &c);
-	} else
-		cknote(r->ck, PR_LGENTRY, &c);
-	return false;
 }
 
 /* The block where replay stopped fails its hash: a commit was cut while
@@ -955,50 +908,86 @@ tailremnant(Replay *r, const uint8_t *blk, const GefsLogHdr *h)
 	return rc;
 }
 
-/* Follow one link of the chain; false to stop. */
-static bool
-logstep(Replay *r, uint64_t addr, uint8_t *blk, GefsLogHdr *h)
+/* A block the walk follows a link to (whether or not it reads): a log
+ * block in the map, counted.  1 stops the walk (cancelled). */
+static int
+logblock(Replay *r, const LogItem *li)
 {
 	Check *ck = r->ck;
 	uint64_t *nl;
-	GefsErr e;
-	bool ok, torn;
-	Pctx c;
 
-	r->blk = addr;
-	if (addr % B != 0 || addr < r->lo || addr >= r->hi) {
-		note(ck, PR_LGADDR, addr, r->arena, 0, 0);
-		return false;
-	}
-	if ((ckmap(ck, addr / B) & KMASK) != KNONE) {
-		note(ck, PR_LGCYCLE, addr, r->arena, 0, 0);
-		return false;
-	}
-	ckmapor(ck, addr / B, KLOG);
+	if (ckcancelled(ck))
+		return 1;
+	ckmapor(ck, li->it.blk / B, KLOG);
 	ck->st->nlog++;
 	nl = realloc(r->logs, (r->nlogs + 1) * sizeof *nl);
 	if (nl != NULL) {
 		r->logs = nl;
-		r->logs[r->nlogs++] = addr;
+		r->logs[r->nlogs++] = li->it.blk;
 	}
-	e.code = 0;
-	if (ckreadraw(ck, addr, blk) < 0 || gefs_unpackloghdr(h, blk, GEFS_TLOG, addr, &e) < 0) {
-		c = PCTX(addr);
+	r->cur = li->buf;
+	r->logsz = li->it.hdr.logsz;
+	return 0;
+}
+
+/* The finding for a damage item of the walk. */
+static void
+logdamage(Replay *r, const LogItem *li)
+{
+	Pctx c = logctx(r, li->it.off);
+
+	c.why = li->why;
+	switch (li->it.kind) {
+	case LOGDADDR:
+		note(r->ck, PR_LGADDR, li->it.blk, r->arena, 0, 0);
+		break;
+	case LOGDCYCLE:
+		note(r->ck, PR_LGCYCLE, li->it.blk, r->arena, 0, 0);
+		break;
+	case LOGDREAD:
+		logblock(r, li);
+		c = PCTX(li->it.blk);
 		c.n[0] = r->arena;
-		c.why = e.code ? e.msg : ck->fs->err.msg;
-		cknote(ck, PR_LGBLOCK, &c);
-		return false;
+		c.why = li->why;
+		cknote(r->ck, PR_LGBLOCK, &c);
+		break;
+	case LOGDENTRY:
+		cknote(r->ck, PR_LGENTRY, &c);
+		break;
+	case LOGDTORN:
+		r->torn = true;
+		cknote(r->ck, PR_CRLOGCUT, &c);
+		break;
+	case LOGDHASH:
+		note(r->ck, PR_LGHASH, li->it.blk, r->arena, 0, 0);
+		break;
 	}
-	r->tail = addr;
-	r->tailsz = h->logsz;
-	torn = gefs_loghash(blk, h->logsz) != h->logh;
-	r->tailtorn = torn && h->chain.addr == GEFS_NONE;
-	ok = replayblk(r, blk, h->logsz);
-	if (torn && !r->barrier && !r->torn)
-		note(ck, PR_LGHASH, addr, r->arena, 0, 0);
-	else if (r->barrier && torn)
-		tailremnant(r, blk, h);	/* out of memory: in ck->e */
-	return ok && !r->barrier;
+}
+
+/* One item of the walk. */
+static int
+logitem(Gefs *fs, void *arg, const LogItem *li)
+{
+	Replay *r = arg;
+	const GefsLogItem *it = &li->it;
+
+	(void)fs;
+	r->blk = it->blk;
+	if (it->kind == GEFS_LOGAPPLIED) {
+		if (it->ent.op != GEFS_LOGSYNC)
+			pushent(r, &it->ent, it->off);
+		return 0;
+	}
+	flushpend(r);
+	if (it->kind == GEFS_LOGBLOCK)
+		return logblock(r, li);
+	if (it->kind == GEFS_LOGSTOP)
+		barrier(r, &it->ent, it->off + (size_t)li->w);
+	else if (it->kind == LOGDHASHSTOP)
+		tailremnant(r, li->buf, &it->hdr);	/* out of memory: in ck->e */
+	else if (it->kind >= LOGDADDR && it->kind < LOGBLKEND)
+		logdamage(r, li);
+	return 0;
 }
 
 /* Give the handle what the write layer reads of arena i (as the loader's
@@ -1007,9 +996,10 @@ logstep(Replay *r, uint64_t addr, uint8_t *blk, GefsLogHdr *h)
  * its end leaves no tail (logtail NONE): nothing may be appended to it,
  * the repair commit rebuilds such a log. */
 static int
-adoptarena(Check *ck, uint32_t i, const Replay *r, bool ended)
+adoptarena(Check *ck, uint32_t i, const Replay *r, const LogEnd *end)
 {
 	Arena *a = &ck->fs->arena[i];
+	bool ended = end->stopoff != GEFS_NONE || (end->chainend && end->tail != GEFS_NONE);
 	uint64_t b, n;
 
 	fsetfree(a->free);
@@ -1020,9 +1010,9 @@ adoptarena(Check *ck, uint32_t i, const Replay *r, bool ended)
 			return gefs_seterr(ck->e, ENOMEM, "check: out of memory");
 	a->used = a->size - fsetbytes(a->free);
 	a->nlog = r->nlogs;
-	a->logtail = ended ? r->tail : GEFS_NONE;
-	a->tailsz = ended ? r->tailsz : 0;
-	a->stopoff = r->barrier ? r->tailsz : GEFS_NONE;
+	a->logtail = ended ? end->tail : GEFS_NONE;
+	a->tailsz = ended ? end->tailsz : 0;
+	a->stopoff = r->barrier ? end->tailsz : GEFS_NONE;
 	return 0;
 }
 
@@ -1062,8 +1052,8 @@ replayarena(Check *ck, uint32_t i)
 {
 	Arena *ar = &ck->fs->arena[i];
 	Replay r;
-	GefsLogHdr h;
-	uint64_t addr;
+	LogWalk w = logwalkof(ck->fs, (int)i, LWGOON, logitem, &r);
+	LogEnd end;
 	size_t j;
 
 	memset(&r, 0, sizeof r);
@@ -1071,12 +1061,13 @@ replayarena(Check *ck, uint32_t i)
 	r.arena = i;
 	r.lo = ar->addr + 2 * B;
 	r.hi = r.lo + ar->size;
-	r.tail = GEFS_NONE;
-	for (addr = ar->hdr.loghdaddr; addr != GEFS_NONE && !ckcancelled(ck); addr = h.chain.addr)
-		if (!logstep(&r, addr, ck->buf, &h))
-			break;
-	adoptarena(ck, i, &r, r.barrier || r.torn || (addr == GEFS_NONE && r.tail != GEFS_NONE));
-	if (!r.barrier && !r.torn && ck->fs->sb.qgen > 0 && addr == GEFS_NONE)
+	if (walklog(ck->fs, (int)i, &w, &end) < 0) {
+		gefs_seterr(ck->e, ck->fs->err.code, "check: %s", ck->fs->err.msg);	/* out of memory */
+		memset(&ck->fs->err, 0, sizeof ck->fs->err);
+	}
+	r.torn = end.torn;
+	adoptarena(ck, i, &r, &end);
+	if (end.chainend && ck->fs->sb.qgen > 0)
 		note(ck, PR_LGNOBARRIER, ar->addr, i, ck->fs->sb.qgen, 0);
 	for (j = 0; j < r.nlogs; j++)
 		if (!(ckmap(ck, r.logs[j] / B) & MALLOC))
