@@ -13,16 +13,24 @@
 #     an operand of + or - (which is how code reaches into a block:
 #     blk + GEFS_LOGHDSZ + off).  Comparisons and declarations are fine.
 #  3. One handle constructor: no Gefs allocated (sizeof *fs, sizeof(Gefs))
-#     or defined as an object outside handle.c.
+#     or defined as an object outside handle.c (unit tests included: they
+#     make handles with fsalloc or treeimg.h).
+#  4. One allocation-log chain walk, arena.c's (walklog): the loader, the
+#     checker and gefs-dump consume its items.  No other file that handles
+#     log blocks (names GEFS_TLOG) steps from a block to the next through
+#     its chain pointer (x = h.chain.addr, or a loop's step doing it), which
+#     is what a walk of its own, with its own address and cycle checks,
+#     needs.  Deadlist chains (Tdlist only) are not log chains.
 #
 # KNOWN lists exceptions still to be moved, as file:rule; each must still
 # occur (so that the list shrinks as they are fixed).
 set -u
 SRC=${GEFS_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$SRC" || exit 2
-# checktree.c reads deadlist bodies itself (to use gefs_unpackdlent): it
-# is being split into per-pass files in parallel (issue 9 part B).
-KNOWN=""
+# sbfind.c (superblock rescue: replays logs from raw header candidates,
+# without a handle's arenas) and image.c (gefs-image: counts the blocks of
+# log and deadlist chains alike) still walk log chains themselves.
+KNOWN="libfs/sbfind.c:4 libfs/image.c:4"
 fail=0
 files=$(ls libfs/*.c cmd/*/*.c)
 
@@ -50,13 +58,25 @@ seen=""
 R2='(GEFS_[A-Z0-9]*(HDSZ|OFF)\b[[:space:]]*[-+][^-+=])|([^-+][-+][[:space:]]*GEFS_[A-Z0-9]*(HDSZ|OFF)\b)'
 # the size of a handle, as an allocation needs it
 R3='sizeof[[:space:]]*(\(Gefs\)|\*fs[[:space:]]*[),;]|\(\*fs\))'
+# a step along a chain pointer
+R4='=[[:space:]]*[A-Za-z_][A-Za-z0-9_]*(\.|->)chain\.addr[[:space:]]*[;)]'
+# rule 4 over the files given: the chain steps of files handling Tlog blocks
+rule4() {
+	local f
+	for f in "$@"; do
+		grep -q 'GEFS_TLOG' "$f" && grep -nE "$R4" "$f" | sed "s|^|$f:|"
+	done
+	return 0
+}
 # rule 1
 report 1 < <(grep -n 'gefs_unpacklogent[[:space:]]*(' $files | grep -v -e '^libfs/arena\.c:' -e '^libfs/pack\.c:')
 # rule 2
 report 2 < <(grep -nE "$R2" $files | grep -v -e '^libfs/pack\.c:' -e '^libfs/layout\.c:')
 # rule 3
 report 3 < <(grep -nE "$R3" $files tests/unit/treeimg.h | grep -v '^libfs/handle\.c:'
-	grep -nE '^[[:space:]]*(static[[:space:]]+)?Gefs[[:space:]]+[a-z_][a-z0-9_]*[[:space:]]*(;|=|\[)' $files tests/unit/treeimg.h)
+	grep -nE '^[[:space:]]*(static[[:space:]]+)?Gefs[[:space:]]+[a-z_][a-z0-9_]*[[:space:]]*(;|=|\[)' $files tests/unit/*.[ch])
+# rule 4
+report 4 < <(rule4 $(printf '%s\n' $files | grep -v '^libfs/arena\.c$'))
 
 for k in $KNOWN; do
 	case " $seen " in *" $k "*) ;; *) echo "FAIL: known exception $k no longer occurs: drop it from KNOWN"; fail=1;; esac
@@ -65,5 +85,15 @@ done
 printf 'x = gefs_unpacklogent(&le, p, e, a, 0, NULL);\n' | grep -q 'gefs_unpacklogent[[:space:]]*(' || { echo "FAIL: rule 1 pattern"; fail=1; }
 printf 'p = blk + GEFS_LOGHDSZ + off;\n' | grep -qE "$R2" || { echo "FAIL: rule 2 pattern"; fail=1; }
 printf 'fs = calloc(1, sizeof *fs);\n' | grep -qE "$R3" || { echo "FAIL: rule 3 pattern"; fail=1; }
+printf 'static Gefs fs;\n' | grep -qE '^[[:space:]]*(static[[:space:]]+)?Gefs[[:space:]]+[a-z_][a-z0-9_]*[[:space:]]*(;|=|\[)' || { echo "FAIL: rule 3 pattern"; fail=1; }
+# rule 4 finds both forms of the old checker's walk (check.c before it
+# consumed walklog) in a file handling log blocks, and nothing in a file
+# that only follows deadlist chains
+t=$(mktemp -d) || exit 2
+trap 'rm -rf "$t"' EXIT
+printf 'h = readhdr(addr, GEFS_TLOG);\n\t\taddr = h.chain.addr;\n' > "$t/log1.c"
+printf '/* GEFS_TLOG */\n\tfor (addr = ar->hdr.loghdaddr; addr != GEFS_NONE && !ckcancelled(ck); addr = h.chain.addr)\n' > "$t/log2.c"
+printf 'for (a = hd; a != GEFS_NONE; a = h.chain.addr) /* GEFS_TDLIST */\n' > "$t/dl.c"
+[ "$(rule4 "$t/log1.c" "$t/log2.c" "$t/dl.c" | cut -d: -f1 | sort -u | tr '\n' ' ')" = "$t/log1.c $t/log2.c " ] || { echo "FAIL: rule 4 pattern"; fail=1; }
 [ $fail = 0 ] && echo "layering: ok ($(echo $files | wc -w) files)"
 exit $fail
