@@ -524,6 +524,118 @@ test_chain(void)
 	bldfree(b);
 }
 
+/* The items of a going-on walk (LWGOON) other than entries, in order. */
+typedef struct Goon {
+	int		kind[32];
+	int		n;
+	uint64_t	blk, from;	/* of the last damage item */
+} Goon;
+
+static int
+goonitem(Gefs *fs, void *arg, const LogItem *li)
+{
+	Goon *g = arg;
+
+	(void)fs;
+	if (li->it.kind == GEFS_LOGAPPLIED || li->it.kind == GEFS_LOGSTOP || li->it.kind == GEFS_LOGIGNORED)
+		return 0;
+	if (g->n < 32)
+		g->kind[g->n++] = li->it.kind;
+	if (li->it.kind >= LOGDADDR && li->it.kind < LOGBLKEND) {
+		g->blk = li->it.blk;
+		g->from = li->from;
+	}
+	return 0;
+}
+
+/* Walk arena 0 of b (opened tolerant: the loader may refuse the log)
+ * going on; the items in g, the walk's end in end. */
+static int
+goonwalk(Bld *b, Goon *g, LogEnd *end, int *strict)
+{
+	GefsOpts o;
+	GefsErr err;
+	LogWalk w;
+	LogEnd e2;
+	Goon g2;
+	Gefs *fs;
+	int rc;
+
+	gefs_defopts(&o);
+	o.tolerant = true;
+	memset(g, 0, sizeof *g);
+	fs = ltopen(b, &o, NULL, &err, false);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	w = logwalkof(fs, 0, LWGOON, goonitem, g);
+	rc = walklog(fs, 0, &w, end);
+	/* the same chain without LWGOON: fails exactly when damage is met */
+	w.mode = 0;
+	w.arg = &g2;
+	memset(&g2, 0, sizeof g2);
+	*strict = walklog(fs, 0, &w, &e2);
+	gefs_close(fs);
+	return rc;
+}
+
+/* The chain walk reports damage as items and goes on where the format
+ * allows (the checker's view), where the loader's walk fails. */
+static void
+test_goon(void)
+{
+	GefsLogEnt e1[] = { LOGSTART, ent(GEFS_LOGALLOC1, H0 + 20 * B, 0) };
+	GefsLogEnt e2[] = { ent(GEFS_LOGALLOC1, H0 + 21 * B, 0) };
+	GefsLogEnt e3[] = { ent(GEFS_LOGALLOC1, H0 + 22 * B, 0) };
+	const int bk = GEFS_LOGBLOCK, be = LOGBLKEND;
+	const int whash[] = { bk, be, bk, LOGDHASH, be, bk, be };
+	const int wentry[] = { bk, be, bk, GEFS_LOGBAD, LOGDENTRY, LOGDHASH, be };
+	LogEnd end;
+	Goon g;
+	int strict;
+	uint8_t *p;
+	Bld *b;
+
+	b = logimage(0, e1, 3, 6 * B);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	ltlog(bldblkp(b, H0 + 2 * B), GEFS_TLOG, e1, 3, H0 + 20 * B);
+	ltlog(bldblkp(b, H0 + 20 * B), GEFS_TLOG, e2, 1, H0 + 21 * B);
+	ltlog(bldblkp(b, H0 + 21 * B), GEFS_TLOG, e3, 1, GEFS_NONE);
+	/* the middle block fails its logh: reported, the walk goes on */
+	bldblkp(b, H0 + 20 * B)[4] ^= 1;
+	CU_ASSERT_EQUAL(goonwalk(b, &g, &end, &strict), 0);
+	CU_ASSERT_EQUAL(strict, -1);
+	CU_ASSERT_EQUAL(g.n, 7);
+	CU_ASSERT_EQUAL(memcmp(g.kind, whash, sizeof whash), 0);
+	CU_ASSERT_EQUAL(g.blk, H0 + 20 * B);
+	CU_ASSERT(end.chainend);
+	CU_ASSERT_EQUAL(end.nlog, 3);
+	CU_ASSERT_EQUAL(end.tail, H0 + 21 * B);
+	/* its first entry does not decode either: the walk ends with it */
+	p = bldblkp(b, H0 + 20 * B);
+	p[GEFS_LOGHDSZ + 7] = 0;		/* LogNop */
+	CU_ASSERT_EQUAL(goonwalk(b, &g, &end, &strict), 0);
+	CU_ASSERT_EQUAL(g.n, 7);
+	CU_ASSERT_EQUAL(memcmp(g.kind, wentry, sizeof wentry), 0);
+	CU_ASSERT(!end.chainend);
+	CU_ASSERT_EQUAL(end.nlog, 1);
+	/* a cycle back to the head, then a link out of the arena: one item
+	 * naming the block and who links to it, and the walk ends */
+	ltlog(bldblkp(b, H0 + 20 * B), GEFS_TLOG, e2, 1, H0 + 21 * B);
+	ltlog(bldblkp(b, H0 + 21 * B), GEFS_TLOG, e3, 1, H0 + 2 * B);
+	CU_ASSERT_EQUAL(goonwalk(b, &g, &end, &strict), 0);
+	CU_ASSERT_EQUAL(strict, -1);
+	CU_ASSERT_EQUAL(g.kind[g.n - 1], LOGDCYCLE);
+	CU_ASSERT_EQUAL(g.blk, H0 + 2 * B);
+	CU_ASSERT_EQUAL(g.from, H0 + 21 * B);
+	CU_ASSERT(!end.chainend);
+	ltlog(bldblkp(b, H0 + 21 * B), GEFS_TLOG, e3, 1, bldarenaaddr(b, 1) + 5 * B);
+	CU_ASSERT_EQUAL(goonwalk(b, &g, &end, &strict), 0);
+	CU_ASSERT_EQUAL(g.kind[g.n - 1], LOGDADDR);
+	CU_ASSERT_EQUAL(g.blk, bldarenaaddr(b, 1) + 5 * B);
+	CU_ASSERT_EQUAL(g.from, H0 + 21 * B);
+	CU_ASSERT_EQUAL(end.nlog, 3);
+	bldfree(b);
+}
+
 /* The header's used disagreeing with replay is reported, not fatal. */
 static void
 test_usedwarn(void)
@@ -562,7 +674,8 @@ suite_arena(void)
 	|| !CU_add_test(s, "replay barrier", test_barrier)
 	|| !CU_add_test(s, "replay logh", test_logh)
 	|| !CU_add_test(s, "replay chain", test_chain)
-	|| !CU_add_test(s, "replay used warning", test_usedwarn))
+	|| !CU_add_test(s, "replay used warning", test_usedwarn)
+	|| !CU_add_test(s, "chain walk goes on past damage (LWGOON)", test_goon))
 		return -1;
 	return 0;
 }
