@@ -6,10 +6,11 @@
  * namespace are in checktree.c.
  *
  * The checker's handle comes from the one constructor (fsalloc, handle.c);
- * its passes judge superblocks (with the loader's verdict, sbjudge),
- * headers and logs themselves because they must go on where the loader
- * stops (a broken log, a bad header copy), using the same format rules
- * (layout.c) and log-body iteration (gefs_logbody).  After the log pass
+ * its passes judge superblocks (with the loader's verdict, sbjudge) and
+ * headers themselves because they must go on where the loader stops (a
+ * bad header copy), using the same format rules (layout.c); the log pass
+ * consumes the library's chain walk in its going-on mode (arena.c,
+ * walklog with LWGOON), which reports damage as items.  After the log pass
  * the handle carries what the loader's would (free sets, log tails), so
  * the write layer works on it (ckloadfs).  Its own replay fills a
  * map of one byte per block (kind, allocated, listed in a deadlist, inside
