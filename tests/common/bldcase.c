@@ -311,17 +311,6 @@ labelent(Bld *b, const char *name, Hit *h)
 	return 0;
 }
 
-/* Set a field of both superblock copies (block 0 and the last block). */
-static int
-sbset64(Bld *b, size_t off, uint64_t v)
-{
-	uint64_t last = (bldsize(b) / B - 1) * B;
-
-	if (bldinfo(b, 0).kind != BLD_BSUPER || bldinfo(b, last).kind != BLD_BSUPER)
-		return -1;
-	return poke64(b, 0, off, v) < 0 ? -1 : poke64(b, last, off, v);
-}
-
 /* ---- tree nodes ---- */
 
 /* main's root pivot: entries 0 and 1 swapped (ND0005). */
@@ -580,17 +569,6 @@ noadm(Bld *b)
 	return labelent(b, "adm", &h) < 0 ? -1 : poke8(b, h.addr, h.off + 2 + 3, 'n');
 }
 
-/* The superblocks' snapshot-tree height is 0 (SB0013, fatal). */
-static int
-sbsnapht(Bld *b)
-{
-	uint64_t last = (bldsize(b) / B - 1) * B;
-
-	if (bldinfo(b, last).kind != BLD_BSUPER)
-		return -1;
-	return poke32(b, 0, 20, 0) < 0 ? -1 : poke32(b, last, 20, 0);
-}
-
 /* ---- deadlists ---- */
 
 /* The deadlist chain block whose chain is NONE (the tail), or the other
@@ -714,13 +692,6 @@ dltail(Bld *b)
 	return poke64(b, h.addr, valoff(&h) + 24, gefs_get64(h.kv.v));
 }
 
-/* Both superblocks have flag 1 (SB0006). */
-static int
-sbflag(Bld *b)
-{
-	return sbset64(b, 72, 1);
-}
-
 typedef struct Bcase {
 	const char	*name;
 	int		(*fn)(Bld *);
@@ -746,7 +717,6 @@ static const Bcase bcases[] = {
 	{"unfixable_snap_badroot",	snapbadroot},
 	{"unfixable_snap_nref_neg",	snapnrefneg},
 	{"unfixable_label_noadm",	noadm},
-	{"unfixable_snaptree_badroot",	sbsnapht},
 	{"unfixable_dlist_badhash",	dlhash},
 	{"unfixable_dlist_cycle",	dlcycle},
 	{"unfixable_dlist_logblk",	dllog},
@@ -756,7 +726,6 @@ static const Bcase bcases[] = {
 	{"warn_file_qtype",		fileqtype},
 	{"warn_snap_succ",		snapsucc},
 	{"note_dlist_tail",		dltail},
-	{"warn_sb_flag",		sbflag},
 };
 
 const char *
