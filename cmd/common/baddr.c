@@ -3,13 +3,15 @@
  * baddr.c — block names of the command language: wherever a command takes
  * a block ADDR (block, tree -b, owner, set, poke, flip, zap, and set's
  * VALUE), a name may stand for the block the allocator put there, so that
- * a script that damages an image on purpose need not hard-code addresses:
+ * a script that damages an image on purpose need not hard-code addresses
+ * (a name that fits none of these is refused with the reason):
  *	sb(C)		superblock copy C (0: block 0, 1: the last block)
  *	hdr(I) ftr(I)	arena I's header, its footer
  *	log(I[,K])	block K (0: the head) of arena I's log chain, followed
  *			as stored
  *	root(LABEL)	the root node of LABEL's tree
  *	data(PATH[,OFF]) the data block holding byte OFF of file PATH
+ *	dlist(GEN,BGEN[,K]) block K (0: the head) of deadlist Kdlist(GEN, BGEN)
  * Every name is resolved against the image as it is now, through gefs.h.
  */
 #include <errno.h>
@@ -19,7 +21,7 @@
 
 enum {
 	Maxlogwalk	= 1 << 20,	/* log(I,K): K bound, far above any real chain */
-	Maxargs		= 2,		/* operands of a block name */
+	Maxargs		= 3,		/* operands of a block name */
 };
 
 /* A block name split: fn "(" a[0] ["," a[1]] ")"; the words point into buf. */
@@ -42,13 +44,13 @@ trim(char *p)
 	return p;
 }
 
-/* Split w; false when it is not NAME(...).  The second operand starts
- * after the last comma, so that a path may hold commas when OFF is
- * given. */
+/* Split w; false when it is not NAME(...).  Operands are split at
+ * commas, except for data(PATH,OFF), whose OFF starts after the last
+ * comma, so that a path may hold commas when OFF is given. */
 static bool
 splitname(const char *w, Bname *b)
 {
-	char *open, *close, *comma;
+	char *open, *close, *comma, *p;
 
 	if (strlen(w) >= sizeof b->buf)
 		return false;
@@ -60,13 +62,25 @@ splitname(const char *w, Bname *b)
 	*open = *close = '\0';
 	b->fn = b->buf;
 	b->na = 0;
-	comma = strrchr(open + 1, ',');
-	if (comma != NULL)
-		*comma = '\0';
-	b->a[b->na++] = trim(open + 1);
-	if (comma != NULL)
-		b->a[b->na++] = trim(comma + 1);
-	return true;
+	if (strcmp(b->fn, "data") == 0) {
+		comma = strrchr(open + 1, ',');
+		if (comma != NULL)
+			*comma = '\0';
+		b->a[b->na++] = trim(open + 1);
+		if (comma != NULL)
+			b->a[b->na++] = trim(comma + 1);
+		return true;
+	}
+	for (p = open + 1;; p = comma + 1) {
+		if (b->na == Maxargs)
+			return false;
+		comma = strchr(p, ',');
+		if (comma != NULL)
+			*comma = '\0';
+		b->a[b->na++] = trim(p);
+		if (comma == NULL)
+			return true;
+	}
 }
 
 static int
@@ -93,27 +107,57 @@ arena(Sess *s, const char *w, const char *arg, GefsArenaInfo *ai)
 	return 0;
 }
 
-/* Block k of arena ai's log chain: each block's chain pointer as stored. */
+/* Block k of the chain of type (GEFS_TLOG or GEFS_TDLIST) that starts at
+ * a: each block's chain pointer as stored. */
 static int
-logblk(Sess *s, const char *w, const GefsArenaInfo *ai, uint64_t k, uint64_t *addr)
+chainblk(Sess *s, const char *w, int type, uint64_t a, uint64_t k, uint64_t *addr)
 {
 	uint8_t buf[GEFS_BLKSZ];
 	GefsLogHdr h;
 	GefsErr e;
-	uint64_t a = ai->loghead, i;
+	uint64_t i;
 
+	if (k > Maxlogwalk)
+		return sessfail(s, "%s: block %llu is past any chain", w, (unsigned long long)k);
 	for (i = 0; i < k && a != GEFS_NONE; i++) {
 		if (gefs_readblk(s->fs, a, buf) < 0)
-			return sessfsfail(s, "%s: log block 0x%llx", w, (unsigned long long)a);
-		if (gefs_unpackloghdr(&h, buf, GEFS_TLOG, a, &e) < 0)
+			return sessfsfail(s, "%s: chain block 0x%llx", w, (unsigned long long)a);
+		if (gefs_unpackloghdr(&h, buf, type, a, &e) < 0)
 			return sessfail(s, "%s: %s", w, e.msg);
 		a = h.chain.addr;
 	}
 	if (a == GEFS_NONE)
-		return sessfail(s, "%s: the log chain has only %llu block%s", w, (unsigned long long)i,
+		return sessfail(s, "%s: the chain has only %llu block%s", w, (unsigned long long)i,
 			i == 1 ? "" : "s");
 	*addr = a;
 	return 0;
+}
+
+/* Block k of deadlist Kdlist(gen, bgen), from its value's head. */
+static int
+dlist(Sess *s, const char *w, Bname *b, uint64_t *addr)
+{
+	uint8_t k[GEFS_KEYMAX], v[GEFS_INLMAX];
+	size_t nv = sizeof v;
+	uint64_t gen, bgen, n = 0;
+	GefsTree *t;
+	GefsDlist d;
+	GefsErr e;
+	int rc;
+
+	if (b->na < 2 || num(s, w, b->a[0], &gen) < 0 || num(s, w, b->a[1], &bgen) < 0
+	|| (b->na == 3 && num(s, w, b->a[2], &n) < 0))
+		return b->na < 2 ? sessfail(s, "%s: dlist takes GEN,BGEN[,K]", w) : -1;
+	if ((t = gefs_snaptree(s->fs)) == NULL)
+		return sessfsfail(s, "%s: the snapshot tree", w);
+	rc = gefs_lookup(t, k, gefs_packdlistkey(k, gen, bgen), v, &nv);
+	gefs_closetree(t);
+	if (rc != 0)
+		return rc < 0 ? sessfsfail(s, "%s", w) : sessfail(s, "%s: no deadlist Kdlist(%llu, %llu)", w,
+			(unsigned long long)gen, (unsigned long long)bgen);
+	if (gefs_unpackdlist(&d, v, nv, &e) < 0)
+		return sessfail(s, "%s: %s", w, e.msg);
+	return chainblk(s, w, GEFS_TDLIST, d.hd.addr, n, addr);
 }
 
 static int
@@ -166,6 +210,8 @@ resolve(Sess *s, const char *w, Bname *b, uint64_t *addr)
 	uint64_t n = 0;
 	bool two = b->na == 2;
 
+	if (b->na > 2 && strcmp(b->fn, "dlist") != 0)
+		return sessfail(s, "%s: too many operands", w);
 	if (strcmp(b->fn, "sb") == 0 && !two) {
 		if (num(s, w, b->a[0], &n) < 0 || n > 1)
 			return n > 1 ? sessfail(s, "%s: superblock copy is 0 or 1", w) : -1;
@@ -178,13 +224,13 @@ resolve(Sess *s, const char *w, Bname *b, uint64_t *addr)
 		*addr = ai.addr + (b->fn[0] == 'f' ? GEFS_BLKSZ : 0);	/* footer: header + 1 block (§5) */
 		return 0;
 	}
-	if (strcmp(b->fn, "log") == 0) {
+	if (strcmp(b->fn, "log") == 0 && b->na <= 2) {
 		if (arena(s, w, b->a[0], &ai) < 0 || (two && num(s, w, b->a[1], &n) < 0))
 			return -1;
-		if (n > Maxlogwalk)
-			return sessfail(s, "%s: log block %llu is past any chain", w, (unsigned long long)n);
-		return logblk(s, w, &ai, n, addr);
+		return chainblk(s, w, GEFS_TLOG, ai.loghead, n, addr);
 	}
+	if (strcmp(b->fn, "dlist") == 0)
+		return dlist(s, w, b, addr);
 	if (strcmp(b->fn, "root") == 0 && !two)
 		return root(s, w, b->a[0], addr);
 	if (strcmp(b->fn, "data") == 0) {
@@ -238,5 +284,6 @@ addrhelp(FILE *f)
 		"    hdr(I), ftr(I)    arena I's header, its footer\n"
 		"    log(I[,K])        block K (0: the head) of arena I's log chain, as stored\n"
 		"    root(LABEL)       the root node of LABEL's tree\n"
-		"    data(PATH[,OFF])  the data block holding byte OFF (0) of file PATH\n");
+		"    data(PATH[,OFF])  the data block holding byte OFF (0) of file PATH\n"
+		"    dlist(GEN,BGEN[,K]) block K (0: the head) of deadlist Kdlist(GEN, BGEN)\n");
 }

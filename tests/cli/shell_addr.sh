@@ -58,6 +58,15 @@ for ((o = 0; o < $(sh -c 'manifest /' "$img" | awk -F'\t' -v f="$file" '$1 == f 
 	echo "$offs" | grep -qx "$(printf '0x%x' $o)" || { hole=$o; break; }
 done
 
+# Deadlists: the head and tail snaps prints (the base image has one of
+# two blocks).
+read -r gen bgen hd tl nblk < <(sh -c snaps "$img" | awk '/^deadlists:/ {d = 1; next} d && $1 ~ /^[0-9]+$/ {print $1, $2, $3, $4, $5; exit}')
+ntest=$((ntest + 1))
+[ "${nblk:-0}" -eq 2 ] || fail "the base image's deadlist has ${nblk:-no} blocks, not 2"
+expect "dlist($gen,$bgen)" "$hd"
+expect "dlist($gen, $bgen, 0)" "$hd"
+expect "dlist($gen,$bgen,1)" "$tl"
+
 # The commands that take ADDR take names: block, tree -b, owner.
 ntest=$((ntest + 1))
 [ "$(sh -c 'block root(adm)' "$img")" = "$(sh -c "block $(sh -c 'addr root(adm)' "$img" | cut -f2)" "$img")" ] ||
@@ -72,7 +81,8 @@ sh -c "owner data($file)" "$img" | grep -q "Kdat($qid, 0x0)" || fail "owner data
 sum=$(sha256sum <"$img")
 for bad in 'sb(2)' 'hdr(4)' 'ftr(x)' 'log(0,1)' 'log(9)' 'root(nosuch)' 'root()' 'data(/nosuch)' \
 	'data(/d1)' "data($file,999999999)" ${hole:+"data($file,$hole)"} 'foo(1)' 'sb' 'sb(0' 'hdr(1,2)' \
-	'log(0,x)' 'sb(-1)' 'data(nosuch:/x)'; do
+	'log(0,x)' 'sb(-1)' 'data(nosuch:/x)' "dlist($gen,$bgen,2)" "dlist($gen,$((bgen + 1)))" 'dlist(1)' \
+	'dlist(1,2,3,4)' 'root(main,1)'; do
 	for cmd in "addr '$bad'" "block '$bad'" "owner '$bad'" "poke '$bad' 0 00" "set '$bad' flag 1" \
 		"set sb(0) flag '$bad'"; do
 		ntest=$((ntest + 1))

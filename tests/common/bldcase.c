@@ -245,14 +245,6 @@ peek8(Bld *b, uint64_t a, size_t off)
 	return p != NULL && off < B ? p[off] : 0;
 }
 
-static uint64_t
-peek64(Bld *b, uint64_t a, size_t off)
-{
-	const uint8_t *p = bldblkp(b, a);
-
-	return p != NULL && off + 8 <= B ? gefs_get64(p + off) : GEFS_NONE;
-}
-
 /* Swap offset-table slots i and i+1 at table base tb of node a. */
 static int
 swapslots(Bld *b, uint64_t a, size_t tb, int i)
@@ -571,57 +563,6 @@ noadm(Bld *b)
 
 /* ---- deadlists ---- */
 
-/* The deadlist chain block whose chain is NONE (the tail), or the other
- * (the head) when tail is false. */
-static uint64_t
-dlblk(Bld *b, bool tail)
-{
-	uint64_t a;
-	int k;
-
-	for (k = 0; (a = nthblk(b, BLD_BDLIST, -1, GSNAP, k)) != GEFS_NONE; k++)
-		if ((peek64(b, a, 12) == GEFS_NONE) == tail)
-			return a;
-	return GEFS_NONE;
-}
-
-/* A deadlist block's body changed, its logh not (DL0004). */
-static int
-dlhash(Bld *b)
-{
-	uint64_t a = dlblk(b, false);
-	int rc;
-
-	if (a == GEFS_NONE)
-		return -1;
-	bldhashmode(b, BLD_HASHSKIP);
-	rc = poke8(b, a, 36 + 7, peek8(b, a, 36 + 7) ^ 0x40);
-	bldhashmode(b, BLD_HASHFIX);
-	return rc;
-}
-
-/* The tail's chain points back at the head (DL0005). */
-static int
-dlcycle(Bld *b)
-{
-	uint64_t hd = dlblk(b, false), tl = dlblk(b, true);
-
-	if (hd == GEFS_NONE || tl == GEFS_NONE)
-		return -1;
-	return poke64(b, tl, 12, hd);
-}
-
-/* A deadlist entry naming allocation-log block (DL0011). */
-static int
-dllog(Bld *b)
-{
-	uint64_t a = dlblk(b, false), lg = nthblk(b, BLD_BLOG, -1, 0, 0);
-
-	if (a == GEFS_NONE || lg == GEFS_NONE || gefs_get16(bldblkp(b, a) + 2) < 8)
-		return -1;
-	return poke64(b, a, 36, lg);
-}
-
 /* Kdlist(6, 4) renamed Kdlist(6, 6): bgen not below gen (DL0001). */
 static int
 dlbgen(Bld *b)
@@ -717,9 +658,6 @@ static const Bcase bcases[] = {
 	{"unfixable_snap_badroot",	snapbadroot},
 	{"unfixable_snap_nref_neg",	snapnrefneg},
 	{"unfixable_label_noadm",	noadm},
-	{"unfixable_dlist_badhash",	dlhash},
-	{"unfixable_dlist_cycle",	dlcycle},
-	{"unfixable_dlist_logblk",	dllog},
 	{"unfixable_dlist_bgen",	dlbgen},
 	{"warn_label_flags",		labelflags},
 	{"warn_file_mode",		filemode},
