@@ -208,17 +208,15 @@ resolve(Sess *s, const char *w, Bname *b, uint64_t *addr)
 {
 	GefsArenaInfo ai;
 	uint64_t n = 0;
-	bool two = b->na == 2;
+	bool one = b->na == 1, two = b->na == 2;
 
-	if (b->na > 2 && strcmp(b->fn, "dlist") != 0)
-		return sessfail(s, "%s: too many operands", w);
-	if (strcmp(b->fn, "sb") == 0 && !two) {
+	if (strcmp(b->fn, "sb") == 0 && one) {
 		if (num(s, w, b->a[0], &n) < 0 || n > 1)
 			return n > 1 ? sessfail(s, "%s: superblock copy is 0 or 1", w) : -1;
 		*addr = n == 0 ? 0 : (gefs_devsize(s->fs) / GEFS_BLKSZ - 1) * GEFS_BLKSZ;
 		return 0;
 	}
-	if ((strcmp(b->fn, "hdr") == 0 || strcmp(b->fn, "ftr") == 0) && !two) {
+	if ((strcmp(b->fn, "hdr") == 0 || strcmp(b->fn, "ftr") == 0) && one) {
 		if (arena(s, w, b->a[0], &ai) < 0)
 			return -1;
 		*addr = ai.addr + (b->fn[0] == 'f' ? GEFS_BLKSZ : 0);	/* footer: header + 1 block (§5) */
@@ -231,13 +229,16 @@ resolve(Sess *s, const char *w, Bname *b, uint64_t *addr)
 	}
 	if (strcmp(b->fn, "dlist") == 0)
 		return dlist(s, w, b, addr);
-	if (strcmp(b->fn, "root") == 0 && !two)
+	if (strcmp(b->fn, "root") == 0 && one)
 		return root(s, w, b->a[0], addr);
 	if (strcmp(b->fn, "data") == 0) {
 		if (two && num(s, w, b->a[1], &n) < 0)
 			return -1;
 		return data(s, w, b->a[0], n, addr);
 	}
+	if (strcmp(b->fn, "sb") == 0 || strcmp(b->fn, "hdr") == 0 || strcmp(b->fn, "ftr") == 0
+	|| strcmp(b->fn, "log") == 0 || strcmp(b->fn, "root") == 0)
+		return sessfail(s, "%s: wrong number of operands (help addr)", w);
 	return sessfail(s, "%s: unknown block name (help addr lists them)", w);
 }
 

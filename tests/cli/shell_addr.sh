@@ -82,7 +82,7 @@ sum=$(sha256sum <"$img")
 for bad in 'sb(2)' 'hdr(4)' 'ftr(x)' 'log(0,1)' 'log(9)' 'root(nosuch)' 'root()' 'data(/nosuch)' \
 	'data(/d1)' "data($file,999999999)" ${hole:+"data($file,$hole)"} 'foo(1)' 'sb' 'sb(0' 'hdr(1,2)' \
 	'log(0,x)' 'sb(-1)' 'data(nosuch:/x)' "dlist($gen,$bgen,2)" "dlist($gen,$((bgen + 1)))" 'dlist(1)' \
-	'dlist(1,2,3,4)' 'root(main,1)'; do
+	'dlist(1,2,3,4)' 'root(main,1)' 'sb(1,2,3)' 'hdr(0,1,2)' 'log(0,1,2)' 'root(a,b,c)'; do
 	for cmd in "addr '$bad'" "block '$bad'" "owner '$bad'" "poke '$bad' 0 00" "set '$bad' flag 1" \
 		"set sb(0) flag '$bad'"; do
 		ntest=$((ntest + 1))
