@@ -94,6 +94,17 @@ else
 	cp "$tmp/entries" "$tmp/pick"
 fi
 nent=$(wc -l <"$tmp/pick")
+# gefs-fuzzimg itself: a 1-byte entry names no image (skipped, exit 0), a
+# missing entry fails; an entry of base and flags alone is its base image.
+mkdir -p "$tmp/fz0"
+printf '\0' >"$tmp/fz0/short"
+printf '\0\0' >"$tmp/fz0/plain"
+"$bin/gefs-fuzzimg" "$tmp/fz0" "$tmp/fz0/short" "$tmp/fz0/plain" 2>/dev/null && [ ! -e "$tmp/fz0/short.img" ] &&
+	"$bin/gefs-fsck" -n "$tmp/fz0/plain.img" >/dev/null 2>&1 ||
+	{ echo "FAIL: gefs-fuzzimg: short or plain entry"; nfail=$((nfail + 1)); }
+"$bin/gefs-fuzzimg" "$tmp/fz0" "$tmp/fz0/nosuch" 2>/dev/null &&
+	{ echo "FAIL: gefs-fuzzimg: a missing entry did not fail"; nfail=$((nfail + 1)); }
+rm -rf "$tmp/fz0"
 # In batches: each image is a whole builder image (about 4 MiB).
 mkdir -p "$tmp/fuzz"
 split -l 16 "$tmp/pick" "$tmp/batch."
