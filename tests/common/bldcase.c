@@ -236,15 +236,6 @@ poke64(Bld *b, uint64_t a, size_t off, uint64_t v)
 	return bldpoke(b, a, off, p, 8);
 }
 
-/* Byte value at off of block a (0 when out of range). */
-static uint8_t
-peek8(Bld *b, uint64_t a, size_t off)
-{
-	const uint8_t *p = bldblkp(b, a);
-
-	return p != NULL && off < B ? p[off] : 0;
-}
-
 /* Swap offset-table slots i and i+1 at table base tb of node a. */
 static int
 swapslots(Bld *b, uint64_t a, size_t tb, int i)
@@ -505,24 +496,6 @@ datfuture(Bld *b)
 	return poke64(b, h.addr, valoff(&h) + 16, 5);
 }
 
-/* The users file names an undefined member, "glendx" (US0003). */
-static int
-usersbad(Bld *b)
-{
-	uint8_t k[17];
-	GefsKv want = {k, 0, NULL, 0};
-	GefsBptr bp;
-	Hit h;
-
-	want.nk = (uint16_t)gefs_packdatkey(k, 2, 0);
-	if (findkv(b, GSNAP, 0, iskey, &want, &h) < 0 || h.kv.nv != 24)
-		return -1;
-	gefs_unpackbptr(&bp, h.kv.v);
-	if (peek8(b, bp.addr, 13) != 'a')
-		return -1;
-	return poke8(b, bp.addr, 13, 'x');
-}
-
 /* ---- snapshot tree ---- */
 
 /* snap1's record says generation 5 under key 4 (SN0004). */
@@ -653,7 +626,6 @@ static const Bcase bcases[] = {
 	{"unfixable_dat_twice",		dattwice},
 	{"unfixable_dat_outside",	datoutside},
 	{"unfixable_dat_future",	datfuture},
-	{"unfixable_users_parse",	usersbad},
 	{"unfixable_snap_keygen",	snapkeygen},
 	{"unfixable_snap_badroot",	snapbadroot},
 	{"unfixable_snap_nref_neg",	snapnrefneg},
