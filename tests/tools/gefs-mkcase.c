@@ -283,7 +283,7 @@ truncated(Img *m)
 typedef struct Case {
 	const char	*name;
 	int		(*commit)(Img *);	/* damage through a commit, or NULL */
-	int		(*raw)(Img *);		/* then bytes poked, or NULL */
+	int		(*raw)(Img *);		/* then the image file changed, or NULL */
 } Case;
 
 /* Cases with a damage.gsh get the script applied after what is done
