@@ -20,6 +20,8 @@ cmdhelp(void *ctx, int argc, char **argv)
 		return -1;
 	if (argc > 1 && strcmp(argv[1], "set") == 0)
 		sethelp(s->out);	/* the field list is libfs's table, not a copy */
+	if (argc > 1 && strcmp(argv[1], "addr") == 0)
+		addrhelp(s->out);
 	return 0;
 }
 
@@ -188,6 +190,8 @@ const Cmd sesscmds[] = {
 	{"begin", "", "start a block of changes committed together", 0, 0, "", CMD_WRITE | CMD_SHELL, cmdbegin},
 	{"commit", "", "commit the changes since begin", 0, 0, "", CMD_WRITE | CMD_SHELL | CMD_NOAUTO, cmdcommit},
 	{"abort", "", "drop the changes since begin", 0, 0, "", CMD_WRITE | CMD_SHELL | CMD_NOAUTO, cmdabort},
+	{"addr", "NAME...", "the address a block name stands for (help addr lists the names)", 1, -1, "", 0,
+		cmdaddr},
 	{"owner", "ADDR", "what points to block ADDR: tree, node, entry and key", 1, 1, "", 0, cmdowner},
 	{"set", "[--rehash] ADDR FIELD VALUE", "set a named field of a block (help set lists them)",
 		3, 3, RAWOPTS, CMD_RAW | CMD_SHELL, cmdset},

@@ -76,11 +76,11 @@ number(Sess *s, const char *cmd, const char *what, const char *w, uint64_t *v)
 	return 0;
 }
 
-/* A block address: a number, block-aligned. */
+/* A block address: a number or a block name, block-aligned. */
 static int
 blkaddr(Sess *s, const char *cmd, const char *w, uint64_t *v)
 {
-	if (number(s, cmd, "address", w, v) < 0)
+	if (strchr(w, '(') != NULL ? sessblock(s, w, v) < 0 : number(s, cmd, "address", w, v) < 0)
 		return -1;
 	if (*v % GEFS_BLKSZ != 0)
 		return sessfail(s, "%s: address %s is not a multiple of %d", cmd, w, GEFS_BLKSZ);

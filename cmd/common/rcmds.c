@@ -71,7 +71,7 @@ putback(Sess *s, uint64_t addr, const uint8_t *buf, bool rehash)
 static int
 getraw(Sess *s, const char *arg, uint64_t *addr, uint8_t *buf)
 {
-	if (parsenum(s, "address", arg, addr) < 0)
+	if (sessblock(s, arg, addr) < 0)
 		return -1;
 	if (gefs_readblk(s->fs, *addr, buf) < 0)
 		return sessfsfail(s, "block %s", arg);
@@ -156,6 +156,8 @@ cmdset(void *ctx, int argc, char **argv)
 		return sessfail(s, "set: block 0x%llx: %s", (unsigned long long)addr, e.msg);
 	if (f->kind == GEFS_FBYTES)
 		rc = strcmp(argv[2], "-") == 0 ? 0 : parsehex(s, "set", argv[2], bytes, sizeof bytes, &n);
+	else if (strchr(argv[2], '(') != NULL)
+		rc = sessblock(s, argv[2], &num);	/* a block name: its address */
 	else
 		rc = parsenum(s, argv[1], argv[2], &num);
 	if (rc < 0)
@@ -215,7 +217,7 @@ cmdowner(void *ctx, int argc, char **argv)
 	uint64_t addr;
 
 	(void)argc;
-	if (parsenum(s, "address", argv[1], &addr) < 0)
+	if (sessblock(s, argv[1], &addr) < 0)
 		return -1;
 	if (gefs_findrefs(s->fs, addr, eachref, s) < 0)
 		return sessfsfail(s, "owner 0x%llx", (unsigned long long)addr);

@@ -60,6 +60,11 @@ void sessdrop(Sess *s);
 /* Resolve a LABEL:PATH argument (cmdlang's resolvepath) against the
  * current place; -1 with s->err. */
 int sesspath(Sess *s, const char *arg, char *label, char *path);
+/* A block ADDR argument: a number (0x hex, 0 octal or decimal) or a
+ * block name, sb(C), hdr(I), ftr(I), log(I[,K]), root(LABEL) or
+ * data(PATH[,OFF]), resolved against the image as it is (baddr.c); -1
+ * with s->err. */
+int sessblock(Sess *s, const char *w, uint64_t *addr);
 /* Run one line: split, look up, check arguments and mode, run.  0 on
  * success or a blank line, -1 with s->err set. */
 int runline(Sess *s, const char *line);

@@ -20,6 +20,8 @@ int cmdzap(void *ctx, int argc, char **argv);
 int cmdowner(void *ctx, int argc, char **argv);
 int cmdset(void *ctx, int argc, char **argv);
 void sethelp(FILE *f);		/* help set: the fields per block type */
+int cmdaddr(void *ctx, int argc, char **argv);	/* baddr.c */
+void addrhelp(FILE *f);		/* help addr: the block names */
 
 /* icmds.c: inspection, through the renderers gefs-dump uses */
 int cmdsuper(void *ctx, int argc, char **argv);

@@ -1,19 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # The gefs-fsck case corpus (tests/cases/fsck, e2fsprogs style): for every
-# case, the committed image.gz equals what gefs-mkcase generates now; -n
+# case, the committed image.gz equals what gefs-mkcase and the case's
+# damage.gsh generate now (scripts/mkcases.sh --case); -n
 # changes no byte; run 1 (-y, plus the case's `args`) and run 2 (-y) print
 # what expect.1 and expect.2 say, the image path shown as IMAGE and the
 # exit status appended.  Run 2 must exit 0, except for cases named
 # unfixable_* (damage no repair can undo: run 1 exits 4, or 5 when it
 # repaired something else); warn_* and note_* cases hold
 # only warnings or notes, which are never repaired (exit 0 in both runs).
-# The case directories must be exactly the cases gefs-mkcase lists.
+# The case directories must be exactly the cases gefs-mkcase lists and
+# those with a damage.gsh.
 # A case's filter file hides allocator-chosen addresses (casefilter).
 # GEFS_UPDATE_EXPECT=1 rewrites the expect files instead of comparing.
 set -u
 FSCK=${GEFS_BIN:?}/gefs-fsck
 MK=${GEFS_BUILD:?}/gefs-mkcase
+MKCASES=${GEFS_SRC:?}/scripts/mkcases.sh
 DIR=${GEFS_SRC:?}/tests/cases/fsck
 fail=0 n=0
 tmp=$(mktemp -d)
@@ -46,9 +49,10 @@ for d in "$DIR"/*/; do
 	name=$(basename "$d")
 	n=$((n + 1))
 	args=$(cat "$d/args" 2>/dev/null || true)
-	"$MK" "$name" "$tmp/gen" || { bad "gefs-mkcase failed"; continue; }
+	bash "$MKCASES" --case "$name" "$tmp/gen" "$GEFS_BUILD" 2>"$tmp/mkerr" ||
+		{ bad "generating the image failed: $(head -1 "$tmp/mkerr")"; continue; }
 	gunzip -c "$d/image.gz" > "$tmp/img" || { bad "bad image.gz"; continue; }
-	cmp -s "$tmp/gen" "$tmp/img" || bad "image.gz is not what gefs-mkcase makes now (run scripts/mkcases.sh)"
+	cmp -s "$tmp/gen" "$tmp/img" || bad "image.gz is not what gefs-mkcase and damage.gsh make now (run scripts/mkcases.sh)"
 	sum=$(sha256sum < "$tmp/img")
 	"$FSCK" -n "$tmp/img" > /dev/null 2>&1
 	[ "$(sha256sum < "$tmp/img")" = "$sum" ] || bad "-n changed the image"
@@ -66,12 +70,13 @@ for d in "$DIR"/*/; do
 	*)	tail -1 "$tmp/out2" | grep -q "is 0$" || bad "run 2 is not clean: $(tail -1 "$tmp/out2")";;
 	esac
 done
-# Every case gefs-mkcase knows has its directory, and no directory is stale.
+# Every case gefs-mkcase knows has its directory, and no directory is stale
+# (one without a damage.gsh must be a case of gefs-mkcase).
 name=corpus
-"$MK" --list | sort > "$tmp/list"
+{ "$MK" --list; (cd "$DIR" && ls -- */damage.gsh | sed 's|/damage.gsh$||'); } | sort -u > "$tmp/list"
 (cd "$DIR" && ls -d */ | tr -d / | sort) > "$tmp/dirs"
 for c in $(comm -23 "$tmp/list" "$tmp/dirs"); do bad "case $c has no directory (run scripts/mkcases.sh)"; done
-for c in $(comm -13 "$tmp/list" "$tmp/dirs"); do bad "directory $c names no case of gefs-mkcase"; done
+for c in $(comm -13 "$tmp/list" "$tmp/dirs"); do bad "directory $c has no damage.gsh and names no case of gefs-mkcase"; done
 [ $n -ge 25 ] || { echo "FAIL: only $n cases"; fail=1; }
 echo "$n cases"
 exit $fail

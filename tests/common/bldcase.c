@@ -236,23 +236,6 @@ poke64(Bld *b, uint64_t a, size_t off, uint64_t v)
 	return bldpoke(b, a, off, p, 8);
 }
 
-/* Byte value at off of block a (0 when out of range). */
-static uint8_t
-peek8(Bld *b, uint64_t a, size_t off)
-{
-	const uint8_t *p = bldblkp(b, a);
-
-	return p != NULL && off < B ? p[off] : 0;
-}
-
-static uint64_t
-peek64(Bld *b, uint64_t a, size_t off)
-{
-	const uint8_t *p = bldblkp(b, a);
-
-	return p != NULL && off + 8 <= B ? gefs_get64(p + off) : GEFS_NONE;
-}
-
 /* Swap offset-table slots i and i+1 at table base tb of node a. */
 static int
 swapslots(Bld *b, uint64_t a, size_t tb, int i)
@@ -309,17 +292,6 @@ labelent(Bld *b, const char *name, Hit *h)
 	if (findkv(b, GSNAP, 0, iskey, &want, h) < 0 || h->kv.nv != 13)
 		return -1;
 	return 0;
-}
-
-/* Set a field of both superblock copies (block 0 and the last block). */
-static int
-sbset64(Bld *b, size_t off, uint64_t v)
-{
-	uint64_t last = (bldsize(b) / B - 1) * B;
-
-	if (bldinfo(b, 0).kind != BLD_BSUPER || bldinfo(b, last).kind != BLD_BSUPER)
-		return -1;
-	return poke64(b, 0, off, v) < 0 ? -1 : poke64(b, last, off, v);
 }
 
 /* ---- tree nodes ---- */
@@ -524,24 +496,6 @@ datfuture(Bld *b)
 	return poke64(b, h.addr, valoff(&h) + 16, 5);
 }
 
-/* The users file names an undefined member, "glendx" (US0003). */
-static int
-usersbad(Bld *b)
-{
-	uint8_t k[17];
-	GefsKv want = {k, 0, NULL, 0};
-	GefsBptr bp;
-	Hit h;
-
-	want.nk = (uint16_t)gefs_packdatkey(k, 2, 0);
-	if (findkv(b, GSNAP, 0, iskey, &want, &h) < 0 || h.kv.nv != 24)
-		return -1;
-	gefs_unpackbptr(&bp, h.kv.v);
-	if (peek8(b, bp.addr, 13) != 'a')
-		return -1;
-	return poke8(b, bp.addr, 13, 'x');
-}
-
 /* ---- snapshot tree ---- */
 
 /* snap1's record says generation 5 under key 4 (SN0004). */
@@ -580,69 +534,7 @@ noadm(Bld *b)
 	return labelent(b, "adm", &h) < 0 ? -1 : poke8(b, h.addr, h.off + 2 + 3, 'n');
 }
 
-/* The superblocks' snapshot-tree height is 0 (SB0013, fatal). */
-static int
-sbsnapht(Bld *b)
-{
-	uint64_t last = (bldsize(b) / B - 1) * B;
-
-	if (bldinfo(b, last).kind != BLD_BSUPER)
-		return -1;
-	return poke32(b, 0, 20, 0) < 0 ? -1 : poke32(b, last, 20, 0);
-}
-
 /* ---- deadlists ---- */
-
-/* The deadlist chain block whose chain is NONE (the tail), or the other
- * (the head) when tail is false. */
-static uint64_t
-dlblk(Bld *b, bool tail)
-{
-	uint64_t a;
-	int k;
-
-	for (k = 0; (a = nthblk(b, BLD_BDLIST, -1, GSNAP, k)) != GEFS_NONE; k++)
-		if ((peek64(b, a, 12) == GEFS_NONE) == tail)
-			return a;
-	return GEFS_NONE;
-}
-
-/* A deadlist block's body changed, its logh not (DL0004). */
-static int
-dlhash(Bld *b)
-{
-	uint64_t a = dlblk(b, false);
-	int rc;
-
-	if (a == GEFS_NONE)
-		return -1;
-	bldhashmode(b, BLD_HASHSKIP);
-	rc = poke8(b, a, 36 + 7, peek8(b, a, 36 + 7) ^ 0x40);
-	bldhashmode(b, BLD_HASHFIX);
-	return rc;
-}
-
-/* The tail's chain points back at the head (DL0005). */
-static int
-dlcycle(Bld *b)
-{
-	uint64_t hd = dlblk(b, false), tl = dlblk(b, true);
-
-	if (hd == GEFS_NONE || tl == GEFS_NONE)
-		return -1;
-	return poke64(b, tl, 12, hd);
-}
-
-/* A deadlist entry naming allocation-log block (DL0011). */
-static int
-dllog(Bld *b)
-{
-	uint64_t a = dlblk(b, false), lg = nthblk(b, BLD_BLOG, -1, 0, 0);
-
-	if (a == GEFS_NONE || lg == GEFS_NONE || gefs_get16(bldblkp(b, a) + 2) < 8)
-		return -1;
-	return poke64(b, a, 36, lg);
-}
 
 /* Kdlist(6, 4) renamed Kdlist(6, 6): bgen not below gen (DL0001). */
 static int
@@ -714,13 +606,6 @@ dltail(Bld *b)
 	return poke64(b, h.addr, valoff(&h) + 24, gefs_get64(h.kv.v));
 }
 
-/* Both superblocks have flag 1 (SB0006). */
-static int
-sbflag(Bld *b)
-{
-	return sbset64(b, 72, 1);
-}
-
 typedef struct Bcase {
 	const char	*name;
 	int		(*fn)(Bld *);
@@ -741,22 +626,16 @@ static const Bcase bcases[] = {
 	{"unfixable_dat_twice",		dattwice},
 	{"unfixable_dat_outside",	datoutside},
 	{"unfixable_dat_future",	datfuture},
-	{"unfixable_users_parse",	usersbad},
 	{"unfixable_snap_keygen",	snapkeygen},
 	{"unfixable_snap_badroot",	snapbadroot},
 	{"unfixable_snap_nref_neg",	snapnrefneg},
 	{"unfixable_label_noadm",	noadm},
-	{"unfixable_snaptree_badroot",	sbsnapht},
-	{"unfixable_dlist_badhash",	dlhash},
-	{"unfixable_dlist_cycle",	dlcycle},
-	{"unfixable_dlist_logblk",	dllog},
 	{"unfixable_dlist_bgen",	dlbgen},
 	{"warn_label_flags",		labelflags},
 	{"warn_file_mode",		filemode},
 	{"warn_file_qtype",		fileqtype},
 	{"warn_snap_succ",		snapsucc},
 	{"note_dlist_tail",		dltail},
-	{"warn_sb_flag",		sbflag},
 };
 
 const char *

@@ -6,7 +6,7 @@
  * with text file data, and changes a few bytes of one structure through
  * bldpoke, which carries the new hashes up to the superblock: the image
  * then holds one fault of its class (a node, message, key, value, record,
- * deadlist or superblock field that is wrong but correctly hashed).
+ * or deadlist field that is wrong but correctly hashed).
  */
 #ifndef GEFS_BLDCASE_H
 #define GEFS_BLDCASE_H

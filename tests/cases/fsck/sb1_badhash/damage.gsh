@@ -1,0 +1,2 @@
+# Copy 1's nextqid raised by 5 (the base image has 0x23), its sbhash left.
+set sb(1) nextqid 0x28

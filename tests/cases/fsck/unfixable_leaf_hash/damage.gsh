@@ -1,0 +1,2 @@
+# A byte of adm's root leaf changed under its pointer's hash.
+poke root(adm) 300 5a
