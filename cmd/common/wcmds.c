@@ -6,7 +6,6 @@
  * session commits (shell: per command or per begin…commit block; replay:
  * once at the end).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "common.h"
+#include "hostq.h"
 #include "sess.h"
 #include "sesscmd.h"
 
@@ -44,71 +44,21 @@ tfail(Sess *s, const char *cmd, const Target *x)
 
 /* ---- put: host files into the image, streamed, holes kept ---- */
 
-/* A put walks the host tree by directory descriptor: each entry is
- * opened and stat'ed relative to its directory (one path element to
- * resolve, not the whole path), in byte order of names (so the same tree
- * gives the same image).  host holds the path of the current entry for
- * messages only. */
+/* The engine side of a put: the items of the reader thread (hostq.h),
+ * in order, become creates, writes and wstats of the image.  depth[i] is
+ * the length of x.path before the i-th open directory or file was
+ * appended to it. */
 typedef struct Put {
 	Sess		*s;
 	bool		keep;		/* -p: mode and mtime from the host */
-	bool		recurse;	/* -r */
-	uint8_t		*buf;
-	char		host[Maxpath];
+	Target		x;
+	size_t		*depth;
+	int		ndepth, cap;
+	uint64_t	len;		/* of the open file so far */
 } Put;
 
-static int putat(Put *p, int dfd, const char *name, unsigned char type, Target *x);
-
-/* Copy the bytes [off, end) of fd into the file x, Iounit at a time. */
 static int
-putrun(Put *p, int fd, off_t off, off_t end, Target *x)
-{
-	ssize_t n;
-
-	for (; off < end; off += n) {
-		n = pread(fd, p->buf, (size_t)(end - off < Iounit ? end - off : Iounit), off);
-		if (n <= 0)
-			return sessfail(p->s, "put: %s: reading: %s", p->host, n < 0 ? strerror(errno) : "short file");
-		if (gefs_pwrite(x->t, x->path, p->buf, (size_t)n, (uint64_t)off) != n)
-			return tfail(p->s, "put", x);
-	}
-	return 0;
-}
-
-/* Copy the data extents of fd into the file x (SEEK_DATA/SEEK_HOLE), then
- * set its length: a trailing hole stays a hole.  One SEEK_HOLE from 0
- * that lands on the end proves the file has no hole: then it is read
- * straight through (most files; one lseek instead of two per extent).
- * The new file starts empty, so the length needs setting only when the
- * data did not end at the host file's end. */
-static int
-putdata(Put *p, int fd, const struct stat *st, Target *x)
-{
-	off_t off, end, len = 0;
-
-	if (st->st_size == 0)
-		return 0;
-	end = lseek(fd, 0, SEEK_HOLE);
-	if (end < 0 || end >= st->st_size)
-		return putrun(p, fd, 0, st->st_size, x);
-	for (off = 0; off < st->st_size; off = end) {
-		off = lseek(fd, off, SEEK_DATA);
-		if (off < 0)
-			break;				/* ENXIO: only a hole is left */
-		end = lseek(fd, off, SEEK_HOLE);
-		if (end < 0 || end > st->st_size)
-			end = st->st_size;
-		if (putrun(p, fd, off, end, x) < 0)
-			return -1;
-		len = end;
-	}
-	if (len != st->st_size && gefs_truncate(x->t, x->path, (uint64_t)st->st_size) < 0)
-		return tfail(p->s, "put", x);
-	return 0;
-}
-
-static int
-putattrs(Put *p, const struct stat *st, Target *x)
+putattrs(Put *p, const struct stat *st)
 {
 	GefsWstat w = {0};
 
@@ -119,188 +69,102 @@ putattrs(Put *p, const struct stat *st, Target *x)
 	if (S_ISDIR(st->st_mode))
 		w.mode |= GEFS_DMDIR;
 	w.mtime = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-	if (gefs_wstat(x->t, x->path, &w) < 0)
-		return tfail(p->s, "put", x);
+	if (gefs_wstat(p->x.t, p->x.path, &w) < 0)
+		return tfail(p->s, "put", &p->x);
 	return 0;
 }
 
+/* Descend into the entry of it: its image path becomes x.path. */
 static int
-putfile(Put *p, int fd, const struct stat *st, Target *x)
+putpush(Put *p, const Hqitem *it)
 {
-	if (gefs_create(x->t, x->path, st->st_mode & 0777, NULL) < 0)
-		return tfail(p->s, "put", x);
-	return putdata(p, fd, st, x);
-}
+	size_t n = strlen(p->x.path);
+	size_t *d;
 
-/* A directory entry's name and type (DT_*, DT_UNKNOWN when the host
- * file system does not say). */
-typedef struct Dent {
-	unsigned char	type;
-	char		name[];
-} Dent;
-
-static int
-bydent(const void *a, const void *b)
-{
-	return strcmp((*(Dent *const *)a)->name, (*(Dent *const *)b)->name);
-}
-
-static void
-freeents(Dent **v, size_t n)
-{
-	while (n > 0)
-		free(v[--n]);
-	free(v);
-}
-
-/* The entries of d but . and .. in byte order of names: their count, or
- * -1 with errno. */
-static int
-readents(DIR *d, Dent ***ents)
-{
-	struct dirent *de;
-	Dent **v = NULL, **nv, *e;
-	size_t n = 0, cap = 0, len;
-
-	while (errno = 0, (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		len = strlen(de->d_name);
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			if ((nv = realloc(v, cap * sizeof *v)) == NULL)
-				break;
-			v = nv;
-		}
-		if ((e = malloc(sizeof *e + len + 1)) == NULL)
-			break;
-		e->type = de->d_type;
-		memcpy(e->name, de->d_name, len + 1);
-		v[n++] = e;
+	if (p->ndepth == p->cap) {
+		if ((d = realloc(p->depth, (size_t)(p->cap = p->cap ? 2 * p->cap : 16) * sizeof *d)) == NULL)
+			return sessfail(p->s, "out of memory");
+		p->depth = d;
 	}
-	if (errno != 0) {
-		freeents(v, n);
+	p->depth[p->ndepth++] = n;
+	if (it->name == NULL)
+		return 0;
+	if (snprintf(p->x.path + n, sizeof p->x.path - n, "%s%s", strcmp(p->x.path, "/") ? "/" : "", it->name)
+		>= (int)(sizeof p->x.path - n))
+		return sessfail(p->s, "put: %s: path too long", it->host);
+	return 0;
+}
+
+/* The end of the open directory or file: the length of a file whose
+ * data ended before its end (a trailing hole), the attributes, and back
+ * to the parent's path. */
+static int
+putend(Put *p, const Hqitem *it)
+{
+	if (S_ISREG(it->st.st_mode) && p->len != (uint64_t)it->st.st_size
+	    && gefs_truncate(p->x.t, p->x.path, (uint64_t)it->st.st_size) < 0)
+		return tfail(p->s, "put", &p->x);
+	if (putattrs(p, &it->st) < 0)
 		return -1;
-	}
-	if (n > 1)
-		qsort(v, n, sizeof *v, bydent);
-	*ents = v;
-	return (int)n;
+	p->x.path[p->depth[--p->ndepth]] = '\0';
+	return 0;
 }
 
-/* The host directory open on fd (consumed): the image directory x, then
- * every entry below it. */
+/* One item: 0, 1 at the end of the walk, -1 on error. */
 static int
-putdir(Put *p, int fd, const struct stat *st, Target *x)
+putitem(Put *p, const Hqitem *it)
 {
-	Dent **ent = NULL;
-	Target c;
-	DIR *d;
-	int i, n = 0, rc;
-
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return sessfail(p->s, "put: %s: %s", p->host, strerror(errno));
+	switch (it->kind) {
+	case Hqdir:
+		if (putpush(p, it) < 0)
+			return -1;
+		if (gefs_mkdir(p->x.t, p->x.path, it->st.st_mode & 0777, NULL) < 0 && gefs_errcode(p->s->fs) != EEXIST)
+			return tfail(p->s, "put", &p->x);
+		return 0;
+	case Hqfile:
+		p->len = 0;
+		if (putpush(p, it) < 0)
+			return -1;
+		return gefs_create(p->x.t, p->x.path, it->st.st_mode & 0777, NULL) < 0 ? tfail(p->s, "put", &p->x) : 0;
+	case Hqdata:
+		if (gefs_pwrite(p->x.t, p->x.path, it->buf, it->n, it->off) != (int64_t)it->n)
+			return tfail(p->s, "put", &p->x);
+		p->len = it->off + it->n;
+		return 0;
+	case Hqend:
+		return putend(p, it);
+	case Hqerr:
+		return sessfail(p->s, "%s", it->msg);
+	default:
+		return 1;
 	}
-	rc = 0;
-	if (gefs_mkdir(x->t, x->path, st->st_mode & 0777, NULL) < 0 && gefs_errcode(p->s->fs) != EEXIST)
-		rc = tfail(p->s, "put", x);
-	else if ((n = readents(d, &ent)) < 0)
-		rc = sessfail(p->s, "put: %s: %s", p->host, strerror(errno));
-	for (i = 0; rc == 0 && i < n; i++) {
-		c = *x;
-		if (snprintf(c.path, sizeof c.path, "%s/%s", strcmp(x->path, "/") ? x->path : "", ent[i]->name)
-			>= (int)sizeof c.path)
-			rc = sessfail(p->s, "put: %s/%s: path too long", p->host, ent[i]->name);
-		else
-			rc = putat(p, dirfd(d), ent[i]->name, ent[i]->type, &c);
-	}
-	if (ent != NULL)
-		freeents(ent, (size_t)n);
-	closedir(d);
-	return rc;
-}
-
-/* Open the entry name of directory dfd (DT_* type, or DT_UNKNOWN) and
- * stat it: the descriptor, -2 for an entry that is neither a regular
- * file nor a directory (st set, nothing opened: a FIFO or device is
- * never opened), -1 on error. */
-static int
-putopen(Put *p, int dfd, const char *name, unsigned char type, struct stat *st)
-{
-	int fd;
-
-	if (type != DT_REG && type != DT_DIR) {
-		if (fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
-			return sessfail(p->s, "put: %s: %s", p->host, strerror(errno));
-		if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
-			return -2;
-		type = S_ISDIR(st->st_mode) ? DT_DIR : DT_REG;
-	}
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (type == DT_DIR ? O_DIRECTORY : 0));
-	if (fd < 0)
-		return sessfail(p->s, "put: %s: %s", p->host, strerror(errno));
-	if (fstat(fd, st) < 0) {
-		close(fd);
-		return sessfail(p->s, "put: %s: %s", p->host, strerror(errno));
-	}
-	return fd;
-}
-
-/* The entry name of host directory dfd (AT_FDCWD and the argument at the
- * top) into x; p->host names it while it is put. */
-static int
-putat(Put *p, int dfd, const char *name, unsigned char type, Target *x)
-{
-	size_t top = strlen(p->host);
-	struct stat st;
-	int fd, rc;
-
-	if (top + 1 + strlen(name) >= sizeof p->host)
-		return sessfail(p->s, "put: %s/%s: path too long", p->host, name);
-	snprintf(p->host + top, sizeof p->host - top, "%s%s", dfd == AT_FDCWD ? "" : "/", name);
-	fd = putopen(p, dfd, name, type, &st);
-	if (fd == -2)
-		rc = sessfail(p->s, "put: %s: not a regular file or directory (gefs has no links or devices)", p->host);
-	else if (fd < 0)
-		rc = -1;
-	else if (S_ISDIR(st.st_mode) && p->recurse)
-		rc = putdir(p, fd, &st, x);	/* closes fd */
-	else {
-		if (S_ISDIR(st.st_mode))
-			rc = sessfail(p->s, "put: %s is a directory (use -r)", p->host);
-		else if (S_ISREG(st.st_mode))
-			rc = putfile(p, fd, &st, x);
-		else
-			rc = sessfail(p->s, "put: %s: not a regular file or directory (gefs has no links or devices)", p->host);
-		close(fd);
-	}
-	p->host[top] = '\0';
-	return rc < 0 ? -1 : putattrs(p, &st, x);
 }
 
 int
 cmdput(void *ctx, int argc, char **argv)
 {
 	Sess *s = ctx;
-	Target x;
+	Hqitem it;
+	Hostq *q;
 	Opts o;
-	Put *p;
+	Put p = {0};
 	int rc;
 
 	parseopts(argc, argv, "rp", &o, s->err, sizeof s->err);
-	if (target(s, argv[o.optind + 1], &x) < 0)
+	if (target(s, argv[o.optind + 1], &p.x) < 0)
 		return -1;
-	p = calloc(1, sizeof *p);
-	if (p == NULL || (p->buf = malloc(Iounit)) == NULL) {
-		free(p);
-		return sessfail(s, "out of memory");
-	}
-	*p = (Put){.s = s, .keep = o.count['p'] > 0, .recurse = o.count['r'] > 0, .buf = p->buf};
-	rc = putat(p, AT_FDCWD, argv[o.optind], DT_UNKNOWN, &x);
-	free(p->buf);
-	free(p);
-	return rc;
+	p.s = s;
+	p.keep = o.count['p'] > 0;
+	if ((q = hqstart(argv[o.optind], o.count['r'] > 0)) == NULL)
+		return sessfail(s, "put: starting the reader thread: %s", strerror(errno));
+	do {
+		hqnext(q, &it);
+		rc = putitem(&p, &it);
+		hqfree(q, &it);
+	} while (rc == 0);
+	hqstop(q);
+	free(p.depth);
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- mkdir, rm, mv ---- */
