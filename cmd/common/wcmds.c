@@ -6,7 +6,6 @@
  * session commits (shell: per command or per begin…commit block; replay:
  * once at the end).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "common.h"
+#include "hostq.h"
 #include "sess.h"
 #include "sesscmd.h"
 
@@ -44,48 +44,21 @@ tfail(Sess *s, const char *cmd, const Target *x)
 
 /* ---- put: host files into the image, streamed, holes kept ---- */
 
+/* The engine side of a put: the items of the reader thread (hostq.h),
+ * in order, become creates, writes and wstats of the image.  depth[i] is
+ * the length of x.path before the i-th open directory or file was
+ * appended to it. */
 typedef struct Put {
 	Sess		*s;
 	bool		keep;		/* -p: mode and mtime from the host */
-	bool		recurse;	/* -r */
-	uint8_t		*buf;
+	Target		x;
+	size_t		*depth;
+	int		ndepth, cap;
+	uint64_t	len;		/* of the open file so far */
 } Put;
 
-static int putone(Put *p, const char *host, Target *x);
-
-/* Copy the data extents of fd into the file x (SEEK_DATA/SEEK_HOLE), then
- * set its length: a trailing hole stays a hole.  The new file starts
- * empty, so the length needs setting only when the data did not end at
- * the host file's end (one tree update fewer per file). */
 static int
-putdata(Put *p, int fd, const struct stat *st, Target *x)
-{
-	off_t off, end, len = 0;
-	ssize_t n;
-
-	for (off = 0; off < st->st_size; off = end) {
-		off = lseek(fd, off, SEEK_DATA);
-		if (off < 0)
-			break;				/* ENXIO: only a hole is left */
-		end = lseek(fd, off, SEEK_HOLE);
-		if (end < 0)
-			end = st->st_size;
-		for (; off < end; off += n) {
-			n = pread(fd, p->buf, (size_t)(end - off < Iounit ? end - off : Iounit), off);
-			if (n <= 0)
-				return sessfail(p->s, "put: reading the host file: %s", n < 0 ? strerror(errno) : "short file");
-			if (gefs_pwrite(x->t, x->path, p->buf, (size_t)n, (uint64_t)off) != n)
-				return tfail(p->s, "put", x);
-			len = off + n;
-		}
-	}
-	if (len != st->st_size && gefs_truncate(x->t, x->path, (uint64_t)st->st_size) < 0)
-		return tfail(p->s, "put", x);
-	return 0;
-}
-
-static int
-putattrs(Put *p, const struct stat *st, Target *x)
+putattrs(Put *p, const struct stat *st)
 {
 	GefsWstat w = {0};
 
@@ -96,104 +69,102 @@ putattrs(Put *p, const struct stat *st, Target *x)
 	if (S_ISDIR(st->st_mode))
 		w.mode |= GEFS_DMDIR;
 	w.mtime = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-	if (gefs_wstat(x->t, x->path, &w) < 0)
-		return tfail(p->s, "put", x);
+	if (gefs_wstat(p->x.t, p->x.path, &w) < 0)
+		return tfail(p->s, "put", &p->x);
 	return 0;
 }
 
+/* Descend into the entry of it: its image path becomes x.path. */
 static int
-putfile(Put *p, const char *host, const struct stat *st, Target *x)
+putpush(Put *p, const Hqitem *it)
 {
-	int fd, rc;
+	size_t n = strlen(p->x.path);
+	size_t *d;
 
-	fd = open(host, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return sessfail(p->s, "put: %s: %s", host, strerror(errno));
-	rc = gefs_create(x->t, x->path, st->st_mode & 0777, NULL);
-	if (rc < 0)
-		rc = tfail(p->s, "put", x);
-	else
-		rc = putdata(p, fd, st, x);
-	close(fd);
-	return rc;
-}
-
-static int
-byname(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-/* A host directory: the image directory, then its entries in byte order
- * (so the same tree gives the same image). */
-static int
-putdir(Put *p, const char *host, const struct stat *st, Target *x)
-{
-	struct dirent **ent;
-	Target c;
-	char *h;
-	int i, n, rc;
-
-	if (gefs_mkdir(x->t, x->path, st->st_mode & 0777, NULL) < 0 && gefs_errcode(p->s->fs) != EEXIST)
-		return tfail(p->s, "put", x);
-	n = scandir(host, &ent, NULL, byname);
-	if (n < 0)
-		return sessfail(p->s, "put: %s: %s", host, strerror(errno));
-	rc = 0;
-	for (i = 0; i < n; i++) {
-		if (rc == 0 && strcmp(ent[i]->d_name, ".") != 0 && strcmp(ent[i]->d_name, "..") != 0) {
-			c = *x;
-			if (snprintf(c.path, sizeof c.path, "%s/%s", strcmp(x->path, "/") ? x->path : "", ent[i]->d_name)
-				>= (int)sizeof c.path || asprintf(&h, "%s/%s", host, ent[i]->d_name) < 0)
-				rc = sessfail(p->s, "put: %s/%s: path too long", host, ent[i]->d_name);
-			else {
-				rc = putone(p, h, &c);
-				free(h);
-			}
-		}
-		free(ent[i]);
+	if (p->ndepth == p->cap) {
+		if ((d = realloc(p->depth, (size_t)(p->cap = p->cap ? 2 * p->cap : 16) * sizeof *d)) == NULL)
+			return sessfail(p->s, "out of memory");
+		p->depth = d;
 	}
-	free(ent);
-	return rc;
+	p->depth[p->ndepth++] = n;
+	if (it->name == NULL)
+		return 0;
+	if (snprintf(p->x.path + n, sizeof p->x.path - n, "%s%s", strcmp(p->x.path, "/") ? "/" : "", it->name)
+		>= (int)(sizeof p->x.path - n))
+		return sessfail(p->s, "put: %s: path too long", it->host);
+	return 0;
 }
 
+/* The end of the open directory or file: the length of a file whose
+ * data ended before its end (a trailing hole), the attributes, and back
+ * to the parent's path. */
 static int
-putone(Put *p, const char *host, Target *x)
+putend(Put *p, const Hqitem *it)
 {
-	struct stat st;
-	int rc;
+	if (S_ISREG(it->st.st_mode) && p->len != (uint64_t)it->st.st_size
+	    && gefs_truncate(p->x.t, p->x.path, (uint64_t)it->st.st_size) < 0)
+		return tfail(p->s, "put", &p->x);
+	if (putattrs(p, &it->st) < 0)
+		return -1;
+	p->x.path[p->depth[--p->ndepth]] = '\0';
+	return 0;
+}
 
-	if (lstat(host, &st) < 0)
-		return sessfail(p->s, "put: %s: %s", host, strerror(errno));
-	if (S_ISREG(st.st_mode))
-		rc = putfile(p, host, &st, x);
-	else if (S_ISDIR(st.st_mode) && p->recurse)
-		rc = putdir(p, host, &st, x);
-	else if (S_ISDIR(st.st_mode))
-		return sessfail(p->s, "put: %s is a directory (use -r)", host);
-	else
-		return sessfail(p->s, "put: %s: not a regular file or directory (gefs has no links or devices)", host);
-	return rc < 0 ? -1 : putattrs(p, &st, x);
+/* One item: 0, 1 at the end of the walk, -1 on error. */
+static int
+putitem(Put *p, const Hqitem *it)
+{
+	switch (it->kind) {
+	case Hqdir:
+		if (putpush(p, it) < 0)
+			return -1;
+		if (gefs_mkdir(p->x.t, p->x.path, it->st.st_mode & 0777, NULL) < 0 && gefs_errcode(p->s->fs) != EEXIST)
+			return tfail(p->s, "put", &p->x);
+		return 0;
+	case Hqfile:
+		p->len = 0;
+		if (putpush(p, it) < 0)
+			return -1;
+		return gefs_create(p->x.t, p->x.path, it->st.st_mode & 0777, NULL) < 0 ? tfail(p->s, "put", &p->x) : 0;
+	case Hqdata:
+		if (gefs_pwrite(p->x.t, p->x.path, it->buf, it->n, it->off) != (int64_t)it->n)
+			return tfail(p->s, "put", &p->x);
+		p->len = it->off + it->n;
+		return 0;
+	case Hqend:
+		return putend(p, it);
+	case Hqerr:
+		return sessfail(p->s, "%s", it->msg);
+	default:
+		return 1;
+	}
 }
 
 int
 cmdput(void *ctx, int argc, char **argv)
 {
 	Sess *s = ctx;
-	Target x;
+	Hqitem it;
+	Hostq *q;
 	Opts o;
-	Put p;
+	Put p = {0};
 	int rc;
 
 	parseopts(argc, argv, "rp", &o, s->err, sizeof s->err);
-	if (target(s, argv[o.optind + 1], &x) < 0)
+	if (target(s, argv[o.optind + 1], &p.x) < 0)
 		return -1;
-	p = (Put){.s = s, .keep = o.count['p'] > 0, .recurse = o.count['r'] > 0, .buf = malloc(Iounit)};
-	if (p.buf == NULL)
-		return sessfail(s, "out of memory");
-	rc = putone(&p, argv[o.optind], &x);
-	free(p.buf);
-	return rc;
+	p.s = s;
+	p.keep = o.count['p'] > 0;
+	if ((q = hqstart(argv[o.optind], o.count['r'] > 0)) == NULL)
+		return sessfail(s, "put: starting the reader thread: %s", strerror(errno));
+	do {
+		hqnext(q, &it);
+		rc = putitem(&p, &it);
+		hqfree(q, &it);
+	} while (rc == 0);
+	hqstop(q);
+	free(p.depth);
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- mkdir, rm, mv ---- */

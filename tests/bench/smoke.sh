@@ -27,7 +27,11 @@ if command -v debugfs >/dev/null; then want "$tmp/write.out" '^-- debugfs'; fi
 
 bash "$here/replay.sh" -s 100 "$bin" >"$tmp/replay.out"
 cat "$tmp/replay.out"
-want "$tmp/replay.out" '^gefs .* files/s .* MiB/s +max RSS'
+want "$tmp/replay.out" '^gefs +small .* files/s .* MiB/s +max RSS'
+want "$tmp/replay.out" '^gefs +big .* files/s .* MiB/s +max RSS'
+want "$tmp/replay.out" '^rawdirect +big .* MiB/s'
+want "$tmp/replay.out" '^== big files: gefs [0-9.]+ MiB/s, [0-9]+% of the raw write'
+if command -v debugfs >/dev/null; then want "$tmp/replay.out" '^== small files: gefs [0-9]+ files/s, [0-9.]+x debugfs'; fi
 want "$tmp/replay.out" '^raw .* MiB/s'
 want "$tmp/replay.out" '^shell .* commits/s +[0-9]+ bytes written per commit'
 want "$tmp/replay.out" '^-- (mcopy|debugfs)'

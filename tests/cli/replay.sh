@@ -203,5 +203,44 @@ clean "$tmp/e.img"
 printf 'retain main 60@\n' >"$tmp/s8"
 "$rp" "$tmp/e.img" "$tmp/s8" >/dev/null 2>&1; [ $? -eq 1 ]; check "unparseable retain refused" $?
 
+# put reads the host in a thread of its own: a tree of more data than it
+# reads ahead (16 MiB) round-trips, twice the same image bytes; an engine
+# error stops the reader; a host entry it refuses stops the replay at its
+# line, naming the entry, the image unchanged (a FIFO is never opened).
+pt=$tmp/pt
+mkdir -p "$pt/b/d" "$pt/a"
+for f in a/z a/y b/x b/d/w v; do head -c $((${#f} * 7000)) /dev/urandom >"$pt/$f"; done
+printf 'put -r %s /t\n' "$pt" >"$tmp/p1"
+mkdir "$pt/big" "$pt/empty"
+for i in $(seq 10 33); do head -c $((1048576 + i)) /dev/urandom >"$pt/big/f$i"; done
+truncate -s 9M "$pt/big/hole"; printf x | dd of="$pt/big/hole" bs=1 seek=4500000 conv=notrunc 2>/dev/null
+cp "$tmp/base.img" "$tmp/p3.img"
+timeout 120 "$rp" "$tmp/p3.img" "$tmp/p1" >"$tmp/out" 2>&1
+check "put -r of $(du -sm "$pt" | cut -f1) MiB ($(head -1 "$tmp/out"))" $?
+rm -rf "$tmp/back"; "$sh" -c "get -r main:/t $tmp/back" "$tmp/p3.img" && diff -r "$pt" "$tmp/back" >/dev/null
+check "it round-trips" $?
+cp "$tmp/base.img" "$tmp/p1.img"
+"$rp" "$tmp/p1.img" "$tmp/p1" && cmp -s "$tmp/p1.img" "$tmp/p3.img"
+check "the same tree twice: the same image" $?
+clean "$tmp/p3.img"
+printf 'mkdir /q\nput -r %s /no/such/dir\n' "$pt" >"$tmp/p4"
+cp "$tmp/base.img" "$tmp/p4.img"; sum=$(md5sum <"$tmp/p4.img")
+timeout 120 "$rp" "$tmp/p4.img" "$tmp/p4" >"$tmp/out" 2>&1; rc=$?
+[ $rc -eq 1 ] && grep -q "^$tmp/p4:2: " "$tmp/out" && [ "$(md5sum <"$tmp/p4.img")" = "$sum" ]
+check "an engine error stops the reader: exit $rc, image unchanged ($(head -1 "$tmp/out"))" $?
+# refused MAKE OPTS NAME WANT: after MAKE, "put OPTS" fails at its line
+# with a message naming NAME and saying WANT; the image is unchanged
+refused() {
+	eval "$1"
+	printf 'mkdir /q\nput %s /t\n' "$2" >"$tmp/p5"
+	timeout 60 "$rp" "$tmp/p4.img" "$tmp/p5" >"$tmp/out" 2>&1; rc=$?
+	[ $rc -eq 1 ] && grep -q "^$tmp/p5:2: put: .*$3.*$4" "$tmp/out" && [ "$(md5sum <"$tmp/p4.img")" = "$sum" ]
+	check "put $2 with $1: exit $rc, refused at its line, image unchanged ($(head -1 "$tmp/out"))" $?
+}
+refused 'mkfifo "$pt/b/d/fifo"' "-r $pt" b/d/fifo 'not a regular file'
+refused 'rm "$pt/b/d/fifo"; ln -s v "$pt/b/link"' "-r $pt" b/link 'not a regular file'
+refused 'rm "$pt/b/link"' "$pt" "$pt" 'is a directory (use -r)'
+refused : "-r $pt/nope" nope 'No such file'
+
 echo "replay: $((ntest - nfail)) passed, $nfail failed"
 [ "$nfail" -eq 0 ]
