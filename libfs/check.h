@@ -325,8 +325,8 @@ HIDDEN void wprob(Walk *w, int pr, Pctx *c);
  * after w's snapshot. */
 HIDDEN void wgen(Walk *w, uint64_t addr, uint64_t gen, const char *what);
 HIDDEN void walktree(Walk *w, const GefsBptr *root, uint64_t from);
-/* A data block pointer bp held by block from, under key string ks. */
-HIDDEN void refdata(Walk *w, const GefsBptr *bp, uint64_t from, const char *ks);
+/* A data block pointer bp held by block from, under key k[0, nk). */
+HIDDEN void refdata(Walk *w, const GefsBptr *bp, uint64_t from, const uint8_t *k, size_t nk);
 /* ckkeys.c: the entries and the buffered messages of node n. */
 HIDDEN void checkents(Walk *w, const GefsNode *n, const Bound *lo, const Bound *hi);
 HIDDEN void checkmsgs(Walk *w, const GefsNode *n, const Bound *lo, const Bound *hi);

@@ -97,7 +97,7 @@ typedef struct Ns {
 	size_t		nbadid;
 } Ns;
 
-static void checkids(Ns *ns, const char *ks, const GefsXdir *d);
+static void checkids(Ns *ns, const Pctx *kc, const GefsXdir *d);
 
 static void
 nsdat(Ns *ns, const GefsKey *k)
@@ -117,7 +117,7 @@ nsdat(Ns *ns, const GefsKey *k)
 	f->ndat++;
 }
 
-/* The fields of entry d (under key c->key): type, mode, length, qid
+/* The fields of entry d (under key c->k): type, mode, length, qid
  * path below nextqid (§12.2). */
 static void
 entfields(Ns *ns, Pctx *c, const GefsXdir *d)
@@ -129,7 +129,7 @@ entfields(Ns *ns, Pctx *c, const GefsXdir *d)
 	c->n[0] = (int64_t)d->length;
 	if (d->qtype != (uint8_t)(d->mode >> 24))
 		wprob(w, PR_FSQTYPE, c);
-	checkids(ns, c->key, d);
+	checkids(ns, c, d);
 	if (d->mode & ~GEFS_MODEBITS)
 		wprob(w, PR_FSMODE, c);
 	if ((d->mode & GEFS_DMDIR) && d->length != 0)
@@ -152,10 +152,9 @@ nsent(Ns *ns, const GefsKv *kv, const GefsKey *k)
 	GefsXdir d;
 	GefsErr e;
 	File *f;
-	char ks[128];
 
-	fmtkey(ks, sizeof ks, kv->k, kv->nk);
-	c.key = ks;
+	c.k = kv->k;		/* formatted only if a finding is shown */
+	c.nk = kv->nk;
 	e.code = 0;
 	if (k->qid == GEFS_NONE ? k->nlen != 0 : gefs_namecheck(k->name, k->nlen, &e) < 0) {
 		c.why = e.code ? e.msg : "root entry with a name";
@@ -348,10 +347,10 @@ cknamespace(Check *ck, Walk *w, GefsTree *t)
 	free(ns.badid);
 }
 
-/* Owner, group and last modifier of an entry must be users (§16); one
- * finding per tree and id. */
+/* Owner, group and last modifier of an entry (under key kc->k) must be
+ * users (§16); one finding per tree and id. */
 static void
-checkids(Ns *ns, const char *ks, const GefsXdir *d)
+checkids(Ns *ns, const Pctx *kc, const GefsXdir *d)
 {
 	int64_t id[3] = {d->uid, d->gid, d->muid}, *v;
 	static const char *what[3] = {"owner", "group", "last modifier"};
@@ -369,7 +368,8 @@ checkids(Ns *ns, const char *ks, const GefsXdir *d)
 			continue;
 		ns->badid = v;
 		ns->badid[ns->nbadid++] = id[i];
-		c.key = ks;
+		c.k = kc->k;
+		c.nk = kc->nk;
 		c.s[0] = what[i];
 		c.n[0] = id[i];
 		wprob(ns->w, PR_USUNDEF, &c);

@@ -54,6 +54,17 @@ fromname(uint64_t from, char buf[32])
 	return buf;
 }
 
+/* Report pr about a pointer held by block from: the holder is named
+ * ({s1}) only now, a finding being rare and pointers many. */
+static void
+rfprob(Walk *w, int pr, Pctx *c, uint64_t from)
+{
+	char fb[32];
+
+	c->s[1] = fromname(from, fb);
+	wprob(w, pr, c);
+}
+
 /* Mark a reference to addr as kind; 1 when first reached (descend/read),
  * 2 when already seen as the same kind (shared with an earlier tree), 0
  * when bad. */
@@ -62,26 +73,24 @@ refblock(Walk *w, uint64_t addr, int kind, uint64_t from)
 {
 	Check *ck = w->ck;
 	Pctx c = PCTX(addr);
-	char fb[32];
 	uint8_t m;
 
 	c.blk = from;
 	c.s[0] = ckkindname(kind);
-	c.s[1] = fromname(from, fb);
 	if (!ckinarea(ck, addr)) {
 		c.addr = from;
 		c.x[0] = addr;
-		wprob(w, PR_RFADDR, &c);
+		rfprob(w, PR_RFADDR, &c, from);
 		return 0;
 	}
 	if (ckgetcur(ck, addr)) {
-		wprob(w, PR_RFTWICE, &c);
+		rfprob(w, PR_RFTWICE, &c, from);
 		return 0;
 	}
 	cksetcur(ck, addr);
 	m = ckmap(ck, addr / B);
 	if (!(m & MALLOC))
-		wprob(w, PR_RFFREE, &c);
+		rfprob(w, PR_RFFREE, &c, from);
 	if ((m & KMASK) == KNONE) {
 		ckmapor(ck, addr / B, (uint8_t)kind);
 		return 1;
@@ -89,7 +98,7 @@ refblock(Walk *w, uint64_t addr, int kind, uint64_t from)
 	if ((m & KMASK) == kind)
 		return 2;
 	c.s[2] = ckkindname(m);
-	wprob(w, PR_RFKIND, &c);
+	rfprob(w, PR_RFKIND, &c, from);
 	return 0;
 }
 
@@ -115,17 +124,21 @@ databad(void *arg, uint64_t addr, uint64_t got, uint64_t want, int err, const ch
 	}
 }
 
-/* A data block pointer from a Kdat value or Oinsert (§10.5). */
+/* A data block pointer from a Kdat value or Oinsert (§10.5), under key
+ * k[0, nk): the key is formatted only for a finding or for the
+ * verification queue (which outlives the node holding it). */
 void
-refdata(Walk *w, const GefsBptr *bp, uint64_t from, const char *ks)
+refdata(Walk *w, const GefsBptr *bp, uint64_t from, const uint8_t *k, size_t nk)
 {
 	Check *ck = w->ck;
 	Pctx c = PCTX(from);
-	char why[200];
+	char why[200], ks[VQCTX];
 
-	c.key = ks;
+	c.k = k;
+	c.nk = nk;
 	if (bp->gen > w->gen) {
-		snprintf(why, sizeof why, "block 0x%llx: %s: data block", (unsigned long long)from, ks);
+		snprintf(why, sizeof why, "block 0x%llx: %s: data block", (unsigned long long)from,
+			fmtkey(ks, sizeof ks, k, nk));
 		wgen(w, from, bp->gen, why);
 	}
 	if (refblock(w, bp->addr, KDATA, from) != 1)
@@ -133,7 +146,7 @@ refdata(Walk *w, const GefsBptr *bp, uint64_t from, const char *ks)
 	ck->st->ndata++;
 	if (ck->o.nodata)
 		return;		/* -E nodata: referenced and accounted for, not read */
-	if (ck->vq != NULL && vqpush(ck->vq, bp->addr, bp->hash, ks, databad, w) == 0)
+	if (ck->vq != NULL && vqpush(ck->vq, bp->addr, bp->hash, fmtkey(ks, sizeof ks, k, nk), databad, w) == 0)
 		return;		/* verified on a worker thread, reported through databad */
 	c.addr = bp->addr;
 	if (ckreadraw(ck, bp->addr, ck->buf) < 0) {
