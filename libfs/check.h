@@ -156,6 +156,7 @@ typedef struct Check {
 	uint64_t	maxqid;		/* largest qid path in use (anyqid) */
 	bool		anyqid;
 	struct Amap	*nodegen;	/* cktrees.c, pass 4: node -> gen */
+	struct Ftab	*ftab;		/* ckfiles.c, pass 4: file table, reused */
 	int64_t		*ids;		/* ids the users file defines (haveids) */
 	size_t		nids;
 	bool		haveids;
@@ -337,6 +338,8 @@ HIDDEN Snaprec *findsnap(Check *ck, int64_t gen);
 HIDDEN void usegen(Check *ck, uint64_t g);
 /* ckfiles.c: the namespace of tree t (walked by w). */
 HIDDEN void cknamespace(Check *ck, Walk *w, GefsTree *t);
+/* ckfiles.c: free the file table cknamespace keeps between trees. */
+HIDDEN void nsfree(Check *ck);
 /* ckusers.c: the users file of adm's tree t; the ids it defines. */
 HIDDEN void checkusers(Check *ck, GefsTree *t);
 HIDDEN void loadids(Check *ck);

@@ -32,11 +32,18 @@ typedef struct File {
 	uint8_t		flags;
 } File;
 
+/* One table serves every tree of the check (ck->ftab): cleared, not
+ * freed, between trees, so that its pages are faulted in once, not once
+ * a tree (snapshots of one file system have about as many files). */
 typedef struct Ftab {
 	File		*f;
 	size_t		n, cap;		/* cap: power of two */
 	File		*last;		/* the last found: a file's keys are adjacent */
 } Ftab;
+
+/* Load factor 3/4: linear probing stays short, a table of 16 Ki files
+ * takes 32 Ki slots, not 64 Ki. */
+enum { LOADNUM = 3, LOADDEN = 4, FTAB0 = 1024 };
 
 static size_t
 fslot(const Ftab *t, uint64_t qid)
@@ -59,10 +66,10 @@ fget(Ftab *t, uint64_t qid, bool add)
 		return t->last;
 	if (t->cap == 0 && !add)
 		return NULL;
-	if (add && 2 * (t->n + 1) > t->cap) {
+	if (add && LOADDEN * (t->n + 1) > LOADNUM * t->cap) {
 		of = t->f;
 		ocap = t->cap;
-		t->cap = ocap ? 2 * ocap : 1024;
+		t->cap = ocap ? 2 * ocap : FTAB0;
 		t->f = calloc(t->cap, sizeof *t->f);
 		if (t->f == NULL) {
 			t->f = of;
@@ -90,7 +97,7 @@ fget(Ftab *t, uint64_t qid, bool add)
 typedef struct Ns {
 	Check		*ck;
 	Walk		*w;
-	Ftab		tab;
+	Ftab		tab;		/* ck->ftab's, given back at the end */
 	bool		haveroot;
 	uint64_t	rootqid;
 	int64_t		*badid;		/* undefined ids reported in this tree */
@@ -320,6 +327,13 @@ cknamespace(Check *ck, Walk *w, GefsTree *t)
 	memset(&ns, 0, sizeof ns);
 	ns.ck = ck;
 	ns.w = w;
+	if (ck->ftab != NULL) {
+		ns.tab = *ck->ftab;
+		ns.tab.n = 0;
+		ns.tab.last = NULL;
+		if (ns.tab.f != NULL)
+			memset(ns.tab.f, 0, ns.tab.cap * sizeof *ns.tab.f);
+	}
 	s = gefs_scan(t, NULL, 0, NULL, 0);
 	if (s != NULL)
 		while ((rc = gefs_scannext(s, &kv)) > 0) {
@@ -343,8 +357,20 @@ cknamespace(Check *ck, Walk *w, GefsTree *t)
 	}
 	else
 		nsfinish(&ns);
-	free(ns.tab.f);
+	if (ck->ftab == NULL && (ck->ftab = malloc(sizeof *ck->ftab)) == NULL)
+		free(ns.tab.f);		/* not kept: the next tree starts afresh */
+	else
+		*ck->ftab = ns.tab;
 	free(ns.badid);
+}
+
+void
+nsfree(Check *ck)
+{
+	if (ck->ftab != NULL)
+		free(ck->ftab->f);
+	free(ck->ftab);
+	ck->ftab = NULL;
 }
 
 /* Owner, group and last modifier of an entry (under key kc->k) must be
