@@ -316,6 +316,11 @@ typedef struct Walk {
 	int		ht;
 	int		nerr;		/* structural errors: namespace checks skipped */
 	Amap		*nodes;		/* file-tree node -> gen of its first pointer */
+	/* ckwalk.c, -E nodata: data pointers of one holder to adjacent
+	 * blocks not yet accounted for: runn blocks from runfirst on, up
+	 * (rundown false) or down (allocators hand out blocks downwards) */
+	uint64_t	runfrom, runfirst, runn;
+	bool		rundown;
 } Walk;
 
 /* ckwalk.c */
