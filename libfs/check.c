@@ -1322,6 +1322,14 @@ passsuper(Check *ck)
 		ck->stop = true;
 }
 
+/* The cache of a check that writes nothing (-n), when the caller names
+ * none: the walk reads each node once and the namespace scan soon after,
+ * and an evicted node read again from the page cache costs less than
+ * faulting in a 64 MiB budget (4 GiB in 16 Ki files: 7200 -> 3000 page
+ * faults, 26 -> 9.5 MiB RSS, 5% more instructions).  A repair keeps the
+ * default: its commit needs room for dirty blocks. */
+enum { CKROCACHE = 4 << 20 };
+
 static int
 setup(Check *ck, const char *path)
 {
@@ -1333,7 +1341,7 @@ setup(Check *ck, const char *path)
 	o.ignhash = true;	/* the checker reports hashes itself */
 	o.tolerant = true;	/* the loader's view, compared in the log pass */
 	o.sbcopy = ck->o.sbcopy;
-	o.cachesz = ck->o.cachesz;
+	o.cachesz = ck->o.cachesz != 0 ? ck->o.cachesz : ck->o.mode == GEFS_CKNONE ? CKROCACHE : 0;
 	/* repairs need the image open for writing from the start: the
 	 * exclusive lock is then held across check and repair */
 	fs = ck->fs = fsalloc(path, &o, ck->o.mode == GEFS_CKNONE ? DEV_RDONLY : 0, ck->e);

@@ -156,6 +156,7 @@ typedef struct Check {
 	uint64_t	maxqid;		/* largest qid path in use (anyqid) */
 	bool		anyqid;
 	struct Amap	*nodegen;	/* cktrees.c, pass 4: node -> gen */
+	struct Ftab	*ftab;		/* ckfiles.c, pass 4: file table, reused */
 	int64_t		*ids;		/* ids the users file defines (haveids) */
 	size_t		nids;
 	bool		haveids;
@@ -315,6 +316,11 @@ typedef struct Walk {
 	int		ht;
 	int		nerr;		/* structural errors: namespace checks skipped */
 	Amap		*nodes;		/* file-tree node -> gen of its first pointer */
+	/* ckwalk.c, -E nodata: data pointers of one holder to adjacent
+	 * blocks not yet accounted for: runn blocks from runfirst on, up
+	 * (rundown false) or down (allocators hand out blocks downwards) */
+	uint64_t	runfrom, runfirst, runn;
+	bool		rundown;
 } Walk;
 
 /* ckwalk.c */
@@ -325,8 +331,8 @@ HIDDEN void wprob(Walk *w, int pr, Pctx *c);
  * after w's snapshot. */
 HIDDEN void wgen(Walk *w, uint64_t addr, uint64_t gen, const char *what);
 HIDDEN void walktree(Walk *w, const GefsBptr *root, uint64_t from);
-/* A data block pointer bp held by block from, under key string ks. */
-HIDDEN void refdata(Walk *w, const GefsBptr *bp, uint64_t from, const char *ks);
+/* A data block pointer bp held by block from, under key k[0, nk). */
+HIDDEN void refdata(Walk *w, const GefsBptr *bp, uint64_t from, const uint8_t *k, size_t nk);
 /* ckkeys.c: the entries and the buffered messages of node n. */
 HIDDEN void checkents(Walk *w, const GefsNode *n, const Bound *lo, const Bound *hi);
 HIDDEN void checkmsgs(Walk *w, const GefsNode *n, const Bound *lo, const Bound *hi);
@@ -337,6 +343,8 @@ HIDDEN Snaprec *findsnap(Check *ck, int64_t gen);
 HIDDEN void usegen(Check *ck, uint64_t g);
 /* ckfiles.c: the namespace of tree t (walked by w). */
 HIDDEN void cknamespace(Check *ck, Walk *w, GefsTree *t);
+/* ckfiles.c: free the file table cknamespace keeps between trees. */
+HIDDEN void nsfree(Check *ck);
 /* ckusers.c: the users file of adm's tree t; the ids it defines. */
 HIDDEN void checkusers(Check *ck, GefsTree *t);
 HIDDEN void loadids(Check *ck);

@@ -32,11 +32,18 @@ typedef struct File {
 	uint8_t		flags;
 } File;
 
+/* One table serves every tree of the check (ck->ftab): cleared, not
+ * freed, between trees, so that its pages are faulted in once, not once
+ * a tree (snapshots of one file system have about as many files). */
 typedef struct Ftab {
 	File		*f;
 	size_t		n, cap;		/* cap: power of two */
 	File		*last;		/* the last found: a file's keys are adjacent */
 } Ftab;
+
+/* Load factor 3/4: linear probing stays short, a table of 16 Ki files
+ * takes 32 Ki slots, not 64 Ki. */
+enum { LOADNUM = 3, LOADDEN = 4, FTAB0 = 1024 };
 
 static size_t
 fslot(const Ftab *t, uint64_t qid)
@@ -59,10 +66,10 @@ fget(Ftab *t, uint64_t qid, bool add)
 		return t->last;
 	if (t->cap == 0 && !add)
 		return NULL;
-	if (add && 2 * (t->n + 1) > t->cap) {
+	if (add && LOADDEN * (t->n + 1) > LOADNUM * t->cap) {
 		of = t->f;
 		ocap = t->cap;
-		t->cap = ocap ? 2 * ocap : 1024;
+		t->cap = ocap ? 2 * ocap : FTAB0;
 		t->f = calloc(t->cap, sizeof *t->f);
 		if (t->f == NULL) {
 			t->f = of;
@@ -90,14 +97,14 @@ fget(Ftab *t, uint64_t qid, bool add)
 typedef struct Ns {
 	Check		*ck;
 	Walk		*w;
-	Ftab		tab;
+	Ftab		tab;		/* ck->ftab's, given back at the end */
 	bool		haveroot;
 	uint64_t	rootqid;
 	int64_t		*badid;		/* undefined ids reported in this tree */
 	size_t		nbadid;
 } Ns;
 
-static void checkids(Ns *ns, const char *ks, const GefsXdir *d);
+static void checkids(Ns *ns, const Pctx *kc, const GefsXdir *d);
 
 static void
 nsdat(Ns *ns, const GefsKey *k)
@@ -117,7 +124,7 @@ nsdat(Ns *ns, const GefsKey *k)
 	f->ndat++;
 }
 
-/* The fields of entry d (under key c->key): type, mode, length, qid
+/* The fields of entry d (under key c->k): type, mode, length, qid
  * path below nextqid (§12.2). */
 static void
 entfields(Ns *ns, Pctx *c, const GefsXdir *d)
@@ -129,7 +136,7 @@ entfields(Ns *ns, Pctx *c, const GefsXdir *d)
 	c->n[0] = (int64_t)d->length;
 	if (d->qtype != (uint8_t)(d->mode >> 24))
 		wprob(w, PR_FSQTYPE, c);
-	checkids(ns, c->key, d);
+	checkids(ns, c, d);
 	if (d->mode & ~GEFS_MODEBITS)
 		wprob(w, PR_FSMODE, c);
 	if ((d->mode & GEFS_DMDIR) && d->length != 0)
@@ -152,10 +159,9 @@ nsent(Ns *ns, const GefsKv *kv, const GefsKey *k)
 	GefsXdir d;
 	GefsErr e;
 	File *f;
-	char ks[128];
 
-	fmtkey(ks, sizeof ks, kv->k, kv->nk);
-	c.key = ks;
+	c.k = kv->k;		/* formatted only if a finding is shown */
+	c.nk = kv->nk;
 	e.code = 0;
 	if (k->qid == GEFS_NONE ? k->nlen != 0 : gefs_namecheck(k->name, k->nlen, &e) < 0) {
 		c.why = e.code ? e.msg : "root entry with a name";
@@ -321,6 +327,13 @@ cknamespace(Check *ck, Walk *w, GefsTree *t)
 	memset(&ns, 0, sizeof ns);
 	ns.ck = ck;
 	ns.w = w;
+	if (ck->ftab != NULL) {
+		ns.tab = *ck->ftab;
+		ns.tab.n = 0;
+		ns.tab.last = NULL;
+		if (ns.tab.f != NULL)
+			memset(ns.tab.f, 0, ns.tab.cap * sizeof *ns.tab.f);
+	}
 	s = gefs_scan(t, NULL, 0, NULL, 0);
 	if (s != NULL)
 		while ((rc = gefs_scannext(s, &kv)) > 0) {
@@ -344,14 +357,26 @@ cknamespace(Check *ck, Walk *w, GefsTree *t)
 	}
 	else
 		nsfinish(&ns);
-	free(ns.tab.f);
+	if (ck->ftab == NULL && (ck->ftab = malloc(sizeof *ck->ftab)) == NULL)
+		free(ns.tab.f);		/* not kept: the next tree starts afresh */
+	else
+		*ck->ftab = ns.tab;
 	free(ns.badid);
 }
 
-/* Owner, group and last modifier of an entry must be users (§16); one
- * finding per tree and id. */
+void
+nsfree(Check *ck)
+{
+	if (ck->ftab != NULL)
+		free(ck->ftab->f);
+	free(ck->ftab);
+	ck->ftab = NULL;
+}
+
+/* Owner, group and last modifier of an entry (under key kc->k) must be
+ * users (§16); one finding per tree and id. */
 static void
-checkids(Ns *ns, const char *ks, const GefsXdir *d)
+checkids(Ns *ns, const Pctx *kc, const GefsXdir *d)
 {
 	int64_t id[3] = {d->uid, d->gid, d->muid}, *v;
 	static const char *what[3] = {"owner", "group", "last modifier"};
@@ -369,7 +394,8 @@ checkids(Ns *ns, const char *ks, const GefsXdir *d)
 			continue;
 		ns->badid = v;
 		ns->badid[ns->nbadid++] = id[i];
-		c.key = ks;
+		c.k = kc->k;
+		c.nk = kc->nk;
 		c.s[0] = what[i];
 		c.n[0] = id[i];
 		wprob(ns->w, PR_USUNDEF, &c);

@@ -21,14 +21,15 @@ typeok(Walk *w, int t)
 	return t == GEFS_KDAT || t == GEFS_KENT || t == GEFS_KUP || t == GEFS_KCONF;
 }
 
-/* A value for key type t (leaf entry or Oinsert operand), §9. */
+/* A value for key type t (leaf entry or Oinsert operand), §9, under
+ * key k[0, nk) (formatted only when a finding names it). */
 static void
-checkval(Walk *w, uint64_t addr, int t, const char *ks, const uint8_t *v, size_t nv)
+checkval(Walk *w, uint64_t addr, int t, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv)
 {
 	static const int size[] = {GEFS_PTRSZ, GEFS_XDIRSZ, -1, GEFS_LABELVALSZ, GEFS_SNAPVALSZ, GEFS_DLISTVALSZ, -1};
 	GefsErr e;
 	GefsXdir d;
-	GefsKey k;
+	GefsKey key;
 	GefsLabel l;
 	GefsSnap s;
 	GefsDlist dl;
@@ -39,7 +40,8 @@ checkval(Walk *w, uint64_t addr, int t, const char *ks, const uint8_t *v, size_t
 
 	if (t < 0 || t > GEFS_KCONF)
 		return;
-	c.key = ks;
+	c.k = k;
+	c.nk = nk;
 	if ((size[t] >= 0 && nv != (size_t)size[t]) || (t == GEFS_KUP && (nv < 12 || nv > GEFS_KEYMAX))) {
 		snprintf(why, sizeof why, "value of %zu bytes", nv);
 		c.why = why;
@@ -51,12 +53,12 @@ checkval(Walk *w, uint64_t addr, int t, const char *ks, const uint8_t *v, size_t
 	case GEFS_KDAT:
 		gefs_unpackbptr(&bp, v);
 		if (!w->snaptree)
-			refdata(w, &bp, addr, ks);
+			refdata(w, &bp, addr, k, nk);
 		return;
 	case GEFS_KENT:	rc = gefs_unpackxdir(&d, v, nv, &e); break;
 	case GEFS_KUP:
-		rc = gefs_unpackkey(&k, v, nv, &e);
-		if (rc == 0 && k.type != GEFS_KENT)
+		rc = gefs_unpackkey(&key, v, nv, &e);
+		if (rc == 0 && key.type != GEFS_KENT)
 			rc = gefs_seterr(&e, EBADMSG, "not a Kent key");
 		break;
 	case GEFS_KLABEL:	rc = gefs_unpacklabel(&l, v, nv, &e); break;
@@ -71,14 +73,15 @@ checkval(Walk *w, uint64_t addr, int t, const char *ks, const uint8_t *v, size_t
 
 /* Key k: decodes, allowed here, inside [lo, hi).  Returns its type or -1. */
 static int
-checkkey(Walk *w, uint64_t addr, const uint8_t *k, size_t nk, const Bound *lo, const Bound *hi, int prlo, int prhi, const char *ks)
+checkkey(Walk *w, uint64_t addr, const uint8_t *k, size_t nk, const Bound *lo, const Bound *hi, int prlo, int prhi)
 {
 	Pctx c = PCTX(addr);
 	GefsErr e;
 	GefsKey key;
 
 	e.code = 0;
-	c.key = ks;
+	c.k = k;
+	c.nk = nk;
 	if (gefs_unpackkey(&key, k, nk, &e) < 0) {
 		c.why = e.msg;
 		wprob(w, PR_KVKEY, &c);
@@ -101,28 +104,27 @@ checkents(Walk *w, const GefsNode *n, const Bound *lo, const Bound *hi)
 {
 	GefsKv kv, pk = {0};
 	Pctx c = PCTX(n->addr);
-	char ks[128];
 	int i, t;
 
-	c.key = ks;
 	for (i = 0; i < n->nval; i++) {
 		gefs_nodekv(n, i, &kv);
-		fmtkey(ks, sizeof ks, kv.k, kv.nk);
-		t = checkkey(w, n->addr, kv.k, kv.nk, lo, hi, PR_NDLOW, PR_NDHIGH, ks);
+		t = checkkey(w, n->addr, kv.k, kv.nk, lo, hi, PR_NDLOW, PR_NDHIGH);
 		if (i > 0 && gefs_keycmp(pk.k, pk.nk, kv.k, kv.nk) >= 0) {
+			c.k = kv.k;
+			c.nk = kv.nk;
 			c.n[0] = i;
 			c.n[1] = i - 1;
 			wprob(w, PR_NDORDER, &c);
 		}
 		pk = kv;
 		if (n->type == GEFS_TLEAF && t >= 0)
-			checkval(w, n->addr, t, ks, kv.v, kv.nv);
+			checkval(w, n->addr, t, kv.k, kv.nk, kv.v, kv.nv);
 	}
 }
 
 /* One buffered message's opcode and operand (§10). */
 static void
-checkop(Walk *w, const GefsNode *n, int t, const GefsMsg *m, const char *ks)
+checkop(Walk *w, const GefsNode *n, int t, const GefsMsg *m)
 {
 	GefsErr e;
 	GefsXdir d;
@@ -140,7 +142,8 @@ checkop(Walk *w, const GefsNode *n, int t, const GefsMsg *m, const char *ks)
 	case GEFS_OWSTAT:	ok = t == GEFS_KENT; break;
 	default:		ok = t == GEFS_KSNAP; break;	/* 6, 7, 8 */
 	}
-	c.key = ks;
+	c.k = m->k;
+	c.nk = m->nk;
 	c.n[0] = m->op;
 	if (!ok) {
 		wprob(w, PR_KVOP, &c);
@@ -149,7 +152,7 @@ checkop(Walk *w, const GefsNode *n, int t, const GefsMsg *m, const char *ks)
 	e.code = 0;
 	c.why = e.msg;
 	if (m->op == GEFS_OINSERT)
-		checkval(w, n->addr, t, ks, m->v, m->nv);
+		checkval(w, n->addr, t, m->k, m->nk, m->v, m->nv);
 	else if (m->op == GEFS_OWSTAT) {
 		memset(&d, 0, sizeof d);
 		if (gefs_applywstat(&d, m->v, m->nv, &qbit, &e) < 0)
@@ -177,21 +180,20 @@ checkmsgs(Walk *w, const GefsNode *n, const Bound *lo, const Bound *hi)
 {
 	GefsMsg m, pm = {0};
 	Pctx c = PCTX(n->addr);
-	char ks[128];
 	int j, t;
 
-	c.key = ks;
 	for (j = 0; j < n->nbuf; j++) {
 		gefs_nodemsg(n, j, &m);
-		fmtkey(ks, sizeof ks, m.k, m.nk);
-		t = checkkey(w, n->addr, m.k, m.nk, lo, hi, PR_NDMSGRANGE, PR_NDMSGRANGE, ks);
+		t = checkkey(w, n->addr, m.k, m.nk, lo, hi, PR_NDMSGRANGE, PR_NDMSGRANGE);
 		if (j > 0 && gefs_keycmp(pm.k, pm.nk, m.k, m.nk) > 0) {
+			c.k = m.k;
+			c.nk = m.nk;
 			c.n[0] = j;
 			c.n[1] = j - 1;
 			wprob(w, PR_NDMSGORDER, &c);
 		}
 		pm = m;
 		if (t >= 0)
-			checkop(w, n, t, &m, ks);
+			checkop(w, n, t, &m);
 	}
 }

@@ -95,4 +95,5 @@ checktrees(Check *ck)
 	ck->vq = NULL;
 	amfree(ck->nodegen);
 	ck->nodegen = NULL;
+	nsfree(ck);
 }

@@ -22,9 +22,12 @@ enum { B = GEFS_BLKSZ };
 
 /* Report pr found in the tree w walks ({tree}); structural errors are
  * counted (the namespace of a tree that has any is not checked). */
+static void runflush(Walk *w);
+
 void
 wprob(Walk *w, int pr, Pctx *c)
 {
+	runflush(w);		/* the run's findings come first, as unbatched */
 	if (problemof(pr)->flags & GEFS_PRSTRUCT)
 		w->nerr++;
 	c->tree = w->name;
@@ -54,6 +57,17 @@ fromname(uint64_t from, char buf[32])
 	return buf;
 }
 
+/* Report pr about a pointer held by block from: the holder is named
+ * ({s1}) only now, a finding being rare and pointers many. */
+static void
+rfprob(Walk *w, int pr, Pctx *c, uint64_t from)
+{
+	char fb[32];
+
+	c->s[1] = fromname(from, fb);
+	wprob(w, pr, c);
+}
+
 /* Mark a reference to addr as kind; 1 when first reached (descend/read),
  * 2 when already seen as the same kind (shared with an earlier tree), 0
  * when bad. */
@@ -62,26 +76,26 @@ refblock(Walk *w, uint64_t addr, int kind, uint64_t from)
 {
 	Check *ck = w->ck;
 	Pctx c = PCTX(addr);
-	char fb[32];
 	uint8_t m;
 
+	runflush(w);		/* the pending run's blocks are marked first */
 	c.blk = from;
 	c.s[0] = ckkindname(kind);
-	c.s[1] = fromname(from, fb);
-	if (!ckinarea(ck, addr)) {
+	/* ckinarea's test, on the map byte read once for all the tests */
+	m = addr % B == 0 && addr / B < ck->nblk ? ckmap(ck, addr / B) : 0;
+	if (!(m & MAREA)) {
 		c.addr = from;
 		c.x[0] = addr;
-		wprob(w, PR_RFADDR, &c);
+		rfprob(w, PR_RFADDR, &c, from);
 		return 0;
 	}
 	if (ckgetcur(ck, addr)) {
-		wprob(w, PR_RFTWICE, &c);
+		rfprob(w, PR_RFTWICE, &c, from);
 		return 0;
 	}
 	cksetcur(ck, addr);
-	m = ckmap(ck, addr / B);
 	if (!(m & MALLOC))
-		wprob(w, PR_RFFREE, &c);
+		rfprob(w, PR_RFFREE, &c, from);
 	if ((m & KMASK) == KNONE) {
 		ckmapor(ck, addr / B, (uint8_t)kind);
 		return 1;
@@ -89,8 +103,97 @@ refblock(Walk *w, uint64_t addr, int kind, uint64_t from)
 	if ((m & KMASK) == kind)
 		return 2;
 	c.s[2] = ckkindname(m);
-	wprob(w, PR_RFKIND, &c);
+	rfprob(w, PR_RFKIND, &c, from);
 	return 0;
+}
+
+/* -E nodata: a leaf's data pointers mostly name adjacent blocks (a file
+ * written in order), and no block is read: such a run is accounted for
+ * with a few range updates of the maps instead of five lookups a block.
+ * The run is only deferred: it is flushed before any other block is
+ * marked (refblock) and before any finding is reported (wprob), so the
+ * maps and the findings are as if each pointer were taken at once. */
+
+/* True when the run can be marked in one go: every block inside an
+ * arena, allocated, of no kind yet, not reached before in this tree;
+ * otherwise refblock finds out what is wrong, block by block. */
+static bool
+runclean(Walk *w, uint64_t lo, uint64_t hi)
+{
+	Check *ck = w->ck;
+	uint64_t b, n;
+	uint8_t m;
+
+	if (hi > ck->nblk)
+		return false;
+	for (b = lo; b < hi; b += n) {
+		m = ckmaprun(ck, b, hi, &n);
+		if ((m & (MAREA | MALLOC | KMASK)) != (MAREA | MALLOC))
+			return false;
+	}
+	for (b = lo; b < hi; b += n)
+		if (bmrun(ck->cur, b, hi, &n) != 0)
+			return false;
+	return true;
+}
+
+/* Block i of the run, in pointer order. */
+static uint64_t
+runblk(const Walk *w, uint64_t i)
+{
+	return w->rundown ? w->runfirst - i * B : w->runfirst + i * B;
+}
+
+static void
+runflush(Walk *w)
+{
+	Check *ck = w->ck;
+	uint64_t n = w->runn, lo, i;
+
+	if (n == 0)
+		return;
+	w->runn = 0;		/* before refblock: it flushes too */
+	lo = (w->rundown ? runblk(w, n - 1) : w->runfirst) / B;
+	if (runclean(w, lo, lo + n)) {
+		if (bmupdate(ck->cur, lo, lo + n, 0, 1) < 0)
+			for (i = 0; i < n; i++)
+				cksetcur(ck, (lo + i) * B);	/* reports the want of memory */
+		ckmapupd(ck, lo, lo + n, 0xff, KDATA);
+		ck->st->ndata += n;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (refblock(w, runblk(w, i), KDATA, w->runfrom) == 1)
+			ck->st->ndata++;
+}
+
+/* Add data block addr, held by from, to the run (flushing a run it does
+ * not extend); false when it cannot start one (unaligned or past the
+ * device: refblock reports it).  A run that strays outside is checked
+ * block by block at its flush (runclean). */
+static bool
+runadd(Walk *w, uint64_t addr, uint64_t from)
+{
+	if (w->runn > 0 && from == w->runfrom) {
+		if ((w->runn == 1 || !w->rundown) && addr == runblk(w, w->runn - 1) + B) {
+			w->rundown = false;
+			w->runn++;
+			return true;
+		}
+		if ((w->runn == 1 || w->rundown) && addr + B == runblk(w, w->runn - 1)) {
+			w->rundown = true;
+			w->runn++;
+			return true;
+		}
+	}
+	runflush(w);
+	if (addr % B != 0 || addr / B >= w->ck->nblk)
+		return false;
+	w->runfrom = from;
+	w->runfirst = addr;
+	w->runn = 1;
+	w->rundown = false;
+	return true;
 }
 
 /* A data block found bad by the verification queue (verify.c); the
@@ -115,25 +218,31 @@ databad(void *arg, uint64_t addr, uint64_t got, uint64_t want, int err, const ch
 	}
 }
 
-/* A data block pointer from a Kdat value or Oinsert (§10.5). */
+/* A data block pointer from a Kdat value or Oinsert (§10.5), under key
+ * k[0, nk): the key is formatted only for a finding or for the
+ * verification queue (which outlives the node holding it). */
 void
-refdata(Walk *w, const GefsBptr *bp, uint64_t from, const char *ks)
+refdata(Walk *w, const GefsBptr *bp, uint64_t from, const uint8_t *k, size_t nk)
 {
 	Check *ck = w->ck;
 	Pctx c = PCTX(from);
-	char why[200];
+	char why[200], ks[VQCTX];
 
-	c.key = ks;
+	c.k = k;
+	c.nk = nk;
 	if (bp->gen > w->gen) {
-		snprintf(why, sizeof why, "block 0x%llx: %s: data block", (unsigned long long)from, ks);
+		snprintf(why, sizeof why, "block 0x%llx: %s: data block", (unsigned long long)from,
+			fmtkey(ks, sizeof ks, k, nk));
 		wgen(w, from, bp->gen, why);
 	}
+	if (ck->o.nodata && runadd(w, bp->addr, from))
+		return;		/* accounted for at the run's flush */
 	if (refblock(w, bp->addr, KDATA, from) != 1)
 		return;
 	ck->st->ndata++;
 	if (ck->o.nodata)
 		return;		/* -E nodata: referenced and accounted for, not read */
-	if (ck->vq != NULL && vqpush(ck->vq, bp->addr, bp->hash, ks, databad, w) == 0)
+	if (ck->vq != NULL && vqpush(ck->vq, bp->addr, bp->hash, fmtkey(ks, sizeof ks, k, nk), databad, w) == 0)
 		return;		/* verified on a worker thread, reported through databad */
 	c.addr = bp->addr;
 	if (ckreadraw(ck, bp->addr, ck->buf) < 0) {
@@ -369,4 +478,5 @@ walktree(Walk *w, const GefsBptr *root, uint64_t from)
 		return;
 	}
 	walknode(w, root, 0, -1, from, &none, &none);
+	runflush(w);
 }

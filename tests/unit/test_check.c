@@ -1209,6 +1209,53 @@ test_reference(void)
 	}
 }
 
+/* The walk hands findings their key raw (Pctx k, nk), formatted only
+ * when a message is rendered: the text must be what the eager
+ * formatting into a 128-byte buffer gave, for every key type, names of
+ * the longest and with bytes needing escapes, and undecodable keys. */
+static void
+lazykey(const uint8_t *k, size_t nk)
+{
+	char ks[128], eager[1024], lazy[1024];
+	Pctx c = PCTX(0x4000);
+
+	c.tree = "tree \"main\" (gen 2)";
+	c.n[0] = 3;
+	c.n[1] = 2;
+	c.key = fmtkey(ks, sizeof ks, k, nk);
+	ckrender(eager, sizeof eager, PR_NDORDER, &c);
+	c.key = NULL;
+	c.k = k;
+	c.nk = nk;
+	ckrender(lazy, sizeof lazy, PR_NDORDER, &c);
+	CU_ASSERT_STRING_EQUAL(lazy, eager);
+	CU_ASSERT_PTR_NOT_NULL(strstr(lazy, ks));
+}
+
+static void
+test_lazykey(void)
+{
+	uint8_t k[GEFS_KEYMAX + 8];
+	char name[256];
+	size_t i;
+
+	memset(name, 'n', sizeof name);
+	for (i = 0; i < sizeof name; i += 7)
+		name[i] = (char)(i % 2 ? 0x01 : 0xe9);	/* escaped when shown */
+	lazykey(k, gefs_packdatkey(k, 0x123456789abcull, 0x4000));
+	lazykey(k, gefs_packentkey(k, 0x42, "file.txt", 8));
+	lazykey(k, gefs_packentkey(k, 0x42, name, 244));
+	lazykey(k, gefs_packupkey(k, 0xffffffffffffffffull));
+	lazykey(k, gefs_packlabelkey(k, name, 255));
+	lazykey(k, gefs_packconfkey(k, "retain", 6));
+	lazykey(k, gefs_packsnapkey(k, 7));
+	lazykey(k, gefs_packdlistkey(k, 7, 3));
+	memset(k, 0xee, sizeof k);	/* undecodable: raw bytes, long and short */
+	lazykey(k, GEFS_KEYMAX);
+	lazykey(k, 3);
+	lazykey(k, 0);
+}
+
 static int
 setup(void)
 {
@@ -1251,6 +1298,7 @@ suite_check(void)
 	    !CU_add_test(s, "configuration entries", test_conf) ||
 	    !CU_add_test(s, "repairs", test_repair) ||
 	    !CU_add_test(s, "metadata only (-E nodata)", test_nodata) ||
+	    !CU_add_test(s, "keys rendered lazily as eagerly", test_lazykey) ||
 	    !CU_add_test(s, "block map operations", test_bmapops) ||
 	    !CU_add_test(s, "block map of 2^46 blocks", test_bmaphuge) ||
 	    !CU_add_test(s, "block map of a full image: 2 bits a block", test_bmapfull) ||
