@@ -83,6 +83,11 @@ HIDDEN int devwritev(Dev *d, const struct iovec *iov, int niov, uint64_t off, Ge
 HIDDEN int devdirect(Dev *d);		/* an O_DIRECT descriptor, or -1 */
 HIDDEN int devwritedirect(Dev *d, int fd, const void *buf, size_t n, uint64_t off, GefsErr *e);
 HIDDEN int devwritevdirect(Dev *d, int fd, const struct iovec *iov, int niov, uint64_t off, GefsErr *e);
+/* devwritevdirect in three parts for a writer thread: the window check,
+ * the write alone (an errno; touches no Dev state), the accounting. */
+HIDDEN int devdirectok(Dev *d, uint64_t off, size_t n, GefsErr *e);
+HIDDEN int devdirectio(Dev *d, int fd, const struct iovec *iov, int niov, uint64_t off);
+HIDDEN void devdirectdone(Dev *d, uint64_t off, size_t n);
 HIDDEN int devsync(Dev *d, GefsErr *e);		/* fsync / device cache flush */
 /* Resize a regular file to size bytes (sparse).  Fails on block devices. */
 HIDDEN int devtruncate(Dev *d, uint64_t size, GefsErr *e);

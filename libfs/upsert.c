@@ -23,6 +23,7 @@
  * keys are all deleted becomes one empty leaf.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -753,7 +754,11 @@ treeupsert(GefsTree *t, const GefsMsg *m, int n)
 		free(s);
 		return gefs_seterr(&fs->err, ENOMEM, "tree update: out of memory");
 	}
-	*u = (Up){.fs = fs, .t = t, .gen = t->snaptree ? 0 : fs->ed->wgen};
+	/* img (16 KiB) is built before it is read: not cleared per upsert */
+	memset(u, 0, offsetof(Up, img));
+	u->fs = fs;
+	u->t = t;
+	u->gen = t->snaptree ? 0 : fs->ed->wgen;
 	markdirty(t);
 	/* chunks in submission order keep each key's messages in order */
 	for (i = 0; i < n && rc == 0; i += k) {
