@@ -333,20 +333,28 @@ datload(GefsTree *t, const GefsXdir *f, uint64_t bo, uint8_t *buf)
 	return 1;
 }
 
-/* Write buf as block bo of qid: a new data block (placed as §5.5 says:
- * full when the write reaches the block's end), and Oinsert Kdat.  The
+/* Write the n bytes of buf (zeros after them) as block bo of qid: a new
+ * data block (placed as §5.5 says: full when the write reaches the
+ * block's end), and Oinsert Kdat.  The
  * block it replaces is released by the engine when the message reaches
  * the leaf holding the old pointer (§10.5). */
 static int
-datput(Mb *b, uint64_t qid, uint64_t bo, const uint8_t *buf, bool full)
+datputn(Mb *b, uint64_t qid, uint64_t bo, const uint8_t *buf, size_t n, bool full)
 {
 	uint8_t k[GEFS_KEYMAX], v[GEFS_PTRSZ];
 	GefsBptr bp;
 
-	if (datawriteq(b->t->fs, qid, full, buf, &bp) < 0)
+	if (datawriteq(b->t->fs, qid, full, buf, n, &bp) < 0)
 		return -1;
 	gefs_packbptr(v, &bp);
 	return mbadd(b, GEFS_OINSERT, k, gefs_packdatkey(k, qid, bo), v, sizeof v);
+}
+
+/* datputn of a whole block image. */
+static int
+datput(Mb *b, uint64_t qid, uint64_t bo, const uint8_t *buf, bool full)
+{
+	return datputn(b, qid, bo, buf, B, full);
 }
 
 /* Oclearb for every Kdat key of qid at offsets [lo, hi) that exists,
@@ -785,8 +793,8 @@ struct GefsBatch {
 	GefsTree	*t;
 	Mb		*b;
 	int		ents[BATCHBIG];	/* indices of the queued Kent inserts */
+	uint64_t	enth[BATCHBIG];	/* and the hashes of their keys */
 	int		nents;
-	uint8_t		tail[B];	/* a file's last, partial block */
 };
 
 GefsBatch *
@@ -832,14 +840,17 @@ gefs_batchclose(GefsBatch *bt)
 	return rc;
 }
 
-/* Is Kent key k queued in bt? */
+/* Is Kent key k (hash h) queued in bt?  Hashes first: a batch holds a
+ * few hundred keys, mostly of one length and parent. */
 static bool
-batchhas(const GefsBatch *bt, const uint8_t *k, size_t nk)
+batchhas(const GefsBatch *bt, const uint8_t *k, size_t nk, uint64_t h)
 {
 	const GefsMsg *m;
 	int i;
 
 	for (i = 0; i < bt->nents; i++) {
+		if (bt->enth[i] != h)
+			continue;
 		m = &bt->b->m[bt->ents[i]];
 		if (m->nk == nk && memcmp(m->k, k, nk) == 0)
 			return true;
@@ -850,24 +861,18 @@ batchhas(const GefsBatch *bt, const uint8_t *k, size_t nk)
 /* Queue the messages of a new file d of n bytes under e: its Kdat
  * pointers, its Kent with the final length, the parent's touch. */
 static int
-fbatchmsgs(GefsBatch *bt, const Ent *e, const GefsXdir *d, const uint8_t *p, size_t n)
+fbatchmsgs(GefsBatch *bt, const Ent *e, uint64_t h, const GefsXdir *d, const uint8_t *p, size_t n)
 {
 	uint8_t v[GEFS_XDIRSZ];
-	const uint8_t *src;
 	size_t off, m;
 
 	for (off = 0; off < n; off += m) {
-		m = n - off < B ? n - off : B;
-		src = p + off;
-		if (m < B) {	/* the tail of a block past the length is zero */
-			memcpy(bt->tail, src, m);
-			memset(bt->tail + m, 0, B - m);
-			src = bt->tail;
-		}
-		if (datput(bt->b, d->qpath, off, src, m == B) < 0)
+		m = n - off < B ? n - off : B;	/* a last block's tail is zero */
+		if (datputn(bt->b, d->qpath, off, p + off, m, m == B) < 0)
 			return -1;
 	}
 	gefs_packxdir(v, d);
+	bt->enth[bt->nents] = h;
 	bt->ents[bt->nents++] = bt->b->n;
 	if (mbadd(bt->b, GEFS_OINSERT, e->k, e->nk, v, sizeof v) < 0)
 		return -1;
@@ -891,6 +896,7 @@ gefs_batchput(GefsBatch *bt, const char *path, uint32_t mode, const char *uid, c
 	GefsTree *t = bt->t;
 	size_t nblk = n / B + (n % B != 0);
 	GefsXdir d;
+	uint64_t h;
 	Ent e;
 	int rc;
 
@@ -898,7 +904,8 @@ gefs_batchput(GefsBatch *bt, const char *path, uint32_t mode, const char *uid, c
 		return -1;
 	if ((rc = entfind(t, path, &e)) < 0)
 		return -1;
-	if (rc == 0 || batchhas(bt, e.k, e.nk))
+	h = gefs_metrohash64(e.k, e.nk, 0);
+	if (rc == 0 || batchhas(bt, e.k, e.nk, h))
 		return gefs_seterr(&t->fs->err, EEXIST, "%s: already exists", path);
 	if ((mode & GEFS_DMDIR) || strcmp(t->label, "adm") == 0 || nblk + 2 > BATCHBIG)
 		return batchplain(bt, path, mode, uid, buf, n);
@@ -906,7 +913,7 @@ gefs_batchput(GefsBatch *bt, const char *path, uint32_t mode, const char *uid, c
 		return gefs_wraperr(&t->fs->err, "%s", path);
 	d.length = n;
 	d.qvers = n > 0;	/* as gefs_create and one gefs_pwrite leave it */
-	if (fbatchmsgs(bt, &e, &d, buf, n) < 0)
+	if (fbatchmsgs(bt, &e, h, &d, buf, n) < 0)
 		return gefs_wraperr(&t->fs->err, "%s", path);
 	return 0;
 }

@@ -589,8 +589,10 @@ HIDDEN int blkdefer(Gefs *fs, uint64_t addr);
  * out early in the data stage when full; memory never grows with the
  * edit). */
 HIDDEN int datawrite(Gefs *fs, const uint8_t *buf, GefsBptr *bp);
-/* datawrite of a block of file qid placed by blknewdat. */
-HIDDEN int datawriteq(Gefs *fs, uint64_t qid, bool full, const uint8_t *buf, GefsBptr *bp);
+/* datawrite of a block of file qid placed by blknewdat (full: the write
+ * reaches the block's end): the n bytes of buf (n <= GEFS_BLKSZ), zeros
+ * after them. */
+HIDDEN int datawriteq(Gefs *fs, uint64_t qid, bool full, const uint8_t *buf, size_t n, GefsBptr *bp);
 
 /* Apply n messages (any order; sorted stably by key here) to t
  * copy-on-write (§11.4): batched into the root's buffer, flushed to the

@@ -197,16 +197,19 @@ emit(Up *u, Ents *out)
 	return 0;
 }
 
-/* A new data block at a, filled with buf. */
+/* A new data block at a: the n bytes of buf, zeros after them (copied
+ * once, straight into the cache). */
 static int
-datafill(Gefs *fs, uint64_t a, const uint8_t *buf, GefsBptr *bp)
+datafill(Gefs *fs, uint64_t a, const uint8_t *buf, size_t n, GefsBptr *bp)
 {
 	Blk *b;
 
 	if ((b = cacheget(fs->cache, a, CACHE_FILL, &fs->err)) == NULL)
 		return -1;
-	memcpy(b->buf, buf, B);
-	*bp = (GefsBptr){a, gefs_blkhash(buf), fs->ed->wgen};
+	memcpy(b->buf, buf, n);
+	if (n < B)
+		memset(b->buf + n, 0, B - n);
+	*bp = (GefsBptr){a, gefs_blkhash(b->buf), fs->ed->wgen};
 	b->vhash = bp->hash;
 	b->flags = (b->flags & ~(uint32_t)BLK_BADHASH) | BLK_VERIFIED;
 	cachedirty(fs->cache, b, STAGE_DATA);
@@ -223,11 +226,11 @@ datawrite(Gefs *fs, const uint8_t *buf, GefsBptr *bp)
 		return gefs_seterr(&fs->err, EROFS, "writing data: %s is open read-only", devpath(fs->dev));
 	if (blknew(fs, &a) < 0)
 		return -1;
-	return datafill(fs, a, buf, bp);
+	return datafill(fs, a, buf, B, bp);
 }
 
 int
-datawriteq(Gefs *fs, uint64_t qid, bool full, const uint8_t *buf, GefsBptr *bp)
+datawriteq(Gefs *fs, uint64_t qid, bool full, const uint8_t *buf, size_t n, GefsBptr *bp)
 {
 	uint64_t a;
 
@@ -235,7 +238,7 @@ datawriteq(Gefs *fs, uint64_t qid, bool full, const uint8_t *buf, GefsBptr *bp)
 		return gefs_seterr(&fs->err, EROFS, "writing data: %s is open read-only", devpath(fs->dev));
 	if (blknewdat(fs, qid, full, &a) < 0)
 		return -1;
-	return datafill(fs, a, buf, bp);
+	return datafill(fs, a, buf, n, bp);
 }
 
 /* ---- leaves ---- */
