@@ -791,6 +791,7 @@ enum {
 
 struct GefsBatch {
 	GefsTree	*t;
+	GefsBatch	*next;		/* fs->batches */
 	Mb		*b;
 	int		ents[BATCHBIG];	/* indices of the queued Kent inserts */
 	uint64_t	enth[BATCHBIG];	/* and the hashes of their keys */
@@ -811,6 +812,8 @@ gefs_batchopen(GefsTree *t)
 	}
 	bt->t = t;
 	bt->nents = 0;
+	bt->next = t->fs->batches;
+	t->fs->batches = bt;
 	return bt;
 }
 
@@ -830,14 +833,40 @@ gefs_batchflush(GefsBatch *bt)
 int
 gefs_batchclose(GefsBatch *bt)
 {
+	GefsBatch **pp;
 	int rc;
 
 	if (bt == NULL)
 		return 0;
 	rc = gefs_batchflush(bt);
+	for (pp = &bt->t->fs->batches; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == bt) {
+			*pp = bt->next;
+			break;
+		}
 	free(bt->b);
 	free(bt);
 	return rc;
+}
+
+int
+batchesflush(Gefs *fs)
+{
+	GefsBatch *bt;
+
+	for (bt = fs->batches; bt != NULL; bt = bt->next)
+		if (gefs_batchflush(bt) < 0)
+			return -1;
+	return 0;
+}
+
+void
+batchesdrop(Gefs *fs)
+{
+	GefsBatch *bt;
+
+	for (bt = fs->batches; bt != NULL; bt = bt->next)
+		bt->b->n = bt->nents = 0;
 }
 
 /* Is Kent key k (hash h) queued in bt?  Hashes first: a batch holds a

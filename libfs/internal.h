@@ -236,6 +236,8 @@ struct Gefs {
 	bool		wclockset;
 	int32_t		wuid;		/* acting user, when wuidset (gefs_setuser) */
 	bool		wuidset;
+	struct GefsBatch *batches;	/* open batches: gefs_commit flushes them,
+					 * gefs_abort empties them */
 	/* --- check.c: the loader's arenas, kept to compare with its own --- */
 	Arena		*lib;
 	uint32_t	nlib;
@@ -589,6 +591,10 @@ HIDDEN int blkdefer(Gefs *fs, uint64_t addr);
  * out early in the data stage when full; memory never grows with the
  * edit). */
 HIDDEN int datawrite(Gefs *fs, const uint8_t *buf, GefsBptr *bp);
+/* fswrite.c: put the files queued in fs's open batches into their trees
+ * (gefs_commit, first), or drop them (gefs_abort: their blocks go). */
+HIDDEN int batchesflush(Gefs *fs);
+HIDDEN void batchesdrop(Gefs *fs);
 /* datawrite of a block of file qid placed by blknewdat (full: the write
  * reaches the block's end): the n bytes of buf (n <= GEFS_BLKSZ), zeros
  * after them. */

@@ -1746,6 +1746,15 @@ batcherrs(GefsTree *t, Gefs *fs, uint8_t *buf)
 	CU_ASSERT_EQUAL(gefs_batchflush(bt), 0);
 	CU_ASSERT_EQUAL(gefs_stat(t, "/e/x", &st), 0);
 	CU_ASSERT_EQUAL(st.d.length, 5);
+	/* a commit flushes what is queued; an abort drops it */
+	CU_ASSERT_EQUAL(gefs_batchput(bt, "/e/c", 0644, NULL, buf, B + 1), 0);
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);
+	CU_ASSERT_EQUAL(gefs_stat(t, "/e/c", &st), 0);
+	CU_ASSERT_EQUAL(st.d.length, B + 1);
+	CU_ASSERT_EQUAL(gefs_batchput(bt, "/e/a", 0644, NULL, buf, 3), 0);
+	CU_ASSERT_EQUAL(gefs_abort(fs), 0);
+	CU_ASSERT_EQUAL(gefs_batchflush(bt), 0);
+	CU_ASSERT_EQUAL(gefs_stat(t, "/e/a", &st), -1);
 	CU_ASSERT_EQUAL(gefs_batchclose(bt), 0);
 }
 
