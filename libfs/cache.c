@@ -11,13 +11,44 @@
  * commit's data and log stages share one sync).  A cache full of dirty
  * new blocks writes its data stage out without a sync: nothing durable
  * refers to those blocks before the commit's first sync covers them.
+ *
+ * Where the data stage goes out through O_DIRECT, a writer thread writes
+ * it in the background: once a quarter of the cache is dirty, the dirty
+ * unreferenced data-stage blocks are handed to it as one job while the
+ * caller fills the rest.  Every decision (when, which blocks) is taken on
+ * the caller's thread from its own counts, so the bytes written do not
+ * depend on timing; a block in the job is waited for before anyone gets,
+ * invalidates or re-dirties it, and before any stage is flushed.
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "internal.h"
+
+/* One run of a writer job: iov[i, i+k) written at addr. */
+typedef struct Run {
+	int		i, k;
+	uint64_t	addr;
+} Run;
+
+/* The writer thread and its one job (see the head of the file). */
+typedef struct Wr {
+	pthread_t	t;
+	pthread_mutex_t	mu;
+	pthread_cond_t	cv;
+	bool		job, quit;	/* a job is posted / the thread must end */
+	Dev		*dev;
+	int		fd;
+	struct iovec	*iov;
+	Run		*run;
+	int		nrun;
+	int		err;		/* errno of the failed run, 0 */
+	uint64_t	erraddr;
+} Wr;
 
 struct Cache {
 	Dev		*dev;
@@ -32,9 +63,21 @@ struct Cache {
 	CacheStats	st;
 	int		dfd;		/* devdirect's descriptor for the data
 					 * stage; -1 none, -2 not opened yet */
+	Wr		*wr;		/* the writer thread, NULL until used */
+	Blk		**job;		/* the blocks of its job, sorted */
+	size_t		njob;		/* 0: no job outstanding */
+	uint8_t		*busy;		/* per block: in the job */
+	uint64_t	scanat;		/* ndirty at which to look for a job again */
 };
 
-enum { MINBLK = 16 };
+enum {
+	MINBLK	= 16,
+	RUNMAX	= 256,		/* blocks a vectored write: 4 MiB, under IOV_MAX */
+};
+
+static void wrstop(Cache *c);
+static int wrreap(Cache *c, GefsErr *e);
+static int wrkick(Cache *c, GefsErr *e);
 
 static size_t
 hashof(Cache *c, uint64_t addr)
@@ -175,7 +218,8 @@ cachenew(Dev *d, size_t budget, GefsErr *e)
 	c->blk = calloc(n, sizeof *c->blk);
 	c->hash = calloc(c->nhash, sizeof *c->hash);
 	c->heap = calloc(n, sizeof *c->heap);
-	if (c->mem == NULL || c->blk == NULL || c->hash == NULL || c->heap == NULL)
+	c->busy = calloc(n, 1);
+	if (c->mem == NULL || c->blk == NULL || c->hash == NULL || c->heap == NULL || c->busy == NULL)
 		goto nomem;
 	for (i = 0; i < n; i++) {
 		c->blk[i].buf = c->mem + i * GEFS_BLKSZ;
@@ -195,12 +239,14 @@ cachefree(Cache *c)
 {
 	if (c == NULL)
 		return;
+	wrstop(c);
 	if (c->dfd >= 0)
 		close(c->dfd);
 	free(c->mem);
 	free(c->blk);
 	free(c->hash);
 	free(c->heap);
+	free(c->busy);
 	free(c);
 }
 
@@ -213,6 +259,8 @@ victim(Cache *c, GefsErr *e)
 {
 	Blk *b;
 
+	if (wrkick(c, e) < 0 || (c->nheap == 0 && wrreap(c, e) < 0))
+		return NULL;
 	/* written, not synced: new blocks become durable with the commit's
 	 * first flush, and nothing durable points at them before it (§15.3) */
 	if (c->nheap == 0 && c->st.ndirty > 0 && writestage(c, STAGE_DATA, e) < 0)
@@ -247,7 +295,9 @@ cacheget(Cache *c, uint64_t addr, int flags, GefsErr *e)
 			(unsigned long long)addr, (unsigned long long)devsize(c->dev));
 		return NULL;
 	}
-	if ((b = lookup(c, addr)) != NULL) {
+	if ((b = lookup(c, addr)) != NULL && c->busy[b - c->blk] && wrreap(c, e) < 0)
+		return NULL;	/* its bytes are being written: wait for them */
+	if (b != NULL) {
 		c->st.hits++;
 		heapdel(c, b);
 		b->ref++;
@@ -329,6 +379,17 @@ putrun(Cache *c, int s, const struct iovec *iov, int k, uint64_t addr, GefsErr *
 	return devwritev(c->dev, iov, k, addr, e);
 }
 
+/* b was written: clean, evictable when unreferenced. */
+static void
+clean(Cache *c, Blk *b)
+{
+	b->dirty = 0;
+	c->st.ndirty--;
+	c->st.byteswritten += GEFS_BLKSZ;
+	if (b->ref == 0)
+		heapadd(c, b);
+}
+
 /* Write v[0,n) (sorted), coalescing runs of adjacent addresses. */
 static int
 writeruns(Cache *c, int s, Blk **v, size_t n, GefsErr *e)
@@ -344,15 +405,225 @@ writeruns(Cache *c, int s, Blk **v, size_t n, GefsErr *e)
 		}
 		if (putrun(c, s, iov, (int)k, v[i]->addr, e) < 0)
 			return -1;
-		for (; k > 0; k--, i++) {
-			v[i]->dirty = 0;
-			c->st.ndirty--;
-			c->st.byteswritten += GEFS_BLKSZ;
-			if (v[i]->ref == 0)
-				heapadd(c, v[i]);
-		}
+		for (; k > 0; k--, i++)
+			clean(c, v[i]);
 	}
 	return 0;
+}
+
+/* ---- the writer thread ---- */
+
+static void
+wrrun(Wr *w)
+{
+	int i;
+
+	for (i = 0; i < w->nrun && w->err == 0; i++)
+		if ((w->err = devdirectio(w->dev, w->fd, w->iov + w->run[i].i, w->run[i].k, w->run[i].addr)) != 0)
+			w->erraddr = w->run[i].addr;
+}
+
+static void *
+wrmain(void *arg)
+{
+	Wr *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->job && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->job)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		wrrun(w);
+		pthread_mutex_lock(&w->mu);
+		w->job = false;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Start the writer thread: 0, or -1 when the host gives none (the
+ * caller then writes synchronously). */
+static int
+wrstart(Cache *c)
+{
+	Wr *w;
+
+	if ((w = calloc(1, sizeof *w)) == NULL)
+		return -1;
+	if (pthread_mutex_init(&w->mu, NULL) != 0)
+		goto nomutex;
+	if (pthread_cond_init(&w->cv, NULL) != 0)
+		goto nocond;
+	if (pthread_create(&w->t, NULL, wrmain, w) != 0)
+		goto nothread;
+	w->dev = c->dev;
+	c->wr = w;
+	return 0;
+nothread:
+	pthread_cond_destroy(&w->cv);
+nocond:
+	pthread_mutex_destroy(&w->mu);
+nomutex:
+	free(w);
+	return -1;
+}
+
+static void
+wrstop(Cache *c)
+{
+	Wr *w = c->wr;
+
+	if (w == NULL)
+		return;
+	wrreap(c, NULL);
+	pthread_mutex_lock(&w->mu);
+	w->quit = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->t, NULL);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+	c->wr = NULL;
+}
+
+/* Wait for the outstanding job and account it: its blocks are clean
+ * when it succeeded; after EINVAL (an alignment the host refuses) they
+ * stay dirty for the buffered path, which is used from then on; another
+ * error fails naming the run's address (the blocks stay dirty). */
+static int
+wrreap(Cache *c, GefsErr *e)
+{
+	Wr *w = c->wr;
+	size_t i;
+	int j, rc = 0;
+
+	if (c->njob == 0)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	while (w->job)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	for (j = 0; j < w->nrun && w->err == 0; j++)
+		devdirectdone(c->dev, w->run[j].addr, (size_t)w->run[j].k * GEFS_BLKSZ);
+	for (i = 0; i < c->njob; i++) {
+		c->busy[c->job[i] - c->blk] = 0;
+		if (w->err == 0)
+			clean(c, c->job[i]);
+	}
+	if (w->err == EINVAL) {
+		close(c->dfd);
+		c->dfd = -1;
+	} else if (w->err != 0)
+		rc = gefs_seterr(e, w->err, "%s: write at 0x%llx: %s", devpath(c->dev),
+			(unsigned long long)w->erraddr, strerror(w->err));
+	if (w->err == 0)
+		c->st.flushes++;
+	free(c->job);
+	free(w->iov);
+	free(w->run);
+	c->job = NULL;
+	c->njob = 0;
+	return rc;
+}
+
+/* The dirty, unreferenced data-stage blocks into c->job, sorted. */
+static size_t
+wrpick(Cache *c)
+{
+	size_t i, n = 0;
+	Blk *b;
+
+	for (i = 0; i < c->nblk; i++) {
+		b = &c->blk[i];
+		if (b->dirty && b->stage == STAGE_DATA && b->ref == 0 && b->addr != GEFS_NONE)
+			c->job[n++] = b;
+	}
+	qsort(c->job, n, sizeof *c->job, addrcmp);
+	return n;
+}
+
+/* Cut c->job[0, n) into runs of adjacent blocks for w; -1 (ENOMEM or a
+ * window outside the device) leaves nothing posted. */
+static int
+wrplan(Cache *c, Wr *w, size_t n, GefsErr *e)
+{
+	size_t i;
+
+	w->iov = malloc(n * sizeof *w->iov);
+	w->run = malloc(n * sizeof *w->run);
+	if (w->iov == NULL || w->run == NULL)
+		return gefs_seterr(e, ENOMEM, "cache flush: out of memory");
+	w->nrun = 0;
+	for (i = 0; i < n; i++) {
+		w->iov[i] = (struct iovec){c->job[i]->buf, GEFS_BLKSZ};
+		if (i > 0 && c->job[i]->addr == c->job[i - 1]->addr + GEFS_BLKSZ && w->run[w->nrun - 1].k < RUNMAX) {
+			w->run[w->nrun - 1].k++;
+			continue;
+		}
+		w->run[w->nrun++] = (Run){(int)i, 1, c->job[i]->addr};
+	}
+	for (i = 0; i < (size_t)w->nrun; i++)
+		if (devdirectok(c->dev, w->run[i].addr, (size_t)w->run[i].k * GEFS_BLKSZ, e) < 0)
+			return -1;
+	return 0;
+}
+
+/* Post c->job[0, n) to the writer. */
+static int
+wrpost(Cache *c, size_t n, GefsErr *e)
+{
+	Wr *w = c->wr;
+	size_t i;
+
+	if (wrplan(c, w, n, e) < 0) {
+		free(w->iov);
+		free(w->run);
+		free(c->job);
+		c->job = NULL;
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		c->busy[c->job[i] - c->blk] = 1;
+	c->njob = n;
+	w->fd = c->dfd;
+	w->err = 0;
+	pthread_mutex_lock(&w->mu);
+	w->job = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+/* Hand the data stage to the writer when a quarter of the cache is dirty
+ * and not yet in a job (after the previous job is reaped).  Too few
+ * unreferenced blocks: look again when an eighth more are dirty. */
+static int
+wrkick(Cache *c, GefsErr *e)
+{
+	size_t quarter = c->nblk / 4, n;
+
+	if (c->st.ndirty - c->njob < quarter || c->st.ndirty < c->scanat)
+		return 0;
+	if (c->dfd == -2)
+		c->dfd = devdirect(c->dev);
+	if (c->dfd < 0 || (c->wr == NULL && wrstart(c) < 0))
+		return 0;
+	if (wrreap(c, e) < 0)
+		return -1;
+	if ((c->job = malloc(c->nblk * sizeof *c->job)) == NULL)
+		return 0;	/* the synchronous path remains */
+	if ((n = wrpick(c)) < quarter / 2) {
+		free(c->job);
+		c->job = NULL;
+		c->scanat = c->st.ndirty + c->nblk / 8;
+		return 0;
+	}
+	c->scanat = 0;
+	return wrpost(c, n, e);
 }
 
 /* Write the dirty blocks of stage s, not synced: 1 when there were
@@ -364,6 +635,8 @@ writestage(Cache *c, int s, GefsErr *e)
 	size_t i, n = 0;
 	int rc;
 
+	if (wrreap(c, e) < 0)
+		return -1;
 	if (c->st.ndirty == 0)
 		return 0;
 	if ((v = malloc(sizeof *v * c->nblk)) == NULL)
@@ -418,6 +691,8 @@ cacheinval(Cache *c, uint64_t addr)
 
 	if (b == NULL)
 		return;
+	if (c->busy[b - c->blk])
+		wrreap(c, NULL);	/* a failed job leaves it dirty: dropped below */
 	if (b->dirty) {
 		b->dirty = 0;
 		c->st.ndirty--;

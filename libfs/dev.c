@@ -573,6 +573,45 @@ devwritedirect(Dev *d, int fd, const void *buf, size_t n, uint64_t off, GefsErr 
 	return devwritevdirect(d, fd, &v, 1, off, e);
 }
 
+/* Is [off, off+n) a window devwritevdirect may write: 0, or ENOSPC
+ * naming the offset. */
+int
+devdirectok(Dev *d, uint64_t off, size_t n, GefsErr *e)
+{
+	if ((d->blk || d->fixed) && (off > d->size || n > d->size - off))
+		return wrerr(d, off, ENOSPC, e);
+	return 0;
+}
+
+/* The pwritev of devwritevdirect alone: 0 or an errno.  It reads only
+ * what does not change while the device is open (its base), so that the
+ * cache's writer thread may call it; the caller checked the window with
+ * devdirectok and accounts the write with devdirectdone afterwards. */
+int
+devdirectio(Dev *d, int fd, const struct iovec *iov, int niov, uint64_t off)
+{
+	size_t n = iovlen(iov, niov);
+	ssize_t r;
+
+	do
+		r = pwritev(fd, iov, niov, (off_t)(d->base + off));
+	while (r < 0 && errno == EINTR);
+	if (r != (ssize_t)n)
+		return r < 0 ? errno : EIO;
+	return 0;
+}
+
+/* Account n bytes written at off by devdirectio: the size of a growing
+ * image file and the statistics. */
+void
+devdirectdone(Dev *d, uint64_t off, size_t n)
+{
+	if (!d->blk && !d->fixed && off + n > d->size)
+		d->size = off + n;
+	d->st.nwrite++;
+	d->st.byteswritten += n;
+}
+
 /* devwritedirect for a vector (the cache's data-stage runs): all or an
  * error; EINVAL (an alignment the file system refuses, or a window that
  * is not aligned) comes back as it is so that the caller can fall back
@@ -581,19 +620,13 @@ int
 devwritevdirect(Dev *d, int fd, const struct iovec *iov, int niov, uint64_t off, GefsErr *e)
 {
 	size_t n = iovlen(iov, niov);
-	ssize_t r;
+	int err;
 
-	if ((d->blk || d->fixed) && (off > d->size || n > d->size - off))
-		return wrerr(d, off, ENOSPC, e);
-	do
-		r = pwritev(fd, iov, niov, (off_t)(d->base + off));
-	while (r < 0 && errno == EINTR);
-	if (r != (ssize_t)n)
-		return wrerr(d, off, r < 0 ? errno : EIO, e);
-	if (!d->blk && !d->fixed && off + n > d->size)
-		d->size = off + n;
-	d->st.nwrite++;
-	d->st.byteswritten += n;
+	if (devdirectok(d, off, n, e) < 0)
+		return -1;
+	if ((err = devdirectio(d, fd, iov, niov, off)) != 0)
+		return wrerr(d, off, err, e);
+	devdirectdone(d, off, n);
 	return 0;
 }
 

@@ -25,12 +25,13 @@ enum {
 	UPMAX		= 1 << 20,	/* Kup steps before a parent chain counts as a loop */
 };
 
-/* One upsert batch of a file operation: messages with their bytes. */
+/* One upsert batch of a file operation: messages with their bytes
+ * (cap of each, BATCHMAX but for a GefsBatch). */
 typedef struct Mb {
 	GefsTree	*t;
-	int		n;
-	GefsMsg		m[BATCHMAX];
-	uint8_t		room[BATCHMAX][MSGROOM];
+	int		n, cap;
+	GefsMsg		*m;
+	uint8_t		(*room)[MSGROOM];
 } Mb;
 
 /* An entry and its parent, found from a path. */
@@ -129,10 +130,11 @@ writable(GefsTree *t, const char *path)
 
 /* ---- batches ---- */
 
+/* A batch of cap messages, one allocation (free()d as one). */
 static Mb *
-mbnew(GefsTree *t)
+mbnewn(GefsTree *t, int cap)
 {
-	Mb *b = malloc(sizeof *b);
+	Mb *b = malloc(sizeof *b + (size_t)cap * (sizeof *b->m + MSGROOM));
 
 	if (b == NULL) {
 		gefs_seterr(&t->fs->err, ENOMEM, "out of memory");
@@ -140,7 +142,16 @@ mbnew(GefsTree *t)
 	}
 	b->t = t;
 	b->n = 0;
+	b->cap = cap;
+	b->m = (GefsMsg *)(b + 1);
+	b->room = (uint8_t (*)[MSGROOM])(b->m + cap);
 	return b;
+}
+
+static Mb *
+mbnew(GefsTree *t)
+{
+	return mbnewn(t, BATCHMAX);
 }
 
 /* Stable insertion sort by key: the reference sorts every batch so, and
@@ -178,7 +189,7 @@ mbadd(Mb *b, int op, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv)
 {
 	uint8_t *r;
 
-	if (b->n == BATCHMAX && mbflush(b) < 0)
+	if (b->n == b->cap && mbflush(b) < 0)
 		return -1;
 	r = b->room[b->n];
 	memcpy(r, k, nk);
@@ -322,20 +333,28 @@ datload(GefsTree *t, const GefsXdir *f, uint64_t bo, uint8_t *buf)
 	return 1;
 }
 
-/* Write buf as block bo of qid: a new data block (placed as §5.5 says:
- * full when the write reaches the block's end), and Oinsert Kdat.  The
+/* Write the n bytes of buf (zeros after them) as block bo of qid: a new
+ * data block (placed as §5.5 says: full when the write reaches the
+ * block's end), and Oinsert Kdat.  The
  * block it replaces is released by the engine when the message reaches
  * the leaf holding the old pointer (§10.5). */
 static int
-datput(Mb *b, uint64_t qid, uint64_t bo, const uint8_t *buf, bool full)
+datputn(Mb *b, uint64_t qid, uint64_t bo, const uint8_t *buf, size_t n, bool full)
 {
 	uint8_t k[GEFS_KEYMAX], v[GEFS_PTRSZ];
 	GefsBptr bp;
 
-	if (datawriteq(b->t->fs, qid, full, buf, &bp) < 0)
+	if (datawriteq(b->t->fs, qid, full, buf, n, &bp) < 0)
 		return -1;
 	gefs_packbptr(v, &bp);
 	return mbadd(b, GEFS_OINSERT, k, gefs_packdatkey(k, qid, bo), v, sizeof v);
+}
+
+/* datputn of a whole block image. */
+static int
+datput(Mb *b, uint64_t qid, uint64_t bo, const uint8_t *buf, bool full)
+{
+	return datputn(b, qid, bo, buf, B, full);
 }
 
 /* Oclearb for every Kdat key of qid at offsets [lo, hi) that exists,
@@ -762,6 +781,170 @@ int
 gefs_mkdir(GefsTree *t, const char *path, uint32_t perm, const char *uid)
 {
 	return gefs_create(t, path, GEFS_DMDIR | perm, uid);
+}
+
+/* ---- batches of new files ---- */
+
+enum {
+	BATCHBIG	= 2048,		/* messages of a GefsBatch: ~300 small files an upsert */
+};
+
+struct GefsBatch {
+	GefsTree	*t;
+	GefsBatch	*next;		/* fs->batches */
+	Mb		*b;
+	int		ents[BATCHBIG];	/* indices of the queued Kent inserts */
+	uint64_t	enth[BATCHBIG];	/* and the hashes of their keys */
+	int		nents;
+};
+
+GefsBatch *
+gefs_batchopen(GefsTree *t)
+{
+	GefsBatch *bt;
+
+	if (writable(t, "batch") < 0)
+		return NULL;
+	if ((bt = malloc(sizeof *bt)) == NULL || (bt->b = mbnewn(t, BATCHBIG)) == NULL) {
+		free(bt);
+		gefs_seterr(&t->fs->err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	bt->t = t;
+	bt->nents = 0;
+	bt->next = t->fs->batches;
+	t->fs->batches = bt;
+	return bt;
+}
+
+/* One upsert of everything queued; treeupsert sorts stably by key. */
+int
+gefs_batchflush(GefsBatch *bt)
+{
+	int rc;
+
+	if (bt->b->n == 0)
+		return 0;
+	rc = treeupsert(bt->t, bt->b->m, bt->b->n);
+	bt->b->n = bt->nents = 0;
+	return rc;
+}
+
+int
+gefs_batchclose(GefsBatch *bt)
+{
+	GefsBatch **pp;
+	int rc;
+
+	if (bt == NULL)
+		return 0;
+	rc = gefs_batchflush(bt);
+	for (pp = &bt->t->fs->batches; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == bt) {
+			*pp = bt->next;
+			break;
+		}
+	free(bt->b);
+	free(bt);
+	return rc;
+}
+
+int
+batchesflush(Gefs *fs)
+{
+	GefsBatch *bt;
+
+	for (bt = fs->batches; bt != NULL; bt = bt->next)
+		if (gefs_batchflush(bt) < 0)
+			return -1;
+	return 0;
+}
+
+void
+batchesdrop(Gefs *fs)
+{
+	GefsBatch *bt;
+
+	for (bt = fs->batches; bt != NULL; bt = bt->next)
+		bt->b->n = bt->nents = 0;
+}
+
+/* Is Kent key k (hash h) queued in bt?  Hashes first: a batch holds a
+ * few hundred keys, mostly of one length and parent. */
+static bool
+batchhas(const GefsBatch *bt, const uint8_t *k, size_t nk, uint64_t h)
+{
+	const GefsMsg *m;
+	int i;
+
+	for (i = 0; i < bt->nents; i++) {
+		if (bt->enth[i] != h)
+			continue;
+		m = &bt->b->m[bt->ents[i]];
+		if (m->nk == nk && memcmp(m->k, k, nk) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Queue the messages of a new file d of n bytes under e: its Kdat
+ * pointers, its Kent with the final length, the parent's touch. */
+static int
+fbatchmsgs(GefsBatch *bt, const Ent *e, uint64_t h, const GefsXdir *d, const uint8_t *p, size_t n)
+{
+	uint8_t v[GEFS_XDIRSZ];
+	size_t off, m;
+
+	for (off = 0; off < n; off += m) {
+		m = n - off < B ? n - off : B;	/* a last block's tail is zero */
+		if (datputn(bt->b, d->qpath, off, p + off, m, m == B) < 0)
+			return -1;
+	}
+	gefs_packxdir(v, d);
+	bt->enth[bt->nents] = h;
+	bt->ents[bt->nents++] = bt->b->n;
+	if (mbadd(bt->b, GEFS_OINSERT, e->k, e->nk, v, sizeof v) < 0)
+		return -1;
+	return touch(bt->b, e->pk, e->npk);
+}
+
+/* What gefs_create and gefs_pwrite do, at once (nothing queued depends
+ * on it): directories, the tree of adm (its users file) and files too
+ * big for one batch. */
+static int
+batchplain(GefsBatch *bt, const char *path, uint32_t mode, const char *uid, const void *buf, size_t n)
+{
+	if (gefs_create(bt->t, path, mode, uid) < 0)
+		return -1;
+	return n == 0 || gefs_pwrite(bt->t, path, buf, n, 0) == (int64_t)n ? 0 : -1;
+}
+
+int
+gefs_batchput(GefsBatch *bt, const char *path, uint32_t mode, const char *uid, const void *buf, size_t n)
+{
+	GefsTree *t = bt->t;
+	size_t nblk = n / B + (n % B != 0);
+	GefsXdir d;
+	uint64_t h;
+	Ent e;
+	int rc;
+
+	if (bt->b->n + (int)nblk + 2 > bt->b->cap && gefs_batchflush(bt) < 0)
+		return -1;
+	if ((rc = entfind(t, path, &e)) < 0)
+		return -1;
+	h = gefs_metrohash64(e.k, e.nk, 0);
+	if (rc == 0 || batchhas(bt, e.k, e.nk, h))
+		return gefs_seterr(&t->fs->err, EEXIST, "%s: already exists", path);
+	if ((mode & GEFS_DMDIR) || strcmp(t->label, "adm") == 0 || nblk + 2 > BATCHBIG)
+		return batchplain(bt, path, mode, uid, buf, n);
+	if (newxdir(t, &e.pd, mode, uid, &d) < 0)
+		return gefs_wraperr(&t->fs->err, "%s", path);
+	d.length = n;
+	d.qvers = n > 0;	/* as gefs_create and one gefs_pwrite leave it */
+	if (fbatchmsgs(bt, &e, h, &d, buf, n) < 0)
+		return gefs_wraperr(&t->fs->err, "%s", path);
+	return 0;
 }
 
 /* ---- remove ---- */

@@ -83,6 +83,11 @@ HIDDEN int devwritev(Dev *d, const struct iovec *iov, int niov, uint64_t off, Ge
 HIDDEN int devdirect(Dev *d);		/* an O_DIRECT descriptor, or -1 */
 HIDDEN int devwritedirect(Dev *d, int fd, const void *buf, size_t n, uint64_t off, GefsErr *e);
 HIDDEN int devwritevdirect(Dev *d, int fd, const struct iovec *iov, int niov, uint64_t off, GefsErr *e);
+/* devwritevdirect in three parts for a writer thread: the window check,
+ * the write alone (an errno; touches no Dev state), the accounting. */
+HIDDEN int devdirectok(Dev *d, uint64_t off, size_t n, GefsErr *e);
+HIDDEN int devdirectio(Dev *d, int fd, const struct iovec *iov, int niov, uint64_t off);
+HIDDEN void devdirectdone(Dev *d, uint64_t off, size_t n);
 HIDDEN int devsync(Dev *d, GefsErr *e);		/* fsync / device cache flush */
 /* Resize a regular file to size bytes (sparse).  Fails on block devices. */
 HIDDEN int devtruncate(Dev *d, uint64_t size, GefsErr *e);
@@ -231,6 +236,8 @@ struct Gefs {
 	bool		wclockset;
 	int32_t		wuid;		/* acting user, when wuidset (gefs_setuser) */
 	bool		wuidset;
+	struct GefsBatch *batches;	/* open batches: gefs_commit flushes them,
+					 * gefs_abort empties them */
 	/* --- check.c: the loader's arenas, kept to compare with its own --- */
 	Arena		*lib;
 	uint32_t	nlib;
@@ -639,8 +646,14 @@ HIDDEN int blkdefer(Gefs *fs, uint64_t addr);
  * out early in the data stage when full; memory never grows with the
  * edit). */
 HIDDEN int datawrite(Gefs *fs, const uint8_t *buf, GefsBptr *bp);
-/* datawrite of a block of file qid placed by blknewdat. */
-HIDDEN int datawriteq(Gefs *fs, uint64_t qid, bool full, const uint8_t *buf, GefsBptr *bp);
+/* fswrite.c: put the files queued in fs's open batches into their trees
+ * (gefs_commit, first), or drop them (gefs_abort: their blocks go). */
+HIDDEN int batchesflush(Gefs *fs);
+HIDDEN void batchesdrop(Gefs *fs);
+/* datawrite of a block of file qid placed by blknewdat (full: the write
+ * reaches the block's end): the n bytes of buf (n <= GEFS_BLKSZ), zeros
+ * after them. */
+HIDDEN int datawriteq(Gefs *fs, uint64_t qid, bool full, const uint8_t *buf, size_t n, GefsBptr *bp);
 
 /* Apply n messages (any order; sorted stably by key here) to t
  * copy-on-write (§11.4): batched into the root's buffer, flushed to the

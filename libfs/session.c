@@ -287,6 +287,8 @@ gefs_commit(Gefs *fs)
 		return gefs_seterr(&fs->err, EROFS, "commit: %s is open read-only", devpath(fs->dev));
 	if (ed->broken)
 		return gefs_seterr(&fs->err, EIO, "commit: refused after a failed commit; reopen the image");
+	if (batchesflush(fs) < 0)
+		return gefs_wraperr(&fs->err, "commit");
 	if (!changed(fs, ed->committed))
 		return 0;
 	if ((bt = batchnew(fs)) == NULL)
@@ -328,6 +330,7 @@ gefs_abort(Gefs *fs)
 
 	if (ed == NULL)
 		return gefs_seterr(&fs->err, EROFS, "abort: %s is open read-only", devpath(fs->dev));
+	batchesdrop(fs);
 	ed->npend = 0;
 	fsetfree(ed->fresh);
 	if ((ed->fresh = fsetnew()) == NULL || reload(fs) < 0 || reresolve(fs) < 0) {

@@ -23,6 +23,7 @@
  * keys are all deleted becomes one empty leaf.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -196,16 +197,19 @@ emit(Up *u, Ents *out)
 	return 0;
 }
 
-/* A new data block at a, filled with buf. */
+/* A new data block at a: the n bytes of buf, zeros after them (copied
+ * once, straight into the cache). */
 static int
-datafill(Gefs *fs, uint64_t a, const uint8_t *buf, GefsBptr *bp)
+datafill(Gefs *fs, uint64_t a, const uint8_t *buf, size_t n, GefsBptr *bp)
 {
 	Blk *b;
 
 	if ((b = cacheget(fs->cache, a, CACHE_FILL, &fs->err)) == NULL)
 		return -1;
-	memcpy(b->buf, buf, B);
-	*bp = (GefsBptr){a, gefs_blkhash(buf), fs->ed->wgen};
+	memcpy(b->buf, buf, n);
+	if (n < B)
+		memset(b->buf + n, 0, B - n);
+	*bp = (GefsBptr){a, gefs_blkhash(b->buf), fs->ed->wgen};
 	b->vhash = bp->hash;
 	b->flags = (b->flags & ~(uint32_t)BLK_BADHASH) | BLK_VERIFIED;
 	cachedirty(fs->cache, b, STAGE_DATA);
@@ -222,11 +226,11 @@ datawrite(Gefs *fs, const uint8_t *buf, GefsBptr *bp)
 		return gefs_seterr(&fs->err, EROFS, "writing data: %s is open read-only", devpath(fs->dev));
 	if (blknew(fs, &a) < 0)
 		return -1;
-	return datafill(fs, a, buf, bp);
+	return datafill(fs, a, buf, B, bp);
 }
 
 int
-datawriteq(Gefs *fs, uint64_t qid, bool full, const uint8_t *buf, GefsBptr *bp)
+datawriteq(Gefs *fs, uint64_t qid, bool full, const uint8_t *buf, size_t n, GefsBptr *bp)
 {
 	uint64_t a;
 
@@ -234,7 +238,7 @@ datawriteq(Gefs *fs, uint64_t qid, bool full, const uint8_t *buf, GefsBptr *bp)
 		return gefs_seterr(&fs->err, EROFS, "writing data: %s is open read-only", devpath(fs->dev));
 	if (blknewdat(fs, qid, full, &a) < 0)
 		return -1;
-	return datafill(fs, a, buf, bp);
+	return datafill(fs, a, buf, n, bp);
 }
 
 /* ---- leaves ---- */
@@ -753,7 +757,11 @@ treeupsert(GefsTree *t, const GefsMsg *m, int n)
 		free(s);
 		return gefs_seterr(&fs->err, ENOMEM, "tree update: out of memory");
 	}
-	*u = (Up){.fs = fs, .t = t, .gen = t->snaptree ? 0 : fs->ed->wgen};
+	/* img (16 KiB) is built before it is read: not cleared per upsert */
+	memset(u, 0, offsetof(Up, img));
+	u->fs = fs;
+	u->t = t;
+	u->gen = t->snaptree ? 0 : fs->ed->wgen;
 	markdirty(t);
 	/* chunks in submission order keep each key's messages in order */
 	for (i = 0; i < n && rc == 0; i += k) {

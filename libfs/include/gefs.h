@@ -1114,6 +1114,27 @@ GEFS_API int gefs_mkdir(GefsTree *t, const char *path, uint32_t perm, const char
  * read, modified and written anew.  One Owstat (mtime, muid, and size
  * when it grows) per 1 MiB step.  Returns n, or -1 (EISDIR, ENOSPC). */
 GEFS_API int64_t gefs_pwrite(GefsTree *t, const char *path, const void *buf, size_t n, uint64_t off);
+/* Batches of new files: many files created with their contents in one
+ * tree update (one upsert per few hundred small files instead of two per
+ * file), for bulk loading.  gefs_batchput creates the file path (mode and
+ * uid as gefs_create) holding the n bytes of buf, as gefs_create then one
+ * gefs_pwrite of buf would leave it (qid.vers 1 when n > 0, the parent's
+ * qid.vers bumped); EEXIST when path exists or is queued.  Its data
+ * blocks are written at once, its entry is queued: lookups and reads see
+ * queued files only after gefs_batchflush, gefs_batchclose or
+ * gefs_commit (which flushes every open batch; gefs_abort drops what is
+ * queued).  Meanwhile other calls may change the tree, except that a
+ * queued file's parent must stay and its path must not be created by
+ * them.  A batch flushes by itself when full.  Directories (mode with
+ * GEFS_DMDIR), files in the tree of adm and files of 32 MiB or more are
+ * created at once.  The parent must exist (not queued).  Close a batch
+ * before its tree and handle.  gefs_batchclose flushes and frees (NULL:
+ * no-op); all return 0, or -1 (gefs_errmsg). */
+typedef struct GefsBatch GefsBatch;
+GEFS_API GefsBatch *gefs_batchopen(GefsTree *t);
+GEFS_API int gefs_batchput(GefsBatch *bt, const char *path, uint32_t mode, const char *uid, const void *buf, size_t n);
+GEFS_API int gefs_batchflush(GefsBatch *bt);
+GEFS_API int gefs_batchclose(GefsBatch *bt);
 /* Set the length: shrinking clears every data block past it and zeroes
  * the rest of the last block; growing leaves a hole.  EISDIR. */
 GEFS_API int gefs_truncate(GefsTree *t, const char *path, uint64_t len);

@@ -9,13 +9,17 @@
  *	SRCDIR/list (one "path size" line each, in creation order)
  *   write run IMG SRCDIR
  *	format IMG (size from the data set), copy every file of SRCDIR/list
- *	in with gefs_create/gefs_pwrite, one commit; then remove every other
+ *	in, one commit: files up to 1 MiB through a GefsBatch (read whole,
+ *	gefs_batchput), bigger ones with gefs_create/gefs_pwrite in 1 MiB
+ *	steps (WRITE_NOBATCH=1 in the environment: every file so, to
+ *	compare); then remove every other
  *	file, one commit.  Prints wall time, files/s, MiB/s (small files,
  *	big files, and the whole phase with its commit), bytes written to
  *	the image per byte of data (from /proc/self/io), commits, max RSS.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +136,42 @@ copyin(GefsTree *t, Gefs *fs, const char *src, const char *path, long sz, unsign
 	close(fd);
 }
 
+/* Copy host file src (sz bytes, at most CHUNK) to path through bt. */
+static void
+batchin(GefsBatch *bt, Gefs *fs, const char *src, const char *path, long sz, unsigned char *buf)
+{
+	ssize_t r = 0;
+	long off;
+	int fd;
+
+	if ((fd = open(src, O_RDONLY)) < 0)
+		die(src, strerror(errno));
+	for (off = 0; off < sz; off += r)
+		if ((r = read(fd, buf + off, (size_t)(sz - off))) <= 0)
+			die(src, "short read");
+	close(fd);
+	if (gefs_batchput(bt, path, 0664, NULL, buf, (size_t)sz) < 0)
+		die(path, gefs_errmsg(fs));
+}
+
+/* First time directory path is seen? (the data set's directory names
+ * are few: remembered in a hash table, never freed) */
+static int
+newdir(const char *path)
+{
+	static int made;
+	ENTRY it = {(char *)path, NULL};
+
+	if (!made && hcreate(1 << 16) == 0)
+		die("hcreate", strerror(errno));
+	made = 1;
+	if (hsearch(it, FIND) != NULL)
+		return 0;
+	if ((it.key = strdup(path)) == NULL || hsearch(it, ENTER) == NULL)
+		die(path, "out of memory");
+	return 1;
+}
+
 static void
 report(const char *phase, double t, long nfiles, double bytes, unsigned long long written)
 {
@@ -155,9 +195,11 @@ run(const char *img, const char *dir)
 	unsigned long long w0;
 	GefsOpts o;
 	GefsErr e;
+	GefsBatch *bt = NULL;
 	GefsTree *t;
 	Gefs *fs;
 	FILE *list;
+	const char *nb = getenv("WRITE_NOBATCH");
 
 	snprintf(src, sizeof src, "%s/list", dir);
 	if ((list = fopen(src, "r")) == NULL)
@@ -170,25 +212,34 @@ run(const char *img, const char *dir)
 	o.rdwr = true;
 	if ((fs = gefs_open(img, &o, &e)) == NULL || (t = gefs_opentree(fs, "main")) == NULL)
 		die(img, fs ? gefs_errmsg(fs) : e.msg);
+	if ((nb == NULL || strcmp(nb, "1") != 0) && (bt = gefs_batchopen(t)) == NULL)
+		die(img, gefs_errmsg(fs));
 	w0 = wchar();
 	t0 = secs();
 	rewind(list);
 	while (fgets(line, sizeof line, list) != NULL && sscanf(line, "%4000s %ld", path, &sz) == 2) {
 		if (strchr(path, '/') != NULL) {
 			snprintf(mk, sizeof mk, "/%.*s", (int)(strchr(path, '/') - path), path);
-			if (gefs_mkdir(t, mk, 0775, NULL) < 0 && gefs_errcode(fs) != EEXIST)
+			if (newdir(mk) && gefs_mkdir(t, mk, 0775, NULL) < 0)
 				die(mk, gefs_errmsg(fs));
 		} else if (tsmall == 0) {
+			if (bt != NULL && gefs_batchflush(bt) < 0)
+				die("batch", gefs_errmsg(fs));
 			tsmall = secs() - t0;	/* the small files come first */
 			nsmall = n;
 			bsmall = done;
 		}
 		snprintf(src, sizeof src, "%s/%s", dir, path);
 		snprintf(mk, sizeof mk, "/%s", path);
-		copyin(t, fs, src, mk, sz, buf);
+		if (bt != NULL && sz <= CHUNK)
+			batchin(bt, fs, src, mk, sz, buf);
+		else
+			copyin(t, fs, src, mk, sz, buf);
 		done += (double)sz;
 		n++;
 	}
+	if (gefs_batchclose(bt) < 0)
+		die("batch", gefs_errmsg(fs));
 	if (nsmall == 0 && tsmall == 0) {	/* no big files */
 		tsmall = secs() - t0;
 		nsmall = n;

@@ -6,6 +6,7 @@
  * (GEFS_MODEL_OPS operations, GEFS_MODEL_SEED); writes into main of every
  * reference image (skipped without $GEFS_SHARED). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1646,6 +1647,235 @@ test_interop(void)
 		interop1(dir, imgs[i]);
 }
 
+/* ---- batches (gefs_batchput) and the data stage's writer thread ---- */
+
+/* A fresh image of sz bytes with a fixed UUID and time: two made so
+ * hold the same bytes. */
+static int
+mkfixed(char *path, size_t n, uint64_t sz)
+{
+	GefsFormatOpts o;
+	GefsErr e;
+
+	if (lttmp(path, n, ".img") < 0)
+		return -1;
+	gefs_defformatopts(&o);
+	o.noxrec = true;
+	o.force = true;
+	o.uuidmode = GEFS_UUIDGIVEN;
+	memset(o.uuid, 0x5a, sizeof o.uuid);
+	o.ctimeset = true;
+	o.ctime = T0;
+	if (gefs_format(path, sz, &o, NULL, &e) < 0) {
+		fprintf(stderr, "format %s: %s\n", path, e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Size of batch file i: empty, short, whole blocks, a partial tail. */
+static size_t
+bsize(int i)
+{
+	static const size_t sz[] = { 0, 10, B, B + 7, 5 * B + 3, 3 * B - 1 };
+
+	return sz[i % (int)nelem(sz)];
+}
+
+/* Put files /d/f00../d/f(n-1) (contents pat(.., i)) through a batch, or
+ * with gefs_create and one gefs_pwrite when plain. */
+static int
+putfiles(GefsTree *t, int n, bool plain, uint8_t *buf)
+{
+	GefsBatch *bt = plain ? NULL : gefs_batchopen(t);
+	char name[64];
+	int i, rc = 0;
+
+	if (!plain && bt == NULL)
+		return -1;
+	for (i = 0; i < n && rc == 0; i++) {
+		snprintf(name, sizeof name, "/d/f%02d", i);
+		fillpat(buf, 0, bsize(i), i);
+		if (plain)
+			rc = gefs_create(t, name, 0640, NULL) < 0
+			    || (bsize(i) > 0 && gefs_pwrite(t, name, buf, bsize(i), 0) != (int64_t)bsize(i)) ? -1 : 0;
+		else
+			rc = gefs_batchput(bt, name, 0640, NULL, buf, bsize(i));
+	}
+	if (gefs_batchclose(bt) < 0)
+		rc = -1;
+	return rc;
+}
+
+/* Every /d/f.. of putfiles reads back, with the Xdir of create+pwrite. */
+static void
+checkfiles(GefsTree *t, int n, uint8_t *want, uint8_t *got)
+{
+	char name[64];
+	GefsStat st;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "/d/f%02d", i);
+		CU_ASSERT_EQUAL_FATAL(gefs_stat(t, name, &st), 0);
+		CU_ASSERT_EQUAL(st.d.length, bsize(i));
+		CU_ASSERT_EQUAL(st.d.qvers, bsize(i) > 0);
+		CU_ASSERT_EQUAL(st.d.mode, 0640);
+		CU_ASSERT_EQUAL(st.d.mtime, T0);
+		CU_ASSERT_EQUAL(ndat(t, st.d.qpath), (int)((bsize(i) + B - 1) / B));
+		fillpat(want, 0, bsize(i), i);
+		CU_ASSERT_EQUAL(rd(t, name, 0, got, 8 * B), (int64_t)bsize(i));
+		CU_ASSERT(memcmp(got, want, bsize(i)) == 0);
+	}
+}
+
+static void
+batcherrs(GefsTree *t, Gefs *fs, uint8_t *buf)
+{
+	GefsBatch *bt = gefs_batchopen(t);
+	GefsStat st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bt);
+	CU_ASSERT_EQUAL(gefs_batchput(bt, "/e/x", 0644, NULL, buf, 5), 0);
+	FAILS(gefs_batchput(bt, "/e/x", 0644, NULL, buf, 5), fs, EEXIST, "/e/x");	/* queued */
+	FAILS(gefs_batchput(bt, "/d/f00", 0644, NULL, buf, 5), fs, EEXIST, "/d/f00");	/* in the tree */
+	FAILS(gefs_batchput(bt, "/e/x/y", 0644, NULL, buf, 5), fs, ENOENT, "/e/x");	/* queued parent */
+	CU_ASSERT_EQUAL(gefs_stat(t, "/e/x", &st), -1);	/* not seen before the flush */
+	CU_ASSERT_EQUAL(gefs_batchput(bt, "/e/sub", GEFS_DMDIR | 0755, NULL, NULL, 0), 0);
+	CU_ASSERT_EQUAL(gefs_stat(t, "/e/sub", &st), 0);	/* directories at once */
+	CU_ASSERT_EQUAL(gefs_batchflush(bt), 0);
+	CU_ASSERT_EQUAL(gefs_stat(t, "/e/x", &st), 0);
+	CU_ASSERT_EQUAL(st.d.length, 5);
+	/* a commit flushes what is queued; an abort drops it */
+	CU_ASSERT_EQUAL(gefs_batchput(bt, "/e/c", 0644, NULL, buf, B + 1), 0);
+	CU_ASSERT_EQUAL(gefs_commit(fs), 0);
+	CU_ASSERT_EQUAL(gefs_stat(t, "/e/c", &st), 0);
+	CU_ASSERT_EQUAL(st.d.length, B + 1);
+	CU_ASSERT_EQUAL(gefs_batchput(bt, "/e/a", 0644, NULL, buf, 3), 0);
+	CU_ASSERT_EQUAL(gefs_abort(fs), 0);
+	CU_ASSERT_EQUAL(gefs_batchflush(bt), 0);
+	CU_ASSERT_EQUAL(gefs_stat(t, "/e/a", &st), -1);
+	CU_ASSERT_EQUAL(gefs_batchclose(bt), 0);
+}
+
+static void
+test_batch(void)
+{
+	enum { N = 30 };
+	char pa[256], pb[256];
+	uint8_t *buf = malloc(8 * B), *want = malloc(8 * B), *got = malloc(8 * B);
+	GefsTree *ta, *tb;
+	Gefs *fa, *fb;
+
+	CU_ASSERT_FATAL(buf && want && got && mkfresh(pa, sizeof pa) == 0 && mkfresh(pb, sizeof pb) == 0);
+	fa = openrw(pa);
+	fb = openrw(pb);
+	CU_ASSERT_FATAL(fa != NULL && fb != NULL);
+	ta = opent(fa, "main");
+	tb = opent(fb, "main");
+	CU_ASSERT_FATAL(ta != NULL && tb != NULL);
+	CU_ASSERT_EQUAL(gefs_mkdir(ta, "/d", 0755, NULL), 0);
+	CU_ASSERT_EQUAL(gefs_mkdir(ta, "/e", 0755, NULL), 0);
+	CU_ASSERT_EQUAL(gefs_mkdir(tb, "/d", 0755, NULL), 0);
+	CU_ASSERT_EQUAL(putfiles(ta, N, false, buf), 0);
+	CU_ASSERT_EQUAL(putfiles(tb, N, true, buf), 0);
+	batcherrs(ta, fa, buf);
+	fa = cycle(fa, &ta, "main", pa);
+	fb = cycle(fb, &tb, "main", pb);
+	checkfiles(ta, N, want, got);
+	checkfiles(tb, N, want, got);
+	CU_ASSERT_EQUAL(strictseq(ta), 0);
+	gefs_closetree(ta);
+	gefs_closetree(tb);
+	gefs_close(fa);
+	gefs_close(fb);
+	unlink(pa);
+	unlink(pb);
+	free(buf);
+	free(want);
+	free(got);
+}
+
+/* Do files a and b hold the same bytes? */
+static bool
+samebytes(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+	static uint8_t x[B], y[B];
+	size_t na, nb;
+	bool same = fa != NULL && fb != NULL;
+
+	while (same) {
+		na = fread(x, 1, sizeof x, fa);
+		nb = fread(y, 1, sizeof y, fb);
+		same = na == nb && memcmp(x, y, na) == 0;
+		if (na == 0)
+			break;
+	}
+	if (fa != NULL)
+		fclose(fa);
+	if (fb != NULL)
+		fclose(fb);
+	return same;
+}
+
+/* 600 files of up to 5 blocks (~1500 blocks) through a 1 MiB cache:
+ * the data stage goes out many times while files are put, through the
+ * writer thread where the host allows O_DIRECT. */
+static void
+writer1(const char *path, uint8_t *buf, uint8_t *want, uint8_t *got)
+{
+	enum { N = 600 };
+	GefsOpts o;
+	GefsErr e;
+	GefsTree *t;
+	Gefs *fs;
+	char d[16];
+	int i;
+
+	gefs_defopts(&o);
+	o.rdwr = true;
+	o.cachesz = 1 << 20;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs = gefs_open(path, &o, &e));
+	gefs_setclock(fs, T0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t = opent(fs, "main"));
+	CU_ASSERT_EQUAL(gefs_mkdir(t, "/d", 0755, NULL), 0);
+	CU_ASSERT_EQUAL(putfiles(t, N, false, buf), 0);
+	for (i = 0; i < 4; i++) {	/* and plain writes between commits */
+		snprintf(d, sizeof d, "/d/g%d", i);
+		CU_ASSERT_EQUAL(gefs_create(t, d, 0644, NULL), 0);
+		fillpat(buf, 0, 6 * B, i);
+		CU_ASSERT_EQUAL(gefs_pwrite(t, d, buf, 6 * B, 0), 6 * B);
+		CU_ASSERT_EQUAL(gefs_commit(fs), 0);
+	}
+	fs = cycle(fs, &t, "main", path);
+	checkfiles(t, N, want, got);
+	gefs_closetree(t);
+	gefs_close(fs);
+}
+
+static void
+test_writer(void)
+{
+	char pa[256], pb[256];
+	uint8_t *buf = malloc(8 * B), *want = malloc(8 * B), *got = malloc(8 * B);
+	int fd;
+
+	CU_ASSERT_FATAL(buf && want && got && mkfixed(pa, sizeof pa, IMGSZ) == 0 && mkfixed(pb, sizeof pb, IMGSZ) == 0);
+	if ((fd = open(pa, O_WRONLY | O_DIRECT)) < 0)
+		fprintf(stderr, "[no O_DIRECT here: the synchronous path] ");
+	else
+		close(fd);
+	writer1(pa, buf, want, got);
+	writer1(pb, buf, want, got);
+	CU_ASSERT(samebytes(pa, pb));	/* the thread does not change the bytes */
+	unlink(pa);
+	unlink(pb);
+	free(buf);
+	free(want);
+	free(got);
+}
+
 int
 suite_fswrite(void)
 {
@@ -1662,6 +1892,8 @@ suite_fswrite(void)
 	    || !CU_add_test(s, "wstat and the acting user", test_wstat)
 	    || !CU_add_test(s, "the users file", test_users)
 	    || !CU_add_test(s, "a full image: ENOSPC, abort, delete", test_full)
+	    || !CU_add_test(s, "batches of new files", test_batch)
+	    || !CU_add_test(s, "the data stage's writer thread", test_writer)
 	    || !CU_add_test(s, "random operations against a model", test_model)
 	    || !CU_add_test(s, "writes into the reference images", test_interop))
 		return -1;
