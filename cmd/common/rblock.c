@@ -85,8 +85,9 @@ blklog(Render *rd, uint64_t addr, const uint8_t *blk, int type)
 {
 	GefsLogHdr h;
 	GefsErr e;
-	char c[24];
-	bool ok, stop;
+	Lblk b;
+	Table *tab;
+	bool stop;
 	int i;
 
 	memset(&e, 0, sizeof e);
@@ -94,19 +95,18 @@ blklog(Render *rd, uint64_t addr, const uint8_t *blk, int type)
 		rfail(rd, "%s", e.msg);
 		return;
 	}
-	ok = gefs_loghash(blk, h.logsz) == h.logh;
-	if (!ok)
+	loghdrof(&b, addr, blk, &h);
+	if (!b.ok)
 		rfail(rd, "block 0x%llx (%s): body hash mismatch", (unsigned long long)addr,
 			gefs_typename(type));
 	if (rd->json) {
 		jsonobj(&rd->j, type == GEFS_TLOG ? "log" : "deadlist");
-		jsonu64(&rd->j, "logsz", h.logsz);
-		jsonhash(&rd->j, "logh", h.logh);
-		jsonbool(&rd->j, "logh_ok", ok);
-		jsonhex(&rd->j, "chain", h.chain.addr);
-	} else
-		fprintf(rd->f, "  logsz %u  logh 0x%016llx %s  chain %s\n", h.logsz,
-			(unsigned long long)h.logh, ok ? "ok" : "BAD", fmtnone(c, sizeof c, h.chain.addr));
+		rrec(rd, NULL, loghdrrows, &b);
+	} else {
+		tab = tabnew("ll");
+		rrows(rd, tab, loghdrrows, &b);
+		rtabprint(rd, tab, "  ");
+	}
 	if (type == GEFS_TLOG) {
 		stop = false;
 		showlog(rd, addr, blk, &h, gefs_super(rd->fs, NULL)->qgen, &stop);
