@@ -37,7 +37,14 @@ typedef enum {
 	Rtenths,	/* tenths as "12.3" (a percentage); JSON number 12.3 */
 	Rstr,		/* a const char * member; JSON string */
 	Rbool,		/* a bool member: true or false; JSON true/false */
+	Rname,		/* an Rnm member: showname, jsonname (lossless) */
 } Rkind;
+/* A name for Rname: bytes, length and showname's kind ('f', 'l', 'c'). */
+typedef struct Rnm {
+	const uint8_t	*p;
+	size_t		n;
+	int		kind;
+} Rnm;
 typedef struct Rowspec {
 	const char	*name;		/* text label and JSON key */
 	Rkind		kind;
@@ -45,8 +52,8 @@ typedef struct Rowspec {
 	int		width;		/* 1 (bool), 4 or 8 bytes */
 	uint32_t	bit;		/* not 0: the row is there only when the
 					 * record's first member, a uint32_t mask
-					 * of present rows, has this bit: JSON
-					 * leaves it out, text shows "-" */
+					 * of present rows, has this bit; else
+					 * it is null in JSON, "-" in text */
 } Rowspec;
 extern const Rowspec sbrows[];		/* GefsSb */
 extern const Rowspec arenarows[];	/* GefsArenaHdr */

@@ -13,6 +13,9 @@
 #include <string.h>
 #include "rint.h"
 
+/* A cell: names escaped as showname does, four bytes per byte at most. */
+enum { RCELLMAX = 4 * 1024 + 64 };
+
 #define F32(t, f)	offsetof(t, f), 4
 #define F64(t, f)	offsetof(t, f), 8
 
@@ -55,6 +58,8 @@ rowget(const Rowspec *rs, const void *base)
 	bool b;
 
 	p = (const uint8_t *)base + rs->off;
+	if (rs->width == 0)		/* Rstr, Rname: not a number */
+		return 0;
 	if (rs->width == 1) {
 		memcpy(&b, p, sizeof b);
 		return b;
@@ -88,6 +93,15 @@ rowhas(const Rowspec *rs, const void *base)
 	return (have & rs->bit) != 0;
 }
 
+static void
+rownm(Render *rd, const Rowspec *rs, const void *base, char *buf, size_t n)
+{
+	Rnm nm;
+
+	memcpy(&nm, (const uint8_t *)base + rs->off, sizeof nm);
+	showname(rd, buf, n, nm.p, nm.n, nm.kind);
+}
+
 const char *
 rowtext(Render *rd, const Rowspec *rs, const void *base, char *buf, size_t n)
 {
@@ -113,8 +127,11 @@ rowtext(Render *rd, const Rowspec *rs, const void *base, char *buf, size_t n)
 	case Rtenths:
 		snprintf(buf, n, "%llu.%llu", (unsigned long long)(v / 10), (unsigned long long)(v % 10));
 		break;
-	case Rstr:	snprintf(buf, n, "%s", rowstr(rs, base)); break;
+	case Rstr:	/* "" is "-" in text, as an absent row */
+		snprintf(buf, n, "%s", rowstr(rs, base)[0] ? rowstr(rs, base) : "-");
+		break;
 	case Rbool:	snprintf(buf, n, "%s", v ? "true" : "false"); break;
+	case Rname:	rownm(rd, rs, base, buf, n); break;
 	}
 	return buf;
 }
@@ -127,9 +144,17 @@ rowjson(Render *rd, const Rowspec *rs, const void *base)
 {
 	char buf[64];
 	uint64_t v;
+	Rnm nm;
 
-	if (!rowhas(rs, base))
+	if (!rowhas(rs, base)) {
+		jsonnull(&rd->j, rs->name);
 		return;
+	}
+	if (rs->kind == Rname) {
+		memcpy(&nm, (const uint8_t *)base + rs->off, sizeof nm);
+		jsonname(rd, rs->name, nm.p, nm.n, nm.kind);
+		return;
+	}
 	v = rowget(rs, base);
 	switch (rs->kind) {
 	case Rnum: case Rsize: case Rbytes:
@@ -147,7 +172,7 @@ rowjson(Render *rd, const Rowspec *rs, const void *base)
 void
 rrows(Render *rd, Table *tab, const Rowspec *rs, const void *base)
 {
-	char buf[64];
+	char buf[RCELLMAX];
 
 	tabnames(tab, 'k');
 	for (; rs->name != NULL; rs++) {
@@ -195,7 +220,7 @@ rtabnew(Render *rd, const Rowspec *rs)
 void
 rrec(Render *rd, Table *tab, const Rowspec *rs, const void *base)
 {
-	char buf[128];
+	char buf[RCELLMAX];
 
 	for (; rs->name != NULL; rs++)
 		if (rd->json)
