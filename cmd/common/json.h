@@ -55,6 +55,8 @@ void jsonfinish(Json *j);
 size_t utf8len(const uint8_t *s, size_t n);
 
 /* Version of the JSON output layout; bump on incompatible changes. */
-#define GEFS_JSON_VERSION 2	/* 2: raw name bytes as U+FFFD + KEY_hex; "ok" last */
+#define GEFS_JSON_VERSION 3	/* 2: raw name bytes as U+FFFD + KEY_hex; "ok" last;
+				 * 3: one row table per structure (new members,
+				 * NONE for no address, null for absent rows) */
 
 #endif

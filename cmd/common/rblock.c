@@ -4,6 +4,7 @@
  * (§3.1): superblock, arena header, log, deadlist, pivot or leaf; data
  * otherwise.  -x prints a hex dump instead.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "rint.h"
@@ -16,7 +17,7 @@ blksuper(Render *rd, uint64_t addr, const uint8_t *blk)
 	GefsSb sb;
 	GefsErr e;
 	Table *tab;
-	char a[24];
+	char a[24], name[32];
 	bool ok;
 	uint32_t i;
 
@@ -32,14 +33,12 @@ blksuper(Render *rd, uint64_t addr, const uint8_t *blk)
 		jsonobj(&rd->j, "superblock");
 		rrows(rd, NULL, sbrows, &sb);
 		jsonbool(&rd->j, "sbhash_ok", ok);
-		jsonarr(&rd->j, "arenas");
 		for (i = 0; i < sb.narena; i++) {
-			jsonobj(&rd->j, NULL);
-			jsonhex(&rd->j, "addr", sb.arenaaddr[i]);
-			jsonhash(&rd->j, "hash", sb.arenahash[i]);
-			jsonend(&rd->j);
+			snprintf(name, sizeof name, "arena[%u].addr", i);
+			jsonhex(&rd->j, name, sb.arenaaddr[i]);
+			snprintf(name, sizeof name, "arena[%u].hash", i);
+			jsonstr(&rd->j, name, fmthashn(a, sizeof a, sb.arenahash[i]));
 		}
-		jsonend(&rd->j);
 		jsonend(&rd->j);
 		return;
 	}
@@ -80,12 +79,40 @@ blkarena(Render *rd, uint64_t addr, const uint8_t *blk)
 	rtabprint(rd, tab, "  ");
 }
 
+/* A deadlist entry (§9.8): a block freed in that generation. */
+typedef struct Dlent {
+	uint64_t	off, addr;
+} Dlent;
+static const Rowspec dlentrows[] = {
+	{ "off",	Rnum,	offsetof(Dlent, off), 8, 0 },
+	{ "addr",	Rhex,	offsetof(Dlent, addr), 8, 0 },
+	{ NULL, 0, 0, 0, 0 },
+};
+
+/* What every block shows first: where it is and what it claims to be. */
+typedef struct Brow {
+	uint32_t	have;		/* Barena: inside an arena */
+	uint64_t	addr, type, blkhash;
+	int64_t		arena;
+	const char	*typename;
+} Brow;
+enum { Barena = 1 };
+static const Rowspec browrows[] = {
+	{ "addr",	Rhex,	offsetof(Brow, addr), 8, 0 },
+	{ "arena",	Rint,	offsetof(Brow, arena), 8, Barena },	/* "-": outside */
+	{ "type",	Rnum,	offsetof(Brow, type), 8, 0 },
+	{ "typename",	Rstr,	offsetof(Brow, typename), 0, 0 },
+	{ "blkhash",	Rhash,	offsetof(Brow, blkhash), 8, 0 },
+	{ NULL, 0, 0, 0, 0 },
+};
+
 static void
 blklog(Render *rd, uint64_t addr, const uint8_t *blk, int type)
 {
 	GefsLogHdr h;
 	GefsErr e;
 	Lblk b;
+	Dlent de;
 	Table *tab;
 	bool stop;
 	int i;
@@ -112,15 +139,16 @@ blklog(Render *rd, uint64_t addr, const uint8_t *blk, int type)
 		showlog(rd, addr, blk, &h, gefs_super(rd->fs, NULL)->qgen, &stop);
 	} else {
 		if (rd->json)
-			jsonarr(&rd->j, "blocks");
+			jsonarr(&rd->j, "entries");
+		tab = rtabnew(rd, dlentrows);
 		for (i = 0; (i + 1) * GEFS_DLENTSZ <= h.logsz; i++) {
-			if (rd->json)
-				jsonhex(&rd->j, NULL, gefs_unpackdlent(blk, i));
-			else
-				fprintf(rd->f, "    %5d  0x%llx\n", i * GEFS_DLENTSZ, (unsigned long long)gefs_unpackdlent(blk, i));
+			de.off = (uint64_t)i * GEFS_DLENTSZ;
+			de.addr = gefs_unpackdlent(blk, i);
+			rrecobj(rd, tab, NULL, dlentrows, &de);
 		}
 		if (rd->json)
 			jsonend(&rd->j);
+		rtabprint(rd, tab, "    ");
 	}
 	if (rd->json)
 		jsonend(&rd->j);
@@ -162,6 +190,8 @@ int
 rblock(Render *rd, uint64_t addr, bool hex)
 {
 	uint8_t *blk;
+	Brow br;
+	Table *tab;
 	int type, ar;
 	unsigned nerr;
 
@@ -176,20 +206,15 @@ rblock(Render *rd, uint64_t addr, bool hex)
 	}
 	type = gefs_blktype(blk);
 	ar = arenaof(rd, addr);
-	if (rd->json) {
-		jsonhex(&rd->j, "addr", addr);
-		jsoni64(&rd->j, "arena", ar);
-		jsonu64(&rd->j, "type", (uint64_t)type);
-		jsonstr(&rd->j, "typename", gefs_typename(type));
-		jsonhash(&rd->j, "blkhash", gefs_blkhash(blk));
-	} else {
-		fprintf(rd->f, "block 0x%llx  type %d (%s)  blkhash 0x%016llx  ", (unsigned long long)addr,
-			type, gefs_typename(type), (unsigned long long)gefs_blkhash(blk));
-		if (ar >= 0)
-			fprintf(rd->f, "arena %d\n", ar);
-		else
-			fprintf(rd->f, "outside the arenas\n");
-	}
+	br.have = ar >= 0 ? Barena : 0;
+	br.addr = addr;
+	br.arena = ar;
+	br.type = (uint64_t)type;
+	br.typename = gefs_typename(type);
+	br.blkhash = gefs_blkhash(blk);
+	tab = rtabnew(rd, browrows);
+	rrec(rd, tab, browrows, &br);
+	rtabprint(rd, tab, "");
 	if (hex)
 		hexdump(rd->f, blk, GEFS_BLKSZ, 0);
 	else switch (type) {

@@ -401,6 +401,9 @@ tabmarks(Table *t, FILE *f)
 	if (t->names == 0 || t->broken)
 		return;
 	nrow = t->ncell / (size_t)t->ncol;
+	/* no record, no field: as in JSON, where an empty array shows none */
+	if (nrow <= (size_t)(t->names != 'k'))
+		return;
 	fputs("#fields", f);
 	if (t->names == 'h')
 		for (i = 0; i < (size_t)t->ncol && i < t->ncell; i++) {

@@ -79,21 +79,23 @@ typedef struct Trow {
 } Trow;
 enum { Tgen = 1 };
 #define T(f)	offsetof(Trow, f), 8
+/* The first columns as they were before the row table (scripts read
+ * tree, labels, height). */
 static const Rowspec trows[] = {
 	{ "tree",		Rstr,	offsetof(Trow, tree), 0, 0 },
-	{ "gen",		Rint,	T(gen), Tgen },
 	{ "labels",		Rstr,	offsetof(Trow, labels), 0, 0 },
 	{ "height",		Rnum,	T(height), 0 },
 	{ "nodes_per_level",	Rstr,	offsetof(Trow, levels), 0, 0 },	/* root first, "/" between */
-	{ "pivots",		Rnum,	T(pivots), 0 },
-	{ "leaves",		Rnum,	T(leaves), 0 },
 	{ "entries",		Rnum,	T(entries), 0 },
-	{ "pointers",		Rnum,	T(pointers), 0 },
 	{ "messages",		Rnum,	T(messages), 0 },
 	{ "message_bytes",	Rbytes,	T(msgbytes), 0 },
-	{ "fill",		Rbytes,	T(fill), 0 },
 	{ "fill_pct",		Rtenths, T(fillpct), 0 },	/* of the nodes' capacity */
 	{ "bytes",		Rbytes,	T(bytes), 0 },
+	{ "gen",		Rint,	T(gen), Tgen },
+	{ "pivots",		Rnum,	T(pivots), 0 },
+	{ "leaves",		Rnum,	T(leaves), 0 },
+	{ "pointers",		Rnum,	T(pointers), 0 },
+	{ "fill",		Rbytes,	T(fill), 0 },
 	{ NULL, 0, 0, 0, 0 },
 };
 #undef T
