@@ -69,7 +69,7 @@ blkarena(Render *rd, uint64_t addr, const uint8_t *blk)
 		return;
 	}
 	if (rd->json) {
-		jsonobj(&rd->j, "arena");
+		jsonobj(&rd->j, "arena_header");	/* "arena" is the index */
 		rrows(rd, NULL, arenarows, &h);
 		jsonend(&rd->j);
 		return;

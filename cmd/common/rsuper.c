@@ -26,6 +26,7 @@ typedef struct Copy {
 typedef struct Row {
 	char	name[24];
 	char	v[2][80];
+	bool	has[2];		/* the copy has the field (a value may be "") */
 	bool	num;		/* a JSON number (else a string) */
 } Row;
 
@@ -76,6 +77,7 @@ set(Row *r, int col, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->v[col], sizeof r->v[col], fmt, ap);
 	va_end(ap);
+	r->has[col] = true;
 }
 
 static void
@@ -98,6 +100,7 @@ fixedrows(Render *rd, Row *r, const Copy *c, int col)
 	for (rs = sbrows, k = 0; rs->name != NULL; rs++, k++) {
 		snprintf(r[k].name, sizeof r[k].name, "%s", rs->name);
 		r[k].num = rs->kind == Rnum;
+		r[k].has[col] = c->decoded;
 		if (c->decoded)
 			rowtext(rd, rs, &c->sb, r[k].v[col], sizeof r[k].v[col]);
 		else
@@ -137,7 +140,7 @@ allrows(Render *rd, Row *r, const Copy *c)
 			if (!c[col].decoded || (uint32_t)i >= c[col].sb.narena)
 				continue;
 			set(&r[n - 2], col, "0x%llx", (unsigned long long)c[col].sb.arenaaddr[i]);
-			fmthashn(r[n - 1].v[col], sizeof r[n - 1].v[col], c[col].sb.arenahash[i]);
+			set(&r[n - 1], col, "%s", fmthashn(t, sizeof t, c[col].sb.arenahash[i]));
 		}
 	}
 	if (c[0].hasx || c[1].hasx) {
@@ -149,8 +152,10 @@ allrows(Render *rd, Row *r, const Copy *c)
 			if (!c[col].hasx)
 				continue;
 			uuidstr(r[n - 4].v[col], sizeof r[n - 4].v[col], c[col].x.uuid);
+			r[n - 4].has[col] = true;
 			showname(rd, r[n - 3].v[col], sizeof r[n - 3].v[col], c[col].x.label,
 				c[col].x.labellen, 'c');
+			r[n - 3].has[col] = true;
 			set(&r[n - 2], col, "0x%x", c[col].x.flags);
 			set(&r[n - 1], col, "%s", fmttime(t, sizeof t, c[col].x.ctime));
 		}
@@ -210,8 +215,8 @@ supertext(Render *rd, const Copy *c, Row *r, int n, int inuse)
 	dif[0] = 0;
 	for (i = 0, o = 0; i < n; i++) {
 		tabcell(tab, "%s", r[i].name);
-		tabcell(tab, "%s", r[i].v[0][0] ? r[i].v[0] : "-");
-		tabcell(tab, "%s", r[i].v[1][0] ? r[i].v[1] : "-");
+		tabcell(tab, "%s", r[i].has[0] ? r[i].v[0] : "-");
+		tabcell(tab, "%s", r[i].has[1] ? r[i].v[1] : "-");
 		tabcell(tab, "%s", strcmp(r[i].v[0], r[i].v[1]) != 0 ? "*" : "");
 		if (strcmp(r[i].v[0], r[i].v[1]) != 0 && o + 1 < sizeof dif)
 			o += (size_t)snprintf(dif + o, sizeof dif - o, "%s%s", o ? " " : "", r[i].name);
@@ -253,7 +258,7 @@ superjson(Render *rd, const Copy *c, Row *r, int n, int inuse)
 		if (c[col].decoded) {
 			jsonobj(&rd->j, "fields");
 			for (i = 0; i < n; i++) {
-				if (r[i].v[col][0] == 0)
+				if (!r[i].has[col])
 					continue;
 				if (r[i].num)
 					jsonu64(&rd->j, r[i].name, strtoull(r[i].v[col], NULL, 10));
