@@ -38,7 +38,13 @@ typedef enum {
 	Rstr,		/* a const char * member; JSON string */
 	Rbool,		/* a bool member: true or false; JSON true/false */
 	Rname,		/* an Rnm member: showname, jsonname (lossless) */
+	Rnums,		/* an Rnv member: "1/3/20"; JSON array of numbers */
 } Rkind;
+/* Numbers for Rnums. */
+typedef struct Rnv {
+	const uint64_t	*v;
+	size_t		n;
+} Rnv;
 /* A name for Rname: bytes, length and showname's kind ('f', 'l', 'c'). */
 typedef struct Rnm {
 	const uint8_t	*p;

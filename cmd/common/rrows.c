@@ -102,6 +102,19 @@ rownm(Render *rd, const Rowspec *rs, const void *base, char *buf, size_t n)
 	showname(rd, buf, n, nm.p, nm.n, nm.kind);
 }
 
+static void
+rownums(const Rowspec *rs, const void *base, char *buf, size_t n)
+{
+	Rnv nv;
+	size_t i, o;
+
+	memcpy(&nv, (const uint8_t *)base + rs->off, sizeof nv);
+	buf[0] = 0;
+	for (i = 0, o = 0; i < nv.n && o + 1 < n; i++)
+		o += (size_t)snprintf(buf + o, n - o, "%s%llu", i ? "/" : "",
+			(unsigned long long)nv.v[i]);
+}
+
 const char *
 rowtext(Render *rd, const Rowspec *rs, const void *base, char *buf, size_t n)
 {
@@ -132,6 +145,7 @@ rowtext(Render *rd, const Rowspec *rs, const void *base, char *buf, size_t n)
 		break;
 	case Rbool:	snprintf(buf, n, "%s", v ? "true" : "false"); break;
 	case Rname:	rownm(rd, rs, base, buf, n); break;
+	case Rnums:	rownums(rs, base, buf, n); break;
 	}
 	return buf;
 }
@@ -145,6 +159,8 @@ rowjson(Render *rd, const Rowspec *rs, const void *base)
 	char buf[64];
 	uint64_t v;
 	Rnm nm;
+	Rnv nv;
+	size_t i;
 
 	if (!rowhas(rs, base)) {
 		jsonnull(&rd->j, rs->name);
@@ -153,6 +169,14 @@ rowjson(Render *rd, const Rowspec *rs, const void *base)
 	if (rs->kind == Rname) {
 		memcpy(&nm, (const uint8_t *)base + rs->off, sizeof nm);
 		jsonname(rd, rs->name, nm.p, nm.n, nm.kind);
+		return;
+	}
+	if (rs->kind == Rnums) {
+		memcpy(&nv, (const uint8_t *)base + rs->off, sizeof nv);
+		jsonarr(&rd->j, rs->name);
+		for (i = 0; i < nv.n; i++)
+			jsonu64(&rd->j, NULL, nv.v[i]);
+		jsonend(&rd->j);
 		return;
 	}
 	v = rowget(rs, base);

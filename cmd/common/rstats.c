@@ -45,18 +45,6 @@ addlabel(void *arg, const char *name, size_t n, const GefsLabel *l)
 }
 
 static void
-levels(char *buf, size_t n, const GefsTreeStats *st)
-{
-	size_t o;
-	int i;
-
-	buf[0] = 0;
-	for (i = 0, o = 0; i < st->ht && i < GEFS_MAXHT && o + 1 < n; i++)
-		o += (size_t)snprintf(buf + o, n - o, "%s%llu", i ? "/" : "",
-			(unsigned long long)st->nodes[i]);
-}
-
-static void
 addtotal(GefsTreeStats *t, const GefsTreeStats *st)
 {
 	t->npivot += st->npivot;
@@ -72,7 +60,8 @@ addtotal(GefsTreeStats *t, const GefsTreeStats *st)
 /* One tree of the stats command: its shape from a full node walk. */
 typedef struct Trow {
 	uint32_t	have;		/* Tgen: a snapshot (not the snapshot tree) */
-	const char	*tree, *labels, *levels;
+	const char	*tree, *labels;
+	Rnv		levels;
 	int64_t		gen;
 	uint64_t	height, pivots, leaves, entries, pointers, messages;
 	uint64_t	msgbytes, fill, fillpct, bytes;
@@ -85,7 +74,7 @@ static const Rowspec trows[] = {
 	{ "tree",		Rstr,	offsetof(Trow, tree), 0, 0 },
 	{ "labels",		Rstr,	offsetof(Trow, labels), 0, 0 },
 	{ "height",		Rnum,	T(height), 0 },
-	{ "nodes_per_level",	Rstr,	offsetof(Trow, levels), 0, 0 },	/* root first, "/" between */
+	{ "nodes_per_level",	Rnums,	offsetof(Trow, levels), 0, 0 },	/* root first, "/" between */
 	{ "entries",		Rnum,	T(entries), 0 },
 	{ "messages",		Rnum,	T(messages), 0 },
 	{ "message_bytes",	Rbytes,	T(msgbytes), 0 },
@@ -140,15 +129,15 @@ static void
 treerow(Stats *s, const char *what, int64_t gen, const char *labels, const GefsTreeStats *st)
 {
 	Trow r;
-	char lv[256];
 
-	levels(lv, sizeof lv, st);
 	memset(&r, 0, sizeof r);
 	r.have = gen >= 0 ? Tgen : 0;
 	r.tree = what;
 	r.gen = gen;
 	r.labels = labels;
-	r.levels = lv;
+	r.levels = (Rnv){ st->nodes, (size_t)(st->ht < GEFS_MAXHT ? st->ht : GEFS_MAXHT) };
+	if (st->ht < 0)
+		r.levels.n = 0;
 	r.height = (uint64_t)st->ht;
 	r.pivots = st->npivot;
 	r.leaves = st->nleaf;
