@@ -2,7 +2,8 @@
 /*
  * rblock — one block: one block read raw and decoded by its type
  * (§3.1): superblock, arena header, log, deadlist, pivot or leaf; data
- * otherwise.  -x prints a hex dump instead.
+ * otherwise.  -x prints a hex dump instead.  And owner: what points to
+ * a block.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -229,5 +230,85 @@ rblock(Render *rd, uint64_t addr, bool hex)
 			hexdump(rd->f, blk, GEFS_BLKSZ, 0);
 	}
 	free(blk);
+	return rd->nerr == nerr ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* owner: what points to a block                                      */
+/* ------------------------------------------------------------------ */
+
+/* One pointer to the block: the tree and node holding it, what kind of
+ * pointer it is, its index there and the entry's key (node, index and
+ * key do not apply to the superblock's root pointer). */
+typedef struct Oref {
+	uint32_t	have;		/* Onode */
+	const char	*tree, *kind, *key;
+	uint64_t	node, idx;
+} Oref;
+enum { Onode = 1 };
+static const Rowspec orefrows[] = {
+	{ "tree",	Rstr,	offsetof(Oref, tree), 0, 0 },
+	{ "node",	Raddr,	offsetof(Oref, node), 8, Onode },
+	{ "kind",	Rstr,	offsetof(Oref, kind), 0, 0 },
+	{ "index",	Rnum,	offsetof(Oref, idx), 8, Onode },
+	{ "key",	Rstr,	offsetof(Oref, key), 0, Onode },
+	{ NULL, 0, 0, 0, 0 },
+};
+
+static const char *refkind[] = {
+	[GEFS_REFSB] = "superblock snapshot-tree root",
+	[GEFS_REFPIVOT] = "child pointer",
+	[GEFS_REFVAL] = "value",
+	[GEFS_REFMSG] = "buffered insert",
+};
+
+typedef struct Owner {
+	Render	*rd;
+	Table	*tab;
+} Owner;
+
+static int
+eachref(void *arg, const GefsRef *r)
+{
+	Owner *o = arg;
+	Oref or;
+	char tree[48], key[128];
+
+	memset(&or, 0, sizeof or);
+	or.kind = r->kind >= 0 && r->kind <= GEFS_REFMSG ? refkind[r->kind] : "?";
+	if (r->kind == GEFS_REFSB)
+		or.tree = "superblock";
+	else {
+		or.have = Onode;
+		if (r->tree < 0)
+			snprintf(tree, sizeof tree, "snapshot tree");
+		else
+			snprintf(tree, sizeof tree, "snapshot %lld", (long long)r->tree);
+		or.tree = tree;
+		or.node = r->node;
+		or.idx = (uint64_t)r->idx;
+		or.key = gefs_fmtkey(key, sizeof key, r->k, r->nk);
+	}
+	rrecobj(o->rd, o->tab, NULL, orefrows, &or);
+	return 0;
+}
+
+int
+rowner(Render *rd, uint64_t addr)
+{
+	Owner o;
+	unsigned nerr;
+
+	nerr = rd->nerr;
+	o.rd = rd;
+	if (rd->json)
+		jsonarr(&rd->j, "refs");
+	o.tab = rtabnew(rd, orefrows);
+	tabheader(o.tab);		/* no pointer: "(none)" */
+	if (gefs_findrefs(rd->fs, addr, eachref, &o) < 0)
+		rfsfail(rd, "owner 0x%llx", (unsigned long long)addr);
+	if (rd->json)
+		jsonend(&rd->j);
+	rtabprint(rd, o.tab, "");
 	return rd->nerr == nerr ? 0 : -1;
 }

@@ -72,6 +72,9 @@ int	rsnaps(Render *r);
 int	rtree(Render *r, const Rtree *sel);
 int	rblock(Render *r, uint64_t addr, bool hex);
 int	rstats(Render *r);
+/* What points to the block at addr (gefs_findrefs): tree, node, kind of
+ * pointer, index and key, one row each. */
+int	rowner(Render *r, uint64_t addr);
 /* One key and its value as found in tree t (lookup): text "KEY  VALUE"
  * or the JSON members "key" and "value". */
 void	rkv(Render *r, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv);

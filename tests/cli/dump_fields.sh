@@ -9,8 +9,10 @@
 # GEFS_TEXT_FIELDS=1 makes each text table announce on a "#fields" line,
 # read back from the table's own cells: a column or member added to one
 # form only makes the sets differ.  Commands: super, arenas, log, free,
-# snaps, stats, and block of a superblock, arena header, log block and
-# deadlist block; through gefs-dump and gefs-shell.  Images: a
+# snaps, stats, and block of a superblock, arena header, log block,
+# deadlist block; through gefs-dump and gefs-shell, which adds owner.
+# Not covered: tree, lookup and block of a tree node, whose keys and
+# values are printed in gefs-dump's key grammar, not on row tables.  Images: a
 # gefs-mkimg image, a fresh gefs-mkfs image, a case image whose log
 # block is damaged, and the reference images when ../shared is there.
 set -u
@@ -111,8 +113,9 @@ same() {
 }
 mkdir "$tmp/out"
 
-# The block addresses worth decoding: an arena header, a log head and
-# the deadlist heads, from the JSON of arenas and snaps.
+# The block addresses worth decoding: an arena header, a log head, a
+# deadlist head and the last snapshot's root (last), from the JSON of
+# arenas and snaps.
 blocks() {
 	{ "$DUMP" --json "$1" arenas; "$DUMP" --json "$1" snaps; } 2> /dev/null | python3 -c '
 import json, sys
@@ -125,6 +128,7 @@ while i < len(s.rstrip()):
     for a in v.get("arenas", [])[:1]:
         out += [a["addr"], a["log_head"]]
     out += [d["hd"] for d in v.get("deadlists", [])[:1]]
+    out += ["root:" + s["root.addr"] for s in v.get("snapshots", [])[-1:]]
 print(" ".join(a for a in out if a != "NONE"))'
 }
 
@@ -138,7 +142,12 @@ all() {
 		same "$prog" "$img" $c
 	done
 	for a in $(blocks "$img"); do
-		same "$prog" "$img" block "$a"
+		case $a in
+		# owner (gefs-shell only) of the root: its Ksnap value; tree
+		# nodes are not on row tables (keys and values, below)
+		root:*)	[ "$prog" = shell ] && same shell "$img" owner "${a#root:}" ;;
+		*)	same "$prog" "$img" block "$a" ;;
+		esac
 	done
 }
 
