@@ -188,6 +188,13 @@ jsonu64(Json *j, const char *key, uint64_t v)
 }
 
 void
+jsontenths(Json *j, const char *key, uint64_t v)
+{
+	member(j, key);
+	fprintf(j->f, "%llu.%llu", (unsigned long long)(v / 10), (unsigned long long)(v % 10));
+}
+
+void
 jsoni64(Json *j, const char *key, int64_t v)
 {
 	member(j, key);

@@ -2,7 +2,8 @@
 /*
  * json.h — a small streaming JSON writer for the tools' --json output.
  * One JSON value per run; the writer tracks nesting so callers never emit
- * commas by hand.  Output is deterministic (no floats, keys in call order).
+ * commas by hand.  Output is deterministic (no floats: fixed-point
+ * decimals at most, keys in call order).
  */
 #ifndef GEFS_CMD_JSON_H
 #define GEFS_CMD_JSON_H
@@ -35,6 +36,10 @@ void jsonstr(Json *j, const char *key, const char *s);
 void jsonmem(Json *j, const char *key, const void *s, size_t n);
 void jsonu64(Json *j, const char *key, uint64_t v);
 void jsoni64(Json *j, const char *key, int64_t v);
+/* v tenths as a decimal number with one digit after the point ("12.3"):
+ * a percentage without floating point, so the bytes are the same on
+ * every host. */
+void jsontenths(Json *j, const char *key, uint64_t v);
 void jsonhex(Json *j, const char *key, uint64_t v);	/* "0x…" string */
 void jsonhash(Json *j, const char *key, uint64_t v);	/* "0x" and 16 digits */
 void jsonbool(Json *j, const char *key, int v);
@@ -50,6 +55,8 @@ void jsonfinish(Json *j);
 size_t utf8len(const uint8_t *s, size_t n);
 
 /* Version of the JSON output layout; bump on incompatible changes. */
-#define GEFS_JSON_VERSION 2	/* 2: raw name bytes as U+FFFD + KEY_hex; "ok" last */
+#define GEFS_JSON_VERSION 3	/* 2: raw name bytes as U+FFFD + KEY_hex; "ok" last;
+				 * 3: one row table per structure (new members,
+				 * NONE for no address, null for absent rows) */
 
 #endif

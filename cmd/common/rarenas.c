@@ -4,6 +4,7 @@
  * allocation logs decoded entry by entry (§6), and the free ranges that
  * replaying them gives (§6.4).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "rint.h"
@@ -23,72 +24,95 @@ arenaok(Render *rd, int a)
 	return true;
 }
 
-/* One arena of the arenas command: a JSON object or a table row. */
-static void
-arenarow(Render *rd, Table *tab, int i, const GefsArenaInfo *ai)
-{
-	char s[3][32], a[2][24];
+/* One arena of the arenas command (and the totals: size, used, free,
+ * used_pct only). */
+typedef struct Arec {
+	uint64_t	index, addr, size, used, free, usedpct, end, hdrused;
+	uint64_t	loghead, loghash, logtail, tailsz, nlog;
+	const char	*copy;
+} Arec;
 
-	if (rd->json) {
-		jsonobj(&rd->j, NULL);
-		jsonu64(&rd->j, "index", (uint64_t)i);
-		jsonhex(&rd->j, "addr", ai->addr);
-		jsonu64(&rd->j, "size", ai->size);
-		jsonu64(&rd->j, "used", ai->used);
-		jsonu64(&rd->j, "free", ai->size - ai->used);
-		jsonu64(&rd->j, "header_used", ai->hdr.used);
-		jsonstr(&rd->j, "copy", ai->hdrcopy ? "footer" : "header");
-		jsonhex(&rd->j, "end", ai->addr + 2 * GEFS_BLKSZ + ai->size);
-		jsonhex(&rd->j, "log_head", ai->loghead);
-		jsonhash(&rd->j, "log_head_hash", ai->hdr.loghdhash);
-		jsonhex(&rd->j, "log_tail", ai->logtail);
-		jsonu64(&rd->j, "log_tail_size", ai->tailsz);
-		jsonu64(&rd->j, "log_blocks", ai->nlog);
-		jsonend(&rd->j);
-		return;
-	}
-	tabcell(tab, "%d", i);
-	tabcell(tab, "0x%llx", (unsigned long long)ai->addr);
-	tabcell(tab, "%s", fmtsize(s[0], sizeof s[0], ai->size, rd->raw));
-	tabcell(tab, "%s", fmtsize(s[1], sizeof s[1], ai->used, rd->raw));
-	tabcell(tab, "%s", fmtsize(s[2], sizeof s[2], ai->size - ai->used, rd->raw));
-	tabcell(tab, "%.1f", ai->size ? 100.0 * (double)ai->used / (double)ai->size : 0.0);
-	tabcell(tab, "%s", ai->hdrcopy ? "footer" : "header");
-	tabcell(tab, "0x%llx", (unsigned long long)(ai->addr + 2 * GEFS_BLKSZ + ai->size));
-	tabcell(tab, "%s", fmtnone(a[0], sizeof a[0], ai->loghead));
-	tabcell(tab, "%s+%u", fmtnone(a[1], sizeof a[1], ai->logtail), ai->tailsz);
-	tabcell(tab, "%llu", (unsigned long long)ai->nlog);
+#define A(f)	offsetof(Arec, f), 8
+static const Rowspec arecrows[] = {
+	{ "index",		Rnum,	A(index), 0 },
+	{ "addr",		Rhex,	A(addr), 0 },
+	{ "size",		Rbytes,	A(size), 0 },
+	{ "used",		Rbytes,	A(used), 0 },
+	{ "free",		Rbytes,	A(free), 0 },
+	{ "used_pct",		Rtenths, A(usedpct), 0 },
+	{ "copy",		Rstr,	offsetof(Arec, copy), 0, 0 },	/* header or footer */
+	{ "end",		Rhex,	A(end), 0 },
+	{ "header_used",	Rbytes,	A(hdrused), 0 },	/* as stored; used is replayed */
+	{ "log_head",		Raddr,	A(loghead), 0 },
+	{ "log_head_hash",	Rhashn,	A(loghash), 0 },
+	{ "log_tail",		Raddr,	A(logtail), 0 },	/* where replay stopped */
+	{ "log_tail_size",	Rnum,	A(tailsz), 0 },
+	{ "log_blocks",		Rnum,	A(nlog), 0 },
+	{ NULL, 0, 0, 0, 0 },
+};
+/* The totals over all arenas. */
+static const Rowspec atotrows[] = {
+	{ "size",		Rbytes,	A(size), 0 },
+	{ "used",		Rbytes,	A(used), 0 },
+	{ "free",		Rbytes,	A(free), 0 },
+	{ "used_pct",		Rtenths, A(usedpct), 0 },
+	{ NULL, 0, 0, 0, 0 },
+};
+#undef A
+
+uint64_t
+pcttenths(uint64_t part, uint64_t whole)
+{
+	return whole ? (uint64_t)(1000.0 * (double)part / (double)whole + 0.5) : 0;
 }
 
-/* The totals of the arenas command, and the end of its output. */
 static void
-arenatotal(Render *rd, Table *tab, uint64_t tsize, uint64_t tused)
+arecof(Arec *r, int i, const GefsArenaInfo *ai)
 {
-	char s[3][32];
+	memset(r, 0, sizeof *r);
+	r->index = (uint64_t)i;
+	r->addr = ai->addr;
+	r->size = ai->size;
+	r->used = ai->used;
+	r->free = ai->size - ai->used;
+	r->usedpct = pcttenths(ai->used, ai->size);
+	r->copy = ai->hdrcopy ? "footer" : "header";
+	r->end = ai->addr + 2 * GEFS_BLKSZ + ai->size;
+	r->hdrused = ai->hdr.used;
+	r->loghead = ai->loghead;
+	r->loghash = ai->hdr.loghdhash;
+	r->logtail = ai->logtail;
+	r->tailsz = ai->tailsz;
+	r->nlog = ai->nlog;
+}
 
+/* The totals: "total" in JSON, a name/value table in text. */
+static void
+arenatotal(Render *rd, uint64_t tsize, uint64_t tused)
+{
+	Arec t;
+	Table *tab;
+
+	memset(&t, 0, sizeof t);
+	t.size = tsize;
+	t.used = tused;
+	t.free = tsize - tused;
+	t.usedpct = pcttenths(tused, tsize);
 	if (rd->json) {
-		jsonend(&rd->j);
-		jsonobj(&rd->j, "total");
-		jsonu64(&rd->j, "size", tsize);
-		jsonu64(&rd->j, "used", tused);
-		jsonu64(&rd->j, "free", tsize - tused);
-		jsonend(&rd->j);
+		rrecobj(rd, NULL, "total", atotrows, &t);
 		return;
 	}
-	tabcell(tab, "all");
-	tabcell(tab, "%s", "");
-	tabcell(tab, "%s", fmtsize(s[0], sizeof s[0], tsize, rd->raw));
-	tabcell(tab, "%s", fmtsize(s[1], sizeof s[1], tused, rd->raw));
-	tabcell(tab, "%s", fmtsize(s[2], sizeof s[2], tsize - tused, rd->raw));
-	tabcell(tab, "%.1f", tsize ? 100.0 * (double)tused / (double)tsize : 0.0);
-	tabendrow(tab);
-	rtabprint(rd, tab, "");
+	fprintf(rd->f, "\ntotal:\n");
+	tab = tabnew("lr");
+	rrows(rd, tab, atotrows, &t);
+	rtabprint(rd, tab, "  ");
 }
 
 int
 rarenas(Render *rd)
 {
 	GefsArenaInfo ai;
+	Arec r;
 	Table *tab;
 	uint64_t tsize, tused;
 	int i, n;
@@ -96,16 +120,9 @@ rarenas(Render *rd)
 
 	nerr = rd->nerr;
 	n = gefs_narena(rd->fs);
-	tab = NULL;
 	if (rd->json)
 		jsonarr(&rd->j, "arenas");
-	else {
-		tab = tabnew("rlrrrrllllr");
-		tabcell(tab, "arena"); tabcell(tab, "addr"); tabcell(tab, "size");
-		tabcell(tab, "used"); tabcell(tab, "free"); tabcell(tab, "used%%");
-		tabcell(tab, "copy"); tabcell(tab, "end"); tabcell(tab, "log head");
-		tabcell(tab, "log tail"); tabcell(tab, "log blocks");
-	}
+	tab = rtabnew(rd, arecrows);
 	tsize = tused = 0;
 	for (i = 0; i < n; i++) {
 		if (gefs_arenainfo(rd->fs, i, &ai) < 0) {
@@ -114,9 +131,13 @@ rarenas(Render *rd)
 		}
 		tsize += ai.size;
 		tused += ai.used;
-		arenarow(rd, tab, i, &ai);
+		arecof(&r, i, &ai);
+		rrecobj(rd, tab, NULL, arecrows, &r);
 	}
-	arenatotal(rd, tab, tsize, tused);
+	if (rd->json)
+		jsonend(&rd->j);
+	rtabprint(rd, tab, "");
+	arenatotal(rd, tsize, tused);
 	return rd->nerr == nerr ? 0 : -1;
 }
 
@@ -124,9 +145,96 @@ rarenas(Render *rd)
 /* log                                                                */
 /* ------------------------------------------------------------------ */
 
+/* One log entry (§6.2): addr and len for the extents, qgen for
+ * LogSync; barrier marks the one replay stops at (§6.4), ignored the
+ * entries after it. */
+typedef struct Lrec {
+	uint32_t	have;		/* Lext, Lsync */
+	uint64_t	off, addr, len, qgen;
+	const char	*op;
+	bool		barrier, ignored;
+} Lrec;
+enum { Lext = 1, Lsync = 2 };
+
+#define L(f)	offsetof(Lrec, f)
+static const Rowspec lrecrows[] = {
+	{ "off",	Rnum,	L(off), 8, 0 },
+	{ "op",		Rstr,	L(op), 0, 0 },
+	{ "addr",	Rhex,	L(addr), 8, Lext },
+	{ "len",	Rbytes,	L(len), 8, Lext },
+	{ "qgen",	Rnum,	L(qgen), 8, Lsync },
+	{ "barrier",	Rbool,	L(barrier), 1, 0 },
+	{ "ignored",	Rbool,	L(ignored), 1, 0 },
+	{ NULL, 0, 0, 0, 0 },
+};
+#undef L
+
+#define B(f)	offsetof(Lblk, f)
+static const Rowspec lblkrows[] = {
+	{ "addr",	Rhex,	B(addr), 8, 0 },
+	{ "seq",	Rnum,	B(seq), 8, 0 },
+	{ "logsz",	Rnum,	B(logsz), 8, 0 },
+	{ "logh",	Rhash,	B(logh), 8, 0 },
+	{ "logh_ok",	Rbool,	B(ok), 1, 0 },
+	{ "chain",	Raddr,	B(chain), 8, 0 },
+	{ NULL, 0, 0, 0, 0 },
+};
+const Rowspec loghdrrows[] = {
+	{ "logsz",	Rnum,	B(logsz), 8, 0 },
+	{ "logh",	Rhash,	B(logh), 8, 0 },
+	{ "logh_ok",	Rbool,	B(ok), 1, 0 },
+	{ "chain",	Raddr,	B(chain), 8, 0 },
+	{ NULL, 0, 0, 0, 0 },
+};
+#undef B
+
+/* One arena of the log command. */
+typedef struct Larena {
+	uint64_t	index, addr, loghead, nlog, qgen;
+} Larena;
+
+#define G(f)	offsetof(Larena, f), 8
+static const Rowspec larenarows[] = {
+	{ "index",	Rnum,	G(index), 0 },
+	{ "addr",	Rhex,	G(addr), 0 },
+	{ "log_head",	Raddr,	G(loghead), 0 },
+	{ "log_blocks",	Rnum,	G(nlog), 0 },
+	{ "replay_qgen", Rnum,	G(qgen), 0 },	/* replay stops at a LogSync >= this */
+	{ NULL, 0, 0, 0, 0 },
+};
+#undef G
+
+static void
+lrecof(Lrec *r, size_t off, const GefsLogEnt *le)
+{
+	memset(r, 0, sizeof *r);
+	r->off = off;
+	r->op = logops[le->op % 6];
+	if (le->op == GEFS_LOGSYNC) {
+		r->have = Lsync;
+		r->qgen = le->qgen;
+	} else {
+		r->have = Lext;
+		r->addr = le->addr;
+		r->len = le->len;
+	}
+}
+
+void
+loghdrof(Lblk *b, uint64_t addr, const uint8_t *blk, const GefsLogHdr *h)
+{
+	memset(b, 0, sizeof *b);
+	b->addr = addr;
+	b->logsz = h->logsz;
+	b->logh = h->logh;
+	b->ok = gefs_loghash(blk, h->logsz) == h->logh;
+	b->chain = h->chain.addr;
+}
+
 /* One showlog walk. */
 typedef struct Show {
 	Render		*rd;
+	Table		*tab;
 	uint64_t	qgen;
 	bool		*stop;
 } Show;
@@ -135,31 +243,13 @@ static int
 showent(void *arg, size_t off, const GefsLogEnt *le, int w)
 {
 	Show *s = arg;
-	Render *rd = s->rd;
-	char sz[32], rg[72];
+	Lrec r;
 
 	(void)w;
-	if (rd->json) {
-		jsonobj(&rd->j, NULL);
-		jsonu64(&rd->j, "off", off);
-		jsonstr(&rd->j, "op", logops[le->op]);
-		if (le->op == GEFS_LOGSYNC)
-			jsonu64(&rd->j, "qgen", le->qgen);
-		else {
-			jsonhex(&rd->j, "addr", le->addr);
-			jsonu64(&rd->j, "len", le->len);
-		}
-		jsonbool(&rd->j, "ignored", *s->stop);
-		jsonend(&rd->j);
-	} else if (le->op == GEFS_LOGSYNC)
-		fprintf(rd->f, "    %5zu  %-9s  qgen %llu%s%s\n", off, logops[le->op],
-			(unsigned long long)le->qgen,
-			!*s->stop && le->qgen >= s->qgen ? "  (barrier: replay stops here)" : "",
-			*s->stop ? "  ignored" : "");
-	else
-		fprintf(rd->f, "    %5zu  %-9s  %s  %s%s\n", off, logops[le->op],
-			fmtextent(rg, sizeof rg, le->addr, le->len),
-			fmtsize(sz, sizeof sz, le->len, rd->raw), *s->stop ? "  ignored" : "");
+	lrecof(&r, off, le);
+	r.ignored = *s->stop;
+	r.barrier = !*s->stop && le->op == GEFS_LOGSYNC && le->qgen >= s->qgen;
+	rrecobj(s->rd, s->tab, NULL, lrecrows, &r);
 	if (le->op == GEFS_LOGSYNC && le->qgen >= s->qgen)
 		*s->stop = true;
 	return 0;
@@ -171,69 +261,60 @@ showent(void *arg, size_t off, const GefsLogEnt *le, int w)
 int
 showlog(Render *rd, uint64_t addr, const uint8_t *blk, const GefsLogHdr *h, uint64_t qgen, bool *stop)
 {
-	Show s = {rd, qgen, stop};
+	Show s = {rd, NULL, qgen, stop};
 	GefsErr e;
 	int rc;
 
 	if (rd->json)
 		jsonarr(&rd->j, "entries");
+	s.tab = rtabnew(rd, lrecrows);
 	memset(&e, 0, sizeof e);
 	rc = gefs_logbody(blk, h->logsz, 0, addr, showent, &s, NULL, &e);
 	if (rc < 0)
 		rfail(rd, "%s", e.msg);
 	if (rd->json)
 		jsonend(&rd->j);
+	rtabprint(rd, s.tab, "    ");
 	return rc < 0 ? -1 : 0;
 }
 
-/* State of a log walk: which JSON levels are open. */
+/* State of a log walk: which JSON levels are open, the entries of the
+ * current block (text). */
 typedef struct Logw {
 	Render	*rd;
 	bool	inblock;
+	Table	*ents;
 } Logw;
 
 static void
-logentry(Render *rd, const GefsLogItem *it)
+logentry(Logw *w, const GefsLogItem *it)
 {
-	char sz[32], rg[72];
-	const char *note;
+	Lrec r;
 
-	note = it->kind == GEFS_LOGSTOP ? "barrier: replay stops here"
-		: it->kind == GEFS_LOGIGNORED ? "ignored" : NULL;
-	if (rd->json) {
-		jsonobj(&rd->j, NULL);
-		jsonu64(&rd->j, "off", it->off);
-		if (it->kind == GEFS_LOGBAD) {
-			jsonstr(&rd->j, "op", "undecodable");
-			jsonbool(&rd->j, "ignored", 1);
-			jsonend(&rd->j);
-			return;
-		}
-		jsonstr(&rd->j, "op", logops[it->ent.op % 6]);
-		if (it->ent.op == GEFS_LOGSYNC)
-			jsonu64(&rd->j, "qgen", it->ent.qgen);
-		else {
-			jsonhex(&rd->j, "addr", it->ent.addr);
-			jsonu64(&rd->j, "len", it->ent.len);
-		}
-		jsonbool(&rd->j, "barrier", it->kind == GEFS_LOGSTOP);
-		jsonbool(&rd->j, "ignored", it->kind == GEFS_LOGIGNORED);
-		jsonend(&rd->j);
+	if (it->kind == GEFS_LOGBAD) {
+		memset(&r, 0, sizeof r);
+		r.off = it->off;
+		r.op = "undecodable";
+	} else
+		lrecof(&r, it->off, &it->ent);
+	r.barrier = it->kind == GEFS_LOGSTOP;
+	r.ignored = it->kind == GEFS_LOGIGNORED || it->kind == GEFS_LOGBAD;
+	rrecobj(w->rd, w->ents, NULL, lrecrows, &r);
+}
+
+/* Close the block in progress: its JSON levels, or print its entries. */
+static void
+endblock(Logw *w)
+{
+	if (!w->inblock)
 		return;
-	}
-	if (it->kind == GEFS_LOGBAD)
-		fprintf(rd->f, "    %5zu  undecodable entry (after the barrier: ignored)\n", it->off);
-	else if (it->ent.op == GEFS_LOGSYNC)
-		fprintf(rd->f, "    %5zu  %-9s  qgen %llu%s%s\n", it->off, logops[it->ent.op],
-			(unsigned long long)it->ent.qgen, note ? "  " : "", note ? note : "");
-	else if (it->ent.op == GEFS_LOGALLOC1 || it->ent.op == GEFS_LOGFREE1)
-		fprintf(rd->f, "    %5zu  %-9s  0x%llx%s%s\n", it->off, logops[it->ent.op],
-			(unsigned long long)it->ent.addr, note ? "  " : "", note ? note : "");
-	else
-		fprintf(rd->f, "    %5zu  %-9s  %s  %s%s%s\n", it->off,
-			logops[it->ent.op % 6], fmtextent(rg, sizeof rg, it->ent.addr, it->ent.len),
-			fmtsize(sz, sizeof sz, it->ent.len, rd->raw),
-			note ? "  " : "", note ? note : "");
+	w->inblock = false;
+	if (w->rd->json) {
+		jsonend(&w->rd->j);
+		jsonend(&w->rd->j);
+	} else
+		rtabprint(w->rd, w->ents, "    ");
+	w->ents = NULL;
 }
 
 static int
@@ -241,37 +322,37 @@ logitem(void *arg, const GefsLogItem *it)
 {
 	Logw *w;
 	Render *rd;
-	char c[24];
+	Lblk b;
+	Table *tab;
 
 	w = arg;
 	rd = w->rd;
 	if (it->kind != GEFS_LOGBLOCK) {
-		logentry(rd, it);
+		logentry(w, it);
 		return 0;
 	}
 	if (!it->hashok)
 		rfail(rd, "log block 0x%llx: body hash does not match logh 0x%016llx",
 			(unsigned long long)it->blk, (unsigned long long)it->hdr.logh);
-	if (rd->json) {
-		if (w->inblock) {
-			jsonend(&rd->j);
-			jsonend(&rd->j);
-		}
-		w->inblock = true;
+	endblock(w);
+	w->inblock = true;
+	memset(&b, 0, sizeof b);
+	b.addr = it->blk;
+	b.seq = it->seq;
+	b.logsz = it->hdr.logsz;
+	b.logh = it->hdr.logh;
+	b.ok = it->hashok;
+	b.chain = it->hdr.chain.addr;
+	if (rd->json) {		/* the object stays open for "entries" */
 		jsonobj(&rd->j, NULL);
-		jsonhex(&rd->j, "addr", it->blk);
-		jsonu64(&rd->j, "seq", it->seq);
-		jsonu64(&rd->j, "logsz", it->hdr.logsz);
-		jsonhash(&rd->j, "logh", it->hdr.logh);
-		jsonbool(&rd->j, "logh_ok", it->hashok);
-		jsonhex(&rd->j, "chain", it->hdr.chain.addr);
+		rrec(rd, NULL, lblkrows, &b);
 		jsonarr(&rd->j, "entries");
-		return 0;
+	} else {
+		tab = rtabnew(rd, lblkrows);
+		rrec(rd, tab, lblkrows, &b);
+		rtabprint(rd, tab, "  ");
 	}
-	fprintf(rd->f, "  block 0x%llx  #%llu  logsz %u  logh 0x%016llx %s  chain %s\n",
-		(unsigned long long)it->blk, (unsigned long long)it->seq, it->hdr.logsz,
-		(unsigned long long)it->hdr.logh, it->hashok ? "ok" : "BAD",
-		fmtnone(c, sizeof c, it->hdr.chain.addr));
+	w->ents = rtabnew(rd, lrecrows);
 	return 0;
 }
 
@@ -280,33 +361,35 @@ static void
 arenalog(Render *rd, int i)
 {
 	GefsArenaInfo ai;
+	Larena la;
 	Logw w;
+	Table *tab;
 
 	if (gefs_arenainfo(rd->fs, i, &ai) < 0) {
 		rfsfail(rd, "arena %d", i);
 		return;
 	}
+	la.index = (uint64_t)i;
+	la.addr = ai.addr;
+	la.loghead = ai.loghead;
+	la.nlog = ai.nlog;
+	la.qgen = gefs_super(rd->fs, NULL)->qgen;
 	if (rd->json) {
 		jsonobj(&rd->j, NULL);
-		jsonu64(&rd->j, "index", (uint64_t)i);
-		jsonhex(&rd->j, "addr", ai.addr);
-		jsonhex(&rd->j, "log_head", ai.loghead);
+		rrec(rd, NULL, larenarows, &la);
 		jsonarr(&rd->j, "blocks");
-	} else
-		fprintf(rd->f, "%sarena %d (0x%llx): log head 0x%llx, %llu block%s, replay up to qgen %llu\n",
-			i ? "\n" : "", i, (unsigned long long)ai.addr,
-			(unsigned long long)ai.loghead, (unsigned long long)ai.nlog,
-			ai.nlog == 1 ? "" : "s",
-			(unsigned long long)gefs_super(rd->fs, NULL)->qgen);
+	} else {
+		fprintf(rd->f, "%s", i ? "\n" : "");
+		tab = rtabnew(rd, larenarows);
+		rrec(rd, tab, larenarows, &la);
+		rtabprint(rd, tab, "");
+	}
 	memset(&w, 0, sizeof w);
 	w.rd = rd;
 	if (gefs_walklog(rd->fs, i, logitem, &w) != 0)
 		rfsfail(rd, "arena %d: log", i);
+	endblock(&w);
 	if (rd->json) {
-		if (w.inblock) {
-			jsonend(&rd->j);
-			jsonend(&rd->j);
-		}
 		jsonend(&rd->j);
 		jsonend(&rd->j);
 	}
@@ -335,79 +418,116 @@ rlog(Render *rd, int a)
 /* free                                                               */
 /* ------------------------------------------------------------------ */
 
+/* One free range, and one arena of the free command: its size and the
+ * count and bytes of its free ranges (as replay found them). */
+typedef struct Frange {
+	uint64_t	addr, end, len;
+} Frange;
+typedef struct Farena {
+	uint64_t	index, addr, size, nranges, free;
+} Farena;
+
+#define R(f)	offsetof(Frange, f), 8
+static const Rowspec frangerows[] = {
+	{ "addr",	Rhex,	R(addr), 0 },
+	{ "end",	Rhex,	R(end), 0 },
+	{ "len",	Rbytes,	R(len), 0 },
+	{ NULL, 0, 0, 0, 0 },
+};
+#undef R
+#define F(f)	offsetof(Farena, f), 8
+static const Rowspec farenarows[] = {
+	{ "index",	Rnum,	F(index), 0 },
+	{ "addr",	Rhex,	F(addr), 0 },
+	{ "size",	Rbytes,	F(size), 0 },
+	{ "nranges",	Rnum,	F(nranges), 0 },
+	{ "free",	Rbytes,	F(free), 0 },
+	{ NULL, 0, 0, 0, 0 },
+};
+static const Rowspec ftotrows[] = {
+	{ "nranges",	Rnum,	F(nranges), 0 },
+	{ "free",	Rbytes,	F(free), 0 },
+	{ NULL, 0, 0, 0, 0 },
+};
+#undef F
+
 typedef struct Free {
 	Render		*rd;
-	uint64_t	n, bytes;
+	Table		*tab;
+	uint64_t	n, bytes;	/* what the walk listed */
 } Free;
 
 static int
 eachrange(void *arg, uint64_t addr, uint64_t len)
 {
 	Free *f;
-	char s[32], rg[48];
+	Frange r;
 
 	f = arg;
 	f->n++;
 	f->bytes += len;
-	if (f->rd->json) {
-		jsonobj(&f->rd->j, NULL);
-		jsonhex(&f->rd->j, "addr", addr);
-		jsonhex(&f->rd->j, "end", addr + len);
-		jsonu64(&f->rd->j, "len", len);
-		jsonend(&f->rd->j);
-	} else
-		fprintf(f->rd->f, "  %s  %s\n", fmtrange(rg, sizeof rg, addr, addr + len),
-			fmtsize(s, sizeof s, len, f->rd->raw));
+	r.addr = addr;
+	r.end = addr + len;
+	r.len = len;
+	rrecobj(f->rd, f->tab, NULL, frangerows, &r);
 	return 0;
 }
 
 static void
-arenafree(Render *rd, int i, Free *tot)
+arenafree(Render *rd, int i, Farena *tot)
 {
 	GefsArenaInfo ai;
+	Farena fa;
 	Free f;
-	char s[2][32];
+	Table *tab;
 
 	if (gefs_arenainfo(rd->fs, i, &ai) < 0) {
 		rfsfail(rd, "arena %d", i);
 		return;
 	}
-	memset(&f, 0, sizeof f);
-	f.rd = rd;
+	fa.index = (uint64_t)i;
+	fa.addr = ai.addr;
+	fa.size = ai.size;
+	fa.nranges = ai.nfree;
+	fa.free = ai.freebytes;
 	if (rd->json) {
 		jsonobj(&rd->j, NULL);
-		jsonu64(&rd->j, "index", (uint64_t)i);
-		jsonhex(&rd->j, "addr", ai.addr);
+		rrec(rd, NULL, farenarows, &fa);
 		jsonarr(&rd->j, "ranges");
-	} else
-		fprintf(rd->f, "%sarena %d (0x%llx):\n", i && tot->n + tot->bytes ? "\n" : "", i,
-			(unsigned long long)ai.addr);
+	} else {
+		fprintf(rd->f, "%s", tot->index++ ? "\n" : "");
+		tab = rtabnew(rd, farenarows);
+		rrec(rd, tab, farenarows, &fa);
+		rtabprint(rd, tab, "");
+	}
+	memset(&f, 0, sizeof f);
+	f.rd = rd;
+	f.tab = rtabnew(rd, frangerows);
 	if (gefs_walkfree(rd->fs, i, eachrange, &f) != 0)
 		rfsfail(rd, "arena %d: free ranges", i);
+	else if (f.n != fa.nranges || f.bytes != fa.free)	/* the record above would lie */
+		rfail(rd, "arena %d: %llu free ranges of %llu bytes listed, replay counted %llu of %llu",
+			i, (unsigned long long)f.n, (unsigned long long)f.bytes,
+			(unsigned long long)fa.nranges, (unsigned long long)fa.free);
+	rtabprint(rd, f.tab, "  ");
 	if (rd->json) {
 		jsonend(&rd->j);
-		jsonu64(&rd->j, "nranges", f.n);
-		jsonu64(&rd->j, "free", f.bytes);
-		jsonu64(&rd->j, "size", ai.size);
 		jsonend(&rd->j);
-	} else
-		fprintf(rd->f, "  %llu range%s, %s free of %s\n", (unsigned long long)f.n,
-			f.n == 1 ? "" : "s", fmtsize(s[0], sizeof s[0], f.bytes, rd->raw),
-			fmtsize(s[1], sizeof s[1], ai.size, rd->raw));
-	tot->n += f.n;
-	tot->bytes += f.bytes;
+	}
+	tot->nranges += fa.nranges;
+	tot->free += fa.free;
 }
 
 int
 rfreeranges(Render *rd, int a)
 {
-	Free tot;
-	char s[32];
+	Farena tot;
+	Table *tab;
 	unsigned nerr;
 	int i;
 
 	nerr = rd->nerr;
-	memset(&tot, 0, sizeof tot);
+	memset(&tot, 0, sizeof tot);	/* tot.index: arenas shown */
 	if (rd->json)
 		jsonarr(&rd->j, "arenas");
 	if (a >= 0 && arenaok(rd, a))
@@ -417,12 +537,12 @@ rfreeranges(Render *rd, int a)
 			arenafree(rd, i, &tot);
 	if (rd->json) {
 		jsonend(&rd->j);
-		jsonobj(&rd->j, "total");
-		jsonu64(&rd->j, "nranges", tot.n);
-		jsonu64(&rd->j, "free", tot.bytes);
-		jsonend(&rd->j);
-	} else if (a < 0)
-		fprintf(rd->f, "\ntotal: %llu range%s, %s free\n", (unsigned long long)tot.n,
-			tot.n == 1 ? "" : "s", fmtsize(s, sizeof s, tot.bytes, rd->raw));
+		rrecobj(rd, NULL, "total", ftotrows, &tot);
+	} else if (a < 0) {
+		fprintf(rd->f, "\ntotal:\n");
+		tab = tabnew("lr");
+		rrows(rd, tab, ftotrows, &tot);
+		rtabprint(rd, tab, "  ");
+	}
 	return rd->nerr == nerr ? 0 : -1;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rcmds.c — raw block commands: owner (who points to a block), and, in
+ * rcmds.c — raw block commands: owner (who points to a block, rendered
+ * by rowner), and, in
  * the shell's write mode, set (a named field), poke, flip and zap, each
  * with --rehash to make the damage "valid" (every hash above it
  * recomputed up to the superblocks) or without, to leave it broken.  This is how damaged test
@@ -11,6 +12,7 @@
 #include <string.h>
 #include "sess.h"
 #include "sesscmd.h"
+#include "render.h"
 
 /* A number: decimal, 0x hex or 0 octal; -1 with s->err otherwise. */
 static int
@@ -184,42 +186,27 @@ sethelp(FILE *f)
 	}
 }
 
-static const char *refkind[] = {
-	[GEFS_REFSB] = "superblock snapshot-tree root",
-	[GEFS_REFPIVOT] = "child pointer",
-	[GEFS_REFVAL] = "value",
-	[GEFS_REFMSG] = "buffered insert",
-};
-
-static int
-eachref(void *arg, const GefsRef *r)
-{
-	Sess *s = arg;
-	char key[128];
-
-	if (r->kind == GEFS_REFSB) {
-		fprintf(s->out, "superblock: %s\n", refkind[r->kind]);
-		return 0;
-	}
-	gefs_fmtkey(key, sizeof key, r->k, r->nk);
-	if (r->tree < 0)
-		fprintf(s->out, "snapshot tree");
-	else
-		fprintf(s->out, "tree of snapshot %lld", (long long)r->tree);
-	fprintf(s->out, ": node 0x%llx, %s %d, key %s\n", (unsigned long long)r->node, refkind[r->kind], r->idx, key);
-	return 0;
-}
-
 int
 cmdowner(void *ctx, int argc, char **argv)
 {
 	Sess *s = ctx;
 	uint64_t addr;
+	Render r;
+	int rc;
 
 	(void)argc;
 	if (sessblock(s, argv[1], &addr) < 0)
 		return -1;
-	if (gefs_findrefs(s->fs, addr, eachref, s) < 0)
-		return sessfsfail(s, "owner 0x%llx", (unsigned long long)addr);
-	return 0;
+	/* rendered as the inspection commands are: text or --json */
+	memset(&r, 0, sizeof r);
+	r.fs = s->fs;
+	r.f = s->out;
+	r.json = s->json;
+	rbegin(&r, s->prog, "owner", s->image);
+	rc = rowner(&r, addr);
+	rend(&r);
+	if (rc < 0 || r.nerr > 0)
+		rc = sessfail(s, "%s", r.err[0] ? r.err : "owner: failed");
+	rfree(&r);
+	return rc;
 }

@@ -31,6 +31,8 @@ typedef struct Render {
 	bool		hide;		/* --hide-names */
 	bool		raw;		/* -b / --bytes: exact byte counts */
 	bool		ignhash;	/* --ignore-hash: walk on past a bad hash */
+	bool		marks;		/* GEFS_TEXT_FIELDS set: each text table is
+					 * preceded by "#fields NAME..." (tests) */
 	Json		j;
 	Hidetab		*ht;		/* --hide-names placeholders, made on use */
 	void		(*onerr)(void *arg, const char *msg);
@@ -70,6 +72,9 @@ int	rsnaps(Render *r);
 int	rtree(Render *r, const Rtree *sel);
 int	rblock(Render *r, uint64_t addr, bool hex);
 int	rstats(Render *r);
+/* What points to the block at addr (gefs_findrefs): tree, node, kind of
+ * pointer, index and key, one row each. */
+int	rowner(Render *r, uint64_t addr);
 /* One key and its value as found in tree t (lookup): text "KEY  VALUE"
  * or the JSON members "key" and "value". */
 void	rkv(Render *r, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv);
@@ -95,6 +100,11 @@ void	tabcell(Table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 void	tabendrow(Table *t);
 /* The first row is a header: a table with no other row prints "(none)". */
 void	tabheader(Table *t);
+/* Where the table's field names are, for GEFS_TEXT_FIELDS: 'h' the
+ * first row (a heading per column), 'k' the first column (a name per
+ * row), 'K' the first column below a heading row.  A table without
+ * names holds no fields (a layout of other text). */
+void	tabnames(Table *t, int how);
 /* Print t on r->f, indented, and free it; -1 (reported) if it broke. */
 int	rtabprint(Render *r, Table *t, const char *indent);
 

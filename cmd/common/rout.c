@@ -243,6 +243,7 @@ jsonname(Render *rd, const char *key, const uint8_t *s, size_t ns, int kind)
 
 struct Table {
 	bool	header;		/* the first row is a header */
+	int	names;		/* tabnames: 'h', 'k', 'K' or 0 */
 	char	align[32];
 	int	ncol;
 	char	**cell;		/* row-major, ncol per row */
@@ -298,6 +299,13 @@ tabheader(Table *t)
 {
 	if (t != NULL)
 		t->header = true;
+}
+
+void
+tabnames(Table *t, int how)
+{
+	if (t != NULL)
+		t->names = how;
 }
 
 void
@@ -381,6 +389,37 @@ tabfree(Table *t)
 	free(t);
 }
 
+/* The "#fields" line of GEFS_TEXT_FIELDS: the names as the table holds
+ * them, read back from its cells (not from a row table), so that a
+ * column added by hand is seen as well. */
+static void
+tabmarks(Table *t, FILE *f)
+{
+	size_t i, nrow;
+	const char *s;
+
+	if (t->names == 0 || t->broken)
+		return;
+	nrow = t->ncell / (size_t)t->ncol;
+	/* no record, no field: as in JSON, where an empty array shows none */
+	if (nrow <= (size_t)(t->names != 'k'))
+		return;
+	fputs("#fields", f);
+	if (t->names == 'h')
+		for (i = 0; i < (size_t)t->ncol && i < t->ncell; i++) {
+			s = t->cell[i];
+			if (s != NULL && s[0] != 0)
+				fprintf(f, " %s", s);
+		}
+	else
+		for (i = t->names == 'K'; i < nrow; i++) {
+			s = t->cell[i * (size_t)t->ncol];
+			if (s != NULL && s[0] != 0)
+				fprintf(f, " %s", s);
+		}
+	fputc('\n', f);
+}
+
 int
 rtabprint(Render *rd, Table *t, const char *indent)
 {
@@ -388,6 +427,9 @@ rtabprint(Render *rd, Table *t, const char *indent)
 
 	if (t == NULL)		/* JSON mode: no table */
 		return 0;
+	tabendrow(t);
+	if (rd->marks)
+		tabmarks(t, rd->f);
 	rc = tabprint(t, rd->f, indent);
 	tabfree(t);
 	if (rc < 0)
@@ -444,6 +486,9 @@ rfsfail(Render *rd, const char *fmt, ...)
 void
 rbegin(Render *rd, const char *tool, const char *cmd, const char *image)
 {
+	/* a test hook: tests/cli/fields.sh compares these names with the
+	 * JSON members of the same command */
+	rd->marks = !rd->json && getenv("GEFS_TEXT_FIELDS") != NULL;
 	if (!rd->json)
 		return;
 	jsoninit(&rd->j, rd->f, 1);

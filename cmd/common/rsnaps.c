@@ -4,6 +4,7 @@
  * their block chains walked and counted) and global configuration
  * entries of the snapshot tree (§9.5–§9.9, §13).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "rint.h"
@@ -45,42 +46,117 @@ addlabel(void *arg, const char *name, size_t n, const GefsLabel *l)
 	return 0;
 }
 
+/* The records of the snaps command: labels (§9.6), snapshots (§9.7),
+ * deadlists (§9.8) and configuration entries (§17). */
+typedef struct Lrow {
+	Rnm		name;
+	int64_t		gen;
+	uint64_t	flags;
+	bool		mut;
+} Lrow;
+static const Rowspec lrows[] = {
+	{ "name",	Rname,	offsetof(Lrow, name), 0, 0 },
+	{ "gen",	Rint,	offsetof(Lrow, gen), 8, 0 },
+	{ "flags",	Rnum,	offsetof(Lrow, flags), 8, 0 },
+	{ "mutable",	Rbool,	offsetof(Lrow, mut), 1, 0 },
+	{ NULL, 0, 0, 0, 0 },
+};
+
+typedef struct Srow {
+	uint32_t	have;		/* Sgen: root.gen is not NONE */
+	int64_t		gen, nref, nlbl, ht, pred, succ, base;
+	uint64_t	flag, rootaddr, roothash, rootgen;
+	const char	*labels;
+} Srow;
+enum { Sgen = 1 };
+#define S(f)	offsetof(Srow, f), 8
+static const Rowspec srows[] = {
+	{ "gen",	Rint,	S(gen), 0 },
+	{ "labels",	Rstr,	offsetof(Srow, labels), 0, 0 },	/* those naming it */
+	{ "nref",	Rint,	S(nref), 0 },
+	{ "nlbl",	Rint,	S(nlbl), 0 },
+	{ "ht",		Rint,	S(ht), 0 },
+	{ "flag",	Rnum,	S(flag), 0 },
+	{ "pred",	Rint,	S(pred), 0 },
+	{ "succ",	Rint,	S(succ), 0 },
+	{ "base",	Rint,	S(base), 0 },
+	{ "root.addr",	Raddr,	S(rootaddr), 0 },
+	{ "root.hash",	Rhashn,	S(roothash), 0 },
+	{ "root.gen",	Rnum,	S(rootgen), Sgen },
+	{ NULL, 0, 0, 0, 0 },
+};
+#undef S
+
+typedef struct Drow {
+	int64_t		gen, bgen;
+	uint64_t	hd, tl, nblk, nent;
+} Drow;
+#define D(f)	offsetof(Drow, f), 8
+static const Rowspec drows[] = {
+	{ "gen",	Rint,	D(gen), 0 },
+	{ "bgen",	Rint,	D(bgen), 0 },
+	{ "hd",		Raddr,	D(hd), 0 },
+	{ "tl",		Raddr,	D(tl), 0 },
+	{ "blocks",	Rnum,	D(nblk), 0 },	/* walked from hd */
+	{ "entries",	Rnum,	D(nent), 0 },
+	{ NULL, 0, 0, 0, 0 },
+};
+#undef D
+
+typedef struct Crow {
+	Rnm	name, value;
+} Crow;
+static const Rowspec crows[] = {
+	{ "name",	Rname,	offsetof(Crow, name), 0, 0 },
+	{ "value",	Rname,	offsetof(Crow, value), 0, 0 },
+	{ NULL, 0, 0, 0, 0 },
+};
+
+/* A section: its title in text, its array in JSON, and the table. */
+static Table *
+section(Render *rd, const char *title, const char *key, const Rowspec *rs)
+{
+	Table *tab;
+
+	if (rd->json) {
+		jsonarr(&rd->j, key);
+		return NULL;
+	}
+	fprintf(rd->f, "%s", title);
+	tab = rtabnew(rd, rs);
+	tabheader(tab);
+	return tab;
+}
+
+static void
+endsection(Render *rd, Table *tab)
+{
+	if (rd->json)
+		jsonend(&rd->j);
+	else
+		rtabprint(rd, tab, "  ");
+}
+
 static void
 showlabels(Snaps *s)
 {
 	Render *rd;
 	Table *tab;
-	char nm[4 * GEFS_LABELMAX + 8];
+	Lrow r;
 	size_t i;
+	char title[48];
 
 	rd = s->rd;
-	if (rd->json) {
-		jsonarr(&rd->j, "labels");
-		for (i = 0; i < s->nlbl; i++) {
-			jsonobj(&rd->j, NULL);
-			jsonname(rd, "name", (uint8_t *)s->lbl[i].name, s->lbl[i].n, 'l');
-			jsoni64(&rd->j, "gen", (int64_t)s->lbl[i].l.gen);
-			jsonu64(&rd->j, "flags", s->lbl[i].l.flags);
-			jsonbool(&rd->j, "mutable", s->lbl[i].l.flags & GEFS_LMUT);
-			jsonend(&rd->j);
-		}
-		jsonend(&rd->j);
-		return;
-	}
-	fprintf(rd->f, "labels (%zu):\n", s->nlbl);
-	tab = tabnew("lrl");
-	tabheader(tab);
-	tabcell(tab, "name");
-	tabcell(tab, "gen");
-	tabcell(tab, "flags");
+	snprintf(title, sizeof title, "labels (%zu):\n", s->nlbl);
+	tab = section(rd, title, "labels", lrows);
 	for (i = 0; i < s->nlbl; i++) {
-		tabcell(tab, "%s", showname(rd, nm, sizeof nm, (uint8_t *)s->lbl[i].name,
-			s->lbl[i].n, 'l'));
-		tabcell(tab, "%lld", (long long)s->lbl[i].l.gen);
-		tabcell(tab, "0x%x%s", s->lbl[i].l.flags,
-			(s->lbl[i].l.flags & GEFS_LMUT) ? " mutable" : "");
+		r.name = (Rnm){ (uint8_t *)s->lbl[i].name, s->lbl[i].n, 'l' };
+		r.gen = (int64_t)s->lbl[i].l.gen;
+		r.flags = s->lbl[i].l.flags;
+		r.mut = (s->lbl[i].l.flags & GEFS_LMUT) != 0;
+		rrecobj(rd, tab, NULL, lrows, &r);
 	}
-	rtabprint(rd, tab, "  ");
+	endsection(rd, tab);
 }
 
 /* The labels naming snapshot gen, comma-separated, into buf. */
@@ -97,8 +173,6 @@ labelsof(Snaps *s, int64_t gen, char *buf, size_t n)
 		o += (size_t)snprintf(buf + o, n - o, "%s%s", o ? "," : "",
 			showname(s->rd, nm, sizeof nm, (uint8_t *)s->lbl[i].name, s->lbl[i].n, 'l'));
 	}
-	if (o == 0)
-		snprintf(buf, n, "-");
 	return buf;
 }
 
@@ -106,22 +180,25 @@ static int
 eachsnap(void *arg, const GefsSnap *sn)
 {
 	Snaps *s;
-	char a[24], l[1024];
+	Srow r;
+	char l[1024];
 
 	s = arg;
-	if (s->rd->json) {
-		jsonsnap(s->rd, NULL, sn);
-		return 0;
-	}
-	tabcell(s->tab, "%lld", (long long)sn->gen);
-	tabcell(s->tab, "%s", labelsof(s, sn->gen, l, sizeof l));
-	tabcell(s->tab, "%d", sn->nref);
-	tabcell(s->tab, "%d", sn->nlbl);
-	tabcell(s->tab, "%d", sn->ht);
-	tabcell(s->tab, "%lld", (long long)sn->pred);
-	tabcell(s->tab, "%lld", (long long)sn->succ);
-	tabcell(s->tab, "%lld", (long long)sn->base);
-	tabcell(s->tab, "%s", fmtnone(a, sizeof a, sn->root.addr));
+	memset(&r, 0, sizeof r);
+	r.gen = sn->gen;
+	r.labels = labelsof(s, sn->gen, l, sizeof l);
+	r.nref = sn->nref;
+	r.nlbl = sn->nlbl;
+	r.ht = sn->ht;
+	r.flag = sn->flag;
+	r.pred = sn->pred;
+	r.succ = sn->succ;
+	r.base = sn->base;
+	r.rootaddr = sn->root.addr;
+	r.roothash = sn->root.hash;
+	r.rootgen = sn->root.gen;
+	r.have = sn->root.gen != GEFS_NONE ? Sgen : 0;
+	rrecobj(s->rd, s->tab, NULL, srows, &r);
 	return 0;
 }
 
@@ -129,27 +206,12 @@ static void
 showsnaps(Snaps *s)
 {
 	Render *rd;
-	static const char *hd[] = { "gen", "labels", "nref", "nlbl", "ht", "pred", "succ",
-		"base", "root" };
-	size_t i;
 
 	rd = s->rd;
-	if (rd->json)
-		jsonarr(&rd->j, "snapshots");
-	else {
-		fprintf(rd->f, "\nsnapshots:\n");
-		s->tab = tabnew("rlrrrrrrl");
-		tabheader(s->tab);
-		for (i = 0; i < 9; i++)
-			tabcell(s->tab, "%s", hd[i]);
-	}
+	s->tab = section(rd, "\nsnapshots:\n", "snapshots", srows);
 	if (gefs_walksnaps(rd->fs, eachsnap, s) != 0)
 		rfsfail(rd, "snapshot records");
-	if (rd->json)
-		jsonend(&rd->j);
-	else {
-		rtabprint(rd, s->tab, "  ");
-	}
+	endsection(rd, s->tab);
 }
 
 /* Walk a deadlist chain from hd: blocks and entries.  Brent's cycle
@@ -206,30 +268,15 @@ static int
 eachdlist(void *arg, uint64_t gen, uint64_t bgen, const GefsDlist *dl)
 {
 	Snaps *s;
-	Render *rd;
-	uint64_t nb, ne;
-	char a[24], b[24];
+	Drow r;
 
 	s = arg;
-	rd = s->rd;
-	dlcount(rd, dl->hd.addr, &nb, &ne);
-	if (rd->json) {
-		jsonobj(&rd->j, NULL);
-		jsoni64(&rd->j, "gen", (int64_t)gen);
-		jsoni64(&rd->j, "bgen", (int64_t)bgen);
-		jsonhex(&rd->j, "hd", dl->hd.addr);
-		jsonhex(&rd->j, "tl", dl->tl.addr);
-		jsonu64(&rd->j, "blocks", nb);
-		jsonu64(&rd->j, "entries", ne);
-		jsonend(&rd->j);
-		return 0;
-	}
-	tabcell(s->tab, "%lld", (long long)gen);
-	tabcell(s->tab, "%lld", (long long)bgen);
-	tabcell(s->tab, "%s", fmtnone(a, sizeof a, dl->hd.addr));
-	tabcell(s->tab, "%s", fmtnone(b, sizeof b, dl->tl.addr));
-	tabcell(s->tab, "%llu", (unsigned long long)nb);
-	tabcell(s->tab, "%llu", (unsigned long long)ne);
+	dlcount(s->rd, dl->hd.addr, &r.nblk, &r.nent);
+	r.gen = (int64_t)gen;
+	r.bgen = (int64_t)bgen;
+	r.hd = dl->hd.addr;
+	r.tl = dl->tl.addr;
+	rrecobj(s->rd, s->tab, NULL, drows, &r);
 	return 0;
 }
 
@@ -237,26 +284,12 @@ static void
 showdlists(Snaps *s)
 {
 	Render *rd;
-	static const char *hd[] = { "gen", "bgen", "hd", "tl", "blocks", "entries" };
-	size_t i;
 
 	rd = s->rd;
-	if (rd->json)
-		jsonarr(&rd->j, "deadlists");
-	else {
-		fprintf(rd->f, "\ndeadlists:\n");
-		s->tab = tabnew("rrllrr");
-		tabheader(s->tab);
-		for (i = 0; i < 6; i++)
-			tabcell(s->tab, "%s", hd[i]);
-	}
+	s->tab = section(rd, "\ndeadlists:\n", "deadlists", drows);
 	if (gefs_walkdlists(rd->fs, eachdlist, s) != 0)
 		rfsfail(rd, "deadlists");
-	if (rd->json)
-		jsonend(&rd->j);
-	else {
-		rtabprint(rd, s->tab, "  ");
-	}
+	endsection(rd, s->tab);
 }
 
 /* Kconf entries of the snapshot tree (§17). */
@@ -267,40 +300,28 @@ showconf(Snaps *s)
 	GefsTree *t;
 	GefsScan *sc;
 	GefsKv kv;
+	Table *tab;
+	Crow r;
 	uint8_t pfx;
-	char k[1100], v[2100];
-	int rc, n;
+	int rc;
 
 	rd = s->rd;
-	n = 0;
-	if (rd->json)
-		jsonarr(&rd->j, "config");
-	else
-		fprintf(rd->f, "\nconfig:\n");
+	tab = section(rd, "\nconfig:\n", "config", crows);
 	pfx = GEFS_KCONF;
 	t = gefs_snaptree(rd->fs);
 	sc = t ? gefs_scanprefix(t, &pfx, 1) : NULL;
 	rc = 0;
 	while (sc != NULL && (rc = gefs_scannext(sc, &kv)) == 1) {
-		n++;
-		if (rd->json) {
-			jsonobj(&rd->j, NULL);
-			jsonmem(&rd->j, "name", kv.k + 1, kv.nk - 1u);
-			jsonmem(&rd->j, "value", kv.v, kv.nv);
-			jsonend(&rd->j);
-		} else
-			fprintf(rd->f, "  %s = \"%s\"\n", showname(rd, k, sizeof k, kv.k + 1, kv.nk - 1u, 'c'),
-				showname(rd, v, sizeof v, kv.v, kv.nv, 'c'));
+		r.name = (Rnm){ kv.k + 1, kv.nk - 1u, 'c' };
+		r.value = (Rnm){ kv.v, kv.nv, 'c' };
+		rrecobj(rd, tab, NULL, crows, &r);
 	}
 	if (sc == NULL || rc < 0)
 		rfsfail(rd, "snapshot tree: config entries");
-	else if (n == 0 && !rd->json)
-		fprintf(rd->f, "  (none)\n");
 	gefs_scanfree(sc);
 	if (t != NULL)
 		gefs_closetree(t);
-	if (rd->json)
-		jsonend(&rd->j);
+	endsection(rd, tab);
 }
 
 int

@@ -5,6 +5,7 @@
  * arena.  The walk reads and verifies every node reachable from the
  * snapshot tree, so it doubles as a quick metadata scan.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "rint.h"
@@ -44,18 +45,6 @@ addlabel(void *arg, const char *name, size_t n, const GefsLabel *l)
 }
 
 static void
-levels(char *buf, size_t n, const GefsTreeStats *st)
-{
-	size_t o;
-	int i;
-
-	buf[0] = 0;
-	for (i = 0, o = 0; i < st->ht && i < GEFS_MAXHT && o + 1 < n; i++)
-		o += (size_t)snprintf(buf + o, n - o, "%s%llu", i ? "/" : "",
-			(unsigned long long)st->nodes[i]);
-}
-
-static void
 addtotal(GefsTreeStats *t, const GefsTreeStats *st)
 {
 	t->npivot += st->npivot;
@@ -68,58 +57,98 @@ addtotal(GefsTreeStats *t, const GefsTreeStats *st)
 	t->bytes += st->bytes;
 }
 
-/* Average fill in percent of the node's capacity. */
-static double
-fillpct(const GefsTreeStats *st)
+/* One tree of the stats command: its shape from a full node walk. */
+typedef struct Trow {
+	uint32_t	have;		/* Tgen: a snapshot (not the snapshot tree) */
+	const char	*tree, *labels;
+	Rnv		levels;
+	int64_t		gen;
+	uint64_t	height, pivots, leaves, entries, pointers, messages;
+	uint64_t	msgbytes, fill, fillpct, bytes;
+} Trow;
+enum { Tgen = 1 };
+#define T(f)	offsetof(Trow, f), 8
+/* The first columns as they were before the row table (scripts read
+ * tree, labels, height). */
+static const Rowspec trows[] = {
+	{ "tree",		Rstr,	offsetof(Trow, tree), 0, 0 },
+	{ "labels",		Rstr,	offsetof(Trow, labels), 0, 0 },
+	{ "height",		Rnum,	T(height), 0 },
+	{ "nodes_per_level",	Rnums,	offsetof(Trow, levels), 0, 0 },	/* root first, "/" between */
+	{ "entries",		Rnum,	T(entries), 0 },
+	{ "messages",		Rnum,	T(messages), 0 },
+	{ "message_bytes",	Rbytes,	T(msgbytes), 0 },
+	{ "fill_pct",		Rtenths, T(fillpct), 0 },	/* of the nodes' capacity */
+	{ "bytes",		Rbytes,	T(bytes), 0 },
+	{ "gen",		Rint,	T(gen), Tgen },
+	{ "pivots",		Rnum,	T(pivots), 0 },
+	{ "leaves",		Rnum,	T(leaves), 0 },
+	{ "pointers",		Rnum,	T(pointers), 0 },
+	{ "fill",		Rbytes,	T(fill), 0 },
+	{ NULL, 0, 0, 0, 0 },
+};
+#undef T
+
+/* One arena, and the totals. */
+typedef struct Arow {
+	uint64_t	index, size, used, free, usedpct, nfree, trees, treebytes;
+} Arow;
+#define A(f)	offsetof(Arow, f), 8
+static const Rowspec arows[] = {
+	{ "index",		Rnum,	A(index), 0 },
+	{ "size",		Rbytes,	A(size), 0 },
+	{ "used",		Rbytes,	A(used), 0 },
+	{ "free",		Rbytes,	A(free), 0 },
+	{ "used_pct",		Rtenths, A(usedpct), 0 },
+	{ "free_ranges",	Rnum,	A(nfree), 0 },
+	{ NULL, 0, 0, 0, 0 },
+};
+static const Rowspec totrows[] = {
+	{ "trees",		Rnum,	A(trees), 0 },
+	{ "tree_bytes",		Rbytes,	A(treebytes), 0 },	/* shared nodes once per tree */
+	{ "size",		Rbytes,	A(size), 0 },
+	{ "used",		Rbytes,	A(used), 0 },
+	{ "free",		Rbytes,	A(free), 0 },
+	{ "used_pct",		Rtenths, A(usedpct), 0 },
+	{ NULL, 0, 0, 0, 0 },
+};
+#undef A
+
+/* Average fill in tenths of a percent of the node's capacity. */
+static uint64_t
+filltenths(const GefsTreeStats *st)
 {
 	uint64_t cap;
 
 	cap = st->nleaf * GEFS_LEAFSPC + st->npivot * (GEFS_PIVSPC + GEFS_BUFSPC);
-	return cap ? 100.0 * (double)st->fill / (double)cap : 0.0;
+	return pcttenths(st->fill, cap);
 }
 
 /* One tree's row (or JSON object). */
 static void
 treerow(Stats *s, const char *what, int64_t gen, const char *labels, const GefsTreeStats *st)
 {
-	Render *rd;
-	char lv[256], b[32];
-	int i;
+	Trow r;
 
-	rd = s->rd;
-	if (rd->json) {
-		jsonobj(&rd->j, NULL);
-		jsonstr(&rd->j, "tree", what);
-		if (gen >= 0)
-			jsoni64(&rd->j, "gen", gen);
-		jsonarr(&rd->j, "labels");
-		jsonend(&rd->j);
-		jsoni64(&rd->j, "height", st->ht);
-		jsonarr(&rd->j, "nodes_per_level");
-		for (i = 0; i < st->ht && i < GEFS_MAXHT; i++)
-			jsonu64(&rd->j, NULL, st->nodes[i]);
-		jsonend(&rd->j);
-		jsonu64(&rd->j, "pivots", st->npivot);
-		jsonu64(&rd->j, "leaves", st->nleaf);
-		jsonu64(&rd->j, "entries", st->nval);
-		jsonu64(&rd->j, "pointers", st->nptr);
-		jsonu64(&rd->j, "messages", st->nmsg);
-		jsonu64(&rd->j, "message_bytes", st->msgbytes);
-		jsonu64(&rd->j, "fill", st->fill);
-		jsonu64(&rd->j, "bytes", st->bytes);
-		jsonend(&rd->j);
-		return;
-	}
-	levels(lv, sizeof lv, st);
-	tabcell(s->tab, "%s", what);
-	tabcell(s->tab, "%s", labels);
-	tabcell(s->tab, "%d", st->ht);
-	tabcell(s->tab, "%s", lv);
-	tabcell(s->tab, "%llu", (unsigned long long)st->nval);
-	tabcell(s->tab, "%llu", (unsigned long long)st->nmsg);
-	tabcell(s->tab, "%s", fmtsize(b, sizeof b, st->msgbytes, rd->raw));
-	tabcell(s->tab, "%.1f", fillpct(st));
-	tabcell(s->tab, "%s", fmtsize(b, sizeof b, st->bytes, rd->raw));
+	memset(&r, 0, sizeof r);
+	r.have = gen >= 0 ? Tgen : 0;
+	r.tree = what;
+	r.gen = gen;
+	r.labels = labels;
+	r.levels = (Rnv){ st->nodes, (size_t)(st->ht < GEFS_MAXHT ? st->ht : GEFS_MAXHT) };
+	if (st->ht < 0)
+		r.levels.n = 0;
+	r.height = (uint64_t)st->ht;
+	r.pivots = st->npivot;
+	r.leaves = st->nleaf;
+	r.entries = st->nval;
+	r.pointers = st->nptr;
+	r.messages = st->nmsg;
+	r.msgbytes = st->msgbytes;
+	r.fill = st->fill;
+	r.fillpct = filltenths(st);
+	r.bytes = st->bytes;
+	rrecobj(s->rd, s->tab, NULL, trows, &r);
 }
 
 static int
@@ -147,7 +176,7 @@ eachsnap(void *arg, const GefsSnap *sn)
 		return 0;
 	}
 	gefs_closetree(t);
-	treerow(s, what, sn->gen, o ? l : "-", &st);
+	treerow(s, what, sn->gen, l, &st);
 	addtotal(&s->tot, &st);
 	s->ntrees++;
 	return 0;
@@ -156,27 +185,20 @@ eachsnap(void *arg, const GefsSnap *sn)
 static void
 treestats(Stats *s)
 {
-	static const char *hd[] = { "tree", "labels", "ht", "nodes/level", "entries",
-		"msgs", "msg bytes", "fill%", "bytes" };
 	Render *rd;
 	GefsTree *t;
 	GefsTreeStats st;
-	size_t i;
 
 	rd = s->rd;
 	if (rd->json)
 		jsonarr(&rd->j, "trees");
-	else {
-		s->tab = tabnew("llrlrrrrr");
-		for (i = 0; i < 9; i++)
-			tabcell(s->tab, "%s", hd[i]);
-	}
+	s->tab = rtabnew(rd, trows);
 	t = gefs_snaptree(rd->fs);
 	memset(&st, 0, sizeof st);
 	if (t == NULL || gefs_treestats(t, &st) < 0)
 		rfsfail(rd, "snapshot tree");
 	else {
-		treerow(s, "snaptree", -1, "-", &st);
+		treerow(s, "snaptree", -1, "", &st);
 		addtotal(&s->tot, &st);
 		s->ntrees++;
 	}
@@ -200,66 +222,48 @@ arenastats(Stats *s)
 	Render *rd;
 	GefsArenaInfo ai;
 	Table *tab;
-	char b[3][32];
-	uint64_t size, used;
+	Arow r, t;
 	int i, n;
 
 	rd = s->rd;
 	n = gefs_narena(rd->fs);
-	size = used = 0;
-	tab = NULL;
+	memset(&t, 0, sizeof t);
 	if (rd->json)
 		jsonarr(&rd->j, "arenas");
-	else {
+	else
 		fprintf(rd->f, "\n");
-		tab = tabnew("rrrrrr");
-		tabcell(tab, "arena"); tabcell(tab, "size"); tabcell(tab, "used");
-		tabcell(tab, "free"); tabcell(tab, "used%%"); tabcell(tab, "free ranges");
-	}
+	tab = rtabnew(rd, arows);
 	for (i = 0; i < n; i++) {
 		if (gefs_arenainfo(rd->fs, i, &ai) < 0) {
 			rfsfail(rd, "arena %d", i);
 			continue;
 		}
-		size += ai.size;
-		used += ai.used;
-		if (rd->json) {
-			jsonobj(&rd->j, NULL);
-			jsonu64(&rd->j, "index", (uint64_t)i);
-			jsonu64(&rd->j, "size", ai.size);
-			jsonu64(&rd->j, "used", ai.used);
-			jsonu64(&rd->j, "free", ai.size - ai.used);
-			jsonu64(&rd->j, "free_ranges", ai.nfree);
-			jsonend(&rd->j);
-			continue;
-		}
-		tabcell(tab, "%d", i);
-		tabcell(tab, "%s", fmtsize(b[0], sizeof b[0], ai.size, rd->raw));
-		tabcell(tab, "%s", fmtsize(b[1], sizeof b[1], ai.used, rd->raw));
-		tabcell(tab, "%s", fmtsize(b[2], sizeof b[2], ai.size - ai.used, rd->raw));
-		tabcell(tab, "%.1f", ai.size ? 100.0 * (double)ai.used / (double)ai.size : 0.0);
-		tabcell(tab, "%llu", (unsigned long long)ai.nfree);
+		memset(&r, 0, sizeof r);
+		r.index = (uint64_t)i;
+		r.size = ai.size;
+		r.used = ai.used;
+		r.free = ai.size - ai.used;
+		r.usedpct = pcttenths(ai.used, ai.size);
+		r.nfree = ai.nfree;
+		rrecobj(rd, tab, NULL, arows, &r);
+		t.size += ai.size;
+		t.used += ai.used;
 	}
+	if (rd->json)
+		jsonend(&rd->j);
+	rtabprint(rd, tab, "");
+	t.free = t.size - t.used;
+	t.usedpct = pcttenths(t.used, t.size);
+	t.trees = s->ntrees;
+	t.treebytes = s->tot.bytes;
 	if (rd->json) {
-		jsonend(&rd->j);
-		jsonobj(&rd->j, "total");
-		jsonu64(&rd->j, "trees", s->ntrees);
-		jsonu64(&rd->j, "tree_bytes", s->tot.bytes);
-		jsonu64(&rd->j, "size", size);
-		jsonu64(&rd->j, "used", used);
-		jsonu64(&rd->j, "free", size - used);
-		jsonend(&rd->j);
+		rrecobj(rd, NULL, "total", totrows, &t);
 		return;
 	}
-	tabcell(tab, "all");
-	tabcell(tab, "%s", fmtsize(b[0], sizeof b[0], size, rd->raw));
-	tabcell(tab, "%s", fmtsize(b[1], sizeof b[1], used, rd->raw));
-	tabcell(tab, "%s", fmtsize(b[2], sizeof b[2], size - used, rd->raw));
-	tabcell(tab, "%.1f", size ? 100.0 * (double)used / (double)size : 0.0);
-	tabendrow(tab);
-	rtabprint(rd, tab, "");
-	fprintf(rd->f, "\n%llu trees, %s of tree nodes walked (shared nodes counted once per tree)\n",
-		(unsigned long long)s->ntrees, fmtsize(b[0], sizeof b[0], s->tot.bytes, rd->raw));
+	fprintf(rd->f, "\ntotal:\n");
+	tab = tabnew("lr");
+	rrows(rd, tab, totrows, &t);
+	rtabprint(rd, tab, "  ");
 }
 
 int

@@ -26,6 +26,7 @@ typedef struct Copy {
 typedef struct Row {
 	char	name[24];
 	char	v[2][80];
+	bool	has[2];		/* the copy has the field (a value may be "") */
 	bool	num;		/* a JSON number (else a string) */
 } Row;
 
@@ -76,6 +77,7 @@ set(Row *r, int col, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->v[col], sizeof r->v[col], fmt, ap);
 	va_end(ap);
+	r->has[col] = true;
 }
 
 static void
@@ -98,6 +100,7 @@ fixedrows(Render *rd, Row *r, const Copy *c, int col)
 	for (rs = sbrows, k = 0; rs->name != NULL; rs++, k++) {
 		snprintf(r[k].name, sizeof r[k].name, "%s", rs->name);
 		r[k].num = rs->kind == Rnum;
+		r[k].has[col] = c->decoded;
 		if (c->decoded)
 			rowtext(rd, rs, &c->sb, r[k].v[col], sizeof r[k].v[col]);
 		else
@@ -137,7 +140,7 @@ allrows(Render *rd, Row *r, const Copy *c)
 			if (!c[col].decoded || (uint32_t)i >= c[col].sb.narena)
 				continue;
 			set(&r[n - 2], col, "0x%llx", (unsigned long long)c[col].sb.arenaaddr[i]);
-			fmthashn(r[n - 1].v[col], sizeof r[n - 1].v[col], c[col].sb.arenahash[i]);
+			set(&r[n - 1], col, "%s", fmthashn(t, sizeof t, c[col].sb.arenahash[i]));
 		}
 	}
 	if (c[0].hasx || c[1].hasx) {
@@ -149,8 +152,10 @@ allrows(Render *rd, Row *r, const Copy *c)
 			if (!c[col].hasx)
 				continue;
 			uuidstr(r[n - 4].v[col], sizeof r[n - 4].v[col], c[col].x.uuid);
+			r[n - 4].has[col] = true;
 			showname(rd, r[n - 3].v[col], sizeof r[n - 3].v[col], c[col].x.label,
 				c[col].x.labellen, 'c');
+			r[n - 3].has[col] = true;
 			set(&r[n - 2], col, "0x%x", c[col].x.flags);
 			set(&r[n - 1], col, "%s", fmttime(t, sizeof t, c[col].x.ctime));
 		}
@@ -162,79 +167,98 @@ allrows(Render *rd, Row *r, const Copy *c)
 	return n;
 }
 
+/* What a copy is, before its fields: the same names in text (a row
+ * each) and JSON (members of the copy's object); "-" / null when it does
+ * not apply (sbhash_ok and valid of a copy that did not decode, error of
+ * a valid one). */
+static const char *copyrows[] = { "copy", "addr", "usable", "sbhash_ok", "valid", "error", "magic" };
+enum { NCOPYROWS = sizeof copyrows / sizeof copyrows[0] };
+
+/* Row k of copyrows for copy c, as text; NULL when it does not apply. */
 static const char *
-status(const Copy *c, int col, int inuse, char *buf, size_t n)
+copyval(const Copy *c, int col, int k, char *buf, size_t n)
 {
-	if (!c->read || !c->decoded)
-		snprintf(buf, n, "unusable: %s", c->err);
-	else if (!c->valid)
-		snprintf(buf, n, "invalid%s: %s", col == inuse ? " (in use)" : "", c->err);
-	else
-		snprintf(buf, n, "valid%s", col == inuse ? ", in use" : "");
-	return buf;
+	switch (k) {
+	case 0:	snprintf(buf, n, "%d", col); return buf;
+	case 1:	snprintf(buf, n, "0x%llx", (unsigned long long)c->addr); return buf;
+	case 2:	return c->decoded ? "true" : "false";
+	case 3:	return !c->decoded ? NULL : c->hashok ? "true" : "false";
+	case 4:	return !c->decoded ? NULL : c->valid ? "true" : "false";
+	case 5:	return c->decoded && c->valid ? NULL : c->err;
+	default: return c->decoded ? GEFS_MAGIC : NULL;
+	}
 }
 
 static void
 supertext(Render *rd, const Copy *c, Row *r, int n, int inuse)
 {
 	Table *tab;
-	char st[600];
-	int i, ndiff;
+	char b[2][600], dif[1024];
+	const char *v;
+	int i, k, col;
+	size_t o;
 
 	tab = tabnew("llll");
+	tabnames(tab, 'K');
 	tabcell(tab, "field");
 	tabcell(tab, "copy 0 (0x%llx)", (unsigned long long)c[0].addr);
 	tabcell(tab, "copy 1 (0x%llx)", (unsigned long long)c[1].addr);
 	tabcell(tab, "%s", "");
-	tabcell(tab, "status");
-	tabcell(tab, "%s", status(&c[0], 0, inuse, st, sizeof st));
-	tabcell(tab, "%s", status(&c[1], 1, inuse, st, sizeof st));
-	tabcell(tab, "%s", "");
-	tabcell(tab, "magic");
-	tabcell(tab, "%s", c[0].decoded ? GEFS_MAGIC : "-");
-	tabcell(tab, "%s", c[1].decoded ? GEFS_MAGIC : "-");
-	tabcell(tab, "%s", "");
-	for (i = 0, ndiff = 0; i < n; i++) {
+	for (k = 0; k < NCOPYROWS; k++) {
+		tabcell(tab, "%s", copyrows[k]);
+		for (col = 0; col < 2; col++) {
+			v = copyval(&c[col], col, k, b[col], sizeof b[col]);
+			tabcell(tab, "%s", v ? v : "-");
+		}
+		tabcell(tab, "%s", "");
+	}
+	dif[0] = 0;
+	for (i = 0, o = 0; i < n; i++) {
 		tabcell(tab, "%s", r[i].name);
-		tabcell(tab, "%s", r[i].v[0][0] ? r[i].v[0] : "-");
-		tabcell(tab, "%s", r[i].v[1][0] ? r[i].v[1] : "-");
+		tabcell(tab, "%s", r[i].has[0] ? r[i].v[0] : "-");
+		tabcell(tab, "%s", r[i].has[1] ? r[i].v[1] : "-");
 		tabcell(tab, "%s", strcmp(r[i].v[0], r[i].v[1]) != 0 ? "*" : "");
-		ndiff += strcmp(r[i].v[0], r[i].v[1]) != 0;
+		if (strcmp(r[i].v[0], r[i].v[1]) != 0 && o + 1 < sizeof dif)
+			o += (size_t)snprintf(dif + o, sizeof dif - o, "%s%s", o ? " " : "", r[i].name);
 	}
 	rtabprint(rd, tab, "");
-	if (ndiff == 0) {
-		fprintf(rd->f, "\ncopies: identical\n");
-		return;
-	}
-	fprintf(rd->f, "\ncopies differ in %d field%s:", ndiff, ndiff == 1 ? "" : "s");
-	for (i = 0; i < n; i++)
-		if (strcmp(r[i].v[0], r[i].v[1]) != 0)
-			fprintf(rd->f, " %s", r[i].name);
+	/* what is not a copy's: the one loading uses, the fields marked * */
 	fputc('\n', rd->f);
+	tab = tabnew("ll");
+	tabnames(tab, 'k');
+	tabcell(tab, "in_use");
+	tabcell(tab, "%d", inuse);
+	tabcell(tab, "differences");
+	tabcell(tab, "%s", dif[0] ? dif : "-");
+	rtabprint(rd, tab, "");
 }
 
 static void
 superjson(Render *rd, const Copy *c, Row *r, int n, int inuse)
 {
-	int i, col;
+	char b[600];
+	const char *v;
+	int i, k, col;
 
 	jsonu64(&rd->j, "in_use", (uint64_t)inuse);
 	jsonarr(&rd->j, "superblocks");
 	for (col = 0; col < 2; col++) {
 		jsonobj(&rd->j, NULL);
-		jsonu64(&rd->j, "copy", (uint64_t)col);
-		jsonhex(&rd->j, "addr", c[col].addr);
-		jsonbool(&rd->j, "usable", c[col].decoded);
-		if (!c[col].decoded)
-			jsonstr(&rd->j, "error", c[col].err);
-		else {
-			jsonbool(&rd->j, "sbhash_ok", c[col].hashok);
-			jsonbool(&rd->j, "valid", c[col].valid);
-			if (!c[col].valid)
-				jsonstr(&rd->j, "error", c[col].err);
+		for (k = 0; k < NCOPYROWS; k++) {
+			v = copyval(&c[col], col, k, b, sizeof b);
+			if (v == NULL)
+				jsonnull(&rd->j, copyrows[k]);
+			else if (k == 0)
+				jsonu64(&rd->j, copyrows[k], (uint64_t)col);
+			else if (k >= 2 && k <= 4)
+				jsonbool(&rd->j, copyrows[k], strcmp(v, "true") == 0);
+			else
+				jsonstr(&rd->j, copyrows[k], v);
+		}
+		if (c[col].decoded) {
 			jsonobj(&rd->j, "fields");
 			for (i = 0; i < n; i++) {
-				if (r[i].v[col][0] == 0)
+				if (!r[i].has[col])
 					continue;
 				if (r[i].num)
 					jsonu64(&rd->j, r[i].name, strtoull(r[i].v[col], NULL, 10));

@@ -93,6 +93,8 @@ export TZ=UTC
 golden dump-super dump 0 "$DUMP" --json "$std" super
 golden dump-arenas dump 0 "$DUMP" --json "$std" arenas
 golden dump-free dump 0 "$DUMP" --json "$std" free 1
+golden dump-log dump 0 "$DUMP" --json "$std" log 1
+golden dump-block-log dump 0 "$DUMP" --json "$std" block 0x114000
 golden dump-snaps dump 0 "$DUMP" --json "$std" snaps
 golden dump-ls dump 0 "$DUMP" --json "$std" ls -R -l main:/
 golden dump-stats dump 0 "$DUMP" --json "$std" stats

@@ -5,7 +5,8 @@
 #    the image path shown as IMAGE) for clean, damaged, preen, repair,
 #    reclaim and warning-only runs;
 #  - times are ISO 8601 with the zone of TZ ("Z" at offset zero);
-#  - hashes are 0x and 16 hex digits; ranges are [0x…, 0x…);
+#  - hashes are 0x and 16 hex digits; extents are start, end or length
+#    (log, free: a column each, as in JSON);
 #  - sizes are binary units, exact bytes with -b;
 #  - output lost on a full disk (> /dev/full) is one line on stderr and
 #    exit 8 (gefs-fsck) or 1 (gefs-dump, gefs-mkfs), in every mode.
@@ -77,17 +78,18 @@ has '^xrec\.ctime +2023-11-15T03:43:20\+05:30 ' "$tmp/out" "dump super, TZ=IST-5
 TZ=UTC "$DUMP" "$std" ls -l main:/ > "$tmp/out"
 has ' [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z ' "$tmp/out" "dump ls -l time"
 
-# hashes and ranges
+# hashes and extents
 "$DUMP" "$std" super > "$tmp/out"
 awk '$1 ~ /hash$/ { print $1, $2; print $1, $3 }' "$tmp/out" \
 	| grep -Ev ' (0x[0-9a-f]{16}|NONE)$' > "$tmp/badhash"
 [ -s "$tmp/badhash" ] && { bad "dump super: hashes not 0x + 16 digits"; cat "$tmp/badhash"; }
 [ "$(awk '$1 ~ /hash$/' "$tmp/out" | wc -l)" -ge 8 ] || bad "dump super: hash rows missing"
 "$DUMP" "$std" log 0 > "$tmp/out"
-has '^  block 0x[0-9a-f]+ .* logh 0x[0-9a-f]{16} ok' "$tmp/out" "dump log: logh"
-has 'Log(Alloc|Free) +\[0x[0-9a-f]+, 0x[0-9a-f]+\)  ' "$tmp/out" "dump log: ranges"
+# (the log block's row: addr seq logsz logh logh_ok chain)
+has '^  0x[0-9a-f]+ +[0-9]+ +[0-9]+ +0x[0-9a-f]{16} +true +' "$tmp/out" "dump log: logh"
+has '^ +[0-9]+ +Log(Alloc|Free) +0x[0-9a-f]+ +[0-9.]+ [KMG]iB +- +false +false$' "$tmp/out" "dump log: extents"
 "$DUMP" "$std" free 0 > "$tmp/out"
-has '^  \[0x[0-9a-f]+, 0x[0-9a-f]+\)  [0-9.]+ [KMG]iB$' "$tmp/out" "dump free: ranges"
+has '^  0x[0-9a-f]+ +0x[0-9a-f]+ +[0-9.]+ [KMG]iB$' "$tmp/out" "dump free: ranges"
 
 # sizes: binary units, -b exact bytes
 "$DUMP" "$std" arenas > "$tmp/out"

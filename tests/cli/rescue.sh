@@ -185,7 +185,7 @@ run 1 "super --force" "$DUMP" "$nosb" super --force
 has "copy 1 ($last)" "$OUT" "super --force"
 has "bad magic" "$OUT" "super --force"
 run 0 "block without a superblock" "$DUMP" "$nosb" block "$leaf"
-has "block $leaf  type 2 (leaf)" "$OUT" "block"
+grep -Eq "^$leaf +- +2 +leaf " "$OUT" || bad "block: no row '$leaf - 2 leaf' (addr arena type typename)"
 has "reading the image without a superblock" "$ERR" "block"
 run 0 "block -x without a superblock" "$DUMP" "$nosb" block -x 0x4000
 grep -q '^00000000  00 05 ' "$OUT" || bad "block -x 0x4000: not an arena header"

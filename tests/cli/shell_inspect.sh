@@ -81,7 +81,9 @@ allinspect() {	# allinspect IMG
 	same "$img" "block $root" block "$root"
 	same "$img" "block 0x0" block 0x0
 	same "$img" "block -x 0x0" block -x 0x0
-	for a in $("$dump" "$img" arenas | awk '$1 ~ /^[0-9]+$/ {print $2; if ($9 != "NONE") print $9}'); do
+	# the arena headers and log heads, by column name (sizes hold spaces: -b has none)
+	for a in $("$dump" -b "$img" arenas | awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		NF == 0 { exit } { print $c["addr"]; if ($c["log_head"] != "NONE") print $c["log_head"] }'); do
 		same "$img" "block $a" block "$a"
 	done
 	label=main lookups "$img" main
