@@ -551,7 +551,7 @@ walkdir(Pop *p, int fd)
 		closedir(d);
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !p->fatal; i++) {
 		snprintf(p->path + len, sizeof p->path - len, "%s%s", len && p->path[len - 1] == '/' ? "" : "/", v[i]);
 		if (walkone(p, dfd, v[i]) < 0)
 			rc = -1;
@@ -594,7 +594,7 @@ walkall(Pop *p)
 {
 	int i, rc = 0;
 
-	for (i = 0; i < p->a->nsrc; i++) {
+	for (i = 0; i < p->a->nsrc && !p->fatal; i++) {
 		p->cursrc = i;
 		p->prefix = p->srcpre[i];
 		if ((p->srctar[i] ? tarindex(p, i, p->srcpath[i]) : walksrc(p, p->srcpath[i])) < 0)
@@ -802,6 +802,8 @@ scan(Pop *p)
 	walkall(p);
 	if (p->indexing && p->nerr == 0)
 		ixfinish(p);
+	if (p->fatal)	/* the index's temporary file failed: said once */
+		return 1;
 	if (p->nerr > 0) {
 		msg("", "%" PRIu64 " error%s in the source; nothing written", p->nerr, p->nerr == 1 ? "" : "s");
 		return 1;
