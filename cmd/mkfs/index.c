@@ -33,7 +33,7 @@
 #include "populate.h"
 
 enum {
-	IXMEM	= 4 << 20,	/* budget of each sort: about 30,000 names at
+	IXMEM	= 2 << 20,	/* budget of each sort: about 15,000 names at
 				 * ~130 bytes a record, so small trees stay
 				 * in memory */
 	IXMIN	= 1 << 10,	/* smallest budget $GEFS_MKFS_IXMEM may set */

@@ -40,6 +40,9 @@ enum {
 	ADMID		= -1,		/* adm */
 	NONEID		= 0,		/* none */
 	CACHESZ		= 4 << 20,	/* the loader writes past the cache */
+	KEYMEM		= 2 << 20,	/* the loader's key sort: past it, sorted runs
+					 * go to a temporary file (~15,000 names;
+					 * with IXMEM and CACHESZ: RSS flat) */
 };
 
 static const char prog[] = "gefs-mkfs";
@@ -878,6 +881,7 @@ load(Pop *p, const char *image)
 		bo.label = p->a->label;
 	bo.snap = p->a->snap;
 	bo.anyorder = true;	/* data pointers sorted: the same tree from a tar */
+	bo.sortmem = KEYMEM;
 	if (getenv("GEFS_MKFS_SORTMEM") != NULL)
 		bo.sortmem = (size_t)strtoull(getenv("GEFS_MKFS_SORTMEM"), NULL, 10);
 	if (getenv("GEFS_MKFS_THREADS") != NULL)	/* unset or 0: automatic */
