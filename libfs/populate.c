@@ -314,6 +314,7 @@ typedef struct Sorter {
 	Run		*run;
 	size_t		nrun;
 	uint64_t	spilled;	/* bytes */
+	uint64_t	nspill;		/* runs spilled (before any cascade) */
 } Sorter;
 
 static uint16_t
@@ -426,6 +427,7 @@ spill(Sorter *s)
 	free(c);
 	s->run[s->nrun++] = (Run){start, s->fileoff, NULL, 0, 0};
 	s->spilled += s->fileoff - start;
+	s->nspill++;
 	s->used = s->n = 0;
 	return 0;
 }
@@ -1702,7 +1704,7 @@ finishtree(GefsBulk *b, GefsBptr *root, int *ht)
 	|| sortend(&b->so, sortedpair, b) < 0)
 		return -1;
 	b->st.spilled = b->so.spilled;
-	b->st.nrun = b->so.nrun;
+	b->st.nrun = b->so.nspill;
 	return buildend(&b->bt, root, ht);
 }
 

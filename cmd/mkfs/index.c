@@ -163,8 +163,8 @@ ixspath(Pop *p, int src, const char *path)
 {
 	size_t n = strlen(p->srcpre[src]);
 
-	if (n == 0 || strncmp(path, p->srcpre[src], n) != 0)
-		return path;
+	if (n == 0 || strncmp(path, p->srcpre[src], n) != 0 || (path[n] != '/' && path[n] != 0))
+		return path;	/* not under the placement: a parent made */
 	return path[n] == '/' ? path + n + 1 : path + n;
 }
 
