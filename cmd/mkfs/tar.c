@@ -258,7 +258,7 @@ tarindex(Pop *p, int src, const char *path)
 	struct archive_entry *e;
 	struct archive *a;
 	uint64_t seq = 0;
-	int r, rc = 0;
+	int r = ARCHIVE_OK, rc = 0;
 
 	(void)src;
 	snprintf(p->path, sizeof p->path, "%s", path);
