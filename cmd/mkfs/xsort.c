@@ -334,7 +334,8 @@ xsread(Xsort *x)
 		return x->failed ? -1 : 0;
 	x->reading = true;
 	if (x->nrun == 0) {
-		qsort_r(x->idx, x->n, sizeof *x->idx, idxcmp, x->mem);
+		if (x->n > 1)
+			qsort_r(x->idx, x->n, sizeof *x->idx, idxcmp, x->mem);
 		x->next = 0;
 		return 0;
 	}

@@ -48,6 +48,9 @@ def ext(f):
 sys.exit(ext(sys.argv[1]) != ext(sys.argv[2]))' "$1" "$2"; }
 TINY="GEFS_MKFS_IXMEM=1 GEFS_MKFS_SORTMEM=1"
 export SOURCE_DATE_EPOCH=1700000000 LC_ALL=C
+# under AddressSanitizer memory is the sanitizer's: RSS is not judged
+asan=0
+nm "$MKFS" 2>/dev/null | grep -q __asan_ && asan=1
 cd "$DIR" || exit 1
 $LAY corner "$DIR" || exit 1
 "$MKFS" -q -d c0.tar probe.img 2> "$ERR"
@@ -103,11 +106,11 @@ done
 t 0 "2000 members" "$MKFS" -q --shrink -d m2000.tar m2000.img
 [ "$("$DUMP" m2000.img manifest main | wc -l)" = 2021 ] || bad "2000 members: not all names"
 echo "max RSS, tiny budgets: 2,000 members ${rss2000} KiB, 20,000 members ${rss20000} KiB"
-[ "$rss20000" -le $((64 * 1024)) ] || bad "20,000 members: max RSS $rss20000 KiB > 64 MiB"
-[ $((rss20000 - rss2000)) -le $((3 * 1024)) ] || bad "max RSS grows with the members: $rss2000 -> $rss20000 KiB"
+[ $asan = 1 ] || [ "$rss20000" -le $((64 * 1024)) ] || bad "20,000 members: max RSS $rss20000 KiB > 64 MiB"
+[ $asan = 1 ] || [ $((rss20000 - rss2000)) -le $((3 * 1024)) ] || bad "max RSS grows with the members: $rss2000 -> $rss20000 KiB"
 r=$(rss "$MKFS" -q --shrink -d m20000.tar v.img) || bad "20,000 members: exit $?"
 echo "max RSS, default budgets: 20,000 members $r KiB"
-[ "$r" -le $((64 * 1024)) ] || bad "20,000 members, default budgets: max RSS $r KiB > 64 MiB"
+[ $asan = 1 ] || [ "$r" -le $((64 * 1024)) ] || bad "20,000 members, default budgets: max RSS $r KiB > 64 MiB"
 
 # the temporary file: cannot be written (file size limit), cannot be
 # created; nothing written, an existing image left alone
