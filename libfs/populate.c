@@ -48,6 +48,7 @@ enum {
 	SORTMEM		= 32 << 20,		/* default sort budget */
 	SORTMIN		= 64 << 10,		/* smallest (tests use it to force spills) */
 	RDBUF		= 64 << 10,		/* merge read buffer per run */
+	FANIN		= 16,			/* runs merged at once: FANIN read buffers */
 	RESMIN		= 512 << 10,		/* arena reserve bounds (§5.4) */
 	RESMAX		= 8 << 20,
 	ROOTQID		= 0,			/* the root of every tree forked from empty (§12.1) */
@@ -313,6 +314,7 @@ typedef struct Sorter {
 	Run		*run;
 	size_t		nrun;
 	uint64_t	spilled;	/* bytes */
+	uint64_t	nspill;		/* runs spilled (before any cascade) */
 } Sorter;
 
 static uint16_t
@@ -357,37 +359,75 @@ spillopen(Sorter *s)
 	return 0;
 }
 
-/* Sort the buffer and write it out as one run. */
+/* Records appended to the spill file (a run being written). */
+typedef struct Cat {
+	Sorter		*s;
+	uint8_t		buf[RDBUF];
+	size_t		n;
+} Cat;
+
+static int
+catflush(Cat *c)
+{
+	Sorter *s = c->s;
+
+	if (c->n > 0 && pwrite(s->fd, c->buf, c->n, (off_t)s->fileoff) != (ssize_t)c->n)
+		return gefs_seterr(&s->fs->err, errno ? errno : ENOSPC, "sort: writing the temporary file: %s",
+			strerror(errno ? errno : ENOSPC));
+	s->fileoff += c->n;
+	c->n = 0;
+	return 0;
+}
+
+static int
+catrec(void *arg, const uint8_t *k, size_t nk, const uint8_t *v, size_t nv)
+{
+	Cat *c = arg;
+	uint8_t *p;
+
+	if (c->n + 4 + nk + nv > sizeof c->buf && catflush(c) < 0)
+		return -1;
+	p = c->buf + c->n;
+	p[0] = (uint8_t)(nk >> 8), p[1] = (uint8_t)nk, p[2] = (uint8_t)(nv >> 8), p[3] = (uint8_t)nv;
+	memcpy(p + 4, k, nk);
+	memcpy(p + 4 + nk, v, nv);
+	c->n += 4 + nk + nv;
+	return 0;
+}
+
+/* Sort the buffer and write it out as one run, through a small buffer
+ * (not a copy of the whole: memory stays the budget). */
 static int
 spill(Sorter *s)
 {
 	uint32_t *idx = (uint32_t *)(s->mem + s->budget) - s->n;
-	uint8_t *out, *p;
-	size_t i, len;
+	uint64_t start;
+	const uint8_t *p;
+	size_t i;
 	Run *r;
+	Cat *c;
 
 	if (s->fd < 0 && spillopen(s) < 0)
 		return -1;
 	qsort_r(idx, s->n, sizeof *idx, reccmp, s->mem);
-	if ((r = realloc(s->run, (s->nrun + 1) * sizeof *r)) == NULL
-	|| (out = malloc(s->used)) == NULL)
+	if ((r = realloc(s->run, (s->nrun + 1) * sizeof *r)) == NULL || (c = malloc(sizeof *c)) == NULL)
 		return gefs_seterr(&s->fs->err, ENOMEM, "sort: out of memory");
 	s->run = r;
-	for (i = 0, p = out; i < s->n; i++) {
-		len = 4 + (size_t)get16(s->mem + idx[i]) + get16(s->mem + idx[i] + 2);
-		memcpy(p, s->mem + idx[i], len);
-		p += len;
+	c->s = s, c->n = 0;
+	start = s->fileoff;
+	for (i = 0; i < s->n; i++) {
+		p = s->mem + idx[i];
+		if (catrec(c, p + 4, get16(p), p + 4 + get16(p), get16(p + 2)) < 0)
+			break;
 	}
-	len = (size_t)(p - out);
-	if (pwrite(s->fd, out, len, (off_t)s->fileoff) != (ssize_t)len) {
-		free(out);
-		return gefs_seterr(&s->fs->err, errno ? errno : ENOSPC, "sort: writing the temporary file: %s",
-			strerror(errno ? errno : ENOSPC));
+	if (i < s->n || catflush(c) < 0) {
+		free(c);
+		return -1;
 	}
-	free(out);
-	s->run[s->nrun++] = (Run){s->fileoff, s->fileoff + len, NULL, 0, 0};
-	s->fileoff += len;
-	s->spilled += len;
+	free(c);
+	s->run[s->nrun++] = (Run){start, s->fileoff, NULL, 0, 0};
+	s->spilled += s->fileoff - start;
+	s->nspill++;
 	s->used = s->n = 0;
 	return 0;
 }
@@ -446,36 +486,67 @@ emitrec(const uint8_t *p, SortFn fn, void *arg)
 	return fn(arg, p + 4, get16(p), p + 4 + get16(p), get16(p + 2));
 }
 
-/* k-way merge of the runs; k is small (one run per budget-full of names). */
+/* k-way merge of the first k runs (k <= FANIN). */
 static int
-merge(Sorter *s, SortFn fn, void *arg)
+merge(Sorter *s, size_t k, SortFn fn, void *arg)
 {
 	size_t i, best;
 	const uint8_t *p, *q;
 	int rc;
 
-	for (i = 0; i < s->nrun; i++)
-		if ((s->run[i].buf = malloc(RDBUF)) == NULL)
+	for (i = 0; i < k; i++)
+		if (s->run[i].buf == NULL && (s->run[i].buf = malloc(RDBUF)) == NULL)
 			return gefs_seterr(&s->fs->err, ENOMEM, "sort: out of memory");
 	for (;;) {
-		best = s->nrun;
-		for (i = 0; i < s->nrun; i++) {
+		best = k;
+		for (i = 0; i < k; i++) {
 			if ((rc = runpeek(s, &s->run[i])) < 0)
 				return -1;
 			if (rc == 0)
 				continue;
 			p = s->run[i].buf + s->run[i].pos;
-			q = best < s->nrun ? s->run[best].buf + s->run[best].pos : NULL;
+			q = best < k ? s->run[best].buf + s->run[best].pos : NULL;
 			if (q == NULL || gefs_keycmp(p + 4, get16(p), q + 4, get16(q)) < 0)
 				best = i;
 		}
-		if (best == s->nrun)
+		if (best == k)
 			return 0;
 		p = s->run[best].buf + s->run[best].pos;
 		if (emitrec(p, fn, arg) < 0)
 			return -1;
 		s->run[best].pos += 4 + (size_t)get16(p) + get16(p + 2);
 	}
+}
+
+/* Merge runs FANIN at a time until at most FANIN are left, so that the
+ * read buffers stay bounded however small the budget. */
+static int
+cascade(Sorter *s)
+{
+	uint64_t start;
+	size_t i;
+	Cat *c;
+
+	if (s->nrun <= FANIN)
+		return 0;
+	if ((c = malloc(sizeof *c)) == NULL)
+		return gefs_seterr(&s->fs->err, ENOMEM, "sort: out of memory");
+	c->s = s;
+	while (s->nrun > FANIN) {
+		start = s->fileoff;
+		c->n = 0;
+		if (merge(s, FANIN, catrec, c) < 0 || catflush(c) < 0) {
+			free(c);
+			return -1;
+		}
+		for (i = 0; i < FANIN; i++)
+			free(s->run[i].buf);
+		memmove(s->run, s->run + FANIN, (s->nrun - FANIN) * sizeof *s->run);
+		s->nrun -= FANIN;
+		s->run[s->nrun++] = (Run){start, s->fileoff, NULL, 0, 0};
+	}
+	free(c);
+	return 0;
 }
 
 /* Hand every record to fn in key order. */
@@ -497,7 +568,9 @@ sortend(Sorter *s, SortFn fn, void *arg)
 		return -1;
 	free(s->mem);
 	s->mem = NULL;
-	return merge(s, fn, arg);
+	if (cascade(s) < 0)
+		return -1;
+	return merge(s, s->nrun, fn, arg);
 }
 
 static void
@@ -1631,7 +1704,7 @@ finishtree(GefsBulk *b, GefsBptr *root, int *ht)
 	|| sortend(&b->so, sortedpair, b) < 0)
 		return -1;
 	b->st.spilled = b->so.spilled;
-	b->st.nrun = b->so.nrun;
+	b->st.nrun = b->so.nspill;
 	return buildend(&b->bt, root, ht);
 }
 

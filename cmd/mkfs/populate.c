@@ -40,6 +40,9 @@ enum {
 	ADMID		= -1,		/* adm */
 	NONEID		= 0,		/* none */
 	CACHESZ		= 4 << 20,	/* the loader writes past the cache */
+	KEYMEM		= 2 << 20,	/* the loader's key sort: past it, sorted runs
+					 * go to a temporary file (~15,000 names;
+					 * with IXMEM and CACHESZ: RSS flat) */
 };
 
 static const char prog[] = "gefs-mkfs";
@@ -551,7 +554,7 @@ walkdir(Pop *p, int fd)
 		closedir(d);
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !p->fatal; i++) {
 		snprintf(p->path + len, sizeof p->path - len, "%s%s", len && p->path[len - 1] == '/' ? "" : "/", v[i]);
 		if (walkone(p, dfd, v[i]) < 0)
 			rc = -1;
@@ -594,7 +597,7 @@ walkall(Pop *p)
 {
 	int i, rc = 0;
 
-	for (i = 0; i < p->a->nsrc; i++) {
+	for (i = 0; i < p->a->nsrc && !p->fatal; i++) {
 		p->cursrc = i;
 		p->prefix = p->srcpre[i];
 		if ((p->srctar[i] ? tarindex(p, i, p->srcpath[i]) : walksrc(p, p->srcpath[i])) < 0)
@@ -802,6 +805,8 @@ scan(Pop *p)
 	walkall(p);
 	if (p->indexing && p->nerr == 0)
 		ixfinish(p);
+	if (p->fatal)	/* the index's temporary file failed: said once */
+		return 1;
 	if (p->nerr > 0) {
 		msg("", "%" PRIu64 " error%s in the source; nothing written", p->nerr, p->nerr == 1 ? "" : "s");
 		return 1;
@@ -876,6 +881,7 @@ load(Pop *p, const char *image)
 		bo.label = p->a->label;
 	bo.snap = p->a->snap;
 	bo.anyorder = true;	/* data pointers sorted: the same tree from a tar */
+	bo.sortmem = KEYMEM;
 	if (getenv("GEFS_MKFS_SORTMEM") != NULL)
 		bo.sortmem = (size_t)strtoull(getenv("GEFS_MKFS_SORTMEM"), NULL, 10);
 	if (getenv("GEFS_MKFS_THREADS") != NULL)	/* unset or 0: automatic */

@@ -75,27 +75,34 @@ void ownerof(const Owners *o, const char *path, uint64_t hostuid, uint64_t hostg
 char *ownersfile(const Owners *o, size_t *n);
 void ownersfree(Owners *o);
 
-/* One name of the merged namespace (index.c). */
-typedef struct Ent {
-	char		*path;		/* in the image, relative ("" = root) */
-	char		*spath;		/* in its source: path under a directory
-					 * source, member name in an archive */
-	char		*link;		/* ELINK: the target's path in the source */
-	uint64_t	tseq;		/* ELINK: the target member's number */
-	uint64_t	huid, hgid;	/* host owner (--owner-map) */
-	int		kind;
-	int		src;		/* source number */
-	uint64_t	seq;		/* archive member number */
-	GefsBulkAttr	a;
-	uint64_t	nb;		/* data blocks */
-	uint64_t	qid;
-	bool		dead;		/* overridden by a later source */
-} Ent;
+#include "xsort.h"
 
+enum { PATHMAX = 16384 };	/* an image path: a placement and an archive name */
+
+/* The merged index (index.c): every name of every source, sorted
+ * externally (xsort.c), so that memory does not grow with the names. */
 typedef struct Index {
-	Ent		*e;
-	size_t		n, cap;
+	size_t		budget;		/* per sort: IXMEM, or $GEFS_MKFS_IXMEM */
+	Xsort		*ent;		/* names as the sources gave them */
+	Xsort		*add;		/* parents made, hard links resolved */
+	Xsort		*load;		/* what the load does, in its order */
+	struct Rec	*r[2];		/* decoding room */
+	uint64_t	nlive;		/* names in the image but the root */
+	uint64_t	q0, rootq;	/* the first reserved qid; the root's */
+	uint64_t	*lseen;		/* hard-link targets met (hashes) */
+	size_t		nlseen, caplseen;
 } Index;
+
+/* One step of the load: a directory or file with its image qid. */
+typedef struct Load {
+	int		kind;		/* EDIR, EFILE, ELINK, or 0: the root */
+	int		src;
+	uint64_t	seq, tseq;	/* archive member; a hard link's target */
+	uint64_t	ref, pref;	/* its qid and its parent's: 1 + the
+					 * reserved ordinal, 0 the root */
+	GefsBulkAttr	a;
+	char		path[PATHMAX];	/* in the image */
+} Load;
 
 /* One hard-linked inode seen. */
 typedef struct Link {
@@ -107,6 +114,7 @@ typedef struct Link {
 typedef struct Pop {
 	Owners		own;		/* --owner-map, and the names -E may use */
 	Index		ix;		/* layering: every name of every source */
+	bool		fatal;		/* the index failed: stop walking */
 	bool		indexing;	/* the first walk fills ix */
 	int		cursrc;		/* source being walked */
 	const char	*prefix;	/* where it goes in the image ("" = root) */
@@ -150,12 +158,17 @@ int ixadd(Pop *p, int kind, const char *spath, const GefsBulkAttr *a, uint64_t n
 	const char *link);
 int ixfinish(Pop *p);
 int ixload(Pop *p);
-uint64_t ixparent(Pop *p, const Ent *e);	/* the parent directory's qid */
+uint64_t ixqid(Pop *p, uint64_t ref);		/* a Load's ref as a qid */
+bool ixlinkseen(Pop *p, const char *tgt);	/* first time: false */
+const char *ixspath(Pop *p, int src, const char *path);	/* in its source */
 void ixfree(Index *ix);
 /* tar.c: index an archive (first walk), load its members (second). */
+typedef struct TarRd TarRd;
 int tarindex(Pop *p, int src, const char *path);
-int tarload(Pop *p, int src, const char *path);
-int tarlink(Pop *p, Ent *l);
+TarRd *tarrdopen(Pop *p, int src);
+int tarrdfile(Pop *p, TarRd *t, const Load *l);	/* members in seq order */
+int tarrdclose(Pop *p, TarRd *t);		/* 0, or -1 if it failed */
+int tarlink(Pop *p, const Load *l);
 bool tarsupported(void);
 
 #endif

@@ -39,15 +39,29 @@ tarindex(Pop *p, int src, const char *path)
 		"gefs-mkfs was built without (Debian package libarchive-dev)");
 }
 
-int
-tarload(Pop *p, int src, const char *path)
+TarRd *
+tarrdopen(Pop *p, int src)
 {
-	(void)p, (void)src, (void)path;
+	(void)p, (void)src;
+	return NULL;
+}
+
+int
+tarrdfile(Pop *p, TarRd *t, const Load *l)
+{
+	(void)p, (void)t, (void)l;
 	return -1;
 }
 
 int
-tarlink(Pop *p, Ent *l)
+tarrdclose(Pop *p, TarRd *t)
+{
+	(void)p, (void)t;
+	return -1;
+}
+
+int
+tarlink(Pop *p, const Load *l)
 {
 	(void)p, (void)l;
 	return -1;
@@ -205,18 +219,6 @@ kind(unsigned t)
 		? "block device" : t == AE_IFIFO ? "fifo" : t == AE_IFSOCK ? "socket" : "special file";
 }
 
-/* Whether a hard link to tgt was met before (one note per link set). */
-static bool
-linkseen(Pop *p, const char *tgt)
-{
-	size_t i;
-
-	for (i = p->ix.n; i > 0; i--)
-		if (p->ix.e[i - 1].src == p->cursrc && p->ix.e[i - 1].kind == ELINK && strcmp(p->ix.e[i - 1].link, tgt) == 0)
-			return true;
-	return false;
-}
-
 /* Index one member (number seq). */
 static int
 tarmember(Pop *p, struct archive_entry *e, uint64_t seq)
@@ -232,7 +234,7 @@ tarmember(Pop *p, struct archive_entry *e, uint64_t seq)
 	if (hl != NULL) {
 		if (tarname(p, hl, tgt, sizeof tgt, "hard link target: ") < 0)
 			return -1;
-		if (!linkseen(p, tgt))
+		if (!ixlinkseen(p, tgt))
 			msg("note: ", "%s: hard link to %s; stored as a separate file", p->path, hl);
 		return ixadd(p, ELINK, name, &a, 0, seq, tgt);
 	}
@@ -256,15 +258,19 @@ tarindex(Pop *p, int src, const char *path)
 	struct archive_entry *e;
 	struct archive *a;
 	uint64_t seq = 0;
-	int r, rc = 0;
+	int r = ARCHIVE_OK, rc = 0;
 
 	(void)src;
 	snprintf(p->path, sizeof p->path, "%s", path);
 	if ((a = taropen(p, path)) == NULL)
 		return -1;
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN)
+	while (!p->fatal && ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN))
 		if (tarmember(p, e, ++seq) < 0)
 			rc = -1;
+	if (p->fatal) {
+		archive_read_free(a);
+		return -1;
+	}
 	if (r != ARCHIVE_EOF) {
 		snprintf(p->path, sizeof p->path, "%s", path);
 		rc = perr(p, "%s", archive_error_string(a));
@@ -298,65 +304,72 @@ readblk(void *arg, const void **buf, size_t *n, uint64_t *off)
 	return 1;
 }
 
-/* Stream the member at the archive's position into file e. */
+/* Stream the member at the archive's position into file l. */
 static int
-streamto(Pop *p, struct archive *a, Ent *e)
+streamto(Pop *p, struct archive *a, const Load *l)
 {
 	Rd r = {a, NULL};
-	const char *b = strrchr(e->path, '/');
+	const char *b = strrchr(l->path, '/');
 
-	b = b ? b + 1 : e->path;
-	if (gefs_bulkstream(p->bulk, ixparent(p, e), b, strlen(b), &e->a, readblk, &r, NULL) < 0) {
+	b = b ? b + 1 : l->path;
+	if (gefs_bulkstream(p->bulk, ixqid(p, l->pref), b, strlen(b), &l->a, readblk, &r, NULL) < 0) {
 		p->nerr++;
-		msg("", "%s: %s%s%s", e->path, gefs_errmsg(p->fs), r.err ? ": " : "", r.err ? r.err : "");
+		msg("", "%s: %s%s%s", l->path, gefs_errmsg(p->fs), r.err ? ": " : "", r.err ? r.err : "");
 		return -1;
 	}
-	progress(p, &e->a, false);
+	progress(p, &l->a, false);
 	return 0;
 }
 
-static int
-byseq(const void *x, const void *y)
-{
-	const Ent *a = *(Ent *const *)x, *b = *(Ent *const *)y;
+/* An archive read front to back, its members streamed in seq order. */
+struct TarRd {
+	struct archive	*a;
+	const char	*path;
+	uint64_t	seq;		/* members read so far */
+};
 
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
+TarRd *
+tarrdopen(Pop *p, int src)
+{
+	TarRd *t = calloc(1, sizeof *t);
+
+	if (t == NULL) {
+		perr(p, "out of memory");
+		return NULL;
+	}
+	t->path = p->srcpath[src];
+	if ((t->a = taropen(p, t->path)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	return t;
 }
 
 int
-tarload(Pop *p, int src, const char *path)
+tarrdfile(Pop *p, TarRd *t, const Load *l)
 {
 	struct archive_entry *ae;
-	struct archive *a;
-	Ent **v;
-	size_t i, n = 0, k = 0;
-	uint64_t seq = 0;
-	int rc = 0;
 
-	if ((v = calloc(p->ix.n + 1, sizeof *v)) == NULL)
-		return perr(p, "out of memory");
-	for (i = 0; i < p->ix.n; i++)
-		if (!p->ix.e[i].dead && p->ix.e[i].src == src && p->ix.e[i].kind == EFILE)
-			v[n++] = &p->ix.e[i];
-	qsort(v, n, sizeof *v, byseq);
-	if ((a = taropen(p, path)) == NULL) {
-		free(v);
+	while (t->seq < l->seq && archive_read_next_header(t->a, &ae) >= ARCHIVE_WARN)
+		t->seq++;
+	if (t->seq != l->seq) {
+		msg("", "%s: the archive changed while being read", t->path);
 		return -1;
 	}
-	while (k < n && rc == 0 && archive_read_next_header(a, &ae) >= ARCHIVE_WARN)
-		if (++seq == v[k]->seq)
-			rc = streamto(p, a, v[k++]);
-	if (rc == 0 && k < n) {
-		msg("", "%s: the archive changed while being read", path);
-		rc = -1;
-	}
-	archive_read_free(a);
-	free(v);
-	return rc;
+	return streamto(p, t->a, l);
 }
 
 int
-tarlink(Pop *p, Ent *l)
+tarrdclose(Pop *p, TarRd *t)
+{
+	(void)p;
+	archive_read_free(t->a);
+	free(t);
+	return 0;
+}
+
+int
+tarlink(Pop *p, const Load *l)
 {
 	struct archive_entry *ae;
 	struct archive *a;
