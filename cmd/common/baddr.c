@@ -7,8 +7,8 @@
  * (a name that fits none of these is refused with the reason):
  *	sb(C)		superblock copy C (0: block 0, 1: the last block)
  *	hdr(I) ftr(I)	arena I's header, its footer
- *	log(I[,K])	block K (0: the head) of arena I's log chain, followed
- *			as stored
+ *	log(I[,K])	block K (0: the head) of arena I's log, as replay
+ *			walks it
  *	root(LABEL)	the root node of LABEL's tree
  *	data(PATH[,OFF]) the data block holding byte OFF of file PATH
  *	dlist(GEN,BGEN[,K]) block K (0: the head) of deadlist Kdlist(GEN, BGEN)
@@ -20,7 +20,7 @@
 #include "sess.h"
 
 enum {
-	Maxlogwalk	= 1 << 20,	/* log(I,K): K bound, far above any real chain */
+	Maxlogwalk	= 1 << 20,	/* dlist(G,B,K): K bound, far above any real chain */
 	Maxargs		= 3,		/* operands of a block name */
 };
 
@@ -107,10 +107,10 @@ arena(Sess *s, const char *w, const char *arg, GefsArenaInfo *ai)
 	return 0;
 }
 
-/* Block k of the chain of type (GEFS_TLOG or GEFS_TDLIST) that starts at
- * a: each block's chain pointer as stored. */
+/* Block k of the deadlist chain that starts at a: each block's chain
+ * pointer as stored.  (Log chains go through libfs's one walker: logblk.) */
 static int
-chainblk(Sess *s, const char *w, int type, uint64_t a, uint64_t k, uint64_t *addr)
+chainblk(Sess *s, const char *w, uint64_t a, uint64_t k, uint64_t *addr)
 {
 	uint8_t buf[GEFS_BLKSZ];
 	GefsLogHdr h;
@@ -122,7 +122,7 @@ chainblk(Sess *s, const char *w, int type, uint64_t a, uint64_t k, uint64_t *add
 	for (i = 0; i < k && a != GEFS_NONE; i++) {
 		if (gefs_readblk(s->fs, a, buf) < 0)
 			return sessfsfail(s, "%s: chain block 0x%llx", w, (unsigned long long)a);
-		if (gefs_unpackloghdr(&h, buf, type, a, &e) < 0)
+		if (gefs_unpackloghdr(&h, buf, GEFS_TDLIST, a, &e) < 0)
 			return sessfail(s, "%s: %s", w, e.msg);
 		a = h.chain.addr;
 	}
@@ -130,6 +130,40 @@ chainblk(Sess *s, const char *w, int type, uint64_t a, uint64_t k, uint64_t *add
 		return sessfail(s, "%s: the chain has only %llu block%s", w, (unsigned long long)i,
 			i == 1 ? "" : "s");
 	*addr = a;
+	return 0;
+}
+
+/* Block k of arena i's log, as replay walks it (gefs_walklog). */
+typedef struct Logseek {
+	uint64_t	k, addr, n;
+} Logseek;
+
+static int
+logseek(void *arg, const GefsLogItem *it)
+{
+	Logseek *l = arg;
+
+	if (it->kind != GEFS_LOGBLOCK)
+		return 0;
+	l->n = it->seq + 1;
+	if (it->seq != l->k)
+		return 0;
+	l->addr = it->blk;
+	return 1;
+}
+
+static int
+logblk(Sess *s, const char *w, int i, uint64_t k, uint64_t *addr)
+{
+	Logseek l = {k, GEFS_NONE, 0};
+	int rc;
+
+	if ((rc = gefs_walklog(s->fs, i, logseek, &l)) < 0)
+		return sessfsfail(s, "%s: arena %d's log", w, i);
+	if (rc == 0)
+		return sessfail(s, "%s: the log has only %llu block%s", w, (unsigned long long)l.n,
+			l.n == 1 ? "" : "s");
+	*addr = l.addr;
 	return 0;
 }
 
@@ -157,7 +191,7 @@ dlist(Sess *s, const char *w, Bname *b, uint64_t *addr)
 			(unsigned long long)gen, (unsigned long long)bgen);
 	if (gefs_unpackdlist(&d, v, nv, &e) < 0)
 		return sessfail(s, "%s: %s", w, e.msg);
-	return chainblk(s, w, GEFS_TDLIST, d.hd.addr, n, addr);
+	return chainblk(s, w, d.hd.addr, n, addr);
 }
 
 static int
@@ -223,9 +257,12 @@ resolve(Sess *s, const char *w, Bname *b, uint64_t *addr)
 		return 0;
 	}
 	if (strcmp(b->fn, "log") == 0 && b->na <= 2) {
-		if (arena(s, w, b->a[0], &ai) < 0 || (two && num(s, w, b->a[1], &n) < 0))
+		uint64_t ix;
+
+		if (arena(s, w, b->a[0], &ai) < 0 || num(s, w, b->a[0], &ix) < 0
+		|| (two && num(s, w, b->a[1], &n) < 0))
 			return -1;
-		return chainblk(s, w, GEFS_TLOG, ai.loghead, n, addr);
+		return logblk(s, w, (int)ix, n, addr);
 	}
 	if (strcmp(b->fn, "dlist") == 0)
 		return dlist(s, w, b, addr);
@@ -283,7 +320,7 @@ addrhelp(FILE *f)
 	fprintf(f, "  ADDR, wherever a command takes one, is a number or one of these names:\n"
 		"    sb(C)             superblock copy C (0: block 0, 1: the last block)\n"
 		"    hdr(I), ftr(I)    arena I's header, its footer\n"
-		"    log(I[,K])        block K (0: the head) of arena I's log chain, as stored\n"
+		"    log(I[,K])        block K (0: the head) of arena I's log, as replay walks it\n"
 		"    root(LABEL)       the root node of LABEL's tree\n"
 		"    data(PATH[,OFF])  the data block holding byte OFF (0) of file PATH\n"
 		"    dlist(GEN,BGEN[,K]) block K (0: the head) of deadlist Kdlist(GEN, BGEN)\n");

@@ -33,8 +33,8 @@ for i in 0 1 2 3; do
 	row=$(sh -c arenas "$img" | awk -v i="$i" '$1 == i')
 	expect "hdr($i)" "$(echo "$row" | awk '{print $2}')"
 	expect "ftr($i)" "$(printf '0x%x' $(( $(echo "$row" | awk '{print $2}') + 16384 )))"
-	expect "log($i)" "$(sh -c "log $i" "$img" | awk '$1 == "block" {print $2; exit}')"
-	expect "log($i,0)" "$(sh -c "log $i" "$img" | awk '$1 == "block" {print $2; exit}')"
+	expect "log($i)" "$(sh -c "log $i" "$img" | awk 'h {print $1; exit} $1 == "addr" && $2 == "seq" {h = 1}')"
+	expect "log($i,0)" "$(sh -c "log $i" "$img" | awk 'h {print $1; exit} $1 == "addr" && $2 == "seq" {h = 1}')"
 done
 for l in main adm snap1; do
 	expect "root($l)" "$(sh -c "tree $l" "$img" | awk 'NR == 1 {print $NF}')"
