@@ -74,12 +74,19 @@ if command -v debugfs >/dev/null && command -v mke2fs >/dev/null; then
 	echo "-- debugfs -w (ext4): small files, then big files"
 	truncate -s $((bytes * 13 / 10 + (1 << 30))) "$tmp/ext4.img"
 	mke2fs -q -F -t ext4 "$tmp/ext4.img"
-	# debugfs writes into its current directory: cd to each file's
-	awk -v dir="$tmp/data" '$1 ~ /\// { n = split($1, a, "/")
-		if (!(a[1] in d)) { d[a[1]] = 1; print "mkdir /" a[1] }
-		print "cd /" a[1]; print "write " dir "/" $1 " " a[n] }' "$tmp/data/list" >"$tmp/small.cmd"
+	# debugfs writes into its current directory: cd to each file's.  Every
+	# mkdir first, from the root: debugfs's mkdir of an absolute path makes
+	# it in the current directory, not in /
+	awk -v dir="$tmp/data" '$1 ~ /\// { f[++m] = $1; split($1, a, "/")
+		if (!(a[1] in d)) { d[a[1]] = 1; print "mkdir " a[1] } }
+		END { for (i = 1; i <= m; i++) { n = split(f[i], a, "/")
+			print "cd /" a[1]; print "write " dir "/" f[i] " " a[n] } }' "$tmp/data/list" >"$tmp/small.cmd"
 	awk -v dir="$tmp/data" '$1 !~ /\// { print "write " dir "/" $1 " " $1 }' "$tmp/data/list" >"$tmp/big.cmd"
 	read -r sec rss cpu < <(timed "$tmp/dbg.time" debugfs -w -f "$tmp/small.cmd" "$tmp/ext4.img")
+	# debugfs goes on after a failed command: count the files it made
+	made=$(grep -c '^Allocated inode' "$tmp/dbg.time.stdout")
+	[ "$made" -eq "${small%% *}" ] ||
+		{ echo "write.sh: debugfs wrote $made of ${small%% *} small files" >&2; exit 1; }
 	rate small "$sec" $small "$rss" "$cpu"
 	read -r sec rss cpu < <(timed "$tmp/dbg.time" debugfs -w -f "$tmp/big.cmd" "$tmp/ext4.img")
 	rate big "$sec" $big "$rss" "$cpu"
